@@ -1,0 +1,104 @@
+/*
+ * hdp.c: the hdp program: finds the subcommand and hands it argv.
+ *
+ * In the manner of iproute2's ip.c: one table, ending in a sentinel;
+ * names are matched exactly, never by prefix.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "tool.h"
+
+static const struct hdp_cmd cmds[] = {
+	{ "send",   cmd_send,   usage_send,
+	  "craft and send HDP (or any IP protocol, or UDP) with libnet" },
+	{ "sniff",  cmd_sniff,  usage_sniff,
+	  "capture or read HDP tcpdump-style; write pcap" },
+	{ "listen", cmd_listen, usage_listen,
+	  "receive on raw sockets, as the original server did" },
+	{ "replay", cmd_replay, usage_replay,
+	  "put captured HDP back on the wire" },
+	{ "sweep",  cmd_sweep,  usage_sweep,
+	  "try protocol numbers; say at which layer each stopped" },
+	{ "trace",  cmd_trace,  usage_trace,
+	  "walk the path by TTL; name the hop where HDP vanishes" },
+	{ "where",  cmd_where,  usage_where,
+	  "compare captures from several points of a path" },
+	{ "ping",   cmd_ping,   usage_ping,
+	  "measure HDP round trips against UDP and TCP" },
+	{ NULL, NULL, NULL, NULL }
+};
+
+static void
+usage(FILE *out)
+{
+	const struct hdp_cmd *c;
+
+	fprintf(out,
+		"usage: hdp COMMAND [OPTIONS] [ARGS]\n"
+		"       hdp help COMMAND | hdp --help | hdp --version\n\n"
+		"HDP is IP protocol 255; hdp crafts, captures, replays and "
+		"traces it.\n\ncommands:\n");
+	for (c = cmds; c->name != NULL; c++)
+		fprintf(out, "  %-7s %s\n", c->name, c->summary);
+	fprintf(out, "\nexit status: 0 ok, 1 some packets failed or were "
+		"lost, 2 bad usage or input,\n3 missing privileges, 4 the "
+		"system refused (interface, file).\n"
+		"See hdp(1) and 'hdp help COMMAND'.\n");
+}
+
+static const struct hdp_cmd *
+find_cmd(const char *name)
+{
+	const struct hdp_cmd *c;
+
+	for (c = cmds; c->name != NULL; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	static char progname[32];
+	const struct hdp_cmd *c;
+
+	if (argc < 2) {
+		usage(stderr);
+		return HDP_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return HDP_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("hdp %s\n", PACKAGE_VERSION);
+		return HDP_EXIT_OK;
+	}
+	if (strcmp(argv[1], "help") == 0) {
+		if (argc < 3) {
+			usage(stdout);
+			return HDP_EXIT_OK;
+		}
+		c = find_cmd(argv[2]);
+		if (c == NULL) {
+			fprintf(stderr, "hdp: unknown command '%s'; try "
+				"'hdp --help'\n", argv[2]);
+			return HDP_EXIT_USAGE;
+		}
+		c->usage(stdout);
+		return HDP_EXIT_OK;
+	}
+	c = find_cmd(argv[1]);
+	if (c == NULL) {
+		fprintf(stderr, "hdp: unknown command '%s'; try 'hdp --help'\n",
+			argv[1]);
+		return HDP_EXIT_USAGE;
+	}
+	snprintf(progname, sizeof(progname), "hdp %s", c->name);
+	hdp_progname = progname;
+	return c->main(argc - 1, argv + 1);
+}

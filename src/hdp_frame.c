@@ -1,0 +1,478 @@
+/*
+ * hdp_frame.c: decode a captured frame from its link header down to HDP.
+ *
+ * Link types: DLT_EN10MB (with 802.1Q/802.1ad tags), DLT_NULL, DLT_LOOP,
+ * DLT_RAW (and DLT_IPV4/DLT_IPV6), DLT_LINUX_SLL, DLT_LINUX_SLL2.  Then
+ * IPv4 (options) or IPv6 (extension headers walked), then HDP.
+ *
+ * Every byte is read through need(), which checks it lies inside the
+ * capture; no length field from the packet is used before it is compared
+ * with what was captured and with the frame's length on the wire.  Bytes
+ * that are missing make the status HDP_ST_TRUNCATED; values that cannot be
+ * right make it HDP_ST_MALFORMED.  Either way decoding stops at that point
+ * and f->err says what and where, in tcpdump's words where it has them.
+ */
+#include "config.h"
+
+#include <pcap/pcap.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hdp.h"
+
+#ifndef DLT_LINUX_SLL2
+#define DLT_LINUX_SLL2 276
+#endif
+#ifndef DLT_IPV4
+#define DLT_IPV4 228
+#endif
+#ifndef DLT_IPV6
+#define DLT_IPV6 229
+#endif
+
+#define ETHERTYPE_IPV4   0x0800
+#define ETHERTYPE_IPV6   0x86dd
+#define ETHERTYPE_VLAN   0x8100
+#define ETHERTYPE_QINQ   0x88a8
+#define ETHERTYPE_QINQ9  0x9100
+#define MAX_VLAN_TAGS    4
+#define MAX_IP6_EXT      32
+
+static uint16_t
+be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t
+be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static enum hdp_status
+fail(struct hdp_frame *f, enum hdp_status st, enum hdp_layer layer,
+     const char *fmt, ...)
+{
+	va_list ap;
+
+	f->status = st;
+	f->err_layer = layer;
+	va_start(ap, fmt);
+	vsnprintf(f->err, sizeof(f->err), fmt, ap);
+	va_end(ap);
+	return st;
+}
+
+/*
+ * Are n bytes at off inside the capture?  If not, mark the frame truncated
+ * with tcpdump's "[|what]" and how many bytes are missing.
+ */
+static int
+need(struct hdp_frame *f, size_t caplen, size_t off, size_t n,
+     enum hdp_layer layer, const char *what)
+{
+	size_t have = off < caplen ? caplen - off : 0;
+
+	if (off <= caplen && n <= caplen - off)
+		return 1;
+	f->short_by = n - have;
+	fail(f, HDP_ST_TRUNCATED, layer, "[|%s] %zu of %zu bytes captured",
+	     what, have, n);
+	return 0;
+}
+
+/* ---- transport ---------------------------------------------------------- */
+
+static enum hdp_status
+decode_l4(const uint8_t *pkt, size_t caplen, struct hdp_frame *f)
+{
+	f->l4_off = f->ip_off + f->ip_hdr_len;
+	f->l4_len = f->ip_len - f->ip_hdr_len;
+	f->l4_caplen = f->l4_off < caplen ? caplen - f->l4_off : 0;
+	if (f->l4_caplen > f->l4_len)
+		f->l4_caplen = f->l4_len;	/* link trailer, not ours */
+
+	if (f->proto != HDP_PROTO)
+		return f->status;
+	if (f->is_fragment && f->frag_off != 0)
+		return f->status;	/* the HDP header is in fragment 0 */
+	if (f->l4_len < HDP_HDR_LEN && !(f->is_fragment && f->frag_more))
+		return fail(f, HDP_ST_MALFORMED, HDP_LAYER_L4,
+			    "hdp length %zu < %d", f->l4_len, HDP_HDR_LEN);
+	if (!need(f, caplen, f->l4_off, HDP_HDR_LEN, HDP_LAYER_L4, "hdp"))
+		return f->status;
+	hdp_hdr_decode(pkt + f->l4_off, HDP_HDR_LEN, &f->hdp);
+	f->has_hdp = 1;
+	f->payload_off = f->l4_off + HDP_HDR_LEN;
+	f->payload_len = f->l4_len > HDP_HDR_LEN ? f->l4_len - HDP_HDR_LEN : 0;
+	f->payload_caplen = f->l4_caplen - HDP_HDR_LEN;
+	if (f->payload_caplen < f->payload_len) {
+		f->short_by = f->payload_len - f->payload_caplen;
+		return fail(f, HDP_ST_TRUNCATED, HDP_LAYER_L4,
+			    "[|hdp] payload %zu of %zu bytes captured",
+			    f->payload_caplen, f->payload_len);
+	}
+	return f->status;
+}
+
+/*
+ * The datagram may not claim more bytes than the frame had on the wire; if
+ * it claims more than were captured, the capture was cut (snaplen).
+ */
+static int
+check_ip_len(struct hdp_frame *f, size_t caplen, size_t wirelen,
+	     const char *field)
+{
+	size_t wire_avail = wirelen > f->ip_off ? wirelen - f->ip_off : 0;
+	size_t cap_avail = caplen > f->ip_off ? caplen - f->ip_off : 0;
+
+	if (f->ip_len > wire_avail) {
+		fail(f, HDP_ST_MALFORMED, HDP_LAYER_IP, "%s %u > %s %zu",
+		     field, f->ip_len, wirelen == caplen ? "caplen" : "len",
+		     wire_avail);
+		return 0;
+	}
+	if (f->ip_len > cap_avail) {
+		f->short_by = f->ip_len - cap_avail;
+		fail(f, HDP_ST_TRUNCATED, HDP_LAYER_IP,
+		     "[|ip] %s %u > caplen %zu", field, f->ip_len, cap_avail);
+		/* keep decoding what is there; status stays truncated */
+	}
+	return 1;
+}
+
+/* ---- IPv4 --------------------------------------------------------------- */
+
+static enum hdp_status
+decode_ipv4(const uint8_t *pkt, size_t caplen, size_t wirelen,
+	    struct hdp_frame *f)
+{
+	const uint8_t *ip;
+	size_t off = f->ip_off;
+	uint16_t frag;
+	enum hdp_status trunc;
+
+	f->ip_version = 4;
+	if (!need(f, caplen, off, 20, HDP_LAYER_IP, "ip"))
+		return f->status;
+	ip = pkt + off;
+	f->ihl = ip[0] & 0x0f;
+	f->tos = ip[1];
+	f->ip_len = be16(ip + 2);
+	f->ip_id = be16(ip + 4);
+	frag = be16(ip + 6);
+	f->df = (frag >> 14) & 1;
+	f->frag_more = (frag >> 13) & 1;
+	f->frag_off = frag & 0x1fff;
+	f->is_fragment = f->frag_more || f->frag_off;
+	f->ttl = ip[8];
+	f->proto = ip[9];
+	f->ip_csum = be16(ip + 10);
+	memcpy(&f->src.v4, ip + 12, 4);
+	memcpy(&f->dst.v4, ip + 16, 4);
+	f->ip_csum_ok = -1;
+
+	if (f->ihl < 5)
+		return fail(f, HDP_ST_MALFORMED, HDP_LAYER_IP, "bad ihl %u",
+			    f->ihl);
+	f->ip_hdr_len = (size_t)f->ihl * 4;
+	if (f->ip_len < f->ip_hdr_len)
+		return fail(f, HDP_ST_MALFORMED, HDP_LAYER_IP,
+			    "bad ip_len %u < ihl*4 %zu", f->ip_len,
+			    f->ip_hdr_len);
+	if (!need(f, caplen, off, f->ip_hdr_len, HDP_LAYER_IP, "ip"))
+		return f->status;
+	f->ip_csum_ok = hdp_inet_csum(ip, f->ip_hdr_len) == 0;
+	if (!check_ip_len(f, caplen, wirelen, "ip_len"))
+		return f->status;
+	trunc = f->status;
+	decode_l4(pkt, caplen, f);
+	return f->status != HDP_ST_OK ? f->status : trunc;
+}
+
+/* ---- IPv6 --------------------------------------------------------------- */
+
+static int
+ip6_is_ext(uint8_t nh)
+{
+	switch (nh) {
+	case 0:		/* hop-by-hop options */
+	case 43:	/* routing */
+	case 44:	/* fragment */
+	case 51:	/* authentication header */
+	case 60:	/* destination options */
+	case 135:	/* mobility */
+	case 139:	/* HIP */
+	case 140:	/* shim6 */
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static enum hdp_status
+decode_ipv6(const uint8_t *pkt, size_t caplen, size_t wirelen,
+	    struct hdp_frame *f)
+{
+	const uint8_t *ip;
+	size_t off = f->ip_off, ext_off, ext_len;
+	uint8_t nh;
+	enum hdp_status trunc;
+
+	f->ip_version = 6;
+	if (!need(f, caplen, off, 40, HDP_LAYER_IP, "ip6"))
+		return f->status;
+	ip = pkt + off;
+	f->tos = (uint8_t)(be16(ip) >> 4);
+	f->flow_label = be32(ip) & 0xfffff;
+	f->ip_len = 40u + be16(ip + 4);
+	f->ip6_nexthdr = ip[6];
+	f->ttl = ip[7];
+	memcpy(&f->src.v6, ip + 8, 16);
+	memcpy(&f->dst.v6, ip + 24, 16);
+	f->ip_hdr_len = 40;
+
+	if (f->ip_len == 40 && f->ip6_nexthdr == 0)
+		return fail(f, HDP_ST_UNSUPPORTED, HDP_LAYER_IP,
+			    "ip6 jumbogram not supported");
+	if (!check_ip_len(f, caplen, wirelen, "ip6_len"))
+		return f->status;
+	trunc = f->status;
+
+	nh = f->ip6_nexthdr;
+	ext_off = off + 40;
+	while (ip6_is_ext(nh)) {
+		const char *name = nh == 44 ? "ip6-frag" : "ip6-ext";
+
+		if (f->ip6_ext_count >= MAX_IP6_EXT)
+			return fail(f, HDP_ST_MALFORMED, HDP_LAYER_IP6EXT,
+				    "more than %d ip6 extension headers",
+				    MAX_IP6_EXT);
+		if (ext_off + 2 > off + f->ip_len)
+			return fail(f, HDP_ST_MALFORMED, HDP_LAYER_IP6EXT,
+				    "ip6 header %u past payload length", nh);
+		if (!need(f, caplen, ext_off, 2, HDP_LAYER_IP6EXT, name))
+			return f->status;
+		if (nh == 44)
+			ext_len = 8;
+		else if (nh == 51)
+			ext_len = ((size_t)pkt[ext_off + 1] + 2) * 4;
+		else
+			ext_len = ((size_t)pkt[ext_off + 1] + 1) * 8;
+		if (ext_off + ext_len > off + f->ip_len)
+			return fail(f, HDP_ST_MALFORMED, HDP_LAYER_IP6EXT,
+				    "ip6 header %u length %zu past payload "
+				    "length", nh, ext_len);
+		if (!need(f, caplen, ext_off, ext_len, HDP_LAYER_IP6EXT,
+			  name))
+			return f->status;
+		if (nh == 44) {
+			uint16_t fo = be16(pkt + ext_off + 2);
+
+			f->ip6_has_frag = 1;
+			f->frag_off = fo >> 3;
+			f->frag_more = fo & 1;
+			f->is_fragment = f->frag_off || f->frag_more;
+			f->ip6_frag_id = be32(pkt + ext_off + 4);
+		}
+		nh = pkt[ext_off];
+		ext_off += ext_len;
+		f->ip6_ext_count++;
+		if (f->ip6_has_frag && f->frag_off != 0)
+			break;		/* what follows is not a header */
+	}
+	f->proto = nh;
+	f->ip_hdr_len = ext_off - off;
+	decode_l4(pkt, caplen, f);
+	return f->status != HDP_ST_OK ? f->status : trunc;
+}
+
+/* ---- network layer by version / ethertype ------------------------------ */
+
+static enum hdp_status
+decode_net(const uint8_t *pkt, size_t caplen, size_t wirelen,
+	   struct hdp_frame *f, uint16_t ethertype)
+{
+	unsigned v;
+
+	if (ethertype == ETHERTYPE_IPV4)
+		return decode_ipv4(pkt, caplen, wirelen, f);
+	if (ethertype == ETHERTYPE_IPV6)
+		return decode_ipv6(pkt, caplen, wirelen, f);
+	if (ethertype != 0)
+		return fail(f, HDP_ST_UNSUPPORTED, HDP_LAYER_LINK,
+			    "ethertype 0x%04x not IP", ethertype);
+	/* no ethertype (DLT_RAW): the version nibble decides */
+	if (!need(f, caplen, f->ip_off, 1, HDP_LAYER_IP, "ip"))
+		return f->status;
+	v = pkt[f->ip_off] >> 4;
+	if (v == 4)
+		return decode_ipv4(pkt, caplen, wirelen, f);
+	if (v == 6)
+		return decode_ipv6(pkt, caplen, wirelen, f);
+	return fail(f, HDP_ST_MALFORMED, HDP_LAYER_IP, "bad ip version %u", v);
+}
+
+/* SLL/SLL2 packet types to tcpdump's direction. */
+static enum hdp_dir
+pkttype_dir(uint16_t t)
+{
+	switch (t) {
+	case 0:  return HDP_DIR_IN;	/* PACKET_HOST */
+	case 4:  return HDP_DIR_OUT;	/* PACKET_OUTGOING */
+	case 1:			/* broadcast */
+	case 2:			/* multicast */
+	case 3:  return HDP_DIR_OTHER;	/* another host */
+	default: return HDP_DIR_UNKNOWN;
+	}
+}
+
+/* DLT_NULL's family is in the capturing host's byte order: accept both. */
+static uint16_t
+af_to_ethertype(uint32_t af)
+{
+	if (af > 0xffff)
+		af = (af >> 24) | ((af >> 8) & 0xff00);
+	switch (af) {
+	case 2:				/* AF_INET everywhere */
+		return ETHERTYPE_IPV4;
+	case 10: case 24: case 28: case 30:	/* AF_INET6: Linux, BSDs, Darwin */
+		return ETHERTYPE_IPV6;
+	default:
+		return 0xffff;
+	}
+}
+
+int
+hdp_dlt_supported(int dlt)
+{
+	switch (dlt) {
+	case DLT_EN10MB: case DLT_NULL: case DLT_LOOP: case DLT_RAW:
+	case DLT_IPV4: case DLT_IPV6: case DLT_LINUX_SLL: case DLT_LINUX_SLL2:
+		return 1;
+	default:
+#ifdef DLT_RAW_ALT
+		return dlt == DLT_RAW_ALT;
+#else
+		return dlt == 14 || dlt == 101;	/* OpenBSD DLT_RAW, LINKTYPE_RAW */
+#endif
+	}
+}
+
+enum hdp_status
+hdp_decode_ip(const uint8_t *pkt, size_t caplen, size_t wirelen,
+	      struct hdp_frame *f)
+{
+	return hdp_decode_frame(DLT_RAW, pkt, caplen, wirelen, f);
+}
+
+enum hdp_status
+hdp_decode_frame(int dlt, const uint8_t *pkt, size_t caplen, size_t wirelen,
+		 struct hdp_frame *f)
+{
+	uint16_t et = 0;
+	uint32_t af;
+	int tags;
+
+	memset(f, 0, sizeof(*f));
+	f->dlt = dlt;
+	f->ip_csum_ok = -1;
+	if (wirelen < caplen)
+		wirelen = caplen;	/* caplen > len: trust what we hold */
+
+	switch (dlt) {
+	case DLT_EN10MB:
+		if (!need(f, caplen, 0, 14, HDP_LAYER_LINK, "ether"))
+			return f->status;
+		f->link_len = 14;
+		et = be16(pkt + 12);
+		for (tags = 0; et == ETHERTYPE_VLAN || et == ETHERTYPE_QINQ ||
+			       et == ETHERTYPE_QINQ9; tags++) {
+			if (tags == MAX_VLAN_TAGS)
+				return fail(f, HDP_ST_MALFORMED,
+					    HDP_LAYER_LINK,
+					    "more than %d vlan tags",
+					    MAX_VLAN_TAGS);
+			if (!need(f, caplen, f->link_len, 4, HDP_LAYER_LINK,
+				  "vlan"))
+				return f->status;
+			et = be16(pkt + f->link_len + 2);
+			f->link_len += 4;
+		}
+		break;
+	case DLT_NULL:
+	case DLT_LOOP:
+		if (!need(f, caplen, 0, 4, HDP_LAYER_LINK, "null"))
+			return f->status;
+		f->link_len = 4;
+		af = be32(pkt);
+		et = af_to_ethertype(af);
+		if (et == 0xffff)
+			return fail(f, HDP_ST_UNSUPPORTED, HDP_LAYER_LINK,
+				    "address family %u not IP", af);
+		break;
+	case DLT_LINUX_SLL:
+		if (!need(f, caplen, 0, 16, HDP_LAYER_LINK, "sll"))
+			return f->status;
+		f->link_len = 16;
+		f->pkttype = be16(pkt);
+		f->direction = pkttype_dir(f->pkttype);
+		et = be16(pkt + 14);
+		break;
+	case DLT_LINUX_SLL2:
+		if (!need(f, caplen, 0, 20, HDP_LAYER_LINK, "sll2"))
+			return f->status;
+		f->link_len = 20;
+		et = be16(pkt);
+		f->ifindex = be32(pkt + 4);
+		f->pkttype = pkt[10];
+		f->direction = pkttype_dir(f->pkttype);
+		break;
+	default:
+		if (!hdp_dlt_supported(dlt))
+			return fail(f, HDP_ST_UNSUPPORTED, HDP_LAYER_LINK,
+				    "link type %d not supported", dlt);
+		/* DLT_RAW and friends: IP from byte 0 */
+		f->link_len = 0;
+		if (dlt == DLT_IPV4)
+			et = ETHERTYPE_IPV4;
+		else if (dlt == DLT_IPV6)
+			et = ETHERTYPE_IPV6;
+		break;
+	}
+	f->ethertype = et;
+	f->ip_off = f->link_len;
+	return decode_net(pkt, caplen, wirelen, f, et);
+}
+
+const char *
+hdp_status_name(enum hdp_status st)
+{
+	static const char *const names[] = {
+		"ok", "truncated", "malformed", "unsupported"
+	};
+
+	return (unsigned)st < sizeof(names) / sizeof(names[0]) ?
+	       names[st] : "?";
+}
+
+const char *
+hdp_layer_name(enum hdp_layer l)
+{
+	static const char *const names[] = {
+		"none", "link", "ip", "ip6ext", "l4"
+	};
+
+	return (unsigned)l < sizeof(names) / sizeof(names[0]) ? names[l] : "?";
+}
+
+const char *
+hdp_dir_name(enum hdp_dir d)
+{
+	static const char *const names[] = { "?", "In", "Out", "M" };
+
+	return (unsigned)d < sizeof(names) / sizeof(names[0]) ? names[d] : "?";
+}

@@ -1,0 +1,53 @@
+/*
+ * tool.h: what the hdp program's subcommands share.  The subcommands
+ * (tool_*.c) parse options and call libhdp (hdp_*.c); nothing here is
+ * needed by the library.
+ */
+#ifndef HDP_TOOL_H
+#define HDP_TOOL_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+/* Exit statuses, the same for every subcommand (documented in hdp.1). */
+enum {
+	HDP_EXIT_OK    = 0,  /* did everything asked                       */
+	HDP_EXIT_FAIL  = 1,  /* ran, but some packets failed or were lost   */
+	HDP_EXIT_USAGE = 2,  /* bad arguments or bad input; not built yet   */
+	HDP_EXIT_PERM  = 3,  /* needs root or CAP_NET_RAW/CAP_NET_ADMIN     */
+	HDP_EXIT_ENV   = 4   /* the system refused: no such interface,      */
+			     /* cannot open a file, out of memory ...       */
+};
+
+/* One subcommand: its name, entry point, and one-line summary. */
+struct hdp_cmd {
+	const char *name;
+	int (*main)(int argc, char **argv);
+	void (*usage)(FILE *out);
+	const char *summary;
+};
+
+extern const char *hdp_progname;   /* "hdp send", for messages */
+
+/* "hdp send: <message>\n" on stderr. */
+void tool_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same, with ": strerror(errno)" appended. */
+void tool_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Print "hdp CMD is not built yet" and return HDP_EXIT_USAGE. */
+int tool_not_built(const char *cmd);
+
+/* Each subcommand's entry point and usage. */
+#define HDP_DECLARE_CMD(n) \
+	int cmd_##n(int argc, char **argv); \
+	void usage_##n(FILE *out)
+HDP_DECLARE_CMD(send);
+HDP_DECLARE_CMD(sniff);
+HDP_DECLARE_CMD(listen);
+HDP_DECLARE_CMD(replay);
+HDP_DECLARE_CMD(sweep);
+HDP_DECLARE_CMD(trace);
+HDP_DECLARE_CMD(where);
+HDP_DECLARE_CMD(ping);
+
+#endif /* HDP_TOOL_H */

@@ -1,0 +1,100 @@
+# lib.sh: helpers for the shell integration tests.  Source it first:
+#     . "$top_srcdir/tests/lib.sh"
+# Exit 77 is SKIP, 99 a hard error, as automake's harness reads them.
+# Every namespace, nft table and background process a test makes is
+# recorded here and removed by the EXIT trap, also when the test fails.
+
+set -u
+: "${HDP:=${top_builddir:-.}/src/hdp}"
+: "${top_srcdir:=.}"
+TEST_NAME=$(basename "$0" .sh)
+# A per-run prefix so parallel tests and parallel checkouts never collide.
+TEST_TAG="h$$"
+TMPD=$(mktemp -d "${TMPDIR:-/tmp}/hdp-$TEST_NAME.XXXXXX")
+_NETNS=""
+_PIDS=""
+_FAILS=0
+
+cleanup() {
+	for p in $_PIDS; do kill "$p" 2>/dev/null; done
+	for p in $_PIDS; do wait "$p" 2>/dev/null; done
+	for n in $_NETNS; do ip netns del "$n" 2>/dev/null; done
+	rm -rf "$TMPD"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+skip() { echo "SKIP: $*"; exit 77; }
+fatal() { echo "ERROR: $*" >&2; exit 99; }
+
+fail() {
+	echo "FAIL: $*" >&2
+	_FAILS=$((_FAILS + 1))
+}
+
+ok() { echo "ok: $*"; }
+
+# check DESCRIPTION COMMAND...: run, count a failure when it fails.
+check() {
+	desc=$1; shift
+	if "$@"; then ok "$desc"; else fail "$desc"; fi
+}
+
+# expect_eq DESCRIPTION GOT WANT
+expect_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1: got '$2', want '$3'"; fi
+}
+
+# finish: the test's exit status from the failures counted.
+finish() {
+	if [ "$_FAILS" -ne 0 ]; then
+		echo "$TEST_NAME: $_FAILS check(s) failed" >&2
+		exit 1
+	fi
+	exit 0
+}
+
+need_root() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root (CAP_NET_RAW/CAP_NET_ADMIN)"
+}
+
+need_cmd() {
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || skip "needs $c"
+	done
+}
+
+# bg COMMAND...: start in the background, remember the PID for cleanup.
+bg() {
+	"$@" &
+	_PIDS="$_PIDS $!"
+	BG_PID=$!
+}
+
+# netns_add NAME: a fresh namespace (named with this run's tag) with lo up.
+# Prints the full name.
+netns_add() {
+	n="${TEST_TAG}-$1"
+	ip netns add "$n" || fatal "ip netns add $n"
+	_NETNS="$_NETNS $n"
+	ip -n "$n" link set lo up
+	echo "$n"
+}
+
+# veth_pair NS1 IF1 ADDR1 NS2 IF2 ADDR2 (addresses with prefix length)
+veth_pair() {
+	ip link add "$2" netns "$1" type veth peer name "$5" netns "$4" ||
+		fatal "veth $2-$5"
+	ip -n "$1" addr add "$3" dev "$2"
+	ip -n "$4" addr add "$6" dev "$5"
+	ip -n "$1" link set "$2" up
+	ip -n "$4" link set "$5" up
+}
+
+# wait_for_file FILE [TENTHS]: until FILE is non-empty (default 3 s).
+wait_for_file() {
+	i=0
+	while [ ! -s "$1" ] && [ "$i" -lt "${2:-30}" ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+}
