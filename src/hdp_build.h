@@ -1,0 +1,113 @@
+/*
+ * hdp_build.h: building and sending frames with libnet.
+ *
+ * One struct hdp_tx holds a libnet context and the ptags of the headers it
+ * built, so the next packet rebuilds those headers in place (libnet's
+ * ptag reuse) instead of allocating anew.  Every frame hdp puts on the wire
+ * goes through here: send, replay, sweep, trace and ping.
+ */
+#ifndef HDP_BUILD_H
+#define HDP_BUILD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hdp.h"
+
+/* What follows the IP header. */
+enum hdp_l4 {
+	HDP_L4_HDP = 0,   /* 12-byte HDP header, then payload                */
+	HDP_L4_UDP,       /* UDP header (checksum computed), HDP header,     */
+			  /* then payload: the latency comparison mode       */
+	HDP_L4_NONE,      /* the payload bare, after the IP header           */
+	HDP_L4_TCP_SYN,   /* TCP SYN from sport to dport (trace, ping)        */
+	HDP_L4_ICMP_ECHO  /* ICMP/ICMPv6 echo request; id = sport, seq =     */
+			  /* dport (trace, ping)                              */
+};
+
+enum hdp_tx_mode {
+	HDP_TX_RAW = 0,   /* LIBNET_RAW4 / LIBNET_RAW6: the kernel routes     */
+	HDP_TX_LINK,      /* LIBNET_LINK on one interface, link header built  */
+	HDP_TX_NONE       /* build only (no socket, no privileges): frames   */
+			  /* are read back with hdp_tx_frame()               */
+};
+
+struct hdp_pkt_spec {
+	int            family;      /* AF_INET or AF_INET6                  */
+	union hdp_addr src, dst;
+	int            has_src;     /* 0: source from the route to dst       */
+	uint8_t        proto;       /* IP protocol / next header             */
+	enum hdp_l4    l4;
+	uint16_t       sport, dport;
+	uint64_t       ts_ns;       /* 0: CLOCK_REALTIME right before write  */
+	uint8_t        ttl;         /* IPv4 TTL / IPv6 hop limit             */
+	uint8_t        tos;         /* IPv4 TOS / IPv6 traffic class         */
+	uint16_t       ip_id;
+	int            df;
+	uint32_t       flow_label;  /* IPv6                                  */
+	uint32_t       tcp_seq;     /* HDP_L4_TCP_SYN                        */
+	const uint8_t *ip_opts;     /* IPv4 options (multiple of 4), or NULL */
+	size_t         ip_opts_len;
+	const uint8_t *payload;
+	size_t         payload_len;
+};
+
+/* The outcome of one write. */
+struct hdp_tx_result {
+	int      ok;          /* 1 written whole                              */
+	int      err;         /* errno when not ok, else 0                    */
+	char     error[128];  /* libnet's or the OS's words when not ok       */
+	uint64_t time_ns;     /* CLOCK_REALTIME just before the write         */
+	uint64_t hdp_ts_ns;   /* the HDP timestamp put in the packet          */
+	size_t   bytes;       /* IP datagram length (the client's byte sum)   */
+};
+
+struct hdp_tx;
+
+/*
+ * Open a sender.  family is AF_INET or AF_INET6; ifname is required for
+ * HDP_TX_LINK and optional otherwise.  On failure returns NULL and writes
+ * one line into err; *perm is set to 1 when the cause is missing
+ * privileges (EPERM/EACCES), so the caller can say how to fix it.
+ */
+struct hdp_tx *hdp_tx_open(enum hdp_tx_mode mode, int family,
+			   const char *ifname, int *perm, char *err,
+			   size_t errlen);
+
+/* Build (or rebuild in place) the frame for spec.  -1 and err on error. */
+int  hdp_tx_build(struct hdp_tx *tx, const struct hdp_pkt_spec *spec,
+		  char *err, size_t errlen);
+
+/*
+ * Stamp the HDP timestamp (when spec->ts_ns was 0) and write the frame
+ * last built.  Returns 0 when written; -1 with r filled in otherwise.
+ * In HDP_TX_NONE mode nothing is written and the result is ok.
+ */
+int  hdp_tx_write(struct hdp_tx *tx, struct hdp_tx_result *r);
+
+/* The exact bytes of the frame last written or built, as a capture of
+ * link type *dlt would hold them (DLT_RAW for raw IP). */
+int  hdp_tx_frame(struct hdp_tx *tx, const uint8_t **frame, size_t *len,
+		  int *dlt);
+
+/* The raw socket libnet writes through, or -1 (to set socket options
+ * such as a receive filter). */
+int  hdp_tx_fd(struct hdp_tx *tx);
+
+void hdp_tx_close(struct hdp_tx *tx);
+
+/*
+ * Resolve a destination: IPv4 or IPv6 literal, or a host name
+ * (family AF_UNSPEC, AF_INET or AF_INET6 to force).  A scoped IPv6
+ * address ("fe80::1%eth0") is accepted and its scope returned in *scope.
+ */
+int  hdp_resolve(const char *host, int family, int *out_family,
+		 union hdp_addr *out, unsigned *scope, char *err,
+		 size_t errlen);
+
+/* The source address the kernel would use to reach dst (a connected UDP
+ * socket, no packet sent). */
+int  hdp_route_src(int family, const union hdp_addr *dst,
+		   union hdp_addr *src, char *err, size_t errlen);
+
+#endif /* HDP_BUILD_H */

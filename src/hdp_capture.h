@@ -1,0 +1,54 @@
+/*
+ * hdp_capture.h: libpcap capture and pcap writing, the way every hdp
+ * subcommand does it (sniff, sweep, trace, ping, where, replay).
+ */
+#ifndef HDP_CAPTURE_H
+#define HDP_CAPTURE_H
+
+#include <pcap/pcap.h>
+#include <stddef.h>
+
+/*
+ * HDP over IPv4 and IPv6.  The IPv6 half sees next header 255 only in the
+ * fixed header: HDP behind extension headers is missed by this filter (the
+ * decoder walks them when a broader filter lets such packets in).
+ */
+#define HDP_FILTER_DEFAULT "(ip and ip[9] == 255) or (ip6 and ip6[6] == 255)"
+
+struct hdp_cap_opts {
+	const char *ifname;     /* NULL or "any": every interface          */
+	int snaplen;            /* 0: 262144                               */
+	int promisc;
+	int immediate;          /* deliver each packet at once             */
+	int buffer_kb;          /* 0: libpcap's default                    */
+	int timeout_ms;         /* read timeout when not immediate         */
+	int nano;               /* nanosecond timestamps                   */
+};
+
+/* Live capture: pcap_create, each pcap_set_* checked, pcap_activate.
+ * Warnings from pcap_activate go to stderr; errors return NULL, err. */
+pcap_t *hdp_cap_open_live(const struct hdp_cap_opts *o, char *err,
+			  size_t errlen);
+
+/* A pcap or pcapng file, or standard input for "-". */
+pcap_t *hdp_cap_open_file(const char *path, int nano, char *err,
+			  size_t errlen);
+
+/* Compile and install a BPF filter; libpcap's message on error. */
+int hdp_cap_set_filter(pcap_t *p, const char *expr, char *err,
+		       size_t errlen);
+
+/* "(base) and (user)", or a copy of whichever is set; caller frees. */
+char *hdp_filter_and(const char *base, const char *user);
+
+/* Join argv[0..argc-1] with spaces (a BPF expression given as trailing
+ * arguments, as tcpdump takes it); NULL when argc == 0.  Caller frees. */
+char *hdp_filter_join(int argc, char **argv);
+
+/* A pcap writer with nanosecond timestamps for link type dlt, on a file
+ * created with hdp_file_create() (no symlinks, no clobbering unless
+ * force).  NULL and err on error. */
+pcap_dumper_t *hdp_dump_open(const char *path, int dlt, int snaplen,
+			     int force, char *err, size_t errlen);
+
+#endif /* HDP_CAPTURE_H */
