@@ -89,6 +89,8 @@ struct hdp_frame {
 
 	/* network layer; valid when ip_version != 0 */
 	int        ip_version;   /* 4, 6, or 0 when no IP header was reached   */
+	int        ip_fixed;     /* the fixed header (IPv4 20, IPv6 40 bytes)  */
+				 /* was captured: addresses and fields valid */
 	size_t     ip_off;       /* offset of the IP header in the frame       */
 	size_t     ip_hdr_len;   /* IPv4: IHL*4; IPv6: 40 + extension headers  */
 	uint32_t   ip_len;       /* claimed datagram length (total length, or  */

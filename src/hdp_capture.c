@@ -7,9 +7,13 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hdp_capture.h"
 #include "hdp_file.h"
@@ -68,6 +72,12 @@ hdp_cap_open_live(const struct hdp_cap_opts *o, char *err, size_t errlen)
 		fprintf(stderr, "hdp: warning: %s: %s%s%s\n", dev,
 			pcap_statustostr(rc), *pcap_geterr(p) ? ": " : "",
 			pcap_geterr(p));
+#ifdef DLT_LINUX_SLL2
+	/* the any device: cooked v2 headers name each packet's interface,
+	 * as tcpdump shows them; v1 (libpcap's default) does not */
+	if (strcmp(dev, "any") == 0 && pcap_datalink(p) == DLT_LINUX_SLL)
+		(void)pcap_set_datalink(p, DLT_LINUX_SLL2);
+#endif
 	return p;
 }
 
@@ -89,6 +99,173 @@ hdp_cap_open_file(const char *path, int nano, char *err, size_t errlen)
 			snprintf(err, errlen, "%s", eb);
 		else
 			snprintf(err, errlen, "%s: %s", path, eb);
+	}
+	return p;
+}
+
+/* ---- capture files: precision, peeked header ------------------------- */
+
+#define PEEK_MAX 4096
+
+static uint32_t
+rd32(const uint8_t *p, int swap)
+{
+	return swap ? (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 |
+		      (uint32_t)p[1] << 8 | p[0]
+		    : (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+		      (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint16_t
+rd16(const uint8_t *p, int swap)
+{
+	return swap ? (uint16_t)(p[1] << 8 | p[0]) : (uint16_t)(p[0] << 8 | p[1]);
+}
+
+int
+hdp_pcap_file_digits(const uint8_t *hdr, size_t n)
+{
+	uint32_t magic, shb_len, blen;
+	size_t off, end;
+	int swap;
+
+	if (n < 4)
+		return 0;
+	magic = rd32(hdr, 0);
+	if (magic == 0xa1b23c4d || magic == 0x4d3cb2a1)
+		return 9;
+	if (magic != 0x0a0d0d0a)
+		return 6;
+	if (n < 12)
+		return 0;
+	/* pcapng: section header, then the first interface description */
+	swap = rd32(hdr + 8, 0) != 0x1a2b3c4d;
+	shb_len = rd32(hdr + 4, swap);
+	if (shb_len < 28 || shb_len > PEEK_MAX - 16)
+		return 6;
+	if (n < (size_t)shb_len + 8)
+		return 0;
+	off = shb_len;
+	if (rd32(hdr + off, swap) != 1)
+		return 6;
+	blen = rd32(hdr + off + 4, swap);
+	if (blen < 20 || blen > PEEK_MAX - off)
+		return 6;
+	if (n < off + blen)
+		return 0;
+	end = off + blen - 4;
+	off += 16;		/* type, length, linktype, reserved, snaplen */
+	while (off + 4 <= end) {
+		uint16_t code = rd16(hdr + off, swap);
+		uint16_t len = rd16(hdr + off + 2, swap);
+
+		if (code == 0)
+			break;
+		if (code == 9 && len >= 1 && off + 5 <= end) {
+			uint8_t r = hdr[off + 4];
+
+			if (r & 0x80)	/* a power of two */
+				return (r & 0x7f) > 20 ? 9 : 6;
+			return r > 6 ? 9 : 6;
+		}
+		off += 4 + (((size_t)len + 3) & ~(size_t)3);
+	}
+	return 6;
+}
+
+/*
+ * A stdio stream that first gives back the bytes peeked from a file's
+ * head, then reads the descriptor directly (fopencookie: glibc).
+ */
+struct peek {
+	int     fd;
+	FILE   *under;        /* closed with the stream, unless stdin */
+	size_t  n, pos;
+	uint8_t head[PEEK_MAX];
+};
+
+static ssize_t
+peek_read(void *c, char *buf, size_t size)
+{
+	struct peek *k = c;
+	ssize_t r;
+
+	if (k->pos < k->n) {
+		size_t m = k->n - k->pos < size ? k->n - k->pos : size;
+
+		memcpy(buf, k->head + k->pos, m);
+		k->pos += m;
+		return (ssize_t)m;
+	}
+	do
+		r = read(k->fd, buf, size);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
+static int
+peek_close(void *c)
+{
+	struct peek *k = c;
+
+	if (k->under != NULL && k->under != stdin)
+		fclose(k->under);
+	free(k);
+	return 0;
+}
+
+pcap_t *
+hdp_cap_open_file_prec(const char *path, int *digits, char *err,
+		       size_t errlen)
+{
+	cookie_io_functions_t io = { peek_read, NULL, NULL, peek_close };
+	char eb[PCAP_ERRBUF_SIZE];
+	struct peek *k;
+	FILE *f;
+	pcap_t *p;
+	int d = 0;
+
+	*digits = 6;
+	k = calloc(1, sizeof(*k));
+	if (k == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return NULL;
+	}
+	if (strcmp(path, "-") == 0) {
+		k->under = stdin;
+	} else {
+		k->under = fopen(path, "rb");
+		if (k->under == NULL) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			free(k);
+			return NULL;
+		}
+	}
+	k->fd = fileno(k->under);
+	/* read only as far as needed to tell: a pipe may be slow */
+	while ((d = hdp_pcap_file_digits(k->head, k->n)) == 0 &&
+	       k->n < PEEK_MAX) {
+		ssize_t r = read(k->fd, k->head + k->n, PEEK_MAX - k->n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		k->n += (size_t)r;
+	}
+	*digits = d ? d : 6;
+	f = fopencookie(k, "rb", io);
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		peek_close(k);
+		return NULL;
+	}
+	setvbuf(f, NULL, _IOFBF, 256 * 1024);
+	p = pcap_fopen_offline_with_tstamp_precision(f,
+			PCAP_TSTAMP_PRECISION_NANO, eb);
+	if (p == NULL) {
+		snprintf(err, errlen, "%s: %s", path, eb);
+		fclose(f);
 	}
 	return p;
 }
@@ -144,12 +321,16 @@ hdp_filter_join(int argc, char **argv)
 	s = malloc(n);
 	if (s == NULL)
 		return NULL;
-	s[0] = '\0';
+	n = 0;
 	for (i = 0; i < argc; i++) {
+		size_t k = strlen(argv[i]);
+
 		if (i)
-			strcat(s, " ");
-		strcat(s, argv[i]);
+			s[n++] = ' ';
+		memcpy(s + n, argv[i], k);
+		n += k;
 	}
+	s[n] = '\0';
 	return s;
 }
 

@@ -34,6 +34,23 @@ pcap_t *hdp_cap_open_live(const struct hdp_cap_opts *o, char *err,
 pcap_t *hdp_cap_open_file(const char *path, int nano, char *err,
 			  size_t errlen);
 
+/*
+ * The same, and *digits set to the precision the file's timestamps were
+ * written with (6 for microseconds, 9 for nanoseconds: the pcap magic, or
+ * the first pcapng interface's if_tsresol).  Timestamps are delivered in
+ * nanoseconds whatever the file holds.  Works on pipes too: the header is
+ * peeked and replayed to libpcap.
+ */
+pcap_t *hdp_cap_open_file_prec(const char *path, int *digits, char *err,
+			       size_t errlen);
+
+/*
+ * The precision (6 or 9) from the first n bytes of a capture file; 0 when
+ * more bytes are needed to tell (pcapng: up to the end of the first
+ * interface description block).
+ */
+int hdp_pcap_file_digits(const uint8_t *hdr, size_t n);
+
 /* Compile and install a BPF filter; libpcap's message on error. */
 int hdp_cap_set_filter(pcap_t *p, const char *expr, char *err,
 		       size_t errlen);

@@ -158,6 +158,7 @@ decode_ipv4(const uint8_t *pkt, size_t caplen, size_t wirelen,
 	f->ip_version = 4;
 	if (!need(f, caplen, off, 20, HDP_LAYER_IP, "ip"))
 		return f->status;
+	f->ip_fixed = 1;
 	ip = pkt + off;
 	f->ihl = ip[0] & 0x0f;
 	f->tos = ip[1];
@@ -225,6 +226,7 @@ decode_ipv6(const uint8_t *pkt, size_t caplen, size_t wirelen,
 	f->ip_version = 6;
 	if (!need(f, caplen, off, 40, HDP_LAYER_IP, "ip6"))
 		return f->status;
+	f->ip_fixed = 1;
 	ip = pkt + off;
 	f->tos = (uint8_t)(be16(ip) >> 4);
 	f->flow_label = be32(ip) & 0xfffff;

@@ -1,22 +1,470 @@
 /*
- * tool_sniff.c: hdp sniff (not built yet).
+ * tool_sniff.c: hdp sniff, tcpdump-style capture and reading of HDP.
+ *
+ * libpcap does all of it: live capture (pcap_create/pcap_activate through
+ * hdp_cap_open_live), offline reading of pcap and pcapng (also from
+ * standard input), writing with nanosecond timestamps (hdp_dump_open).
+ * The printers are in hdp_print.c; this file parses options, opens
+ * things, runs the loop and says how it went.
  */
 #include "config.h"
 
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
+#include "hdp.h"
+#include "hdp_capture.h"
+#include "hdp_file.h"
+#include "hdp_print.h"
 #include "tool.h"
+
+struct sniff {
+	pcap_t        *p;
+	pcap_dumper_t *dumper;
+	struct bpf_program prog;   /* offline: applied here, to count */
+	int            offline_filter;
+	int            print;
+	int            unbuffered;  /* -U: the -w file per packet */
+	int            linebuf;     /* -l: standard output per packet */
+	uint64_t       count;       /* -c; 0: no limit */
+	uint64_t       seen;        /* packets read (offline)      */
+	uint64_t       taken;       /* packets that passed the filter */
+	struct hdp_printer pr;
+};
+
+static pcap_t *volatile g_pcap;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	if (g_pcap != NULL)
+		pcap_breakloop(g_pcap);
+}
 
 void
 usage_sniff(FILE *out)
 {
-	fprintf(out, "usage: hdp sniff ...  (not built yet)\n");
+	fprintf(out,
+"usage: hdp sniff [-i IFACE | -r FILE] [-w FILE [-U] [--print] [--force]]\n"
+"                 [-c COUNT] [-s SNAPLEN] [-p] [-B KIB] [--immediate]\n"
+"                 [-v | -q | --json | --table] [-X] [-n] [-t | -tt]\n"
+"                 [--nano | --micro] [--ifnames] [-l] [-Z USER]\n"
+"                 [--filter EXPR] [BPF EXPRESSION ...]\n"
+"       hdp sniff -D\n"
+"\n"
+"Capture HDP (IP protocol 255) live, or read a pcap/pcapng file, and print\n"
+"one line per packet in tcpdump's manner:\n"
+"  12:00:00.000000 IP 127.0.0.1.420 > 127.0.0.1.420: HDP ts NS latency USus len N\n"
+"latency is the capture time minus the HDP timestamp.\n"
+"\n"
+"  -i IFACE       capture on IFACE (default: any; Linux cooked v2 headers\n"
+"                 give each packet's interface and direction)\n"
+"  -D             list the interfaces libpcap can capture on\n"
+"  -r FILE        read a pcap or pcapng file; '-' is standard input\n"
+"  -w FILE        write packets to a pcap file with nanosecond timestamps\n"
+"                 instead of printing them (--print: both); never\n"
+"                 overwrites an existing FILE unless --force\n"
+"  -U             flush the -w file after every packet\n"
+"  -c COUNT       stop after COUNT packets\n"
+"  -s SNAPLEN     capture at most SNAPLEN bytes of each packet (262144)\n"
+"  -p             do not put the interface into promiscuous mode\n"
+"  -B KIB         capture buffer size in KiB\n"
+"  --immediate    deliver every packet at once (default when printing)\n"
+"  -v             the original server's decode: ~~~ IP Header ~~~ with\n"
+"                 every field and the checksum verified, then\n"
+"                 ~~~ HDP Header & Data ~~~\n"
+"  -X             hex and ASCII of each packet from the IP header on\n"
+"  --json         one JSON object per packet (fields in hdp(1))\n"
+"  --table        the original server's markdown table rows\n"
+"  -q             print no packets, only the counts\n"
+"  -t, -tt        no time stamp; seconds since the epoch\n"
+"  --nano, --micro  print time stamps with 9 or 6 decimals (default: the\n"
+"                 file's precision; 6 for live capture)\n"
+"  --ifnames      name the interfaces of a file's cooked (SLL2) headers\n"
+"                 by this host's interface indexes (default: ifN)\n"
+"  -l             flush standard output after every packet\n"
+"  -n             accepted for tcpdump's sake: hdp never resolves names\n"
+"  -Z USER        after opening the capture and the -w file, run as USER\n"
+"  --filter EXPR  use the BPF expression EXPR instead of the default\n"
+"\n"
+"Default filter, ANDed with a BPF expression given as trailing arguments:\n"
+"  " HDP_FILTER_DEFAULT "\n"
+"The IPv6 half sees next header 255 only in the fixed header: HDP behind\n"
+"IPv6 extension headers (fragments, options) is missed by it; use\n"
+"--filter ip6 to see those, which the decoder walks.\n"
+"\n"
+"On exit (COUNT reached, end of file, SIGINT, SIGTERM) the output and the\n"
+"-w file are flushed, and the counts go to standard error as tcpdump's.\n"
+"Exit status: 0 ok; 1 packets dropped or a read error; 2 bad usage, bad\n"
+"filter or bad file; 3 no permission to capture; 4 the system refused.\n");
 }
+
+static int
+list_devices(void)
+{
+	char eb[PCAP_ERRBUF_SIZE];
+	pcap_if_t *all, *d;
+	int i = 1;
+
+	if (pcap_findalldevs(&all, eb) != 0) {
+		tool_err("cannot list interfaces: %s", eb);
+		return HDP_EXIT_ENV;
+	}
+	for (d = all; d != NULL; d = d->next, i++) {
+		printf("%d.%s", i, d->name);
+		if (d->description != NULL)
+			printf(" (%s)", d->description);
+		printf(" [%s%s%s]\n",
+		       (d->flags & PCAP_IF_UP) ? "Up" : "Down",
+		       (d->flags & PCAP_IF_RUNNING) ? ", Running" : "",
+		       (d->flags & PCAP_IF_LOOPBACK) ? ", Loopback" : "");
+	}
+	pcap_freealldevs(all);
+	return HDP_EXIT_OK;
+}
+
+static void
+on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+	struct sniff *s = (struct sniff *)user;
+
+	s->seen++;
+	if (s->offline_filter &&
+	    pcap_offline_filter(&s->prog, h, bytes) == 0)
+		return;
+	s->taken++;
+	if (s->dumper != NULL) {
+		pcap_dump((u_char *)s->dumper, h, bytes);
+		if (s->unbuffered)
+			pcap_dump_flush(s->dumper);
+	}
+	if (s->print) {
+		hdp_print_packet(&s->pr, h, bytes);
+		if (s->linebuf)
+			hdp_printer_flush(&s->pr);
+	}
+	if (s->count && s->taken >= s->count)
+		pcap_breakloop(s->p);
+}
+
+static const char *
+plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+/* Options without a short letter. */
+enum {
+	OPT_JSON = 256, OPT_TABLE, OPT_FILTER, OPT_FORCE, OPT_PRINT,
+	OPT_IMMEDIATE, OPT_NANO, OPT_MICRO, OPT_IFNAMES, OPT_HELP
+};
 
 int
 cmd_sniff(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return tool_not_built("sniff");
+	static const struct option longopts[] = {
+		{ "json",      no_argument,       NULL, OPT_JSON },
+		{ "table",     no_argument,       NULL, OPT_TABLE },
+		{ "filter",    required_argument, NULL, OPT_FILTER },
+		{ "force",     no_argument,       NULL, OPT_FORCE },
+		{ "print",     no_argument,       NULL, OPT_PRINT },
+		{ "immediate", no_argument,       NULL, OPT_IMMEDIATE },
+		{ "nano",      no_argument,       NULL, OPT_NANO },
+		{ "micro",     no_argument,       NULL, OPT_MICRO },
+		{ "ifnames",   no_argument,       NULL, OPT_IFNAMES },
+		{ "help",      no_argument,       NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct hdp_cap_opts co;
+	struct sniff s;
+	struct sigaction sa;
+	const char *rfile = NULL, *wfile = NULL, *user_filter = NULL;
+	const char *zuser = NULL;
+	char *trailing = NULL, *expr = NULL;
+	char err[PCAP_ERRBUF_SIZE + 256];
+	enum hdp_pr_mode mode = HDP_PR_LINE;
+	enum hdp_pr_time tmode = HDP_PR_TIME_LOCAL;
+	int hex = 0, force = 0, also_print = 0, immediate = 0, digits = 0;
+	int ifnames = 0, tcount = 0, nprec = 0, have_filter_opt = 0;
+	int rc = HDP_EXIT_OK, c, dlt, r;
+	uint64_t v;
+
+	memset(&s, 0, sizeof(s));
+	memset(&co, 0, sizeof(co));
+	co.promisc = 1;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+i:Dr:w:Uc:s:pB:vXqntlZ:h",
+				longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i': co.ifname = optarg; break;
+		case 'D': return list_devices();
+		case 'r': rfile = optarg; break;
+		case 'w': wfile = optarg; break;
+		case 'U': s.unbuffered = 1; break;
+		case 'c':
+			if (hdp_parse_uint(optarg, 1, UINT64_MAX, &s.count,
+					   "-c", err, sizeof(err)) != 0) {
+				tool_err("%s", err);
+				return HDP_EXIT_USAGE;
+			}
+			break;
+		case 's':
+			if (hdp_parse_uint(optarg, 0, 262144, &v, "-s", err,
+					   sizeof(err)) != 0) {
+				tool_err("%s", err);
+				return HDP_EXIT_USAGE;
+			}
+			co.snaplen = v == 0 ? 262144 : (int)v;
+			break;
+		case 'p': co.promisc = 0; break;
+		case 'B':
+			if (hdp_parse_uint(optarg, 1, 4194304, &v, "-B", err,
+					   sizeof(err)) != 0) {
+				tool_err("%s", err);
+				return HDP_EXIT_USAGE;
+			}
+			co.buffer_kb = (int)v;
+			break;
+		case 'v': mode = HDP_PR_VERBOSE; break;
+		case 'X': hex = 1; break;
+		case 'q': mode = HDP_PR_QUIET; break;
+		case 'n': break;
+		case 't': tcount++; break;
+		case 'l': s.linebuf = 1; break;
+		case 'Z': zuser = optarg; break;
+		case OPT_JSON: mode = HDP_PR_JSON; break;
+		case OPT_TABLE: mode = HDP_PR_TABLE; break;
+		case OPT_FILTER:
+			user_filter = optarg;
+			have_filter_opt = 1;
+			break;
+		case OPT_FORCE: force = 1; break;
+		case OPT_PRINT: also_print = 1; break;
+		case OPT_IMMEDIATE: immediate = 1; break;
+		case OPT_NANO: nprec = 9; break;
+		case OPT_MICRO: nprec = 6; break;
+		case OPT_IFNAMES: ifnames = 1; break;
+		case 'h':
+		case OPT_HELP:
+			usage_sniff(stdout);
+			return HDP_EXIT_OK;
+		default:
+			if (optopt && strchr("iDrwcsBZ", optopt) != NULL)
+				tool_err("option -%c needs an argument; try "
+					 "'hdp help sniff'", optopt);
+			else
+				tool_err("unknown option '%s'; try 'hdp help "
+					 "sniff'", argv[optind - 1]);
+			return HDP_EXIT_USAGE;
+		}
+	}
+	if (rfile != NULL && co.ifname != NULL) {
+		tool_err("-i and -r exclude each other");
+		return HDP_EXIT_USAGE;
+	}
+	if (tcount == 1)
+		tmode = HDP_PR_TIME_NONE;
+	else if (tcount >= 2)
+		tmode = HDP_PR_TIME_EPOCH;
+	if (optind < argc) {
+		trailing = hdp_filter_join(argc - optind, argv + optind);
+		if (trailing == NULL) {
+			tool_err("out of memory");
+			return HDP_EXIT_ENV;
+		}
+	}
+	expr = hdp_filter_and(have_filter_opt ? (*user_filter ? user_filter
+						 : NULL) : HDP_FILTER_DEFAULT,
+			      trailing);
+	s.print = wfile == NULL || also_print;
+
+	/* ---- open the source ---- */
+	if (rfile != NULL) {
+		s.p = hdp_cap_open_file_prec(rfile, &digits, err, sizeof(err));
+		if (s.p == NULL) {
+			tool_err("%s", err);
+			rc = HDP_EXIT_USAGE;
+			goto out;
+		}
+	} else {
+		co.nano = 1;
+		co.immediate = immediate || s.print;
+		if (co.ifname != NULL && strcmp(co.ifname, "any") == 0)
+			co.promisc = 0;	/* the any device has no such mode */
+		if (co.ifname == NULL)
+			co.promisc = 0;
+		s.p = hdp_cap_open_live(&co, err, sizeof(err));
+		if (s.p == NULL) {
+			tool_err("%s", err);
+			rc = strstr(err, "ermission") != NULL ||
+			     strstr(err, "not permitted") != NULL ?
+			     HDP_EXIT_PERM : HDP_EXIT_ENV;
+			goto out;
+		}
+		digits = 6;
+		ifnames = 1;
+	}
+	dlt = pcap_datalink(s.p);
+
+	/* ---- the filter: offline we apply it ourselves, to count ---- */
+	if (expr != NULL) {
+		if (rfile != NULL) {
+			if (pcap_compile(s.p, &s.prog, expr, 1,
+					 PCAP_NETMASK_UNKNOWN) != 0) {
+				tool_err("bad filter '%s': %s", expr,
+					 pcap_geterr(s.p));
+				rc = HDP_EXIT_USAGE;
+				goto out;
+			}
+			s.offline_filter = 1;
+		} else if (hdp_cap_set_filter(s.p, expr, err,
+					      sizeof(err)) != 0) {
+			tool_err("%s", err);
+			rc = HDP_EXIT_USAGE;
+			goto out;
+		}
+	}
+	if (!hdp_dlt_supported(dlt))
+		fprintf(stderr, "%s: warning: link type %s (%d) is not "
+			"decoded\n", hdp_progname,
+			pcap_datalink_val_to_name(dlt) ?
+			pcap_datalink_val_to_name(dlt) : "?", dlt);
+
+	/* ---- the output file ---- */
+	if (wfile != NULL) {
+		if (s.print && strcmp(wfile, "-") == 0) {
+			tool_err("-w - and printing both want standard "
+				 "output");
+			rc = HDP_EXIT_USAGE;
+			goto out;
+		}
+		s.dumper = hdp_dump_open(wfile, dlt, pcap_snapshot(s.p),
+					 force, err, sizeof(err));
+		if (s.dumper == NULL) {
+			tool_err("%s", err);
+			rc = HDP_EXIT_ENV;
+			goto out;
+		}
+	}
+	if (zuser != NULL && hdp_drop_privileges(zuser, err,
+						 sizeof(err)) != 0) {
+		tool_err("%s", err);
+		rc = HDP_EXIT_PERM;
+		goto out;
+	}
+
+	if (hdp_printer_init(&s.pr, stdout, mode, dlt) != 0) {
+		tool_err("out of memory");
+		rc = HDP_EXIT_ENV;
+		goto out;
+	}
+	s.pr.time = tmode;
+	s.pr.hex = hex;
+	s.pr.ifnames = ifnames;
+	s.pr.ts_nano = pcap_get_tstamp_precision(s.p) ==
+		       PCAP_TSTAMP_PRECISION_NANO;
+	s.pr.ts_digits = nprec ? nprec : digits;
+
+	/* ---- the loop ---- */
+	g_pcap = s.p;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	for (;;) {
+		r = pcap_dispatch(s.p, -1, on_packet, (u_char *)&s);
+		if (r == PCAP_ERROR_BREAK)
+			break;
+		if (r == PCAP_ERROR) {
+			tool_err("%s: %s", rfile ? rfile : "capture",
+				 pcap_geterr(s.p));
+			rc = HDP_EXIT_FAIL;
+			break;
+		}
+		if (rfile != NULL && r == 0)
+			break;		/* end of file */
+		if (rfile == NULL)
+			hdp_printer_flush(&s.pr);
+		if (s.count && s.taken >= s.count)
+			break;
+	}
+	g_pcap = NULL;
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+
+	/* ---- flush everything, then say how it went ---- */
+	if (s.print && mode == HDP_PR_QUIET) {
+		const struct hdp_pr_counts *n = &s.pr.n;
+
+		printf("%llu packet%s: %llu HDP, %llu other, %llu truncated, "
+		       "%llu malformed, %llu not decoded\n",
+		       (unsigned long long)n->packets, plural(n->packets),
+		       (unsigned long long)n->hdp,
+		       (unsigned long long)n->other,
+		       (unsigned long long)n->truncated,
+		       (unsigned long long)n->malformed,
+		       (unsigned long long)n->unsupported);
+	}
+	if (hdp_printer_finish(&s.pr) != 0) {
+		tool_err("standard output: %s", strerror(s.pr.error));
+		rc = HDP_EXIT_ENV;
+	}
+	if (s.dumper != NULL) {
+		if (pcap_dump_flush(s.dumper) != 0) {
+			tool_err("%s: write failed", wfile);
+			rc = HDP_EXIT_ENV;
+		}
+		pcap_dump_close(s.dumper);
+		s.dumper = NULL;
+	}
+	if (rfile != NULL) {
+		fprintf(stderr, "%llu packet%s captured\n"
+			"%llu packet%s received by filter\n"
+			"0 packets dropped by kernel\n",
+			(unsigned long long)s.taken, plural(s.taken),
+			(unsigned long long)s.seen, plural(s.seen));
+	} else {
+		struct pcap_stat st;
+
+		if (pcap_stats(s.p, &st) == 0) {
+			fprintf(stderr, "%llu packet%s captured\n"
+				"%u packet%s received by filter\n"
+				"%u packet%s dropped by kernel\n",
+				(unsigned long long)s.taken, plural(s.taken),
+				st.ps_recv, plural(st.ps_recv),
+				st.ps_drop, plural(st.ps_drop));
+			if (st.ps_ifdrop != 0)
+				fprintf(stderr, "%u packet%s dropped by "
+					"interface\n", st.ps_ifdrop,
+					plural(st.ps_ifdrop));
+			if ((st.ps_drop || st.ps_ifdrop) && rc == HDP_EXIT_OK)
+				rc = HDP_EXIT_FAIL;
+		} else {
+			fprintf(stderr, "%llu packet%s captured\n",
+				(unsigned long long)s.taken, plural(s.taken));
+		}
+	}
+	fflush(stdout);
+
+out:
+	if (s.dumper != NULL)
+		pcap_dump_close(s.dumper);
+	if (s.offline_filter)
+		pcap_freecode(&s.prog);
+	if (s.pr.buf != NULL)
+		hdp_printer_finish(&s.pr);
+	if (s.p != NULL)
+		pcap_close(s.p);
+	free(trailing);
+	free(expr);
+	return rc;
 }

@@ -1,0 +1,107 @@
+/*
+ * hdp_print.h: packet printers for captured frames, the way hdp sniff
+ * shows them (and any other subcommand that wants the same lines).
+ *
+ * Every frame is decoded with hdp_decode_frame(); the printers read packet
+ * bytes only through what the decoder proved is inside the capture.  Text
+ * is formatted into one large buffer owned by the printer and written with
+ * fwrite() in big blocks: the default one-line output and --json format
+ * numbers and addresses by hand, with no printf per field, so reading a
+ * large capture is not bound by stdio.
+ *
+ *     struct hdp_printer pr;
+ *     hdp_printer_init(&pr, stdout, HDP_PR_LINE, DLT_RAW);
+ *     hdp_print_packet(&pr, hdr, bytes);   ... for every packet
+ *     hdp_printer_finish(&pr);             flush, free
+ */
+#ifndef HDP_PRINT_H
+#define HDP_PRINT_H
+
+#include <pcap/pcap.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "hdp.h"
+
+enum hdp_pr_mode {
+	HDP_PR_LINE = 0,  /* one line per packet, tcpdump's manner        */
+	HDP_PR_VERBOSE,   /* the line, then the original server's decode  */
+	HDP_PR_TABLE,     /* the original server's markdown table row     */
+	HDP_PR_JSON,      /* one JSON object per line                     */
+	HDP_PR_QUIET      /* nothing per packet: counts only              */
+};
+
+enum hdp_pr_time {
+	HDP_PR_TIME_LOCAL = 0, /* HH:MM:SS.frac in local time (tcpdump)    */
+	HDP_PR_TIME_NONE,      /* -t                                        */
+	HDP_PR_TIME_EPOCH      /* -tt: seconds.frac since the epoch         */
+};
+
+/* Counts kept while printing (every mode, -q included). */
+struct hdp_pr_counts {
+	uint64_t packets;     /* frames handed to hdp_print_packet          */
+	uint64_t hdp;         /* with an HDP header decoded                 */
+	uint64_t other;       /* IP, but another protocol                   */
+	uint64_t truncated;
+	uint64_t malformed;
+	uint64_t unsupported;
+	uint64_t bytes;       /* sum of IP datagram lengths                 */
+};
+
+#define HDP_PR_IFCACHE 64
+
+struct hdp_printer {
+	FILE    *out;
+	enum hdp_pr_mode mode;
+	enum hdp_pr_time time;
+	int      dlt;
+	int      hex;          /* -X: hex and ASCII after each packet        */
+	int      ts_digits;    /* 6 or 9 digits of second fractions          */
+	int      ts_nano;      /* the pcap handle's timestamps are in ns     */
+	int      ifnames;      /* resolve SLL2 ifindex on this host          */
+	int      table_head;   /* table header printed                       */
+	int      error;        /* a write failed (errno kept)                */
+	struct hdp_pr_counts n;
+
+	/* output buffer */
+	char    *buf;
+	size_t   len, cap;
+
+	/* local time of the minute last printed */
+	int64_t  tm_base;      /* first second of that minute                */
+	int      tm_valid;
+	char     tm_hhmm[6];   /* "HH:MM"                                    */
+
+	/* interface names by SLL2 ifindex */
+	struct {
+		uint32_t index;
+		int      resolved;    /* a name from this host, not "ifN" */
+		char     name[24];
+	} ifc[HDP_PR_IFCACHE];
+};
+
+/* 0, or -1 when the buffer cannot be allocated. */
+int  hdp_printer_init(struct hdp_printer *pr, FILE *out,
+		      enum hdp_pr_mode mode, int dlt);
+
+/* Decode and print one captured frame. */
+void hdp_print_packet(struct hdp_printer *pr, const struct pcap_pkthdr *h,
+		      const uint8_t *pkt);
+
+/* Write what is buffered; 0, or -1 when a write failed. */
+int  hdp_printer_flush(struct hdp_printer *pr);
+
+/* Flush and free the buffer; 0, or -1 when a write failed. */
+int  hdp_printer_finish(struct hdp_printer *pr);
+
+/*
+ * Formatting helpers, exported for the tests and other printers: each
+ * writes into dst (which must have room: 16 bytes for an IPv4 address, 46
+ * for IPv6, 21 for a u64) and returns the number of characters written,
+ * without a terminating NUL.
+ */
+size_t hdp_fmt_u64(char *dst, uint64_t v);
+size_t hdp_fmt_ip4(char *dst, const uint8_t a[4]);
+size_t hdp_fmt_ip6(char *dst, const uint8_t a[16]);   /* RFC 5952 */
+
+#endif /* HDP_PRINT_H */
