@@ -1,75 +1,1450 @@
 /*
  * hdp_build.c: building and sending frames with libnet (hdp_build.h).
- * Not built yet: every entry point fails and says so.
+ *
+ * libnet builds every header: hdp_tx_build() (re)builds the pblocks in
+ * place through the ptags it kept, then flattens them once with
+ * libnet_pblock_coalesce() into tx->frame.  Writing the same frame again
+ * (a count, a rate, a flood) only patches the 8 timestamp bytes (and the
+ * UDP checksum, incrementally, RFC 1624) and hands the bytes to libnet's
+ * own socket: no allocation, no rebuilding, no formatting per packet.
+ *
+ * We write with sendto()/sendmmsg() on libnet's descriptor rather than
+ * libnet_write(), which would coalesce (malloc, copy, checksum, free) for
+ * every packet, look the interface index up by ioctl for every link-layer
+ * write, and drop the IPv6 scope of a link-local destination.
+ *
+ * What the Linux kernel does to a raw IP_HDRINCL send (raw_send_hdrinc,
+ * rawv6_send_hdrinc): it fills in the IPv4 total length and header
+ * checksum, picks an IP ID when the ID is 0, fills a zero source address,
+ * and refuses a datagram larger than the outgoing device's MTU with
+ * EMSGSIZE: it never fragments one.  Fragments are ours to build
+ * (hdp_tx_write_frags()).
  */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libnet.h>
+#include <linux/filter.h>
+#include <linux/if_packet.h>
+#include <linux/neighbour.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <netdb.h>
+#include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "hdp_build.h"
+
+#ifndef DLT_RAW
+#define DLT_RAW 12
+#endif
+
+#define IP4_HDR_LEN  20
+#define IP6_HDR_LEN  40
+#define UDP_HDR_LEN  8
+#define ETH_HDR_LEN  14
+#define FRAG6_HDR_LEN 8
+
+struct hdp_tx {
+	libnet_t        *l;
+	enum hdp_tx_mode mode;
+	int              family;
+	int              fd;
+	int              ifindex;
+	char             ifname[IF_NAMESIZE];
+	int              is_loopback;       /* link mode on a loopback dev  */
+
+	/* ptags of the pblocks built so far (0: none yet) */
+	libnet_ptag_t    t_data, t_l4, t_opts, t_ip, t_eth;
+	size_t           data_len;
+	int              built;             /* a frame has been built        */
+	enum hdp_l4      built_l4;
+	int              built_opts;
+
+	/* the frame last built, flattened: link header, IP, rest */
+	uint8_t         *frame;
+	size_t           frame_len, frame_cap;
+	size_t           ip_off;            /* link header length            */
+	size_t           ts_off;            /* HDP timestamp offset, or 0    */
+	size_t           udp_csum_off;      /* UDP checksum offset, or 0     */
+	int              stamp;             /* spec ts_ns was 0              */
+	uint64_t         ts_ns;             /* timestamp in the frame        */
+	size_t           ip_len;            /* IP datagram length            */
+
+	/* the L4 payload libnet is given (HDP header + payload), grown */
+	uint8_t         *pl;
+	size_t           pl_cap;
+
+	/* where writes go */
+	struct sockaddr_storage to;
+	socklen_t        tolen;
+
+	/* link mode: the next hop's MAC, cached per destination */
+	union hdp_addr   mac_for;
+	int              have_mac;
+	uint8_t          dmac[6];
+
+	/* route source cached per destination */
+	union hdp_addr   src_for, src;
+	int              have_src;
+
+	/* burst writes: a copy of the frame per message when stamping */
+	uint8_t         *burst;
+	size_t           burst_stride;
+	unsigned         burst_n;
+	struct mmsghdr   msgs[HDP_TX_BURST];
+	struct iovec     iovs[HDP_TX_BURST];
+
+	/* fragments (hdp_tx_write_frags) */
+	uint8_t         *frag;
+	size_t           frag_cap;
+	uint32_t         frag_id;
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void
+put_be64(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--) {
+		p[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+static uint16_t
+get_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void
+put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static int
+addr_eq(int family, const union hdp_addr *a, const union hdp_addr *b)
+{
+	return family == AF_INET ?
+	       a->v4.s_addr == b->v4.s_addr :
+	       memcmp(&a->v6, &b->v6, sizeof(a->v6)) == 0;
+}
+
+static size_t
+addr_len(int family)
+{
+	return family == AF_INET ? 4 : 16;
+}
+
+static int
+grow(uint8_t **buf, size_t *cap, size_t need)
+{
+	uint8_t *n;
+	size_t c = *cap ? *cap : 256;
+
+	if (need <= *cap)
+		return 0;
+	while (c < need)
+		c *= 2;
+	n = realloc(*buf, c);
+	if (n == NULL)
+		return -1;
+	*buf = n;
+	*cap = c;
+	return 0;
+}
+
+/*
+ * Overwrite the 8 timestamp bytes at off and keep the UDP checksum right
+ * (incremental update, RFC 1624: HC' = ~(~HC + ~m + m')).
+ */
+static void
+patch_ts(uint8_t *frame, size_t ts_off, size_t csum_off, uint64_t ts)
+{
+	uint8_t nb[8];
+	uint32_t sum;
+	uint16_t c;
+	int i;
+
+	put_be64(nb, ts);
+	if (csum_off != 0) {
+		sum = (uint16_t)~get_be16(frame + csum_off);
+		for (i = 0; i < 8; i += 2) {
+			sum += (uint16_t)~get_be16(frame + ts_off + i);
+			sum += get_be16(nb + i);
+		}
+		while (sum >> 16)
+			sum = (sum & 0xffff) + (sum >> 16);
+		c = (uint16_t)~sum;
+		if (c == 0)
+			c = 0xffff;	/* 0 means "no checksum" in UDP */
+		put_be16(frame + csum_off, c);
+	}
+	memcpy(frame + ts_off, nb, 8);
+}
+
+/* ---- netlink: routes and neighbours -------------------------------------- */
+
+struct nl_req {
+	struct nlmsghdr n;
+	union {
+		struct rtmsg r;
+		struct ndmsg nd;
+	} u;
+	char buf[256];
+};
+
+static void
+nl_addattr(struct nl_req *req, int type, const void *data, size_t len)
+{
+	unsigned char *base = (unsigned char *)req;
+	size_t off = NLMSG_ALIGN(req->n.nlmsg_len);
+	size_t rl = RTA_LENGTH(len);
+	struct rtattr rta;
+
+	if (off + RTA_ALIGN(rl) > sizeof(*req))
+		return;
+	rta.rta_type = (unsigned short)type;
+	rta.rta_len = (unsigned short)rl;
+	memcpy(base + off, &rta, sizeof(rta));
+	memcpy(base + off + RTA_LENGTH(0), data, len);
+	req->n.nlmsg_len = (uint32_t)(off + RTA_ALIGN(rl));
+}
+
+/* Send req; call cb for every message of the answer until DONE (dump) or
+ * the first message (request).  Returns 0, or -1 with err. */
+static int
+nl_talk(struct nl_req *req, int (*cb)(struct nlmsghdr *, void *), void *arg,
+	char *err, size_t errlen)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	static char buf[32768];
+	int fd, done = 0, rc = -1;
+	ssize_t n;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0) {
+		snprintf(err, errlen, "netlink: %s", strerror(errno));
+		return -1;
+	}
+	req->n.nlmsg_seq = 1;
+	if (sendto(fd, req, req->n.nlmsg_len, 0, (struct sockaddr *)&sa,
+		   sizeof(sa)) < 0) {
+		snprintf(err, errlen, "netlink: %s", strerror(errno));
+		goto out;
+	}
+	while (!done) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct nlmsghdr *h;
+
+		if (poll(&pfd, 1, 2000) <= 0) {
+			snprintf(err, errlen, "netlink: no answer");
+			goto out;
+		}
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0) {
+			snprintf(err, errlen, "netlink: %s", strerror(errno));
+			goto out;
+		}
+		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
+		     h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_type == NLMSG_DONE) {
+				done = 1;
+				break;
+			}
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				struct nlmsgerr *e = NLMSG_DATA(h);
+
+				if (e->error == 0) {
+					done = 1;
+					break;
+				}
+				snprintf(err, errlen, "%s",
+					 strerror(-e->error));
+				errno = -e->error;
+				goto out;
+			}
+			if (cb(h, arg) != 0 ||
+			    !(req->n.nlmsg_flags & NLM_F_DUMP)) {
+				done = 1;
+				break;
+			}
+		}
+	}
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
+static int
+route_cb(struct nlmsghdr *h, void *arg)
+{
+	struct hdp_route *rt = arg;
+	struct rtmsg *r = NLMSG_DATA(h);
+	struct rtattr *a;
+	int len;
+
+	if (h->nlmsg_type != RTM_NEWROUTE)
+		return 0;
+	len = (int)RTM_PAYLOAD(h);
+	for (a = RTM_RTA(r); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		switch (a->rta_type) {
+		case RTA_OIF:
+			if (RTA_PAYLOAD(a) >= sizeof(int))
+				memcpy(&rt->oif, RTA_DATA(a), sizeof(int));
+			break;
+		case RTA_GATEWAY:
+			if (RTA_PAYLOAD(a) == addr_len(rt->family)) {
+				memcpy(&rt->gw, RTA_DATA(a), RTA_PAYLOAD(a));
+				rt->has_gw = 1;
+			}
+			break;
+		case RTA_PREFSRC:
+			if (RTA_PAYLOAD(a) == addr_len(rt->family)) {
+				memcpy(&rt->src, RTA_DATA(a), RTA_PAYLOAD(a));
+				rt->has_src = 1;
+			}
+			break;
+		case RTA_METRICS: {
+			struct rtattr *m = RTA_DATA(a);
+			int ml = (int)RTA_PAYLOAD(a);
+
+			for (; RTA_OK(m, ml); m = RTA_NEXT(m, ml))
+				if (m->rta_type == RTAX_MTU &&
+				    RTA_PAYLOAD(m) >= sizeof(uint32_t))
+					memcpy(&rt->route_mtu, RTA_DATA(m),
+					       sizeof(uint32_t));
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	rt->type = r->rtm_type;
+	return 1;
+}
+
+static int
+dev_mtu(const char *ifname, unsigned *mtu)
+{
+	struct ifreq ifr;
+	int fd, rc;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	rc = ioctl(fd, SIOCGIFMTU, &ifr);
+	close(fd);
+	if (rc < 0)
+		return -1;
+	*mtu = (unsigned)ifr.ifr_mtu;
+	return 0;
+}
+
+int
+hdp_route_get(int family, const union hdp_addr *dst, unsigned scope,
+	      struct hdp_route *rt, char *err, size_t errlen)
+{
+	struct nl_req req;
+	char a[INET6_ADDRSTRLEN];
+
+	memset(rt, 0, sizeof(*rt));
+	rt->family = family;
+	memset(&req, 0, sizeof(req));
+	req.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg));
+	req.n.nlmsg_type = RTM_GETROUTE;
+	req.n.nlmsg_flags = NLM_F_REQUEST;
+	req.u.r.rtm_family = (unsigned char)family;
+	req.u.r.rtm_dst_len = (unsigned char)(family == AF_INET ? 32 : 128);
+	nl_addattr(&req, RTA_DST, dst, addr_len(family));
+	if (scope != 0)
+		nl_addattr(&req, RTA_OIF, &scope, sizeof(int));
+	inet_ntop(family, dst, a, sizeof(a));
+	if (nl_talk(&req, route_cb, rt, err, errlen) < 0) {
+		char e[96];
+
+		snprintf(e, sizeof(e), "%s", err);
+		snprintf(err, errlen, "no route to %s: %s", a, e);
+		return -1;
+	}
+	if (rt->oif == 0 || if_indextoname((unsigned)rt->oif,
+					   rt->ifname) == NULL) {
+		snprintf(err, errlen, "no route to %s", a);
+		return -1;
+	}
+	if (dev_mtu(rt->ifname, &rt->dev_mtu) < 0)
+		rt->dev_mtu = 0;
+	rt->mtu = rt->route_mtu ? rt->route_mtu : rt->dev_mtu;
+	return 0;
+}
+
+struct neigh_q {
+	int family, ifindex;
+	union hdp_addr addr;
+	uint8_t mac[6];
+	int found;      /* 1 usable, -1 failed/incomplete */
+};
+
+static int
+neigh_cb(struct nlmsghdr *h, void *arg)
+{
+	struct neigh_q *q = arg;
+	struct ndmsg *nd = NLMSG_DATA(h);
+	struct rtattr *a;
+	int len, match = 0, have_ll = 0;
+	uint8_t mac[6];
+
+	if (h->nlmsg_type != RTM_NEWNEIGH || nd->ndm_family != q->family ||
+	    nd->ndm_ifindex != q->ifindex)
+		return 0;
+	len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(*nd)));
+	for (a = (struct rtattr *)((char *)nd + NLMSG_ALIGN(sizeof(*nd)));
+	     RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if (a->rta_type == NDA_DST &&
+		    RTA_PAYLOAD(a) == addr_len(q->family) &&
+		    memcmp(RTA_DATA(a), &q->addr, RTA_PAYLOAD(a)) == 0)
+			match = 1;
+		if (a->rta_type == NDA_LLADDR && RTA_PAYLOAD(a) == 6) {
+			memcpy(mac, RTA_DATA(a), 6);
+			have_ll = 1;
+		}
+	}
+	if (!match)
+		return 0;
+	if (have_ll && !(nd->ndm_state & (NUD_INCOMPLETE | NUD_FAILED))) {
+		memcpy(q->mac, mac, 6);
+		q->found = 1;
+	} else if (q->found == 0) {
+		q->found = -1;
+	}
+	return 0;
+}
+
+static int
+neigh_lookup(struct neigh_q *q, char *err, size_t errlen)
+{
+	struct nl_req req;
+
+	memset(&req, 0, sizeof(req));
+	req.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct ndmsg));
+	req.n.nlmsg_type = RTM_GETNEIGH;
+	req.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	req.u.nd.ndm_family = (unsigned char)q->family;
+	q->found = 0;
+	return nl_talk(&req, neigh_cb, q, err, errlen);
+}
+
+/*
+ * The next hop's MAC from the kernel's neighbour table.  When there is no
+ * entry yet, one empty UDP datagram to the discard port of the next hop
+ * makes the kernel resolve it (ARP / neighbour solicitation); we wait up
+ * to a second for the answer.
+ */
+static int
+resolve_mac(struct hdp_tx *tx, const union hdp_addr *dst, char *err,
+	    size_t errlen)
+{
+	struct hdp_route rt;
+	struct neigh_q q;
+	char a[INET6_ADDRSTRLEN];
+	int tries;
+
+	if (tx->have_mac && addr_eq(tx->family, &tx->mac_for, dst))
+		return 0;
+	if (tx->is_loopback) {
+		memset(tx->dmac, 0, 6);
+		goto done;
+	}
+	if (hdp_route_get(tx->family, dst, (unsigned)tx->ifindex, &rt, err,
+			  errlen) < 0)
+		return -1;
+	memset(&q, 0, sizeof(q));
+	q.family = tx->family;
+	q.ifindex = tx->ifindex;
+	q.addr = rt.has_gw ? rt.gw : *dst;
+	inet_ntop(tx->family, &q.addr, a, sizeof(a));
+	for (tries = 0; tries < 11; tries++) {
+		if (neigh_lookup(&q, err, errlen) < 0)
+			return -1;
+		if (q.found == 1)
+			break;
+		if (tries == 0) {
+			/* make the kernel resolve it */
+			struct sockaddr_storage ss;
+			socklen_t sl;
+			int fd = socket(tx->family, SOCK_DGRAM | SOCK_CLOEXEC,
+					0);
+
+			memset(&ss, 0, sizeof(ss));
+			if (tx->family == AF_INET) {
+				struct sockaddr_in *s4 = (void *)&ss;
+
+				s4->sin_family = AF_INET;
+				s4->sin_port = htons(9);
+				s4->sin_addr = q.addr.v4;
+				sl = sizeof(*s4);
+			} else {
+				struct sockaddr_in6 *s6 = (void *)&ss;
+
+				s6->sin6_family = AF_INET6;
+				s6->sin6_port = htons(9);
+				s6->sin6_addr = q.addr.v6;
+				s6->sin6_scope_id = (uint32_t)tx->ifindex;
+				sl = sizeof(*s6);
+			}
+			if (fd >= 0) {
+				setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE,
+					   tx->ifname, (socklen_t)strlen(
+					   tx->ifname));
+				(void)!sendto(fd, "", 0, 0,
+					      (struct sockaddr *)&ss, sl);
+				close(fd);
+			}
+		}
+		usleep(100000);
+	}
+	if (q.found != 1) {
+		snprintf(err, errlen, "%s: no neighbour entry for next hop %s "
+			 "(it does not answer ARP/neighbour solicitation)",
+			 tx->ifname, a);
+		return -1;
+	}
+	memcpy(tx->dmac, q.mac, 6);
+done:
+	tx->mac_for = *dst;
+	tx->have_mac = 1;
+	return 0;
+}
+
+/* ---- opening ---------------------------------------------------------- */
 
 struct hdp_tx *
 hdp_tx_open(enum hdp_tx_mode mode, int family, const char *ifname,
 	    int *perm, char *err, size_t errlen)
 {
-	(void)mode; (void)family; (void)ifname;
+	char eb[LIBNET_ERRBUF_SIZE];
+	struct hdp_tx *tx;
+	int inj;
+
 	*perm = 0;
-	snprintf(err, errlen, "frame building is not built yet");
+	if (family != AF_INET && family != AF_INET6) {
+		snprintf(err, errlen, "address family %d is not IPv4 or IPv6",
+			 family);
+		return NULL;
+	}
+	if (mode == HDP_TX_LINK && (ifname == NULL || *ifname == '\0')) {
+		snprintf(err, errlen, "link-layer injection needs an interface");
+		return NULL;
+	}
+	if (ifname != NULL && strlen(ifname) >= IF_NAMESIZE) {
+		snprintf(err, errlen, "%s: interface name too long", ifname);
+		return NULL;
+	}
+	tx = calloc(1, sizeof(*tx));
+	if (tx == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	tx->mode = mode;
+	tx->family = family;
+	tx->fd = -1;
+	if (ifname != NULL && *ifname != '\0') {
+		snprintf(tx->ifname, sizeof(tx->ifname), "%s", ifname);
+		tx->ifindex = (int)if_nametoindex(ifname);
+		if (tx->ifindex == 0 && mode != HDP_TX_NONE) {
+			snprintf(err, errlen, "%s: no such interface", ifname);
+			goto fail;
+		}
+	}
+	switch (mode) {
+	case HDP_TX_RAW:
+		inj = family == AF_INET ? LIBNET_RAW4 : LIBNET_RAW6;
+		break;
+	case HDP_TX_LINK:
+		inj = LIBNET_LINK;
+		break;
+	default:
+		inj = LIBNET_NONE;
+		break;
+	}
+	errno = 0;
+	eb[0] = '\0';
+	tx->l = libnet_init(inj, mode == HDP_TX_LINK ? tx->ifname : NULL, eb);
+	if (tx->l == NULL) {
+		if (errno == EPERM || errno == EACCES ||
+		    strstr(eb, "not permitted") != NULL ||
+		    strstr(eb, "ermission denied") != NULL)
+			*perm = 1;
+		/* libnet ends its message with a newline */
+		eb[strcspn(eb, "\n")] = '\0';
+		snprintf(err, errlen, "%s", eb[0] ? eb : "libnet_init failed");
+		goto fail;
+	}
+	if (mode != HDP_TX_NONE)
+		tx->fd = libnet_getfd(tx->l);
+	if (mode == HDP_TX_LINK) {
+		struct sockaddr_ll *sll = (void *)&tx->to;
+		struct ifreq ifr;
+
+		if (tx->l->link_type != DLT_EN10MB) {
+			snprintf(err, errlen, "%s: link type %d is not "
+				 "Ethernet or loopback", tx->ifname,
+				 tx->l->link_type);
+			goto fail;
+		}
+		memset(&ifr, 0, sizeof(ifr));
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", tx->ifname);
+		if (ioctl(tx->fd, SIOCGIFFLAGS, &ifr) == 0 &&
+		    (ifr.ifr_flags & IFF_LOOPBACK))
+			tx->is_loopback = 1;
+		sll->sll_family = AF_PACKET;
+		sll->sll_ifindex = tx->ifindex;
+		sll->sll_protocol = htons(family == AF_INET ? 0x0800 : 0x86dd);
+		sll->sll_halen = 6;
+		tx->tolen = sizeof(*sll);
+	} else if (mode == HDP_TX_RAW && tx->ifname[0] != '\0') {
+		if (setsockopt(tx->fd, SOL_SOCKET, SO_BINDTODEVICE, tx->ifname,
+			       (socklen_t)strlen(tx->ifname)) < 0) {
+			if (errno == EPERM)
+				*perm = 1;
+			snprintf(err, errlen, "%s: cannot bind to it: %s",
+				 tx->ifname, strerror(errno));
+			goto fail;
+		}
+	}
+	tx->frag_id = (uint32_t)now_ns() ^ (uint32_t)getpid() << 16;
+	return tx;
+fail:
+	hdp_tx_close(tx);
 	return NULL;
 }
 
 int
-hdp_tx_build(struct hdp_tx *tx, const struct hdp_pkt_spec *spec, char *err,
+hdp_tx_rx_filter(struct hdp_tx *tx)
+{
+	struct sock_filter drop = BPF_STMT(BPF_RET | BPF_K, 0);
+	struct sock_fprog prog = { 1, &drop };
+	char junk[64];
+
+	if (tx->fd < 0)
+		return 0;
+	if (setsockopt(tx->fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+		       sizeof(prog)) < 0)
+		return -1;
+	/* what was queued before the filter */
+	while (recv(tx->fd, junk, sizeof(junk), MSG_DONTWAIT) > 0)
+		;
+	return 0;
+}
+
+/* ---- building --------------------------------------------------------- */
+
+static int
+lnerr(struct hdp_tx *tx, const char *what, char *err, size_t errlen)
+{
+	char *e = libnet_geterror(tx->l);
+
+	e[strcspn(e, "\n")] = '\0';
+	snprintf(err, errlen, "%s: %s", what, e);
+	return -1;
+}
+
+static void
+reset_pblocks(struct hdp_tx *tx)
+{
+	libnet_clear_packet(tx->l);
+	tx->t_data = tx->t_l4 = tx->t_opts = tx->t_ip = tx->t_eth = 0;
+	tx->data_len = 0;
+	tx->built = 0;
+}
+
+static int
+route_src(struct hdp_tx *tx, const struct hdp_pkt_spec *s,
+	  union hdp_addr *src, char *err, size_t errlen)
+{
+	if (s->has_src) {
+		*src = s->src;
+		return 0;
+	}
+	if (tx->have_src && addr_eq(tx->family, &tx->src_for, &s->dst)) {
+		*src = tx->src;
+		return 0;
+	}
+	if (hdp_route_src(tx->family, &s->dst, &tx->src, err, errlen) < 0)
+		return -1;
+	tx->src_for = s->dst;
+	tx->have_src = 1;
+	*src = tx->src;
+	return 0;
+}
+
+/*
+ * libnet 1.1.6's libnet_build_ipv6() writes the first 32-bit word wrong:
+ * `fl & 0x0FF00 >> 8` binds as `fl & (0x0FF00 >> 8)`, so the flow label's
+ * low byte lands in both of the word's last two bytes.  We put the word
+ * (version 6, traffic class, flow label) right in the header libnet built,
+ * in its pblock, before the frame is flattened and written.
+ */
+static void
+fix_ip6_word(uint8_t *h, uint8_t tc, uint32_t fl)
+{
+	uint32_t w = 6u << 28 | (uint32_t)tc << 20 | (fl & 0xfffff);
+
+	h[0] = (uint8_t)(w >> 24);
+	h[1] = (uint8_t)(w >> 16);
+	h[2] = (uint8_t)(w >> 8);
+	h[3] = (uint8_t)w;
+}
+
+static int
+build_ip6_word_fix(struct hdp_tx *tx, const struct hdp_pkt_spec *s)
+{
+	libnet_pblock_t *p = libnet_pblock_find(tx->l, tx->t_ip);
+
+	if (p == NULL || p->b_len < IP6_HDR_LEN)
+		return -1;
+	fix_ip6_word(p->buf, s->tos, s->flow_label);
+	return 0;
+}
+
+int
+hdp_tx_build(struct hdp_tx *tx, const struct hdp_pkt_spec *s, char *err,
 	     size_t errlen)
 {
-	(void)tx; (void)spec;
-	snprintf(err, errlen, "frame building is not built yet");
-	return -1;
+	union hdp_addr src;
+	const uint8_t *l3pl;
+	uint8_t *pkt = NULL;
+	uint32_t pkt_len = 0, l3pl_len, l4_len;
+	size_t hlen, n, pl_len;
+	uint8_t proto = s->proto;
+	libnet_ptag_t t;
+
+	if (s->family != tx->family) {
+		snprintf(err, errlen, "packet is IPv%d but the sender IPv%d",
+			 s->family == AF_INET ? 4 : 6,
+			 tx->family == AF_INET ? 4 : 6);
+		return -1;
+	}
+	if (s->ip_opts_len % 4 != 0 || s->ip_opts_len > 40 ||
+	    (s->ip_opts_len && tx->family != AF_INET)) {
+		snprintf(err, errlen, "IP options must be IPv4, a multiple of "
+			 "4 bytes, at most 40");
+		return -1;
+	}
+	if (s->flow_label > 0xfffff) {
+		snprintf(err, errlen, "flow label %u is larger than 20 bits",
+			 (unsigned)s->flow_label);
+		return -1;
+	}
+	if (route_src(tx, s, &src, err, errlen) < 0)
+		return -1;
+	if (tx->built && (tx->built_l4 != s->l4 ||
+			  tx->built_opts != (s->ip_opts_len != 0)))
+		reset_pblocks(tx);
+
+	/* the bytes after the L4 header libnet builds (or after IP) */
+	hlen = (s->l4 == HDP_L4_HDP || s->l4 == HDP_L4_UDP) ? HDP_HDR_LEN : 0;
+	pl_len = hlen + s->payload_len;
+	if (pl_len > 65535 || grow(&tx->pl, &tx->pl_cap, pl_len + 1) < 0) {
+		snprintf(err, errlen, "payload of %zu bytes is too large",
+			 s->payload_len);
+		return -1;
+	}
+	tx->stamp = s->ts_ns == 0;
+	tx->ts_ns = s->ts_ns ? s->ts_ns : now_ns();
+	if (hlen) {
+		struct hdp_hdr h = { s->sport, s->dport, tx->ts_ns };
+
+		hdp_hdr_encode(&h, tx->pl, HDP_HDR_LEN);
+	}
+	if (s->payload_len)
+		memcpy(tx->pl + hlen, s->payload, s->payload_len);
+
+	/*
+	 * The bytes after the last header are a data pblock of their own,
+	 * built first (innermost): rebuilding it through its ptag resizes it
+	 * in place, which the header builders' payload arguments do not do
+	 * reliably on reuse in libnet 1.1.6.  A zero-length payload keeps an
+	 * empty block so the ptags stay valid.
+	 */
+	if (pl_len != tx->data_len && tx->t_data != 0 &&
+	    (pl_len == 0 || tx->data_len == 0))
+		reset_pblocks(tx);
+	if (pl_len > 0) {
+		t = libnet_build_data(tx->pl, (uint32_t)pl_len, tx->l,
+				      tx->t_data);
+		if (t == -1)
+			return lnerr(tx, "payload", err, errlen);
+		tx->t_data = t;
+	}
+	tx->data_len = pl_len;
+	l3pl = NULL;
+	l3pl_len = 0;
+	switch (s->l4) {
+	case HDP_L4_UDP:
+		l4_len = (uint32_t)(UDP_HDR_LEN + pl_len);
+		t = libnet_build_udp(s->sport, s->dport, (uint16_t)l4_len, 0,
+				     NULL, 0, tx->l, tx->t_l4);
+		if (t == -1)
+			return lnerr(tx, "udp", err, errlen);
+		tx->t_l4 = t;
+		break;
+	case HDP_L4_TCP_SYN:
+		proto = IPPROTO_TCP;
+		l4_len = (uint32_t)(LIBNET_TCP_H + pl_len);
+		t = libnet_build_tcp(s->sport, s->dport, s->tcp_seq, 0,
+				     TH_SYN, 65535, 0, 0, (uint16_t)l4_len,
+				     NULL, 0, tx->l, tx->t_l4);
+		if (t == -1)
+			return lnerr(tx, "tcp", err, errlen);
+		tx->t_l4 = t;
+		break;
+	case HDP_L4_ICMP_ECHO:
+		l4_len = (uint32_t)(LIBNET_ICMPV4_ECHO_H + pl_len);
+		if (tx->family == AF_INET) {
+			proto = IPPROTO_ICMP;
+			t = libnet_build_icmpv4_echo(ICMP_ECHO, 0, 0, s->sport,
+						     s->dport, NULL, 0, tx->l,
+						     tx->t_l4);
+		} else {
+			proto = IPPROTO_ICMPV6;
+			t = libnet_build_icmpv6_echo(128, 0, 0, s->sport,
+						     s->dport, NULL, 0, tx->l,
+						     tx->t_l4);
+		}
+		if (t == -1)
+			return lnerr(tx, "icmp echo", err, errlen);
+		tx->t_l4 = t;
+		break;
+	default:	/* HDP, NONE: the bytes ride as the IP payload */
+		l4_len = (uint32_t)pl_len;
+		break;
+	}
+
+	if (tx->family == AF_INET) {
+		uint32_t tot = IP4_HDR_LEN + (uint32_t)s->ip_opts_len + l4_len;
+
+		if (tot > 65535) {
+			snprintf(err, errlen, "IPv4 datagram of %u bytes is "
+				 "larger than 65535", (unsigned)tot);
+			return -1;
+		}
+		if (s->ip_opts_len) {
+			t = libnet_build_ipv4_options(s->ip_opts,
+						      (uint32_t)s->ip_opts_len,
+						      tx->l, tx->t_opts);
+			if (t == -1)
+				return lnerr(tx, "ip options", err, errlen);
+			tx->t_opts = t;
+		}
+		t = libnet_build_ipv4((uint16_t)tot, s->tos, s->ip_id,
+				      s->df ? IP_DF : 0, s->ttl, proto, 0,
+				      src.v4.s_addr, s->dst.v4.s_addr,
+				      l3pl, l3pl_len, tx->l, tx->t_ip);
+		if (t == -1)
+			return lnerr(tx, "ipv4", err, errlen);
+		tx->t_ip = t;
+	} else {
+		struct libnet_in6_addr a6s, a6d;
+
+		if (l4_len > 65535) {
+			snprintf(err, errlen, "IPv6 payload of %u bytes is "
+				 "larger than 65535", (unsigned)l4_len);
+			return -1;
+		}
+		memcpy(&a6s, &src.v6, 16);
+		memcpy(&a6d, &s->dst.v6, 16);
+		t = libnet_build_ipv6(s->tos, s->flow_label, (uint16_t)l4_len,
+				      proto, s->ttl, a6s, a6d, l3pl, l3pl_len,
+				      tx->l, tx->t_ip);
+		if (t == -1)
+			return lnerr(tx, "ipv6", err, errlen);
+		tx->t_ip = t;
+		if (build_ip6_word_fix(tx, s) < 0) {
+			snprintf(err, errlen, "ipv6: header block not found");
+			return -1;
+		}
+	}
+
+	if (tx->mode == HDP_TX_LINK) {
+		if (resolve_mac(tx, &s->dst, err, errlen) < 0)
+			return -1;
+		t = libnet_build_ethernet(tx->dmac,
+					  tx->is_loopback ?
+					  (uint8_t *)"\0\0\0\0\0" :
+					  (uint8_t *)libnet_get_hwaddr(tx->l),
+					  tx->family == AF_INET ? 0x0800 :
+					  0x86dd, NULL, 0, tx->l, tx->t_eth);
+		if (t == -1)
+			return lnerr(tx, "ethernet", err, errlen);
+		tx->t_eth = t;
+	}
+	tx->built = 1;
+	tx->built_l4 = s->l4;
+	tx->built_opts = s->ip_opts_len != 0;
+
+	if (libnet_pblock_coalesce(tx->l, &pkt, &pkt_len) < 0)
+		return lnerr(tx, "building the frame", err, errlen);
+	if (grow(&tx->frame, &tx->frame_cap, pkt_len) < 0) {
+		free(pkt - tx->l->aligner);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	memcpy(tx->frame, pkt, pkt_len);
+	/* coalesce hands back its buffer offset by the aligner */
+	free(pkt - tx->l->aligner);
+	tx->frame_len = pkt_len;
+	tx->ip_off = tx->mode == HDP_TX_LINK ? ETH_HDR_LEN : 0;
+	n = tx->ip_off;
+
+	if (tx->family == AF_INET) {
+		uint8_t *ip = tx->frame + n;
+		size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
+
+		/* libnet leaves the IPv4 checksum to the kernel on raw
+		 * sockets; the frame we hand back must carry it */
+		ip[10] = ip[11] = 0;
+		put_be16(ip + 10, hdp_inet_csum(ip, ihl));
+		n += ihl;
+		tx->ip_len = tx->frame_len - tx->ip_off;
+	} else {
+		fix_ip6_word(tx->frame + n, s->tos, s->flow_label);
+		n += IP6_HDR_LEN;
+		tx->ip_len = tx->frame_len - tx->ip_off;
+	}
+	tx->ts_off = 0;
+	tx->udp_csum_off = 0;
+	if (s->l4 == HDP_L4_UDP) {
+		tx->udp_csum_off = n + 6;
+		n += UDP_HDR_LEN;
+	}
+	if (s->l4 == HDP_L4_HDP || s->l4 == HDP_L4_UDP)
+		tx->ts_off = n + 4;
+	if (tx->udp_csum_off && tx->family == AF_INET &&
+	    get_be16(tx->frame + tx->udp_csum_off) == 0)
+		put_be16(tx->frame + tx->udp_csum_off, 0xffff);
+
+	/* where the writes go */
+	if (tx->mode == HDP_TX_RAW) {
+		memset(&tx->to, 0, sizeof(tx->to));
+		if (tx->family == AF_INET) {
+			struct sockaddr_in *s4 = (void *)&tx->to;
+
+			s4->sin_family = AF_INET;
+			s4->sin_addr = s->dst.v4;
+			tx->tolen = sizeof(*s4);
+		} else {
+			struct sockaddr_in6 *s6 = (void *)&tx->to;
+
+			s6->sin6_family = AF_INET6;
+			s6->sin6_addr = s->dst.v6;
+			s6->sin6_scope_id = s->scope ? s->scope :
+					    (uint32_t)tx->ifindex;
+			tx->tolen = sizeof(*s6);
+		}
+	} else if (tx->mode == HDP_TX_LINK) {
+		struct sockaddr_ll *sll = (void *)&tx->to;
+
+		memcpy(sll->sll_addr, tx->dmac, 6);
+	}
+	tx->burst_n = 0;	/* burst copies are stale */
+	return 0;
+}
+
+/* ---- writing ---------------------------------------------------------- */
+
+static void
+fill_err(struct hdp_tx_result *r, int e)
+{
+	r->ok = 0;
+	r->err = e;
+	snprintf(r->error, sizeof(r->error), "%s", strerror(e));
+}
+
+int
+hdp_tx_stamp(struct hdp_tx *tx, uint64_t ts_ns)
+{
+	if (!tx->built || tx->ts_off == 0)
+		return -1;
+	patch_ts(tx->frame, tx->ts_off, tx->udp_csum_off, ts_ns);
+	tx->ts_ns = ts_ns;
+	return 0;
 }
 
 int
 hdp_tx_write(struct hdp_tx *tx, struct hdp_tx_result *r)
 {
-	(void)tx;
+	ssize_t c;
+
 	r->ok = 0;
-	snprintf(r->error, sizeof(r->error), "not built yet");
-	return -1;
+	r->err = 0;
+	r->error[0] = '\0';
+	r->bytes = tx->ip_len;
+	r->hdp_ts_ns = 0;
+	if (!tx->built) {
+		r->time_ns = now_ns();
+		fill_err(r, EINVAL);
+		snprintf(r->error, sizeof(r->error), "no frame built");
+		return -1;
+	}
+	r->time_ns = now_ns();
+	if (tx->ts_off != 0) {
+		if (tx->stamp) {
+			patch_ts(tx->frame, tx->ts_off, tx->udp_csum_off,
+				 r->time_ns);
+			tx->ts_ns = r->time_ns;
+		}
+		r->hdp_ts_ns = tx->ts_ns;
+	}
+	if (tx->mode == HDP_TX_NONE) {
+		r->ok = 1;
+		return 0;
+	}
+	c = sendto(tx->fd, tx->frame, tx->frame_len, 0,
+		   (struct sockaddr *)&tx->to, tx->tolen);
+	if (c < 0) {
+		fill_err(r, errno);
+		return -1;
+	}
+	if ((size_t)c != tx->frame_len) {
+		r->ok = 0;
+		r->err = EIO;
+		snprintf(r->error, sizeof(r->error), "short write: %zd of %zu "
+			 "bytes", c, tx->frame_len);
+		return -1;
+	}
+	r->ok = 1;
+	return 0;
+}
+
+/* Set up the per-message copies and headers for bursts. */
+static int
+burst_prepare(struct hdp_tx *tx)
+{
+	unsigned i;
+
+	if (tx->burst_n != 0)
+		return 0;
+	if (tx->stamp && tx->ts_off != 0) {
+		size_t stride = (tx->frame_len + 63) & ~(size_t)63;
+
+		if (stride * HDP_TX_BURST > tx->burst_stride * HDP_TX_BURST ||
+		    tx->burst == NULL) {
+			free(tx->burst);
+			tx->burst = malloc(stride * HDP_TX_BURST);
+			if (tx->burst == NULL) {
+				tx->burst_stride = 0;
+				return -1;
+			}
+			tx->burst_stride = stride;
+		}
+		for (i = 0; i < HDP_TX_BURST; i++)
+			memcpy(tx->burst + i * tx->burst_stride, tx->frame,
+			       tx->frame_len);
+	}
+	for (i = 0; i < HDP_TX_BURST; i++) {
+		tx->iovs[i].iov_base = (tx->stamp && tx->ts_off) ?
+				       tx->burst + i * tx->burst_stride :
+				       tx->frame;
+		tx->iovs[i].iov_len = tx->frame_len;
+		memset(&tx->msgs[i], 0, sizeof(tx->msgs[i]));
+		tx->msgs[i].msg_hdr.msg_name = &tx->to;
+		tx->msgs[i].msg_hdr.msg_namelen = tx->tolen;
+		tx->msgs[i].msg_hdr.msg_iov = &tx->iovs[i];
+		tx->msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	tx->burst_n = HDP_TX_BURST;
+	return 0;
+}
+
+int
+hdp_tx_write_burst(struct hdp_tx *tx, unsigned n, struct hdp_tx_result *r)
+{
+	unsigned i;
+	int c;
+
+	r->ok = 0;
+	r->err = 0;
+	r->error[0] = '\0';
+	r->bytes = tx->ip_len;
+	r->hdp_ts_ns = 0;
+	if (!tx->built) {
+		fill_err(r, EINVAL);
+		return -1;
+	}
+	if (n > HDP_TX_BURST)
+		n = HDP_TX_BURST;
+	if (burst_prepare(tx) < 0) {
+		fill_err(r, ENOMEM);
+		return -1;
+	}
+	r->time_ns = now_ns();
+	if (tx->stamp && tx->ts_off) {
+		for (i = 0; i < n; i++)
+			patch_ts(tx->burst + i * tx->burst_stride, tx->ts_off,
+				 tx->udp_csum_off, r->time_ns + i);
+		r->hdp_ts_ns = r->time_ns;
+	} else if (tx->ts_off) {
+		r->hdp_ts_ns = tx->ts_ns;
+	}
+	if (tx->mode == HDP_TX_NONE) {
+		r->ok = 1;
+		return (int)n;
+	}
+	c = sendmmsg(tx->fd, tx->msgs, n, 0);
+	if (c < 0) {
+		fill_err(r, errno);
+		return -1;
+	}
+	r->ok = 1;
+	return c;
+}
+
+/*
+ * Write the frame last built as fragments of at most mtu bytes of IP each,
+ * every one built by libnet in a context of its own (IPv4: the header with
+ * MF and the offset; IPv6: a fragment header with one identification).
+ * cb (if set) sees each fragment as written.
+ */
+int
+hdp_tx_write_frags(struct hdp_tx *tx, unsigned mtu,
+		   void (*cb)(void *, const uint8_t *, size_t, uint64_t),
+		   void *arg, struct hdp_tx_result *r)
+{
+	char eb[LIBNET_ERRBUF_SIZE];
+	const uint8_t *ip;
+	size_t hl, data_len, per, off;
+	unsigned nfrag = 0;
+	libnet_t *l = NULL;
+	libnet_ptag_t tf = 0, ti = 0, te = 0;
+	int rc = -1;
+	uint32_t id;
+
+	r->ok = 0;
+	r->err = 0;
+	r->error[0] = '\0';
+	r->bytes = tx->ip_len;
+	r->hdp_ts_ns = 0;
+	r->time_ns = now_ns();
+	if (!tx->built) {
+		fill_err(r, EINVAL);
+		return -1;
+	}
+	if (tx->ts_off != 0) {
+		if (tx->stamp) {
+			patch_ts(tx->frame, tx->ts_off, tx->udp_csum_off,
+				 r->time_ns);
+			tx->ts_ns = r->time_ns;
+		}
+		r->hdp_ts_ns = tx->ts_ns;
+	}
+	ip = tx->frame + tx->ip_off;
+	hl = tx->family == AF_INET ? (size_t)(ip[0] & 0x0f) * 4 : IP6_HDR_LEN;
+	data_len = tx->ip_len - hl;
+	if (tx->family == AF_INET)
+		per = mtu > hl + 8 ? (mtu - hl) & ~(size_t)7 : 0;
+	else
+		per = mtu > hl + FRAG6_HDR_LEN + 8 ?
+		      (mtu - hl - FRAG6_HDR_LEN) & ~(size_t)7 : 0;
+	if (per == 0) {
+		fill_err(r, EMSGSIZE);
+		snprintf(r->error, sizeof(r->error), "MTU %u is too small to "
+			 "fragment into", mtu);
+		return -1;
+	}
+	if (tx->family == AF_INET && (ip[6] & 0x40)) {
+		fill_err(r, EMSGSIZE);
+		snprintf(r->error, sizeof(r->error), "DF is set: not "
+			 "fragmenting");
+		return -1;
+	}
+	l = libnet_init(LIBNET_NONE, NULL, eb);
+	if (l == NULL) {
+		fill_err(r, ENOMEM);
+		return -1;
+	}
+	id = tx->family == AF_INET ? get_be16(ip + 4) : ++tx->frag_id;
+	if (tx->family == AF_INET && id == 0)
+		id = (uint16_t)++tx->frag_id;
+	for (off = 0; off < data_len; off += per) {
+		size_t len = data_len - off < per ? data_len - off : per;
+		int more = off + len < data_len;
+		uint8_t *pkt;
+		uint32_t plen;
+		ssize_t c;
+
+		if (tx->family == AF_INET) {
+			uint32_t src, dst;
+
+			memcpy(&src, ip + 12, 4);
+			memcpy(&dst, ip + 16, 4);
+			ti = libnet_build_ipv4((uint16_t)(hl + len), ip[1],
+					       (uint16_t)id,
+					       (uint16_t)((more ? IP_MF : 0) |
+							  (off / 8)),
+					       ip[8], ip[9], 0, src, dst,
+					       ip + hl + off, (uint32_t)len,
+					       l, ti);
+		} else {
+			struct libnet_in6_addr a6s, a6d;
+
+			tf = libnet_build_ipv6_frag(ip[6], 0,
+						    htons((uint16_t)(off |
+								     more)),
+						    htonl(id), ip + hl + off,
+						    (uint32_t)len, l, tf);
+			memcpy(&a6s, ip + 8, 16);
+			memcpy(&a6d, ip + 24, 16);
+			if (tf != -1)
+				ti = libnet_build_ipv6((uint8_t)((ip[0] << 4) |
+							(ip[1] >> 4)), 0,
+						       (uint16_t)(FRAG6_HDR_LEN
+								  + len),
+						       44, ip[7], a6s, a6d,
+						       NULL, 0, l, ti);
+			if (tf != -1 && ti != -1) {
+				libnet_pblock_t *p = libnet_pblock_find(l, ti);
+
+				if (p != NULL)	/* see fix_ip6_word() */
+					memcpy(p->buf, ip, 4);
+			}
+		}
+		if (ti == -1 || tf == -1) {
+			r->ok = 0;
+			r->err = EINVAL;
+			snprintf(r->error, sizeof(r->error), "%s",
+				 libnet_geterror(l));
+			goto out;
+		}
+		if (tx->mode == HDP_TX_LINK)
+			te = libnet_build_ethernet(tx->dmac, tx->frame + 6,
+						   tx->family == AF_INET ?
+						   0x0800 : 0x86dd, NULL, 0,
+						   l, te);
+		if (libnet_pblock_coalesce(l, &pkt, &plen) < 0) {
+			r->err = EINVAL;
+			snprintf(r->error, sizeof(r->error), "%s",
+				 libnet_geterror(l));
+			goto out;
+		}
+		if (tx->family == AF_INET && tx->mode != HDP_TX_LINK) {
+			pkt[10] = pkt[11] = 0;
+			put_be16(pkt + 10, hdp_inet_csum(pkt, hl));
+		} else if (tx->family == AF_INET) {
+			pkt[ETH_HDR_LEN + 10] = pkt[ETH_HDR_LEN + 11] = 0;
+			put_be16(pkt + ETH_HDR_LEN + 10,
+				 hdp_inet_csum(pkt + ETH_HDR_LEN, hl));
+		}
+		c = 0;
+		if (tx->mode != HDP_TX_NONE)
+			c = sendto(tx->fd, pkt, plen, 0,
+				   (struct sockaddr *)&tx->to, tx->tolen);
+		if (cb != NULL && c >= 0)
+			cb(arg, pkt, plen, now_ns());
+		free(pkt - l->aligner);
+		if (c < 0) {
+			fill_err(r, errno);
+			goto out;
+		}
+		nfrag++;
+	}
+	r->ok = 1;
+	rc = (int)nfrag;
+out:
+	libnet_destroy(l);
+	return rc;
 }
 
 int
 hdp_tx_frame(struct hdp_tx *tx, const uint8_t **frame, size_t *len, int *dlt)
 {
-	(void)tx; (void)frame; (void)len; (void)dlt;
-	return -1;
+	if (!tx->built)
+		return -1;
+	*frame = tx->frame;
+	*len = tx->frame_len;
+	*dlt = tx->mode == HDP_TX_LINK ? DLT_EN10MB : DLT_RAW;
+	return 0;
 }
 
 int
 hdp_tx_fd(struct hdp_tx *tx)
 {
-	(void)tx;
-	return -1;
+	return tx->fd;
 }
 
 void
 hdp_tx_close(struct hdp_tx *tx)
 {
-	(void)tx;
+	if (tx == NULL)
+		return;
+	if (tx->l != NULL)
+		libnet_destroy(tx->l);
+	free(tx->frame);
+	free(tx->pl);
+	free(tx->burst);
+	free(tx->frag);
+	free(tx);
 }
+
+/* ---- addresses ---------------------------------------------------------- */
 
 int
 hdp_resolve(const char *host, int family, int *out_family,
 	    union hdp_addr *out, unsigned *scope, char *err, size_t errlen)
 {
-	(void)host; (void)family; (void)out_family; (void)out; (void)scope;
-	snprintf(err, errlen, "address resolution is not built yet");
-	return -1;
+	struct addrinfo hints, *res = NULL, *ai;
+	char buf[256];
+	const char *pct;
+	int rc;
+
+	if (scope != NULL)
+		*scope = 0;
+	if (host == NULL || *host == '\0') {
+		snprintf(err, errlen, "empty destination");
+		return -1;
+	}
+	if (inet_pton(AF_INET, host, &out->v4) == 1) {
+		if (family == AF_INET6) {
+			snprintf(err, errlen, "%s is an IPv4 address, but IPv6 "
+				 "was asked for (-6)", host);
+			return -1;
+		}
+		*out_family = AF_INET;
+		return 0;
+	}
+	pct = strchr(host, '%');
+	if (strlen(host) < sizeof(buf)) {
+		snprintf(buf, sizeof(buf), "%.*s",
+			 (int)(pct ? (size_t)(pct - host) : strlen(host)), host);
+		if (inet_pton(AF_INET6, buf, &out->v6) == 1) {
+			if (family == AF_INET) {
+				snprintf(err, errlen, "%s is an IPv6 address, "
+					 "but IPv4 was asked for (-4)", host);
+				return -1;
+			}
+			if (pct != NULL) {
+				unsigned idx = if_nametoindex(pct + 1);
+				char *end;
+
+				if (idx == 0) {
+					unsigned long v = strtoul(pct + 1,
+								  &end, 10);
+
+					if (*end == '\0' && end != pct + 1)
+						idx = (unsigned)v;
+				}
+				if (idx == 0) {
+					snprintf(err, errlen, "%s: no such "
+						 "interface '%s'", host,
+						 pct + 1);
+					return -1;
+				}
+				if (scope != NULL)
+					*scope = idx;
+			}
+			*out_family = AF_INET6;
+			return 0;
+		}
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = family;
+	hints.ai_socktype = SOCK_DGRAM;
+	rc = getaddrinfo(host, NULL, &hints, &res);
+	if (rc != 0) {
+		snprintf(err, errlen, "%s: %s", host, gai_strerror(rc));
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if (ai->ai_family == AF_INET) {
+			out->v4 = ((struct sockaddr_in *)ai->ai_addr)->sin_addr;
+			*out_family = AF_INET;
+			break;
+		}
+		if (ai->ai_family == AF_INET6) {
+			const struct sockaddr_in6 *s6 = (void *)ai->ai_addr;
+
+			out->v6 = s6->sin6_addr;
+			if (scope != NULL)
+				*scope = s6->sin6_scope_id;
+			*out_family = AF_INET6;
+			break;
+		}
+	}
+	freeaddrinfo(res);
+	if (ai == NULL) {
+		snprintf(err, errlen, "%s: no IPv4 or IPv6 address", host);
+		return -1;
+	}
+	return 0;
 }
 
 int
 hdp_route_src(int family, const union hdp_addr *dst, union hdp_addr *src,
 	      char *err, size_t errlen)
 {
-	(void)family; (void)dst; (void)src;
-	snprintf(err, errlen, "route lookup is not built yet");
-	return -1;
+	struct sockaddr_storage ss, me;
+	socklen_t sl, ml = sizeof(me);
+	char a[INET6_ADDRSTRLEN];
+	int fd;
+
+	memset(&ss, 0, sizeof(ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *s4 = (void *)&ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(9);
+		s4->sin_addr = dst->v4;
+		sl = sizeof(*s4);
+	} else {
+		struct sockaddr_in6 *s6 = (void *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(9);
+		s6->sin6_addr = dst->v6;
+		sl = sizeof(*s6);
+	}
+	inet_ntop(family, dst, a, sizeof(a));
+	fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	if (connect(fd, (struct sockaddr *)&ss, sl) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&me, &ml) < 0) {
+		snprintf(err, errlen, "no route to %s: %s", a, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	if (family == AF_INET)
+		src->v4 = ((struct sockaddr_in *)&me)->sin_addr;
+	else
+		src->v6 = ((struct sockaddr_in6 *)&me)->sin6_addr;
+	return 0;
 }

@@ -50,6 +50,8 @@ struct hdp_pkt_spec {
 	size_t         ip_opts_len;
 	const uint8_t *payload;
 	size_t         payload_len;
+	unsigned       scope;       /* IPv6 scope (interface index) of a    */
+				    /* link-local dst; 0: none               */
 };
 
 /* The outcome of one write. */
@@ -85,6 +87,49 @@ int  hdp_tx_build(struct hdp_tx *tx, const struct hdp_pkt_spec *spec,
  */
 int  hdp_tx_write(struct hdp_tx *tx, struct hdp_tx_result *r);
 
+/* How many copies of a frame hdp_tx_write_burst() writes at most. */
+#define HDP_TX_BURST 64
+
+/*
+ * Write the frame last built n times (n <= HDP_TX_BURST) with one
+ * sendmmsg(): the lean path of a flood.  When spec ts_ns was 0 each copy
+ * carries its own timestamp (time_ns + i), taken once right before the
+ * call.  Returns the number of copies the kernel took (0..n), or -1 with
+ * r filled in when it took none.  No allocation after the first call.
+ */
+int  hdp_tx_write_burst(struct hdp_tx *tx, unsigned n,
+			struct hdp_tx_result *r);
+
+/*
+ * Replace the HDP timestamp of the frame last built (the UDP checksum is
+ * kept right): for callers that pin their own timestamps without a
+ * rebuild.  -1 when the frame has no HDP header.
+ */
+int  hdp_tx_stamp(struct hdp_tx *tx, uint64_t ts_ns);
+
+/*
+ * Write the frame last built as IP fragments of at most mtu bytes each
+ * (IPv4: MF and offsets under one ID, refused when DF is set; IPv6: a
+ * fragment header), each built by libnet.  The kernel does not fragment
+ * raw IP_HDRINCL sends: it refuses them with EMSGSIZE.  cb, when not
+ * NULL, sees every fragment (frame bytes as hdp_tx_frame() would give
+ * them, and the time written).  Returns the number of fragments, or -1
+ * with r filled in.
+ */
+int  hdp_tx_write_frags(struct hdp_tx *tx, unsigned mtu,
+			void (*cb)(void *arg, const uint8_t *frame,
+				   size_t len, uint64_t time_ns),
+			void *arg, struct hdp_tx_result *r);
+
+/*
+ * Attach a drop-all socket filter (SO_ATTACH_FILTER) to the sending
+ * socket and empty its receive queue.  Linux hands every received
+ * protocol-255 datagram to IPPROTO_RAW (255) sockets too, ours included,
+ * and a link-layer socket gets every frame; nobody reads them, so they
+ * only cost time.  Hides nothing from pcap.  0, or -1 with errno.
+ */
+int  hdp_tx_rx_filter(struct hdp_tx *tx);
+
 /* The exact bytes of the frame last written or built, as a capture of
  * link type *dlt would hold them (DLT_RAW for raw IP). */
 int  hdp_tx_frame(struct hdp_tx *tx, const uint8_t **frame, size_t *len,
@@ -109,5 +154,25 @@ int  hdp_resolve(const char *host, int family, int *out_family,
  * socket, no packet sent). */
 int  hdp_route_src(int family, const union hdp_addr *dst,
 		   union hdp_addr *src, char *err, size_t errlen);
+
+/* What the kernel would do to reach a destination (ip route get). */
+struct hdp_route {
+	int            family;
+	int            oif;                 /* outgoing interface index     */
+	char           ifname[16];
+	int            has_gw;
+	union hdp_addr gw;                  /* next hop when has_gw         */
+	int            has_src;
+	union hdp_addr src;                 /* preferred source             */
+	unsigned       type;                /* RTN_UNICAST, RTN_LOCAL ...   */
+	unsigned       route_mtu;           /* mtu of the route (PMTU), or 0 */
+	unsigned       dev_mtu;             /* MTU of the interface         */
+	unsigned       mtu;                 /* route_mtu, else dev_mtu      */
+};
+
+/* Ask the kernel (rtnetlink RTM_GETROUTE) for the route to dst; scope,
+ * when not 0, is the outgoing interface index.  0, or -1 and err. */
+int  hdp_route_get(int family, const union hdp_addr *dst, unsigned scope,
+		   struct hdp_route *rt, char *err, size_t errlen);
 
 #endif /* HDP_BUILD_H */
