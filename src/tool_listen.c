@@ -1,22 +1,419 @@
 /*
- * tool_listen.c: hdp listen (not built yet).
+ * tool_listen.c: hdp listen, the original raw-socket server.
+ *
+ * One raw socket per protocol number (all: every number the OS accepts;
+ * the refused ones are reported with the reason).  Each datagram a socket
+ * returns is printed as the original server's row, or as a JSON line.
+ * With --json (or -v) libpcap also watches the same protocols arriving,
+ * so a reader (hdp sweep --join) can tell "arrived but not delivered to
+ * the socket" from "never arrived".
+ *
+ * The receive loop is listen_loop(); what happens to one datagram is
+ * on_datagram(): the place to add replies (an echo mode).
  */
 #include "config.h"
 
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
 
+#include "hdp.h"
+#include "hdp_capture.h"
+#include "hdp_file.h"
+#include "hdp_json.h"
+#include "hdp_rawsock.h"
 #include "tool.h"
+
+#define RX_BUFLEN 65536
+
+struct listen_ctx {
+	int       family;          /* AF_INET or AF_INET6                  */
+	int       fds[256];        /* raw socket per number, -1 if none    */
+	int       nopen;
+	pcap_t   *pcap;            /* arrivals, or NULL                    */
+	int       dlt;
+	int       json;
+	int       verbose;
+	uint64_t  count;           /* stop after this many datagrams; 0 no */
+	uint64_t  received;
+	uint64_t  deadline_ns;     /* stop at this CLOCK_MONOTONIC; 0 no   */
+	int       header_done;
+	uint8_t  *buf;
+};
+
+static volatile sig_atomic_t stop_flag;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
 
 void
 usage_listen(FILE *out)
 {
-	fprintf(out, "usage: hdp listen ...  (not built yet)\n");
+	fprintf(out,
+"usage: hdp listen [-P N|LIST|all] [-4|-6] [-i IFACE] [-c COUNT]\n"
+"                  [-t SECONDS] [--json] [--no-pcap] [-v] [-Z USER]\n"
+"\n"
+"Receive on raw sockets, one per protocol number, as the original HDP\n"
+"server did, and print every datagram a socket returns:\n"
+"  | Protocol Number | Time (us) (Server) | Source IP (Server) | Byte Sum (Server) |\n"
+"\n"
+"  -P N|LIST|all  protocol numbers (default 255); 'all' opens every number\n"
+"                 the OS accepts and reports the ones it refuses and why\n"
+"  -4, -6         IPv4 (default) or IPv6 raw sockets\n"
+"  -i IFACE       interface libpcap watches for arrivals (default any)\n"
+"  -c COUNT       stop after COUNT datagrams\n"
+"  -t SECONDS     stop after SECONDS (default: until interrupted)\n"
+"  --json         one JSON object per line: \"layer\":\"socket\" for a\n"
+"                 datagram a socket returned, \"pcap\" for one libpcap saw\n"
+"                 arrive, \"refused\" for a number the OS refused\n"
+"  --no-pcap      do not watch arrivals with libpcap\n"
+"  -v             text mode: also print what libpcap saw arrive\n"
+"  -Z USER        after opening sockets, run as USER (default nobody)\n"
+"\n"
+"The receiving half of 'hdp sweep --join tx.json rx.json':\n"
+"  receiver# hdp listen -P all --json > rx.json\n");
 }
+
+static void
+addr_str(int family, const union hdp_addr *a, char *out, size_t outlen)
+{
+	if (inet_ntop(family, family == AF_INET6 ? (const void *)&a->v6 :
+		      (const void *)&a->v4, out, (socklen_t)outlen) == NULL)
+		snprintf(out, outlen, "?");
+}
+
+/* The HDP timestamp looks like one of ours (within a day of now). */
+static int
+plausible_ts(uint64_t ts, uint64_t now)
+{
+	const uint64_t day = 86400ULL * 1000000000ULL;
+
+	return ts != 0 && ts + day > now && ts < now + day;
+}
+
+static void
+print_header(struct listen_ctx *c)
+{
+	if (c->json || c->header_done)
+		return;
+	printf("| Protocol Number | Time (μs) (Server) | Source IP (Server) "
+	       "| Byte Sum (Server) |\n| --- | --- | --- | --- |\n");
+	c->header_done = 1;
+}
+
+/* One datagram a raw socket returned. */
+static void
+on_datagram(struct listen_ctx *c, const struct hdp_rawmsg *m)
+{
+	char src[INET6_ADDRSTRLEN];
+	struct hdp_json j;
+
+	addr_str(m->family, &m->src, src, sizeof(src));
+	if (c->json) {
+		hj_begin(&j, stdout);
+		hj_str(&j, "layer", "socket");
+		hj_u64(&j, "proto", m->proto);
+		hj_u64(&j, "family", m->family == AF_INET6 ? 6 : 4);
+		hj_str(&j, "src", src);
+		hj_u64(&j, "time_ns", m->time_ns);
+		hj_u64(&j, "time_us", m->time_ns / 1000);
+		hj_u64(&j, "bytes", m->bytes);
+		hj_bool(&j, "hdp", m->has_hdp);
+		if (m->has_hdp) {
+			hj_u64(&j, "sport", m->hdp.sport);
+			hj_u64(&j, "dport", m->hdp.dport);
+			hj_u64(&j, "hdp_ts_ns", m->hdp.ts_ns);
+			if (plausible_ts(m->hdp.ts_ns, m->time_ns))
+				hj_dbl(&j, "latency_us",
+				       ((double)m->time_ns -
+					(double)m->hdp.ts_ns) / 1e3, 3);
+		}
+		hj_end(&j);
+	} else {
+		print_header(c);
+		printf("| %u | %llu | %s | %zu |\n", m->proto,
+		       (unsigned long long)(m->time_ns / 1000), src, m->bytes);
+	}
+	fflush(stdout);
+}
+
+/* One datagram libpcap saw arrive. */
+static void
+on_arrival(struct listen_ctx *c, const struct pcap_pkthdr *h,
+	   const u_char *pkt)
+{
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+	struct hdp_frame f;
+	struct hdp_json j;
+	struct hdp_hdr hh;
+	uint64_t t;
+	int fam, has;
+
+	hdp_decode_frame(c->dlt, pkt, h->caplen, h->len, &f);
+	if (f.ip_version == 0 || f.direction == HDP_DIR_OUT)
+		return;
+	if ((c->family == AF_INET) != (f.ip_version == 4))
+		return;
+	if (c->fds[f.proto] < 0 && !c->verbose && !c->json)
+		return;
+	has = hdp_frame_hdr_any(&f, pkt, h->caplen, &hh);
+	fam = f.ip_version == 6 ? AF_INET6 : AF_INET;
+	addr_str(fam, &f.src, src, sizeof(src));
+	addr_str(fam, &f.dst, dst, sizeof(dst));
+	t = (uint64_t)h->ts.tv_sec * 1000000000ULL + (uint64_t)h->ts.tv_usec;
+	if (c->json) {
+		hj_begin(&j, stdout);
+		hj_str(&j, "layer", "pcap");
+		hj_u64(&j, "proto", f.proto);
+		hj_u64(&j, "family", (uint64_t)f.ip_version);
+		hj_str(&j, "src", src);
+		hj_str(&j, "dst", dst);
+		hj_u64(&j, "time_ns", t);
+		hj_u64(&j, "bytes", f.ip_len);
+		hj_bool(&j, "hdp", has);
+		if (has) {
+			hj_u64(&j, "sport", hh.sport);
+			hj_u64(&j, "dport", hh.dport);
+			hj_u64(&j, "hdp_ts_ns", hh.ts_ns);
+		}
+		hj_end(&j);
+	} else {
+		printf("# pcap: arrived proto %u %s > %s %u bytes\n", f.proto,
+		       src, dst, f.ip_len);
+	}
+	fflush(stdout);
+}
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* The receive loop: poll every socket and the capture until stopped. */
+static int
+listen_loop(struct listen_ctx *c)
+{
+	struct pollfd pfd[257];
+	int map[257], n = 0, i, r, timeout;
+	struct hdp_rawmsg m;
+	struct pcap_pkthdr *h;
+	const u_char *pkt;
+	uint64_t now;
+
+	for (i = 0; i < 256; i++) {
+		if (c->fds[i] < 0)
+			continue;
+		pfd[n].fd = c->fds[i];
+		pfd[n].events = POLLIN;
+		map[n++] = i;
+	}
+	if (c->pcap != NULL) {
+		pfd[n].fd = pcap_get_selectable_fd(c->pcap);
+		pfd[n].events = POLLIN;
+		map[n++] = -1;
+	}
+	while (!stop_flag) {
+		timeout = 200;
+		if (c->deadline_ns) {
+			now = mono_ns();
+			if (now >= c->deadline_ns)
+				break;
+			if ((c->deadline_ns - now) / 1000000 < 200)
+				timeout = (int)((c->deadline_ns - now) /
+						1000000) + 1;
+		}
+		r = poll(pfd, (nfds_t)n, timeout);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			tool_errno("poll");
+			return HDP_EXIT_ENV;
+		}
+		for (i = 0; i < n && r > 0; i++) {
+			if (!(pfd[i].revents & (POLLIN | POLLERR)))
+				continue;
+			if (map[i] < 0) {
+				while (pcap_next_ex(c->pcap, &h, &pkt) == 1)
+					on_arrival(c, h, pkt);
+				continue;
+			}
+			while (hdp_rawsock_recv(pfd[i].fd, c->family,
+						(unsigned)map[i], c->buf,
+						RX_BUFLEN, &m) == 1) {
+				on_datagram(c, &m);
+				c->received++;
+				if (c->count && c->received >= c->count)
+					return HDP_EXIT_OK;
+			}
+		}
+	}
+	return HDP_EXIT_OK;
+}
+
+enum { OPT_JSON = 256, OPT_NOPCAP };
 
 int
 cmd_listen(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return tool_not_built("listen");
+	static const struct option longopts[] = {
+		{ "json",    no_argument,       NULL, OPT_JSON },
+		{ "no-pcap", no_argument,       NULL, OPT_NOPCAP },
+		{ "help",    no_argument,       NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct listen_ctx c;
+	struct hdp_protoset set;
+	struct hdp_cap_opts co;
+	struct sigaction sa;
+	const char *protos = "255", *ifname = NULL, *user = NULL;
+	char err[256], filt[32];
+	int ch, i, want_pcap = 1, refused_perm = 0, rc;
+	uint64_t v;
+
+	memset(&c, 0, sizeof(c));
+	c.family = AF_INET;
+	for (i = 0; i < 256; i++)
+		c.fds[i] = -1;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "P:46i:c:t:vZ:h", longopts,
+				 NULL)) != -1) {
+		switch (ch) {
+		case 'P': protos = optarg; break;
+		case '4': c.family = AF_INET; break;
+		case '6': c.family = AF_INET6; break;
+		case 'i': ifname = optarg; break;
+		case 'c':
+			if (hdp_parse_uint(optarg, 1, UINT32_MAX, &v, "-c",
+					   err, sizeof(err)) != 0) {
+				tool_err("%s", err);
+				return HDP_EXIT_USAGE;
+			}
+			c.count = v;
+			break;
+		case 't':
+			if (hdp_parse_uint(optarg, 1, 86400, &v, "-t", err,
+					   sizeof(err)) != 0) {
+				tool_err("%s", err);
+				return HDP_EXIT_USAGE;
+			}
+			c.deadline_ns = mono_ns() + v * 1000000000ULL;
+			break;
+		case 'v': c.verbose = 1; break;
+		case 'Z': user = optarg; break;
+		case OPT_JSON: c.json = 1; break;
+		case OPT_NOPCAP: want_pcap = 0; break;
+		case 'h': usage_listen(stdout); return HDP_EXIT_OK;
+		default: usage_listen(stderr); return HDP_EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		tool_err("unexpected argument '%s'", argv[optind]);
+		usage_listen(stderr);
+		return HDP_EXIT_USAGE;
+	}
+	if (hdp_protoset_parse(protos, &set, err, sizeof(err)) != 0) {
+		tool_err("-P %s: %s", protos, err);
+		return HDP_EXIT_USAGE;
+	}
+
+	for (i = 0; i < 256; i++) {
+		if (!hdp_protoset_has(&set, (unsigned)i))
+			continue;
+		c.fds[i] = hdp_rawsock_open(c.family, (unsigned)i, err,
+					    sizeof(err));
+		if (c.fds[i] >= 0) {
+			c.nopen++;
+			continue;
+		}
+		if (errno == EPERM || errno == EACCES)
+			refused_perm++;
+		if (c.json) {
+			struct hdp_json j;
+
+			hj_begin(&j, stdout);
+			hj_str(&j, "layer", "refused");
+			hj_u64(&j, "proto", (uint64_t)i);
+			hj_u64(&j, "errno", (uint64_t)errno);
+			hj_str(&j, "error", err);
+			hj_end(&j);
+		}
+		tool_err("protocol %d refused: %s", i, err);
+	}
+	if (c.nopen == 0) {
+		if (refused_perm) {
+			tool_err("raw sockets need root or CAP_NET_RAW");
+			return HDP_EXIT_PERM;
+		}
+		tool_err("no raw socket could be opened");
+		return HDP_EXIT_ENV;
+	}
+	if (want_pcap && (c.json || c.verbose)) {
+		memset(&co, 0, sizeof(co));
+		co.ifname = ifname;
+		co.immediate = 1;
+		co.nano = 1;
+		co.snaplen = 128;
+		c.pcap = hdp_cap_open_live(&co, err, sizeof(err));
+		snprintf(filt, sizeof(filt), "%s",
+			 c.family == AF_INET ? "ip" : "ip6");
+		if (c.pcap == NULL) {
+			tool_err("libpcap: %s (arrivals not watched)", err);
+		} else if (hdp_cap_set_filter(c.pcap, filt, err,
+					      sizeof(err)) != 0 ||
+			   pcap_setnonblock(c.pcap, 1, err) != 0) {
+			tool_err("libpcap: %s (arrivals not watched)", err);
+			pcap_close(c.pcap);
+			c.pcap = NULL;
+		} else {
+			c.dlt = pcap_datalink(c.pcap);
+		}
+	}
+	if (user != NULL &&
+	    hdp_drop_privileges(user, err, sizeof(err)) != 0) {
+		tool_err("%s", err);
+		rc = HDP_EXIT_PERM;
+		goto out;
+	}
+	c.buf = malloc(RX_BUFLEN);
+	if (c.buf == NULL) {
+		tool_err("out of memory");
+		rc = HDP_EXIT_ENV;
+		goto out;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	stop_flag = 0;
+	if (!c.json)
+		print_header(&c);
+	fflush(stdout);
+	fprintf(stderr, "%s: listening on %d protocol number%s (%s)\n",
+		"hdp listen", c.nopen, c.nopen == 1 ? "" : "s",
+		c.family == AF_INET6 ? "IPv6" : "IPv4");
+	rc = listen_loop(&c);
+out:
+	for (i = 0; i < 256; i++)
+		if (c.fds[i] >= 0)
+			close(c.fds[i]);
+	if (c.pcap != NULL)
+		pcap_close(c.pcap);
+	free(c.buf);
+	return rc;
 }

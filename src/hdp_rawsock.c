@@ -1,0 +1,122 @@
+/*
+ * hdp_rawsock.c: raw sockets per protocol number (see hdp_rawsock.h).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include "hdp_rawsock.h"
+
+int
+hdp_rawsock_open(int family, unsigned proto, char *err, size_t errlen)
+{
+	int fd, on = 1, e;
+
+	if (proto > 255) {
+		errno = EINVAL;
+		snprintf(err, errlen, "protocol %u: not 0-255", proto);
+		return -1;
+	}
+	fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    (int)proto);
+	if (fd < 0) {
+		e = errno;
+		snprintf(err, errlen, "socket(%s, SOCK_RAW, %u): %s",
+			 family == AF_INET6 ? "AF_INET6" : "AF_INET", proto,
+			 strerror(e));
+		errno = e;
+		return -1;
+	}
+	/* kernel timestamps; without them we stamp after the read */
+	(void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
+	return fd;
+}
+
+int
+hdp_rawsock_recv(int fd, int family, unsigned proto, uint8_t *buf,
+		 size_t buflen, struct hdp_rawmsg *m)
+{
+	struct sockaddr_storage ss;
+	union {
+		struct cmsghdr align;
+		uint8_t buf[CMSG_SPACE(sizeof(struct timespec))];
+	} cbuf;
+	struct iovec iov = { .iov_base = buf, .iov_len = buflen };
+	struct msghdr msg;
+	struct cmsghdr *c;
+	struct hdp_frame f;
+	ssize_t n;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_name = &ss;
+	msg.msg_namelen = sizeof(ss);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cbuf.buf;
+	msg.msg_controllen = sizeof(cbuf.buf);
+	n = recvmsg(fd, &msg, MSG_DONTWAIT);
+	if (n < 0)
+		return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
+
+	memset(m, 0, sizeof(*m));
+	m->family = family;
+	m->proto = (uint8_t)proto;
+	m->bytes = (size_t)n;
+	if ((size_t)n > buflen)
+		n = (ssize_t)buflen;    /* MSG_TRUNC: only buflen kept */
+	m->time_ns = 0;
+	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level == SOL_SOCKET &&
+		    c->cmsg_type == SCM_TIMESTAMPNS &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+			struct timespec ts;
+
+			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+			m->time_ns = (uint64_t)ts.tv_sec * 1000000000ULL +
+				     (uint64_t)ts.tv_nsec;
+		}
+	}
+	if (m->time_ns == 0)
+		m->time_ns = hdp_now_ns();
+
+	if (family == AF_INET) {
+		if (ss.ss_family == AF_INET)
+			m->src.v4 = ((struct sockaddr_in *)&ss)->sin_addr;
+		/* IPv4 raw sockets hand us the IP header: decode it safely */
+		hdp_decode_ip(buf, (size_t)n, m->bytes, &f);
+		if (f.ip_version == 4 && f.l4_off <= (size_t)n) {
+			m->dst.v4 = f.dst.v4;
+			m->l4 = buf + f.l4_off;
+			m->l4_len = (size_t)n - f.l4_off;
+		}
+	} else {
+		if (ss.ss_family == AF_INET6)
+			m->src.v6 = ((struct sockaddr_in6 *)&ss)->sin6_addr;
+		m->l4 = buf;
+		m->l4_len = (size_t)n;
+	}
+	if (m->l4 != NULL &&
+	    hdp_hdr_decode(m->l4, m->l4_len, &m->hdp) == HDP_HDR_LEN)
+		m->has_hdp = 1;
+	return 1;
+}
+
+int
+hdp_frame_hdr_any(const struct hdp_frame *f, const uint8_t *pkt,
+		  size_t caplen, struct hdp_hdr *h)
+{
+	if (f->ip_version == 0 || f->l4_off > caplen ||
+	    caplen - f->l4_off < HDP_HDR_LEN || f->l4_len < HDP_HDR_LEN)
+		return 0;
+	return hdp_hdr_decode(pkt + f->l4_off, HDP_HDR_LEN, h) ==
+	       HDP_HDR_LEN;
+}
