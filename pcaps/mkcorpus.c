@@ -343,7 +343,7 @@ gen_truncated(const char *dir)
 	close_out(&o);
 
 	/* The same datagrams cut by a snap length (caplen < len). */
-	open_out(&o, dir, "gen_snaplen.pcap", DLT_RAW, 34);
+	open_out(&o, dir, "gen_snaplen.pcap", DLT_RAW, 64);
 	n = hdp(pl, 420, 420, T0 - LAT, "abcdefghijklmnopqrstuvwxyz0123",
 		30);
 	ip4(&f, HDP_PROTO, 20, 0, pl, n, NULL, 0);
@@ -363,9 +363,11 @@ fix_csum(struct frame *f)
 {
 	uint16_t c;
 
+	size_t hl = (size_t)(f->b[0] & 15) * 4;
+
 	f->b[10] = f->b[11] = 0;
-	c = hdp_inet_csum(f->b, 20);
-	memcpy(f->b + 10, &c, 2);	/* already in network order */
+	c = hdp_inet_csum(f->b, hl >= 20 ? hl : 20);
+	set16(f->b + 10, c);
 }
 
 static void

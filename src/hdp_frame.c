@@ -144,6 +144,40 @@ check_ip_len(struct hdp_frame *f, size_t caplen, size_t wirelen,
 	return 1;
 }
 
+/*
+ * The datagram claims more bytes than the frame had on the wire: a length
+ * lie.  It stays malformed, with that error, but what the frame does hold
+ * is decoded as far as it goes, as tcpdump and Wireshark do, so the HDP
+ * header of a mangled packet can still be matched with the one sent.
+ */
+static enum hdp_status
+decode_past_lie(const uint8_t *pkt, size_t caplen, size_t wirelen,
+		struct hdp_frame *f,
+		void (*rest)(const uint8_t *, size_t, struct hdp_frame *))
+{
+	enum hdp_status st = f->status;
+	enum hdp_layer layer = f->err_layer;
+	uint32_t claimed = f->ip_len;
+	char err[sizeof(f->err)];
+
+	memcpy(err, f->err, sizeof(err));
+	f->ip_len = (uint32_t)(wirelen - f->ip_off);
+	f->status = HDP_ST_OK;
+	rest(pkt, caplen, f);
+	f->ip_len = claimed;
+	f->status = st;
+	f->err_layer = layer;
+	f->short_by = 0;
+	memcpy(f->err, err, sizeof(err));
+	return st;
+}
+
+static void
+rest_ipv4(const uint8_t *pkt, size_t caplen, struct hdp_frame *f)
+{
+	decode_l4(pkt, caplen, f);
+}
+
 /* ---- IPv4 --------------------------------------------------------------- */
 
 static enum hdp_status
@@ -180,6 +214,15 @@ decode_ipv4(const uint8_t *pkt, size_t caplen, size_t wirelen,
 		return fail(f, HDP_ST_MALFORMED, HDP_LAYER_IP, "bad ihl %u",
 			    f->ihl);
 	f->ip_hdr_len = (size_t)f->ihl * 4;
+	if (f->ip_len == 0) {
+		/* segmentation offload shows the stack's datagram before
+		 * it is cut, with total length 0: the frame tells the
+		 * length, as tcpdump and Wireshark take it */
+		size_t avail = wirelen - off;
+
+		f->ip_len_zero = 1;
+		f->ip_len = avail > 0xffff ? 0xffff : (uint32_t)avail;
+	}
 	if (f->ip_len < f->ip_hdr_len)
 		return fail(f, HDP_ST_MALFORMED, HDP_LAYER_IP,
 			    "bad ip_len %u < ihl*4 %zu", f->ip_len,
@@ -188,7 +231,7 @@ decode_ipv4(const uint8_t *pkt, size_t caplen, size_t wirelen,
 		return f->status;
 	f->ip_csum_ok = hdp_inet_csum(ip, f->ip_hdr_len) == 0;
 	if (!check_ip_len(f, caplen, wirelen, "ip_len"))
-		return f->status;
+		return decode_past_lie(pkt, caplen, wirelen, f, rest_ipv4);
 	trunc = f->status;
 	decode_l4(pkt, caplen, f);
 	return f->status != HDP_ST_OK ? f->status : trunc;
@@ -214,13 +257,70 @@ ip6_is_ext(uint8_t nh)
 	}
 }
 
+/* The extension headers, then the transport: from the fixed header on. */
+static void
+rest_ipv6(const uint8_t *pkt, size_t caplen, struct hdp_frame *f)
+{
+	size_t off = f->ip_off, ext_off = off + 40, ext_len;
+	uint8_t nh = f->ip6_nexthdr;
+
+	while (ip6_is_ext(nh)) {
+		const char *name = nh == 44 ? "ip6-frag" : "ip6-ext";
+
+		if (f->ip6_ext_count >= MAX_IP6_EXT) {
+			fail(f, HDP_ST_MALFORMED, HDP_LAYER_IP6EXT,
+			     "more than %d ip6 extension headers",
+			     MAX_IP6_EXT);
+			return;
+		}
+		if (ext_off + 2 > off + f->ip_len) {
+			fail(f, HDP_ST_MALFORMED, HDP_LAYER_IP6EXT,
+			     "ip6 header %u past payload length", nh);
+			return;
+		}
+		if (!need(f, caplen, ext_off, 2, HDP_LAYER_IP6EXT, name))
+			return;
+		if (nh == 44)
+			ext_len = 8;
+		else if (nh == 51)
+			ext_len = ((size_t)pkt[ext_off + 1] + 2) * 4;
+		else
+			ext_len = ((size_t)pkt[ext_off + 1] + 1) * 8;
+		if (ext_off + ext_len > off + f->ip_len) {
+			fail(f, HDP_ST_MALFORMED, HDP_LAYER_IP6EXT,
+			     "ip6 header %u length %zu past payload length",
+			     nh, ext_len);
+			return;
+		}
+		if (!need(f, caplen, ext_off, ext_len, HDP_LAYER_IP6EXT,
+			  name))
+			return;
+		if (nh == 44) {
+			uint16_t fo = be16(pkt + ext_off + 2);
+
+			f->ip6_has_frag = 1;
+			f->frag_off = fo >> 3;
+			f->frag_more = fo & 1;
+			f->is_fragment = f->frag_off || f->frag_more;
+			f->ip6_frag_id = be32(pkt + ext_off + 4);
+		}
+		nh = pkt[ext_off];
+		ext_off += ext_len;
+		f->ip6_ext_count++;
+		if (f->ip6_has_frag && f->frag_off != 0)
+			break;		/* what follows is not a header */
+	}
+	f->proto = nh;
+	f->ip_hdr_len = ext_off - off;
+	decode_l4(pkt, caplen, f);
+}
+
 static enum hdp_status
 decode_ipv6(const uint8_t *pkt, size_t caplen, size_t wirelen,
 	    struct hdp_frame *f)
 {
 	const uint8_t *ip;
-	size_t off = f->ip_off, ext_off, ext_len;
-	uint8_t nh;
+	size_t off = f->ip_off;
 	enum hdp_status trunc;
 
 	f->ip_version = 6;
@@ -241,54 +341,9 @@ decode_ipv6(const uint8_t *pkt, size_t caplen, size_t wirelen,
 		return fail(f, HDP_ST_UNSUPPORTED, HDP_LAYER_IP,
 			    "ip6 jumbogram not supported");
 	if (!check_ip_len(f, caplen, wirelen, "ip6_len"))
-		return f->status;
+		return decode_past_lie(pkt, caplen, wirelen, f, rest_ipv6);
 	trunc = f->status;
-
-	nh = f->ip6_nexthdr;
-	ext_off = off + 40;
-	while (ip6_is_ext(nh)) {
-		const char *name = nh == 44 ? "ip6-frag" : "ip6-ext";
-
-		if (f->ip6_ext_count >= MAX_IP6_EXT)
-			return fail(f, HDP_ST_MALFORMED, HDP_LAYER_IP6EXT,
-				    "more than %d ip6 extension headers",
-				    MAX_IP6_EXT);
-		if (ext_off + 2 > off + f->ip_len)
-			return fail(f, HDP_ST_MALFORMED, HDP_LAYER_IP6EXT,
-				    "ip6 header %u past payload length", nh);
-		if (!need(f, caplen, ext_off, 2, HDP_LAYER_IP6EXT, name))
-			return f->status;
-		if (nh == 44)
-			ext_len = 8;
-		else if (nh == 51)
-			ext_len = ((size_t)pkt[ext_off + 1] + 2) * 4;
-		else
-			ext_len = ((size_t)pkt[ext_off + 1] + 1) * 8;
-		if (ext_off + ext_len > off + f->ip_len)
-			return fail(f, HDP_ST_MALFORMED, HDP_LAYER_IP6EXT,
-				    "ip6 header %u length %zu past payload "
-				    "length", nh, ext_len);
-		if (!need(f, caplen, ext_off, ext_len, HDP_LAYER_IP6EXT,
-			  name))
-			return f->status;
-		if (nh == 44) {
-			uint16_t fo = be16(pkt + ext_off + 2);
-
-			f->ip6_has_frag = 1;
-			f->frag_off = fo >> 3;
-			f->frag_more = fo & 1;
-			f->is_fragment = f->frag_off || f->frag_more;
-			f->ip6_frag_id = be32(pkt + ext_off + 4);
-		}
-		nh = pkt[ext_off];
-		ext_off += ext_len;
-		f->ip6_ext_count++;
-		if (f->ip6_has_frag && f->frag_off != 0)
-			break;		/* what follows is not a header */
-	}
-	f->proto = nh;
-	f->ip_hdr_len = ext_off - off;
-	decode_l4(pkt, caplen, f);
+	rest_ipv6(pkt, caplen, f);
 	return f->status != HDP_ST_OK ? f->status : trunc;
 }
 

@@ -487,9 +487,7 @@ print_line(struct hdp_printer *pr, const struct hdp_frame *f,
 		p = put_u64(p, x->dport);
 	}
 	p = PUTS(p, ": ");
-	if ((f->status == HDP_ST_MALFORMED &&
-	     f->err_layer <= HDP_LAYER_IP6EXT) ||
-	    (f->status != HDP_ST_OK && f->l4_off == 0)) {
+	if (f->status != HDP_ST_OK && f->l4_off == 0) {
 		/* stopped in the IP header: say only why */
 		p = put_err(p, f, 0);
 		*p++ = '\n';
@@ -623,7 +621,11 @@ print_verbose(struct hdp_printer *pr, const struct hdp_frame *f,
 			f->ihl * 4u);
 		bprintf(pr, "Type of Service: 0x%02x (DSCP %u, ECN %u)\n",
 			f->tos, f->tos >> 2, f->tos & 3);
-		bprintf(pr, "Total Length: %u\n", f->ip_len);
+		if (f->ip_len_zero)
+			bprintf(pr, "Total Length: 0 (segmentation offload: "
+				"%u from the frame)\n", f->ip_len);
+		else
+			bprintf(pr, "Total Length: %u\n", f->ip_len);
 		bprintf(pr, "Identification: 0x%04x (%u)\n", f->ip_id,
 			f->ip_id);
 		bprintf(pr, "Flags: %s%s%s\n", f->df ? "DF" : "",
@@ -661,7 +663,8 @@ print_verbose(struct hdp_printer *pr, const struct hdp_frame *f,
 	}
 	if (f->status == HDP_ST_MALFORMED && f->err_layer <= HDP_LAYER_IP6EXT) {
 		bprintf(pr, "(malformed: %s)\n", f->err);
-		return;
+		if (f->l4_off == 0)
+			return;
 	}
 	if (f->proto != HDP_PROTO && !u->ok) {
 		bprintf(pr, "(protocol %u: %zu bytes, %zu captured)\n",

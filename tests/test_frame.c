@@ -324,6 +324,19 @@ test_lies(void)
 	b[2] = 0; b[3] = 60;				/* ip_len 60, 40 held */
 	CHECK(hdp_decode_ip(b, 40, 40, &f) == HDP_ST_MALFORMED);
 	CHECK_MSG(strcmp(f.err, "ip_len 60 > caplen 40") == 0, "%s", f.err);
+	/* the lie stays malformed, but what the frame holds is decoded */
+	CHECK(f.ip_len == 60 && f.has_hdp && f.hdp.ts_ns == TS);
+	CHECK(f.payload_len == 40 - 20 - HDP_HDR_LEN);
+	CHECK(f.payload_caplen == f.payload_len);
+	CHECK(hdp_decode_ip(b, 30, 30, &f) == HDP_ST_MALFORMED);
+	CHECK(!f.has_hdp && strcmp(f.err, "ip_len 60 > caplen 30") == 0);
+
+	/* total length 0: segmentation offload, the frame gives it */
+	memcpy(b, ip.b, ip.n);
+	b[2] = 0; b[3] = 0;
+	CHECK(hdp_decode_ip(b, ip.n, ip.n, &f) == HDP_ST_OK);
+	CHECK(f.ip_len_zero && f.ip_len == ip.n && f.has_hdp);
+	CHECK(f.payload_len == sizeof(msg) - 1);
 
 	memcpy(b, ip.b, ip.n);
 	b[2] = 0; b[3] = 10;				/* ip_len < header */
