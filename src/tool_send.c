@@ -1,22 +1,1040 @@
 /*
- * tool_send.c: hdp send (not built yet).
+ * tool_send.c: hdp send, a libnet packet crafter for HDP and any IP
+ * protocol number, over IPv4 and IPv6.
+ *
+ * This file parses options, paces and reports; libhdp builds and writes
+ * (hdp_build.h) and writes pcap (hdp_capture.h).  Pacing sleeps with
+ * clock_nanosleep() until absolute CLOCK_MONOTONIC deadlines
+ * (start + k * interval), so lateness never accumulates and a long
+ * interval costs no CPU.  --flood takes the lean path: one build, then
+ * sendmmsg() bursts of the same frame with fresh timestamps, and nothing
+ * printed until the summary.
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <net/if.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "hdp.h"
+#include "hdp_build.h"
+#include "hdp_capture.h"
+#include "hdp_file.h"
+#include "hdp_json.h"
 #include "tool.h"
+
+#define MAX_INPUT   (1u << 20)   /* payload read from a file or stdin */
+#define MAX_ERRS    32
+
+struct errcount {
+	int      err;
+	uint64_t n;
+};
+
+struct send {
+	/* what to send */
+	struct hdp_pkt_spec spec;
+	struct hdp_protoset protos;
+	uint8_t  plist[256];
+	unsigned nprotos;
+	int      proto_given;
+	const char *dest;
+	uint8_t *payload;
+	size_t   payload_len;
+
+	/* how */
+	enum hdp_tx_mode mode;
+	const char *ifname;
+	uint64_t count;            /* rounds; 0: until SIGINT */
+	int      count_given;
+	uint64_t interval_ns;      /* between packets; 0: none */
+	int      paced;            /* -i or --rate given */
+	int      flood;
+	int      frag;
+	unsigned mtu;              /* --mtu, or from the route */
+	int      rx_filter;
+	const char *pcap_out;
+	int      tee;
+	int      force;
+	const char *user;          /* -Z */
+
+	/* output */
+	int      json;
+	int      quiet;
+	pcap_dumper_t *dumper;
+	int      dlt;
+
+	/* outcome */
+	uint64_t sent, failed;
+	uint64_t first_ns, last_ns;    /* CLOCK_MONOTONIC of first/last write */
+	struct errcount errs[MAX_ERRS];
+	unsigned nerrs;
+};
+
+static volatile sig_atomic_t g_stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	g_stop = 1;
+}
 
 void
 usage_send(FILE *out)
 {
-	fprintf(out, "usage: hdp send ...  (not built yet)\n");
+	fprintf(out,
+"usage: hdp send [OPTIONS] DESTINATION\n"
+"\n"
+"Craft and send HDP (IP protocol 255), any other protocol number, or UDP,\n"
+"over IPv4 or IPv6.  libnet builds every frame.  DESTINATION is an IPv4 or\n"
+"IPv6 address (fe80::1%%eth0 for a scope) or a host name.\n"
+"\n"
+"what:\n"
+"  -4, -6                 use IPv4 / IPv6 only\n"
+"  -P, --proto LIST       protocol numbers, one packet each per round:\n"
+"                         255 (default), 0-10,17,255 or all (0-255)\n"
+"  --l4 hdp|udp|none      after IP: the HDP header (default), a UDP header\n"
+"                         with a correct checksum then HDP (-P defaults to\n"
+"                         17), or the payload bare\n"
+"  --sport N, --dport N   HDP/UDP ports (default 420, 420)\n"
+"  --timestamp NS         pin the HDP timestamp (ns since the epoch);\n"
+"                         default: CLOCK_REALTIME right before each write\n"
+"  --src ADDR             source address (default: from the route)\n"
+"  --ttl N, --hop-limit N IPv4 TTL / IPv6 hop limit (default 64)\n"
+"  --tos N, --traffic-class N  the whole byte; or --dscp N and --ecn N\n"
+"  --id N                 IPv4 ID (default 0: the kernel picks one per\n"
+"                         packet on raw sends)\n"
+"  --df                   IPv4 don't fragment\n"
+"  --flow-label N         IPv6 flow label (20 bits)\n"
+"\n"
+"payload (default: standard input when it is not a terminal, else none):\n"
+"  --data STRING          these bytes\n"
+"  --file PATH            the bytes of a file\n"
+"  --size N               exactly N bytes: the data above repeated, or\n"
+"                         the pattern 00 01 02 ... ff 00 ...\n"
+"  --frag                 larger than the MTU: send IP fragments, built by\n"
+"                         hdp (the kernel refuses raw sends above the\n"
+"                         MTU with EMSGSIZE; it never fragments them)\n"
+"  --mtu N                fragment or refuse above N instead of the\n"
+"                         route's MTU\n"
+"\n"
+"how many, how fast:\n"
+"  -c, --count N          rounds (each sends every protocol number once);\n"
+"                         default 1, or until interrupted (0) with -i,\n"
+"                         --rate or --flood\n"
+"  -i, --interval SECONDS wait between packets (default: packets of one\n"
+"                         round back to back, rounds 1 s apart)\n"
+"  --rate PPS             packets per second (absolute deadlines)\n"
+"  --flood                as fast as possible; summary only\n"
+"\n"
+"where:\n"
+"  -I, --interface IFACE  inject at the link layer on IFACE (Ethernet\n"
+"                         header with the next hop's MAC from the kernel's\n"
+"                         neighbour table; loopback too); default: raw IP\n"
+"                         sockets, the kernel routes\n"
+"  --pcap-out FILE        write the exact frames to FILE (pcap, ns\n"
+"                         timestamps) instead of sending: no privileges\n"
+"  --tee                  with --pcap-out: send and write\n"
+"  --force                overwrite an existing --pcap-out file\n"
+"  --rx-filter, --no-rx-filter\n"
+"                         attach a drop-all filter to the sending socket\n"
+"                         (default on): Linux gives an IPPROTO_RAW socket\n"
+"                         a copy of every protocol-255 packet received, so\n"
+"                         without it our own socket queues all HDP; hides\n"
+"                         nothing from pcap or other sockets\n"
+"  -Z USER                after opening sockets and files, run as USER\n"
+"\n"
+"output:\n"
+"  (default)              one markdown row per packet, then a summary\n"
+"  --json                 one JSON object per packet, then a summary object\n"
+"  -q, --quiet            the summary only\n"
+"\n"
+"exit status: 0 all sent, 1 some failed, 2 bad usage or input, 3 no\n"
+"privileges (run as root, or: setcap cap_net_raw,cap_net_admin+ep hdp),\n"
+"4 the system refused (interface, route, file).\n");
+}
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Sleep until an absolute CLOCK_MONOTONIC time; 1 when interrupted. */
+static int
+sleep_until(uint64_t t)
+{
+	struct timespec ts;
+	int rc;
+
+	ts.tv_sec = (time_t)(t / 1000000000ull);
+	ts.tv_nsec = (long)(t % 1000000000ull);
+	do {
+		if (g_stop)
+			return 1;
+		rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+	} while (rc == EINTR);
+	return g_stop != 0;
+}
+
+static const char *
+err_name(int e)
+{
+	const char *n = strerrorname_np(e);
+
+	return n != NULL ? n : "E?";
+}
+
+static void
+count_err(struct send *s, int e)
+{
+	unsigned i;
+
+	for (i = 0; i < s->nerrs; i++)
+		if (s->errs[i].err == e) {
+			s->errs[i].n++;
+			return;
+		}
+	if (s->nerrs < MAX_ERRS) {
+		s->errs[s->nerrs].err = e;
+		s->errs[s->nerrs].n = 1;
+		s->nerrs++;
+	}
+}
+
+static int
+parse_num(const char *arg, uint64_t min, uint64_t max, uint64_t *out,
+	  const char *what)
+{
+	char err[160];
+
+	if (hdp_parse_uint(arg, min, max, out, what, err, sizeof(err)) < 0) {
+		tool_err("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+parse_double(const char *arg, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno != 0 || end == arg || *end != '\0' || !isfinite(v) ||
+	    v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+parse_seconds(const char *arg, double *out, const char *what)
+{
+	if (parse_double(arg, 0, 86400.0 * 365, out) < 0) {
+		tool_err("%s '%s' is not a number of seconds (0 to a year)",
+			 what, arg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Read all of fd (at most MAX_INPUT bytes) into a new buffer. */
+static int
+read_all(int fd, const char *name, uint8_t **buf, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	uint8_t *b = malloc(cap), *nb;
+	ssize_t r;
+
+	if (b == NULL) {
+		tool_err("%s: out of memory", name);
+		return -1;
+	}
+	for (;;) {
+		if (n == cap) {
+			if (cap >= MAX_INPUT) {
+				tool_err("%s: more than %u bytes; an IP "
+					 "datagram holds at most 65535",
+					 name, MAX_INPUT);
+				free(b);
+				return -1;
+			}
+			cap *= 2;
+			nb = realloc(b, cap);
+			if (nb == NULL) {
+				tool_err("%s: out of memory", name);
+				free(b);
+				return -1;
+			}
+			b = nb;
+		}
+		r = read(fd, b + n, cap - n);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			tool_errno("%s: cannot read", name);
+			free(b);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+/* ---- output -------------------------------------------------------------- */
+
+static void
+print_header(const struct send *s)
+{
+	if (s->json || s->quiet || s->flood)
+		return;
+	printf("| Protocol Number | Succeeded (Client) | Time (μs) (Client) "
+	       "| Byte sum (Client) | Failure reason (Client) |\n"
+	       "|---|---|---|---|---|\n");
+}
+
+static void
+print_row(const struct send *s, uint64_t seq, unsigned proto,
+	  const struct hdp_tx_result *r, uint64_t write_ns, int nfrags)
+{
+	if (s->quiet || s->flood)
+		return;
+	if (s->json) {
+		struct hdp_json j;
+
+		hj_begin(&j, stdout);
+		hj_str(&j, "type", "packet");
+		hj_u64(&j, "seq", seq);
+		hj_u64(&j, "proto", proto);
+		hj_u64(&j, "time_ns", r->time_ns);
+		if (r->hdp_ts_ns != 0)
+			hj_u64(&j, "hdp_ts_ns", r->hdp_ts_ns);
+		else
+			hj_null(&j, "hdp_ts_ns");
+		hj_u64(&j, "bytes", r->bytes);
+		hj_bool(&j, "ok", r->ok);
+		hj_i64(&j, "errno", r->err);
+		if (r->ok) {
+			hj_null(&j, "errno_name");
+			hj_null(&j, "error");
+		} else {
+			hj_str(&j, "errno_name", r->err ? err_name(r->err) :
+			       NULL);
+			hj_str(&j, "error", r->error);
+		}
+		hj_u64(&j, "write_ns", write_ns);
+		if (nfrags > 0)
+			hj_u64(&j, "fragments", (uint64_t)nfrags);
+		hj_end(&j);
+		return;
+	}
+	if (r->ok)
+		printf("| %u | yes | %.1f | %zu |  |\n", proto,
+		       (double)write_ns / 1000.0, r->bytes);
+	else if (r->err != 0)
+		printf("| %u | no | %.1f | %zu | %s: %s |\n", proto,
+		       (double)write_ns / 1000.0, r->bytes, err_name(r->err),
+		       r->error);
+	else
+		printf("| %u | no | %.1f | %zu | %s |\n", proto,
+		       (double)write_ns / 1000.0, r->bytes, r->error);
+}
+
+static void
+print_summary(const struct send *s)
+{
+	double span = s->sent + s->failed > 1 ?
+		      (double)(s->last_ns - s->first_ns) / 1e9 : 0.0;
+	uint64_t n = s->sent + s->failed;
+	double rate = span > 0 ? (double)(n - 1) / span : 0.0;
+	unsigned i;
+
+	if (s->json) {
+		struct hdp_json j;
+		char buf[MAX_ERRS * 40 + 4];
+		size_t off = 0;
+
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "{");
+		for (i = 0; i < s->nerrs && off < sizeof(buf); i++)
+			off += (size_t)snprintf(buf + off, sizeof(buf) - off,
+						"%s\"%s\":%llu", i ? "," : "",
+						err_name(s->errs[i].err),
+						(unsigned long long)
+						s->errs[i].n);
+		if (off < sizeof(buf))
+			snprintf(buf + off, sizeof(buf) - off, "}");
+		hj_begin(&j, stdout);
+		hj_str(&j, "type", "summary");
+		hj_u64(&j, "packets", n);
+		hj_u64(&j, "sent", s->sent);
+		hj_u64(&j, "failed", s->failed);
+		hj_raw(&j, "failures", buf);
+		hj_dbl(&j, "seconds", span, 6);
+		hj_dbl(&j, "rate_pps", rate, 1);
+		hj_end(&j);
+		return;
+	}
+	if (!s->quiet && !s->flood)
+		printf("\n");
+	printf("%llu packets: %llu sent, %llu failed",
+	       (unsigned long long)n, (unsigned long long)s->sent,
+	       (unsigned long long)s->failed);
+	if (s->nerrs) {
+		printf(" (");
+		for (i = 0; i < s->nerrs; i++)
+			printf("%s%s %llu", i ? ", " : "",
+			       err_name(s->errs[i].err),
+			       (unsigned long long)s->errs[i].n);
+		printf(")");
+	}
+	if (n > 1)
+		printf("; %.6f s, %.1f packets/s", span, rate);
+	printf("\n");
+}
+
+/* ---- pcap -------------------------------------------------------------- */
+
+static void
+dump_frame(struct send *s, const uint8_t *fr, size_t len, uint64_t t_ns)
+{
+	struct pcap_pkthdr h;
+
+	if (s->dumper == NULL)
+		return;
+	h.ts.tv_sec = (time_t)(t_ns / 1000000000ull);
+	/* the dumper was opened with nanosecond precision */
+	h.ts.tv_usec = (suseconds_t)(t_ns % 1000000000ull);
+	h.caplen = (bpf_u_int32)len;
+	h.len = (bpf_u_int32)len;
+	pcap_dump((u_char *)s->dumper, &h, fr);
+}
+
+static void
+frag_cb(void *arg, const uint8_t *fr, size_t len, uint64_t t_ns)
+{
+	dump_frame(arg, fr, len, t_ns);
+}
+
+/* ---- sending ------------------------------------------------------------- */
+
+static void
+account(struct send *s, const struct hdp_tx_result *r, uint64_t t_mono)
+{
+	if (s->sent + s->failed == 0)
+		s->first_ns = t_mono;
+	s->last_ns = t_mono;
+	if (r->ok) {
+		s->sent++;
+	} else {
+		s->failed++;
+		count_err(s, r->err);
+	}
+}
+
+/* One packet: write (or fragment), report, dump. */
+static void
+send_one(struct send *s, struct hdp_tx *tx, uint64_t seq, unsigned proto,
+	 int fragment)
+{
+	struct hdp_tx_result r;
+	uint64_t t0, t1;
+	int nf = 0;
+
+	t0 = mono_ns();
+	if (fragment)
+		nf = hdp_tx_write_frags(tx, s->mtu, s->dumper ? frag_cb : NULL,
+					s, &r);
+	else
+		hdp_tx_write(tx, &r);
+	t1 = mono_ns();
+	account(s, &r, t0);
+	if (!fragment && s->dumper != NULL && (r.ok || s->mode == HDP_TX_NONE)) {
+		const uint8_t *fr;
+		size_t len;
+		int dlt;
+
+		if (hdp_tx_frame(tx, &fr, &len, &dlt) == 0)
+			dump_frame(s, fr, len, r.time_ns);
+	}
+	print_row(s, seq, proto, &r, t1 - t0, nf > 0 ? nf : 0);
+}
+
+static void
+flood_burst(struct send *s, struct hdp_tx *tx)
+{
+	struct hdp_tx_result r;
+	uint64_t done = 0, t;
+	unsigned n;
+	int c;
+
+	while (!g_stop && (s->count == 0 || done < s->count)) {
+		n = HDP_TX_BURST;
+		if (s->count != 0 && s->count - done < n)
+			n = (unsigned)(s->count - done);
+		t = mono_ns();
+		c = hdp_tx_write_burst(tx, n, &r);
+		if (s->sent + s->failed == 0)
+			s->first_ns = t;
+		if (c < 0) {
+			s->failed++;
+			count_err(s, r.err);
+			done++;
+		} else {
+			s->sent += (uint64_t)c;
+			done += (uint64_t)c;
+		}
+	}
+	s->last_ns = mono_ns();
+}
+
+static int
+build(struct send *s, struct hdp_tx *tx, unsigned proto)
+{
+	char err[256];
+
+	s->spec.proto = (uint8_t)proto;
+	if (hdp_tx_build(tx, &s->spec, err, sizeof(err)) < 0) {
+		tool_err("%s: %s", s->dest, err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The length of the IP datagram hdp_tx_build will make. */
+static size_t
+datagram_len(const struct send *s)
+{
+	size_t n = s->spec.family == AF_INET ? 20 : 40;
+
+	switch (s->spec.l4) {
+	case HDP_L4_HDP:
+		n += HDP_HDR_LEN;
+		break;
+	case HDP_L4_UDP:
+		n += 8 + HDP_HDR_LEN;
+		break;
+	default:
+		break;
+	}
+	return n + s->spec.payload_len;
+}
+
+static int
+run(struct send *s, struct hdp_tx *tx, int fragment)
+{
+	uint64_t start, k = 0, round;
+	unsigned i;
+	int single = s->nprotos == 1;
+
+	if (single && build(s, tx, s->plist[0]) < 0)
+		return HDP_EXIT_USAGE;
+	print_header(s);
+	if (s->flood && single && !fragment && s->dumper == NULL) {
+		flood_burst(s, tx);
+		return 0;
+	}
+	start = mono_ns();
+	for (round = 0; !g_stop && (s->count == 0 || round < s->count);
+	     round++) {
+		if (!s->paced && !s->flood && round > 0 &&
+		    sleep_until(start + round * 1000000000ull))
+			break;
+		for (i = 0; i < s->nprotos && !g_stop; i++, k++) {
+			if (s->paced && k > 0 &&
+			    sleep_until(start + k * s->interval_ns))
+				break;
+			if (!single && build(s, tx, s->plist[i]) < 0)
+				return HDP_EXIT_USAGE;
+			send_one(s, tx, k, s->plist[i], fragment);
+		}
+	}
+	return 0;
+}
+
+/* ---- setup ---------------------------------------------------------------- */
+
+enum {
+	O_L4 = 256, O_SPORT, O_DPORT, O_TS, O_SRC, O_TTL, O_TOS, O_DSCP,
+	O_ECN, O_ID, O_DF, O_FLOW, O_DATA, O_FILE, O_SIZE, O_FRAG, O_MTU,
+	O_RATE, O_FLOOD, O_PCAP, O_TEE, O_FORCE, O_RXF, O_NORXF, O_JSON
+};
+
+static const struct option longopts[] = {
+	{ "proto",         required_argument, NULL, 'P' },
+	{ "l4",            required_argument, NULL, O_L4 },
+	{ "sport",         required_argument, NULL, O_SPORT },
+	{ "dport",         required_argument, NULL, O_DPORT },
+	{ "timestamp",     required_argument, NULL, O_TS },
+	{ "src",           required_argument, NULL, O_SRC },
+	{ "ttl",           required_argument, NULL, O_TTL },
+	{ "hop-limit",     required_argument, NULL, O_TTL },
+	{ "tos",           required_argument, NULL, O_TOS },
+	{ "traffic-class", required_argument, NULL, O_TOS },
+	{ "dscp",          required_argument, NULL, O_DSCP },
+	{ "ecn",           required_argument, NULL, O_ECN },
+	{ "id",            required_argument, NULL, O_ID },
+	{ "df",            no_argument,       NULL, O_DF },
+	{ "flow-label",    required_argument, NULL, O_FLOW },
+	{ "data",          required_argument, NULL, O_DATA },
+	{ "file",          required_argument, NULL, O_FILE },
+	{ "size",          required_argument, NULL, O_SIZE },
+	{ "frag",          no_argument,       NULL, O_FRAG },
+	{ "mtu",           required_argument, NULL, O_MTU },
+	{ "count",         required_argument, NULL, 'c' },
+	{ "interval",      required_argument, NULL, 'i' },
+	{ "rate",          required_argument, NULL, O_RATE },
+	{ "flood",         no_argument,       NULL, O_FLOOD },
+	{ "interface",     required_argument, NULL, 'I' },
+	{ "pcap-out",      required_argument, NULL, O_PCAP },
+	{ "tee",           no_argument,       NULL, O_TEE },
+	{ "force",         no_argument,       NULL, O_FORCE },
+	{ "rx-filter",     no_argument,       NULL, O_RXF },
+	{ "no-rx-filter",  no_argument,       NULL, O_NORXF },
+	{ "json",          no_argument,       NULL, O_JSON },
+	{ "quiet",         no_argument,       NULL, 'q' },
+	{ "help",          no_argument,       NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* Fill the payload: data/file/stdin, then --size. */
+static int
+make_payload(struct send *s, const char *data, const char *file,
+	     int have_size, uint64_t size)
+{
+	uint8_t *in = NULL, *p;
+	size_t in_len = 0, i;
+	int fd;
+
+	if (data != NULL) {
+		in_len = strlen(data);
+		in = malloc(in_len + 1);
+		if (in == NULL)
+			return HDP_EXIT_ENV;
+		memcpy(in, data, in_len);
+	} else if (file != NULL) {
+		fd = open(file, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			tool_errno("--file %s", file);
+			return errno == ENOENT || errno == EISDIR ?
+			       HDP_EXIT_USAGE : HDP_EXIT_ENV;
+		}
+		if (read_all(fd, file, &in, &in_len) < 0) {
+			close(fd);
+			return HDP_EXIT_USAGE;
+		}
+		close(fd);
+	} else if (!isatty(STDIN_FILENO) && fcntl(STDIN_FILENO, F_GETFD) >= 0) {
+		if (read_all(STDIN_FILENO, "standard input", &in, &in_len) < 0)
+			return HDP_EXIT_USAGE;
+	}
+	if (have_size) {
+		p = malloc(size ? size : 1);
+		if (p == NULL) {
+			free(in);
+			return HDP_EXIT_ENV;
+		}
+		for (i = 0; i < size; i++)
+			p[i] = in_len ? in[i % in_len] : (uint8_t)i;
+		free(in);
+		in = p;
+		in_len = size;
+	}
+	s->payload = in;
+	s->payload_len = in_len;
+	return 0;
+}
+
+static int
+set_protos(struct send *s)
+{
+	unsigned p;
+
+	s->nprotos = 0;
+	for (p = 0; p < 256; p++)
+		if (hdp_protoset_has(&s->protos, p))
+			s->plist[s->nprotos++] = (uint8_t)p;
+	return s->nprotos ? 0 : -1;
 }
 
 int
 cmd_send(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return tool_not_built("send");
+	struct send s;
+	struct hdp_tx *tx = NULL;
+	struct sigaction sa;
+	const char *data = NULL, *file = NULL, *src = NULL;
+	uint64_t v, size = 0, dscp = 0, ecn = 0;
+	int c, family = AF_UNSPEC, have_size = 0, have_dscp = 0, have_ecn = 0;
+	int have_tos = 0, ret = HDP_EXIT_OK, perm, fragment = 0, fam;
+	double secs, rate = 0;
+	char err[256];
+	unsigned scope;
+	size_t dlen;
+
+	memset(&s, 0, sizeof(s));
+	s.spec.l4 = HDP_L4_HDP;
+	s.spec.sport = HDP_DEFAULT_PORT;
+	s.spec.dport = HDP_DEFAULT_PORT;
+	s.spec.ttl = 64;
+	s.count = 1;
+	s.rx_filter = 1;
+	hdp_protoset_parse("255", &s.protos, err, sizeof(err));
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+46P:c:i:I:qZ:h", longopts,
+				NULL)) != -1) {
+		switch (c) {
+		case '4':
+			family = AF_INET;
+			break;
+		case '6':
+			family = AF_INET6;
+			break;
+		case 'P':
+			if (hdp_protoset_parse(optarg, &s.protos, err,
+					       sizeof(err)) < 0) {
+				tool_err("-P: %s", err);
+				return HDP_EXIT_USAGE;
+			}
+			s.proto_given = 1;
+			break;
+		case O_L4:
+			if (strcmp(optarg, "hdp") == 0)
+				s.spec.l4 = HDP_L4_HDP;
+			else if (strcmp(optarg, "udp") == 0)
+				s.spec.l4 = HDP_L4_UDP;
+			else if (strcmp(optarg, "none") == 0)
+				s.spec.l4 = HDP_L4_NONE;
+			else {
+				tool_err("--l4 '%s': use hdp, udp or none",
+					 optarg);
+				return HDP_EXIT_USAGE;
+			}
+			break;
+		case O_SPORT:
+			if (parse_num(optarg, 0, 65535, &v, "--sport") < 0)
+				return HDP_EXIT_USAGE;
+			s.spec.sport = (uint16_t)v;
+			break;
+		case O_DPORT:
+			if (parse_num(optarg, 0, 65535, &v, "--dport") < 0)
+				return HDP_EXIT_USAGE;
+			s.spec.dport = (uint16_t)v;
+			break;
+		case O_TS:
+			if (parse_num(optarg, 1, UINT64_MAX, &v,
+				      "--timestamp") < 0)
+				return HDP_EXIT_USAGE;
+			s.spec.ts_ns = v;
+			break;
+		case O_SRC:
+			src = optarg;
+			break;
+		case O_TTL:
+			if (parse_num(optarg, 0, 255, &v, "--ttl") < 0)
+				return HDP_EXIT_USAGE;
+			s.spec.ttl = (uint8_t)v;
+			break;
+		case O_TOS:
+			if (parse_num(optarg, 0, 255, &v, "--tos") < 0)
+				return HDP_EXIT_USAGE;
+			s.spec.tos = (uint8_t)v;
+			have_tos = 1;
+			break;
+		case O_DSCP:
+			if (parse_num(optarg, 0, 63, &dscp, "--dscp") < 0)
+				return HDP_EXIT_USAGE;
+			have_dscp = 1;
+			break;
+		case O_ECN:
+			if (parse_num(optarg, 0, 3, &ecn, "--ecn") < 0)
+				return HDP_EXIT_USAGE;
+			have_ecn = 1;
+			break;
+		case O_ID:
+			if (parse_num(optarg, 0, 65535, &v, "--id") < 0)
+				return HDP_EXIT_USAGE;
+			s.spec.ip_id = (uint16_t)v;
+			break;
+		case O_DF:
+			s.spec.df = 1;
+			break;
+		case O_FLOW:
+			if (parse_num(optarg, 0, 0xfffff, &v,
+				      "--flow-label") < 0)
+				return HDP_EXIT_USAGE;
+			s.spec.flow_label = (uint32_t)v;
+			break;
+		case O_DATA:
+			data = optarg;
+			break;
+		case O_FILE:
+			file = optarg;
+			break;
+		case O_SIZE:
+			if (parse_num(optarg, 0, 65535, &size, "--size") < 0)
+				return HDP_EXIT_USAGE;
+			have_size = 1;
+			break;
+		case O_FRAG:
+			s.frag = 1;
+			break;
+		case O_MTU:
+			if (parse_num(optarg, 68, 65535, &v, "--mtu") < 0)
+				return HDP_EXIT_USAGE;
+			s.mtu = (unsigned)v;
+			break;
+		case 'c':
+			if (parse_num(optarg, 0, UINT64_MAX, &s.count,
+				      "-c") < 0)
+				return HDP_EXIT_USAGE;
+			s.count_given = 1;
+			break;
+		case 'i':
+			if (parse_seconds(optarg, &secs, "-i") < 0)
+				return HDP_EXIT_USAGE;
+			s.interval_ns = (uint64_t)llround(secs * 1e9);
+			s.paced = 1;
+			break;
+		case O_RATE:
+			if (parse_double(optarg, 1e-6, 1e8, &rate) < 0) {
+				tool_err("--rate '%s' is not a number of "
+					 "packets per second (above 0, up to "
+					 "1e8)", optarg);
+				return HDP_EXIT_USAGE;
+			}
+			s.interval_ns = (uint64_t)llround(1e9 / rate);
+			s.paced = 1;
+			break;
+		case O_FLOOD:
+			s.flood = 1;
+			break;
+		case 'I':
+			s.ifname = optarg;
+			break;
+		case O_PCAP:
+			s.pcap_out = optarg;
+			break;
+		case O_TEE:
+			s.tee = 1;
+			break;
+		case O_FORCE:
+			s.force = 1;
+			break;
+		case O_RXF:
+			s.rx_filter = 1;
+			break;
+		case O_NORXF:
+			s.rx_filter = 0;
+			break;
+		case O_JSON:
+			s.json = 1;
+			break;
+		case 'q':
+			s.quiet = 1;
+			break;
+		case 'Z':
+			s.user = optarg;
+			break;
+		case 'h':
+			usage_send(stdout);
+			return HDP_EXIT_OK;
+		default:
+			usage_send(stderr);
+			return HDP_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		tool_err(optind >= argc ? "no destination given" :
+			 "one destination only (got '%s' after '%s')",
+			 optind + 1 < argc ? argv[optind + 1] : "",
+			 optind < argc ? argv[optind] : "");
+		usage_send(stderr);
+		return HDP_EXIT_USAGE;
+	}
+	s.dest = argv[optind];
+
+	/* combinations */
+	if (s.flood && s.paced) {
+		tool_err("--flood cannot be paced: drop -i/--rate");
+		return HDP_EXIT_USAGE;
+	}
+	if (s.tee && s.pcap_out == NULL) {
+		tool_err("--tee needs --pcap-out FILE");
+		return HDP_EXIT_USAGE;
+	}
+	if (data != NULL && file != NULL) {
+		tool_err("--data and --file: give one payload");
+		return HDP_EXIT_USAGE;
+	}
+	if (have_tos && (have_dscp || have_ecn)) {
+		tool_err("--tos sets the whole byte: use it or --dscp/--ecn");
+		return HDP_EXIT_USAGE;
+	}
+	if (have_dscp || have_ecn)
+		s.spec.tos = (uint8_t)(dscp << 2 | ecn);
+	if (s.spec.l4 == HDP_L4_UDP && !s.proto_given)
+		hdp_protoset_parse("17", &s.protos, err, sizeof(err));
+	set_protos(&s);
+	if (!s.count_given && (s.paced || s.flood))
+		s.count = 0;
+	if (s.frag && s.spec.df) {
+		tool_err("--frag and --df contradict each other");
+		return HDP_EXIT_USAGE;
+	}
+
+	/* addresses */
+	if (hdp_resolve(s.dest, family, &fam, &s.spec.dst, &scope, err,
+			sizeof(err)) < 0) {
+		tool_err("%s", err);
+		return HDP_EXIT_USAGE;
+	}
+	s.spec.family = fam;
+	s.spec.scope = scope;
+	if (fam == AF_INET && s.spec.flow_label != 0) {
+		tool_err("--flow-label is IPv6 only");
+		return HDP_EXIT_USAGE;
+	}
+	if (fam == AF_INET6 && s.spec.df) {
+		tool_err("--df is IPv4 only (IPv6 routers never fragment)");
+		return HDP_EXIT_USAGE;
+	}
+	if (src != NULL) {
+		if (hdp_resolve(src, fam, &fam, &s.spec.src, &scope, err,
+				sizeof(err)) < 0) {
+			tool_err("--src: %s", err);
+			return HDP_EXIT_USAGE;
+		}
+		s.spec.has_src = 1;
+	}
+
+	ret = make_payload(&s, data, file, have_size, size);
+	if (ret != 0)
+		return ret;
+	s.spec.payload = s.payload;
+	s.spec.payload_len = s.payload_len;
+	dlen = datagram_len(&s);
+	if (dlen > 65535) {
+		tool_err("payload of %zu bytes makes a %zu-byte datagram: IP "
+			 "allows 65535", s.payload_len, dlen);
+		ret = HDP_EXIT_USAGE;
+		goto out;
+	}
+
+	/* the MTU: --mtu, else the route's (ip route get) */
+	s.mode = s.pcap_out && !s.tee ? HDP_TX_NONE :
+		 s.ifname ? HDP_TX_LINK : HDP_TX_RAW;
+	if (s.mtu == 0 && s.mode != HDP_TX_NONE) {
+		struct hdp_route rt;
+
+		if (hdp_route_get(fam, &s.spec.dst, s.mode == HDP_TX_LINK ?
+				  if_nametoindex(s.ifname) : s.spec.scope,
+				  &rt, err, sizeof(err)) < 0) {
+			tool_err("%s", err);
+			ret = HDP_EXIT_ENV;
+			goto out;
+		}
+		s.mtu = rt.mtu;
+	}
+	if (s.mtu != 0 && dlen > s.mtu) {
+		if (!s.frag) {
+			tool_err("%s: a %zu-byte datagram is larger than the "
+				 "MTU %u of the path; use --frag to send it as "
+				 "fragments, or a smaller payload", s.dest,
+				 dlen, s.mtu);
+			ret = HDP_EXIT_USAGE;
+			goto out;
+		}
+		fragment = 1;
+	}
+
+	/* open */
+	tx = hdp_tx_open(s.mode, fam, s.mode == HDP_TX_NONE ? NULL : s.ifname,
+			 &perm, err, sizeof(err));
+	if (tx == NULL) {
+		if (perm) {
+			tool_err("sending raw packets needs root or the "
+				 "CAP_NET_RAW capability (%s): run as root, or "
+				 "once: setcap cap_net_raw,cap_net_admin+ep "
+				 "%s; or write frames without privileges with "
+				 "--pcap-out FILE", err,
+				 "\"$(command -v hdp)\"");
+			ret = HDP_EXIT_PERM;
+		} else {
+			tool_err("%s", err);
+			ret = HDP_EXIT_ENV;
+		}
+		goto out;
+	}
+	if (s.rx_filter && s.mode != HDP_TX_NONE && hdp_tx_rx_filter(tx) < 0)
+		tool_errno("warning: --rx-filter");
+	if (s.pcap_out != NULL) {
+		s.dlt = s.mode == HDP_TX_LINK ? DLT_EN10MB : DLT_RAW;
+		s.dumper = hdp_dump_open(s.pcap_out, s.dlt, 0, s.force, err,
+					 sizeof(err));
+		if (s.dumper == NULL) {
+			tool_err("--pcap-out %s", err);
+			ret = strstr(err, "exists") ? HDP_EXIT_USAGE :
+			      HDP_EXIT_ENV;
+			goto out;
+		}
+	}
+	if (s.user != NULL && hdp_drop_privileges(s.user, err,
+						  sizeof(err)) < 0) {
+		tool_err("%s", err);
+		ret = HDP_EXIT_ENV;
+		goto out;
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (s.paced)	/* wake up on time, not up to 50 us late */
+		prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	if (!s.flood && !s.quiet)
+		setvbuf(stdout, NULL, _IOLBF, 0);
+
+	ret = run(&s, tx, fragment);
+	if (ret == 0) {
+		print_summary(&s);
+		ret = s.failed ? HDP_EXIT_FAIL : HDP_EXIT_OK;
+	}
+out:
+	if (s.dumper != NULL) {
+		if (pcap_dump_flush(s.dumper) != 0) {
+			tool_err("--pcap-out %s: write failed", s.pcap_out);
+			ret = HDP_EXIT_ENV;
+		}
+		pcap_dump_close(s.dumper);
+	}
+	hdp_tx_close(tx);
+	free(s.payload);
+	fflush(stdout);
+	return ret;
 }

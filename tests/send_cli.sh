@@ -1,0 +1,87 @@
+#!/bin/sh
+# send_cli.sh: hdp send's arguments: bad input is refused with exit 2 and
+# a message naming it, before anything is sent or written; payloads from
+# --data, --file, standard input and --size land in the frame as given.
+# Frames are written with --pcap-out (no privileges needed, no network).
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/send_lib.sh"
+need_cmd tshark
+
+payload() {	# payload FILE: the bytes after the HDP header, in hex
+	fields "$1" "ip || ipv6" data.data | cut -c25-
+}
+
+# refused: exit 2, a message that names the problem, no file written
+refuse() {
+	want=$1; shift
+	rm -f "$TMPD/r.pcap"
+	"$HDP" send --pcap-out "$TMPD/r.pcap" "$@" </dev/null >/dev/null \
+		2>"$TMPD/err"; rc=$?
+	expect_eq "refused ($*): exit 2" "$rc" 2
+	grep -q -- "$want" "$TMPD/err" ||
+		fail "refused ($*): message has '$want': $(cat "$TMPD/err")"
+	[ -e "$TMPD/r.pcap" ] && fail "refused ($*): nothing written"
+}
+refuse "'256'" -P 256 127.0.0.1
+refuse "'-1'" -P -1 127.0.0.1
+refuse "10-2" -P 10-2 127.0.0.1
+refuse "'300'" -P 0-10,300 127.0.0.1
+refuse "--l4 'tcp'" --l4 tcp 127.0.0.1
+refuse "65536" --sport 65536 127.0.0.1
+refuse "256" --ttl 256 127.0.0.1
+refuse "flow-label" --flow-label 0x100000 ::1
+refuse "IPv6 only" --flow-label 1 127.0.0.1
+refuse "no destination" -c 1
+refuse "one destination" 127.0.0.1 127.0.0.2
+refuse "no-such-host.invalid" no-such-host.invalid
+refuse "IPv6 address, but IPv4" -4 ::1
+refuse "give one payload" --data a --file /etc/hostname 127.0.0.1
+refuse "--rate" --rate 0 127.0.0.1
+refuse "-i" -i -1 127.0.0.1
+refuse "flood" --flood -i 1 127.0.0.1
+refuse "--dscp" --tos 1 --dscp 1 127.0.0.1
+refuse "65535" --size 65530 127.0.0.1
+refuse "no-such-file" --file "$TMPD/no-such-file" 127.0.0.1
+refuse "--frag" --size 2000 --mtu 1500 127.0.0.1
+
+"$HDP" send --tee 127.0.0.1 </dev/null >/dev/null 2>"$TMPD/err"; rc=$?
+expect_eq "--tee alone: exit 2" "$rc" 2
+grep -q "needs --pcap-out" "$TMPD/err" || fail "--tee alone: message"
+
+# payload sources
+"$HDP" send -q --pcap-out "$TMPD/d.pcap" --data "hi" 127.0.0.1 </dev/null >/dev/null
+expect_eq "--data" "$(payload "$TMPD/d.pcap")" 6869
+printf 'moo\n' | "$HDP" send -q --pcap-out "$TMPD/s.pcap" 127.0.0.1 >/dev/null
+expect_eq "standard input" "$(payload "$TMPD/s.pcap")" 6d6f6f0a
+printf 'filedata' >"$TMPD/f"
+"$HDP" send -q --pcap-out "$TMPD/f.pcap" --file "$TMPD/f" ::1 </dev/null >/dev/null
+expect_eq "--file, IPv6" "$(payload "$TMPD/f.pcap")" 66696c6564617461
+"$HDP" send -q --pcap-out "$TMPD/z.pcap" --size 5 127.0.0.1 </dev/null >/dev/null
+expect_eq "--size pattern" "$(payload "$TMPD/z.pcap")" 0001020304
+"$HDP" send -q --pcap-out "$TMPD/y.pcap" --data ab --size 5 127.0.0.1 \
+	</dev/null >/dev/null
+expect_eq "--size repeats the data" "$(payload "$TMPD/y.pcap")" 6162616261
+"$HDP" send -q --pcap-out "$TMPD/e.pcap" 127.0.0.1 </dev/null >/dev/null
+expect_eq "no payload" "$(payload "$TMPD/e.pcap")" ""
+"$HDP" send -q --pcap-out "$TMPD/h.pcap" -4 localhost </dev/null >/dev/null
+set -- $(fields "$TMPD/h.pcap" ip ip.dst)
+expect_eq "a host name resolves" "${1:-}" 127.0.0.1
+"$HDP" send -q --pcap-out "$TMPD/a.pcap" -P all --data x 127.0.0.1 </dev/null >/dev/null
+n=$(fields "$TMPD/a.pcap" "ip" ip.proto | sort -un | wc -l)
+expect_eq "-P all: 256 protocol numbers" "$n" 256
+# --frag with --mtu into a file, no network needed
+"$HDP" send -q --pcap-out "$TMPD/g.pcap" --frag --mtu 576 --size 1000 \
+	127.0.0.1 </dev/null >/dev/null
+n=$(fields "$TMPD/g.pcap" "ip" ip.flags.mf | wc -l)
+expect_eq "--frag --mtu 576: 2 fragments" "$n" 2
+
+"$HDP" send --help >"$TMPD/help"; rc=$?
+expect_eq "--help exits 0" "$rc" 0
+for o in -P --l4 --sport --dport --timestamp --src --ttl --hop-limit --tos \
+	--dscp --ecn --id --df --traffic-class --flow-label --data --file \
+	--size --frag --mtu -c -i --rate --flood -I --pcap-out --tee --force \
+	--rx-filter --json -q; do
+	grep -q -- "$o" "$TMPD/help" || fail "--help documents $o"
+done
+
+finish
