@@ -1570,6 +1570,13 @@ cmd_sweep(int argc, char **argv)
 		goto out;
 	}
 	settle(&s, wait_ms);
+	if (s.pcap != NULL) {
+		struct pcap_stat ps;
+
+		if (pcap_stats(s.pcap, &ps) == 0 && ps.ps_drop != 0)
+			tool_err("warning: libpcap lost %u frames; some "
+				 "\"on wire\" counts are low", ps.ps_drop);
+	}
 	if (s.dm != NULL && hdp_dropmon_overruns(s.dm) != 0)
 		tool_err("warning: the trace buffer overflowed; some drop "
 			 "reasons are missing");

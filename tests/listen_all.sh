@@ -17,7 +17,7 @@ i=0
 while ! grep -q "listening on" "$ERR" && [ $i -lt 50 ]; do
 	sleep 0.1; i=$((i + 1))
 done
-bg ip netns exec "$NS" tcpdump -i lo -n -U -w "$TMPD/lo.pcap" ip 2>/dev/null
+bg ip netns exec "$NS" tcpdump -i lo -n -U --immediate-mode -w "$TMPD/lo.pcap" ip 2>/dev/null
 TPID=$BG_PID
 sleep 0.5
 
@@ -82,6 +82,24 @@ expect_eq "text header" "$(head -1 "$TMPD/rx.txt")" \
 	"| Protocol Number | Time (μs) (Server) | Source IP (Server) | Byte Sum (Server) |"
 check "text row for 200 from 127.0.0.1, 33 bytes" \
 	grep -Eq '^\| 200 \| [0-9]{16} \| 127\.0\.0\.1 \| 33 \|$' "$TMPD/rx.txt"
+
+# a raw socket for 6 also gets copies of real TCP (the kernel's TCP
+# handles the connection; the socket only watches)
+ip netns exec "$NS" "$HDP" listen -P 6 --json --no-pcap -c 3 -t 5 \
+	>"$TMPD/tcp.json" 2>"$TMPD/tcp.err" &
+LP=$!
+i=0
+while ! grep -q "listening on" "$TMPD/tcp.err" && [ $i -lt 50 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+ip netns exec "$NS" python3 -c '
+import socket
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
+c = socket.create_connection(srv.getsockname()); a, _ = srv.accept()
+c.sendall(b"hello over tcp"); a.recv(100); c.close(); a.close()'
+wait "$LP"
+expect_eq "socket for 6 saw the TCP connection's segments" \
+	"$(grep -c '"layer":"socket","proto":6,' "$TMPD/tcp.json")" 3
 
 # bad usage
 "$HDP" listen -P 256 >/dev/null 2>&1
