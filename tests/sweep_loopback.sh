@@ -25,8 +25,11 @@ while ! grep -q listening "$TMPD/tcpdump.err" && [ $i -lt 50 ]; do
 done
 
 t0=$(date +%s%N)
+# ip netns exec execs hdp: $! is hdp's PID, which names its instance
 ip netns exec "$NS" "$HDP" sweep 127.0.0.1 -o "$TMPD/tx.json" \
-	>"$TMPD/table.txt" 2>"$TMPD/sweep.err"
+	>"$TMPD/table.txt" 2>"$TMPD/sweep.err" &
+SWEEP_PID=$!
+wait "$SWEEP_PID"
 rc=$?
 t1=$(date +%s%N)
 ms=$(( (t1 - t0) / 1000000 ))
@@ -171,5 +174,5 @@ expect_eq "socket 201 refused by the output hook" "$(m 201 socket)" \
 	"refused_by_sender 1"
 
 check "no tracefs instance left behind" \
-	sh -c "! ls -d /sys/kernel/tracing/instances/hdp-* 2>/dev/null | grep -q ."
+	[ ! -e "/sys/kernel/tracing/instances/hdp-$SWEEP_PID" ]
 finish

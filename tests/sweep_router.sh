@@ -127,8 +127,8 @@ ip netns exec "$A" "$HDP" sweep 10.71.2.1 -P 5 --wait 20000 \
 	>/dev/null 2>"$TMPD/int.err" &
 SP=$!
 i=0
-while [ $i -lt 50 ] && ! ls -d /sys/kernel/tracing/instances/hdp-* \
-	>/dev/null 2>&1; do
+while [ $i -lt 50 ] && [ ! -e "/sys/kernel/tracing/instances/hdp-$SP" ] &&
+	[ ! -s "$TMPD/int.err" ]; do
 	sleep 0.1; i=$((i + 1))
 done
 sleep 0.2
@@ -137,7 +137,7 @@ wait "$SP"
 expect_eq "SIGTERM: exit 1, results so far" "$?" 1
 check "SIGTERM: said so" grep -q interrupted "$TMPD/int.err"
 if [ $DROPS -eq 1 ]; then
-	check "SIGTERM: no tracefs instance left behind" sh -c \
-		"! ls -d /sys/kernel/tracing/instances/hdp-* 2>/dev/null | grep -q ."
+	check "SIGTERM: no tracefs instance left behind" \
+		[ ! -e "/sys/kernel/tracing/instances/hdp-$SP" ]
 fi
 finish
