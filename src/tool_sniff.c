@@ -331,6 +331,22 @@ cmd_sniff(int argc, char **argv)
 			goto out;
 		}
 	}
+	{
+		const char *dn = pcap_datalink_val_to_name(dlt);
+		const char *dd = pcap_datalink_val_to_description(dlt);
+
+		if (rfile != NULL)
+			fprintf(stderr, "%s: reading from file %s, link-type "
+				"%s (%s), snapshot length %d\n", hdp_progname,
+				rfile, dn ? dn : "?", dd ? dd : "?",
+				pcap_snapshot(s.p));
+		else
+			fprintf(stderr, "%s: listening on %s, link-type %s "
+				"(%s), snapshot length %d bytes\n",
+				hdp_progname, co.ifname ? co.ifname : "any",
+				dn ? dn : "?", dd ? dd : "?",
+				pcap_snapshot(s.p));
+	}
 	if (!hdp_dlt_supported(dlt))
 		fprintf(stderr, "%s: warning: link type %s (%d) is not "
 			"decoded\n", hdp_progname,
