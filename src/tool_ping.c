@@ -1,22 +1,1254 @@
 /*
- * tool_ping.c: hdp ping (not built yet).
+ * tool_ping.c: hdp ping -- HDP round trips, side by side with UDP and TCP.
+ *
+ * Probes are built by libnet (hdp_build.h) and every probe and reply is
+ * timed by libpcap: the capture's kernel timestamps (nanosecond
+ * precision, CLOCK_REALTIME at the capture tap) of the probe leaving and
+ * the reply arriving give the RTT, so user-space scheduling on this side
+ * is not in the figure.  When the probe's own departure was not captured
+ * the user-space time just before the write stands in (and is counted).
+ *
+ * Kinds, interleaved round by round in rotating order so each sees the
+ * same path conditions:
+ *   hdp  IP protocol 255, answered by `hdp listen --echo` on the far side
+ *   udp  HDP inside UDP (the original client's comparison mode), the same
+ *        responder with its UDP port
+ *   tcp  a TCP SYN to a port; the far kernel answers with RST (closed
+ *        port) or SYN-ACK (open port).  No program runs there: this
+ *        measures the path plus the far kernel's TCP input, not a
+ *        user-space responder, so it is the floor under the other two.
+ *
+ * Probe payload (hdp, udp), after the HDP header:
+ *   0 "HDPP"  4 run id  8 sequence  12 kind  13..15 zero  16.. zeros
+ * The echo reply carries the 32-byte echo block first (hdp_echo.h), then
+ * this payload back.
  */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <ifaddrs.h>
+#include <linux/filter.h>
+#include <math.h>
+#include <net/if.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "hdp.h"
+#include "hdp_build.h"
+#include "hdp_capture.h"
+#include "hdp_echo.h"
+#include "hdp_file.h"
+#include "hdp_json.h"
 #include "tool.h"
+
+#define PROBE_MAGIC   "HDPP"
+#define PROBE_HDR     16
+#define MAX_PROBES    1000000u
+
+enum kind { K_HDP = 0, K_UDP, K_TCP, K_COUNT };
+static const char *const kind_names[K_COUNT] = { "hdp", "udp", "tcp" };
+
+struct kind_st {
+	int      on;
+	uint64_t sent, errors, received, dups, reordered, tx_user_used;
+	int64_t  max_seq_rx;
+	uint64_t *tx_pcap;     /* kernel time the probe left (0: unseen)  */
+	uint64_t *tx_user;     /* user time just before the write         */
+	uint64_t *rx;          /* kernel time the first reply arrived     */
+	double   *rtt_us;      /* per seq, when received                  */
+	double   fwd_sum, back_sum, turn_sum;
+	uint64_t owd_n;
+	uint8_t  *sent_ok;
+	char     first_error[128];
+};
+
+struct ping_opts {
+	const char *dest;
+	const char *ifname;
+	const char *plot;
+	uint64_t    count;
+	double      interval;     /* seconds between rounds */
+	double      wait;         /* after the last round   */
+	uint64_t    size;         /* payload bytes           */
+	uint16_t    port, tcp_port;
+	int         family;
+	int         json, quiet, force, synced;
+	int         kinds[K_COUNT];
+	int         nkinds;
+	uint8_t     ttl;
+};
+
+struct ping {
+	struct ping_opts o;
+	int family;
+	union hdp_addr dst;
+	char dst_str[INET6_ADDRSTRLEN];
+	char capif[IF_NAMESIZE + 1];
+	struct hdp_tx *tx;
+	pcap_t *pc;
+	int dlt;
+	int udp_fd;
+	uint16_t sport;
+	uint32_t run_id, isn;
+	uint64_t host_id;
+	struct kind_st k[K_COUNT];
+	uint8_t *payload;
+};
+
+static volatile sig_atomic_t stop_flag;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
 
 void
 usage_ping(FILE *out)
 {
-	fprintf(out, "usage: hdp ping ...  (not built yet)\n");
+	fprintf(out,
+"usage: hdp ping [options] DEST\n"
+"\n"
+"Send HDP probes to DEST, where `hdp listen --echo` answers them, and\n"
+"report round-trip times, loss, duplicates and reordering in ping's form.\n"
+"\n"
+"  -c N               probes per kind (default 10)\n"
+"  -i SEC             seconds between rounds (default 1)\n"
+"  --rate N           rounds per second (instead of -i)\n"
+"  --size N           probe payload bytes, at least 16 (default 56)\n"
+"  -W SEC             wait for late replies after the last round (default 1)\n"
+"  -p, --port N       HDP and UDP port of the responder (default 420)\n"
+"  --tcp-port N       TCP port for tcp probes (default: --port)\n"
+"  --compare KINDS    comma list of hdp, udp, tcp (default hdp); one probe\n"
+"                     of each kind per round, in rotating order\n"
+"  -I IFACE           capture on IFACE (default: the route's interface)\n"
+"  -t, --ttl N        TTL / hop limit of the probes (default 64)\n"
+"  -4, -6             resolve DEST as IPv4 / IPv6 only\n"
+"  --synced           the two hosts' clocks are synchronised: report\n"
+"                     one-way delays (always on when both are this host)\n"
+"  --json             one object per probe, then one summary per kind\n"
+"  -q, --quiet        summaries only\n"
+"  --plot FILE        draw the RTT distributions side by side with gnuplot\n"
+"                     (FILE ends in .png or .svg); --force overwrites\n"
+"\n"
+"RTT = kernel capture time of the reply - kernel capture time of the probe\n"
+"(libpcap, nanosecond timestamps).  tcp probes are answered by the far\n"
+"kernel itself (RST from a closed port, SYN-ACK from an open one).\n"
+"Exit: 0 every probe answered, 1 some lost, 2 usage, 3 privileges,\n"
+"4 the system refused.\n");
+}
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint32_t
+be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint16_t
+be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static uint32_t
+random32(void)
+{
+	uint32_t v = 0;
+	FILE *f = fopen("/dev/urandom", "rb");
+
+	if (f != NULL) {
+		if (fread(&v, sizeof(v), 1, f) != 1)
+			v = 0;
+		fclose(f);
+	}
+	if (v == 0)
+		v = (uint32_t)(hdp_now_ns() ^ ((uint64_t)getpid() << 16));
+	return v;
+}
+
+static void
+drop_all(int fd)
+{
+	struct sock_filter code[] = { BPF_STMT(BPF_RET | BPF_K, 0) };
+	struct sock_fprog prog = { 1, code };
+
+	if (fd >= 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+				 sizeof(prog));
+}
+
+/*
+ * A UDP port of our own for the probes' source port: replies to it meet a
+ * socket (no "port unreachable"), and the socket's filter drops them so
+ * its queue never fills.
+ */
+static int
+reserve_port(int family, uint16_t *port)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	int fd;
+
+	fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	memset(&ss, 0, sizeof(ss));
+	ss.ss_family = (sa_family_t)family;
+	if (bind(fd, (struct sockaddr *)&ss, family == AF_INET ?
+		 sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6))
+	    != 0 || getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
+		close(fd);
+		return -1;
+	}
+	*port = family == AF_INET ?
+		ntohs(((struct sockaddr_in *)&ss)->sin_port) :
+		ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	drop_all(fd);
+	return fd;
+}
+
+static int
+addr_eq(int family, const union hdp_addr *a, const union hdp_addr *b)
+{
+	return family == AF_INET ? a->v4.s_addr == b->v4.s_addr :
+	       memcmp(&a->v6, &b->v6, 16) == 0;
+}
+
+/* The interface packets to dst leave by: lo when dst is one of ours,
+ * else the one holding the route's source address; "" when unknown. */
+static void
+route_ifname(int family, const union hdp_addr *dst, char *out, size_t len)
+{
+	struct ifaddrs *ifa, *i;
+	union hdp_addr src, a;
+	char err[128];
+	int have_src;
+
+	out[0] = '\0';
+	have_src = hdp_route_src(family, dst, &src, err, sizeof(err)) == 0;
+	if (getifaddrs(&ifa) != 0)
+		return;
+	for (i = ifa; i != NULL; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != family)
+			continue;
+		if (family == AF_INET)
+			a.v4 = ((struct sockaddr_in *)i->ifa_addr)->sin_addr;
+		else
+			a.v6 = ((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+		if (addr_eq(family, &a, dst)) {
+			snprintf(out, len, "lo");
+			break;
+		}
+		if (have_src && out[0] == '\0' && addr_eq(family, &a, &src))
+			snprintf(out, len, "%s", i->ifa_name);
+	}
+	freeifaddrs(ifa);
+}
+
+static int
+cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile of sorted v[0..n-1]. */
+static double
+pctl(const double *v, size_t n, double p)
+{
+	size_t r;
+
+	if (n == 0)
+		return 0.0;
+	r = (size_t)ceil(p / 100.0 * (double)n);
+	if (r < 1)
+		r = 1;
+	return v[r - 1];
+}
+
+/* ---- receiving ---------------------------------------------------------- */
+
+/* Is this payload one of our probes?  Sets *kind and *seq. */
+static int
+probe_id(const struct ping *pg, const uint8_t *p, size_t len, int *kind,
+	 uint32_t *seq)
+{
+	if (len < PROBE_HDR || memcmp(p, PROBE_MAGIC, 4) != 0 ||
+	    be32(p + 4) != pg->run_id || p[12] >= K_COUNT)
+		return 0;
+	*kind = p[12];
+	*seq = be32(p + 8);
+	return *seq < pg->o.count;
+}
+
+static void
+print_reply(struct ping *pg, int kind, uint32_t seq, size_t bytes, int dup,
+	    const char *what, int owd, double fwd, double back, double turn)
+{
+	struct kind_st *k = &pg->k[kind];
+	struct hdp_json j;
+
+	if (pg->o.quiet)
+		return;
+	if (pg->o.json) {
+		hj_begin(&j, stdout);
+		hj_str(&j, "type", "probe");
+		hj_str(&j, "kind", kind_names[kind]);
+		hj_u64(&j, "seq", seq);
+		hj_bool(&j, "received", 1);
+		hj_bool(&j, "duplicate", dup);
+		hj_dbl(&j, "rtt_us", k->rtt_us[seq], 3);
+		if (owd) {
+			hj_dbl(&j, "fwd_us", fwd, 3);
+			hj_dbl(&j, "back_us", back, 3);
+			hj_dbl(&j, "turnaround_us", turn, 3);
+		}
+		hj_str(&j, "tx_clock", k->tx_pcap[seq] ? "pcap" : "user");
+		if (what != NULL)
+			hj_str(&j, "reply", what);
+		hj_u64(&j, "bytes", bytes);
+		hj_end(&j);
+		fflush(stdout);
+		return;
+	}
+	printf("%zu bytes from %s: kind=%s seq=%u rtt=%.1f us", bytes,
+	       pg->dst_str, kind_names[kind], seq, k->rtt_us[seq]);
+	if (owd)
+		printf(" (fwd %.1f us, back %.1f us, turnaround %.1f us)",
+		       fwd, back, turn);
+	if (what != NULL)
+		printf(" (%s)", what);
+	if (dup)
+		printf(" (DUP!)");
+	printf("\n");
+	fflush(stdout);
+}
+
+static void
+got_reply(struct ping *pg, int kind, uint32_t seq, uint64_t ts,
+	  size_t bytes, const struct hdp_echo_block *eb, const char *what)
+{
+	struct kind_st *k = &pg->k[kind];
+	uint64_t tx;
+	double fwd = 0, back = 0, turn = 0;
+	int owd = 0, dup;
+
+	if (!k->on || !k->sent_ok[seq])
+		return;
+	dup = k->rx[seq] != 0;
+	if (dup) {
+		k->dups++;
+		print_reply(pg, kind, seq, bytes, 1, what, 0, 0, 0, 0);
+		return;
+	}
+	tx = k->tx_pcap[seq] ? k->tx_pcap[seq] : k->tx_user[seq];
+	k->rx[seq] = ts;
+	k->received++;
+	if ((int64_t)seq < k->max_seq_rx)
+		k->reordered++;
+	else
+		k->max_seq_rx = seq;
+	k->rtt_us[seq] = ts > tx ? (double)(ts - tx) / 1e3 : 0.0;
+	if (eb != NULL && (pg->o.synced || (eb->host_id != 0 &&
+					    eb->host_id == pg->host_id))) {
+		owd = 1;
+		fwd = ((double)eb->rx_ns - (double)tx) / 1e3;
+		back = ((double)ts - (double)eb->tx_ns) / 1e3;
+		turn = ((double)eb->tx_ns - (double)eb->rx_ns) / 1e3;
+		k->fwd_sum += fwd;
+		k->back_sum += back;
+		k->turn_sum += turn;
+		k->owd_n++;
+	}
+	print_reply(pg, kind, seq, bytes, 0, what, owd, fwd, back, turn);
+}
+
+/* A request of ours leaving: note the kernel's time. */
+static void
+saw_probe(struct ping *pg, int kind, uint32_t seq, uint64_t ts)
+{
+	struct kind_st *k = &pg->k[kind];
+
+	if (k->on && seq < pg->o.count && k->tx_pcap[seq] == 0)
+		k->tx_pcap[seq] = ts;
+}
+
+static void
+on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *pkt)
+{
+	struct ping *pg = (struct ping *)user;
+	uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000000u +
+		      (uint64_t)h->ts.tv_usec;	/* nanosecond precision */
+	struct hdp_echo_block eb;
+	struct hdp_frame f;
+	const uint8_t *l4, *pl;
+	size_t l4len, plen;
+	int kind, out, in;
+	uint32_t seq;
+
+	if (hdp_decode_frame(pg->dlt, pkt, h->caplen, h->len, &f) !=
+	    HDP_ST_OK || f.ip_version == 0 || f.is_fragment ||
+	    f.l4_caplen != f.l4_len)
+		return;
+	if ((f.ip_version == 4) != (pg->family == AF_INET))
+		return;
+	/* on lo every packet is seen twice, leaving and arriving: take
+	 * probes leaving and replies arriving */
+	out = f.direction != HDP_DIR_IN &&
+	      addr_eq(pg->family, &f.dst, &pg->dst);
+	in = f.direction != HDP_DIR_OUT &&
+	     addr_eq(pg->family, &f.src, &pg->dst);
+	if (!out && !in)
+		return;
+	l4 = pkt + f.l4_off;
+	l4len = f.l4_len;
+
+	if (f.proto == HDP_PROTO && f.has_hdp) {
+		pl = pkt + f.payload_off;
+		plen = f.payload_len;
+		if (out && f.hdp.sport == pg->sport &&
+		    probe_id(pg, pl, plen, &kind, &seq) && kind == K_HDP)
+			saw_probe(pg, kind, seq, ts);
+		else if (in && f.hdp.dport == pg->sport &&
+			 hdp_echo_block_decode(pl, plen, &eb) == 0 &&
+			 probe_id(pg, pl + HDP_ECHO_LEN, plen - HDP_ECHO_LEN,
+				  &kind, &seq) && kind == K_HDP)
+			got_reply(pg, kind, seq, ts, f.ip_len, &eb, NULL);
+	} else if (f.proto == 17 && l4len >= 8 + HDP_HDR_LEN) {
+		pl = l4 + 8 + HDP_HDR_LEN;
+		plen = l4len - 8 - HDP_HDR_LEN;
+		if (out && be16(l4) == pg->sport &&
+		    probe_id(pg, pl, plen, &kind, &seq) && kind == K_UDP)
+			saw_probe(pg, kind, seq, ts);
+		else if (in && be16(l4 + 2) == pg->sport &&
+			 hdp_echo_block_decode(pl, plen, &eb) == 0 &&
+			 probe_id(pg, pl + HDP_ECHO_LEN, plen - HDP_ECHO_LEN,
+				  &kind, &seq) && kind == K_UDP)
+			got_reply(pg, kind, seq, ts, f.ip_len, &eb, NULL);
+	} else if (f.proto == 6 && l4len >= 20) {
+		uint8_t flags = l4[13];
+
+		if (out && be16(l4) == pg->sport &&
+		    be16(l4 + 2) == pg->o.tcp_port && (flags & 0x12) == 0x02) {
+			seq = be32(l4 + 4) - pg->isn;
+			saw_probe(pg, K_TCP, seq, ts);
+		} else if (in && be16(l4 + 2) == pg->sport &&
+			   be16(l4) == pg->o.tcp_port && (flags & 0x10)) {
+			seq = be32(l4 + 8) - pg->isn - 1;
+			if (seq < pg->o.count)
+				got_reply(pg, K_TCP, seq, ts, f.ip_len, NULL,
+					  (flags & 0x04) ? "RST" :
+					  (flags & 0x02) ? "SYN-ACK" : "ACK");
+		}
+	}
+}
+
+static int
+pump(struct ping *pg, uint64_t until_mono)
+{
+	struct pollfd pfd;
+	struct timespec ts;
+	uint64_t now;
+
+	pfd.fd = pcap_get_selectable_fd(pg->pc);
+	pfd.events = POLLIN;
+	for (;;) {
+		if (pcap_dispatch(pg->pc, -1, on_packet, (u_char *)pg) ==
+		    PCAP_ERROR) {
+			tool_err("%s: %s", pg->capif, pcap_geterr(pg->pc));
+			return -1;
+		}
+		now = mono_ns();
+		if (now >= until_mono || stop_flag)
+			return 0;
+		ts.tv_sec = (time_t)((until_mono - now) / 1000000000u);
+		ts.tv_nsec = (long)((until_mono - now) % 1000000000u);
+		if (ppoll(&pfd, 1, &ts, NULL) < 0 && errno != EINTR) {
+			tool_errno("poll");
+			return -1;
+		}
+	}
+}
+
+/* ---- sending ------------------------------------------------------------ */
+
+static void
+send_probe(struct ping *pg, int kind, uint32_t seq)
+{
+	struct kind_st *k = &pg->k[kind];
+	struct hdp_pkt_spec spec;
+	struct hdp_tx_result res;
+	char err[sizeof(res.error)];
+
+	memset(&spec, 0, sizeof(spec));
+	spec.family = pg->family;
+	spec.dst = pg->dst;
+	spec.ttl = pg->o.ttl;
+	spec.sport = pg->sport;
+	if (kind == K_TCP) {
+		spec.proto = 6;
+		spec.l4 = HDP_L4_TCP_SYN;
+		spec.dport = pg->o.tcp_port;
+		spec.tcp_seq = pg->isn + seq;
+	} else {
+		spec.proto = kind == K_HDP ? HDP_PROTO : 17;
+		spec.l4 = kind == K_HDP ? HDP_L4_HDP : HDP_L4_UDP;
+		spec.dport = pg->o.port;
+		put32(pg->payload + 8, seq);
+		pg->payload[12] = (uint8_t)kind;
+		spec.payload = pg->payload;
+		spec.payload_len = pg->o.size;
+	}
+	memset(&res, 0, sizeof(res));
+	if (hdp_tx_build(pg->tx, &spec, err, sizeof(err)) != 0) {
+		snprintf(res.error, sizeof(res.error), "%s", err);
+	} else if (hdp_tx_write(pg->tx, &res) == 0) {
+		k->sent++;
+		k->sent_ok[seq] = 1;
+		k->tx_user[seq] = res.time_ns;
+		return;
+	}
+	k->errors++;
+	if (k->first_error[0] == '\0')
+		snprintf(k->first_error, sizeof(k->first_error), "%s",
+			 res.error[0] ? res.error : strerror(res.err));
+	if (!pg->o.quiet && !pg->o.json)
+		printf("kind=%s seq=%u: send failed: %s\n", kind_names[kind],
+		       seq, res.error[0] ? res.error : strerror(res.err));
+}
+
+/* ---- results ------------------------------------------------------------ */
+
+struct kind_sum {
+	double min, avg, max, mdev, p50, p90, p99, loss;
+	size_t n;
+};
+
+static void
+summarise(struct ping *pg, int kind, struct kind_sum *s)
+{
+	struct kind_st *k = &pg->k[kind];
+	double *v = NULL, sum = 0, sq = 0;
+	uint64_t i;
+	size_t n = 0;
+
+	memset(s, 0, sizeof(*s));
+	s->loss = k->sent ? 100.0 * (double)(k->sent - k->received) /
+		  (double)k->sent : 0.0;
+	if (k->received)
+		v = malloc(k->received * sizeof(*v));
+	if (v == NULL)
+		return;
+	for (i = 0; i < pg->o.count; i++) {
+		if (k->rx[i] == 0)
+			continue;
+		v[n++] = k->rtt_us[i];
+		sum += k->rtt_us[i];
+		sq += k->rtt_us[i] * k->rtt_us[i];
+		if (k->tx_pcap[i] == 0)
+			k->tx_user_used++;
+	}
+	qsort(v, n, sizeof(*v), cmp_dbl);
+	s->n = n;
+	s->min = v[0];
+	s->max = v[n - 1];
+	s->avg = sum / (double)n;
+	s->mdev = sqrt(fmax(0.0, sq / (double)n - s->avg * s->avg));
+	s->p50 = pctl(v, n, 50);
+	s->p90 = pctl(v, n, 90);
+	s->p99 = pctl(v, n, 99);
+	free(v);
+}
+
+static void
+print_lost(struct ping *pg)
+{
+	struct hdp_json j;
+	uint64_t i;
+	int kind;
+
+	if (!pg->o.json || pg->o.quiet)
+		return;
+	for (kind = 0; kind < K_COUNT; kind++) {
+		struct kind_st *k = &pg->k[kind];
+
+		if (!k->on)
+			continue;
+		for (i = 0; i < pg->o.count; i++) {
+			if (!k->sent_ok[i] || k->rx[i])
+				continue;
+			hj_begin(&j, stdout);
+			hj_str(&j, "type", "probe");
+			hj_str(&j, "kind", kind_names[kind]);
+			hj_u64(&j, "seq", i);
+			hj_bool(&j, "received", 0);
+			hj_end(&j);
+		}
+	}
+}
+
+static void
+print_summaries(struct ping *pg, struct kind_sum *s)
+{
+	struct hdp_json j;
+	int kind, i;
+
+	if (!pg->o.json)
+		printf("\n--- %s hdp ping statistics ---\n", pg->dst_str);
+	for (i = 0; i < pg->o.nkinds; i++) {
+		struct kind_st *k;
+
+		kind = pg->o.kinds[i];
+		k = &pg->k[kind];
+		if (pg->o.json) {
+			hj_begin(&j, stdout);
+			hj_str(&j, "type", "summary");
+			hj_str(&j, "kind", kind_names[kind]);
+			hj_str(&j, "dest", pg->dst_str);
+			hj_u64(&j, "sent", k->sent);
+			hj_u64(&j, "errors", k->errors);
+			hj_u64(&j, "received", k->received);
+			hj_dbl(&j, "loss_pct", s[kind].loss, 2);
+			hj_u64(&j, "duplicates", k->dups);
+			hj_u64(&j, "reordered", k->reordered);
+			if (s[kind].n) {
+				hj_dbl(&j, "rtt_min_us", s[kind].min, 3);
+				hj_dbl(&j, "rtt_avg_us", s[kind].avg, 3);
+				hj_dbl(&j, "rtt_max_us", s[kind].max, 3);
+				hj_dbl(&j, "rtt_mdev_us", s[kind].mdev, 3);
+				hj_dbl(&j, "rtt_p50_us", s[kind].p50, 3);
+				hj_dbl(&j, "rtt_p90_us", s[kind].p90, 3);
+				hj_dbl(&j, "rtt_p99_us", s[kind].p99, 3);
+			} else {
+				hj_null(&j, "rtt_min_us");
+				hj_null(&j, "rtt_avg_us");
+				hj_null(&j, "rtt_max_us");
+				hj_null(&j, "rtt_mdev_us");
+				hj_null(&j, "rtt_p50_us");
+				hj_null(&j, "rtt_p90_us");
+				hj_null(&j, "rtt_p99_us");
+			}
+			if (k->owd_n) {
+				hj_dbl(&j, "fwd_avg_us", k->fwd_sum /
+				       (double)k->owd_n, 3);
+				hj_dbl(&j, "back_avg_us", k->back_sum /
+				       (double)k->owd_n, 3);
+				hj_dbl(&j, "turnaround_avg_us", k->turn_sum /
+				       (double)k->owd_n, 3);
+			}
+			hj_u64(&j, "tx_user_clock", k->tx_user_used);
+			if (k->first_error[0])
+				hj_str(&j, "first_error", k->first_error);
+			hj_end(&j);
+			continue;
+		}
+		printf("%s: %llu probes sent, %llu received, %.1f%% loss, "
+		       "%llu duplicates, %llu reordered",
+		       kind_names[kind], (unsigned long long)k->sent,
+		       (unsigned long long)k->received, s[kind].loss,
+		       (unsigned long long)k->dups,
+		       (unsigned long long)k->reordered);
+		if (k->errors)
+			printf(", +%llu errors (%s)",
+			       (unsigned long long)k->errors, k->first_error);
+		printf("\n");
+		if (s[kind].n) {
+			printf("%s: rtt min/avg/max/mdev = %.1f/%.1f/%.1f/%.1f "
+			       "us, p50/p90/p99 = %.1f/%.1f/%.1f us\n",
+			       kind_names[kind], s[kind].min, s[kind].avg,
+			       s[kind].max, s[kind].mdev, s[kind].p50,
+			       s[kind].p90, s[kind].p99);
+		}
+		if (k->owd_n)
+			printf("%s: one-way avg fwd/back = %.1f/%.1f us, "
+			       "responder turnaround %.1f us\n",
+			       kind_names[kind], k->fwd_sum / (double)k->owd_n,
+			       k->back_sum / (double)k->owd_n,
+			       k->turn_sum / (double)k->owd_n);
+		if (k->tx_user_used)
+			printf("%s: %llu departures not captured; user-space "
+			       "send time used\n", kind_names[kind],
+			       (unsigned long long)k->tx_user_used);
+	}
+	if (pg->o.json || pg->o.nkinds < 2)
+		return;
+	printf("\n| kind | sent | received | loss %% | dup | reord | min us "
+	       "| avg us | max us | mdev us | p50 us | p90 us | p99 us |\n");
+	printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- "
+	       "| --- | --- | --- |\n");
+	for (i = 0; i < pg->o.nkinds; i++) {
+		kind = pg->o.kinds[i];
+		printf("| %s | %llu | %llu | %.1f | %llu | %llu ",
+		       kind_names[kind],
+		       (unsigned long long)pg->k[kind].sent,
+		       (unsigned long long)pg->k[kind].received,
+		       s[kind].loss, (unsigned long long)pg->k[kind].dups,
+		       (unsigned long long)pg->k[kind].reordered);
+		if (s[kind].n)
+			printf("| %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | "
+			       "%.1f |\n", s[kind].min, s[kind].avg,
+			       s[kind].max, s[kind].mdev, s[kind].p50,
+			       s[kind].p90, s[kind].p99);
+		else
+			printf("| | | | | | | |\n");
+	}
+}
+
+/* ---- the plot ------------------------------------------------------------ */
+
+static int
+ends_with(const char *s, const char *suf)
+{
+	size_t a = strlen(s), b = strlen(suf);
+
+	return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+/*
+ * Draw the RTT distribution of each kind side by side (box plot with the
+ * samples jittered over it) with gnuplot.  gnuplot writes the image to
+ * its standard output, which is the file we created safely.
+ */
+static int
+plot(struct ping *pg)
+{
+	char dir[] = "/tmp/hdp-ping-plot.XXXXXX";
+	char path[64], err[256];
+	FILE *out = NULL, *sf = NULL, *df;
+	int svg, i, kind, status, rc = -1;
+	uint64_t s;
+	pid_t pid;
+
+	svg = ends_with(pg->o.plot, ".svg");
+	if (!svg && !ends_with(pg->o.plot, ".png")) {
+		tool_err("%s: --plot wants a .png or .svg file", pg->o.plot);
+		return -1;
+	}
+	if (mkdtemp(dir) == NULL) {
+		tool_errno("mkdtemp");
+		return -1;
+	}
+	for (i = 0; i < pg->o.nkinds; i++) {
+		kind = pg->o.kinds[i];
+		snprintf(path, sizeof(path), "%s/%s.dat", dir,
+			 kind_names[kind]);
+		df = fopen(path, "w");
+		if (df == NULL) {
+			tool_errno("%s", path);
+			goto out;
+		}
+		for (s = 0; s < pg->o.count; s++)
+			if (pg->k[kind].rx[s])
+				fprintf(df, "%.3f\n", pg->k[kind].rtt_us[s]);
+		if (pg->k[kind].received == 0)
+			fprintf(df, "NaN\n");
+		fclose(df);
+	}
+	snprintf(path, sizeof(path), "%s/plot.gp", dir);
+	sf = fopen(path, "w");
+	if (sf == NULL) {
+		tool_errno("%s", path);
+		goto out;
+	}
+	fprintf(sf, "set terminal %s size 900,600 font ',11'\n",
+		svg ? "svg" : "pngcairo");
+	fprintf(sf, "set title 'hdp ping %s: round-trip time by kind "
+		"(%llu probes each; libpcap kernel timestamps)'\n",
+		pg->dst_str, (unsigned long long)pg->o.count);
+	fprintf(sf, "set ylabel 'RTT (us)'\nset grid ytics\n"
+		"set style fill transparent solid 0.3 border -1\n"
+		"set style boxplot nooutliers\nset boxwidth 0.5\n"
+		"set xrange [0.4:%d.6]\nset xtics (", pg->o.nkinds);
+	for (i = 0; i < pg->o.nkinds; i++) {
+		kind = pg->o.kinds[i];
+		fprintf(sf, "%s\"%s (%llu/%llu)\" %d", i ? ", " : "",
+			kind_names[kind],
+			(unsigned long long)pg->k[kind].received,
+			(unsigned long long)pg->k[kind].sent, i + 1);
+	}
+	fprintf(sf, ")\nset key off\nplot ");
+	for (i = 0; i < pg->o.nkinds; i++) {
+		kind = pg->o.kinds[i];
+		fprintf(sf, "%s'%s/%s.dat' using (%d):1 with boxplot lc %d, "
+			"'%s/%s.dat' using (%d + 0.35*(rand(0)-0.5)):1 with "
+			"points pt 7 ps 0.4 lc %d", i ? ", " : "", dir,
+			kind_names[kind], i + 1, i + 1, dir, kind_names[kind],
+			i + 1, i + 1);
+	}
+	fprintf(sf, "\n");
+	fclose(sf);
+	sf = NULL;
+
+	out = hdp_file_create(pg->o.plot, pg->o.force, err, sizeof(err));
+	if (out == NULL) {
+		tool_err("%s", err);
+		goto out;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		tool_errno("fork");
+		goto out;
+	}
+	if (pid == 0) {
+		if (dup2(fileno(out), STDOUT_FILENO) < 0)
+			_exit(127);
+		execlp("gnuplot", "gnuplot", path, (char *)NULL);
+		fprintf(stderr, "hdp ping: gnuplot: %s\n", strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		tool_err("%s: gnuplot failed (exit %d)", pg->o.plot,
+			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (out != NULL)
+		fclose(out);
+	for (i = 0; i < K_COUNT; i++) {
+		snprintf(path, sizeof(path), "%s/%s.dat", dir, kind_names[i]);
+		unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s/plot.gp", dir);
+	unlink(path);
+	rmdir(dir);
+	return rc;
+}
+
+/* ---- options ------------------------------------------------------------ */
+
+enum {
+	OPT_RATE = 256, OPT_SIZE, OPT_COMPARE, OPT_JSON, OPT_PLOT, OPT_FORCE,
+	OPT_SYNCED, OPT_TCP_PORT
+};
+
+static const struct option longopts[] = {
+	{ "rate",     required_argument, NULL, OPT_RATE },
+	{ "size",     required_argument, NULL, OPT_SIZE },
+	{ "compare",  required_argument, NULL, OPT_COMPARE },
+	{ "json",     no_argument,       NULL, OPT_JSON },
+	{ "plot",     required_argument, NULL, OPT_PLOT },
+	{ "force",    no_argument,       NULL, OPT_FORCE },
+	{ "synced",   no_argument,       NULL, OPT_SYNCED },
+	{ "port",     required_argument, NULL, 'p' },
+	{ "tcp-port", required_argument, NULL, OPT_TCP_PORT },
+	{ "ttl",      required_argument, NULL, 't' },
+	{ "quiet",    no_argument,       NULL, 'q' },
+	{ "help",     no_argument,       NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static int
+parse_pos(const char *s, const char *what, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end != '\0' || !(v >= 0) || isinf(v)) {
+		tool_err("%s: '%s' is not a number >= 0", what, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+parse_u(const char *s, uint64_t min, uint64_t max, uint64_t *out,
+	const char *what)
+{
+	char err[160];
+
+	if (hdp_parse_uint(s, min, max, out, what, err, sizeof(err)) != 0) {
+		tool_err("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+parse_kinds(const char *s, struct ping_opts *o)
+{
+	const char *p = s;
+	int i, k;
+
+	o->nkinds = 0;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+
+		for (k = 0; k < K_COUNT; k++)
+			if (strlen(kind_names[k]) == n &&
+			    strncmp(p, kind_names[k], n) == 0)
+				break;
+		if (k == K_COUNT) {
+			tool_err("--compare: unknown kind '%.*s' (hdp, udp, "
+				 "tcp)", (int)n, p);
+			return -1;
+		}
+		for (i = 0; i < o->nkinds; i++)
+			if (o->kinds[i] == k)
+				break;
+		if (i == o->nkinds)
+			o->kinds[o->nkinds++] = k;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	if (o->nkinds == 0) {
+		tool_err("--compare: no kinds given");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+parse_opts(int argc, char **argv, struct ping_opts *o)
+{
+	uint64_t v;
+	double d;
+	int c, tcp_port_set = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->count = 10;
+	o->interval = 1.0;
+	o->wait = 1.0;
+	o->size = 56;
+	o->port = HDP_DEFAULT_PORT;
+	o->family = AF_UNSPEC;
+	o->kinds[0] = K_HDP;
+	o->nkinds = 1;
+	o->ttl = 64;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:i:W:p:I:t:46qh", longopts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			if (parse_u(optarg, 1, MAX_PROBES, &o->count, "-c"))
+				return -1;
+			break;
+		case 'i':
+			if (parse_pos(optarg, "-i", &o->interval))
+				return -1;
+			break;
+		case OPT_RATE:
+			if (parse_pos(optarg, "--rate", &d))
+				return -1;
+			if (d <= 0) {
+				tool_err("--rate: must be more than 0");
+				return -1;
+			}
+			o->interval = 1.0 / d;
+			break;
+		case 'W':
+			if (parse_pos(optarg, "-W", &o->wait))
+				return -1;
+			break;
+		case OPT_SIZE:
+			if (parse_u(optarg, PROBE_HDR, 65000, &o->size,
+				    "--size"))
+				return -1;
+			break;
+		case 'p':
+			if (parse_u(optarg, 0, 65535, &v, "--port"))
+				return -1;
+			o->port = (uint16_t)v;
+			break;
+		case OPT_TCP_PORT:
+			if (parse_u(optarg, 1, 65535, &v, "--tcp-port"))
+				return -1;
+			o->tcp_port = (uint16_t)v;
+			tcp_port_set = 1;
+			break;
+		case 't':
+			if (parse_u(optarg, 1, 255, &v, "--ttl"))
+				return -1;
+			o->ttl = (uint8_t)v;
+			break;
+		case 'I':
+			o->ifname = optarg;
+			break;
+		case '4':
+			o->family = AF_INET;
+			break;
+		case '6':
+			o->family = AF_INET6;
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case OPT_COMPARE:
+			if (parse_kinds(optarg, o))
+				return -1;
+			break;
+		case OPT_JSON:
+			o->json = 1;
+			break;
+		case OPT_PLOT:
+			o->plot = optarg;
+			break;
+		case OPT_FORCE:
+			o->force = 1;
+			break;
+		case OPT_SYNCED:
+			o->synced = 1;
+			break;
+		case 'h':
+			usage_ping(stdout);
+			exit(HDP_EXIT_OK);
+		default:
+			usage_ping(stderr);
+			return -1;
+		}
+	}
+	if (!tcp_port_set)
+		o->tcp_port = o->port ? o->port : HDP_DEFAULT_PORT;
+	if (optind != argc - 1) {
+		tool_err(optind >= argc ? "no destination given" :
+			 "one destination only");
+		usage_ping(stderr);
+		return -1;
+	}
+	o->dest = argv[optind];
+	return 0;
+}
+
+/* ---- setup and the main loop ------------------------------------------- */
+
+static int
+setup(struct ping *pg)
+{
+	struct hdp_cap_opts co;
+	char err[PCAP_ERRBUF_SIZE + 256], filter[256];
+	unsigned scope = 0;
+	int perm = 0, kind;
+
+	if (hdp_resolve(pg->o.dest, pg->o.family, &pg->family, &pg->dst,
+			&scope, err, sizeof(err)) != 0) {
+		tool_err("%s: %s", pg->o.dest, err);
+		return HDP_EXIT_USAGE;
+	}
+	inet_ntop(pg->family, &pg->dst, pg->dst_str, sizeof(pg->dst_str));
+	for (kind = 0; kind < K_COUNT; kind++) {
+		struct kind_st *k = &pg->k[kind];
+		uint64_t n = pg->o.count;
+		int i;
+
+		for (i = 0; i < pg->o.nkinds; i++)
+			if (pg->o.kinds[i] == kind)
+				k->on = 1;
+		k->max_seq_rx = -1;
+		if (!k->on)
+			continue;
+		k->tx_pcap = calloc(n, sizeof(uint64_t));
+		k->tx_user = calloc(n, sizeof(uint64_t));
+		k->rx = calloc(n, sizeof(uint64_t));
+		k->rtt_us = calloc(n, sizeof(double));
+		k->sent_ok = calloc(n, 1);
+		if (!k->tx_pcap || !k->tx_user || !k->rx || !k->rtt_us ||
+		    !k->sent_ok) {
+			tool_err("out of memory");
+			return HDP_EXIT_ENV;
+		}
+	}
+	pg->payload = calloc(1, pg->o.size);
+	if (pg->payload == NULL) {
+		tool_err("out of memory");
+		return HDP_EXIT_ENV;
+	}
+	pg->run_id = random32();
+	pg->isn = random32();
+	pg->host_id = hdp_host_id();
+	memcpy(pg->payload, PROBE_MAGIC, 4);
+	put32(pg->payload + 4, pg->run_id);
+
+	pg->udp_fd = reserve_port(pg->family, &pg->sport);
+	if (pg->udp_fd < 0) {
+		tool_errno("cannot reserve a UDP port");
+		return HDP_EXIT_ENV;
+	}
+	pg->tx = hdp_tx_open(HDP_TX_RAW, pg->family, NULL, &perm, err,
+			     sizeof(err));
+	if (pg->tx == NULL) {
+		tool_err("raw socket: %s%s", err, perm ? " (run as root or "
+			 "give hdp cap_net_raw)" : "");
+		return perm ? HDP_EXIT_PERM : HDP_EXIT_ENV;
+	}
+	/* libnet's IPPROTO_RAW socket also receives protocol 255: the
+	 * replies would pile up in its queue */
+	drop_all(hdp_tx_fd(pg->tx));
+
+	if (pg->o.ifname)
+		snprintf(pg->capif, sizeof(pg->capif), "%s", pg->o.ifname);
+	else
+		route_ifname(pg->family, &pg->dst, pg->capif,
+			     sizeof(pg->capif));
+	memset(&co, 0, sizeof(co));
+	/* on lo each packet shows twice; "any" says which copy is which */
+	if (pg->capif[0] == '\0' || strcmp(pg->capif, "lo") == 0)
+		snprintf(pg->capif, sizeof(pg->capif), "any");
+	co.ifname = pg->capif;
+	co.immediate = 1;
+	co.nano = 1;
+	co.snaplen = 65535 + 128;
+	co.buffer_kb = 8192;
+	pg->pc = hdp_cap_open_live(&co, err, sizeof(err));
+	if (pg->pc == NULL) {
+		tool_err("%s", err);
+		return strstr(err, "permission") || strstr(err, "Operation "
+			"not permitted") ? HDP_EXIT_PERM : HDP_EXIT_ENV;
+	}
+	/* SLL2 tells a packet leaving from one arriving (lo shows both) */
+	if (pcap_set_datalink(pg->pc, DLT_LINUX_SLL2) != 0)
+		(void)pcap_set_datalink(pg->pc, DLT_LINUX_SLL);
+	pg->dlt = pcap_datalink(pg->pc);
+	snprintf(filter, sizeof(filter),
+		 "host %s and (%s or udp port %u or tcp port %u)",
+		 pg->dst_str, HDP_FILTER_DEFAULT, pg->sport, pg->sport);
+	if (hdp_cap_set_filter(pg->pc, filter, err, sizeof(err)) != 0) {
+		tool_err("%s: %s", pg->capif, err);
+		return HDP_EXIT_ENV;
+	}
+	if (pcap_setnonblock(pg->pc, 1, err) != 0) {
+		tool_err("%s: %s", pg->capif, err);
+		return HDP_EXIT_ENV;
+	}
+	return 0;
+}
+
+static void
+teardown(struct ping *pg)
+{
+	int kind;
+
+	for (kind = 0; kind < K_COUNT; kind++) {
+		free(pg->k[kind].tx_pcap);
+		free(pg->k[kind].tx_user);
+		free(pg->k[kind].rx);
+		free(pg->k[kind].rtt_us);
+		free(pg->k[kind].sent_ok);
+	}
+	free(pg->payload);
+	if (pg->pc)
+		pcap_close(pg->pc);
+	if (pg->tx)
+		hdp_tx_close(pg->tx);
+	if (pg->udp_fd >= 0)
+		close(pg->udp_fd);
 }
 
 int
 cmd_ping(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return tool_not_built("ping");
+	struct kind_sum sums[K_COUNT];
+	struct sigaction sa;
+	struct ping *pg;
+	uint64_t r, next, step;
+	int rc, i, kind, lost = 0;
+
+	pg = calloc(1, sizeof(*pg));
+	if (pg == NULL) {
+		tool_err("out of memory");
+		return HDP_EXIT_ENV;
+	}
+	pg->udp_fd = -1;
+	if (parse_opts(argc, argv, &pg->o) != 0) {
+		free(pg);
+		return HDP_EXIT_USAGE;
+	}
+	rc = setup(pg);
+	if (rc != 0)
+		goto out;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+
+	if (!pg->o.json && !pg->o.quiet) {
+		printf("HDP PING %s: %llu payload bytes, kinds ", pg->dst_str,
+		       (unsigned long long)pg->o.size);
+		for (i = 0; i < pg->o.nkinds; i++)
+			printf("%s%s", i ? "," : "",
+			       kind_names[pg->o.kinds[i]]);
+		printf(", port %u (tcp %u), from port %u, capture on %s\n",
+		       pg->o.port, pg->o.tcp_port, pg->sport, pg->capif);
+		fflush(stdout);
+	}
+
+	step = (uint64_t)(pg->o.interval * 1e9);
+	next = mono_ns();
+	for (r = 0; r < pg->o.count && !stop_flag; r++) {
+		for (i = 0; i < pg->o.nkinds; i++)
+			send_probe(pg, pg->o.kinds[(i + r) % pg->o.nkinds],
+				   (uint32_t)r);
+		next += step;
+		if (r + 1 < pg->o.count && pump(pg, next) != 0) {
+			rc = HDP_EXIT_ENV;
+			goto out;
+		}
+	}
+	if (!stop_flag || pg->o.wait > 0) {
+		stop_flag = 0;   /* a second ^C ends the wait */
+		if (pump(pg, mono_ns() + (uint64_t)(pg->o.wait * 1e9)) != 0) {
+			rc = HDP_EXIT_ENV;
+			goto out;
+		}
+	}
+
+	print_lost(pg);
+	for (kind = 0; kind < K_COUNT; kind++) {
+		if (!pg->k[kind].on)
+			continue;
+		summarise(pg, kind, &sums[kind]);
+		if (pg->k[kind].received < pg->k[kind].sent ||
+		    pg->k[kind].errors)
+			lost = 1;
+	}
+	print_summaries(pg, sums);
+	fflush(stdout);
+	rc = lost ? HDP_EXIT_FAIL : HDP_EXIT_OK;
+	if (pg->o.plot && plot(pg) != 0)
+		rc = HDP_EXIT_ENV;
+out:
+	teardown(pg);
+	free(pg);
+	return rc;
 }

@@ -1,22 +1,951 @@
 /*
- * tool_replay.c: hdp replay (not built yet).
+ * tool_replay.c: hdp replay -- put captured HDP back on the wire, with the
+ * capture's timing kept, scaled (--speed), flat (--pps) or flat out
+ * (--topspeed), optionally looped, with fields rewritten.
+ *
+ * Every frame is decoded with hdp_decode_frame(), turned into a struct
+ * hdp_pkt_spec (see rewrite()) and rebuilt by libnet through hdp_build.h;
+ * a frame that cannot be rebuilt whole (not IP, truncated, a fragment,
+ * malformed, IPv6 extension headers) is skipped with its reason, never
+ * sent half-built.
+ *
+ * The schedule uses absolute deadlines on CLOCK_MONOTONIC: packet i is due
+ * at start + (ts_i - ts_0) / speed (or start + i / pps), so a late packet
+ * never shifts the ones after it.  We sleep with clock_nanosleep(
+ * TIMER_ABSTIME) until SPIN_NS before the deadline and spin the rest; the
+ * lag (send time minus deadline) is measured for every packet and reported
+ * as mean and worst.
  */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "hdp.h"
+#include "hdp_build.h"
+#include "hdp_capture.h"
+#include "hdp_json.h"
 #include "tool.h"
+
+#define SPIN_NS      50000ull   /* spin, rather than sleep, this close   */
+#define MAX_REASONS  16         /* distinct skip/fail reasons counted    */
+#define ENOBUFS_TRIES 64        /* retries of a write the kernel refused */
+				/* for want of buffer space              */
+
+/* Why a frame was not sent: the category counted in the summary. */
+enum skip_kind {
+	SK_NOT_IP = 0,
+	SK_TRUNCATED,
+	SK_FRAGMENT,
+	SK_MALFORMED,
+	SK_IP6_EXT,
+	SK_FAMILY,          /* address rewrite of the other family       */
+	SK_CSUM,            /* pseudo-header checksum would go stale     */
+	SK_BUILD,           /* libnet refused to build it                */
+	SK_COUNT
+};
+
+static const char *const skip_names[SK_COUNT] = {
+	"not IP", "truncated", "fragment", "malformed",
+	"ipv6 extension headers", "address family", "stale checksum",
+	"build error"
+};
+
+struct reason {
+	char     text[160];
+	uint64_t count;
+};
+
+struct replay_opts {
+	const char *file;
+	char       *filter;
+	const char *ifname;       /* -I: link-layer injection               */
+	double      speed;        /* 0: capture gaps unscaled (1.0)          */
+	double      pps;
+	int         topspeed;
+	uint64_t    loops;
+	uint64_t    count;        /* -c: stop after this many frames read    */
+	int         json;
+	int         quiet;
+
+	/* rewrites */
+	int         set_dst, set_src, set_proto, set_ttl, set_sport,
+		    set_dport, refresh_ts;
+	int         dst_family, src_family;
+	union hdp_addr dst, src;
+	uint8_t     proto, ttl;
+	uint16_t    sport, dport;
+};
+
+struct replay_stats {
+	uint64_t read, sent, failed, skipped, bytes;
+	uint64_t skip_by[SK_COUNT];
+	struct reason fails[MAX_REASONS];
+	uint64_t lag_sum_ns, lag_max_ns, lag_n;
+	uint64_t enobufs_retries;
+	uint64_t t_first_ns, t_last_ns;   /* CLOCK_MONOTONIC of first/last */
+};
+
+struct replay {
+	struct replay_opts o;
+	struct replay_stats st;
+	struct hdp_tx *tx4, *tx6;
+	int tx4_failed, tx6_failed;
+	int exit_code;
+};
+
+static volatile sig_atomic_t stop_flag;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
 
 void
 usage_replay(FILE *out)
 {
-	fprintf(out, "usage: hdp replay ...  (not built yet)\n");
+	fprintf(out,
+"usage: hdp replay [options] [-r] FILE [BPF expression]\n"
+"\n"
+"Put the IP datagrams of a pcap/pcapng capture back on the wire, rebuilt by\n"
+"libnet.  Raw IP by default (the kernel routes; the link header is dropped),\n"
+"or link-layer injection on one interface with -I.\n"
+"\n"
+"timing (default: the capture's own gaps):\n"
+"  --speed X          capture gaps divided by X (2 = twice as fast)\n"
+"  --pps N            N packets per second, evenly spaced\n"
+"  --topspeed         as fast as possible\n"
+"  --loop N           replay the capture N times (default 1)\n"
+"  -c N               stop after N frames of the capture (per loop)\n"
+"rewriting (checksums are recomputed by libnet):\n"
+"  --dst ADDR         destination address      --src ADDR   source address\n"
+"  --proto N          send HDP as IP protocol N\n"
+"  --ttl N            IPv4 TTL / IPv6 hop limit\n"
+"  --sport N          HDP source port          --dport N    destination port\n"
+"  --refresh-timestamp  the HDP timestamp becomes the send time\n"
+"output:\n"
+"  -I IFACE           link-layer injection on IFACE (link header rebuilt)\n"
+"  --json             one JSON object per packet, then a summary object\n"
+"  -q, --quiet        the summary only\n"
+"\n"
+"Frames that cannot be rebuilt whole (not IP, truncated, fragments,\n"
+"malformed, IPv6 extension headers) are skipped and reported with their\n"
+"reason.  The summary gives sent, failed and skipped counts by reason, the\n"
+"achieved rate, and the mean and worst lag behind the schedule.\n"
+"Exit: 0 all sendable frames sent, 1 some failed, 2 bad usage or input,\n"
+"3 no privileges, 4 the system refused.\n");
+}
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Wait until the CLOCK_MONOTONIC deadline dl (ns); returns the time then. */
+static uint64_t
+wait_until(uint64_t dl)
+{
+	struct timespec ts;
+	uint64_t now = mono_ns();
+
+	if (now + SPIN_NS < dl) {
+		uint64_t wake = dl - SPIN_NS;
+
+		ts.tv_sec = (time_t)(wake / 1000000000u);
+		ts.tv_nsec = (long)(wake % 1000000000u);
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
+				       NULL) == EINTR && !stop_flag)
+			;
+		now = mono_ns();
+	}
+	while (now < dl && !stop_flag)
+		now = mono_ns();
+	return now;
+}
+
+static int
+parse_addr(const char *s, int *family, union hdp_addr *a)
+{
+	char err[128];
+	unsigned scope;
+
+	if (inet_pton(AF_INET, s, &a->v4) == 1) {
+		*family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, &a->v6) == 1) {
+		*family = AF_INET6;
+		return 0;
+	}
+	if (hdp_resolve(s, AF_UNSPEC, family, a, &scope, err,
+			sizeof(err)) == 0)
+		return 0;
+	tool_err("%s: %s", s, err);
+	return -1;
+}
+
+static void
+addr_str(int family, const union hdp_addr *a, char *buf, size_t len)
+{
+	if (inet_ntop(family, a, buf, (socklen_t)len) == NULL)
+		snprintf(buf, len, "?");
+}
+
+static void
+count_reason(struct reason *tab, const char *text)
+{
+	int i;
+
+	for (i = 0; i < MAX_REASONS - 1; i++) {
+		if (tab[i].count == 0) {
+			snprintf(tab[i].text, sizeof(tab[i].text), "%s", text);
+			tab[i].count = 1;
+			return;
+		}
+		if (strcmp(tab[i].text, text) == 0) {
+			tab[i].count++;
+			return;
+		}
+	}
+	snprintf(tab[i].text, sizeof(tab[i].text), "other");
+	tab[i].count++;
+}
+
+/* ---- the rewrite: a decoded frame into a packet spec --------------------- */
+
+static int
+is_pseudo_csum_proto(int family, uint8_t p)
+{
+	return p == 6 || p == 17 || p == 33 || p == 132 ||
+	       (family == AF_INET6 && p == 58);
+}
+
+static uint16_t
+get_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/*
+ * Fill *spec from the frame f (bytes pkt).  Returns 0, or a skip_kind + 1
+ * with the detail in why.  The spec points into pkt: valid while pkt is.
+ */
+static int
+rewrite(const struct replay_opts *o, const struct hdp_frame *f,
+	const uint8_t *pkt, struct hdp_pkt_spec *spec, char *why,
+	size_t whylen)
+{
+	int family;
+	int addr_rewritten = 0;
+
+	if (f->ip_version == 0 ||
+	    (f->status == HDP_ST_UNSUPPORTED && f->err_layer == HDP_LAYER_LINK)) {
+		snprintf(why, whylen, "not IP%s%s", f->err[0] ? ": " : "",
+			 f->err);
+		return SK_NOT_IP + 1;
+	}
+	if (f->status == HDP_ST_TRUNCATED) {
+		snprintf(why, whylen, "truncated: %s", f->err);
+		return SK_TRUNCATED + 1;
+	}
+	if (f->status != HDP_ST_OK) {
+		snprintf(why, whylen, "malformed: %s", f->err);
+		return SK_MALFORMED + 1;
+	}
+	if (f->is_fragment) {
+		snprintf(why, whylen, "fragment: offset %u%s",
+			 (unsigned)f->frag_off * 8, f->frag_more ?
+			 ", more fragments" : "");
+		return SK_FRAGMENT + 1;
+	}
+	if (f->ip_version == 6 && f->ip6_ext_count > 0) {
+		snprintf(why, whylen, "ipv6 extension headers: %u not rebuilt",
+			 f->ip6_ext_count);
+		return SK_IP6_EXT + 1;
+	}
+	family = f->ip_version == 4 ? AF_INET : AF_INET6;
+	if (f->l4_caplen < f->l4_len) {	/* the decoder says OK; be sure */
+		snprintf(why, whylen, "truncated: %zu of %zu transport bytes",
+			 f->l4_caplen, f->l4_len);
+		return SK_TRUNCATED + 1;
+	}
+
+	memset(spec, 0, sizeof(*spec));
+	spec->family = family;
+	spec->src = f->src;
+	spec->dst = f->dst;
+	spec->has_src = 1;
+	if (o->set_dst) {
+		if (o->dst_family != family) {
+			snprintf(why, whylen, "address family: IPv%d frame, "
+				 "--dst of the other family", f->ip_version);
+			return SK_FAMILY + 1;
+		}
+		spec->dst = o->dst;
+		addr_rewritten = 1;
+	}
+	if (o->set_src) {
+		if (o->src_family != family) {
+			snprintf(why, whylen, "address family: IPv%d frame, "
+				 "--src of the other family", f->ip_version);
+			return SK_FAMILY + 1;
+		}
+		spec->src = o->src;
+		addr_rewritten = 1;
+	}
+	spec->proto = o->set_proto ? o->proto : f->proto;
+	spec->ttl = o->set_ttl ? o->ttl : f->ttl;
+	spec->tos = f->tos;
+	spec->ip_id = f->ip_id;
+	spec->df = f->df;
+	spec->flow_label = f->flow_label;
+	if (family == AF_INET && f->ip_hdr_len > 20) {
+		spec->ip_opts = pkt + f->ip_off + 20;
+		spec->ip_opts_len = f->ip_hdr_len - 20;
+	}
+
+	if (f->has_hdp) {
+		spec->l4 = HDP_L4_HDP;
+		spec->sport = o->set_sport ? o->sport : f->hdp.sport;
+		spec->dport = o->set_dport ? o->dport : f->hdp.dport;
+		/* ts_ns 0 means "stamp at write"; a captured 0 stays 0 only
+		 * when refreshing is asked, which is the same thing. */
+		spec->ts_ns = o->refresh_ts ? 0 : f->hdp.ts_ns;
+		spec->payload = pkt + f->payload_off;
+		spec->payload_len = f->payload_len;
+		return 0;
+	}
+
+	/* HDP-in-UDP, the comparison mode: UDP whose payload starts with an
+	 * HDP header carrying the same ports.  libnet rebuilds it with a
+	 * fresh UDP checksum, so ports and addresses can be rewritten. */
+	if (f->proto == 17 && f->l4_len >= 8 + HDP_HDR_LEN) {
+		const uint8_t *u = pkt + f->l4_off;
+		struct hdp_hdr h;
+
+		if (hdp_hdr_decode(u + 8, f->l4_caplen - 8, &h) ==
+		    HDP_HDR_LEN && h.sport == get_be16(u) &&
+		    h.dport == get_be16(u + 2) &&
+		    get_be16(u + 4) == f->l4_len) {
+			spec->l4 = HDP_L4_UDP;
+			spec->sport = o->set_sport ? o->sport : h.sport;
+			spec->dport = o->set_dport ? o->dport : h.dport;
+			spec->ts_ns = o->refresh_ts ? 0 : h.ts_ns;
+			spec->payload = u + 8 + HDP_HDR_LEN;
+			spec->payload_len = f->l4_len - 8 - HDP_HDR_LEN;
+			return 0;
+		}
+	}
+
+	/* Any other protocol: the transport bytes go out bare, as captured.
+	 * Where its checksum covers the addresses, rewriting them would send
+	 * a packet with a wrong checksum: skip instead. */
+	if (addr_rewritten && is_pseudo_csum_proto(family, f->proto)) {
+		snprintf(why, whylen, "stale checksum: protocol %u checksum "
+			 "covers the rewritten addresses", f->proto);
+		return SK_CSUM + 1;
+	}
+	spec->l4 = HDP_L4_NONE;
+	spec->payload = pkt + f->l4_off;
+	spec->payload_len = f->l4_len;
+	return 0;
+}
+
+/* ---- output -------------------------------------------------------------- */
+
+static void
+print_header(const struct replay *r)
+{
+	if (r->o.json || r->o.quiet)
+		return;
+	printf("| # | time | src | dst | proto | sport | dport | bytes "
+	       "| lag us | result |\n");
+	printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- "
+	       "| --- |\n");
+}
+
+static void
+print_skip(const struct replay *r, uint64_t n, const char *why)
+{
+	struct hdp_json j;
+
+	if (r->o.quiet)
+		return;
+	if (r->o.json) {
+		hj_begin(&j, stdout);
+		hj_str(&j, "type", "skip");
+		hj_u64(&j, "n", n);
+		hj_str(&j, "reason", why);
+		hj_end(&j);
+		return;
+	}
+	printf("| %llu | | | | | | | | | skipped: %s |\n",
+	       (unsigned long long)n, why);
+}
+
+static void
+print_sent(const struct replay *r, uint64_t n,
+	   const struct hdp_pkt_spec *spec, const struct hdp_tx_result *res,
+	   int have_lag, uint64_t lag_ns)
+{
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+	int ports = spec->l4 == HDP_L4_HDP || spec->l4 == HDP_L4_UDP;
+	struct hdp_json j;
+
+	if (r->o.quiet)
+		return;
+	addr_str(spec->family, &spec->src, s, sizeof(s));
+	addr_str(spec->family, &spec->dst, d, sizeof(d));
+	if (r->o.json) {
+		hj_begin(&j, stdout);
+		hj_str(&j, "type", "packet");
+		hj_u64(&j, "n", n);
+		hj_u64(&j, "time_ns", res->time_ns);
+		hj_str(&j, "src", s);
+		hj_str(&j, "dst", d);
+		hj_u64(&j, "proto", spec->proto);
+		hj_str(&j, "l4", spec->l4 == HDP_L4_HDP ? "hdp" :
+		       spec->l4 == HDP_L4_UDP ? "udp" : "bare");
+		if (ports) {
+			hj_u64(&j, "sport", spec->sport);
+			hj_u64(&j, "dport", spec->dport);
+			hj_u64(&j, "hdp_ts_ns", res->hdp_ts_ns);
+		}
+		hj_u64(&j, "bytes", res->bytes);
+		if (have_lag)
+			hj_dbl(&j, "lag_us", (double)lag_ns / 1e3, 1);
+		else
+			hj_null(&j, "lag_us");
+		hj_bool(&j, "ok", res->ok);
+		if (res->ok)
+			hj_null(&j, "error");
+		else
+			hj_str(&j, "error", res->error);
+		hj_end(&j);
+		return;
+	}
+	printf("| %llu | %llu.%09llu | %s | %s | %u | ",
+	       (unsigned long long)n,
+	       (unsigned long long)(res->time_ns / 1000000000u),
+	       (unsigned long long)(res->time_ns % 1000000000u), s, d,
+	       spec->proto);
+	if (ports)
+		printf("%u | %u | ", spec->sport, spec->dport);
+	else
+		printf("| | ");
+	printf("%zu | ", res->bytes);
+	if (have_lag)
+		printf("%.1f | ", (double)lag_ns / 1e3);
+	else
+		printf("| ");
+	if (res->ok)
+		printf("sent |\n");
+	else
+		printf("failed: %s |\n", res->error);
+}
+
+static void
+print_summary(const struct replay *r)
+{
+	const struct replay_stats *st = &r->st;
+	double secs = st->t_last_ns > st->t_first_ns ?
+		      (double)(st->t_last_ns - st->t_first_ns) / 1e9 : 0.0;
+	double pps = secs > 0 ? (double)st->sent / secs : 0.0;
+	double mbps = secs > 0 ? (double)st->bytes * 8 / secs / 1e6 : 0.0;
+	double lag_mean = st->lag_n ? (double)st->lag_sum_ns / st->lag_n /
+			  1e3 : 0.0;
+	struct hdp_json j;
+	char buf[1024];
+	size_t off;
+	int i;
+
+	if (r->o.json) {
+		hj_begin(&j, stdout);
+		hj_str(&j, "type", "summary");
+		hj_u64(&j, "read", st->read);
+		hj_u64(&j, "sent", st->sent);
+		hj_u64(&j, "failed", st->failed);
+		hj_u64(&j, "skipped", st->skipped);
+		off = 0;
+		buf[0] = '{';
+		buf[1] = '\0';
+		off = 1;
+		for (i = 0; i < SK_COUNT; i++) {
+			if (st->skip_by[i] == 0)
+				continue;
+			off += (size_t)snprintf(buf + off, sizeof(buf) - off,
+				"%s\"%s\":%llu", off > 1 ? "," : "",
+				skip_names[i],
+				(unsigned long long)st->skip_by[i]);
+			if (off >= sizeof(buf) - 2)
+				break;
+		}
+		snprintf(buf + off, sizeof(buf) - off, "}");
+		hj_raw(&j, "skipped_by", buf);
+		hj_u64(&j, "bytes", st->bytes);
+		hj_dbl(&j, "elapsed_s", secs, 6);
+		hj_dbl(&j, "pps", pps, 1);
+		hj_dbl(&j, "mbps", mbps, 3);
+		if (st->lag_n) {
+			hj_dbl(&j, "lag_mean_us", lag_mean, 1);
+			hj_dbl(&j, "lag_max_us",
+			       (double)st->lag_max_ns / 1e3, 1);
+		} else {
+			hj_null(&j, "lag_mean_us");
+			hj_null(&j, "lag_max_us");
+		}
+		hj_u64(&j, "enobufs_retries", st->enobufs_retries);
+		hj_end(&j);
+		for (i = 0; i < MAX_REASONS && st->fails[i].count; i++) {
+			hj_begin(&j, stdout);
+			hj_str(&j, "type", "failed");
+			hj_str(&j, "reason", st->fails[i].text);
+			hj_u64(&j, "count", st->fails[i].count);
+			hj_end(&j);
+		}
+		return;
+	}
+	if (!r->o.quiet)
+		printf("\n");
+	printf("| replay | |\n| --- | --- |\n");
+	printf("| frames read | %llu |\n", (unsigned long long)st->read);
+	printf("| sent | %llu |\n", (unsigned long long)st->sent);
+	printf("| failed | %llu |\n", (unsigned long long)st->failed);
+	for (i = 0; i < MAX_REASONS && st->fails[i].count; i++)
+		printf("| failed: %s | %llu |\n", st->fails[i].text,
+		       (unsigned long long)st->fails[i].count);
+	printf("| skipped | %llu |\n", (unsigned long long)st->skipped);
+	for (i = 0; i < SK_COUNT; i++)
+		if (st->skip_by[i])
+			printf("| skipped: %s | %llu |\n", skip_names[i],
+			       (unsigned long long)st->skip_by[i]);
+	printf("| elapsed | %.6f s |\n", secs);
+	printf("| rate | %.1f pkt/s, %.3f Mbit/s |\n", pps, mbps);
+	if (st->lag_n)
+		printf("| lag behind schedule, mean / worst | %.1f / %.1f us "
+		       "|\n", lag_mean, (double)st->lag_max_ns / 1e3);
+	else
+		printf("| lag behind schedule | n/a (--topspeed) |\n");
+	if (st->enobufs_retries)
+		printf("| writes retried (no buffer space) | %llu |\n",
+		       (unsigned long long)st->enobufs_retries);
+}
+
+/* ---- sending ------------------------------------------------------------ */
+
+static struct hdp_tx *
+get_tx(struct replay *r, int family)
+{
+	struct hdp_tx **txp = family == AF_INET ? &r->tx4 : &r->tx6;
+	int *failed = family == AF_INET ? &r->tx4_failed : &r->tx6_failed;
+	char err[256];
+	int perm = 0;
+
+	if (*txp != NULL || *failed)
+		return *txp;
+	*txp = hdp_tx_open(r->o.ifname ? HDP_TX_LINK : HDP_TX_RAW, family,
+			   r->o.ifname, &perm, err, sizeof(err));
+	if (*txp == NULL) {
+		*failed = 1;
+		if (perm) {
+			tool_err("%s: %s (run as root or give hdp "
+				 "cap_net_raw)", r->o.ifname ? r->o.ifname :
+				 (family == AF_INET ? "raw IPv4" : "raw IPv6"),
+				 err);
+			r->exit_code = HDP_EXIT_PERM;
+		} else {
+			tool_err("%s: %s", r->o.ifname ? r->o.ifname :
+				 (family == AF_INET ? "raw IPv4" : "raw IPv6"),
+				 err);
+			r->exit_code = HDP_EXIT_ENV;
+		}
+		stop_flag = 1;
+	}
+	return *txp;
+}
+
+static void
+send_one(struct replay *r, uint64_t n, const struct hdp_pkt_spec *spec,
+	 int have_dl, uint64_t deadline)
+{
+	struct hdp_tx_result res;
+	struct hdp_tx *tx;
+	char err[256];
+	uint64_t now = 0, lag = 0;
+	int tries;
+
+	tx = get_tx(r, spec->family);
+	if (tx == NULL)
+		return;
+	if (hdp_tx_build(tx, spec, err, sizeof(err)) != 0) {
+		r->st.skipped++;
+		r->st.skip_by[SK_BUILD]++;
+		{
+			char why[300];
+
+			snprintf(why, sizeof(why), "build error: %s", err);
+			print_skip(r, n, why);
+		}
+		return;
+	}
+	if (have_dl) {
+		now = wait_until(deadline);
+		lag = now > deadline ? now - deadline : 0;
+	} else if (r->st.sent + r->st.failed == 0) {
+		now = mono_ns();
+	}
+	if (r->st.sent + r->st.failed == 0)
+		r->st.t_first_ns = now;
+	memset(&res, 0, sizeof(res));
+	for (tries = 0; ; tries++) {
+		if (hdp_tx_write(tx, &res) == 0)
+			break;
+		if (res.err != ENOBUFS || tries >= ENOBUFS_TRIES)
+			break;
+		r->st.enobufs_retries++;
+		sched_yield();
+	}
+	if (res.ok) {
+		r->st.sent++;
+		r->st.bytes += res.bytes;
+	} else {
+		r->st.failed++;
+		count_reason(r->st.fails, res.error[0] ? res.error :
+			     strerror(res.err));
+	}
+	if (have_dl) {
+		r->st.lag_sum_ns += lag;
+		r->st.lag_n++;
+		if (lag > r->st.lag_max_ns)
+			r->st.lag_max_ns = lag;
+	}
+	print_sent(r, n, spec, &res, have_dl, lag);
+}
+
+/*
+ * One pass over the capture.  *base is the CLOCK_MONOTONIC time the first
+ * packet of this pass is due; on return it is the time the next pass's
+ * first packet is due.
+ */
+static int
+replay_pass(struct replay *r, uint64_t *base, uint64_t *seq)
+{
+	char err[PCAP_ERRBUF_SIZE + 256], why[160];
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	struct hdp_frame f;
+	struct hdp_pkt_spec spec;
+	uint64_t t0 = 0, tprev = 0, dl = *base, nread = 0;
+	double scale;
+	pcap_t *p;
+	int dlt, rc, sk;
+
+	p = hdp_cap_open_file(r->o.file, 1, err, sizeof(err));
+	if (p == NULL) {
+		tool_err("%s", err);
+		return HDP_EXIT_USAGE;
+	}
+	if (hdp_cap_set_filter(p, r->o.filter, err, sizeof(err)) != 0) {
+		tool_err("%s: %s", r->o.file, err);
+		pcap_close(p);
+		return HDP_EXIT_USAGE;
+	}
+	dlt = pcap_datalink(p);
+	if (!hdp_dlt_supported(dlt)) {
+		tool_err("%s: link type %s (%d) is not supported", r->o.file,
+			 pcap_datalink_val_to_name(dlt) ?
+			 pcap_datalink_val_to_name(dlt) : "?", dlt);
+		pcap_close(p);
+		return HDP_EXIT_USAGE;
+	}
+	scale = r->o.speed > 0 ? 1.0 / r->o.speed : 1.0;
+
+	while (!stop_flag && (rc = pcap_next_ex(p, &h, &data)) == 1) {
+		uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000000u +
+			      (uint64_t)h->ts.tv_usec;   /* nano precision */
+
+		if (r->o.count && nread >= r->o.count)
+			break;
+		nread++;
+		r->st.read++;
+		(*seq)++;
+		if (!r->o.topspeed) {
+			if (r->o.pps > 0) {
+				dl = *base + (uint64_t)((double)(nread - 1) *
+						       1e9 / r->o.pps);
+			} else {
+				if (nread == 1)
+					t0 = tprev = ts;
+				if (ts < tprev)
+					ts = tprev;   /* never go back */
+				tprev = ts;
+				dl = *base + (uint64_t)((double)(ts - t0) *
+						       scale);
+			}
+		}
+		hdp_decode_frame(dlt, data, h->caplen, h->len, &f);
+		sk = rewrite(&r->o, &f, data, &spec, why, sizeof(why));
+		if (sk) {
+			r->st.skipped++;
+			r->st.skip_by[sk - 1]++;
+			print_skip(r, *seq, why);
+			continue;
+		}
+		send_one(r, *seq, &spec, !r->o.topspeed, dl);
+		if (r->exit_code == HDP_EXIT_PERM ||
+		    r->exit_code == HDP_EXIT_ENV)
+			break;
+	}
+	if (!stop_flag && rc == PCAP_ERROR) {
+		tool_err("%s: %s", r->o.file, pcap_geterr(p));
+		pcap_close(p);
+		return HDP_EXIT_USAGE;
+	}
+	pcap_close(p);
+	/* the next pass starts one mean gap after this one's last packet */
+	if (r->o.pps > 0)
+		*base += (uint64_t)((double)nread * 1e9 / r->o.pps);
+	else if (nread > 1)
+		*base = dl + (dl - *base) / (nread - 1);
+	else
+		*base = dl;
+	return 0;
+}
+
+/* ---- options ------------------------------------------------------------ */
+
+enum {
+	OPT_SPEED = 256, OPT_PPS, OPT_TOPSPEED, OPT_LOOP, OPT_DST, OPT_SRC,
+	OPT_PROTO, OPT_TTL, OPT_SPORT, OPT_DPORT, OPT_REFRESH, OPT_JSON
+};
+
+static const struct option longopts[] = {
+	{ "speed",             required_argument, NULL, OPT_SPEED },
+	{ "pps",               required_argument, NULL, OPT_PPS },
+	{ "topspeed",          no_argument,       NULL, OPT_TOPSPEED },
+	{ "loop",              required_argument, NULL, OPT_LOOP },
+	{ "dst",               required_argument, NULL, OPT_DST },
+	{ "src",               required_argument, NULL, OPT_SRC },
+	{ "proto",             required_argument, NULL, OPT_PROTO },
+	{ "ttl",               required_argument, NULL, OPT_TTL },
+	{ "sport",             required_argument, NULL, OPT_SPORT },
+	{ "dport",             required_argument, NULL, OPT_DPORT },
+	{ "refresh-timestamp", no_argument,       NULL, OPT_REFRESH },
+	{ "json",              no_argument,       NULL, OPT_JSON },
+	{ "quiet",             no_argument,       NULL, 'q' },
+	{ "help",              no_argument,       NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static int
+parse_double(const char *s, const char *what, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end != '\0' || !(v > 0) || isinf(v)) {
+		tool_err("%s: '%s' is not a positive number", what, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+parse_u(const char *s, uint64_t min, uint64_t max, uint64_t *out,
+	const char *what)
+{
+	char err[160];
+
+	if (hdp_parse_uint(s, min, max, out, what, err, sizeof(err)) != 0) {
+		tool_err("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+parse_opts(int argc, char **argv, struct replay_opts *o)
+{
+	uint64_t v;
+	int c, ntiming = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->loops = 1;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "r:I:c:qh", longopts, NULL))
+	       != -1) {
+		switch (c) {
+		case 'r':
+			o->file = optarg;
+			break;
+		case 'I':
+			o->ifname = optarg;
+			break;
+		case 'c':
+			if (parse_u(optarg, 1, UINT64_MAX, &o->count, "-c"))
+				return -1;
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case 'h':
+			usage_replay(stdout);
+			exit(HDP_EXIT_OK);
+		case OPT_SPEED:
+			if (parse_double(optarg, "--speed", &o->speed))
+				return -1;
+			ntiming++;
+			break;
+		case OPT_PPS:
+			if (parse_double(optarg, "--pps", &o->pps))
+				return -1;
+			ntiming++;
+			break;
+		case OPT_TOPSPEED:
+			o->topspeed = 1;
+			ntiming++;
+			break;
+		case OPT_LOOP:
+			if (parse_u(optarg, 1, UINT64_MAX, &o->loops, "--loop"))
+				return -1;
+			break;
+		case OPT_DST:
+			if (parse_addr(optarg, &o->dst_family, &o->dst))
+				return -1;
+			o->set_dst = 1;
+			break;
+		case OPT_SRC:
+			if (parse_addr(optarg, &o->src_family, &o->src))
+				return -1;
+			o->set_src = 1;
+			break;
+		case OPT_PROTO:
+			if (parse_u(optarg, 0, 255, &v, "--proto"))
+				return -1;
+			o->proto = (uint8_t)v;
+			o->set_proto = 1;
+			break;
+		case OPT_TTL:
+			if (parse_u(optarg, 0, 255, &v, "--ttl"))
+				return -1;
+			o->ttl = (uint8_t)v;
+			o->set_ttl = 1;
+			break;
+		case OPT_SPORT:
+			if (parse_u(optarg, 0, 65535, &v, "--sport"))
+				return -1;
+			o->sport = (uint16_t)v;
+			o->set_sport = 1;
+			break;
+		case OPT_DPORT:
+			if (parse_u(optarg, 0, 65535, &v, "--dport"))
+				return -1;
+			o->dport = (uint16_t)v;
+			o->set_dport = 1;
+			break;
+		case OPT_REFRESH:
+			o->refresh_ts = 1;
+			break;
+		case OPT_JSON:
+			o->json = 1;
+			break;
+		default:
+			usage_replay(stderr);
+			return -1;
+		}
+	}
+	if (ntiming > 1) {
+		tool_err("--speed, --pps and --topspeed exclude each other");
+		return -1;
+	}
+	if (o->file == NULL) {
+		if (optind >= argc) {
+			tool_err("no capture file given");
+			usage_replay(stderr);
+			return -1;
+		}
+		o->file = argv[optind++];
+	}
+	if (optind < argc) {
+		o->filter = hdp_filter_join(argc - optind, argv + optind);
+		if (o->filter == NULL) {
+			tool_err("out of memory");
+			return -1;
+		}
+	}
+	return 0;
 }
 
 int
 cmd_replay(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return tool_not_built("replay");
+	struct replay *r;
+	struct sigaction sa;
+	uint64_t base, seq = 0, loop;
+	int rc;
+
+	r = calloc(1, sizeof(*r));
+	if (r == NULL) {
+		tool_err("out of memory");
+		return HDP_EXIT_ENV;
+	}
+	if (parse_opts(argc, argv, &r->o) != 0) {
+		free(r->o.filter);
+		free(r);
+		return HDP_EXIT_USAGE;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* timer slack to the minimum: sleeps end when asked, not 50 us later */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	if (!r->o.json && !r->o.quiet)
+		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+
+	print_header(r);
+	/* the first packet is due a little after now, so the first sleep is
+	 * not already late */
+	base = mono_ns() + 1000000u;
+	rc = 0;
+	for (loop = 0; loop < r->o.loops && !stop_flag && rc == 0; loop++)
+		rc = replay_pass(r, &base, &seq);
+	if (r->st.sent + r->st.failed > 0)
+		r->st.t_last_ns = mono_ns();
+	if (rc == 0 || r->st.read > 0)
+		print_summary(r);
+	fflush(stdout);
+
+	if (rc == 0)
+		rc = r->exit_code ? r->exit_code :
+		     r->st.failed ? HDP_EXIT_FAIL : HDP_EXIT_OK;
+	if (r->tx4)
+		hdp_tx_close(r->tx4);
+	if (r->tx6)
+		hdp_tx_close(r->tx6);
+	free(r->o.filter);
+	free(r);
+	return rc;
 }
