@@ -1,8 +1,8 @@
 /*
  * hdp_echo.c: the HDP echo responder (see hdp_echo.h for the reply
- * layout).  Requests come from libpcap (hdp_echo_run) or from a caller
- * that received them itself (hdp_echo_answer*); replies are built by
- * libnet through hdp_build.h.
+ * layout).  The caller receives the requests (hdp listen's raw sockets,
+ * or a capture) and hands them to hdp_echo_answer*(); replies are built
+ * by libnet through hdp_build.h.
  *
  * The responder keeps the kernel quiet: an open raw socket of protocol
  * 255 (libnet's IPPROTO_RAW socket is one) stops "protocol unreachable",
@@ -15,14 +15,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "hdp_build.h"
-#include "hdp_capture.h"
 #include "hdp_echo.h"
 #include "hdp_json.h"
 
@@ -294,7 +292,10 @@ hdp_echo_answer_l4(struct hdp_echo *e, int family, const union hdp_addr *src,
 	memset(&spec, 0, sizeof(spec));
 	spec.family = family;
 	spec.src = *dst;
-	spec.has_src = 1;
+	/* an IPv6 raw socket does not say which address it came to: then
+	 * the kernel's choice of source for the way back */
+	spec.has_src = family == AF_INET ? dst->v4.s_addr != 0 :
+		       !IN6_IS_ADDR_UNSPECIFIED(&dst->v6);
 	spec.dst = *src;
 	spec.proto = proto;
 	spec.l4 = proto == 17 ? HDP_L4_UDP : HDP_L4_HDP;
@@ -363,7 +364,7 @@ hdp_echo_print(FILE *f, int json, const struct hdp_echo_reply *rep)
 		snprintf(peer, sizeof(peer), "?");
 	if (json) {
 		hj_begin(&j, f);
-		hj_str(&j, "type", "echo");
+		hj_str(&j, "layer", "echo");
 		hj_str(&j, "peer", peer);
 		hj_str(&j, "kind", rep->proto == 17 ? "udp" : "hdp");
 		hj_u64(&j, "sport", rep->sport);
@@ -374,124 +375,12 @@ hdp_echo_print(FILE *f, int json, const struct hdp_echo_reply *rep)
 		hj_u64(&j, "bytes", rep->bytes);
 		hj_end(&j);
 	} else {
-		fprintf(f, "| echo | %s | %s | %u > %u | %zu bytes | "
-			"turnaround %.1f us |\n", peer,
+		fprintf(f, "# echo: replied to %s, %s %u > %u, %zu bytes, "
+			"turnaround %.1f us\n", peer,
 			rep->proto == 17 ? "udp" : "hdp", rep->sport,
 			rep->dport, rep->bytes,
 			rep->tx_ns >= rep->rx_ns ?
 			(double)(rep->tx_ns - rep->rx_ns) / 1e3 : 0.0);
 	}
 	fflush(f);
-}
-
-/* ---- the capture loop ---------------------------------------------------- */
-
-struct run_ctx {
-	struct hdp_echo *e;
-	int dlt;
-	char err[256];
-	int failed_once;
-};
-
-static void
-on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *pkt)
-{
-	struct run_ctx *c = (struct run_ctx *)user;
-	struct hdp_echo_reply rep;
-	uint64_t rx = (uint64_t)h->ts.tv_sec * 1000000000u +
-		      (uint64_t)h->ts.tv_usec;     /* nanosecond precision */
-	int rc;
-
-	rc = hdp_echo_answer(c->e, c->dlt, pkt, h->caplen, h->len, rx, 1,
-			     &rep, c->err, sizeof(c->err));
-	if (rc > 0 && c->e->o.log != NULL)
-		hdp_echo_print(c->e->o.log, c->e->o.json, &rep);
-	else if (rc < 0 && c->e->o.log != NULL)
-		fprintf(c->e->o.log, "| echo | | | | | failed: %s |\n",
-			c->err);
-}
-
-static char *
-echo_filter(const struct hdp_echo_opts *o)
-{
-	char *s;
-	size_t n = 160;
-
-	s = malloc(n);
-	if (s == NULL)
-		return NULL;
-	if (o->hdp && o->udp_port > 0)
-		snprintf(s, n, "%s or (udp dst port %d)", HDP_FILTER_DEFAULT,
-			 o->udp_port);
-	else if (o->udp_port > 0)
-		snprintf(s, n, "udp dst port %d", o->udp_port);
-	else
-		snprintf(s, n, "%s", HDP_FILTER_DEFAULT);
-	return s;
-}
-
-int
-hdp_echo_run(const struct hdp_echo_opts *o, volatile sig_atomic_t *stop,
-	     struct hdp_echo_stats *st, int *perm, char *err, size_t errlen)
-{
-	struct hdp_cap_opts co;
-	struct run_ctx c;
-	struct pollfd pfd;
-	pcap_t *p = NULL;
-	char *filter = NULL;
-	int rc = -1;
-
-	memset(&c, 0, sizeof(c));
-	c.e = hdp_echo_new(o, perm, err, errlen);
-	if (c.e == NULL)
-		return -1;
-	memset(&co, 0, sizeof(co));
-	co.ifname = o->ifname;
-	co.immediate = 1;
-	co.nano = 1;
-	co.snaplen = MAX_DGRAM + 64;
-	p = hdp_cap_open_live(&co, err, errlen);
-	if (p == NULL)
-		goto out;
-	filter = echo_filter(o);
-	if (filter == NULL) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	if (hdp_cap_set_filter(p, filter, err, errlen) != 0)
-		goto out;
-	if (pcap_setdirection(p, PCAP_D_IN) != 0) {
-		snprintf(err, errlen, "%s: %s", o->ifname ? o->ifname : "any",
-			 pcap_geterr(p));
-		goto out;
-	}
-	if (pcap_setnonblock(p, 1, err) != 0)
-		goto out;
-	c.dlt = pcap_datalink(p);
-	pfd.fd = pcap_get_selectable_fd(p);
-	pfd.events = POLLIN;
-	while (!*stop && (o->count == 0 || c.e->st.replied < o->count)) {
-		int n = poll(&pfd, 1, 100);
-
-		if (n < 0 && errno != EINTR) {
-			snprintf(err, errlen, "poll: %s", strerror(errno));
-			goto out;
-		}
-		if (n <= 0)
-			continue;
-		if (pcap_dispatch(p, -1, on_packet, (u_char *)&c) ==
-		    PCAP_ERROR) {
-			snprintf(err, errlen, "%s", pcap_geterr(p));
-			goto out;
-		}
-	}
-	rc = 0;
-out:
-	if (st != NULL)
-		*st = c.e->st;
-	if (p != NULL)
-		pcap_close(p);
-	free(filter);
-	hdp_echo_free(c.e);
-	return rc;
 }

@@ -25,14 +25,13 @@
  *    |  the request's payload ...
  *
  * All fields big-endian.  Flags bit 0: the receive time is the kernel's
- * capture timestamp (libpcap, nanosecond precision); clear when it was
- * read in user space.  A datagram whose payload starts with "HDPE" is a
+ * (SO_TIMESTAMPNS on the responder's raw socket, or a libpcap nanosecond
+ * capture timestamp); clear when it was read in user space.  A datagram whose payload starts with "HDPE" is a
  * reply and is never answered, so two responders cannot ping-pong.
  */
 #ifndef HDP_ECHO_H
 #define HDP_ECHO_H
 
-#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -66,16 +65,12 @@ uint64_t hdp_host_id(void);
 
 /* What to answer. */
 struct hdp_echo_opts {
-	const char *ifname;   /* capture interface; NULL: all ("any")       */
 	int         family;   /* AF_UNSPEC: IPv4 and IPv6                   */
 	int         hdp;      /* answer HDP (IP protocol 255)               */
 	int         port;     /* answer only this HDP destination port; -1  */
 			      /* any                                         */
 	int         udp_port; /* answer HDP-in-UDP sent to this UDP port;    */
 			      /* 0 none                                      */
-	uint64_t    count;    /* stop after this many replies; 0 never       */
-	int         json;     /* rows as JSON lines                          */
-	FILE       *log;      /* one row per reply; NULL for none            */
 };
 
 /* One answered request. */
@@ -95,9 +90,10 @@ struct hdp_echo_stats {
 
 struct hdp_echo;
 
-/* A responder with no capture of its own (for a caller that receives
- * the packets itself).  Opens its raw sockets now; NULL and err (with
- * *perm = 1 for missing privileges) on failure. */
+/* A responder; the caller receives the requests (hdp listen's raw
+ * sockets, or a capture).  Opens its sending sockets now, so call it
+ * before dropping privileges; NULL and err (with *perm = 1 for missing
+ * privileges) on failure. */
 struct hdp_echo *hdp_echo_new(const struct hdp_echo_opts *o, int *perm,
 			      char *err, size_t errlen);
 
@@ -113,7 +109,8 @@ int hdp_echo_answer(struct hdp_echo *e, int dlt, const uint8_t *pkt,
 		    size_t errlen);
 
 /* The same for a transport segment whose IP header the caller read
- * elsewhere (an IPv6 raw socket gives no header). */
+ * elsewhere (an IPv6 raw socket gives no header: pass dst all zero and
+ * the reply's source is the kernel's choice). */
 int hdp_echo_answer_l4(struct hdp_echo *e, int family,
 		       const union hdp_addr *src, const union hdp_addr *dst,
 		       uint8_t proto, const uint8_t *l4, size_t l4len,
@@ -123,16 +120,8 @@ int hdp_echo_answer_l4(struct hdp_echo *e, int family,
 const struct hdp_echo_stats *hdp_echo_stats(const struct hdp_echo *e);
 void hdp_echo_free(struct hdp_echo *e);
 
-/* Print one reply row (markdown, or JSON when json) to f. */
+/* Print one reply as a "# echo:" line, or a JSON line with
+ * "layer":"echo" (hdp listen's JSON), to f. */
 void hdp_echo_print(FILE *f, int json, const struct hdp_echo_reply *rep);
-
-/*
- * The whole responder: capture with libpcap (kernel nanosecond
- * timestamps, inbound only) and answer until *stop is set or o->count
- * replies were sent.  Returns 0, or -1 and err (*perm as above).
- */
-int hdp_echo_run(const struct hdp_echo_opts *o, volatile sig_atomic_t *stop,
-		 struct hdp_echo_stats *st, int *perm, char *err,
-		 size_t errlen);
 
 #endif /* HDP_ECHO_H */

@@ -28,6 +28,7 @@
 #include "hdp.h"
 #include "hdp_capture.h"
 #include "hdp_file.h"
+#include "hdp_echo.h"
 #include "hdp_json.h"
 #include "hdp_rawsock.h"
 #include "tool.h"
@@ -47,6 +48,7 @@ struct listen_ctx {
 	uint64_t  deadline_ns;     /* stop at this CLOCK_MONOTONIC; 0 no   */
 	int       header_done;
 	uint8_t  *buf;
+	struct hdp_echo *echo;     /* --echo: answer each HDP datagram     */
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -81,6 +83,10 @@ usage_listen(FILE *out)
 "  --no-pcap      do not watch arrivals with libpcap\n"
 "  -v             text mode: also print what libpcap saw arrive\n"
 "  -Z USER        after opening sockets, run as USER (default nobody)\n"
+"  --echo         answer every HDP datagram (IP protocol 255) with an echo\n"
+"                 reply: addresses and ports swapped, the HDP timestamp\n"
+"                 kept, receive and reply times added (what hdp ping reads)\n"
+"  --echo-udp N   with --echo, also answer HDP-in-UDP sent to UDP port N\n"
 "\n"
 "The receiving half of 'hdp sweep --join tx.json rx.json':\n"
 "  receiver# hdp listen -P all --json > rx.json\n");
@@ -205,6 +211,26 @@ mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+/* --echo: answer one datagram a raw socket returned (hdp_echo.h)
+ * before anything is printed, so printing is not in the turnaround;
+ * returns 1 when rep is to be printed. */
+static int
+echo_datagram(struct listen_ctx *c, const struct hdp_rawmsg *m,
+	      struct hdp_echo_reply *rep)
+{
+	char err[256], src[INET6_ADDRSTRLEN];
+	int r;
+
+	r = hdp_echo_answer_l4(c->echo, m->family, &m->src, &m->dst,
+			       m->proto, m->l4, m->l4_len, m->time_ns, 1,
+			       rep, err, sizeof(err));
+	if (r < 0) {
+		addr_str(m->family, &m->src, src, sizeof(src));
+		tool_err("echo to %s: %s", src, err);
+	}
+	return r > 0;
+}
+
 /* The receive loop: poll every socket and the capture until stopped. */
 static int
 listen_loop(struct listen_ctx *c)
@@ -212,6 +238,8 @@ listen_loop(struct listen_ctx *c)
 	struct pollfd pfd[257];
 	int map[257], n = 0, i, r, timeout;
 	struct hdp_rawmsg m;
+	struct hdp_echo_reply rep;
+	int echoed;
 	struct pcap_pkthdr *h;
 	const u_char *pkt;
 	uint64_t now;
@@ -256,7 +284,11 @@ listen_loop(struct listen_ctx *c)
 			while (hdp_rawsock_recv(pfd[i].fd, c->family,
 						(unsigned)map[i], c->buf,
 						RX_BUFLEN, &m) == 1) {
+				echoed = c->echo != NULL &&
+					 echo_datagram(c, &m, &rep);
 				on_datagram(c, &m);
+				if (echoed)
+					hdp_echo_print(stdout, c->json, &rep);
 				c->received++;
 				if (c->count && c->received >= c->count)
 					return HDP_EXIT_OK;
@@ -266,7 +298,7 @@ listen_loop(struct listen_ctx *c)
 	return HDP_EXIT_OK;
 }
 
-enum { OPT_JSON = 256, OPT_NOPCAP };
+enum { OPT_JSON = 256, OPT_NOPCAP, OPT_ECHO, OPT_ECHO_UDP };
 
 int
 cmd_listen(int argc, char **argv)
@@ -274,6 +306,8 @@ cmd_listen(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "json",    no_argument,       NULL, OPT_JSON },
 		{ "no-pcap", no_argument,       NULL, OPT_NOPCAP },
+		{ "echo",    no_argument,       NULL, OPT_ECHO },
+		{ "echo-udp", required_argument, NULL, OPT_ECHO_UDP },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -284,6 +318,8 @@ cmd_listen(int argc, char **argv)
 	const char *protos = "255", *ifname = NULL, *user = NULL;
 	char err[256], filt[32];
 	int ch, i, want_pcap = 1, refused_perm = 0, rc;
+	struct hdp_echo_opts eo = { .family = AF_INET, .hdp = 1, .port = -1 };
+	int echo = 0;
 	uint64_t v;
 
 	memset(&c, 0, sizeof(c));
@@ -318,6 +354,15 @@ cmd_listen(int argc, char **argv)
 		case 'Z': user = optarg; break;
 		case OPT_JSON: c.json = 1; break;
 		case OPT_NOPCAP: want_pcap = 0; break;
+		case OPT_ECHO: echo = 1; break;
+		case OPT_ECHO_UDP:
+			if (hdp_parse_uint(optarg, 1, 65535, &v, "--echo-udp",
+					   err, sizeof(err)) != 0) {
+				tool_err("%s", err);
+				return HDP_EXIT_USAGE;
+			}
+			eo.udp_port = (int)v;
+			break;
 		case 'h': usage_listen(stdout); return HDP_EXIT_OK;
 		default: usage_listen(stderr); return HDP_EXIT_USAGE;
 		}
@@ -331,6 +376,8 @@ cmd_listen(int argc, char **argv)
 		tool_err("-P %s: %s", protos, err);
 		return HDP_EXIT_USAGE;
 	}
+	if (echo && eo.udp_port)
+		set.bits[17 >> 3] |= (uint8_t)(1u << (17 & 7)); /* UDP: 17 */
 
 	for (i = 0; i < 256; i++) {
 		if (!hdp_protoset_has(&set, (unsigned)i))
@@ -384,6 +431,17 @@ cmd_listen(int argc, char **argv)
 			c.dlt = pcap_datalink(c.pcap);
 		}
 	}
+	if (echo) {
+		int perm = 0;
+
+		eo.family = c.family;
+		c.echo = hdp_echo_new(&eo, &perm, err, sizeof(err));
+		if (c.echo == NULL) {
+			tool_err("--echo: %s", err);
+			rc = perm ? HDP_EXIT_PERM : HDP_EXIT_ENV;
+			goto out;
+		}
+	}
 	if (user != NULL &&
 	    hdp_drop_privileges(user, err, sizeof(err)) != 0) {
 		tool_err("%s", err);
@@ -414,6 +472,7 @@ out:
 			close(c.fds[i]);
 	if (c.pcap != NULL)
 		pcap_close(c.pcap);
+	hdp_echo_free(c.echo);
 	free(c.buf);
 	return rc;
 }

@@ -38,7 +38,7 @@
 #include "hdp_json.h"
 #include "tool.h"
 
-#define SPIN_NS      50000ull   /* spin, rather than sleep, this close   */
+#define SPIN_NS      200000ull  /* spin, rather than sleep, this close   */
 #define MAX_REASONS  16         /* distinct skip/fail reasons counted    */
 #define ENOBUFS_TRIES 64        /* retries of a write the kernel refused */
 				/* for want of buffer space              */
@@ -103,6 +103,8 @@ struct replay {
 	struct hdp_tx *tx4, *tx6;
 	int tx4_failed, tx6_failed;
 	int exit_code;
+	uint64_t base;            /* CLOCK_MONOTONIC time of offset 0      */
+	int base_set;             /* set when the first frame is ready     */
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -583,10 +585,17 @@ get_tx(struct replay *r, int family)
 	return *txp;
 }
 
+/*
+ * Build and write one frame.  rel is when it is due, in ns after the
+ * first frame: the schedule starts when the first frame is built, so
+ * opening the socket (and, with -I, resolving the next hop's MAC) does
+ * not make the first frames late.
+ */
 static void
 send_one(struct replay *r, uint64_t n, const struct hdp_pkt_spec *spec,
-	 int have_dl, uint64_t deadline)
+	 int have_dl, uint64_t rel)
 {
+	uint64_t deadline;
 	struct hdp_tx_result res;
 	struct hdp_tx *tx;
 	char err[256];
@@ -607,6 +616,11 @@ send_one(struct replay *r, uint64_t n, const struct hdp_pkt_spec *spec,
 		}
 		return;
 	}
+	if (!r->base_set) {
+		r->base = mono_ns() - rel;
+		r->base_set = 1;
+	}
+	deadline = r->base + rel;
 	if (have_dl) {
 		now = wait_until(deadline);
 		lag = now > deadline ? now - deadline : 0;
@@ -642,9 +656,9 @@ send_one(struct replay *r, uint64_t n, const struct hdp_pkt_spec *spec,
 }
 
 /*
- * One pass over the capture.  *base is the CLOCK_MONOTONIC time the first
- * packet of this pass is due; on return it is the time the next pass's
- * first packet is due.
+ * One pass over the capture.  *base is when the first packet of this pass
+ * is due (ns after the schedule's start); on return it is when the next
+ * pass's first packet is due.
  */
 static int
 replay_pass(struct replay *r, uint64_t *base, uint64_t *seq)
@@ -926,9 +940,7 @@ cmd_replay(int argc, char **argv)
 		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 
 	print_header(r);
-	/* the first packet is due a little after now, so the first sleep is
-	 * not already late */
-	base = mono_ns() + 1000000u;
+	base = 0;
 	rc = 0;
 	for (loop = 0; loop < r->o.loops && !stop_flag && rc == 0; loop++)
 		rc = replay_pass(r, &base, &seq);
