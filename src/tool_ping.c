@@ -132,7 +132,8 @@ usage_ping(FILE *out)
 "  -p, --port N       HDP and UDP port of the responder (default 420)\n"
 "  --tcp-port N       TCP port for tcp probes (default: --port)\n"
 "  --compare KINDS    comma list of hdp, udp, tcp (default hdp); one probe\n"
-"                     of each kind per round, in rotating order\n"
+"                     of each kind per round, spread over the interval in\n"
+"                     rotating order\n"
 "  -I IFACE           capture on IFACE (default: the route's interface)\n"
 "  -t, --ttl N        TTL / hop limit of the probes (default 64)\n"
 "  -4, -6             resolve DEST as IPv4 / IPv6 only\n"
@@ -789,7 +790,9 @@ plot(struct ping *pg)
 	fprintf(sf, "set title 'hdp ping %s: round-trip time by kind "
 		"(%llu probes each; libpcap kernel timestamps)'\n",
 		pg->dst_str, (unsigned long long)pg->o.count);
-	fprintf(sf, "set ylabel 'RTT (us)'\nset grid ytics\n"
+	/* a log scale: a few slow outliers must not flatten the rest */
+	fprintf(sf, "set ylabel 'RTT (us, log scale)'\nset logscale y\n"
+		"set grid ytics mytics\n"
 		"set style fill transparent solid 0.3 border -1\n"
 		"set style boxplot nooutliers\nset boxwidth 0.5\n"
 		"set xrange [0.4:%d.6]\nset xtics (", pg->o.nkinds);
@@ -1127,7 +1130,9 @@ setup(struct ping *pg)
 	co.ifname = pg->capif;
 	co.immediate = 1;
 	co.nano = 1;
-	co.snaplen = 65535 + 128;
+	/* immediate mode rings hold frames of snaplen each: capture what
+	 * the probes and replies need, no more, so none is dropped */
+	co.snaplen = (int)pg->o.size + 256;
 	co.buffer_kb = 8192;
 	pg->pc = hdp_cap_open_live(&co, err, sizeof(err));
 	if (pg->pc == NULL) {
@@ -1213,16 +1218,20 @@ cmd_ping(int argc, char **argv)
 		fflush(stdout);
 	}
 
-	step = (uint64_t)(pg->o.interval * 1e9);
+	/* the kinds of a round are spread over the interval, in rotating
+	 * order: no probe waits behind another's reply at the responder */
+	step = (uint64_t)(pg->o.interval * 1e9) / (uint64_t)pg->o.nkinds;
 	next = mono_ns();
 	for (r = 0; r < pg->o.count && !stop_flag; r++) {
-		for (i = 0; i < pg->o.nkinds; i++)
+		for (i = 0; i < pg->o.nkinds && !stop_flag; i++) {
 			send_probe(pg, pg->o.kinds[(i + r) % pg->o.nkinds],
 				   (uint32_t)r);
-		next += step;
-		if (r + 1 < pg->o.count && pump(pg, next) != 0) {
-			rc = HDP_EXIT_ENV;
-			goto out;
+			next += step;
+			if ((r + 1 < pg->o.count || i + 1 < pg->o.nkinds) &&
+			    pump(pg, next) != 0) {
+				rc = HDP_EXIT_ENV;
+				goto out;
+			}
 		}
 	}
 	if (!stop_flag || pg->o.wait > 0) {

@@ -80,10 +80,10 @@ struct replay_opts {
 	int         quiet;
 
 	/* rewrites */
-	int         set_dst, set_src, set_proto, set_ttl, set_sport,
-		    set_dport, refresh_ts;
-	int         dst_family, src_family;
-	union hdp_addr dst, src;
+	/* --dst, --src: one of each family ([0] IPv4, [1] IPv6) */
+	int         set_dst[2], set_src[2];
+	union hdp_addr dst[2], src[2];
+	int         set_proto, set_ttl, set_sport, set_dport, refresh_ts;
 	uint8_t     proto, ttl;
 	uint16_t    sport, dport;
 };
@@ -104,6 +104,7 @@ struct replay {
 	int tx4_failed, tx6_failed;
 	int exit_code;
 	uint64_t base;            /* CLOCK_MONOTONIC time of offset 0      */
+	int header_done;
 	int base_set;             /* set when the first frame is ready     */
 };
 
@@ -134,7 +135,9 @@ usage_replay(FILE *out)
 "  -c N               stop after N frames of the capture (per loop)\n"
 "rewriting (checksums are recomputed by libnet):\n"
 "  --dst ADDR         destination address      --src ADDR   source address\n"
-"  --proto N          send HDP as IP protocol N\n"
+"                     (each once per family: IPv4 and IPv6 frames of one\n"
+"                     capture get the address of their own family)\n"
+"  --proto N          send HDP as IP protocol N (other frames keep theirs)\n"
 "  --ttl N            IPv4 TTL / IPv6 hop limit\n"
 "  --sport N          HDP source port          --dport N    destination port\n"
 "  --refresh-timestamp  the HDP timestamp becomes the send time\n"
@@ -256,7 +259,7 @@ rewrite(const struct replay_opts *o, const struct hdp_frame *f,
 	const uint8_t *pkt, struct hdp_pkt_spec *spec, char *why,
 	size_t whylen)
 {
-	int family;
+	int family, fi;
 	int addr_rewritten = 0;
 
 	if (f->ip_version == 0 ||
@@ -264,6 +267,13 @@ rewrite(const struct replay_opts *o, const struct hdp_frame *f,
 		snprintf(why, whylen, "not IP%s%s", f->err[0] ? ": " : "",
 			 f->err);
 		return SK_NOT_IP + 1;
+	}
+	/* a fragment first: even whole, it is not a datagram to rebuild */
+	if (f->is_fragment) {
+		snprintf(why, whylen, "fragment: offset %u%s",
+			 (unsigned)f->frag_off * 8, f->frag_more ?
+			 ", more fragments" : "");
+		return SK_FRAGMENT + 1;
 	}
 	if (f->status == HDP_ST_TRUNCATED) {
 		snprintf(why, whylen, "truncated: %s", f->err);
@@ -273,11 +283,11 @@ rewrite(const struct replay_opts *o, const struct hdp_frame *f,
 		snprintf(why, whylen, "malformed: %s", f->err);
 		return SK_MALFORMED + 1;
 	}
-	if (f->is_fragment) {
-		snprintf(why, whylen, "fragment: offset %u%s",
-			 (unsigned)f->frag_off * 8, f->frag_more ?
-			 ", more fragments" : "");
-		return SK_FRAGMENT + 1;
+	/* a header that fails its checksum was damaged: not ours to mend */
+	if (f->ip_version == 4 && f->ip_csum_ok == 0) {
+		snprintf(why, whylen, "malformed: bad ip checksum 0x%04x",
+			 f->ip_csum);
+		return SK_MALFORMED + 1;
 	}
 	if (f->ip_version == 6 && f->ip6_ext_count > 0) {
 		snprintf(why, whylen, "ipv6 extension headers: %u not rebuilt",
@@ -296,25 +306,27 @@ rewrite(const struct replay_opts *o, const struct hdp_frame *f,
 	spec->src = f->src;
 	spec->dst = f->dst;
 	spec->has_src = 1;
-	if (o->set_dst) {
-		if (o->dst_family != family) {
-			snprintf(why, whylen, "address family: IPv%d frame, "
-				 "--dst of the other family", f->ip_version);
-			return SK_FAMILY + 1;
-		}
-		spec->dst = o->dst;
+	fi = family == AF_INET6;
+	if (o->set_dst[!fi] && !o->set_dst[fi]) {
+		snprintf(why, whylen, "address family: IPv%d frame, --dst "
+			 "of the other family only", f->ip_version);
+		return SK_FAMILY + 1;
+	}
+	if (o->set_src[!fi] && !o->set_src[fi]) {
+		snprintf(why, whylen, "address family: IPv%d frame, --src "
+			 "of the other family only", f->ip_version);
+		return SK_FAMILY + 1;
+	}
+	if (o->set_dst[fi]) {
+		spec->dst = o->dst[fi];
 		addr_rewritten = 1;
 	}
-	if (o->set_src) {
-		if (o->src_family != family) {
-			snprintf(why, whylen, "address family: IPv%d frame, "
-				 "--src of the other family", f->ip_version);
-			return SK_FAMILY + 1;
-		}
-		spec->src = o->src;
+	if (o->set_src[fi]) {
+		spec->src = o->src[fi];
 		addr_rewritten = 1;
 	}
-	spec->proto = o->set_proto ? o->proto : f->proto;
+	/* --proto: HDP sent as another number; other protocols keep theirs */
+	spec->proto = o->set_proto && f->has_hdp ? o->proto : f->proto;
 	spec->ttl = o->set_ttl ? o->ttl : f->ttl;
 	spec->tos = f->tos;
 	spec->ip_id = f->ip_id;
@@ -375,10 +387,11 @@ rewrite(const struct replay_opts *o, const struct hdp_frame *f,
 /* ---- output -------------------------------------------------------------- */
 
 static void
-print_header(const struct replay *r)
+print_header(struct replay *r)
 {
-	if (r->o.json || r->o.quiet)
+	if (r->o.json || r->o.quiet || r->header_done)
 		return;
+	r->header_done = 1;
 	printf("| # | time | src | dst | proto | sport | dport | bytes "
 	       "| lag us | result |\n");
 	printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- "
@@ -386,12 +399,13 @@ print_header(const struct replay *r)
 }
 
 static void
-print_skip(const struct replay *r, uint64_t n, const char *why)
+print_skip(struct replay *r, uint64_t n, const char *why)
 {
 	struct hdp_json j;
 
 	if (r->o.quiet)
 		return;
+	print_header(r);
 	if (r->o.json) {
 		hj_begin(&j, stdout);
 		hj_str(&j, "type", "skip");
@@ -405,7 +419,7 @@ print_skip(const struct replay *r, uint64_t n, const char *why)
 }
 
 static void
-print_sent(const struct replay *r, uint64_t n,
+print_sent(struct replay *r, uint64_t n,
 	   const struct hdp_pkt_spec *spec, const struct hdp_tx_result *res,
 	   int have_lag, uint64_t lag_ns)
 {
@@ -415,6 +429,7 @@ print_sent(const struct replay *r, uint64_t n,
 
 	if (r->o.quiet)
 		return;
+	print_header(r);
 	addr_str(spec->family, &spec->src, s, sizeof(s));
 	addr_str(spec->family, &spec->dst, d, sizeof(d));
 	if (r->o.json) {
@@ -802,8 +817,9 @@ parse_u(const char *s, uint64_t min, uint64_t max, uint64_t *out,
 static int
 parse_opts(int argc, char **argv, struct replay_opts *o)
 {
+	union hdp_addr a;
 	uint64_t v;
-	int c, ntiming = 0;
+	int c, ntiming = 0, fam, fi, *set;
 
 	memset(o, 0, sizeof(*o));
 	o->loops = 1;
@@ -846,14 +862,19 @@ parse_opts(int argc, char **argv, struct replay_opts *o)
 				return -1;
 			break;
 		case OPT_DST:
-			if (parse_addr(optarg, &o->dst_family, &o->dst))
-				return -1;
-			o->set_dst = 1;
-			break;
 		case OPT_SRC:
-			if (parse_addr(optarg, &o->src_family, &o->src))
+			if (parse_addr(optarg, &fam, &a))
 				return -1;
-			o->set_src = 1;
+			fi = fam == AF_INET6;
+			set = c == OPT_DST ? o->set_dst : o->set_src;
+			if (set[fi]) {
+				tool_err("%s: one IPv%d address only",
+					 c == OPT_DST ? "--dst" : "--src",
+					 fi ? 6 : 4);
+				return -1;
+			}
+			set[fi] = 1;
+			(c == OPT_DST ? o->dst : o->src)[fi] = a;
 			break;
 		case OPT_PROTO:
 			if (parse_u(optarg, 0, 255, &v, "--proto"))
@@ -939,7 +960,6 @@ cmd_replay(int argc, char **argv)
 	if (!r->o.json && !r->o.quiet)
 		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 
-	print_header(r);
 	base = 0;
 	rc = 0;
 	for (loop = 0; loop < r->o.loops && !stop_flag && rc == 0; loop++)
