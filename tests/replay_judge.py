@@ -105,6 +105,8 @@ def classify(b, wirelen, lt):
         frag = struct.unpack(">H", ip[6:8])[0]
         if frag & 0x3fff:
             return "fragment", None
+        if tot == 0:            # TSO/GSO: Wireshark takes the frame's
+            tot = len(ip)       # length, and so does hdp's decoder
         if ihl < 20 or tot < ihl or len(ip) < ihl or len(ip) < tot:
             return "damaged", None
         if csum(ip[:ihl]) != 0:
