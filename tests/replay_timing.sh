@@ -4,9 +4,10 @@
 # nanosecond timestamps on the far side give the gaps that arrived.
 # Stated tolerance: every gap within 1 ms of the schedule plus the change
 # in the lag hdp replay reports for the two packets (so the reported lag
-# must be true), and, against the schedule alone, the median gap within
-# 5 ms and the worst within 25 ms (this machine is shared with other
-# tests; a late wake-up shows as lag, not as a wrong schedule).
+# must be true), and every gap between two packets that hdp replay says
+# left on time (lag < 1 ms) within 2 ms of the schedule itself.  On a
+# loaded machine a late wake-up shows as reported lag, not as a wrong
+# schedule.
 # Checked: the capture's own gaps, --speed 2 (half), --pps 50 (20 ms
 # each), --loop 2 (twice, the second pass one mean gap after the first),
 # --topspeed (all in well under the capture's 235 ms), -c, and that the
@@ -74,11 +75,14 @@ if len(got) != len(want) or len(lag) != len(want) + 1:
 # reported: the lag must be true and the schedule kept
 err = [abs(g - (w + lag[i + 1] - lag[i]))
        for i, (g, w) in enumerate(zip(got, want))]
-raw = sorted(abs(g - w) for g, w in zip(got, want))
-print("  error vs schedule+reported lag: worst %.3f ms; vs schedule alone: "
-      "median %.3f ms, worst %.3f ms" % (max(err), raw[len(raw) // 2],
-                                        raw[-1]))
-if max(err) > 1.0 or raw[len(raw) // 2] > 5.0 or raw[-1] > 25.0:
+# where hdp replay says both packets left on time (lag under 1 ms), the
+# gap itself must be the schedule's within 2 ms
+ontime = [abs(g - w) for i, (g, w) in enumerate(zip(got, want))
+          if lag[i] < 1.0 and lag[i + 1] < 1.0]
+print("  error vs schedule+reported lag: worst %.3f ms; %d gaps on time, "
+      "worst error there %s ms" % (max(err), len(ontime),
+                                    "%.3f" % max(ontime) if ontime else "-"))
+if max(err) > 1.0 or (ontime and max(ontime) > 2.0):
     sys.exit(1)
 if summ["lag_mean_us"] is None or summ["lag_max_us"] is None:
     print("  no lag reported")
