@@ -52,7 +52,7 @@ be32(const uint8_t *p)
 	       (uint32_t)p[2] << 8 | p[3];
 }
 
-static enum hdp_status
+static enum hdp_status __attribute__((format(printf, 4, 5)))
 fail(struct hdp_frame *f, enum hdp_status st, enum hdp_layer layer,
      const char *fmt, ...)
 {
@@ -102,6 +102,14 @@ decode_l4(const uint8_t *pkt, size_t caplen, struct hdp_frame *f)
 	if (f->l4_len < HDP_HDR_LEN && !(f->is_fragment && f->frag_more))
 		return fail(f, HDP_ST_MALFORMED, HDP_LAYER_L4,
 			    "hdp length %zu < %d", f->l4_len, HDP_HDR_LEN);
+	if (f->l4_len < HDP_HDR_LEN) {
+		/* a first fragment that ends inside the header: bytes after
+		 * the datagram (a link trailer) are not the rest of it */
+		f->short_by = HDP_HDR_LEN - f->l4_caplen;
+		return fail(f, HDP_ST_TRUNCATED, HDP_LAYER_L4,
+			    "[|hdp] %zu of %d bytes captured", f->l4_caplen,
+			    HDP_HDR_LEN);
+	}
 	if (!need(f, caplen, f->l4_off, HDP_HDR_LEN, HDP_LAYER_L4, "hdp"))
 		return f->status;
 	hdp_hdr_decode(pkt + f->l4_off, HDP_HDR_LEN, &f->hdp);

@@ -12,7 +12,7 @@
 
 const char *hdp_progname = "hdp";
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 verr(int with_errno, const char *fmt, va_list ap)
 {
 	int e = errno;
