@@ -101,4 +101,30 @@ set -- $(fields "$TMPD/l.pcap" "ipv6.hlim == 3" eth.type ipv6.nxt)
 expect_eq "-I lo -6: ethertype" "${1:-}" 0x86dd
 expect_eq "-I lo -6: next header" "${2:-}" 255
 
+# 8: the sender's own IPPROTO_RAW socket gets a copy of every HDP packet
+# received (255 is IPPROTO_RAW): without --rx-filter its receive queue
+# fills; with it (the default) the queue stays empty; pcap sees all.
+rxq() {	# the rx_queue of the protocol-255 raw socket, in decimal
+	ip netns exec "$NS" sh -c 'cat /proc/net/raw' |
+		awk '$2 ~ /:00FF$/ { split($5, q, ":"); print q[2] }' | head -1
+}
+for mode in --no-rx-filter --rx-filter; do
+	cap_start "$NS" lo "$TMPD/f$mode.pcap" "ip[9] == 255"
+	bg ip netns exec "$NS" "$HDP" send -q "$mode" -c 40 -i 0.02 127.0.0.1 \
+		</dev/null >/dev/null
+	sleep 0.5
+	q=$(rxq)
+	wait "$BG_PID"
+	cap_stop
+	n=$(tcpdump -n -r "$TMPD/f$mode.pcap" 2>/dev/null | wc -l)
+	expect_eq "$mode: pcap sees all 40" "$n" 40
+	if [ "$mode" = --rx-filter ]; then
+		expect_eq "--rx-filter: nothing queued on the sender" "$q" 00000000
+	elif [ -n "$q" ] && [ "$q" != 00000000 ]; then
+		ok "--no-rx-filter: the sender's socket queues HDP ($q)"
+	else
+		fail "--no-rx-filter: expected a receive queue, got '$q'"
+	fi
+done
+
 finish

@@ -56,6 +56,13 @@ snd --size 1300 198.18.0.2 >/dev/null 2>"$TMPD/err"; rc=$?
 expect_eq "above the MTU: exit 2" "$rc" 2
 grep -q "larger than the MTU 1280.*--frag" "$TMPD/err" ||
 	fail "MTU message names the MTU and --frag: $(cat "$TMPD/err")"
+# the kernel does not fragment raw sends above the MTU: EMSGSIZE, per row
+for d in 198.18.0.2 2001:db8:1::2; do
+	snd --mtu 9000 --size 2000 "$d" >"$TMPD/big" 2>&1; rc=$?
+	expect_eq "kernel refuses $d above the MTU: exit 1" "$rc" 1
+	grep -q "| no | .* | EMSGSIZE: Message too long |" "$TMPD/big" ||
+		fail "EMSGSIZE row for $d: $(cat "$TMPD/big")"
+done
 cap_start "$B" vb "$TMPD/f.pcap"
 snd -q --frag --size 3000 --id 777 198.18.0.2 >/dev/null; rc=$?
 expect_eq "--frag IPv4 exits 0" "$rc" 0
