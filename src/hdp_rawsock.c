@@ -111,12 +111,39 @@ hdp_rawsock_recv(int fd, int family, unsigned proto, uint8_t *buf,
 }
 
 int
-hdp_frame_hdr_any(const struct hdp_frame *f, const uint8_t *pkt,
-		  size_t caplen, struct hdp_hdr *h)
+hdp_frame_sweep_key(const struct hdp_frame *f, const uint8_t *pkt,
+		    size_t caplen, uint8_t *proto, struct hdp_hdr *h)
 {
-	if (f->ip_version == 0 || f->l4_off > caplen ||
-	    caplen - f->l4_off < HDP_HDR_LEN || f->l4_len < HDP_HDR_LEN)
+	size_t off;
+
+	if (f->ip_version == 4) {
+		off = f->l4_off;
+		*proto = f->proto;
+	} else if (f->ip_version == 6) {
+		off = f->ip_off + 40;
+		*proto = f->ip6_nexthdr;
+	} else {
 		return 0;
-	return hdp_hdr_decode(pkt + f->l4_off, HDP_HDR_LEN, h) ==
-	       HDP_HDR_LEN;
+	}
+	if (off > caplen || caplen - off < HDP_HDR_LEN ||
+	    f->ip_len < off - f->ip_off + HDP_HDR_LEN)
+		return 0;
+	return hdp_hdr_decode(pkt + off, HDP_HDR_LEN, h) == HDP_HDR_LEN;
+}
+
+void
+hdp_addr_ntop(int family, const union hdp_addr *a, char *out, size_t outlen)
+{
+	if (inet_ntop(family, family == AF_INET6 ? (const void *)&a->v6 :
+		      (const void *)&a->v4, out, (socklen_t)outlen) == NULL)
+		snprintf(out, outlen, "?");
+}
+
+uint64_t
+hdp_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }

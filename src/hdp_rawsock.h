@@ -55,12 +55,21 @@ int hdp_rawsock_recv(int fd, int family, unsigned proto, uint8_t *buf,
 		     size_t buflen, struct hdp_rawmsg *m);
 
 /*
- * The 12 bytes after the IP header of a decoded frame (pkt, caplen as
- * given to hdp_decode_frame), read as an HDP header whatever f->proto
- * says: hdp sweep puts an HDP header under every protocol number.
- * 1 when all 12 bytes were captured, else 0.
+ * What hdp sweep puts after the IP header, read back from a decoded frame
+ * (pkt, caplen as given to hdp_decode_frame): the protocol number of the
+ * IP header itself (IPv6: the fixed header's next header, so that numbers
+ * the decoder takes for extension headers, 0, 43, 44, 60 ..., are not
+ * walked) and the 12 bytes right after that header as an HDP header,
+ * whatever the number.  1 when all 12 bytes were captured, else 0.
  */
-int hdp_frame_hdr_any(const struct hdp_frame *f, const uint8_t *pkt,
-		      size_t caplen, struct hdp_hdr *h);
+int hdp_frame_sweep_key(const struct hdp_frame *f, const uint8_t *pkt,
+			size_t caplen, uint8_t *proto, struct hdp_hdr *h);
+
+/* An address as text ("?" when it cannot be printed). */
+void hdp_addr_ntop(int family, const union hdp_addr *a, char *out,
+		   size_t outlen);
+
+/* Nanoseconds of CLOCK_MONOTONIC, for deadlines. */
+uint64_t hdp_mono_ns(void);
 
 #endif /* HDP_RAWSOCK_H */

@@ -92,14 +92,6 @@ usage_listen(FILE *out)
 "  receiver# hdp listen -P all --json > rx.json\n");
 }
 
-static void
-addr_str(int family, const union hdp_addr *a, char *out, size_t outlen)
-{
-	if (inet_ntop(family, family == AF_INET6 ? (const void *)&a->v6 :
-		      (const void *)&a->v4, out, (socklen_t)outlen) == NULL)
-		snprintf(out, outlen, "?");
-}
-
 /* The HDP timestamp looks like one of ours (within a day of now). */
 static int
 plausible_ts(uint64_t ts, uint64_t now)
@@ -126,7 +118,7 @@ on_datagram(struct listen_ctx *c, const struct hdp_rawmsg *m)
 	char src[INET6_ADDRSTRLEN];
 	struct hdp_json j;
 
-	addr_str(m->family, &m->src, src, sizeof(src));
+	hdp_addr_ntop(m->family, &m->src, src, sizeof(src));
 	if (c->json) {
 		hj_begin(&j, stdout);
 		hj_str(&j, "layer", "socket");
@@ -165,6 +157,7 @@ on_arrival(struct listen_ctx *c, const struct pcap_pkthdr *h,
 	struct hdp_json j;
 	struct hdp_hdr hh;
 	uint64_t t;
+	uint8_t proto;
 	int fam, has;
 
 	hdp_decode_frame(c->dlt, pkt, h->caplen, h->len, &f);
@@ -172,17 +165,17 @@ on_arrival(struct listen_ctx *c, const struct pcap_pkthdr *h,
 		return;
 	if ((c->family == AF_INET) != (f.ip_version == 4))
 		return;
-	if (c->fds[f.proto] < 0 && !c->verbose && !c->json)
-		return;
-	has = hdp_frame_hdr_any(&f, pkt, h->caplen, &hh);
+	/* the IP header's own number (IPv6: the fixed header's) */
+	proto = f.ip_version == 6 ? f.ip6_nexthdr : f.proto;
+	has = hdp_frame_sweep_key(&f, pkt, h->caplen, &proto, &hh);
 	fam = f.ip_version == 6 ? AF_INET6 : AF_INET;
-	addr_str(fam, &f.src, src, sizeof(src));
-	addr_str(fam, &f.dst, dst, sizeof(dst));
+	hdp_addr_ntop(fam, &f.src, src, sizeof(src));
+	hdp_addr_ntop(fam, &f.dst, dst, sizeof(dst));
 	t = (uint64_t)h->ts.tv_sec * 1000000000ULL + (uint64_t)h->ts.tv_usec;
 	if (c->json) {
 		hj_begin(&j, stdout);
 		hj_str(&j, "layer", "pcap");
-		hj_u64(&j, "proto", f.proto);
+		hj_u64(&j, "proto", proto);
 		hj_u64(&j, "family", (uint64_t)f.ip_version);
 		hj_str(&j, "src", src);
 		hj_str(&j, "dst", dst);
@@ -196,19 +189,10 @@ on_arrival(struct listen_ctx *c, const struct pcap_pkthdr *h,
 		}
 		hj_end(&j);
 	} else {
-		printf("# pcap: arrived proto %u %s > %s %u bytes\n", f.proto,
+		printf("# pcap: arrived proto %u %s > %s %u bytes\n", proto,
 		       src, dst, f.ip_len);
 	}
 	fflush(stdout);
-}
-
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 /* --echo: answer one datagram a raw socket returned (hdp_echo.h)
@@ -225,7 +209,7 @@ echo_datagram(struct listen_ctx *c, const struct hdp_rawmsg *m,
 			       m->proto, m->l4, m->l4_len, m->time_ns, 1,
 			       rep, err, sizeof(err));
 	if (r < 0) {
-		addr_str(m->family, &m->src, src, sizeof(src));
+		hdp_addr_ntop(m->family, &m->src, src, sizeof(src));
 		tool_err("echo to %s: %s", src, err);
 	}
 	return r > 0;
@@ -259,7 +243,7 @@ listen_loop(struct listen_ctx *c)
 	while (!stop_flag) {
 		timeout = 200;
 		if (c->deadline_ns) {
-			now = mono_ns();
+			now = hdp_mono_ns();
 			if (now >= c->deadline_ns)
 				break;
 			if ((c->deadline_ns - now) / 1000000 < 200)
@@ -348,7 +332,7 @@ cmd_listen(int argc, char **argv)
 				tool_err("%s", err);
 				return HDP_EXIT_USAGE;
 			}
-			c.deadline_ns = mono_ns() + v * 1000000000ULL;
+			c.deadline_ns = hdp_mono_ns() + v * 1000000000ULL;
 			break;
 		case 'v': c.verbose = 1; break;
 		case 'Z': user = optarg; break;

@@ -268,28 +268,21 @@ pkt_find_recent(struct sweep *s, uint8_t proto, uint16_t sport,
 /* ---- what each layer saw ------------------------------------------------ */
 
 static void
-addr_str(int family, const union hdp_addr *a, char *out, size_t outlen)
-{
-	if (inet_ntop(family, family == AF_INET6 ? (const void *)&a->v6 :
-		      (const void *)&a->v4, out, (socklen_t)outlen) == NULL)
-		snprintf(out, outlen, "?");
-}
-
-static void
 on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
 	struct sweep *s = (struct sweep *)user;
 	struct hdp_frame f;
 	struct hdp_hdr hh;
 	struct pkt *p;
+	uint8_t proto;
 	size_t alen = s->family == AF_INET6 ? 16 : 4;
 
 	hdp_decode_frame(s->dlt, bytes, h->caplen, h->len, &f);
 	if ((f.ip_version == 6) != (s->family == AF_INET6) ||
 	    memcmp(&f.dst, &s->dst, alen) != 0 ||
-	    !hdp_frame_hdr_any(&f, bytes, h->caplen, &hh))
+	    !hdp_frame_sweep_key(&f, bytes, h->caplen, &proto, &hh))
 		return;
-	p = pkt_find_recent(s, f.proto, hh.sport, hh.dport, hh.ts_ns);
+	p = pkt_find_recent(s, proto, hh.sport, hh.dport, hh.ts_ns);
 	if (p == NULL)
 		return;
 	if (s->local) {
@@ -346,7 +339,7 @@ drain_socket(struct sweep *s, unsigned proto)
 		p->delivered = 1;
 		p->rx_time = m.time_ns;
 		p->rx_bytes = m.bytes;
-		addr_str(s->family, &m.src, p->rx_src, sizeof(p->rx_src));
+		hdp_addr_ntop(s->family, &m.src, p->rx_src, sizeof(p->rx_src));
 	}
 }
 
@@ -1355,20 +1348,11 @@ open_capture(struct sweep *s)
 	return 0;
 }
 
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static void
 settle(struct sweep *s, unsigned wait_ms)
 {
 	struct pollfd pfd[2];
-	uint64_t end = mono_ns() + (uint64_t)wait_ms * 1000000ULL, now;
+	uint64_t end = hdp_mono_ns() + (uint64_t)wait_ms * 1000000ULL, now;
 	int n = 0, grace = 0;
 
 	if (s->pcap != NULL) {
@@ -1379,7 +1363,7 @@ settle(struct sweep *s, unsigned wait_ms)
 		pfd[n].fd = hdp_dropmon_fd(s->dm);
 		pfd[n++].events = POLLIN;
 	}
-	while (!stop_flag && (now = mono_ns()) < end) {
+	while (!stop_flag && (now = hdp_mono_ns()) < end) {
 		drain_all(s);
 		if (all_settled(s)) {
 			/* one more short look for late copies, then done */
@@ -1512,7 +1496,7 @@ cmd_sweep(int argc, char **argv)
 		tool_err("%s", err);
 		return HDP_EXIT_USAGE;
 	}
-	addr_str(s.family, &s.dst, s.dst_str, sizeof(s.dst_str));
+	hdp_addr_ntop(s.family, &s.dst, s.dst_str, sizeof(s.dst_str));
 	if (hdp_route_get(s.family, &s.dst, scope, &rt, err,
 			  sizeof(err)) != 0) {
 		tool_err("%s: %s", s.dst_str, err);
@@ -1561,7 +1545,7 @@ cmd_sweep(int argc, char **argv)
 			tool_err("kernel drop reasons unavailable: %s",
 				 s.dm_err);
 	}
-	t0 = mono_ns();
+	t0 = hdp_mono_ns();
 	if ((rc = send_all(&s, &set, sport, dport, payload, plen)) != 0)
 		goto out;
 	if (hash_build(&s) != 0) {
@@ -1596,7 +1580,7 @@ cmd_sweep(int argc, char **argv)
 	fprintf(stderr, "%s: %zu packets to %s (%s%s) in %.3f s\n",
 		"hdp sweep", s.npkts, s.dst_str,
 		s.local ? "local, via " : "egress ", s.egress_name,
-		(double)(mono_ns() - t0) / 1e9);
+		(double)(hdp_mono_ns() - t0) / 1e9);
 	if (stop_flag)
 		rc = HDP_EXIT_FAIL;
 out:

@@ -8,15 +8,20 @@
 need_root
 need_cmd python3 tcpdump ip
 
+# wait_listening ERRFILE: until hdp listen says its sockets are open
+wait_listening() {
+	i=0
+	while ! grep -q "listening on" "$1" && [ $i -lt 50 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+}
+
 NS=$(netns_add listen)
 OUT=$TMPD/rx.json ERR=$TMPD/rx.err
 
 bg ip netns exec "$NS" "$HDP" listen -P all --json -t 8 >"$OUT" 2>"$ERR"
 LPID=$BG_PID
-i=0
-while ! grep -q "listening on" "$ERR" && [ $i -lt 50 ]; do
-	sleep 0.1; i=$((i + 1))
-done
+wait_listening "$ERR"
 bg ip netns exec "$NS" tcpdump -i lo -n -U --immediate-mode -w "$TMPD/lo.pcap" ip 2>/dev/null
 TPID=$BG_PID
 sleep 0.5
@@ -69,10 +74,7 @@ check "ICMP protocol unreachable seen by the socket for 1" \
 # text mode: the original server's row
 ip netns exec "$NS" "$HDP" listen -P 200 -c 1 -t 5 >"$TMPD/rx.txt" 2>"$TMPD/rx2.err" &
 LP=$!
-i=0
-while ! grep -q "listening on" "$TMPD/rx2.err" && [ $i -lt 50 ]; do
-	sleep 0.1; i=$((i + 1))
-done
+wait_listening "$TMPD/rx2.err"
 ip netns exec "$NS" python3 -c '
 import socket, struct, time
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 200)
@@ -88,10 +90,7 @@ check "text row for 200 from 127.0.0.1, 33 bytes" \
 ip netns exec "$NS" "$HDP" listen -P 6 --json --no-pcap -c 3 -t 5 \
 	>"$TMPD/tcp.json" 2>"$TMPD/tcp.err" &
 LP=$!
-i=0
-while ! grep -q "listening on" "$TMPD/tcp.err" && [ $i -lt 50 ]; do
-	sleep 0.1; i=$((i + 1))
-done
+wait_listening "$TMPD/tcp.err"
 ip netns exec "$NS" python3 -c '
 import socket
 srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)

@@ -173,6 +173,24 @@ expect_eq "libnet 255 delivered" "$(m 255 libnet)" "delivered 0"
 expect_eq "socket 201 refused by the output hook" "$(m 201 socket)" \
 	"refused_by_sender 1"
 
+# IPv6: numbers the decoder would take for extension headers are still
+# matched on the fixed header; ICMPv6 raw sockets check the checksum
+ip netns exec "$NS" "$HDP" sweep ::1 -c 1 -P 0,44,58,150,255 --json \
+	>"$TMPD/v6.json" 2>/dev/null
+s6() { python3 -c "
+import json
+for l in open('$TMPD/v6.json'):
+    r = json.loads(l)
+    if r['proto'] == $1:
+        print(r['verdict'], r['on_wire'])"; }
+expect_eq "v6 150 delivered" "$(s6 150)" "delivered 1"
+expect_eq "v6 255 delivered" "$(s6 255)" "delivered 1"
+expect_eq "v6 44 (fragment header number) delivered" "$(s6 44)" "delivered 1"
+expect_eq "v6 0 (hop-by-hop) seen, never delivered" "$(s6 0)" \
+	"dropped_before_socket 1"
+expect_eq "v6 58: bad ICMPv6 checksum, not delivered" "$(s6 58)" \
+	"dropped_before_socket 1"
+
 check "no tracefs instance left behind" \
 	[ ! -e "/sys/kernel/tracing/instances/hdp-$SWEEP_PID" ]
 finish
