@@ -372,8 +372,11 @@ cmd_listen(int argc, char **argv)
 			c.nopen++;
 			continue;
 		}
-		if (errno == EPERM || errno == EACCES)
+		if (errno == EPERM || errno == EACCES) {
+			/* one line for all of them, below */
 			refused_perm++;
+			continue;
+		}
 		if (c.json) {
 			struct hdp_json j;
 
@@ -386,6 +389,9 @@ cmd_listen(int argc, char **argv)
 		}
 		tool_err("protocol %d refused: %s", i, err);
 	}
+	if (refused_perm && c.nopen != 0)
+		tool_err("%d protocol numbers refused: not permitted",
+			 refused_perm);
 	if (c.nopen == 0) {
 		if (refused_perm) {
 			tool_err("raw sockets need root or CAP_NET_RAW");

@@ -1333,6 +1333,12 @@ open_capture(struct sweep *s)
 	s->pcap = hdp_cap_open_live(&co, err, sizeof(err));
 	if (s->pcap == NULL) {
 		tool_err("libpcap: %s", err);
+		if (strstr(err, "ermission") != NULL ||
+		    strstr(err, "not permitted") != NULL) {
+			tool_err("needs root or CAP_NET_RAW and "
+				 "CAP_NET_ADMIN");
+			return HDP_EXIT_PERM;
+		}
 		return HDP_EXIT_ENV;
 	}
 	/* SLL2 carries the interface index along with the direction */
@@ -1508,10 +1514,6 @@ cmd_sweep(int argc, char **argv)
 	scopy(s.egress_name, sizeof(s.egress_name), rt.ifname);
 	for (i = 0; i < plen; i++)
 		payload[i] = (uint8_t)('a' + i % 26);
-	if (geteuid() != 0) {
-		tool_err("needs root (raw sockets, libpcap, tracefs)");
-		return HDP_EXIT_PERM;
-	}
 	if (outpath != NULL) {
 		jf = hdp_file_create(outpath, force, err, sizeof(err));
 		if (jf == NULL) {

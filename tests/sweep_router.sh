@@ -140,4 +140,21 @@ if [ $DROPS -eq 1 ]; then
 	check "SIGTERM: no tracefs instance left behind" \
 		[ ! -e "/sys/kernel/tracing/instances/hdp-$SP" ]
 fi
+# SIGKILL cannot be caught: the next run removes what a dead one left
+if [ $DROPS -eq 1 ]; then
+	ip netns exec "$A" "$HDP" sweep 10.71.2.1 -P 5 --wait 20000 \
+		>/dev/null 2>&1 &
+	KP=$!
+	i=0
+	while [ $i -lt 50 ] && [ ! -e "/sys/kernel/tracing/instances/hdp-$KP" ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	kill -KILL "$KP"; wait "$KP" 2>/dev/null
+	check "SIGKILL leaves the instance" \
+		[ -e "/sys/kernel/tracing/instances/hdp-$KP" ]
+	ip netns exec "$A" "$HDP" sweep 10.71.2.1 -P 5 -c 1 --wait 10 \
+		>/dev/null 2>&1
+	check "the next sweep removed the dead run's instance" \
+		[ ! -e "/sys/kernel/tracing/instances/hdp-$KP" ]
+fi
 finish
