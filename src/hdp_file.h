@@ -15,11 +15,28 @@
 FILE *hdp_file_create(const char *path, int force, char *err,
 		      size_t errlen);
 
+/* The user a subcommand started as root runs as once its handles are
+ * open, when -Z does not name one (tcpdump's default is its own user). */
+#define HDP_DEFAULT_USER "nobody"
+
 /*
- * After capture handles and raw sockets are open: when running as root,
- * switch to user (NULL: "nobody") and keep no capabilities.  Not root:
- * drop any capabilities the binary was given.  0, or -1 and err.
+ * Call once every capture handle, raw socket and output file is open.
+ *
+ * Started as root: switch to user (NULL or "": HDP_DEFAULT_USER) -- all
+ * of real, effective and saved uid and gid, groups reset to the user's
+ * -- after emptying the capability bounding set; "root" means stay root
+ * (the caller asked, with -Z root).
+ * Started without root (for instance from a binary given
+ * cap_net_raw,cap_net_admin+ep with setcap): drop every capability.
+ * Either way: the ambient set is cleared, no_new_privs is set (no exec can
+ * gain privileges again), and the result is checked: no capability may
+ * remain in the effective, permitted or inheritable set, and setuid(0)
+ * must fail.  0, or -1 and one line in err.
  */
 int hdp_drop_privileges(const char *user, char *err, size_t errlen);
+
+/* 1 when this process holds any capability (effective, permitted or
+ * inheritable), 0 when none, -1 when it cannot tell. */
+int hdp_caps_held(void);
 
 #endif /* HDP_FILE_H */

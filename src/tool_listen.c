@@ -82,7 +82,8 @@ usage_listen(FILE *out)
 "                 arrive, \"refused\" for a number the OS refused\n"
 "  --no-pcap      do not watch arrivals with libpcap\n"
 "  -v             text mode: also print what libpcap saw arrive\n"
-"  -Z USER        after opening sockets, run as USER (default nobody)\n"
+"  -Z USER        after opening sockets, run as USER with no\n"
+"                 capabilities (default nobody; -Z root stays root)\n"
 "  --echo         answer every HDP datagram (IP protocol 255) with an echo\n"
 "                 reply: addresses and ports swapped, the HDP timestamp\n"
 "                 kept, receive and reply times added (what hdp ping reads)\n"
@@ -432,8 +433,7 @@ cmd_listen(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (user != NULL &&
-	    hdp_drop_privileges(user, err, sizeof(err)) != 0) {
+	if (hdp_drop_privileges(user, err, sizeof(err)) != 0) {
 		tool_err("%s", err);
 		rc = HDP_EXIT_PERM;
 		goto out;

@@ -155,6 +155,8 @@ usage_send(FILE *out)
 "                         without it our own socket queues all HDP; hides\n"
 "                         nothing from pcap or other sockets\n"
 "  -Z USER                after opening sockets and files, run as USER\n"
+"                         with no capabilities (default nobody when root;\n"
+"                         -Z root stays root)\n"
 "\n"
 "output:\n"
 "  (default)              one markdown row per packet, then a summary\n"
@@ -1003,8 +1005,7 @@ cmd_send(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (s.user != NULL && hdp_drop_privileges(s.user, err,
-						  sizeof(err)) < 0) {
+	if (hdp_drop_privileges(s.user, err, sizeof(err)) < 0) {
 		tool_err("%s", err);
 		ret = HDP_EXIT_ENV;
 		goto out;

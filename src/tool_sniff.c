@@ -91,6 +91,8 @@ usage_sniff(FILE *out)
 "  -l             flush standard output after every packet\n"
 "  -n             accepted for tcpdump's sake: hdp never resolves names\n"
 "  -Z USER        after opening the capture and the -w file, run as USER\n"
+"                 with no capabilities (default nobody when started as\n"
+"                 root; -Z root stays root)\n"
 "  --filter EXPR  use the BPF expression EXPR instead of the default\n"
 "\n"
 "Default filter, ANDed with a BPF expression given as trailing arguments:\n"
@@ -369,8 +371,7 @@ cmd_sniff(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (zuser != NULL && hdp_drop_privileges(zuser, err,
-						 sizeof(err)) != 0) {
+	if (hdp_drop_privileges(zuser, err, sizeof(err)) != 0) {
 		tool_err("%s", err);
 		rc = HDP_EXIT_PERM;
 		goto out;
