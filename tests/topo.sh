@@ -1,0 +1,132 @@
+# topo.sh: a four-namespace path for tests, sourced after lib.sh:
+#
+#     . "$top_srcdir/tests/lib.sh"
+#     . "$top_srcdir/tests/topo.sh"
+#     topo_up
+#
+#   sender           R1                    R2                receiver
+#   [s0]---------[r1a   r1b]-----------[r2a   r2b]-------------[d0]
+#   10.0.1.2  10.0.1.1  10.0.2.1   10.0.2.2  10.0.3.1     10.0.3.2
+#   fd00:1::2 fd00:1::1 fd00:2::1  fd00:2::2 fd00:3::1    fd00:3::2
+#
+# Namespaces are made with lib.sh's netns_add, so their names carry this
+# run's PID and lib.sh's EXIT trap deletes them (and with them the veth
+# pairs).  R1 and R2 forward IPv4 and IPv6; the routers and the receiver
+# send ICMP errors without rate limits, so every probe gets its answer.
+# Addresses are added without duplicate address detection, so IPv6 works
+# at once.
+#
+# After topo_up:
+#   NS_S NS_R1 NS_R2 NS_D        the namespaces
+#   S4 R1A4 R1B4 R2A4 R2B4 D4    IPv4 addresses (no prefix length)
+#   S6 R1A6 R1B6 R2A6 R2B6 D6    IPv6 addresses
+# and in_ns NS CMD... runs CMD in NS.
+#
+# topo_at_exit CMD...: run CMD (a shell command string) on exit, before
+# lib.sh's cleanup; for things the namespaces do not take with them
+# (tracefs instances).
+
+S4=10.0.1.2;  R1A4=10.0.1.1; R1B4=10.0.2.1
+R2A4=10.0.2.2; R2B4=10.0.3.1; D4=10.0.3.2
+S6=fd00:1::2;  R1A6=fd00:1::1; R1B6=fd00:2::1
+R2A6=fd00:2::2; R2B6=fd00:3::1; D6=fd00:3::2
+
+_TOPO_EXIT=""
+
+_topo_exit() {
+	eval "$_TOPO_EXIT"
+	cleanup
+}
+trap _topo_exit EXIT
+
+topo_at_exit() {
+	_TOPO_EXIT="$_TOPO_EXIT
+$*"
+}
+
+in_ns() {
+	_ns=$1; shift
+	ip netns exec "$_ns" "$@"
+}
+
+# _topo_link NS1 IF1 V4A V6A NS2 IF2 V4B V6B: a veth pair, both ends up.
+_topo_link() {
+	ip -n "$1" link add "$2" type veth peer name "$6" netns "$5" ||
+		fatal "veth $2-$6"
+	ip -n "$1" addr add "$3/24" dev "$2"
+	ip -n "$1" addr add "$4/64" dev "$2" nodad
+	ip -n "$5" addr add "$7/24" dev "$6"
+	ip -n "$5" addr add "$8/64" dev "$6" nodad
+	ip -n "$1" link set "$2" up
+	ip -n "$5" link set "$6" up
+}
+
+# _topo_sysctl NS KEY=VALUE...
+_topo_sysctl() {
+	_ns=$1; shift
+	for kv in "$@"; do
+		ip netns exec "$_ns" sysctl -qw "$kv" >/dev/null ||
+			fatal "sysctl $kv in $_ns"
+	done
+}
+
+topo_up() {
+	need_root
+	need_cmd ip sysctl
+	NS_S=$(netns_add snd)
+	NS_R1=$(netns_add r1)
+	NS_R2=$(netns_add r2)
+	NS_D=$(netns_add rcv)
+
+	for n in $NS_S $NS_R1 $NS_R2 $NS_D; do
+		_topo_sysctl "$n" net.ipv6.conf.all.accept_dad=0 \
+			net.ipv6.conf.default.accept_dad=0
+	done
+	_topo_link "$NS_S" s0 "$S4" "$S6" "$NS_R1" r1a "$R1A4" "$R1A6"
+	_topo_link "$NS_R1" r1b "$R1B4" "$R1B6" "$NS_R2" r2a "$R2A4" "$R2A6"
+	_topo_link "$NS_R2" r2b "$R2B4" "$R2B6" "$NS_D" d0 "$D4" "$D6"
+
+	for n in $NS_R1 $NS_R2; do
+		_topo_sysctl "$n" net.ipv4.ip_forward=1 \
+			net.ipv6.conf.all.forwarding=1
+	done
+	for n in $NS_R1 $NS_R2 $NS_D; do
+		_topo_sysctl "$n" net.ipv4.icmp_ratelimit=0 \
+			net.ipv6.icmp.ratelimit=0
+	done
+
+	ip -n "$NS_S" route add default via "$R1A4"
+	ip -n "$NS_S" -6 route add default via "$R1A6"
+	ip -n "$NS_R1" route add 10.0.3.0/24 via "$R2A4"
+	ip -n "$NS_R1" -6 route add fd00:3::/64 via "$R2A6"
+	ip -n "$NS_R2" route add 10.0.1.0/24 via "$R1B4"
+	ip -n "$NS_R2" -6 route add fd00:1::/64 via "$R1B6"
+	ip -n "$NS_D" route add default via "$R2B4"
+	ip -n "$NS_D" -6 route add default via "$R2B6"
+
+}
+
+# topo_capture NS IFACE FILE: tcpdump writing every IP packet seen on
+# IFACE in NS to FILE, in the background; returns once it is capturing.
+# Stop it with topo_capture_stop (lib.sh's cleanup kills it otherwise).
+_TOPO_CAPS=""
+topo_capture() {
+	need_cmd tcpdump
+	bg ip netns exec "$1" tcpdump -Z root -U --immediate-mode -n -s 262144 -i "$2" \
+		-w "$3" 'ip or ip6' 2>"$3.log"
+	_TOPO_CAPS="$_TOPO_CAPS $BG_PID"
+	i=0
+	while ! grep -q "listening on" "$3.log" 2>/dev/null &&
+	      [ "$i" -lt 50 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+}
+
+# topo_capture_stop: stop every capture topo_capture started and wait
+# until their files are complete.
+topo_capture_stop() {
+	sleep 0.3
+	for p in $_TOPO_CAPS; do kill -INT "$p" 2>/dev/null; done
+	for p in $_TOPO_CAPS; do wait "$p" 2>/dev/null; done
+	_TOPO_CAPS=""
+}
