@@ -72,7 +72,7 @@ _topo_sysctl() {
 
 topo_up() {
 	need_root
-	need_cmd ip sysctl
+	need_cmd ip sysctl bash
 	NS_S=$(netns_add snd)
 	NS_R1=$(netns_add r1)
 	NS_R2=$(netns_add r2)
@@ -93,6 +93,10 @@ topo_up() {
 	for n in $NS_R1 $NS_R2 $NS_D; do
 		_topo_sysctl "$n" net.ipv4.icmp_ratelimit=0 \
 			net.ipv6.icmp.ratelimit=0
+		# the host-wide ICMP budget (50 in a burst) is per namespace
+		# on kernels that have it there; raise it where possible
+		ip netns exec "$n" sysctl -qw net.ipv4.icmp_msgs_burst=10000 \
+			net.ipv4.icmp_msgs_per_sec=100000 >/dev/null 2>&1
 	done
 
 	ip -n "$NS_S" route add default via "$R1A4"
@@ -103,6 +107,26 @@ topo_up() {
 	ip -n "$NS_R2" -6 route add fd00:1::/64 via "$R1B6"
 	ip -n "$NS_D" route add default via "$R2B4"
 	ip -n "$NS_D" -6 route add default via "$R2B6"
+
+	# Warm every neighbour cache on the path both ways (one UDP datagram
+	# to a closed port, answered by port unreachable), so the first
+	# packets of a test do not wait for, or overflow, address
+	# resolution; then wait until the answers made it back.
+	i=0
+	while [ "$i" -lt 30 ]; do
+		for a in "$D4" "$D6"; do
+			ip netns exec "$NS_S" bash -c \
+				"echo warm >/dev/udp/$a/9" 2>/dev/null
+		done
+		if ip -n "$NS_D" neigh show "$R2B4" | grep -q lladdr &&
+		   ip -n "$NS_D" -6 neigh show "$R2B6" | grep -q lladdr &&
+		   ip -n "$NS_R1" neigh show "$S4" | grep -q lladdr &&
+		   ip -n "$NS_R1" -6 neigh show "$S6" | grep -q lladdr; then
+			break
+		fi
+		sleep 0.1; i=$((i + 1))
+	done
+	[ "$i" -lt 30 ] || fatal "topology: the path does not carry packets"
 
 }
 
