@@ -111,7 +111,8 @@ usage_where(FILE *out)
 "  LABEL=FILE       name a point (default: the file name without .pcap)\n"
 "  --json           one object per packet, then one per segment and one\n"
 "                   summary object (JSON lines)\n"
-"  -v               print every packet, not only those lost or changed\n"
+"  -v               print every packet and its changes, not only those\n"
+"                   that went missing\n"
 "  -q               print only the segment summary\n"
 "  --window SECONDS how long a packet may take from the first point to the\n"
 "                   last, clock differences included (default 10); memory\n"
@@ -387,7 +388,8 @@ emit_packet(struct where *w, struct pkt *k)
 		hj_end(&j);
 		return;
 	}
-	if (w->quiet || (!w->verbose && !lost && missing < 0 && !any_change))
+	/* by default only the packets that went missing; -v: all of them */
+	if (w->quiet || (!w->verbose && !lost && missing < 0))
 		return;
 
 	fprintf(f, "%s %s", proto_name(k->key.proto, pb, sizeof(pb)), src);
@@ -495,7 +497,10 @@ observe(struct where *w, int c, const struct hdp_frame *fr,
 	}
 	k = exact ? exact : loose;
 	if (k == NULL && dup != NULL) {
+		/* keep the later copy: on a router's "any" capture the
+		 * packet as it left, after the box changed it */
 		w->pt[c].dups++;
+		fill_snap(&dup->s[c], fr, key, ts);
 		return 0;
 	}
 	if (k == NULL) {
@@ -649,11 +654,21 @@ print_segments_text(struct where *w)
 	if (w->packets > 0 && !w->quiet)
 		fputc('\n', f);
 	for (i = 0; i < w->np; i++)
+	{
 		fprintf(f, "point %d %s: %s, %s, %" PRIu64 " frames, %" PRIu64
-			" packets, %" PRIu64 " copies ignored\n", i,
-			w->pt[i].label, w->pt[i].path,
+			" packets", i, w->pt[i].label, w->pt[i].path,
 			pcap_datalink_val_to_name(w->pt[i].dlt),
-			w->pt[i].frames, w->pt[i].count, w->pt[i].dups);
+			w->pt[i].frames, w->pt[i].count);
+		if (w->pt[i].dups)
+			fprintf(f, ", %" PRIu64 " seen twice (the later "
+				"copy kept)",
+				w->pt[i].dups);
+		if (w->pt[i].skipped)
+			fprintf(f, ", %" PRIu64 " not matchable (not IP, "
+				"cut short, later fragments)",
+				w->pt[i].skipped);
+		fputc('\n', f);
+	}
 	for (i = 0; i + 1 < w->np; i++) {
 		struct segment *s = &w->seg[i];
 
@@ -692,7 +707,8 @@ print_segments_text(struct where *w)
 			s->entered - s->left);
 		if (common_box(w->pt[i].label, w->pt[i + 1].label, box,
 			       sizeof(box)))
-			fprintf(f, "inside the %s", box);
+			fprintf(f, "inside %s%s", strpbrk(box, "0123456789") ?
+				"" : "the ", box);
 		else
 			fprintf(f, "between %s and %s", w->pt[i].label,
 				w->pt[i + 1].label);

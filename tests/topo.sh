@@ -130,20 +130,31 @@ topo_up() {
 
 }
 
-# topo_capture NS IFACE FILE: tcpdump writing every IP packet seen on
-# IFACE in NS to FILE, in the background; returns once it is capturing.
-# Stop it with topo_capture_stop (lib.sh's cleanup kills it otherwise).
+# topo_capture NS IFACE FILE: capture every HDP packet seen on IFACE in
+# NS into FILE, in the background, with `hdp sniff -w` (tcpdump -w where
+# hdp sniff is not built); returns once the capture socket is open.
+# topo_capture_stop stops them all (lib.sh's cleanup kills them otherwise).
 _TOPO_CAPS=""
+_topo_packet_socks() {
+	ip netns exec "$1" cat /proc/net/packet 2>/dev/null | wc -l
+}
 topo_capture() {
-	need_cmd tcpdump
-	bg ip netns exec "$1" tcpdump -Z root -U --immediate-mode -n -s 262144 -i "$2" \
-		-w "$3" 'ip or ip6' 2>"$3.log"
+	_before=$(_topo_packet_socks "$1")
+	if "$HDP" help sniff 2>/dev/null | grep -q "not built yet"; then
+		need_cmd tcpdump
+		bg ip netns exec "$1" tcpdump -Z root -U --immediate-mode -n \
+			-s 262144 -i "$2" -w "$3" 'ip or ip6' 2>"$3.log"
+	else
+		bg ip netns exec "$1" "$HDP" sniff --immediate -U -i "$2" \
+			-w "$3" 2>"$3.log"
+	fi
 	_TOPO_CAPS="$_TOPO_CAPS $BG_PID"
 	i=0
-	while ! grep -q "listening on" "$3.log" 2>/dev/null &&
+	while [ "$(_topo_packet_socks "$1")" -le "$_before" ] &&
 	      [ "$i" -lt 50 ]; do
 		sleep 0.1; i=$((i + 1))
 	done
+	sleep 0.1
 }
 
 # topo_capture_stop: stop every capture topo_capture started and wait

@@ -1,0 +1,40 @@
+# trace_lib.sh: what the trace and where tests share.  Source after lib.sh
+# and topo.sh.
+
+need_cmd python3
+
+# send_hdp NS SRC DST COUNT: COUNT HDP datagrams, each with its own
+# timestamp, from namespace NS (a raw socket: the source may be any
+# address of the namespace).
+send_hdp() {
+	ip netns exec "$1" python3 "$top_srcdir/tests/trace_send.py" \
+		"$2" "$3" "$4" || fatal "sending HDP from $1"
+}
+
+# jq_py FILE EXPR: print the Python expression EXPR evaluated over the
+# JSON lines of FILE, given as the list o; sel(type=..., proto=...) picks
+# the objects whose fields have those values.
+jq_py() {
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+o = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+def sel(**kw):
+    return [x for x in o if all(x.get(k) == v for k, v in kw.items())]
+def one(**kw):
+    r = sel(**kw)
+    return r[0] if len(r) == 1 else {"error": "%d objects for %r" % (len(r), kw)}
+print(eval(sys.argv[2]))
+PY
+}
+
+# count_proto FILE: HDP datagrams in a capture, counted by tcpdump (the
+# independent judge of what each capture point saw).
+count_hdp() {
+	tcpdump -n -r "$1" '(ip and ip[9] == 255) or (ip6 and ip6[6] == 255)' \
+		2>/dev/null | wc -l
+}
+
+# where_segments OUT: "from>to:entered/left" for every segment, one line.
+where_segments() {
+	jq_py "$1" '" ".join("%d>%d:%d/%d" % (s["from"], s["to"], s["entered"], s["left"]) for s in sel(type="segment"))'
+}
