@@ -53,7 +53,12 @@ echo "$HDP sniff -i lo -c 1 -v -X 'ip[20:2] == $port'"
 timeout "$WAIT" "$HDP" sniff -i lo -c 1 -v -X "ip[20:2] == $port" \
 	>"$tmp/sniff.out" 2>"$tmp/sniff.err" &
 sniff_pid=$!
-sleep 1				# let the capture open before we send
+# send once the capture is open (sniff says "listening on"), 3 s at most
+i=0
+while [ "$i" -lt 30 ] && ! grep -q "listening on" "$tmp/sniff.err"; do
+	sleep 0.1
+	i=$((i + 1))
+done
 
 say "sending one HDP message to 127.0.0.1"
 echo "$HDP send --sport $port --data '$MSG' 127.0.0.1"
@@ -70,6 +75,6 @@ if [ "$sniff_rc" -eq 124 ]; then
 fi
 say "captured and decoded by hdp sniff"
 cat "$tmp/sniff.out"
-cat "$tmp/sniff.err"
+grep -v "^hdp sniff: listening on" "$tmp/sniff.err"
 [ "$send_rc" -eq 0 ] || exit "$send_rc"
 exit "$sniff_rc"
