@@ -34,6 +34,7 @@
 #include <net/if.h>
 #include <netdb.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,10 @@ struct hdp_tx {
 	union hdp_addr   mac_for;
 	int              have_mac;
 	uint8_t          dmac[6];
+	/* our own MAC, looked up once: libnet_get_hwaddr() costs a socket,
+	 * an ioctl and a close every call */
+	int              have_smac;
+	uint8_t          smac[6];
 
 	/* route source cached per destination */
 	union hdp_addr   src_for, src;
@@ -103,6 +108,14 @@ struct hdp_tx {
 	unsigned         burst_n;
 	struct mmsghdr   msgs[HDP_TX_BURST];
 	struct iovec     iovs[HDP_TX_BURST];
+
+	/* queued frames (hdp_tx_queue), contiguous in qbuf */
+	uint8_t         *qbuf;
+	size_t           qbuf_len, qbuf_cap;
+	unsigned         q_n;
+	size_t           q_off[HDP_TX_BURST], q_len[HDP_TX_BURST];
+	struct sockaddr_storage q_to[HDP_TX_BURST];
+	socklen_t        q_tolen[HDP_TX_BURST];
 
 	/* fragments (hdp_tx_write_frags) */
 	uint8_t         *frag;
@@ -895,10 +908,18 @@ hdp_tx_build(struct hdp_tx *tx, const struct hdp_pkt_spec *s, char *err,
 	if (tx->mode == HDP_TX_LINK) {
 		if (resolve_mac(tx, &s->dst, err, errlen) < 0)
 			return -1;
+		if (!tx->have_smac && !tx->is_loopback) {
+			struct libnet_ether_addr *ea = libnet_get_hwaddr(tx->l);
+
+			if (ea == NULL)
+				return lnerr(tx, "interface address", err,
+					     errlen);
+			memcpy(tx->smac, ea->ether_addr_octet, 6);
+			tx->have_smac = 1;
+		}
 		t = libnet_build_ethernet(tx->dmac,
 					  tx->is_loopback ?
-					  (uint8_t *)"\0\0\0\0\0" :
-					  (uint8_t *)libnet_get_hwaddr(tx->l),
+					  (uint8_t *)"\0\0\0\0\0" : tx->smac,
 					  tx->family == AF_INET ? 0x0800 :
 					  0x86dd, NULL, 0, tx->l, tx->t_eth);
 		if (t == -1)
@@ -1126,6 +1147,86 @@ hdp_tx_write_burst(struct hdp_tx *tx, unsigned n, struct hdp_tx_result *r)
 	return c;
 }
 
+int
+hdp_tx_queue(struct hdp_tx *tx, struct hdp_tx_result *r)
+{
+	size_t off;
+
+	r->ok = 0;
+	r->err = 0;
+	r->error[0] = '\0';
+	r->bytes = tx->ip_len;
+	r->hdp_ts_ns = 0;
+	r->time_ns = now_ns();
+	if (!tx->built) {
+		fill_err(r, EINVAL);
+		snprintf(r->error, sizeof(r->error), "no frame built");
+		return -1;
+	}
+	if (tx->q_n >= HDP_TX_BURST) {
+		fill_err(r, ENOSPC);
+		snprintf(r->error, sizeof(r->error), "queue full");
+		return -1;
+	}
+	off = tx->qbuf_len;
+	if (grow(&tx->qbuf, &tx->qbuf_cap, off + tx->frame_len) < 0) {
+		fill_err(r, ENOMEM);
+		return -1;
+	}
+	if (tx->ts_off != 0) {
+		if (tx->stamp) {
+			patch_ts(tx->frame, tx->ts_off, tx->udp_csum_off,
+				 r->time_ns);
+			tx->ts_ns = r->time_ns;
+		}
+		r->hdp_ts_ns = tx->ts_ns;
+	}
+	memcpy(tx->qbuf + off, tx->frame, tx->frame_len);
+	tx->q_off[tx->q_n] = off;
+	tx->q_len[tx->q_n] = tx->frame_len;
+	tx->q_to[tx->q_n] = tx->to;
+	tx->q_tolen[tx->q_n] = tx->tolen;
+	tx->qbuf_len = off + tx->frame_len;
+	r->ok = 1;
+	return (int)++tx->q_n;
+}
+
+int
+hdp_tx_flush(struct hdp_tx *tx, int *errs)
+{
+	unsigned i, n = tx->q_n, start = 0, tries = 0;
+	int c;
+
+	for (i = 0; i < n; i++) {
+		errs[i] = 0;
+		tx->iovs[i].iov_base = tx->qbuf + tx->q_off[i];
+		tx->iovs[i].iov_len = tx->q_len[i];
+		memset(&tx->msgs[i], 0, sizeof(tx->msgs[i]));
+		tx->msgs[i].msg_hdr.msg_name = &tx->q_to[i];
+		tx->msgs[i].msg_hdr.msg_namelen = tx->q_tolen[i];
+		tx->msgs[i].msg_hdr.msg_iov = &tx->iovs[i];
+		tx->msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	tx->burst_n = 0;	/* the burst messages are overwritten */
+	while (start < n && tx->mode != HDP_TX_NONE) {
+		c = sendmmsg(tx->fd, tx->msgs + start, n - start, 0);
+		if (c > 0) {
+			start += (unsigned)c;
+			tries = 0;
+			continue;
+		}
+		if (c < 0 && errno == ENOBUFS && tries++ < 64) {
+			sched_yield();
+			continue;
+		}
+		errs[start++] = c < 0 ? errno : EIO;
+		tries = 0;
+	}
+	tx->q_n = 0;
+	tx->qbuf_len = 0;
+	return (int)n;
+}
+
 /*
  * Write the frame last built as fragments of at most mtu bytes of IP each,
  * every one built by libnet in a context of its own (IPv4: the header with
@@ -1308,6 +1409,7 @@ hdp_tx_close(struct hdp_tx *tx)
 	free(tx->frame);
 	free(tx->pl);
 	free(tx->burst);
+	free(tx->qbuf);
 	free(tx->frag);
 	free(tx);
 }

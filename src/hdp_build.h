@@ -101,6 +101,24 @@ int  hdp_tx_write_burst(struct hdp_tx *tx, unsigned n,
 			struct hdp_tx_result *r);
 
 /*
+ * Queue a copy of the frame last built, stamped as hdp_tx_write() would
+ * stamp it (r filled in as by a write, ok meaning queued), for
+ * hdp_tx_flush(): the lean path of a replay, whose frames all differ.
+ * At most HDP_TX_BURST frames; returns how many are queued now, or -1
+ * with r filled in (queue full: flush first; no frame built; no memory).
+ */
+int  hdp_tx_queue(struct hdp_tx *tx, struct hdp_tx_result *r);
+
+/*
+ * Write the queued frames in order with sendmmsg() and empty the queue.
+ * errs[i] (for each of the queued frames) becomes 0 when frame i was
+ * written, else its errno; a frame the kernel refuses for want of buffer
+ * space (ENOBUFS) is retried a few times first.  Returns the number of
+ * frames that were queued.
+ */
+int  hdp_tx_flush(struct hdp_tx *tx, int *errs);
+
+/*
  * Replace the HDP timestamp of the frame last built (the UDP checksum is
  * kept right): for callers that pin their own timestamps without a
  * rebuild.  -1 when the frame has no HDP header.

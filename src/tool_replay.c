@@ -97,6 +97,13 @@ struct replay_stats {
 	uint64_t t_first_ns, t_last_ns;   /* CLOCK_MONOTONIC of first/last */
 };
 
+/* A frame queued for a batched write (--topspeed), kept for its report. */
+struct pending {
+	uint64_t n;
+	struct hdp_pkt_spec spec;     /* payload and options not kept */
+	struct hdp_tx_result res;
+};
+
 struct replay {
 	struct replay_opts o;
 	struct replay_stats st;
@@ -105,6 +112,9 @@ struct replay {
 	int exit_code;
 	uint64_t base;            /* CLOCK_MONOTONIC time of offset 0      */
 	int header_done;
+	struct hdp_tx *qtx;       /* the sender frames are queued on       */
+	unsigned nq;
+	struct pending q[HDP_TX_BURST];
 	int base_set;             /* set when the first frame is ready     */
 };
 
@@ -581,6 +591,10 @@ get_tx(struct replay *r, int family)
 		return *txp;
 	*txp = hdp_tx_open(r->o.ifname ? HDP_TX_LINK : HDP_TX_RAW, family,
 			   r->o.ifname, &perm, err, sizeof(err));
+	/* the sending socket also receives (a link-layer socket every
+	 * frame, a raw one every HDP datagram): nobody reads it */
+	if (*txp != NULL)
+		(void)hdp_tx_rx_filter(*txp);
 	if (*txp == NULL) {
 		*failed = 1;
 		if (perm) {
@@ -600,6 +614,66 @@ get_tx(struct replay *r, int family)
 	return *txp;
 }
 
+/* Write the frames queued on r->qtx (one sendmmsg) and report them. */
+static void
+flush_queue(struct replay *r)
+{
+	int errs[HDP_TX_BURST];
+	unsigned i;
+
+	if (r->qtx == NULL || r->nq == 0)
+		return;
+	hdp_tx_flush(r->qtx, errs);
+	for (i = 0; i < r->nq; i++) {
+		struct pending *p = &r->q[i];
+
+		if (errs[i] == 0) {
+			r->st.sent++;
+			r->st.bytes += p->res.bytes;
+		} else {
+			p->res.ok = 0;
+			p->res.err = errs[i];
+			snprintf(p->res.error, sizeof(p->res.error), "%s",
+				 strerror(errs[i]));
+			r->st.failed++;
+			count_reason(r->st.fails, p->res.error);
+		}
+		print_sent(r, p->n, &p->spec, &p->res, 0, 0);
+	}
+	r->nq = 0;
+}
+
+/*
+ * --topspeed: queue the frame just built and write HDP_TX_BURST frames
+ * with one system call.  Frames stay in capture order: a change of
+ * sender (IPv4 to IPv6) writes the other sender's queue first.
+ */
+static void
+queue_one(struct replay *r, struct hdp_tx *tx, uint64_t n,
+	  const struct hdp_pkt_spec *spec)
+{
+	struct pending *p;
+
+	if (r->qtx != tx)
+		flush_queue(r);
+	r->qtx = tx;
+	if (r->st.sent + r->st.failed + r->nq == 0)
+		r->st.t_first_ns = mono_ns();
+	p = &r->q[r->nq];
+	p->n = n;
+	p->spec = *spec;
+	p->spec.payload = NULL;
+	p->spec.ip_opts = NULL;
+	if (hdp_tx_queue(tx, &p->res) < 0) {
+		r->st.failed++;
+		count_reason(r->st.fails, p->res.error);
+		print_sent(r, n, &p->spec, &p->res, 0, 0);
+		return;
+	}
+	if (++r->nq == HDP_TX_BURST)
+		flush_queue(r);
+}
+
 /*
  * Build and write one frame.  rel is when it is due, in ns after the
  * first frame: the schedule starts when the first frame is built, so
@@ -610,11 +684,10 @@ static void
 send_one(struct replay *r, uint64_t n, const struct hdp_pkt_spec *spec,
 	 int have_dl, uint64_t rel)
 {
-	uint64_t deadline;
+	uint64_t deadline, now, lag;
 	struct hdp_tx_result res;
 	struct hdp_tx *tx;
 	char err[256];
-	uint64_t now = 0, lag = 0;
 	int tries;
 
 	tx = get_tx(r, spec->family);
@@ -631,17 +704,17 @@ send_one(struct replay *r, uint64_t n, const struct hdp_pkt_spec *spec,
 		}
 		return;
 	}
+	if (!have_dl) {
+		queue_one(r, tx, n, spec);
+		return;
+	}
 	if (!r->base_set) {
 		r->base = mono_ns() - rel;
 		r->base_set = 1;
 	}
 	deadline = r->base + rel;
-	if (have_dl) {
-		now = wait_until(deadline);
-		lag = now > deadline ? now - deadline : 0;
-	} else if (r->st.sent + r->st.failed == 0) {
-		now = mono_ns();
-	}
+	now = wait_until(deadline);
+	lag = now > deadline ? now - deadline : 0;
 	if (r->st.sent + r->st.failed == 0)
 		r->st.t_first_ns = now;
 	memset(&res, 0, sizeof(res));
@@ -661,13 +734,11 @@ send_one(struct replay *r, uint64_t n, const struct hdp_pkt_spec *spec,
 		count_reason(r->st.fails, res.error[0] ? res.error :
 			     strerror(res.err));
 	}
-	if (have_dl) {
-		r->st.lag_sum_ns += lag;
-		r->st.lag_n++;
-		if (lag > r->st.lag_max_ns)
-			r->st.lag_max_ns = lag;
-	}
-	print_sent(r, n, spec, &res, have_dl, lag);
+	r->st.lag_sum_ns += lag;
+	r->st.lag_n++;
+	if (lag > r->st.lag_max_ns)
+		r->st.lag_max_ns = lag;
+	print_sent(r, n, spec, &res, 1, lag);
 }
 
 /*
@@ -964,6 +1035,7 @@ cmd_replay(int argc, char **argv)
 	rc = 0;
 	for (loop = 0; loop < r->o.loops && !stop_flag && rc == 0; loop++)
 		rc = replay_pass(r, &base, &seq);
+	flush_queue(r);
 	if (r->st.sent + r->st.failed > 0)
 		r->st.t_last_ns = mono_ns();
 	if (rc == 0 || r->st.read > 0)
