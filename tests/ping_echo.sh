@@ -32,7 +32,7 @@ echo_up() {
 echo_up -4
 
 # 1. all three kinds, every probe answered; the summary's fields
-ip netns exec "$A" "$HDP" ping --json -c 100 --rate 200 \
+ip netns exec "$A" "$HDP" ping --json -c 100 --rate 200 -W 3 \
 	--compare hdp,udp,tcp 198.51.100.2 >"$TMPD/all.json"
 expect_eq "ping exits 0 when every probe is answered" "$?" 0
 if $PY - "$TMPD/all.json" <<'PY'
@@ -134,7 +134,7 @@ else fail "echo reply layout"; fi
 
 # 3. IPv6
 echo_up -6
-ip netns exec "$A" "$HDP" ping -6 --json -q -c 20 --rate 100 \
+ip netns exec "$A" "$HDP" ping -6 --json -q -c 20 --rate 100 -W 3 \
 	--compare hdp,udp 2001:db8:1::2 >"$TMPD/v6.json"
 expect_eq "IPv6: exit 0" "$?" 0
 expect_eq "IPv6: 20 hdp and 20 udp answered" \

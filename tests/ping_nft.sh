@@ -5,7 +5,9 @@
 # reported is close to 10% (1000 probes: 6-14%, more than 4 standard
 # deviations either side) and equals exactly what the rule's counter
 # dropped; UDP on the same path stays whole; with all HDP dropped the HDP
-# column loses everything while UDP and TCP lose nothing.
+# column loses everything while UDP and TCP lose nothing; with every HDP
+# reply duplicated by the router (nft dup), each probe counts once as
+# received and once as a duplicate.
 . "${top_srcdir:-.}/tests/lib.sh"
 need_root
 need_cmd ip nft
@@ -35,7 +37,7 @@ table inet hdptest {
 }
 NFT
 
-ip netns exec "$A" "$HDP" ping --json -q -c 1000 --rate 500 -W 1 \
+ip netns exec "$A" "$HDP" ping --json -q -c 1000 --rate 500 -W 3 \
 	--compare hdp,udp 203.0.113.2 >"$TMPD/tenth.json"
 expect_eq "10% drop: exit 1 (probes lost)" "$?" 1
 dropped=$(ip netns exec "$R" nft list chain inet hdptest hdpfw |
@@ -57,7 +59,7 @@ expect_eq "udp on the same path: 1000 received, 0% loss" "$udp" "1000 0.00"
 
 ip netns exec "$R" nft flush chain inet hdptest hdpfw
 ip netns exec "$R" nft add rule inet hdptest hdpfw meta l4proto 255 drop
-ip netns exec "$A" "$HDP" ping --json -q -c 50 --rate 100 \
+ip netns exec "$A" "$HDP" ping --json -q -c 50 --rate 100 -W 3 \
 	--compare hdp,udp,tcp 203.0.113.2 >"$TMPD/all.json"
 expect_eq "all HDP dropped: exit 1" "$?" 1
 check "all HDP dropped: hdp received 0, loss 100%" \
@@ -67,4 +69,25 @@ check "all HDP dropped: udp 50 of 50" \
 	grep -q '"kind":"udp".*"received":50,"loss_pct":0.00' "$TMPD/all.json"
 check "all HDP dropped: tcp 50 of 50" \
 	grep -q '"kind":"tcp".*"received":50,"loss_pct":0.00' "$TMPD/all.json"
+
+# the router duplicates every HDP reply (nft dup): each counted once as
+# received, once as a duplicate
+ip netns exec "$R" nft flush chain inet hdptest hdpfw
+ip netns exec "$R" nft -f - <<'NFT' || fatal "nft dup"
+table ip hdpdup {
+	chain hdpfw {
+		type filter hook forward priority 0; policy accept;
+		ip daddr 198.51.100.1 ip protocol 255 dup to 198.51.100.1 device ra
+	}
+}
+NFT
+ip netns exec "$A" "$HDP" ping --json -q -c 30 --rate 100 -W 3 \
+	--compare hdp,udp 203.0.113.2 >"$TMPD/dup.json"
+expect_eq "duplicated replies: exit 0" "$?" 0
+check "duplicated replies: hdp 30 received, 30 duplicates" \
+	grep -q '"kind":"hdp".*"received":30,"loss_pct":0.00,"duplicates":30,' \
+	"$TMPD/dup.json"
+check "duplicated replies: udp none" \
+	grep -q '"kind":"udp".*"received":30,"loss_pct":0.00,"duplicates":0,' \
+	"$TMPD/dup.json"
 finish
