@@ -115,56 +115,42 @@ hdp_host_id(void)
 
 /* ---- the responder ------------------------------------------------------- */
 
-/* A socket filter that accepts nothing: the socket exists, its queue
- * stays empty. */
-static void
-drop_all(int fd)
+int
+hdp_udp_quiet(int family, uint16_t port, uint16_t *bound)
 {
 	struct sock_filter code[] = { BPF_STMT(BPF_RET | BPF_K, 0) };
 	struct sock_fprog prog = { 1, code };
+	struct sockaddr_storage ss;
+	socklen_t sl = family == AF_INET ? sizeof(struct sockaddr_in) :
+		       sizeof(struct sockaddr_in6);
+	int fd, off = 0, e;
 
-	if (fd >= 0)
-		(void)setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
-				 sizeof(prog));
-}
-
-static int
-bind_udp_quiet(uint16_t port)
-{
-	struct sockaddr_in6 a;
-	int fd, off = 0;
-
-	fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		fd = -1;
-	if (fd >= 0) {
+		return -1;
+	if (family == AF_INET6)
 		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off,
 				 sizeof(off));
-		memset(&a, 0, sizeof(a));
-		a.sin6_family = AF_INET6;
-		a.sin6_port = htons(port);
-		a.sin6_addr = in6addr_any;
-		if (bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0) {
-			drop_all(fd);
-			return fd;
-		}
+	memset(&ss, 0, sizeof(ss));
+	ss.ss_family = (sa_family_t)family;
+	if (family == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
+	if (bind(fd, (struct sockaddr *)&ss, sl) != 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+		       sizeof(prog)) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
+		e = errno;
 		close(fd);
+		errno = e;
+		return -1;
 	}
-	/* no IPv6, or the port is taken (then its owner keeps it quiet) */
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd >= 0) {
-		struct sockaddr_in a4;
-
-		memset(&a4, 0, sizeof(a4));
-		a4.sin_family = AF_INET;
-		a4.sin_port = htons(port);
-		if (bind(fd, (struct sockaddr *)&a4, sizeof(a4)) == 0) {
-			drop_all(fd);
-			return fd;
-		}
-		close(fd);
-	}
-	return -1;
+	if (bound != NULL)
+		*bound = ntohs(family == AF_INET ?
+			       ((struct sockaddr_in *)&ss)->sin_port :
+			       ((struct sockaddr_in6 *)&ss)->sin6_port);
+	return fd;
 }
 
 struct hdp_echo *
@@ -188,13 +174,13 @@ hdp_echo_new(const struct hdp_echo_opts *o, int *perm, char *err,
 		e->tx4 = hdp_tx_open(HDP_TX_RAW, AF_INET, NULL, &p4, e4,
 				     sizeof(e4));
 		if (e->tx4)
-			drop_all(hdp_tx_fd(e->tx4));
+			(void)hdp_tx_rx_filter(e->tx4);
 	}
 	if (o->family != AF_INET) {
 		e->tx6 = hdp_tx_open(HDP_TX_RAW, AF_INET6, NULL, &p6, e6,
 				     sizeof(e6));
 		if (e->tx6)
-			drop_all(hdp_tx_fd(e->tx6));
+			(void)hdp_tx_rx_filter(e->tx6);
 	}
 	/* one family missing (no IPv6 here) is fine; none is not */
 	if (e->tx4 == NULL && e->tx6 == NULL) {
@@ -204,8 +190,14 @@ hdp_echo_new(const struct hdp_echo_opts *o, int *perm, char *err,
 		free(e);
 		return NULL;
 	}
-	if (o->udp_port > 0)
-		e->udp_fd = bind_udp_quiet((uint16_t)o->udp_port);
+	/* no IPv6 here, or the port taken (its owner keeps it quiet): fine */
+	if (o->udp_port > 0) {
+		e->udp_fd = hdp_udp_quiet(AF_INET6, (uint16_t)o->udp_port,
+					  NULL);
+		if (e->udp_fd < 0)
+			e->udp_fd = hdp_udp_quiet(AF_INET,
+						  (uint16_t)o->udp_port, NULL);
+	}
 	return e;
 }
 

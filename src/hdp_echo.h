@@ -58,6 +58,15 @@ size_t hdp_echo_block_encode(const struct hdp_echo_block *b, uint8_t *buf,
 int    hdp_echo_block_decode(const uint8_t *p, size_t len,
 			     struct hdp_echo_block *b);
 
+/*
+ * A UDP socket bound to port of every address of family (AF_INET6 takes
+ * IPv4 too where the system allows), that receives nothing: a socket
+ * filter drops every datagram.  Its being there keeps the kernel from
+ * answering "port unreachable".  port 0: one the kernel picks, written to
+ * *bound (when not NULL).  The fd, or -1 with errno.
+ */
+int hdp_udp_quiet(int family, uint16_t port, uint16_t *bound);
+
 /* This kernel's id: FNV-1a of /proc/sys/kernel/random/boot_id (the same
  * in every network namespace of one machine, so equal ids mean one
  * CLOCK_REALTIME); 0 when unknown. */

@@ -34,6 +34,15 @@ void tool_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The same, with ": strerror(errno)" appended. */
 void tool_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Parse an unsigned decimal (or 0x hex) number in [min, max] into *out;
+ * on error say why with tool_err() (naming what) and return -1. */
+int tool_parse_uint(const char *s, uint64_t min, uint64_t max,
+		    uint64_t *out, const char *what);
+/* Parse a finite decimal number at least min (more than min when
+ * above) into *out; on error say why and return -1. */
+int tool_parse_double(const char *s, double min, int above, double *out,
+		      const char *what);
+
 /* Print "hdp CMD is not built yet" and return HDP_EXIT_USAGE. */
 int tool_not_built(const char *cmd);
 

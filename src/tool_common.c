@@ -4,10 +4,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "hdp.h"
 #include "tool.h"
 
 const char *hdp_progname = "hdp";
@@ -49,4 +52,36 @@ tool_not_built(const char *cmd)
 {
 	fprintf(stderr, "hdp: '%s' is not built yet\n", cmd);
 	return HDP_EXIT_USAGE;
+}
+
+int
+tool_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out,
+		const char *what)
+{
+	char err[160];
+
+	if (hdp_parse_uint(s, min, max, out, what, err, sizeof(err)) != 0) {
+		tool_err("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+int
+tool_parse_double(const char *s, double min, int above, double *out,
+		  const char *what)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end != '\0' || !isfinite(v) ||
+	    (above ? !(v > min) : !(v >= min))) {
+		tool_err("%s: '%s' is not a number %s %g", what, s,
+			 above ? ">" : ">=", min);
+		return -1;
+	}
+	*out = v;
+	return 0;
 }

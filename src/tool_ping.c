@@ -29,7 +29,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <ifaddrs.h>
-#include <linux/filter.h>
 #include <math.h>
 #include <net/if.h>
 #include <poll.h>
@@ -198,47 +197,6 @@ random32(void)
 	if (v == 0)
 		v = (uint32_t)(hdp_now_ns() ^ ((uint64_t)getpid() << 16));
 	return v;
-}
-
-static void
-drop_all(int fd)
-{
-	struct sock_filter code[] = { BPF_STMT(BPF_RET | BPF_K, 0) };
-	struct sock_fprog prog = { 1, code };
-
-	if (fd >= 0)
-		(void)setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
-				 sizeof(prog));
-}
-
-/*
- * A UDP port of our own for the probes' source port: replies to it meet a
- * socket (no "port unreachable"), and the socket's filter drops them so
- * its queue never fills.
- */
-static int
-reserve_port(int family, uint16_t *port)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	int fd;
-
-	fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	memset(&ss, 0, sizeof(ss));
-	ss.ss_family = (sa_family_t)family;
-	if (bind(fd, (struct sockaddr *)&ss, family == AF_INET ?
-		 sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6))
-	    != 0 || getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
-		close(fd);
-		return -1;
-	}
-	*port = family == AF_INET ?
-		ntohs(((struct sockaddr_in *)&ss)->sin_port) :
-		ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	drop_all(fd);
-	return fd;
 }
 
 static int
@@ -879,35 +837,6 @@ static const struct option longopts[] = {
 };
 
 static int
-parse_pos(const char *s, const char *what, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end != '\0' || !(v >= 0) || isinf(v)) {
-		tool_err("%s: '%s' is not a number >= 0", what, s);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-static int
-parse_u(const char *s, uint64_t min, uint64_t max, uint64_t *out,
-	const char *what)
-{
-	char err[160];
-
-	if (hdp_parse_uint(s, min, max, out, what, err, sizeof(err)) != 0) {
-		tool_err("%s", err);
-		return -1;
-	}
-	return 0;
-}
-
-static int
 parse_kinds(const char *s, struct ping_opts *o)
 {
 	const char *p = s;
@@ -964,44 +893,41 @@ parse_opts(int argc, char **argv, struct ping_opts *o)
 				NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			if (parse_u(optarg, 1, MAX_PROBES, &o->count, "-c"))
+			if (tool_parse_uint(optarg, 1, MAX_PROBES,
+					    &o->count, "-c"))
 				return -1;
 			break;
 		case 'i':
-			if (parse_pos(optarg, "-i", &o->interval))
+			if (tool_parse_double(optarg, 0, 0, &o->interval, "-i"))
 				return -1;
 			break;
 		case OPT_RATE:
-			if (parse_pos(optarg, "--rate", &d))
+			if (tool_parse_double(optarg, 0, 1, &d, "--rate"))
 				return -1;
-			if (d <= 0) {
-				tool_err("--rate: must be more than 0");
-				return -1;
-			}
 			o->interval = 1.0 / d;
 			break;
 		case 'W':
-			if (parse_pos(optarg, "-W", &o->wait))
+			if (tool_parse_double(optarg, 0, 0, &o->wait, "-W"))
 				return -1;
 			break;
 		case OPT_SIZE:
-			if (parse_u(optarg, PROBE_HDR, 65000, &o->size,
+			if (tool_parse_uint(optarg, PROBE_HDR, 65000, &o->size,
 				    "--size"))
 				return -1;
 			break;
 		case 'p':
-			if (parse_u(optarg, 0, 65535, &v, "--port"))
+			if (tool_parse_uint(optarg, 0, 65535, &v, "--port"))
 				return -1;
 			o->port = (uint16_t)v;
 			break;
 		case OPT_TCP_PORT:
-			if (parse_u(optarg, 1, 65535, &v, "--tcp-port"))
+			if (tool_parse_uint(optarg, 1, 65535, &v, "--tcp-port"))
 				return -1;
 			o->tcp_port = (uint16_t)v;
 			tcp_port_set = 1;
 			break;
 		case 't':
-			if (parse_u(optarg, 1, 255, &v, "--ttl"))
+			if (tool_parse_uint(optarg, 1, 255, &v, "--ttl"))
 				return -1;
 			o->ttl = (uint8_t)v;
 			break;
@@ -1102,7 +1028,9 @@ setup(struct ping *pg)
 	memcpy(pg->payload, PROBE_MAGIC, 4);
 	put32(pg->payload + 4, pg->run_id);
 
-	pg->udp_fd = reserve_port(pg->family, &pg->sport);
+	/* our source port: replies to it meet a socket (no "port
+	 * unreachable") that drops them unread */
+	pg->udp_fd = hdp_udp_quiet(pg->family, 0, &pg->sport);
 	if (pg->udp_fd < 0) {
 		tool_errno("cannot reserve a UDP port");
 		return HDP_EXIT_ENV;
@@ -1116,7 +1044,7 @@ setup(struct ping *pg)
 	}
 	/* libnet's IPPROTO_RAW socket also receives protocol 255: the
 	 * replies would pile up in its queue */
-	drop_all(hdp_tx_fd(pg->tx));
+	(void)hdp_tx_rx_filter(pg->tx);
 
 	if (pg->o.ifname)
 		snprintf(pg->capif, sizeof(pg->capif), "%s", pg->o.ifname);

@@ -272,8 +272,8 @@ rewrite(const struct replay_opts *o, const struct hdp_frame *f,
 	int family, fi;
 	int addr_rewritten = 0;
 
-	if (f->ip_version == 0 ||
-	    (f->status == HDP_ST_UNSUPPORTED && f->err_layer == HDP_LAYER_LINK)) {
+	if (f->ip_version == 0 || (f->status == HDP_ST_UNSUPPORTED &&
+				   f->err_layer == HDP_LAYER_LINK)) {
 		snprintf(why, whylen, "not IP%s%s", f->err[0] ? ": " : "",
 			 f->err);
 		return SK_NOT_IP + 1;
@@ -305,7 +305,7 @@ rewrite(const struct replay_opts *o, const struct hdp_frame *f,
 		return SK_IP6_EXT + 1;
 	}
 	family = f->ip_version == 4 ? AF_INET : AF_INET6;
-	if (f->l4_caplen < f->l4_len) {	/* the decoder says OK; be sure */
+	if (f->l4_caplen < f->l4_len) {	/* the decoder said OK: be sure */
 		snprintf(why, whylen, "truncated: %zu of %zu transport bytes",
 			 f->l4_caplen, f->l4_len);
 		return SK_TRUNCATED + 1;
@@ -857,35 +857,6 @@ static const struct option longopts[] = {
 };
 
 static int
-parse_double(const char *s, const char *what, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end != '\0' || !(v > 0) || isinf(v)) {
-		tool_err("%s: '%s' is not a positive number", what, s);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-static int
-parse_u(const char *s, uint64_t min, uint64_t max, uint64_t *out,
-	const char *what)
-{
-	char err[160];
-
-	if (hdp_parse_uint(s, min, max, out, what, err, sizeof(err)) != 0) {
-		tool_err("%s", err);
-		return -1;
-	}
-	return 0;
-}
-
-static int
 parse_opts(int argc, char **argv, struct replay_opts *o)
 {
 	union hdp_addr a;
@@ -905,7 +876,8 @@ parse_opts(int argc, char **argv, struct replay_opts *o)
 			o->ifname = optarg;
 			break;
 		case 'c':
-			if (parse_u(optarg, 1, UINT64_MAX, &o->count, "-c"))
+			if (tool_parse_uint(optarg, 1, UINT64_MAX,
+					    &o->count, "-c"))
 				return -1;
 			break;
 		case 'q':
@@ -915,12 +887,13 @@ parse_opts(int argc, char **argv, struct replay_opts *o)
 			usage_replay(stdout);
 			exit(HDP_EXIT_OK);
 		case OPT_SPEED:
-			if (parse_double(optarg, "--speed", &o->speed))
+			if (tool_parse_double(optarg, 0, 1,
+					    &o->speed, "--speed"))
 				return -1;
 			ntiming++;
 			break;
 		case OPT_PPS:
-			if (parse_double(optarg, "--pps", &o->pps))
+			if (tool_parse_double(optarg, 0, 1, &o->pps, "--pps"))
 				return -1;
 			ntiming++;
 			break;
@@ -929,7 +902,8 @@ parse_opts(int argc, char **argv, struct replay_opts *o)
 			ntiming++;
 			break;
 		case OPT_LOOP:
-			if (parse_u(optarg, 1, UINT64_MAX, &o->loops, "--loop"))
+			if (tool_parse_uint(optarg, 1, UINT64_MAX,
+					    &o->loops, "--loop"))
 				return -1;
 			break;
 		case OPT_DST:
@@ -948,25 +922,25 @@ parse_opts(int argc, char **argv, struct replay_opts *o)
 			(c == OPT_DST ? o->dst : o->src)[fi] = a;
 			break;
 		case OPT_PROTO:
-			if (parse_u(optarg, 0, 255, &v, "--proto"))
+			if (tool_parse_uint(optarg, 0, 255, &v, "--proto"))
 				return -1;
 			o->proto = (uint8_t)v;
 			o->set_proto = 1;
 			break;
 		case OPT_TTL:
-			if (parse_u(optarg, 0, 255, &v, "--ttl"))
+			if (tool_parse_uint(optarg, 0, 255, &v, "--ttl"))
 				return -1;
 			o->ttl = (uint8_t)v;
 			o->set_ttl = 1;
 			break;
 		case OPT_SPORT:
-			if (parse_u(optarg, 0, 65535, &v, "--sport"))
+			if (tool_parse_uint(optarg, 0, 65535, &v, "--sport"))
 				return -1;
 			o->sport = (uint16_t)v;
 			o->set_sport = 1;
 			break;
 		case OPT_DPORT:
-			if (parse_u(optarg, 0, 65535, &v, "--dport"))
+			if (tool_parse_uint(optarg, 0, 65535, &v, "--dport"))
 				return -1;
 			o->dport = (uint16_t)v;
 			o->set_dport = 1;
