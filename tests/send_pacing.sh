@@ -7,10 +7,12 @@ need_root
 need_cmd tcpdump tshark bash
 
 NS=$(netns_add pace)
+CAP_BATCH=1
 cap_start "$NS" lo "$TMPD/r.pcap" "ip[9] == 255"
 ip netns exec "$NS" "$HDP" send -q --rate 1000 -c 10000 --data r 127.0.0.1 \
 	</dev/null >"$TMPD/out"; rc=$?
 cap_stop
+CAP_BATCH=0
 expect_eq "--rate 1000 -c 10000 exits 0" "$rc" 0
 tshark -r "$TMPD/r.pcap" -T fields -e frame.time_epoch 2>/dev/null >"$TMPD/t"
 n=$(wc -l <"$TMPD/t")
