@@ -19,6 +19,11 @@ cleanup() {
 	for p in $_PIDS; do kill "$p" 2>/dev/null; done
 	for p in $_PIDS; do wait "$p" 2>/dev/null; done
 	for n in $_NETNS; do ip netns del "$n" 2>/dev/null; done
+	# netns_add usually runs in $(...), a subshell whose _NETNS the
+	# parent never sees: remove every namespace carrying this run's tag
+	for n in $(ip netns list 2>/dev/null | awk '{ print $1 }'); do
+		case $n in "$TEST_TAG"-*) ip netns del "$n" 2>/dev/null;; esac
+	done
 	rm -rf "$TMPD"
 }
 trap cleanup EXIT
