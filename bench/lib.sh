@@ -170,5 +170,12 @@ sender_rate() {
 		'BEGIN { printf "%.0f\n", (b - a) * 1e9 / t }')
 }
 
+# rc_note BENCH TOOL: after sender_rate, a note when the flood did not run
+# until it was stopped (exit 124) or to its end (0).
+rc_note() {
+	[ "$LAST_RC" -eq 124 ] || [ "$LAST_RC" -eq 0 ] ||
+		note "$1" "$2" "exit $LAST_RC: $(first_err)"
+}
+
 # first_err: the first line of the last run's standard error (for notes).
 first_err() { head -n 1 "$WORK/stderr" 2>/dev/null | cut -c 1-160; }

@@ -5,7 +5,11 @@
 #   right: packets lost by live capture, tcpdump and hdp side by side.
 set terminal pngcairo size 1100,520 font "sans,10" noenhanced
 set output out
-set multiplot layout 1,2 title "hdp benchmarks (".title.")"
+if (has_loss) {
+	set multiplot layout 1,2 title "hdp benchmarks (".title.")"
+} else {
+	set multiplot layout 1,1 title "hdp benchmarks (".title.")"
+}
 
 set style data histograms
 set style histogram clustered gap 1
@@ -25,6 +29,7 @@ plot ratios using 2:xtic(1) title "hdp/peer" lc rgb "#3b75af", \
        font "sans,8" notitle, \
      1 with lines dt 2 lc rgb "gray" title "parity"
 
+if (!has_loss) { unset multiplot; exit }
 unset logscale y
 set autoscale y
 set yrange [0:*]

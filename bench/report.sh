@@ -168,7 +168,8 @@ awk -F'\t' '$4 == "loss" { printf "%s\t%s\t%s\n", $1, $2, $9 }' \
 		((x SUBSEP "hdp") in v) ? v[x, "hdp"] : 0 }' |
 	sort >"$OUT/loss.dat"
 if command -v gnuplot >/dev/null 2>&1 && [ -s "$OUT/ratios.dat" ]; then
-	gnuplot -e "ratios='$OUT/ratios.dat'; loss='$OUT/loss.dat'; out='$PNG'; title='$(meta date), $(meta commit)'" \
+	hl=0; [ -s "$OUT/loss.dat" ] && hl=1
+	gnuplot -e "ratios='$OUT/ratios.dat'; loss='$OUT/loss.dat'; has_loss=$hl; out='$PNG'; title='$(meta date), $(meta commit)'" \
 		"$(dirname "$0")/plot.gp" 2>"$OUT/gnuplot.err" ||
 		echo "bench/report.sh: gnuplot failed: $(head -n 1 "$OUT/gnuplot.err")" >&2
 fi

@@ -53,10 +53,16 @@ done
 	"raw sockets)" >&2; exit 77; }
 
 if [ "$SMOKE" -eq 1 ]; then
-	REPS=1; MIN_REPS=1; BUDGET=5; WARM=0.2; DUR=0.3; RUN_LIMIT=15
+	REPS=1; MIN_REPS=1; BUDGET=5; WARM=0.2; DUR=0.2; RUN_LIMIT=15
+	DRAIN=0.3; FLOOR_LO="drop" FLOOR_VETH=""
 	NREAD=2000; NSMALL=200; NLIVE=2000; NREPLAY=2000
 else
 	REPS=5; MIN_REPS=3; BUDGET=100; WARM=0.5; DUR=2; RUN_LIMIT=180
+	# TPACKET_V3 hands a block to the reader when it is full or after
+	# the block timeout (tcpdump: 1 s): live captures are stopped that
+	# long after the flood.
+	DRAIN=1.5
+	FLOOR_LO="drop batch" FLOOR_VETH="--qdisc-bypass"
 	NREAD=1000000; NSMALL=100000; NLIVE=1000000; NREPLAY=1000000
 fi
 [ -n "$REPS_SET" ] && REPS=$REPS_SET && [ "$MIN_REPS" -gt "$REPS" ] &&
@@ -141,30 +147,36 @@ b_send_lo() {
 		if [ -n "$peer" ]; then
 			# shellcheck disable=SC2086
 			sender_rate "$ns" "$cnt" "$DUR" $peer; r=$RATE
+			rc_note send_lo hping3
 			rec send_lo hping3 peer rate pps hi "$r" "$peer"
 			rec send_lo hping3 peer rss KiB lo "$LAST_RSS" "$peer"
 		fi
 		if [ -n "$hcmd" ]; then
 			# shellcheck disable=SC2086
 			sender_rate "$ns" "$cnt" "$DUR" $hcmd; r=$RATE
-			if [ "$LAST_RC" -ne 124 ] && [ "$LAST_RC" -ne 0 ]; then
-				note send_lo hdp "exit $LAST_RC: $(first_err)"
-			fi
+			rc_note send_lo hdp
 			rec send_lo hdp hdp rate pps hi "$r" "$(show "$hcmd")"
 			rec send_lo hdp hdp rss KiB lo "$LAST_RSS" "$(show "$hcmd")"
 		fi
 		if [ -n "$hcmd" ] && hdp_opt send -- --no-rx-filter; then
-			c="$hcmd --no-rx-filter"
+			c="$HDP send -q --flood -c $MAXC --size 32 --no-rx-filter 127.0.0.1"
 			# shellcheck disable=SC2086
 			sender_rate "$ns" "$cnt" "$DUR" $c; r=$RATE
+			rc_note send_lo "hdp --no-rx-filter"
 			rec send_lo "hdp --no-rx-filter" ref rate pps hi "$r" \
 				"$(show "$c")"
 		fi
 		if [ -x "$HDP_FLOOR" ]; then
-			for v in "" "--drop-filter" "--batch 32"; do
+			for w in plain $FLOOR_LO; do
+				case $w in
+				drop) v="--drop-filter" ;;
+				batch) v="--batch 32" ;;
+				*) v="" ;;
+				esac
 				f="$HDP_FLOOR -s $((${DUR%.*} + 2)) $v 127.0.0.1"
 				# shellcheck disable=SC2086
 				sender_rate "$ns" "$cnt" "$DUR" $f; r=$RATE
+				rc_note send_lo "floor${v:+ $v}"
 				rec send_lo "floor${v:+ $v}" ref rate pps hi "$r" \
 					"$(show "$f")"
 			done
@@ -190,21 +202,21 @@ b_send_veth() {
 		if [ -n "$peer" ]; then
 			# shellcheck disable=SC2086
 			sender_rate "$NSA" "$cnt" "$DUR" $peer; r=$RATE
+			rc_note send_veth trafgen
 			rec send_veth trafgen peer rate pps hi "$r" "$(show "$peer")"
 		fi
 		if [ -n "$hcmd" ]; then
 			# shellcheck disable=SC2086
 			sender_rate "$NSA" "$cnt" "$DUR" $hcmd; r=$RATE
-			if [ "$LAST_RC" -ne 124 ] && [ "$LAST_RC" -ne 0 ]; then
-				note send_veth hdp "exit $LAST_RC: $(first_err)"
-			fi
+			rc_note send_veth hdp
 			rec send_veth hdp hdp rate pps hi "$r" "$(show "$hcmd")"
 		fi
 		if [ -x "$HDP_FLOOR" ]; then
-			for v in "" "--qdisc-bypass"; do
+			for v in "" $FLOOR_VETH; do
 				f="$HDP_FLOOR -s $((${DUR%.*} + 2)) -I va --dmac $MAC_B $v $IP_B"
 				# shellcheck disable=SC2086
 				sender_rate "$NSA" "$cnt" "$DUR" $f; r=$RATE
+				rc_note send_veth "floor${v:+ $v}"
 				rec send_veth "floor${v:+ $v}" ref rate pps hi "$r" \
 					"$(show "$f")"
 			done
@@ -225,7 +237,7 @@ make_caps() {
 	CAP_MAKER=""
 	if hdp_has send && hdp_opt send -- --pcap-out; then
 		for f in "$CAP_N:$NREAD" "$CAP_SMALL:$NSMALL"; do
-			run_timed "$WORK/gen.out" "$HDP" send -q -c "${f#*:}" \
+			run_timed "$WORK/gen.out" "$HDP" send -q --flood -c "${f#*:}" \
 				--size 32 --pcap-out "${f%%:*}" 127.0.0.1
 		done
 		[ "$LAST_RC" -eq 0 ] && [ -s "$CAP_N" ] && CAP_MAKER="hdp send --pcap-out" ||
@@ -348,9 +360,7 @@ live_once() {
 	r0=$(cnt_rx "$NSB" vb)
 	ip netns exec "$NSA" timeout -k 2 "$RUN_LIMIT" trafgen \
 		-i "$WORK/hdp.trafgen" -o va --cpus 1 -n "$NLIVE" >/dev/null 2>&1
-	# TPACKET_V3 hands a block to the reader when it is full or after
-	# the block timeout (tcpdump: 1 s): wait that long before stopping.
-	sleep 1.5
+	sleep "$DRAIN"
 	r1=$(cnt_rx "$NSB" vb)
 	kill -INT "$lp" 2>/dev/null
 	wait "$lp"
@@ -499,6 +509,17 @@ b_trace_ns() {
 	ip netns exec "$s" ping -c 3 -i 0.2 -W 1 198.18.3.2 >"$WORK/ping" 2>&1
 	rtt=$(sed -n 's#.*= [0-9.]*/\([0-9.]*\)/.*#\1#p' "$WORK/ping")
 	note trace_ns - "path: 3 hops (2 forwarding namespaces), ping RTT ${rtt:-?} ms"
+	# the target: one round trip plus trace's own wait after the last
+	# probe (-w, its default read from its help), plus 0.3 s to start.
+	tw=$(timeout 5 "$HDP" help trace 2>/dev/null |
+		sed -n 's/^ *-w SECONDS.*default \([0-9.]*\).*/\1/p' | head -n 1)
+	if [ -n "$tw" ]; then
+		lim=$(awk -v w="$tw" -v r="${rtt:-0}" 'BEGIN { printf "%.2f", w + r / 1000 + 0.3 }')
+		for t in "hdp (clear path)" "hdp (R2 drops 255)"; do
+			printf 'trace_ns\t%s\tabs:%s\t<= 1 RTT + -w %s s + 0.3 s\n' \
+				"$t" "$lim" "$tw" >>"$OUT/targets.tsv"
+		done
+	fi
 	c="$HDP trace 198.18.3.2"
 	start=$(now_ns); i=0
 	while [ "$i" -lt "$REPS" ]; do
@@ -532,12 +553,13 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 t_begin=$(now_ns)
 say "writing samples to $OUT (reps $REPS, at least $MIN_REPS, budget ${BUDGET}s a benchmark)"
 for b in $ONLY; do
-	say "$b ..."
+	tb=$(now_ns)
 	case $b in
 	live_w) b_live w ;;
 	live_text) b_live text ;;
 	*) "b_$b" ;;
 	esac
+	say "$b: $(( ($(now_ns) - tb) / 1000000000 )) s"
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 secs=$(( ($(now_ns) - t_begin) / 1000000000 ))
