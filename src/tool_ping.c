@@ -385,10 +385,10 @@ on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *pkt)
 		return;
 	if ((f.ip_version == 4) != (pg->family == AF_INET))
 		return;
-	/* on lo every packet is seen twice, leaving and arriving: take
-	 * probes leaving and replies arriving */
-	out = f.direction != HDP_DIR_IN &&
-	      addr_eq(pg->family, &f.dst, &pg->dst);
+	/* on lo a packet may be seen twice, leaving and arriving: a probe
+	 * counts when first seen (IPv6 on lo shows raw sends arriving
+	 * only), a reply when seen arriving */
+	out = addr_eq(pg->family, &f.dst, &pg->dst);
 	in = f.direction != HDP_DIR_OUT &&
 	     addr_eq(pg->family, &f.src, &pg->dst);
 	if (!out && !in)

@@ -463,6 +463,7 @@ print_sent(struct replay *r, uint64_t n,
 		else
 			hj_null(&j, "lag_us");
 		hj_bool(&j, "ok", res->ok);
+		hj_i64(&j, "errno", res->err);
 		if (res->ok)
 			hj_null(&j, "error");
 		else

@@ -5,7 +5,7 @@
 # reply's layout is judged from tcpdump's capture by an independent
 # parser (ports and addresses swapped, the request's HDP timestamp kept,
 # "HDPE" block with receive and reply times and the host id, the request
-# payload after it), IPv6 works, --plot draws PNG and SVG, and a missing
+# payload after it), IPv6 and loopback work, --plot draws PNG and SVG, and a missing
 # responder shows as loss with exit 1.
 . "${top_srcdir:-.}/tests/lib.sh"
 need_root
@@ -139,6 +139,14 @@ ip netns exec "$A" "$HDP" ping -6 --json -q -c 20 --rate 100 -W 3 \
 expect_eq "IPv6: exit 0" "$?" 0
 expect_eq "IPv6: 20 hdp and 20 udp answered" \
 	"$(grep -c '"received":20,' "$TMPD/v6.json")" 2
+
+# loopback inside B, where the responders run: every departure captured
+for d in 127.0.0.1 ::1; do
+	ip netns exec "$B" "$HDP" ping --json -q -c 10 --rate 100 -W 3 "$d" \
+		>"$TMPD/lo.json"
+	check "loopback $d: 10 of 10, every departure from the capture" \
+		grep -q '"received":10,.*"tx_user_clock":0' "$TMPD/lo.json"
+done
 
 # 4. plots
 ip netns exec "$A" "$HDP" ping -q -c 20 --rate 100 --compare hdp,udp,tcp \
