@@ -125,6 +125,10 @@ struct hdp_tx {
 
 /* ---- small helpers ------------------------------------------------------ */
 
+static int route_src_scoped(int family, const union hdp_addr *dst,
+			    unsigned scope, union hdp_addr *src, char *err,
+			    size_t errlen);
+
 static uint64_t
 now_ns(void)
 {
@@ -709,7 +713,9 @@ route_src(struct hdp_tx *tx, const struct hdp_pkt_spec *s,
 		*src = tx->src;
 		return 0;
 	}
-	if (hdp_route_src(tx->family, &s->dst, &tx->src, err, errlen) < 0)
+	if (route_src_scoped(tx->family, &s->dst, s->scope ? s->scope :
+			     (unsigned)tx->ifindex, &tx->src, err,
+			     errlen) < 0)
 		return -1;
 	tx->src_for = s->dst;
 	tx->have_src = 1;
@@ -1510,6 +1516,14 @@ int
 hdp_route_src(int family, const union hdp_addr *dst, union hdp_addr *src,
 	      char *err, size_t errlen)
 {
+	return route_src_scoped(family, dst, 0, src, err, errlen);
+}
+
+/* hdp_route_src() for a link-local destination on interface scope. */
+static int
+route_src_scoped(int family, const union hdp_addr *dst, unsigned scope,
+		 union hdp_addr *src, char *err, size_t errlen)
+{
 	struct sockaddr_storage ss, me;
 	socklen_t sl, ml = sizeof(me);
 	char a[INET6_ADDRSTRLEN];
@@ -1529,6 +1543,7 @@ hdp_route_src(int family, const union hdp_addr *dst, union hdp_addr *src,
 		s6->sin6_family = AF_INET6;
 		s6->sin6_port = htons(9);
 		s6->sin6_addr = dst->v6;
+		s6->sin6_scope_id = scope;
 		sl = sizeof(*s6);
 	}
 	inet_ntop(family, dst, a, sizeof(a));

@@ -101,7 +101,36 @@ set -- $(fields "$TMPD/l.pcap" "ipv6.hlim == 3" eth.type ipv6.nxt)
 expect_eq "-I lo -6: ethertype" "${1:-}" 0x86dd
 expect_eq "-I lo -6: next header" "${2:-}" 255
 
-# 8: the sender's own IPPROTO_RAW socket gets a copy of every HDP packet
+# 8: --src, a source the route would not pick
+cap_start "$NS" lo "$TMPD/s.pcap"
+run -q --src 127.0.0.9 --ttl 5 127.0.0.1 >/dev/null
+run -q --src ::1 -6 --hop-limit 5 ::1 >/dev/null
+cap_stop
+set -- $(fields "$TMPD/s.pcap" "ip.ttl == 5" ip.src ip.checksum.status)
+expect_eq "--src on the wire" "${1:-}" 127.0.0.9
+expect_eq "--src: checksum" "${2:-}" 1
+
+# 9: -c 0 (the default with --rate) runs until SIGINT, then summarizes
+ip netns exec "$NS" "$HDP" send -q --rate 100 127.0.0.1 </dev/null \
+	>"$TMPD/int" 2>&1 &
+pid=$!
+sleep 0.6
+kill -INT "$pid"
+wait "$pid"; rc=$?
+expect_eq "interrupted run exits 0" "$rc" 0
+n=$(sed -n 's/^\([0-9]*\) packets: \([0-9]*\) sent, 0 failed.*/\2/p' "$TMPD/int")
+if [ -n "$n" ] && [ "$n" -ge 30 ] && [ "$n" -le 90 ]; then
+	ok "interrupted after $n packets at 100/s"
+else
+	fail "interrupted run: $(cat "$TMPD/int")"
+fi
+
+# 10: a missing interface: exit 4, named
+run -I nosuch0 127.0.0.1 >/dev/null 2>"$TMPD/err"; rc=$?
+expect_eq "-I nosuch0: exit 4" "$rc" 4
+grep -q "nosuch0" "$TMPD/err" || fail "-I nosuch0 named: $(cat "$TMPD/err")"
+
+# 11: the sender's own IPPROTO_RAW socket gets a copy of every HDP packet
 # received (255 is IPPROTO_RAW): without --rx-filter its receive queue
 # fills; with it (the default) the queue stays empty; pcap sees all.
 rxq() {	# the rx_queue of the protocol-255 raw socket, in decimal

@@ -14,6 +14,10 @@ B=$(netns_add b)
 veth_pair "$A" va 198.18.0.1/24 "$B" vb 198.18.0.2/24
 ip -n "$A" -6 addr add 2001:db8:1::1/64 dev va nodad
 ip -n "$B" -6 addr add 2001:db8:1::2/64 dev vb nodad
+# link-local addresses without duplicate address detection (the kernel's
+# own stay tentative for a while)
+ip -n "$A" -6 addr add fe80::a/64 dev va nodad
+ip -n "$B" -6 addr add fe80::b/64 dev vb nodad
 ip -n "$A" route add 198.19.0.0/16 via 198.18.0.2
 ip -n "$A" -6 route add 2001:db8:9::/48 via 2001:db8:1::2
 ip -n "$A" link set va mtu 1280
@@ -33,7 +37,13 @@ expect_eq "-I va IPv6 exits 0" "$rc" 0
 snd -q -I va --ttl 15 --data routed 198.19.7.7 >/dev/null; rc=$?
 expect_eq "-I va via a gateway exits 0" "$rc" 0
 snd -q -I va --hop-limit 16 --data routed6 2001:db8:9::7 >/dev/null
+ll_b=fe80::b
+snd -q --hop-limit 17 "$ll_b%va" >/dev/null; rc=$?
+expect_eq "link-local with a scope exits 0" "$rc" 0
 cap_stop
+set -- $(fields "$TMPD/b.pcap" "ipv6.hlim == 17" ipv6.dst ipv6.nxt)
+expect_eq "link-local destination" "${1:-}" "$ll_b"
+expect_eq "link-local next header" "${2:-}" 255
 
 set -- $(fields "$TMPD/b.pcap" "ip.ttl == 11" ip.src ip.proto ip.checksum.status)
 expect_eq "raw IPv4: source from the route" "${1:-}" 198.18.0.1
