@@ -39,7 +39,10 @@ sleep 0.3
 kill "$TPID"; wait "$TPID" 2>/dev/null
 
 expect_eq "exit status 1 (some numbers stopped)" "$rc" 1
-check "a full sweep finishes within 2 s (took $ms ms)" [ "$ms" -lt 2000 ]
+if [ -z "${HDP_VALGRIND:-}" ]; then
+	check "a full sweep finishes within 2 s (took $ms ms)" \
+		[ "$ms" -lt 2000 ]
+fi
 DROPS=1
 if grep -q "drop reasons unavailable" "$TMPD/sweep.err"; then
 	DROPS=0
