@@ -16,6 +16,15 @@ table inet hdptest {
 }
 NFT
 
+# the netdev egress hook (Linux 5.16+) drops after the write succeeded,
+# before the frame reaches lo's taps: "dropped before wire"
+EGRESS=1
+ip netns exec "$NS" nft -f - 2>/dev/null <<'NFT' || EGRESS=0
+table netdev hdptest {
+	chain e { type filter hook egress device lo priority 0; ip protocol 202 drop; }
+}
+NFT
+
 bg ip netns exec "$NS" tcpdump -i any -B 16384 -s 128 -n -U --immediate-mode -w "$TMPD/any.pcap" \
 	'ip and dst host 127.0.0.1' 2>"$TMPD/tcpdump.err"
 TPID=$BG_PID
@@ -71,6 +80,15 @@ expect_eq "200: dropped by input hook after arriving" "$(v 200 2)" \
 expect_eq "201: refused by the sending stack" "$(v 201 2)" \
 	"refused_by_sender"
 expect_eq "201: write failed with EPERM" "$(v 201 4)" 1
+if [ $EGRESS -eq 1 ]; then
+	expect_eq "202: written, dropped before lo (egress hook)" \
+		"$(v 202 2) $(v 202 4) $(v 202 6)" "dropped_before_wire 0 0"
+	[ $DROPS -eq 1 ] &&
+		expect_eq "202: kernel says NETFILTER_DROP" "$(v 202 3)" \
+			NETFILTER_DROP
+else
+	echo "note: no netdev egress hook here; 202 not dropped"
+fi
 if [ $DROPS -eq 1 ]; then
 	expect_eq "0: kernel says IP_NOPROTO" "$(v 0 3)" IP_NOPROTO
 	expect_eq "200: kernel says NETFILTER_DROP" "$(v 200 3)" \
@@ -87,8 +105,8 @@ if [ $DROPS -eq 1 ]; then
 			[ "$(v $p 2)" = delivered ] && [ "$(v $p 7)" != None ]
 	done
 fi
-others=$(awk '$1 != 0 && $1 != 200 && $1 != 201 && $2 != "delivered"' \
-	"$TMPD/verdicts" | wc -l)
+others=$(awk -v e=$EGRESS '$1 != 0 && $1 != 200 && $1 != 201 &&
+	!(e && $1 == 202) && $2 != "delivered"' "$TMPD/verdicts" | wc -l)
 expect_eq "every other number delivered" "$others" 0
 
 # tcpdump as judge: what it saw on lo is what hdp sweep counted as
@@ -145,6 +163,9 @@ PY
 expect_eq "tcpdump and hdp agree on every packet seen on lo" "$mismatch" 0
 expect_eq "tcpdump saw no packet of 201 (output drop)" \
 	"$(awk '$1 == 201' "$TMPD/judge" | wc -l)" 0
+[ $EGRESS -eq 1 ] &&
+	expect_eq "tcpdump saw no packet of 202 (egress drop)" \
+		"$(awk '$1 == 202' "$TMPD/judge" | wc -l)" 0
 expect_eq "tcpdump saw 3 packets of 200 (input drop comes later)" \
 	"$(awk '$1 == 200' "$TMPD/judge" | wc -l)" 3
 
