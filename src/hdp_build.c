@@ -973,8 +973,9 @@ hdp_tx_build(struct hdp_tx *tx, const struct hdp_pkt_spec *s, char *err,
 	}
 	if (s->l4 == HDP_L4_HDP || s->l4 == HDP_L4_UDP)
 		tx->ts_off = n + 4;
-	if (tx->udp_csum_off && tx->family == AF_INET &&
-	    get_be16(tx->frame + tx->udp_csum_off) == 0)
+	/* a checksum that computes to 0 goes out as 0xffff (RFC 768); in
+	 * IPv6 a zero UDP checksum is not even allowed (RFC 8200 8.1) */
+	if (tx->udp_csum_off && get_be16(tx->frame + tx->udp_csum_off) == 0)
 		put_be16(tx->frame + tx->udp_csum_off, 0xffff);
 
 	/* where the writes go */
