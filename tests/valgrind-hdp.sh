@@ -6,7 +6,9 @@
 # the exit status is the program's, so the test goes on judging behaviour.
 : "${HDP_VG_LOGDIR:=${TMPDIR:-/tmp}}"
 prog=${HDP_VG_PROG:-$HDP_REAL}
-exec valgrind -q --tool=memcheck --leak-check=full \
+# --vgdb=no: a child that execs another program (hdp ping --plot runs
+# gnuplot) would otherwise log "could not unlink /tmp/vgdb-pipe-..."
+exec valgrind -q --tool=memcheck --vgdb=no --leak-check=full \
 	--errors-for-leak-kinds=definite,indirect \
 	--show-leak-kinds=definite,indirect \
 	--child-silent-after-fork=yes \
