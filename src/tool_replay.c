@@ -112,6 +112,8 @@ struct replay {
 	int exit_code;
 	uint64_t base;            /* CLOCK_MONOTONIC time of offset 0      */
 	int header_done;
+	int progress;             /* -q or --json with a terminal on stderr */
+	uint64_t progress_ns;     /* when the progress line was last drawn  */
 	struct hdp_tx *qtx;       /* the sender frames are queued on       */
 	unsigned nq;
 	struct pending q[HDP_TX_BURST];
@@ -580,6 +582,28 @@ print_summary(const struct replay *r)
 
 /* ---- sending ------------------------------------------------------------ */
 
+/* A long run with no rows on the terminal: a progress line on stderr,
+ * redrawn at most twice a second (the clock is read every 4096 frames). */
+static void
+progress(struct replay *r, int last)
+{
+	uint64_t now, done = r->st.sent + r->st.failed;
+	double secs;
+
+	if (!r->progress || (!last && (r->st.read & 4095) != 0))
+		return;
+	now = mono_ns();
+	if (!last && now < r->progress_ns + 500000000u)
+		return;
+	r->progress_ns = now;
+	secs = r->st.t_first_ns && now > r->st.t_first_ns ?
+	       (double)(now - r->st.t_first_ns) / 1e9 : 0.0;
+	fprintf(stderr, "\r%llu frames read, %llu sent, %llu skipped, "
+		"%.0f pkt/s%s", (unsigned long long)r->st.read,
+		(unsigned long long)done, (unsigned long long)r->st.skipped,
+		secs > 0 ? (double)done / secs : 0.0, last ? "\n" : "");
+}
+
 static struct hdp_tx *
 get_tx(struct replay *r, int family)
 {
@@ -803,6 +827,7 @@ replay_pass(struct replay *r, uint64_t *base, uint64_t *seq)
 						       scale);
 			}
 		}
+		progress(r, 0);
 		hdp_decode_frame(dlt, data, h->caplen, h->len, &f);
 		sk = rewrite(&r->o, &f, data, &spec, why, sizeof(why));
 		if (sk) {
@@ -969,6 +994,10 @@ parse_opts(int argc, char **argv, struct replay_opts *o)
 		}
 		o->file = argv[optind++];
 	}
+	if (o->loops > 1 && strcmp(o->file, "-") == 0) {
+		tool_err("--loop: standard input can be read only once");
+		return -1;
+	}
 	if (optind < argc) {
 		o->filter = hdp_filter_join(argc - optind, argv + optind);
 		if (o->filter == NULL) {
@@ -1005,6 +1034,7 @@ cmd_replay(int argc, char **argv)
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	if (!r->o.json && !r->o.quiet)
 		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	r->progress = (r->o.quiet || r->o.json) && isatty(STDERR_FILENO);
 
 	base = 0;
 	rc = 0;
@@ -1013,6 +1043,8 @@ cmd_replay(int argc, char **argv)
 	flush_queue(r);
 	if (r->st.sent + r->st.failed > 0)
 		r->st.t_last_ns = mono_ns();
+	if (r->progress_ns)
+		progress(r, 1);
 	if (rc == 0 || r->st.read > 0)
 		print_summary(r);
 	fflush(stdout);
