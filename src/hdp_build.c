@@ -1015,6 +1015,40 @@ fill_err(struct hdp_tx_result *r, int e)
 	snprintf(r->error, sizeof(r->error), "%s", strerror(e));
 }
 
+/*
+ * Start a result: cleared, the datagram length, the time now.  -1 (and r
+ * says why) when no frame has been built yet.
+ */
+static int
+result_begin(struct hdp_tx *tx, struct hdp_tx_result *r)
+{
+	r->ok = 0;
+	r->err = 0;
+	r->error[0] = '\0';
+	r->bytes = tx->ip_len;
+	r->hdp_ts_ns = 0;
+	r->time_ns = now_ns();
+	if (!tx->built) {
+		fill_err(r, EINVAL);
+		snprintf(r->error, sizeof(r->error), "no frame built");
+		return -1;
+	}
+	return 0;
+}
+
+/* Stamp the frame with r->time_ns when its timestamp is not pinned. */
+static void
+stamp_frame(struct hdp_tx *tx, struct hdp_tx_result *r)
+{
+	if (tx->ts_off == 0)
+		return;
+	if (tx->stamp) {
+		patch_ts(tx->frame, tx->ts_off, tx->udp_csum_off, r->time_ns);
+		tx->ts_ns = r->time_ns;
+	}
+	r->hdp_ts_ns = tx->ts_ns;
+}
+
 int
 hdp_tx_stamp(struct hdp_tx *tx, uint64_t ts_ns)
 {
@@ -1030,26 +1064,9 @@ hdp_tx_write(struct hdp_tx *tx, struct hdp_tx_result *r)
 {
 	ssize_t c;
 
-	r->ok = 0;
-	r->err = 0;
-	r->error[0] = '\0';
-	r->bytes = tx->ip_len;
-	r->hdp_ts_ns = 0;
-	if (!tx->built) {
-		r->time_ns = now_ns();
-		fill_err(r, EINVAL);
-		snprintf(r->error, sizeof(r->error), "no frame built");
+	if (result_begin(tx, r) < 0)
 		return -1;
-	}
-	r->time_ns = now_ns();
-	if (tx->ts_off != 0) {
-		if (tx->stamp) {
-			patch_ts(tx->frame, tx->ts_off, tx->udp_csum_off,
-				 r->time_ns);
-			tx->ts_ns = r->time_ns;
-		}
-		r->hdp_ts_ns = tx->ts_ns;
-	}
+	stamp_frame(tx, r);
 	if (tx->mode == HDP_TX_NONE) {
 		r->ok = 1;
 		return 0;
@@ -1117,22 +1134,14 @@ hdp_tx_write_burst(struct hdp_tx *tx, unsigned n, struct hdp_tx_result *r)
 	unsigned i;
 	int c;
 
-	r->ok = 0;
-	r->err = 0;
-	r->error[0] = '\0';
-	r->bytes = tx->ip_len;
-	r->hdp_ts_ns = 0;
-	if (!tx->built) {
-		fill_err(r, EINVAL);
+	if (result_begin(tx, r) < 0)
 		return -1;
-	}
 	if (n > HDP_TX_BURST)
 		n = HDP_TX_BURST;
 	if (burst_prepare(tx) < 0) {
 		fill_err(r, ENOMEM);
 		return -1;
 	}
-	r->time_ns = now_ns();
 	if (tx->stamp && tx->ts_off) {
 		for (i = 0; i < n; i++)
 			patch_ts(tx->burst + i * tx->burst_stride, tx->ts_off,
@@ -1159,17 +1168,8 @@ hdp_tx_queue(struct hdp_tx *tx, struct hdp_tx_result *r)
 {
 	size_t off;
 
-	r->ok = 0;
-	r->err = 0;
-	r->error[0] = '\0';
-	r->bytes = tx->ip_len;
-	r->hdp_ts_ns = 0;
-	r->time_ns = now_ns();
-	if (!tx->built) {
-		fill_err(r, EINVAL);
-		snprintf(r->error, sizeof(r->error), "no frame built");
+	if (result_begin(tx, r) < 0)
 		return -1;
-	}
 	if (tx->q_n >= HDP_TX_BURST) {
 		fill_err(r, ENOSPC);
 		snprintf(r->error, sizeof(r->error), "queue full");
@@ -1180,14 +1180,7 @@ hdp_tx_queue(struct hdp_tx *tx, struct hdp_tx_result *r)
 		fill_err(r, ENOMEM);
 		return -1;
 	}
-	if (tx->ts_off != 0) {
-		if (tx->stamp) {
-			patch_ts(tx->frame, tx->ts_off, tx->udp_csum_off,
-				 r->time_ns);
-			tx->ts_ns = r->time_ns;
-		}
-		r->hdp_ts_ns = tx->ts_ns;
-	}
+	stamp_frame(tx, r);
 	memcpy(tx->qbuf + off, tx->frame, tx->frame_len);
 	tx->q_off[tx->q_n] = off;
 	tx->q_len[tx->q_n] = tx->frame_len;
@@ -1254,24 +1247,9 @@ hdp_tx_write_frags(struct hdp_tx *tx, unsigned mtu,
 	int rc = -1;
 	uint32_t id;
 
-	r->ok = 0;
-	r->err = 0;
-	r->error[0] = '\0';
-	r->bytes = tx->ip_len;
-	r->hdp_ts_ns = 0;
-	r->time_ns = now_ns();
-	if (!tx->built) {
-		fill_err(r, EINVAL);
+	if (result_begin(tx, r) < 0)
 		return -1;
-	}
-	if (tx->ts_off != 0) {
-		if (tx->stamp) {
-			patch_ts(tx->frame, tx->ts_off, tx->udp_csum_off,
-				 r->time_ns);
-			tx->ts_ns = r->time_ns;
-		}
-		r->hdp_ts_ns = tx->ts_ns;
-	}
+	stamp_frame(tx, r);
 	ip = tx->frame + tx->ip_off;
 	hl = tx->family == AF_INET ? (size_t)(ip[0] & 0x0f) * 4 : IP6_HDR_LEN;
 	data_len = tx->ip_len - hl;

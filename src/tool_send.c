@@ -68,6 +68,7 @@ struct send {
 	int      tee;
 	int      force;
 	const char *user;          /* -Z */
+	int      ts_zero;          /* --timestamp 0 */
 
 	/* output */
 	int      json;
@@ -119,7 +120,8 @@ usage_send(FILE *out)
 "  --df                   IPv4 don't fragment\n"
 "  --flow-label N         IPv6 flow label (20 bits)\n"
 "\n"
-"payload (default: standard input when it is not a terminal, else none):\n"
+"payload (default: standard input when it is a pipe or a file, else none;\n"
+"--data '' ignores it):\n"
 "  --data STRING          these bytes\n"
 "  --file PATH            the bytes of a file\n"
 "  --size N               exactly N bytes: the data above repeated, or\n"
@@ -523,6 +525,8 @@ build(struct send *s, struct hdp_tx *tx, unsigned proto)
 		tool_err("%s: %s", s->dest, err);
 		return -1;
 	}
+	if (s->ts_zero)
+		hdp_tx_stamp(tx, 0);
 	return 0;
 }
 
@@ -622,6 +626,19 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+/* Standard input is a payload when it is a pipe, file or socket: not a
+ * terminal, not closed, not /dev/null or another device. */
+static int
+stdin_is_data(void)
+{
+	struct stat st;
+
+	if (fstat(STDIN_FILENO, &st) < 0 || isatty(STDIN_FILENO))
+		return 0;
+	return S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode) ||
+	       S_ISSOCK(st.st_mode);
+}
+
 /* Fill the payload: data/file/stdin, then --size. */
 static int
 make_payload(struct send *s, const char *data, const char *file,
@@ -649,7 +666,7 @@ make_payload(struct send *s, const char *data, const char *file,
 			return HDP_EXIT_USAGE;
 		}
 		close(fd);
-	} else if (!isatty(STDIN_FILENO) && fcntl(STDIN_FILENO, F_GETFD) >= 0) {
+	} else if (stdin_is_data()) {
 		if (read_all(STDIN_FILENO, "standard input", &in, &in_len) < 0)
 			return HDP_EXIT_USAGE;
 	}
@@ -748,10 +765,12 @@ cmd_send(int argc, char **argv)
 			s.spec.dport = (uint16_t)v;
 			break;
 		case O_TS:
-			if (parse_num(optarg, 1, UINT64_MAX, &v,
+			if (parse_num(optarg, 0, UINT64_MAX, &v,
 				      "--timestamp") < 0)
 				return HDP_EXIT_USAGE;
-			s.spec.ts_ns = v;
+			/* ts_ns 0 asks the builder to stamp: pin 0 after */
+			s.spec.ts_ns = v ? v : 1;
+			s.ts_zero = v == 0;
 			break;
 		case O_SRC:
 			src = optarg;

@@ -62,6 +62,13 @@ expect_eq "--size pattern" "$(payload "$TMPD/z.pcap")" 0001020304
 	</dev/null >/dev/null
 expect_eq "--size repeats the data" "$(payload "$TMPD/y.pcap")" 6162616261
 "$HDP" send -q --pcap-out "$TMPD/e.pcap" 127.0.0.1 </dev/null >/dev/null
+echo ignored | "$HDP" send -q --pcap-out "$TMPD/e2.pcap" --data '' 127.0.0.1 \
+	>/dev/null
+expect_eq "--data '' ignores standard input" "$(payload "$TMPD/e2.pcap")" ""
+"$HDP" send -q --pcap-out "$TMPD/t0.pcap" --timestamp 0 127.0.0.1 \
+	</dev/null >/dev/null
+set -- $(fields "$TMPD/t0.pcap" ip data.data)
+expect_eq "--timestamp 0 pins zero" "${1:-}" 01a401a40000000000000000
 expect_eq "no payload" "$(payload "$TMPD/e.pcap")" ""
 "$HDP" send -q --pcap-out "$TMPD/h.pcap" -4 localhost </dev/null >/dev/null
 set -- $(fields "$TMPD/h.pcap" ip ip.dst)
