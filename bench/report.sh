@@ -11,7 +11,9 @@ OUT=$1 MD=$2 PNG=$3
 # asort): an insertion sort per group.
 awk -F'\t' -v OFS='\t' '
 FILENAME ~ /targets.tsv$/ { tg[$1 SUBSEP $2] = $3; tw[$1 SUBSEP $2] = $4; next }
+FILENAME ~ /notes.tsv$/ { ran[$1] = 1; next }
 {
+	ran[$1] = 1
 	k = $1 SUBSEP $2 SUBSEP $4
 	if (!(k in n)) { order[++nk] = k; role[k] = $3; unit[k] = $5;
 		better[k] = $6; cmd[k] = $8; bench[k] = $1; tool[k] = $2;
@@ -32,7 +34,7 @@ END {
 		k = order[j]; b = bench[k]; m = metric[k]
 		hk = b SUBSEP m
 		ratio = ""
-		if (role[k] != "hdp" && (hk in hmed) && m != "rss") {
+		if (role[k] != "hdp" && (hk in hmed) && m != "rss" && m != "time") {
 			if (med[k] > 0) ratio = sprintf("%.2f", hmed[hk] / med[k])
 			else if (hmed[hk] == 0) ratio = "0/0"
 			else ratio = "inf"
@@ -78,6 +80,8 @@ END {
 	# built has no peer either: sweep, trace)
 	for (t in tg) {
 		split(t, tt, SUBSEP)
+		if (!(tt[1] in ran))
+			continue
 		seen = 0
 		for (j = 1; j <= nk; j++)
 			if (bench[order[j]] == tt[1] && tool[order[j]] == tt[2])
@@ -85,7 +89,8 @@ END {
 		if (!seen)
 			print tt[1], tt[2], tw[t] > "/dev/stderr"
 	}
-}' "$OUT/targets.tsv" "$OUT/samples.tsv" 2>"$OUT/unmeasured.tsv" |
+}' "$OUT/targets.tsv" "$OUT/notes.tsv" "$OUT/samples.tsv" \
+	2>"$OUT/unmeasured.tsv" |
 	sort | cut -f 2- >"$OUT/summary.tsv"
 
 # fmt UNIT VALUE: numbers as people read them.
