@@ -20,19 +20,6 @@
 #define PROTO_UDP     17
 #define PROTO_ICMPV6  58
 
-static uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
 uint64_t
 hdp_fnv1a(uint64_t h, const uint8_t *p, size_t n)
 {
@@ -103,8 +90,8 @@ hdp_key_from_frame(const struct hdp_frame *f, const uint8_t *pkt,
 	case PROTO_UDP:
 		if (n < 8)
 			return -1;
-		k->sport = rd16(l4);
-		k->dport = rd16(l4 + 2);
+		k->sport = hdp_rd16(l4);
+		k->dport = hdp_rd16(l4 + 2);
 		key_payload(f, pkt, 8, HDP_FNV_INIT, k);
 		return 0;
 	case PROTO_TCP: {
@@ -112,10 +99,10 @@ hdp_key_from_frame(const struct hdp_frame *f, const uint8_t *pkt,
 
 		if (n < 20)
 			return -1;
-		k->sport = rd16(l4);
-		k->dport = rd16(l4 + 2);
+		k->sport = hdp_rd16(l4);
+		k->dport = hdp_rd16(l4 + 2);
 		/* the sequence number tells SYNs without payload apart */
-		k->ts_ns = rd32(l4 + 4);
+		k->ts_ns = hdp_rd32(l4 + 4);
 		doff = (size_t)(l4[12] >> 4) * 4;
 		if (doff < 20)
 			return -1;
@@ -129,8 +116,8 @@ hdp_key_from_frame(const struct hdp_frame *f, const uint8_t *pkt,
 		if ((f->proto == PROTO_ICMP && (l4[0] == 8 || l4[0] == 0)) ||
 		    (f->proto == PROTO_ICMPV6 && (l4[0] == 128 ||
 						  l4[0] == 129))) {
-			k->sport = rd16(l4 + 4);	/* echo id  */
-			k->dport = rd16(l4 + 6);	/* echo seq */
+			k->sport = hdp_rd16(l4 + 4);	/* echo id  */
+			k->dport = hdp_rd16(l4 + 6);	/* echo seq */
 			key_payload(f, pkt, 8, mix64(l4[0]), k);
 			return 0;
 		}
@@ -313,7 +300,7 @@ hdp_icmp_error_parse(const struct hdp_frame *f, const uint8_t *pkt,
 	e->kind = icmp_kind(v6, e->type);
 	if (e->kind == HDP_ICMP_NOT_ERROR)
 		return -1;
-	e->info = rd32(l4 + 4);
+	e->info = hdp_rd32(l4 + 4);
 	e->quote = l4 + 8;
 	e->quote_len = n - 8;
 	if (e->quote_len < (v6 ? 40u : 20u))

@@ -23,6 +23,20 @@
 
 #include "hdp.h"
 
+/* Big-endian reads from bytes the caller has checked are captured. */
+static inline uint16_t
+hdp_rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t
+hdp_rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
 /* ---- packet identity --------------------------------------------------- */
 
 struct hdp_key {

@@ -216,11 +216,18 @@ mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+/* The probe's index in t->pr, also its drop monitor tag. */
+static size_t
+probe_index(int round, int k, int ttl)
+{
+	return ((size_t)round * K_N + (size_t)k) * (MAX_TTL + 1) +
+	       (size_t)ttl;
+}
+
 static struct probe *
 probe_at(struct trace *t, int round, int k, int ttl)
 {
-	return &t->pr[((size_t)round * K_N + (size_t)k) * (MAX_TTL + 1) +
-		      (size_t)ttl];
+	return &t->pr[probe_index(round, k, ttl)];
 }
 
 static int
@@ -234,19 +241,6 @@ addr_str(int family, const union hdp_addr *a, char *buf, size_t len)
 {
 	if (inet_ntop(family, a, buf, (socklen_t)len) == NULL)
 		snprintf(buf, len, "?");
-}
-
-static uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
 }
 
 static uint8_t
@@ -278,7 +272,7 @@ read_mark(const struct trace *t, const uint8_t *p, size_t n, int k,
 	  int *round, int *ttl)
 {
 	if (n < MARK_LEN || memcmp(p, mark_magic, 4) != 0 ||
-	    rd32(p + 4) != t->run_id || p[8] != k || p[9] >= ROUNDS)
+	    hdp_rd32(p + 4) != t->run_id || p[8] != k || p[9] >= ROUNDS)
 		return -1;
 	*round = p[9];
 	*ttl = p[10];
@@ -298,115 +292,119 @@ split_index(const struct trace *t, uint32_t idx, int *round, int *ttl)
 
 /* ---- sending ------------------------------------------------------------ */
 
+/* The flow fields and identity of one probe. */
+static void
+probe_spec(const struct trace *t, int round, int k, int ttl,
+	   uint8_t mark[MARK_LEN], struct hdp_pkt_spec *s)
+{
+	uint32_t idx = (uint32_t)(round << 8 | ttl);
+
+	memset(mark, 0, MARK_LEN);
+	memcpy(mark, mark_magic, 4);
+	mark[4] = (uint8_t)(t->run_id >> 24);
+	mark[5] = (uint8_t)(t->run_id >> 16);
+	mark[6] = (uint8_t)(t->run_id >> 8);
+	mark[7] = (uint8_t)t->run_id;
+	mark[8] = (uint8_t)k;
+	mark[9] = (uint8_t)round;
+	mark[10] = (uint8_t)ttl;
+
+	memset(s, 0, sizeof(*s));
+	s->family = t->family;
+	s->dst = t->dst;
+	s->src = t->src;
+	s->has_src = 1;
+	s->ttl = (uint8_t)ttl;
+	s->tos = t->tos;
+	s->ip_id = (uint16_t)(t->id_base + idx);
+	s->payload = mark;
+	s->payload_len = MARK_LEN;
+	s->proto = kind_proto(t, k);
+	switch (k) {
+	case K_HDP:
+		s->l4 = HDP_L4_HDP;
+		s->sport = t->hdp_sport;
+		s->dport = t->hdp_dport;
+		break;
+	case K_UDP:
+		s->l4 = HDP_L4_UDP;
+		s->sport = t->udp_sport;
+		s->dport = t->udp_dport;
+		break;
+	case K_TCP:
+		s->l4 = HDP_L4_TCP_SYN;
+		s->sport = t->tcp_sport;
+		s->dport = t->tcp_dport;
+		s->tcp_seq = t->seq_base + idx;
+		s->payload = NULL;
+		s->payload_len = 0;
+		break;
+	default:
+		s->l4 = HDP_L4_ICMP_ECHO;
+		s->sport = t->icmp_id;
+		s->dport = 1;
+		break;
+	}
+}
+
+/* Build and write one probe; 0, or -1 when it could not be sent (said). */
+static int
+send_one(struct trace *t, struct hdp_tx *tx, int round, int k, int ttl)
+{
+	struct probe *p = probe_at(t, round, k, ttl);
+	struct hdp_pkt_spec s;
+	struct hdp_tx_result r;
+	struct hdp_frame f;
+	uint8_t mark[MARK_LEN];
+	char err[256];
+	const uint8_t *fr;
+	size_t flen;
+	int dlt;
+
+	probe_spec(t, round, k, ttl, mark, &s);
+	p->ip_id = s.ip_id;
+	p->tcp_seq = s.tcp_seq;
+	p->sent = -1;
+	if (hdp_tx_build(tx, &s, err, sizeof(err)) != 0) {
+		tool_err("%s probe ttl %d: %s", kind_name[k], ttl, err);
+		return -1;
+	}
+	if (t->dm != NULL)
+		hdp_dropmon_mark(t->dm, (long)probe_index(round, k, ttl));
+	if (hdp_tx_write(tx, &r) != 0) {
+		tool_err("%s probe ttl %d: %s", kind_name[k], ttl, r.error);
+		return -1;
+	}
+	p->sent = 1;
+	p->sent_ns = r.time_ns;
+	p->ts_ns = r.hdp_ts_ns;
+	p->ip_len = (uint32_t)r.bytes;
+	/* keep the transport bytes sent, to compare quotes with */
+	if (hdp_tx_frame(tx, &fr, &flen, &dlt) == 0) {
+		hdp_decode_frame(dlt, fr, flen, flen, &f);
+		if (f.l4_off > 0 && f.l4_off < flen) {
+			p->l4_len = flen - f.l4_off;
+			if (p->l4_len > SENT_L4_MAX)
+				p->l4_len = SENT_L4_MAX;
+			memcpy(p->l4, fr + f.l4_off, p->l4_len);
+		}
+	}
+	return 0;
+}
+
+/* Every TTL of every protocol, then the same again (round 2); returns
+ * how many probes could not be sent. */
 static int
 send_probes(struct trace *t, struct hdp_tx *tx[K_N])
 {
-	struct hdp_pkt_spec s;
-	struct hdp_tx_result r;
-	uint8_t mark[MARK_LEN];
-	char err[256];
 	int round, ttl, k, failed = 0;
 
-	for (round = 0; round < ROUNDS; round++) {
-		for (ttl = t->first_ttl; ttl <= t->max_ttl; ttl++) {
-			for (k = 0; k < K_N; k++) {
-				struct probe *p = probe_at(t, round, k, ttl);
-				const uint8_t *fr;
-				size_t flen;
-				int dlt;
-				uint32_t idx = (uint32_t)(round << 8 | ttl);
-
-				if (!t->kinds[k] || stop)
-					continue;
-				memset(mark, 0, sizeof(mark));
-				memcpy(mark, mark_magic, 4);
-				mark[4] = (uint8_t)(t->run_id >> 24);
-				mark[5] = (uint8_t)(t->run_id >> 16);
-				mark[6] = (uint8_t)(t->run_id >> 8);
-				mark[7] = (uint8_t)t->run_id;
-				mark[8] = (uint8_t)k;
-				mark[9] = (uint8_t)round;
-				mark[10] = (uint8_t)ttl;
-
-				memset(&s, 0, sizeof(s));
-				s.family = t->family;
-				s.dst = t->dst;
-				s.src = t->src;
-				s.has_src = 1;
-				s.ttl = (uint8_t)ttl;
-				s.tos = t->tos;
-				s.ip_id = (uint16_t)(t->id_base + idx);
-				s.flow_label = 0;
-				s.payload = mark;
-				s.payload_len = sizeof(mark);
-				switch (k) {
-				case K_HDP:
-					s.proto = t->hdp_proto;
-					s.l4 = HDP_L4_HDP;
-					s.sport = t->hdp_sport;
-					s.dport = t->hdp_dport;
-					break;
-				case K_UDP:
-					s.proto = 17;
-					s.l4 = HDP_L4_UDP;
-					s.sport = t->udp_sport;
-					s.dport = t->udp_dport;
-					break;
-				case K_TCP:
-					s.proto = 6;
-					s.l4 = HDP_L4_TCP_SYN;
-					s.sport = t->tcp_sport;
-					s.dport = t->tcp_dport;
-					s.tcp_seq = t->seq_base + idx;
-					s.payload = NULL;
-					s.payload_len = 0;
-					break;
-				default:
-					s.proto = kind_proto(t, K_ICMP);
-					s.l4 = HDP_L4_ICMP_ECHO;
-					s.sport = t->icmp_id;
-					s.dport = 1;
-					break;
-				}
-				p->ip_id = s.ip_id;
-				p->tcp_seq = s.tcp_seq;
-				if (hdp_tx_build(tx[k], &s, err, sizeof(err)) != 0) {
-					tool_err("%s probe ttl %d: %s",
-						 kind_name[k], ttl, err);
-					p->sent = -1;
+	for (round = 0; round < ROUNDS; round++)
+		for (ttl = t->first_ttl; ttl <= t->max_ttl; ttl++)
+			for (k = 0; k < K_N; k++)
+				if (t->kinds[k] && !stop &&
+				    send_one(t, tx[k], round, k, ttl) != 0)
 					failed++;
-					continue;
-				}
-				if (t->dm != NULL)
-					hdp_dropmon_mark(t->dm,
-						(long)(((size_t)round * K_N + (size_t)k) *
-						       (MAX_TTL + 1) + (size_t)ttl));
-				if (hdp_tx_write(tx[k], &r) != 0) {
-					tool_err("%s probe ttl %d: %s",
-						 kind_name[k], ttl, r.error);
-					p->sent = -1;
-					failed++;
-					continue;
-				}
-				p->sent = 1;
-				p->sent_ns = r.time_ns;
-				p->ts_ns = r.hdp_ts_ns;
-				p->ip_len = (uint32_t)r.bytes;
-				if (hdp_tx_frame(tx[k], &fr, &flen, &dlt) == 0) {
-					struct hdp_frame f;
-
-					hdp_decode_frame(dlt, fr, flen, flen, &f);
-					if (f.l4_off > 0 && f.l4_off < flen) {
-						p->l4_len = flen - f.l4_off;
-						if (p->l4_len > SENT_L4_MAX)
-							p->l4_len = SENT_L4_MAX;
-						memcpy(p->l4, fr + f.l4_off,
-						       p->l4_len);
-					}
-				}
-			}
-		}
-	}
 	return failed;
 }
 
@@ -427,20 +425,20 @@ identify(struct trace *t, const struct hdp_frame *g, const uint8_t *l4,
 		return -1;
 	switch (k) {
 	case K_HDP:
-		if (rd16(l4 + 2) != t->hdp_dport)
+		if (hdp_rd16(l4 + 2) != t->hdp_dport)
 			return -1;
 		break;
 	case K_UDP:
-		if (rd16(l4 + 2) != t->udp_dport)
+		if (hdp_rd16(l4 + 2) != t->udp_dport)
 			return -1;
 		break;
 	case K_TCP:
-		if (rd16(l4 + 2) != t->tcp_dport)
+		if (hdp_rd16(l4 + 2) != t->tcp_dport)
 			return -1;
 		break;
 	default:
 		if (n < 6 || (l4[0] != 8 && l4[0] != 128) ||
-		    rd16(l4 + 4) != t->icmp_id)
+		    hdp_rd16(l4 + 4) != t->icmp_id)
 			return -1;
 		break;
 	}
@@ -450,7 +448,8 @@ identify(struct trace *t, const struct hdp_frame *g, const uint8_t *l4,
 	    read_mark(t, l4 + mo, n - (size_t)mo, k, round, ttl) == 0)
 		return 0;
 	if (k == K_TCP && n >= 8)
-		return split_index(t, rd32(l4 + 4) - t->seq_base, round, ttl);
+		return split_index(t, hdp_rd32(l4 + 4) - t->seq_base, round,
+				   ttl);
 	if (g->ip_version == 4)
 		return split_index(t, (uint16_t)(g->ip_id - t->id_base),
 				   round, ttl);
@@ -483,7 +482,7 @@ record_pkt(struct seen *s, const struct hdp_frame *g, const uint8_t *l4,
 	s->ip_len = g->ip_len;
 	if (k != K_ICMP && n >= 2) {
 		s->has_sport = 1;
-		s->sport = rd16(l4);
+		s->sport = hdp_rd16(l4);
 	}
 	s->payload_cmp = payload_cmp(p, k, l4, n);
 }
@@ -515,7 +514,7 @@ on_reply(struct trace *t, const struct pcap_pkthdr *h, const uint8_t *pkt)
 			goto unmatched;
 		/* HDP: the quoted timestamp's high half must be the probe's */
 		if (k == K_HDP && e.l4_len >= 8 &&
-		    rd32(e.l4 + 4) != (uint32_t)(p->ts_ns >> 32))
+		    hdp_rd32(e.l4 + 4) != (uint32_t)(p->ts_ns >> 32))
 			goto unmatched;
 		s = &p->r;
 		if (s->got) {
@@ -543,17 +542,18 @@ on_reply(struct trace *t, const struct pcap_pkthdr *h, const uint8_t *pkt)
 	ttl = -1;
 	k = -1;
 	if (t->kinds[K_ICMP] && f.proto == kind_proto(t, K_ICMP) && n >= 8 &&
-	    (l4[0] == 0 || l4[0] == 129) && rd16(l4 + 4) == t->icmp_id) {
+	    (l4[0] == 0 || l4[0] == 129) && hdp_rd16(l4 + 4) == t->icmp_id) {
 		k = K_ICMP;
 		if (read_mark(t, l4 + 8, n - 8, k, &round, &ttl) != 0)
 			goto unmatched;
 		s = &probe_at(t, round, k, ttl)->r;
 		s->what = "echo-reply";
 	} else if (t->kinds[K_TCP] && f.proto == 6 && n >= 14 &&
-		   rd16(l4) == t->tcp_dport && rd16(l4 + 2) == t->tcp_sport &&
+		   hdp_rd16(l4) == t->tcp_dport &&
+		   hdp_rd16(l4 + 2) == t->tcp_sport &&
 		   (l4[13] & 0x14) != 0) {	/* RST or ACK */
 		k = K_TCP;
-		if (split_index(t, rd32(l4 + 8) - 1 - t->seq_base, &round,
+		if (split_index(t, hdp_rd32(l4 + 8) - 1 - t->seq_base, &round,
 				&ttl) != 0)
 			goto unmatched;
 		s = &probe_at(t, round, k, ttl)->r;
@@ -867,8 +867,8 @@ diff_sent(struct trace *t, const struct probe *p, const struct seen *s,
 		addr_str(t->family, &s->dst, b, sizeof(b));
 		CHG("dst", t->dst_str, b, 0);
 	}
-	if (s->has_sport && p->l4_len >= 2 && s->sport != rd16(p->l4)) {
-		snprintf(a, sizeof(a), "%u", rd16(p->l4));
+	if (s->has_sport && p->l4_len >= 2 && s->sport != hdp_rd16(p->l4)) {
+		snprintf(a, sizeof(a), "%u", hdp_rd16(p->l4));
 		snprintf(b, sizeof(b), "%u", s->sport);
 		CHG("sport", a, b, 1);
 	}
@@ -934,7 +934,7 @@ new_changes(struct trace *t, int k, int ttl, struct change *out, int max)
 	return n;
 }
 
-/* ---- output ---------------------------------------------------------------- */
+/* ---- output ------------------------------------------------------------ */
 
 static int
 rows(struct trace *t)
@@ -1290,7 +1290,7 @@ print_json(struct trace *t)
 	hj_end(&j);
 }
 
-/* ---- setup ----------------------------------------------------------------- */
+/* ---- setup ------------------------------------------------------------- */
 
 static int
 parse_kinds(const char *s, int kinds[K_N])

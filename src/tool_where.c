@@ -285,12 +285,44 @@ json_value(FILE *f, const struct change *c, const char *v)
 		hj_write_string(f, v, strlen(v));
 }
 
+/* A change between two points that saw the packet. */
+struct pchange {
+	int from, to;
+	struct change c;
+};
+
+#define MAX_PCHANGES 64
+
+/* Every change along the packet's path, each point that saw it compared
+ * with the one before that saw it.  Returns how many (at most max). */
+static int
+packet_changes(const struct where *w, const struct pkt *k,
+	       struct pchange *out, int max)
+{
+	struct change ch[8];
+	int i, m, nc, prev = -1, n = 0;
+
+	for (i = 0; i < w->np; i++) {
+		if (!(k->seen & (1ULL << i)))
+			continue;
+		if (prev >= 0) {
+			nc = diff_snaps(&k->s[prev], &k->s[i], ch, 8);
+			for (m = 0; m < nc && n < max; m++, n++) {
+				out[n].from = prev;
+				out[n].to = i;
+				out[n].c = ch[m];
+			}
+		}
+		prev = i;
+	}
+	return n;
+}
+
 static void
 emit_packet(struct where *w, struct pkt *k)
 {
-	int i, first = -1, last = -1, missing = -1, prev = -1, nc, x;
-	int lost, any_change = 0;
-	struct change ch[8];
+	int i, first = -1, last = -1, missing = -1, nc, lost;
+	struct pchange pc[MAX_PCHANGES];
 	const struct snap *s0;
 	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], pb[16];
 	FILE *f = stdout;
@@ -300,6 +332,7 @@ emit_packet(struct where *w, struct pkt *k)
 			if (first < 0)
 				first = i;
 			last = i;
+			w->pt[i].count++;
 		} else if (first >= 0 && missing < 0) {
 			missing = i;
 		}
@@ -317,21 +350,12 @@ emit_packet(struct where *w, struct pkt *k)
 		w->seg[i].left += a && b;
 		w->seg[i].appeared += !a && b;
 	}
-	for (i = 0; i < w->np; i++) {
-		if (!(k->seen & (1ULL << i)))
-			continue;
-		w->pt[i].count++;
-		if (prev >= 0) {
-			nc = diff_snaps(&k->s[prev], &k->s[i], ch, 8);
-			for (x = 0; x < nc; x++)
-				count_change(&w->seg[i - 1], &ch[x]);
-			any_change |= nc > 0;
-		}
-		prev = i;
-	}
+	nc = packet_changes(w, k, pc, MAX_PCHANGES);
+	for (i = 0; i < nc; i++)
+		count_change(&w->seg[pc[i].to - 1], &pc[i].c);
 	w->packets++;
 	w->vanished += lost;
-	w->changed += any_change;
+	w->changed += nc > 0;
 
 	if (w->json) {
 		struct hdp_json j;
@@ -360,29 +384,17 @@ emit_packet(struct where *w, struct pkt *k)
 		else
 			hj_null(&j, "first_missing");
 		hj_raw(&j, "changes", "[");
-		prev = -1;
-		nc = 0;
-		for (i = 0; i < w->np; i++) {
-			int m, cnt;
+		for (i = 0; i < nc; i++) {
+			const struct change *c = &pc[i].c;
 
-			if (!(k->seen & (1ULL << i)))
-				continue;
-			if (prev >= 0) {
-				cnt = diff_snaps(&k->s[prev], &k->s[i], ch, 8);
-				for (m = 0; m < cnt; m++) {
-					fprintf(f, "%s{\"from\":%d,\"to\":%d,"
-						"\"field\":", nc++ ? "," : "",
-						prev, i);
-					hj_write_string(f, ch[m].field,
-							strlen(ch[m].field));
-					fputs(",\"old\":", f);
-					json_value(f, &ch[m], ch[m].oldv);
-					fputs(",\"new\":", f);
-					json_value(f, &ch[m], ch[m].newv);
-					fputc('}', f);
-				}
-			}
-			prev = i;
+			fprintf(f, "%s{\"from\":%d,\"to\":%d,\"field\":",
+				i ? "," : "", pc[i].from, pc[i].to);
+			hj_write_string(f, c->field, strlen(c->field));
+			fputs(",\"old\":", f);
+			json_value(f, c, c->oldv);
+			fputs(",\"new\":", f);
+			json_value(f, c, c->newv);
+			fputc('}', f);
 		}
 		fputc(']', f);
 		hj_end(&j);
@@ -407,25 +419,16 @@ emit_packet(struct where *w, struct pkt *k)
 	if (first > 0)
 		fprintf(f, " (not seen at %s)", w->pt[0].label);
 	fputc('\n', f);
-	prev = -1;
-	for (i = 0; i < w->np; i++) {
-		int m, cnt;
+	for (i = 0; i < nc; i++) {
+		int start = i == 0 || pc[i].to != pc[i - 1].to;
 
-		if (!(k->seen & (1ULL << i)))
-			continue;
-		if (prev >= 0) {
-			cnt = diff_snaps(&k->s[prev], &k->s[i], ch, 8);
-			if (cnt > 0) {
-				fprintf(f, "    %s -> %s:", w->pt[prev].label,
-					w->pt[i].label);
-				for (m = 0; m < cnt; m++)
-					fprintf(f, "%s %s %s -> %s",
-						m ? "," : "", ch[m].field,
-						ch[m].oldv, ch[m].newv);
-				fputc('\n', f);
-			}
-		}
-		prev = i;
+		if (start)
+			fprintf(f, "    %s -> %s:", w->pt[pc[i].from].label,
+				w->pt[pc[i].to].label);
+		fprintf(f, "%s %s %s -> %s", start ? "" : ",", pc[i].c.field,
+			pc[i].c.oldv, pc[i].c.newv);
+		if (i + 1 == nc || pc[i + 1].to != pc[i].to)
+			fputc('\n', f);
 	}
 }
 
@@ -584,7 +587,7 @@ run(struct where *w)
 	return rc;
 }
 
-/* ---- the summary ---------------------------------------------------------- */
+/* ---- the summary ------------------------------------------------------- */
 
 static void
 print_segments_json(struct where *w)
@@ -718,7 +721,7 @@ print_segments_text(struct where *w)
 	fputc('\n', f);
 }
 
-/* ---- main ----------------------------------------------------------------- */
+/* ---- main ------------------------------------------------------------- */
 
 /* A capture argument: "-", an existing file, or a name ending in .pcap,
  * .pcapng or .cap; what follows the captures is the BPF expression. */

@@ -130,11 +130,14 @@ topo_up() {
 
 }
 
-# topo_capture NS IFACE FILE: capture every HDP packet seen on IFACE in
-# NS into FILE, in the background, with `hdp sniff -w` (tcpdump -w where
-# hdp sniff is not built); returns once the capture socket is open.
-# topo_capture_stop stops them all (lib.sh's cleanup kills them otherwise).
+# topo_capture NS IFACE FILE: capture every IP packet seen on IFACE in NS
+# into FILE, in the background, with `hdp sniff -w` (tcpdump -w where hdp
+# sniff is not built); a small snaplen and a large buffer, so that an
+# immediate-mode ring has many blocks and a loaded machine loses nothing.  topo_capture_ready then waits until every capture
+# started holds packets; topo_capture_stop stops them all (lib.sh's
+# cleanup kills them otherwise).
 _TOPO_CAPS=""
+_TOPO_CAPFILES=""
 _topo_packet_socks() {
 	ip netns exec "$1" cat /proc/net/packet 2>/dev/null | wc -l
 }
@@ -143,18 +146,38 @@ topo_capture() {
 	if "$HDP" help sniff 2>/dev/null | grep -q "not built yet"; then
 		need_cmd tcpdump
 		bg ip netns exec "$1" tcpdump -Z root -U --immediate-mode -n \
-			-s 262144 -i "$2" -w "$3" 'ip or ip6' 2>"$3.log"
+			-s 2048 -B 8192 -i "$2" -w "$3" 'ip or ip6' 2>"$3.log"
 	else
-		bg ip netns exec "$1" "$HDP" sniff --immediate -U -i "$2" \
-			-w "$3" 2>"$3.log"
+		bg ip netns exec "$1" "$HDP" sniff --immediate -U -s 2048 \
+			-B 8192 -i "$2" --filter 'ip or ip6' -w "$3" 2>"$3.log"
 	fi
 	_TOPO_CAPS="$_TOPO_CAPS $BG_PID"
+	_TOPO_CAPFILES="$_TOPO_CAPFILES $3"
 	i=0
 	while [ "$(_topo_packet_socks "$1")" -le "$_before" ] &&
 	      [ "$i" -lt 50 ]; do
 		sleep 0.1; i=$((i + 1))
 	done
-	sleep 0.1
+}
+
+# topo_capture_ready: a capture socket exists before its filter is set
+# and packets before that are dropped; so send UDP datagrams along the
+# whole path (sender to receiver, a closed port: never HDP) until every
+# capture file holds one.
+topo_capture_ready() {
+	i=0
+	while [ "$i" -lt 50 ]; do
+		_all=1
+		for f in $_TOPO_CAPFILES; do
+			[ "$(wc -c <"$f" 2>/dev/null || echo 0)" -gt 24 ] ||
+				_all=0
+		done
+		[ "$_all" -eq 1 ] && return 0
+		ip netns exec "$NS_S" bash -c "echo ready >/dev/udp/$D4/9" \
+			2>/dev/null
+		sleep 0.1; i=$((i + 1))
+	done
+	fatal "captures did not start: $_TOPO_CAPFILES"
 }
 
 # topo_capture_stop: stop every capture topo_capture started and wait
@@ -164,4 +187,5 @@ topo_capture_stop() {
 	for p in $_TOPO_CAPS; do kill -INT "$p" 2>/dev/null; done
 	for p in $_TOPO_CAPS; do wait "$p" 2>/dev/null; done
 	_TOPO_CAPS=""
+	_TOPO_CAPFILES=""
 }

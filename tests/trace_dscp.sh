@@ -3,12 +3,8 @@
 # change shows in R1's own quote: hdp trace reports it at hop 1; rewritten
 # on the way out, it shows first in R2's quote (hop 2), as tracebox would
 # say.  hdp where puts the change between R1's two sides.
-. "$top_srcdir/tests/lib.sh"
-. "$top_srcdir/tests/topo.sh"
 . "$top_srcdir/tests/trace_lib.sh"
-need_root
-need_cmd nft tcpdump
-topo_up
+path_up
 
 ip netns exec "$NS_R1" nft -f - <<NFT || fatal "nft on R1"
 table ip hdptest {
@@ -31,16 +27,12 @@ cat "$TMPD/tr.txt"
 grep -q "HDP dscp changed: 0 -> 10 (first seen in the quote from hop 1)" \
 	"$TMPD/tr.txt" || fail "text names the change at hop 1"
 
-topo_capture "$NS_S" s0 "$TMPD/sender.pcap"
-topo_capture "$NS_R1" r1a "$TMPD/r1-in.pcap"
-topo_capture "$NS_R1" r1b "$TMPD/r1-out.pcap"
-topo_capture "$NS_D" d0 "$TMPD/receiver.pcap"
+capture_path "$NS_R1" r1a r1b d0 r1
 send_hdp "$NS_S" "$S4" "$D4" 10
 topo_capture_stop
 expect_eq "tcpdump: HDP leaves R1 with tos 0x28" \
 	"$(tcpdump -n -r "$TMPD/r1-out.pcap" 'ip proto 255 and ip[1] == 0x28' 2>/dev/null | wc -l)" 10
-"$HDP" where --json "$TMPD/sender.pcap" "$TMPD/r1-in.pcap" \
-	"$TMPD/r1-out.pcap" "$TMPD/receiver.pcap" >"$TMPD/w.json"
+where_path --json >"$TMPD/w.json"
 expect_eq "where exits 0" "$?" 0
 expect_eq "where segments" "$(where_segments "$TMPD/w.json")" \
 	"0>1:10/10 1>2:10/10 2>3:10/10"

@@ -5,12 +5,8 @@
 # reach the receiver next to UDP, TCP and ICMPv6, and hdp where, given
 # IPv6 captures from the sender, both sides of R1 and the receiver, must
 # lose nothing.
-. "$top_srcdir/tests/lib.sh"
-. "$top_srcdir/tests/topo.sh"
 . "$top_srcdir/tests/trace_lib.sh"
-need_root
-need_cmd nft tcpdump
-topo_up
+path_up
 
 ip netns exec "$NS_R1" nft -f - <<NFT || fatal "nft on R1"
 table ip hdptest {
@@ -46,15 +42,11 @@ grep -q "^all of HDP, UDP, TCP and ICMP reach $D6 (hop 3)$" "$TMPD/tr6.txt" ||
 in_ns "$NS_S" "$HDP" trace --json -m 6 -w 0.5 "$D4" >"$TMPD/tr4.json"
 expect_eq "IPv4 HDP does not reach" "$(jq_py "$TMPD/tr4.json" 'one(type="summary",proto="hdp")["reached"]')" False
 
-topo_capture "$NS_S" s0 "$TMPD/sender.pcap"
-topo_capture "$NS_R1" r1a "$TMPD/r1-in.pcap"
-topo_capture "$NS_R1" r1b "$TMPD/r1-out.pcap"
-topo_capture "$NS_D" any "$TMPD/receiver.pcap"
+capture_path "$NS_R1" r1a r1b any r1
 send_hdp "$NS_S" "$S6" "$D6" 20
 topo_capture_stop
 expect_eq "tcpdump: 20 HDP over IPv6 at the receiver" "$(count_hdp "$TMPD/receiver.pcap")" 20
-"$HDP" where --json "$TMPD/sender.pcap" "$TMPD/r1-in.pcap" \
-	"$TMPD/r1-out.pcap" "$TMPD/receiver.pcap" >"$TMPD/w.json"
+where_path --json >"$TMPD/w.json"
 expect_eq "where exits 0" "$?" 0
 expect_eq "where segments" "$(where_segments "$TMPD/w.json")" \
 	"0>1:20/20 1>2:20/20 2>3:20/20"

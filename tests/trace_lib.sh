@@ -1,7 +1,17 @@
-# trace_lib.sh: what the trace and where tests share.  Source after lib.sh
-# and topo.sh.
+# trace_lib.sh: what the trace and where tests share; sources lib.sh and
+# topo.sh:
+#     . "$top_srcdir/tests/trace_lib.sh"
+#     path_up            # root, nft, tcpdump, and the four namespaces
 
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/topo.sh"
 need_cmd python3
+
+path_up() {
+	need_root
+	need_cmd nft tcpdump
+	topo_up
+}
 
 # send_hdp NS SRC DST COUNT: COUNT HDP datagrams, each with its own
 # timestamp, from namespace NS (a raw socket: the source may be any
@@ -37,4 +47,24 @@ count_hdp() {
 # where_segments OUT: "from>to:entered/left" for every segment, one line.
 where_segments() {
 	jq_py "$1" '" ".join("%d>%d:%d/%d" % (s["from"], s["to"], s["entered"], s["left"]) for s in sel(type="segment"))'
+}
+
+# capture_path ROUTER_NS IN_IF OUT_IF RECV_IF NAME: start captures at the
+# sender (s0), on both sides of the router (IN_IF, OUT_IF in ROUTER_NS)
+# and at the receiver (RECV_IF), into $TMPD/sender.pcap,
+# $TMPD/NAME-in.pcap, $TMPD/NAME-out.pcap and $TMPD/receiver.pcap.
+capture_path() {
+	_CP_NAME=$5
+	topo_capture "$NS_S" s0 "$TMPD/sender.pcap"
+	topo_capture "$1" "$2" "$TMPD/$5-in.pcap"
+	topo_capture "$1" "$3" "$TMPD/$5-out.pcap"
+	topo_capture "$NS_D" "$4" "$TMPD/receiver.pcap"
+	topo_capture_ready
+}
+
+# where_path [OPTIONS]: hdp where over the captures of capture_path, in
+# path order.
+where_path() {
+	"$HDP" where "$@" "$TMPD/sender.pcap" "$TMPD/$_CP_NAME-in.pcap" \
+		"$TMPD/$_CP_NAME-out.pcap" "$TMPD/receiver.pcap"
 }

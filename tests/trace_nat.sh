@@ -4,12 +4,8 @@
 # the receiver's namespace (--rx-netns), reports the translated source;
 # hdp where, given captures from the sender, both sides of R1 and the
 # receiver, reports the rewrite between R1's two sides and loses nothing.
-. "$top_srcdir/tests/lib.sh"
-. "$top_srcdir/tests/topo.sh"
 . "$top_srcdir/tests/trace_lib.sh"
-need_root
-need_cmd nft tcpdump
-topo_up
+path_up
 
 ip netns exec "$NS_R1" nft -f - <<NFT || fatal "nft on R1"
 table ip hdptest {
@@ -36,18 +32,14 @@ cat "$TMPD/tr.txt"
 grep -q "^HDP arrived at $D4 .*src $S4 -> $R1B4 (source address translated)" \
 	"$TMPD/tr.txt" || fail "trace reports the translated source"
 
-topo_capture "$NS_S" s0 "$TMPD/sender.pcap"
-topo_capture "$NS_R1" r1a "$TMPD/r1-in.pcap"
-topo_capture "$NS_R1" r1b "$TMPD/r1-out.pcap"
-topo_capture "$NS_D" d0 "$TMPD/receiver.pcap"
+capture_path "$NS_R1" r1a r1b d0 r1
 send_hdp "$NS_S" "$S4" "$D4" 20
 topo_capture_stop
 # tcpdump, the independent judge: the source really changed at R1
 expect_eq "tcpdump: 20 HDP from the sender leave R1 translated" \
 	"$(tcpdump -n -r "$TMPD/r1-out.pcap" "ip proto 255 and src host $R1B4" 2>/dev/null | wc -l)" 20
 
-"$HDP" where --json "$TMPD/sender.pcap" "$TMPD/r1-in.pcap" \
-	"$TMPD/r1-out.pcap" "$TMPD/receiver.pcap" >"$TMPD/w.json"
+where_path --json >"$TMPD/w.json"
 expect_eq "where exits 0" "$?" 0
 expect_eq "where segments" "$(where_segments "$TMPD/w.json")" \
 	"0>1:20/20 1>2:20/20 2>3:20/20"
@@ -57,8 +49,7 @@ expect_eq "every packet seen everywhere" \
 expect_eq "source rewrite between R1's sides, on every packet" \
 	"$(jq_py "$TMPD/w.json" 'sorted(set((c["from"], c["to"], c["old"], c["new"]) for p in sel(type="packet") for c in p["changes"] if c["field"] == "src"))')" \
 	"[(1, 2, '$S4', '$R1B4')]"
-"$HDP" where "$TMPD/sender.pcap" "$TMPD/r1-in.pcap" "$TMPD/r1-out.pcap" \
-	"$TMPD/receiver.pcap" >"$TMPD/w.txt"
+where_path >"$TMPD/w.txt"
 cat "$TMPD/w.txt"
 grep -q "^    src $S4 -> $R1B4: 20 packets$" "$TMPD/w.txt" ||
 	fail "where summary names the rewrite"

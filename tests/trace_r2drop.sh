@@ -4,12 +4,8 @@
 # reach the receiver, in about one round trip plus the wait (every TTL at
 # once); hdp where, given captures from the sender, both sides of R2 and
 # the receiver, must put the loss inside R2.
-. "$top_srcdir/tests/lib.sh"
-. "$top_srcdir/tests/topo.sh"
 . "$top_srcdir/tests/trace_lib.sh"
-need_root
-need_cmd nft tcpdump
-topo_up
+path_up
 
 ip netns exec "$NS_R2" nft -f - <<NFT || fatal "nft on R2"
 table inet hdptest {
@@ -52,26 +48,21 @@ grep -q "HDP vanishes after hop 2 ($R2A4); UDP, TCP and ICMP reach $D4" \
 	"$TMPD/tr.txt" || fail "trace verdict line"
 
 # --- where: sender, R2 in, R2 out, receiver ------------------------------
-topo_capture "$NS_S" s0 "$TMPD/sender.pcap"
-topo_capture "$NS_R2" r2a "$TMPD/r2-in.pcap"
-topo_capture "$NS_R2" r2b "$TMPD/r2-out.pcap"
-topo_capture "$NS_D" any "$TMPD/receiver.pcap"
+capture_path "$NS_R2" r2a r2b any r2
 send_hdp "$NS_S" "$S4" "$D4" 25
 topo_capture_stop
 expect_eq "tcpdump: 25 HDP at the sender" "$(count_hdp "$TMPD/sender.pcap")" 25
 expect_eq "tcpdump: 25 HDP entering R2" "$(count_hdp "$TMPD/r2-in.pcap")" 25
 expect_eq "tcpdump: none leaving R2" "$(count_hdp "$TMPD/r2-out.pcap")" 0
 
-"$HDP" where --json "$TMPD/sender.pcap" "$TMPD/r2-in.pcap" \
-	"$TMPD/r2-out.pcap" "$TMPD/receiver.pcap" >"$TMPD/w.json"
+where_path --json >"$TMPD/w.json"
 expect_eq "where exits 1" "$?" 1
 expect_eq "where segments" "$(where_segments "$TMPD/w.json")" \
 	"0>1:25/25 1>2:25/0 2>3:0/0"
 expect_eq "every packet last seen entering R2" \
 	"$(jq_py "$TMPD/w.json" 'sorted(set((p["last_seen"], p["first_missing"]) for p in sel(type="packet")))')" \
 	"[(1, 2)]"
-"$HDP" where "$TMPD/sender.pcap" "$TMPD/r2-in.pcap" "$TMPD/r2-out.pcap" \
-	"$TMPD/receiver.pcap" >"$TMPD/w.txt"
+where_path >"$TMPD/w.txt"
 tail -1 "$TMPD/w.txt"
 grep -q "^25 sent, 25 at r2-in, 0 at r2-out, 0 at receiver: 25 vanished inside r2$" \
 	"$TMPD/w.txt" || fail "where summary line"

@@ -8,12 +8,8 @@
 # it dropped must be netfilter's; hdp where, given captures from the
 # sender, both sides of R1 and the receiver, must put the loss inside R1
 # with only the first packet through.
-. "$top_srcdir/tests/lib.sh"
-. "$top_srcdir/tests/topo.sh"
 . "$top_srcdir/tests/trace_lib.sh"
-need_root
-need_cmd nft tcpdump
-topo_up
+path_up
 
 ip netns exec "$NS_R1" nft -f - <<NFT || fatal "nft on R1"
 table ip hdptest {
@@ -62,23 +58,18 @@ grep -q "^HDP vanishes after hop 1 ($R1A4)" "$TMPD/tr.txt" ||
 # same sender to the same receiver would clash with the trace's entry.
 D4B=10.0.3.3
 ip -n "$NS_D" addr add "$D4B/24" dev d0
-topo_capture "$NS_S" s0 "$TMPD/sender.pcap"
-topo_capture "$NS_R1" r1a "$TMPD/r1-in.pcap"
-topo_capture "$NS_R1" r1b "$TMPD/r1-out.pcap"
-topo_capture "$NS_D" any "$TMPD/receiver.pcap"
+capture_path "$NS_R1" r1a r1b any r1
 send_hdp "$NS_S" "$S4" "$D4B" 20
 topo_capture_stop
 expect_eq "tcpdump: one HDP left R1" "$(count_hdp "$TMPD/r1-out.pcap")" 1
-"$HDP" where --json "$TMPD/sender.pcap" "$TMPD/r1-in.pcap" \
-	"$TMPD/r1-out.pcap" "$TMPD/receiver.pcap" >"$TMPD/w.json"
+where_path --json >"$TMPD/w.json"
 expect_eq "where exits 1" "$?" 1
 expect_eq "where segments" "$(where_segments "$TMPD/w.json")" \
 	"0>1:20/20 1>2:20/1 2>3:1/1"
 expect_eq "the one through is the first sent" \
 	"$(jq_py "$TMPD/w.json" 'min(sel(type="packet"), key=lambda p: p["hdp_ts_ns"])["seen"]')" \
 	"[True, True, True, True]"
-"$HDP" where "$TMPD/sender.pcap" "$TMPD/r1-in.pcap" "$TMPD/r1-out.pcap" \
-	"$TMPD/receiver.pcap" >"$TMPD/w.txt"
+where_path >"$TMPD/w.txt"
 tail -1 "$TMPD/w.txt"
 grep -q "^20 sent, 20 at r1-in, 1 at r1-out, 1 at receiver: 19 vanished inside r1$" \
 	"$TMPD/w.txt" || fail "where summary line"

@@ -4,7 +4,6 @@
 # a NAT, a snaplen cut and two packets lost inside R1; no privileges
 # needed.  Also bad input: too few captures, a file that is not a capture,
 # a missing file, a bad filter.
-. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/trace_lib.sh"
 
 python3 "$top_srcdir/tests/where_mkpcaps.py" "$TMPD" || fatal "making captures"
