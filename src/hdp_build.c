@@ -812,9 +812,8 @@ hdp_tx_build(struct hdp_tx *tx, const struct hdp_pkt_spec *s, char *err,
 	 * reliably on reuse in libnet 1.1.6.  A zero-length payload keeps an
 	 * empty block so the ptags stay valid.
 	 */
-	if (pl_len != tx->data_len && tx->t_data != 0 &&
-	    (pl_len == 0 || tx->data_len == 0))
-		reset_pblocks(tx);
+	if (tx->built && (pl_len > 0) != (tx->t_data != 0))
+		reset_pblocks(tx);	/* a new block would land outermost */
 	if (pl_len > 0) {
 		t = libnet_build_data(tx->pl, (uint32_t)pl_len, tx->l,
 				      tx->t_data);

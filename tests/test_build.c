@@ -214,6 +214,17 @@ test_udp(int family)
 	get(tx, &fr, &len, &f);
 	CHECK(f.l4_len == sizeof(msg) - 1);
 	CHECK(memcmp(fr + f.l4_off, msg, sizeof(msg) - 1) == 0);
+	/* nothing after the IP header, then bytes again: the data block
+	 * comes and goes without landing in front of the headers */
+	s.payload_len = 0;
+	CHECK(hdp_tx_build(tx, &s, err, sizeof(err)) == 0);
+	get(tx, &fr, &len, &f);
+	CHECK(f.l4_len == 0);
+	s.payload_len = sizeof(msg) - 1;
+	CHECK(hdp_tx_build(tx, &s, err, sizeof(err)) == 0);
+	get(tx, &fr, &len, &f);
+	CHECK(f.l4_len == sizeof(msg) - 1);
+	CHECK(memcmp(fr + f.l4_off, msg, sizeof(msg) - 1) == 0);
 	hdp_tx_close(tx);
 }
 
