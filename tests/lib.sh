@@ -18,6 +18,9 @@ _FAILS=0
 cleanup() {
 	for p in $_PIDS; do kill "$p" 2>/dev/null; done
 	for p in $_PIDS; do wait "$p" 2>/dev/null; done
+	# also those made in a command substitution (NS=$(netns_add x)),
+	# whose subshell could not add them to _NETNS
+	[ -f "$TMPD/.netns" ] && _NETNS="$_NETNS $(cat "$TMPD/.netns")"
 	for n in $_NETNS; do ip netns del "$n" 2>/dev/null; done
 	# netns_add usually runs in $(...), a subshell whose _NETNS the
 	# parent never sees: remove every namespace carrying this run's tag
@@ -80,8 +83,12 @@ bg() {
 # Prints the full name.
 netns_add() {
 	n="${TEST_TAG}-$1"
+	# a namespace of this name can only be left over from an earlier
+	# run whose PID was the same: nothing running owns it
+	ip netns del "$n" 2>/dev/null
 	ip netns add "$n" || fatal "ip netns add $n"
 	_NETNS="$_NETNS $n"
+	echo "$n" >>"$TMPD/.netns"
 	ip -n "$n" link set lo up
 	echo "$n"
 }
