@@ -7,10 +7,11 @@
  * packet is found again at the next point by its identity (hdp_match.h:
  * protocol, ports, HDP timestamp, payload hash), never by addresses, so a
  * NAT between two points does not break the match.  Packets live in a
- * hash table only for a sliding window (--window): once the merged clock
- * is past a packet's first sighting plus the window, its record is
- * printed and freed, so memory follows the packet rate, not the length of
- * the captures.
+ * hash table only while they can still change: one seen at every point
+ * is printed and freed shortly after (SETTLE_NS), any other once the
+ * merged clock is past its first sighting plus the window (--window).
+ * Memory follows the packets in flight and the lost ones, not the length
+ * of the captures.
  */
 #include "config.h"
 
@@ -32,6 +33,7 @@
 #define MAX_POINTS   64
 #define MAX_CHANGES  16   /* distinct changes counted per segment */
 #define LABEL_LEN    64
+#define SETTLE_NS    10000000ULL   /* 10 ms: see expire() */
 
 /* What one capture point saw of one packet. */
 struct snap {
@@ -46,9 +48,10 @@ struct snap {
 
 struct pkt {
 	struct hdp_kent kent;    /* first: the table links through it */
-	struct pkt *qnext;       /* first-seen order, for expiry       */
+	struct pkt *qprev, *qnext; /* in one of where's two queues      */
 	struct hdp_key key;
 	uint64_t first_ts;
+	uint64_t done_ts;        /* when the last point saw it          */
 	uint64_t seen;           /* bit i: seen at point i             */
 	struct snap s[];         /* one per point                      */
 };
@@ -79,13 +82,47 @@ struct segment {
 	uint64_t ch_other;
 };
 
+/* A doubly linked queue of packets, oldest first. */
+struct pkt_queue {
+	struct pkt *head, *tail;
+};
+
+static void
+q_push(struct pkt_queue *q, struct pkt *k)
+{
+	k->qnext = NULL;
+	k->qprev = q->tail;
+	if (q->tail)
+		q->tail->qnext = k;
+	else
+		q->head = k;
+	q->tail = k;
+}
+
+static void
+q_unlink(struct pkt_queue *q, struct pkt *k)
+{
+	if (k->qprev)
+		k->qprev->qnext = k->qnext;
+	else
+		q->head = k->qnext;
+	if (k->qnext)
+		k->qnext->qprev = k->qprev;
+	else
+		q->tail = k->qprev;
+	k->qprev = k->qnext = NULL;
+}
+
 struct where {
 	struct point pt[MAX_POINTS];
 	int      np;
 	struct segment seg[MAX_POINTS];
 	struct hdp_ktab tab;
-	struct pkt *head, *tail;
+	struct pkt_queue open;   /* first-seen order: not at every point */
+	struct pkt_queue done;   /* seen at every point, in that order  */
 	uint64_t window_ns;
+	uint64_t settle_ns;
+	uint64_t all_bits;       /* seen-mask of a packet every point saw */
 	int      json, verbose, quiet;
 	uint64_t packets, vanished, changed;
 	uint64_t max_live, live;
@@ -116,7 +153,7 @@ usage_where(FILE *out)
 "  -q               print only the segment summary\n"
 "  --window SECONDS how long a packet may take from the first point to the\n"
 "                   last, clock differences included (default 10); memory\n"
-"                   holds only the packets of one window\n"
+"                   holds the packets in flight and those lost in a window\n"
 "  --filter EXPR    BPF filter for every capture instead of the default\n"
 "                   (HDP over IPv4 and IPv6); a trailing EXPRESSION is\n"
 "                   ANDed with it\n"
@@ -432,16 +469,28 @@ emit_packet(struct where *w, struct pkt *k)
 	}
 }
 
+/*
+ * Print and free the packets that are final: those seen at every point
+ * once settle_ns has passed since (a later copy of the same packet at one
+ * point, as an "any" capture gives, still finds them until then), and the
+ * others once the window since their first sighting is over.  all: every
+ * packet (end of input).
+ */
 static void
 expire(struct where *w, uint64_t now, int all)
 {
 	struct pkt *k;
 
-	while ((k = w->head) != NULL &&
-	       (all || k->first_ts + w->window_ns < now)) {
-		w->head = k->qnext;
-		if (w->head == NULL)
-			w->tail = NULL;
+	for (;;) {
+		if ((k = w->done.head) != NULL &&
+		    (all || k->done_ts + w->settle_ns < now)) {
+			q_unlink(&w->done, k);
+		} else if ((k = w->open.head) != NULL &&
+			   (all || k->first_ts + w->window_ns < now)) {
+			q_unlink(&w->open, k);
+		} else {
+			break;
+		}
 		hdp_ktab_remove(&w->tab, &k->kent);
 		emit_packet(w, k);
 		free(k);
@@ -513,16 +562,18 @@ observe(struct where *w, int c, const struct hdp_frame *fr,
 		k->key = *key;
 		k->first_ts = ts;
 		hdp_ktab_insert(&w->tab, &k->kent, h);
-		if (w->tail)
-			w->tail->qnext = k;
-		else
-			w->head = k;
-		w->tail = k;
+		q_push(&w->open, k);
 		if (++w->live > w->max_live)
 			w->max_live = w->live;
 	}
 	k->seen |= bit;
 	fill_snap(&k->s[c], fr, key, ts);
+	if (k->seen == w->all_bits) {
+		/* nothing more to learn about it: out of the window early */
+		q_unlink(&w->open, k);
+		k->done_ts = ts;
+		q_push(&w->done, k);
+	}
 	return 0;
 }
 
@@ -740,13 +791,16 @@ is_capture_arg(const char *a)
 static void
 free_all(struct where *w)
 {
+	struct pkt_queue *qs[2] = { &w->open, &w->done };
 	struct pkt *k;
+	int i;
 
-	while ((k = w->head) != NULL) {
-		w->head = k->qnext;
-		free(k);
+	for (i = 0; i < 2; i++) {
+		while ((k = qs[i]->head) != NULL) {
+			q_unlink(qs[i], k);
+			free(k);
+		}
 	}
-	w->tail = NULL;
 }
 
 int
@@ -839,6 +893,8 @@ cmd_where(int argc, char **argv)
 		goto out;
 	}
 	w->np = nfiles;
+	w->all_bits = nfiles == 64 ? ~0ULL : (1ULL << nfiles) - 1;
+	w->settle_ns = w->window_ns < SETTLE_NS ? w->window_ns : SETTLE_NS;
 	user = hdp_filter_join(argc - nfiles, argv + nfiles);
 	filter = hdp_filter_and(base, user);
 	if (hdp_ktab_init(&w->tab, 4096) != 0) {

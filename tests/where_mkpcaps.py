@@ -8,12 +8,15 @@
 # the receiver's capture is cut at 30 bytes after the IP header for the
 # packets after the 5th (snaplen), which must not be taken for a payload
 # change.  Later packets are 30 s apart, past the default window.
+# where_mkpcaps.py DIR dense N: DIR/dense.pcap, N HDP packets 1 us apart
+# (raw IP), to check that memory does not grow with the capture.
 # Standard library only.
 import os
 import struct
 import sys
 
 OUT = sys.argv[1]
+DENSE = len(sys.argv) > 3 and sys.argv[2] == "dense"
 SRC, NAT, DST = bytes([10, 0, 1, 2]), bytes([10, 0, 2, 1]), bytes([10, 0, 3, 2])
 T0 = 1763900000
 
@@ -73,6 +76,15 @@ def sll2(ip, pkttype, ifindex):
     return struct.pack("!HHIHBB8s", 0x0800, 0, ifindex, 1, pkttype, 6,
                        b"\x02\0\0\0\0\x03\0\0") + ip
 
+
+if DENSE:
+    pk = []
+    for i in range(int(sys.argv[3])):
+        a = ip4(SRC, DST, 64, hdp(i % 100), i & 0xffff)
+        a = a[:24] + struct.pack("!Q", T0 * 10**9 + i * 1000) + a[32:]
+        pk.append((T0 + i * 1e-6, a, len(a)))
+    pcap(os.path.join(OUT, "dense.pcap"), 101, pk)
+    sys.exit(0)
 
 snd, r1in, r1out, rcv = [], [], [], []
 for i in range(10):

@@ -47,6 +47,17 @@ expect_eq "two packet lines by default" \
 expect_eq "expression keeps one packet" "$(where_segments w3.json)" \
 	"0>1:1/1 1>2:1/0 2>3:0/0"
 
+# memory: a packet seen at every point leaves the table at once, so the
+# table stays small however many packets go by within the window
+python3 "$top_srcdir/tests/where_mkpcaps.py" "$TMPD" dense 60000 ||
+	fatal "making the dense capture"
+"$HDP" where --json A=dense.pcap B=dense.pcap >wd.json
+expect_eq "dense: 60000 packets, none vanished" \
+	"$(jq_py wd.json '(one(type="summary")["packets"], one(type="summary")["vanished"])')" \
+	"(60000, 0)"
+expect_eq "dense: at most 10 ms of packets held" \
+	"$(jq_py wd.json 'one(type="summary")["max_in_window"] <= 10001')" True
+
 # bad input
 "$HDP" where sender.pcap >/dev/null 2>err; rc=$?
 expect_eq "one capture: exit 2" "$rc" 2
