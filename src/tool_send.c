@@ -57,7 +57,6 @@ struct send {
 	enum hdp_tx_mode mode;
 	const char *ifname;
 	uint64_t count;            /* rounds; 0: until SIGINT */
-	int      count_given;
 	uint64_t interval_ns;      /* between packets; 0: none */
 	int      paced;            /* -i or --rate given */
 	int      flood;
@@ -134,8 +133,7 @@ usage_send(FILE *out)
 "\n"
 "how many, how fast:\n"
 "  -c, --count N          rounds (each sends every protocol number once);\n"
-"                         default 1, or until interrupted (0) with -i,\n"
-"                         --rate or --flood\n"
+"                         default 1; 0: until interrupted (also --flood)\n"
 "  -i, --interval SECONDS wait between packets (default: packets of one\n"
 "                         round back to back, rounds 1 s apart)\n"
 "  --rate PPS             packets per second (absolute deadlines)\n"
@@ -833,7 +831,6 @@ cmd_send(int argc, char **argv)
 			if (parse_num(optarg, 0, UINT64_MAX, &s.count,
 				      "-c") < 0)
 				return HDP_EXIT_USAGE;
-			s.count_given = 1;
 			break;
 		case 'i':
 			if (parse_seconds(optarg, &secs, "-i") < 0)
@@ -921,8 +918,6 @@ cmd_send(int argc, char **argv)
 	if (s.spec.l4 == HDP_L4_UDP && !s.proto_given)
 		hdp_protoset_parse("17", &s.protos, err, sizeof(err));
 	set_protos(&s);
-	if (!s.count_given && (s.paced || s.flood))
-		s.count = 0;
 	if (s.frag && s.spec.df) {
 		tool_err("--frag and --df contradict each other");
 		return HDP_EXIT_USAGE;

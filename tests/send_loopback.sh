@@ -110,8 +110,8 @@ set -- $(fields "$TMPD/s.pcap" "ip.ttl == 5" ip.src ip.checksum.status)
 expect_eq "--src on the wire" "${1:-}" 127.0.0.9
 expect_eq "--src: checksum" "${2:-}" 1
 
-# 9: -c 0 (the default with --rate) runs until SIGINT, then summarizes
-ip netns exec "$NS" "$HDP" send -q --rate 100 127.0.0.1 </dev/null \
+# 9: -c 0 runs until SIGINT, then summarizes
+ip netns exec "$NS" "$HDP" send -q -c 0 --rate 100 127.0.0.1 </dev/null \
 	>"$TMPD/int" 2>&1 &
 pid=$!
 sleep 0.6
