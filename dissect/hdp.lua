@@ -81,8 +81,13 @@ local function printable(s)
 	return s:match("^[%g%s]*$") ~= nil
 end
 
+-- The rule of hdp_looks_base64() (specification, section 13): ignoring
+-- CR and LF, at least 4 characters, a multiple of 4, from A-Z a-z 0-9 + /,
+-- then at most two '=' and nothing after them.
 local function looks_base64(s)
-	return #s >= 4 and s:match("^[%w%+/=\r\n]*$") ~= nil
+	local b = s:gsub("[\r\n]", "")
+	local body, pad = b:match("^([%w%+/]*)(=*)$")
+	return body ~= nil and #pad <= 2 and #b >= 4 and #b % 4 == 0
 end
 
 function hdp.dissector(tvb, pinfo, tree)
@@ -94,7 +99,12 @@ function hdp.dissector(tvb, pinfo, tree)
 
 	if reported < HDR_LEN or caplen < HDR_LEN then
 		local what
-		if reported < HDR_LEN then
+		if reported < HDR_LEN and pinfo.fragmented then
+			-- a first fragment: the sender split the header
+			what = string.format("hdp header split across " ..
+					     "fragments: %d of %d bytes in the first",
+					     reported, HDR_LEN)
+		elseif reported < HDR_LEN then
 			what = string.format("hdp length %d < %d", reported, HDR_LEN)
 		else
 			what = string.format("[|hdp] %d of %d bytes captured",

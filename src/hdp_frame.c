@@ -103,12 +103,13 @@ decode_l4(const uint8_t *pkt, size_t caplen, struct hdp_frame *f)
 		return fail(f, HDP_ST_MALFORMED, HDP_LAYER_L4,
 			    "hdp length %zu < %d", f->l4_len, HDP_HDR_LEN);
 	if (f->l4_len < HDP_HDR_LEN) {
-		/* a first fragment that ends inside the header: bytes after
-		 * the datagram (a link trailer) are not the rest of it */
-		f->short_by = HDP_HDR_LEN - f->l4_caplen;
-		return fail(f, HDP_ST_TRUNCATED, HDP_LAYER_L4,
-			    "[|hdp] %zu of %d bytes captured", f->l4_caplen,
-			    HDP_HDR_LEN);
+		/* a first fragment that ends inside the header: nothing is
+		 * missing from the capture (bytes after the datagram are a
+		 * link trailer, not the rest of it); the sender split the
+		 * header, which it MUST NOT (specification, 6.1) */
+		return fail(f, HDP_ST_MALFORMED, HDP_LAYER_L4,
+			    "hdp header split across fragments: %zu of %d "
+			    "bytes in the first", f->l4_len, HDP_HDR_LEN);
 	}
 	if (!need(f, caplen, f->l4_off, HDP_HDR_LEN, HDP_LAYER_L4, "hdp"))
 		return f->status;
@@ -363,10 +364,18 @@ decode_net(const uint8_t *pkt, size_t caplen, size_t wirelen,
 {
 	unsigned v;
 
-	if (ethertype == ETHERTYPE_IPV4)
-		return decode_ipv4(pkt, caplen, wirelen, f);
-	if (ethertype == ETHERTYPE_IPV6)
-		return decode_ipv6(pkt, caplen, wirelen, f);
+	if (ethertype == ETHERTYPE_IPV4 || ethertype == ETHERTYPE_IPV6) {
+		/* the link layer names the family; the header must agree
+		 * (tcpdump and Wireshark refuse a mismatch too) */
+		unsigned want = ethertype == ETHERTYPE_IPV4 ? 4 : 6;
+
+		if (f->ip_off < caplen && pkt[f->ip_off] >> 4 != want)
+			return fail(f, HDP_ST_MALFORMED, HDP_LAYER_IP,
+				    "bad ip version %u, link layer says %u",
+				    pkt[f->ip_off] >> 4, want);
+		return want == 4 ? decode_ipv4(pkt, caplen, wirelen, f) :
+				   decode_ipv6(pkt, caplen, wirelen, f);
+	}
 	if (ethertype != 0)
 		return fail(f, HDP_ST_UNSUPPORTED, HDP_LAYER_LINK,
 			    "ethertype 0x%04x not IP", ethertype);
