@@ -554,8 +554,7 @@ run(struct send *s, struct hdp_tx *tx, int fragment)
 	unsigned i;
 	int single = s->nprotos == 1;
 
-	if (single && build(s, tx, s->plist[0]) < 0)
-		return HDP_EXIT_USAGE;
+	/* the first frame was built in cmd_send(), still privileged */
 	print_header(s);
 	if (s->flood && single && !fragment && s->dumper == NULL) {
 		flood_burst(s, tx);
@@ -1008,6 +1007,16 @@ cmd_send(int argc, char **argv)
 	}
 	if (s.rx_filter && s.mode != HDP_TX_NONE && hdp_tx_rx_filter(tx) < 0)
 		tool_errno("warning: --rx-filter");
+	/*
+	 * Build the first frame now, before privileges go: the route and
+	 * the next hop's MAC are looked up once (a neighbour probe can then
+	 * still be bound to -I's interface), and a destination that cannot
+	 * be reached is reported before any output.
+	 */
+	if (build(&s, tx, s.plist[0]) < 0) {
+		ret = HDP_EXIT_ENV;
+		goto out;
+	}
 	if (s.pcap_out != NULL) {
 		s.dlt = s.mode == HDP_TX_LINK ? DLT_EN10MB : DLT_RAW;
 		s.dumper = hdp_dump_open(s.pcap_out, s.dlt, 0, s.force, err,
