@@ -34,6 +34,7 @@ hdp_cap_open_live(const struct hdp_cap_opts *o, char *err, size_t errlen)
 {
 	char eb[PCAP_ERRBUF_SIZE];
 	const char *dev = o->ifname ? o->ifname : "any";
+	const char *detail;
 	pcap_t *p;
 	int rc;
 
@@ -61,17 +62,21 @@ hdp_cap_open_live(const struct hdp_cap_opts *o, char *err, size_t errlen)
 		return set_fail(p, "pcap_set_tstamp_precision", rc, err,
 				errlen);
 	rc = pcap_activate(p);
+	/* pcap_geterr has the detail for PCAP_ERROR* codes, when it says
+	 * more than the status itself ("No such device exists" twice) */
+	detail = pcap_geterr(p);
+	if (*detail == '\0' || strcmp(detail, pcap_statustostr(rc)) == 0)
+		detail = NULL;
 	if (rc < 0) {
-		/* pcap_geterr has the detail for PCAP_ERROR* codes */
 		snprintf(err, errlen, "%s: %s%s%s", dev, pcap_statustostr(rc),
-			 *pcap_geterr(p) ? ": " : "", pcap_geterr(p));
+			 detail ? ": " : "", detail ? detail : "");
 		pcap_close(p);
 		return NULL;
 	}
 	if (rc > 0)
 		fprintf(stderr, "hdp: warning: %s: %s%s%s\n", dev,
-			pcap_statustostr(rc), *pcap_geterr(p) ? ": " : "",
-			pcap_geterr(p));
+			pcap_statustostr(rc), detail ? ": " : "",
+			detail ? detail : "");
 #ifdef DLT_LINUX_SLL2
 	/* the any device: cooked v2 headers name each packet's interface,
 	 * as tcpdump shows them; v1 (libpcap's default) does not */

@@ -85,22 +85,27 @@ hdp_protoset_count(const struct hdp_protoset *set)
 	return n;
 }
 
-/* One list element: a decimal number 0-255, with nothing else around it. */
+/* One list element: a decimal number 0-255, with nothing else around it.
+ * -1 when it is not a number, -2 when it is one above 255. */
 static int
 protoset_number(const char *s, size_t len, unsigned *out)
 {
 	unsigned v = 0;
 	size_t i;
+	int big = 0;
 
-	if (len == 0 || len > 10)
+	if (len == 0)
 		return -1;
 	for (i = 0; i < len; i++) {
 		if (s[i] < '0' || s[i] > '9')
 			return -1;
-		v = v * 10 + (unsigned)(s[i] - '0');
+		if (!big)
+			v = v * 10 + (unsigned)(s[i] - '0');
 		if (v > 255)
-			return -1;
+			big = 1;
 	}
+	if (big)
+		return -2;
 	*out = v;
 	return 0;
 }
@@ -111,6 +116,7 @@ hdp_protoset_parse(const char *s, struct hdp_protoset *set, char *err,
 {
 	const char *item = s, *end, *dash;
 	unsigned lo, hi, p;
+	int rc;
 
 	memset(set, 0, sizeof(*set));
 	if (s == NULL || *s == '\0') {
@@ -135,9 +141,11 @@ hdp_protoset_parse(const char *s, struct hdp_protoset *set, char *err,
 			return -1;
 		}
 		if (dash != NULL) {
-			if (protoset_number(item, (size_t)(dash - item), &lo) ||
-			    protoset_number(dash + 1,
-					    (size_t)(end - dash - 1), &hi))
+			if ((rc = protoset_number(item, (size_t)(dash - item),
+						  &lo)) != 0 ||
+			    (rc = protoset_number(dash + 1,
+						  (size_t)(end - dash - 1),
+						  &hi)) != 0)
 				goto bad;
 			if (lo > hi) {
 				snprintf(err, errlen,
@@ -146,7 +154,8 @@ hdp_protoset_parse(const char *s, struct hdp_protoset *set, char *err,
 				return -1;
 			}
 		} else {
-			if (protoset_number(item, (size_t)(end - item), &lo))
+			if ((rc = protoset_number(item, (size_t)(end - item),
+						  &lo)) != 0)
 				goto bad;
 			hi = lo;
 		}
@@ -157,9 +166,13 @@ hdp_protoset_parse(const char *s, struct hdp_protoset *set, char *err,
 		item = end + 1;
 	}
 bad:
-	snprintf(err, errlen,
-		 "protocol '%.*s' is not a number in 0-255 (use N, N-M, lists "
-		 "like 0-10,17,255, or all)", (int)(end - item), item);
+	if (rc == -2)
+		snprintf(err, errlen, "protocol '%.*s' is out of range 0-255",
+			 (int)(end - item), item);
+	else
+		snprintf(err, errlen, "protocol '%.*s' is not a number in "
+			 "0-255 (use N, N-M, lists like 0-10,17,255, or all)",
+			 (int)(end - item), item);
 	return -1;
 }
 

@@ -22,10 +22,23 @@
 
 #include "hdp_file.h"
 
+/* Fail with errno kept as the reason (snprintf may touch it). */
+static FILE *
+create_fail(int fd, int e, char *err, size_t errlen, const char *path,
+	    const char *why)
+{
+	snprintf(err, errlen, "%s: %s", path, why ? why : strerror(e));
+	if (fd >= 0)
+		close(fd);
+	errno = e;
+	return NULL;
+}
+
 FILE *
 hdp_file_create(const char *path, int force, char *err, size_t errlen)
 {
 	int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC;
+	char why[64];
 	struct stat st;
 	FILE *f;
 	int fd;
@@ -36,46 +49,41 @@ hdp_file_create(const char *path, int force, char *err, size_t errlen)
 		flags |= O_EXCL;
 	fd = open(path, flags, 0644);
 	if (fd < 0) {
-		if (errno == EEXIST)
-			snprintf(err, errlen, "%s: exists (use --force to "
-				 "overwrite)", path);
-		else if (errno == ELOOP)
-			snprintf(err, errlen, "%s: is a symbolic link; "
-				 "refusing to follow it", path);
-		else
-			snprintf(err, errlen, "%s: %s", path,
-				 strerror(errno));
-		return NULL;
+		int e = errno;
+
+		/* O_EXCL says EEXIST for any symbolic link, dangling too */
+		if (e == ELOOP || (e == EEXIST && lstat(path, &st) == 0 &&
+				   S_ISLNK(st.st_mode)))
+			return create_fail(-1, ELOOP, err, errlen, path,
+					   "is a symbolic link; refusing to "
+					   "follow it");
+		if (e == EEXIST)
+			return create_fail(-1, EEXIST, err, errlen, path,
+					   "exists (use --force to "
+					   "overwrite)");
+		return create_fail(-1, e, err, errlen, path, NULL);
 	}
 	/*
 	 * --force on an existing file: truncate only a plain file with one
 	 * name.  A second hard link (someone linked /etc/shadow into a
-	 * directory we write to) or a directory is refused; FIFOs and
-	 * character devices (/dev/null) are written as they are.
+	 * directory we write to) is refused; FIFOs and character devices
+	 * (/dev/null) are written as they are.
 	 */
-	if (fstat(fd, &st) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		close(fd);
-		return NULL;
-	}
+	if (fstat(fd, &st) != 0)
+		return create_fail(fd, errno, err, errlen, path, NULL);
 	if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
-		snprintf(err, errlen, "%s: has %ju hard links; refusing to "
-			 "overwrite it", path, (uintmax_t)st.st_nlink);
-		close(fd);
-		return NULL;
+		snprintf(why, sizeof(why), "has %ju hard links; refusing to "
+			 "overwrite it", (uintmax_t)st.st_nlink);
+		return create_fail(fd, EMLINK, err, errlen, path, why);
 	}
-	if (S_ISREG(st.st_mode) && st.st_size > 0 && ftruncate(fd, 0) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		close(fd);
-		return NULL;
-	}
+	if (S_ISREG(st.st_mode) && st.st_size > 0 && ftruncate(fd, 0) != 0)
+		return create_fail(fd, errno, err, errlen, path, NULL);
 	f = fdopen(fd, "w");
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		close(fd);
-	}
+	if (f == NULL)
+		return create_fail(fd, errno, err, errlen, path, NULL);
 	return f;
 }
+
 /* ---- privileges -------------------------------------------------------- */
 
 /* The three capability sets of this process, 64 bits each. */

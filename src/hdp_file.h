@@ -4,16 +4,22 @@
 #ifndef HDP_FILE_H
 #define HDP_FILE_H
 
+#include <errno.h>
 #include <stdio.h>
 
 /*
  * Create an output file: never follows a symlink at the last component
  * (O_NOFOLLOW), never overwrites an existing file unless force (then it is
- * truncated), mode 0644.  "-" is standard output.  NULL and one line in
- * err ("PATH: exists (use --force to overwrite)") on failure.
+ * truncated; never a file with a second hard link), mode 0644.  "-" is
+ * standard output.  NULL and one line in err ("PATH: exists (use --force
+ * to overwrite)") on failure, with errno saying why: EEXIST, ELOOP (a
+ * symbolic link) and EMLINK (hard links) mean the path was refused --
+ * bad usage, exit 2 (HDP_FILE_REFUSED) -- anything else is the system's
+ * refusal, exit 4.
  */
 FILE *hdp_file_create(const char *path, int force, char *err,
 		      size_t errlen);
+#define HDP_FILE_REFUSED(e) ((e) == EEXIST || (e) == ELOOP || (e) == EMLINK)
 
 /* The user a subcommand started as root runs as once its handles are
  * open, when -Z does not name one (tcpdump's default is its own user). */

@@ -1022,9 +1022,9 @@ cmd_send(int argc, char **argv)
 		s.dumper = hdp_dump_open(s.pcap_out, s.dlt, 0, s.force, err,
 					 sizeof(err));
 		if (s.dumper == NULL) {
-			tool_err("--pcap-out %s", err);
-			ret = strstr(err, "exists") ? HDP_EXIT_USAGE :
+			ret = HDP_FILE_REFUSED(errno) ? HDP_EXIT_USAGE :
 			      HDP_EXIT_ENV;
+			tool_err("--pcap-out %s", err);
 			goto out;
 		}
 	}

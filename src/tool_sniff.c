@@ -34,6 +34,7 @@ struct sniff {
 	uint64_t       count;       /* -c; 0: no limit */
 	uint64_t       seen;        /* packets read (offline)      */
 	uint64_t       taken;       /* packets that passed the filter */
+	int            werr;        /* errno of a failed -w write: stop */
 	struct hdp_printer pr;
 };
 
@@ -143,8 +144,13 @@ on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 	s->taken++;
 	if (s->dumper != NULL) {
 		pcap_dump((u_char *)s->dumper, h, bytes);
-		if (s->unbuffered)
-			pcap_dump_flush(s->dumper);
+		if ((s->unbuffered && pcap_dump_flush(s->dumper) != 0) ||
+		    ferror(pcap_dump_file(s->dumper))) {
+			/* a full disk: stop now rather than lose the rest */
+			s->werr = errno ? errno : EIO;
+			pcap_breakloop(s->p);
+			return;
+		}
 	}
 	if (s->print) {
 		hdp_print_packet(&s->pr, h, bytes);
@@ -366,8 +372,9 @@ cmd_sniff(int argc, char **argv)
 		s.dumper = hdp_dump_open(wfile, dlt, pcap_snapshot(s.p),
 					 force, err, sizeof(err));
 		if (s.dumper == NULL) {
+			rc = HDP_FILE_REFUSED(errno) ? HDP_EXIT_USAGE :
+			     HDP_EXIT_ENV;
 			tool_err("%s", err);
-			rc = HDP_EXIT_ENV;
 			goto out;
 		}
 	}
@@ -436,8 +443,13 @@ cmd_sniff(int argc, char **argv)
 		rc = HDP_EXIT_ENV;
 	}
 	if (s.dumper != NULL) {
-		if (pcap_dump_flush(s.dumper) != 0) {
-			tool_err("%s: write failed", wfile);
+		errno = 0;
+		if (s.werr == 0 && (pcap_dump_flush(s.dumper) != 0 ||
+				    ferror(pcap_dump_file(s.dumper))))
+			s.werr = errno ? errno : EIO;
+		if (s.werr != 0) {
+			tool_err("%s: write failed: %s", wfile,
+				 strerror(s.werr));
 			rc = HDP_EXIT_ENV;
 		}
 		pcap_dump_close(s.dumper);

@@ -71,7 +71,7 @@ if command -v tcpdump >/dev/null 2>&1; then
 		grep -q '^12:00:00.000000000 ' || fail "-w file is not nanosecond"
 fi
 "$HDP" sniff -r "$P/lo4.pcap" -w "$TMPD/w.pcap" 2>"$TMPD/err"
-expect_eq "-w on an existing file exits 4" "$?" 4
+expect_eq "-w on an existing file exits 2 (refused: use --force)" "$?" 2
 grep -q "exists" "$TMPD/err" || fail "no-clobber message: $(cat "$TMPD/err")"
 "$HDP" sniff -r "$P/lo4.pcap" -w "$TMPD/w.pcap" --force 2>/dev/null
 expect_eq "--force overwrites" "$?" 0
@@ -79,7 +79,7 @@ n=$("$HDP" sniff -r "$TMPD/w.pcap" 2>/dev/null | wc -l)
 expect_eq "overwritten file" "$n" 5
 ln -s "$TMPD/target" "$TMPD/link.pcap"
 "$HDP" sniff -r "$P/lo4.pcap" -w "$TMPD/link.pcap" --force 2>/dev/null
-expect_eq "-w refuses a symlink" "$?" 4
+expect_eq "-w refuses a symlink (exit 2)" "$?" 2
 [ -e "$TMPD/target" ] && fail "-w followed a symlink"
 # -w with --print: both
 n=$("$HDP" sniff -r "$P/lo4.pcap" -w "$TMPD/w2.pcap" --print 2>/dev/null | wc -l)
