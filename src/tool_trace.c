@@ -1491,8 +1491,17 @@ cmd_trace(int argc, char **argv)
 		rc = HDP_EXIT_USAGE;
 		goto out;
 	}
-	if (t->kinds[K_HDP] && t->family == AF_INET6 && t->hdp_proto == 58)
-		t->kinds[K_ICMP] = 0;	/* the same protocol twice */
+	/* -P naming a baseline's protocol: its probes would be told apart
+	 * only by luck, so that baseline stays out */
+	for (k = K_UDP; k < K_N; k++) {
+		if (t->kinds[K_HDP] && t->kinds[k] &&
+		    kind_proto(t, k) == t->hdp_proto) {
+			fprintf(stderr, "%s: -P %u is %s's protocol: no %s "
+				"probes\n", hdp_progname, t->hdp_proto,
+				kind_name[k], kind_name[k]);
+			t->kinds[k] = 0;
+		}
+	}
 	if (hdp_route_src(t->family, &t->dst, &t->src, err, sizeof(err))) {
 		tool_err("%s: %s", t->dest_arg, err);
 		rc = HDP_EXIT_ENV;
