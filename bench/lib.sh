@@ -14,7 +14,6 @@
 set -u
 : "${HDP:=${top_builddir:-.}/src/hdp}"
 B_TAG="hb$$"
-B_NETNS=""
 B_PIDS=""
 # Work files: big captures live on tmpfs when there is one (the disk would
 # be measured too otherwise).
@@ -27,7 +26,11 @@ fi
 b_cleanup() {
 	for p in $B_PIDS; do kill "$p" 2>/dev/null; done
 	for p in $B_PIDS; do wait "$p" 2>/dev/null; done
-	for n in $B_NETNS; do ip netns del "$n" 2>/dev/null; done
+	# ns_add runs in command substitutions (subshells): the names are
+	# kept in a file, not in a variable
+	for n in $(cat "$WORK/netns" 2>/dev/null); do
+		ip netns del "$n" 2>/dev/null
+	done
 	rm -rf "$WORK"
 }
 trap b_cleanup EXIT
@@ -46,7 +49,7 @@ fdiv() { awk -v a="$1" -v b="$2" -v d="${3:-1}" \
 ns_add() {
 	n="$B_TAG-$1"
 	ip netns add "$n" || { say "cannot create namespace $n"; return 1; }
-	B_NETNS="$B_NETNS $n"
+	echo "$n" >>"$WORK/netns"
 	ip -n "$n" link set lo up
 	echo "$n"
 }
