@@ -34,7 +34,8 @@ END {
 		k = order[j]; b = bench[k]; m = metric[k]
 		hk = b SUBSEP m
 		ratio = ""
-		if (role[k] != "hdp" && (hk in hmed) && m != "rss" && m != "time") {
+		if (role[k] != "hdp" && (hk in hmed) && m != "rss" &&
+		    m != "time" && tool[k] !~ /^hdp/) {
 			if (med[k] > 0) ratio = sprintf("%.2f", hmed[hk] / med[k])
 			else if (hmed[hk] == 0) ratio = "0/0"
 			else ratio = "inf"

@@ -540,10 +540,15 @@ b_trace_ns() {
 		rec trace_ns "hdp (clear path)" hdp time s lo "$LAST_SECS" \
 			"$(show "$c")"
 	done
-	ip netns exec "$r2" nft -f - <<'EOF'
-table ip hdpbench { chain fwd { type filter hook forward priority 0;
-	ip protocol 255 drop; } }
+	ip netns exec "$r2" nft -f - <<'EOF' ||
+table ip hdpbench {
+	chain forward_hdp {
+		type filter hook forward priority 0; policy accept;
+		ip protocol 255 drop
+	}
+}
 EOF
+		note trace_ns - "nft drop rule on R2 failed"
 	i=0
 	while [ "$i" -lt "$REPS" ]; do
 		[ "$i" -ge "$MIN_REPS" ] && over_budget "$start" && break
