@@ -122,6 +122,15 @@ over_budget() {
 	[ $(( ($(now_ns) - $1) / 1000000000 )) -ge "$BUDGET" ]
 }
 
+# rep_start; while rep_next; do ...; done: a benchmark's repetitions, REPS
+# of them, fewer (but MIN_REPS at least) once BUDGET seconds are used.
+rep_start() { REP_T0=$(now_ns); REP_I=0; }
+rep_next() {
+	[ "$REP_I" -lt "$REPS" ] || return 1
+	[ "$REP_I" -ge "$MIN_REPS" ] && over_budget "$REP_T0" && return 1
+	REP_I=$((REP_I + 1))
+}
+
 # show COMMAND...: the command as text for the results table.
 show() {
 	echo "$*" | sed "s#$WORK/##g; s#$B_TAG-##g; s#${HDP_FLOOR:-/nonexistent}#hdp-floor#g; s#$HDP#hdp#g; s#  *# #g"

@@ -140,10 +140,8 @@ b_send_lo() {
 	hcmd="$HDP send -q --flood -c $MAXC --size 32 127.0.0.1"
 	hdp_has send || { hcmd=""; note send_lo hdp "hdp send: not built"; }
 	have hping3 || { peer=""; note send_lo hping3 "hping3 not installed"; }
-	start=$(now_ns); i=0
-	while [ "$i" -lt "$REPS" ]; do
-		[ "$i" -ge "$MIN_REPS" ] && over_budget "$start" && break
-		i=$((i + 1))
+	rep_start
+	while rep_next; do
 		if [ -n "$peer" ]; then
 			# shellcheck disable=SC2086
 			sender_rate "$ns" "$cnt" "$DUR" $peer; r=$RATE
@@ -195,10 +193,8 @@ b_send_veth() {
 	hcmd="$HDP send -q --flood -c $MAXC --size 32 -I va $IP_B"
 	hdp_has send || { hcmd=""; note send_veth hdp "hdp send: not built"; }
 	have trafgen || { peer=""; note send_veth trafgen "trafgen not installed"; }
-	start=$(now_ns); i=0
-	while [ "$i" -lt "$REPS" ]; do
-		[ "$i" -ge "$MIN_REPS" ] && over_budget "$start" && break
-		i=$((i + 1))
+	rep_start
+	while rep_next; do
 		if [ -n "$peer" ]; then
 			# shellcheck disable=SC2086
 			sender_rate "$NSA" "$cnt" "$DUR" $peer; r=$RATE
@@ -294,10 +290,8 @@ b_read_text() {
 	n=$(lines tcpdump -n -r "$CAP_SMALL")
 	[ "$n" -eq "$NSMALL" ] ||
 		note read_text tcpdump "sanity: $n lines for $NSMALL packets"
-	start=$(now_ns); i=0
-	while [ "$i" -lt "$REPS" ]; do
-		[ "$i" -ge "$MIN_REPS" ] && over_budget "$start" && break
-		i=$((i + 1))
+	rep_start
+	while rep_next; do
 		rd read_text tcpdump peer tcpdump -n -r "$CAP_N"
 		rd read_text "tcpdump -w (floor)" ref tcpdump -n -r "$CAP_N" \
 			-w /dev/null "ip[9] == 255"
@@ -328,10 +322,8 @@ b_read_json() {
 	fi
 	have tshark && note read_json "tshark -T json" \
 		"reads the $NSMALL-packet file: 1M packets take minutes a run"
-	start=$(now_ns); i=0
-	while [ "$i" -lt "$REPS" ]; do
-		[ "$i" -ge "$MIN_REPS" ] && over_budget "$start" && break
-		i=$((i + 1))
+	rep_start
+	while rep_next; do
 		# tshark -T json takes minutes for 1M packets: it reads the
 		# small file (its rate per packet does not depend on the size)
 		have tshark && RD_N=$NSMALL && rd read_json "tshark -T json" \
@@ -403,10 +395,8 @@ b_live() {
 		hdp_opt sniff ' -n' || hcmd="$HDP sniff -i vb"
 	fi
 	hdp_has sniff || { hcmd=""; note "$bn" hdp "hdp sniff: not built"; }
-	start=$(now_ns); i=0
-	while [ "$i" -lt "$REPS" ]; do
-		[ "$i" -ge "$MIN_REPS" ] && over_budget "$start" && break
-		i=$((i + 1))
+	rep_start
+	while rep_next; do
 		if [ "$mode" = w ]; then
 			live_once "$bn" tcpdump peer w tcpdump -n -i vb \
 				-w "$WORK/live.pcap" "ip[9] == 255"
@@ -439,10 +429,8 @@ b_replay_veth() {
 	hdp_opt replay ' -q' || hcmd="$HDP replay -I va --topspeed $F"
 	hdp_has replay || { hcmd=""; note replay_veth hdp "hdp replay: not built"; }
 	have tcpreplay || { peer=""; note replay_veth tcpreplay "tcpreplay not installed"; }
-	start=$(now_ns); i=0
-	while [ "$i" -lt "$REPS" ]; do
-		[ "$i" -ge "$MIN_REPS" ] && over_budget "$start" && break
-		i=$((i + 1))
+	rep_start
+	while rep_next; do
 		for t in tcpreplay hdp; do
 			if [ "$t" = tcpreplay ]; then c=$peer; rl=peer
 			else c=$hcmd; rl=hdp; fi
@@ -472,10 +460,8 @@ b_sweep_lo() {
 	hdp_has sweep || { note sweep_lo hdp "hdp sweep: not built"; return; }
 	ns=$(ns_add sw) || return
 	c="$HDP sweep 127.0.0.1"
-	start=$(now_ns); i=0
-	while [ "$i" -lt "$REPS" ]; do
-		[ "$i" -ge "$MIN_REPS" ] && over_budget "$start" && break
-		i=$((i + 1))
+	rep_start
+	while rep_next; do
 		run_timed /dev/null ip netns exec "$ns" $c
 		[ "$LAST_RC" -le 1 ] ||
 			note sweep_lo hdp "exit $LAST_RC: $(first_err)"
@@ -515,10 +501,8 @@ b_trace_ns() {
 	# global burst (icmp_msgs_burst 50) cannot answer 30 TTLs x 2
 	# protocols of errors at once, so trace waits for its -w
 	c="$HDP trace ${TRACE_W:+-w $TRACE_W} 198.18.3.2"
-	start=$(now_ns); i=0
-	while [ "$i" -lt "$REPS" ]; do
-		[ "$i" -ge "$MIN_REPS" ] && over_budget "$start" && break
-		i=$((i + 1))
+	rep_start
+	while rep_next; do
 		run_timed "$WORK/trace.out" ip netns exec "$s" $c
 		rec trace_ns "hdp (default ICMP limits)" ref time s lo \
 			"$LAST_SECS" "$(show "$c")"
@@ -551,10 +535,8 @@ b_trace_ns() {
 		done
 	fi
 	c="$HDP trace ${TRACE_W:+-w $TRACE_W} 198.18.3.2"
-	start=$(now_ns); i=0
-	while [ "$i" -lt "$REPS" ]; do
-		[ "$i" -ge "$MIN_REPS" ] && over_budget "$start" && break
-		i=$((i + 1))
+	rep_start
+	while rep_next; do
 		run_timed "$WORK/trace.out" ip netns exec "$s" $c
 		[ "$LAST_RC" -le 1 ] ||
 			note trace_ns hdp "exit $LAST_RC: $(first_err)"
@@ -571,10 +553,8 @@ table ip hdpbench {
 }
 EOF
 		note trace_ns - "nft drop rule on R2 failed"
-	i=0
-	while [ "$i" -lt "$REPS" ]; do
-		[ "$i" -ge "$MIN_REPS" ] && over_budget "$start" && break
-		i=$((i + 1))
+	rep_start
+	while rep_next; do
 		run_timed "$WORK/trace.out" ip netns exec "$s" $c
 		[ "$LAST_RC" -le 1 ] ||
 			note trace_ns hdp "exit $LAST_RC: $(first_err)"
