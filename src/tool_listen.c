@@ -448,6 +448,7 @@ cmd_listen(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	stop_flag = 0;
 	if (!c.json)
 		print_header(&c);

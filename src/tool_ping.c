@@ -1133,6 +1133,7 @@ cmd_ping(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 
 	if (!pg->o.json && !pg->o.quiet) {

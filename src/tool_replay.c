@@ -1030,6 +1030,7 @@ cmd_replay(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	/* timer slack to the minimum: sleeps end when asked, not 50 us later */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	if (!r->o.json && !r->o.quiet)

@@ -1039,6 +1039,7 @@ cmd_send(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	if (s.paced)	/* wake up on time, not up to 50 us late */
 		prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	if (!s.flood && !s.quiet)

@@ -102,7 +102,7 @@ usage_sniff(FILE *out)
 "IPv6 extension headers (fragments, options) is missed by it; use\n"
 "--filter ip6 to see those, which the decoder walks.\n"
 "\n"
-"On exit (COUNT reached, end of file, SIGINT, SIGTERM) the output and the\n"
+"On exit (COUNT reached, end of file, SIGINT, SIGTERM, SIGHUP) the output and the\n"
 "-w file are flushed, and the counts go to standard error as tcpdump's.\n"
 "Exit status: 0 ok; 1 packets dropped or a read error; 2 bad usage, bad\n"
 "filter or bad file; 3 no permission to capture; 4 the system refused.\n");
@@ -403,6 +403,7 @@ cmd_sniff(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 
 	for (;;) {
 		r = pcap_dispatch(s.p, -1, on_packet, (u_char *)&s);
@@ -424,6 +425,7 @@ cmd_sniff(int argc, char **argv)
 	g_pcap = NULL;
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
 
 	/* ---- flush everything, then say how it went ---- */
 	if (s.print && mode == HDP_PR_QUIET) {
