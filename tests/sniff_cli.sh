@@ -32,6 +32,17 @@ printf 'not a capture file at all\n' >"$TMPD/junk.pcap"
 "$HDP" sniff -r "$TMPD/junk.pcap" >/dev/null 2>"$TMPD/err"
 expect_eq "not a capture exits 2" "$?" 2
 
+# live capture errors: no such interface (4), no permission (3)
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1; then
+	"$HDP" sniff -i nosuchif0 -c 1 >/dev/null 2>"$TMPD/err"
+	expect_eq "no such interface exits 4" "$?" 4
+	grep -q "nosuchif0: No such device" "$TMPD/err" || fail "$(cat "$TMPD/err")"
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$HDP" sniff -i lo -c 1 >/dev/null 2>"$TMPD/err"
+	expect_eq "no permission exits 3" "$?" 3
+	grep -q "permission" "$TMPD/err" || fail "$(cat "$TMPD/err")"
+fi
+
 # trailing BPF arguments are ANDed with the default filter
 n=$("$HDP" sniff -r "$P/sweep.pcap" 2>/dev/null | wc -l)
 expect_eq "default filter: HDP only" "$n" 1

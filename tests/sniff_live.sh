@@ -107,6 +107,11 @@ sys.exit(1 if err else 0)
 PYEOF
 }
 
+# -D lists what libpcap can capture on, here the namespace's interfaces
+ip netns exec "$A" "$HDP" sniff -D >"$TMPD/D" 2>&1
+grep -q "^[0-9]*\.lo " "$TMPD/D" || fail "-D: $(cat "$TMPD/D")"
+grep -q "^[0-9]*\.$VA " "$TMPD/D" || fail "-D lists $VA"
+
 # 1. the namespace's loopback
 start_sniff "$A" lo -i lo -c 5 --json
 send_hdp "$A" 127.0.0.1 5 "on lo"
@@ -151,15 +156,18 @@ else
 fi
 
 # 4. IPv6 across the veth pair
-start_sniff "$B" v6 -i "$VB" -c 2 --json
+start_sniff "$B" v6 -i "$VB" -c 2 --json -p -B 4096 -s 128
 send_hdp "$A" 2001:db8:123::2 2 "six"
 wait "$SNIFF_PID"
 check "IPv6: 2 packets" json_check "$TMPD/v6.out" 2 2001:db8:123::1 six
 
 # 5. SIGINT: the -w file is flushed and valid, statistics printed
-KILLED_BY_US=1 start_sniff "$B" int -i "$VB" -w "$TMPD/int.pcap"
+KILLED_BY_US=1 start_sniff "$B" int -i "$VB" -w "$TMPD/int.pcap" -U
 send_hdp "$A" 10.123.0.2 3 "int"
 sleep 0.3
+# -U: every packet is in the file before the capture ends
+n=$("$HDP" sniff -r "$TMPD/int.pcap" 2>/dev/null | wc -l)
+expect_eq "-U: 3 packets in the file while capturing" "$n" 3
 kill -INT "$SNIFF_PID"
 wait "$SNIFF_PID"; rc=$?
 expect_eq "SIGINT: exit 0" "$rc" 0
