@@ -30,6 +30,10 @@
 
 #define PR_BUFSIZE   (1u << 20)
 #define PR_LINE_MAX  1024        /* bound on one line's fixed part   */
+/* One JSON object without its payload_hex: keys ~300, numbers and
+ * addresses ~400, an interface name of 15 bytes escaped to 90, the
+ * decoder's error (< 96 bytes, escaped at most 6 for 1): under 1.5 KiB. */
+#define PR_JSON_MAX  2048
 #define HEX_CHUNK    4096        /* payload bytes per reservation    */
 
 static const char hexdig[] = "0123456789abcdef";
@@ -771,7 +775,7 @@ print_json(struct hdp_printer *pr, const struct hdp_frame *f,
 	   const uint8_t *pkt, const struct pcap_pkthdr *h,
 	   const struct pr_fields *x, uint64_t now)
 {
-	char *p = room(pr, PR_LINE_MAX);
+	char *p = room(pr, PR_JSON_MAX);
 	int sll = (f->dlt == DLT_LINUX_SLL2 || f->dlt == DLT_LINUX_SLL) &&
 		  f->link_len;
 	int ip = f->ip_version != 0;
@@ -866,7 +870,7 @@ print_json(struct hdp_printer *pr, const struct hdp_frame *f,
 			}
 			done(pr, p);
 		}
-		p = room(pr, PR_LINE_MAX);
+		p = room(pr, PR_JSON_MAX);
 		*p++ = '"';
 	} else {
 		p = PUTS(p, "null,\"latency_ns\":null,\"payload_len\":null,"
