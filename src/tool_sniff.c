@@ -21,6 +21,7 @@
 #include "hdp_capture.h"
 #include "hdp_file.h"
 #include "hdp_print.h"
+#include "hdp_rotate.h"
 #include "tool.h"
 
 struct sniff {
@@ -35,6 +36,9 @@ struct sniff {
 	uint64_t       seen;        /* packets read (offline)      */
 	uint64_t       taken;       /* packets that passed the filter */
 	int            werr;        /* errno of a failed -w write: stop */
+	struct hdp_rot *rot;        /* -C/-G/-W: rotating -w files     */
+	int            rot_stop;    /* -1 rotation failed, 1 -G -W done */
+	char           rot_err[512];
 	struct hdp_printer pr;
 };
 
@@ -52,7 +56,8 @@ void
 usage_sniff(FILE *out)
 {
 	fprintf(out,
-"usage: hdp sniff [-i IFACE | -r FILE] [-w FILE [-U] [--print] [--force]]\n"
+"usage: hdp sniff [-i IFACE | -r FILE] [-w FILE [-U] [--print] [--force]\n"
+"                 [-C SIZE] [-G SECONDS] [-W N]]\n"
 "                 [-c COUNT] [-s SNAPLEN] [-p] [-B KIB] [--immediate]\n"
 "                 [-v | -q | --json | --table] [-X] [-n] [-t | -tt]\n"
 "                 [--nano | --micro] [--ifnames] [-l] [-Z USER]\n"
@@ -72,6 +77,15 @@ usage_sniff(FILE *out)
 "                 instead of printing them (--print: both); never\n"
 "                 overwrites an existing FILE unless --force\n"
 "  -U             flush the -w file after every packet\n"
+"  -C SIZE        start a new -w file (FILE1, FILE2 ...) once one holds\n"
+"                 SIZE million bytes (or SIZEk, SIZEm, SIZEg)\n"
+"  -G SECONDS     start a new -w file every SECONDS of packet time; FILE\n"
+"                 may be a strftime pattern (UTC: the clock for the\n"
+"                 first file, packet time after), else numbered as -C\n"
+"  -W N           with -C: a ring of N files FILE0...; with -G: stop\n"
+"                 after N files.  Each file is complete when the next\n"
+"                 one starts; files that exist are not overwritten\n"
+"                 (--force), the ring reuses only its own\n"
 "  -c COUNT       stop after COUNT packets\n"
 "  -s SNAPLEN     capture at most SNAPLEN bytes of each packet (262144)\n"
 "  -p             do not put the interface into promiscuous mode\n"
@@ -142,6 +156,13 @@ on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 	    pcap_offline_filter(&s->prog, h, bytes) == 0)
 		return;
 	s->taken++;
+	if (s->rot != NULL && (s->rot_stop ||
+			       (s->rot_stop = hdp_rot_next(s->rot, h,
+					&s->dumper, s->rot_err,
+					sizeof(s->rot_err))) != 0)) {
+		pcap_breakloop(s->p);	/* every file is complete */
+		return;
+	}
 	if (s->dumper != NULL) {
 		pcap_dump((u_char *)s->dumper, h, bytes);
 		if ((s->unbuffered && pcap_dump_flush(s->dumper) != 0) ||
@@ -159,6 +180,37 @@ on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 	}
 	if (s->count && s->taken >= s->count)
 		pcap_breakloop(s->p);
+}
+
+/* -C SIZE (millions of bytes, or with a k, m or g suffix), -G SECONDS,
+ * -W FILES, as tcpdump takes them. */
+static int
+rot_option(int c, const char *arg, struct hdp_rot_opts *ro)
+{
+	char num[32], err[128], opt[3] = { '-', (char)c, '\0' };
+	uint64_t v, unit = 1000000;
+	size_t n = strlen(arg);
+
+	if (c == 'C' && n > 0 && n < sizeof(num) &&
+	    strchr("kKmMgG", arg[n - 1]) != NULL) {
+		unit = strchr("kK", arg[n - 1]) ? 1000 :
+		       strchr("mM", arg[n - 1]) ? 1000000 : 1000000000;
+		memcpy(num, arg, n - 1);
+		num[n - 1] = '\0';
+		arg = num;
+	}
+	if (hdp_parse_uint(arg, 1, c == 'G' ? 31536000 : 1000000, &v, opt,
+			   err, sizeof(err)) != 0) {
+		tool_err("%s", err);
+		return -1;
+	}
+	if (c == 'C')
+		ro->max_bytes = v * unit;
+	else if (c == 'G')
+		ro->max_secs = (unsigned)v;
+	else
+		ro->max_files = (unsigned)v;
+	return 0;
 }
 
 static const char *
@@ -190,6 +242,7 @@ cmd_sniff(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct hdp_cap_opts co;
+	struct hdp_rot_opts ro;
 	struct sniff s;
 	struct sigaction sa;
 	const char *rfile = NULL, *wfile = NULL, *user_filter = NULL;
@@ -205,10 +258,11 @@ cmd_sniff(int argc, char **argv)
 
 	memset(&s, 0, sizeof(s));
 	memset(&co, 0, sizeof(co));
+	memset(&ro, 0, sizeof(ro));
 	co.promisc = 1;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+i:Dr:w:Uc:s:pB:vXqntlZ:h",
+	while ((c = getopt_long(argc, argv, "+i:Dr:w:Uc:s:pB:vXqntlZ:C:G:W:h",
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i': co.ifname = optarg; break;
@@ -247,6 +301,10 @@ cmd_sniff(int argc, char **argv)
 		case 't': tcount++; break;
 		case 'l': s.linebuf = 1; break;
 		case 'Z': zuser = optarg; break;
+		case 'C': case 'G': case 'W':
+			if (rot_option(c, optarg, &ro) != 0)
+				return HDP_EXIT_USAGE;
+			break;
 		case OPT_JSON: mode = HDP_PR_JSON; break;
 		case OPT_TABLE: mode = HDP_PR_TABLE; break;
 		case OPT_FILTER:
@@ -272,6 +330,15 @@ cmd_sniff(int argc, char **argv)
 					 "sniff'", argv[optind - 1]);
 			return HDP_EXIT_USAGE;
 		}
+	}
+	if ((ro.max_bytes || ro.max_secs || ro.max_files) &&
+	    (wfile == NULL || strcmp(wfile, "-") == 0)) {
+		tool_err("-C, -G and -W need -w FILE");
+		return HDP_EXIT_USAGE;
+	}
+	if (ro.max_files && !ro.max_bytes && !ro.max_secs) {
+		tool_err("-W needs -C or -G");
+		return HDP_EXIT_USAGE;
 	}
 	if (rfile != NULL && co.ifname != NULL) {
 		tool_err("-i and -r exclude each other");
@@ -369,8 +436,18 @@ cmd_sniff(int argc, char **argv)
 			rc = HDP_EXIT_USAGE;
 			goto out;
 		}
-		s.dumper = hdp_dump_open(wfile, dlt, pcap_snapshot(s.p),
-					 force, err, sizeof(err));
+		if (ro.max_bytes || ro.max_secs || ro.max_files) {
+			ro.path = wfile;
+			ro.dlt = dlt;
+			ro.snaplen = pcap_snapshot(s.p);
+			ro.force = force;
+			s.rot = hdp_rot_open(&ro, &s.dumper, err,
+					     sizeof(err));
+		} else {
+			s.dumper = hdp_dump_open(wfile, dlt,
+						 pcap_snapshot(s.p), force,
+						 err, sizeof(err));
+		}
 		if (s.dumper == NULL) {
 			rc = HDP_FILE_REFUSED(errno) ? HDP_EXIT_USAGE :
 			     HDP_EXIT_ENV;
@@ -450,12 +527,17 @@ cmd_sniff(int argc, char **argv)
 				    ferror(pcap_dump_file(s.dumper))))
 			s.werr = errno ? errno : EIO;
 		if (s.werr != 0) {
-			tool_err("%s: write failed: %s", wfile,
+			tool_err("%s: write failed: %s", s.rot ?
+				 hdp_rot_name(s.rot) : wfile,
 				 strerror(s.werr));
 			rc = HDP_EXIT_ENV;
 		}
 		pcap_dump_close(s.dumper);
 		s.dumper = NULL;
+	}
+	if (s.rot_stop < 0) {
+		tool_err("%s", s.rot_err);
+		rc = HDP_EXIT_ENV;
 	}
 	if (rfile != NULL) {
 		fprintf(stderr, "%llu packet%s captured\n"
@@ -491,6 +573,8 @@ out:
 		pcap_dump_close(s.dumper);
 	if (s.offline_filter)
 		pcap_freecode(&s.prog);
+	if (s.rot != NULL)
+		hdp_rot_free(s.rot);
 	if (s.pr.buf != NULL)
 		hdp_printer_finish(&s.pr);
 	if (s.p != NULL)

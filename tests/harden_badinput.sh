@@ -31,7 +31,7 @@ try() {
 
 # ---- inputs ---------------------------------------------------------------
 # a small valid capture of our own (no privileges: --pcap-out only)
-"$bin" send -c 3 --data hello --timestamp 1 --pcap-out three.pcap \
+"$bin" send -c 3 --flood --data hello --timestamp 1 --pcap-out three.pcap \
 	127.0.0.1 >/dev/null 2>&1 || fatal "hdp send --pcap-out"
 echo "this is not a capture file" >notes.txt
 : >empty.pcap
@@ -153,7 +153,7 @@ try "send --pcap-out exists" 2 \
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null &&
    command -v unshare >/dev/null; then
 	# a full file system: a 64 KiB tmpfs in a mount namespace of our own
-	"$bin" send -c 200 --size 1000 --timestamp 1 --pcap-out big.pcap \
+	"$bin" send -c 200 --flood --size 1000 --timestamp 1 --pcap-out big.pcap \
 		127.0.0.1 >/dev/null 2>&1 || fatal "big.pcap"
 	mkdir small
 	try "output file system full" 4 \

@@ -1,0 +1,52 @@
+/*
+ * hdp_rotate.h: -w files rotated as tcpdump does it (-C, -G, -W), each
+ * one complete: a file is flushed and closed before the next is opened,
+ * and a packet is never split between two files.
+ *
+ * The caller keeps writing with pcap_dump() on the dumper it holds; before
+ * each packet it asks hdp_rot_next(), which may close that dumper and hand
+ * back the next file's.  At the end the caller flushes and closes the
+ * last dumper as it would a plain -w file, then calls hdp_rot_free().
+ */
+#ifndef HDP_ROTATE_H
+#define HDP_ROTATE_H
+
+#include <pcap/pcap.h>
+#include <stdint.h>
+
+struct hdp_rot_opts {
+	const char *path;   /* -w: a strftime pattern with -G, if it has % */
+	int      dlt;
+	int      snaplen;
+	int      force;     /* overwrite existing files (--force)           */
+	uint64_t max_bytes; /* -C: start a new file once one holds this much */
+	unsigned max_secs;  /* -G: start a new file every this many seconds  */
+			    /*     of packet time                            */
+	unsigned max_files; /* -W: with -C a ring of this many files; with   */
+			    /*     -G only, stop after this many files       */
+};
+
+struct hdp_rot;
+
+/* Open the first file; NULL and err on error (errno as hdp_file_create). */
+struct hdp_rot *hdp_rot_open(const struct hdp_rot_opts *o,
+			     pcap_dumper_t **dumper, char *err,
+			     size_t errlen);
+
+/*
+ * Before writing the packet h: rotate when it is due.  *dumper is then the
+ * file to write to.  0 ok; 1 the -G -W limit is reached (stop: every file
+ * is complete and closed, *dumper is NULL); -1 an error, in err.
+ */
+int hdp_rot_next(struct hdp_rot *r, const struct pcap_pkthdr *h,
+		 pcap_dumper_t **dumper, char *err, size_t errlen);
+
+/* The name of the file being written. */
+const char *hdp_rot_name(const struct hdp_rot *r);
+
+/* Files started so far. */
+unsigned hdp_rot_files(const struct hdp_rot *r);
+
+void hdp_rot_free(struct hdp_rot *r);
+
+#endif /* HDP_ROTATE_H */
