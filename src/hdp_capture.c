@@ -313,6 +313,15 @@ hdp_filter_and(const char *base, const char *user)
 }
 
 char *
+hdp_filter_hdp(int dlt, const char *user)
+{
+	if (user == NULL)
+		return strdup(dlt == DLT_EN10MB ? HDP_FILTER_DEFAULT_VLAN :
+			      HDP_FILTER_DEFAULT);
+	return hdp_filter_and(user, HDP_FILTER_DEFAULT);
+}
+
+char *
 hdp_filter_join(int argc, char **argv)
 {
 	size_t n = 1;

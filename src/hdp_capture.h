@@ -9,11 +9,23 @@
 #include <stddef.h>
 
 /*
- * HDP over IPv4 and IPv6.  The IPv6 half sees next header 255 only in the
- * fixed header: HDP behind extension headers is missed by this filter (the
- * decoder walks them when a broader filter lets such packets in).
+ * HDP over IPv4 and IPv6, on any link type.  "protochain" walks IPv6
+ * extension headers (fragment, options, routing, AH) to next header 255.
  */
-#define HDP_FILTER_DEFAULT "(ip and ip[9] == 255) or (ip6 and ip6[6] == 255)"
+#define HDP_FILTER_DEFAULT \
+	"(ip and ip[9] == 255) or (ip6 and ip6 protochain 255)"
+/*
+ * For Ethernet, where HDP may also sit behind one or two VLAN tags.  A
+ * live capture on Linux makes the tagged offsets variable, where libpcap
+ * cannot compile "protochain", so tagged IPv6 is matched on the fixed
+ * header only.  libpcap's "vlan" shifts the offsets of everything after
+ * it, so this form is only usable alone: see hdp_filter_hdp().
+ */
+#define HDP_FILTER_FIXED \
+	"(ip and ip[9] == 255) or (ip6 and ip6[6] == 255)"
+#define HDP_FILTER_DEFAULT_VLAN \
+	"(" HDP_FILTER_DEFAULT ") or (vlan and ((" HDP_FILTER_FIXED \
+	") or (vlan and (" HDP_FILTER_FIXED "))))"
 
 struct hdp_cap_opts {
 	const char *ifname;     /* NULL or "any": every interface          */
@@ -57,6 +69,16 @@ int hdp_cap_set_filter(pcap_t *p, const char *expr, char *err,
 
 /* "(base) and (user)", or a copy of whichever is set; caller frees. */
 char *hdp_filter_and(const char *base, const char *user);
+
+/*
+ * The filter that selects HDP on link type dlt, ANDed with the user's
+ * expression (NULL: none).  Alone on Ethernet it also sees VLAN-tagged
+ * HDP.  With a user expression it is "(user) and (HDP)": the user's part
+ * comes first so that a "vlan" in it shifts the offsets of the HDP test
+ * too, as tcpdump users expect; untagged traffic is matched otherwise.
+ * Caller frees; NULL when out of memory.
+ */
+char *hdp_filter_hdp(int dlt, const char *user);
 
 /* Join argv[0..argc-1] with spaces (a BPF expression given as trailing
  * arguments, as tcpdump takes it); NULL when argc == 0.  Caller frees. */

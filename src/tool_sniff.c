@@ -110,11 +110,11 @@ usage_sniff(FILE *out)
 "                 root; -Z root stays root)\n"
 "  --filter EXPR  use the BPF expression EXPR instead of the default\n"
 "\n"
-"Default filter, ANDed with a BPF expression given as trailing arguments:\n"
+"Default filter (IPv6 extension headers are walked by protochain):\n"
 "  " HDP_FILTER_DEFAULT "\n"
-"The IPv6 half sees next header 255 only in the fixed header: HDP behind\n"
-"IPv6 extension headers (fragments, options) is missed by it; use\n"
-"--filter ip6 to see those, which the decoder walks.\n"
+"Alone on Ethernet it also matches HDP behind one or two VLAN tags. A BPF\n"
+"expression given as trailing arguments comes first, ANDed with it; as in\n"
+"tcpdump, write 'vlan and ...' there to see tagged traffic.\n"
 "\n"
 "On exit (COUNT reached, end of file, SIGINT, SIGTERM, SIGHUP) the output and the\n"
 "-w file are flushed, and the counts go to standard error as tcpdump's.\n"
@@ -355,9 +355,11 @@ cmd_sniff(int argc, char **argv)
 			return HDP_EXIT_ENV;
 		}
 	}
-	expr = hdp_filter_and(have_filter_opt ? (*user_filter ? user_filter
-						 : NULL) : HDP_FILTER_DEFAULT,
-			      trailing);
+	/* --filter replaces the default; the default depends on the link
+	 * type and is made once the source is open */
+	if (have_filter_opt)
+		expr = hdp_filter_and(*user_filter ? user_filter : NULL,
+				      trailing);
 	s.print = wfile == NULL || also_print;
 
 	/* ---- open the source ---- */
@@ -387,6 +389,12 @@ cmd_sniff(int argc, char **argv)
 		ifnames = 1;
 	}
 	dlt = pcap_datalink(s.p);
+	if (!have_filter_opt && (expr = hdp_filter_hdp(dlt, trailing)) ==
+	    NULL) {
+		tool_err("out of memory");
+		rc = HDP_EXIT_ENV;
+		goto out;
+	}
 
 	/* ---- the filter: offline we apply it ourselves, to count ---- */
 	if (expr != NULL) {

@@ -815,7 +815,7 @@ cmd_where(int argc, char **argv)
 	};
 	struct where *w;
 	char err[PCAP_ERRBUF_SIZE + 256];
-	const char *base = HDP_FILTER_DEFAULT;
+	const char *base = NULL;	/* --filter; NULL: HDP for each file */
 	char *user = NULL, *filter = NULL;
 	uint64_t v;
 	int c, i, nfiles, rc = HDP_EXIT_OK, r;
@@ -896,7 +896,6 @@ cmd_where(int argc, char **argv)
 	w->all_bits = nfiles == 64 ? ~0ULL : (1ULL << nfiles) - 1;
 	w->settle_ns = w->window_ns < SETTLE_NS ? w->window_ns : SETTLE_NS;
 	user = hdp_filter_join(argc - nfiles, argv + nfiles);
-	filter = hdp_filter_and(base, user);
 	if (hdp_ktab_init(&w->tab, 4096) != 0) {
 		tool_err("out of memory");
 		rc = HDP_EXIT_ENV;
@@ -919,6 +918,15 @@ cmd_where(int argc, char **argv)
 				 p->path, pcap_datalink_val_to_name(p->dlt),
 				 p->dlt);
 			rc = HDP_EXIT_USAGE;
+			goto out;
+		}
+		/* captures of one path may differ in link type */
+		free(filter);
+		if (base != NULL)	/* NULL when both are empty: no filter */
+			filter = hdp_filter_and(*base ? base : NULL, user);
+		else if ((filter = hdp_filter_hdp(p->dlt, user)) == NULL) {
+			tool_err("out of memory");
+			rc = HDP_EXIT_ENV;
 			goto out;
 		}
 		if (hdp_cap_set_filter(p->p, filter, err, sizeof(err)) != 0) {
