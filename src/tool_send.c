@@ -135,7 +135,8 @@ usage_send(FILE *out)
 "  -c, --count N          rounds (each sends every protocol number once);\n"
 "                         default 1; 0: until interrupted (also --flood)\n"
 "  -i, --interval SECONDS wait between packets (default: packets of one\n"
-"                         round back to back, rounds 1 s apart)\n"
+"                         round back to back, rounds 1 s apart; with\n"
+"                         --pcap-out alone, no wait)\n"
 "  --rate PPS             packets per second (absolute deadlines)\n"
 "  --flood                as fast as possible; summary only\n"
 "\n"
@@ -563,7 +564,10 @@ run(struct send *s, struct hdp_tx *tx, int fragment)
 	start = mono_ns();
 	for (round = 0; !g_stop && (s->count == 0 || round < s->count);
 	     round++) {
+		/* the default 1 s between rounds is for the wire; a file
+		 * alone (--pcap-out without --tee) is written at once */
 		if (!s->paced && !s->flood && round > 0 &&
+		    s->mode != HDP_TX_NONE &&
 		    sleep_until(start + round * 1000000000ull))
 			break;
 		for (i = 0; i < s->nprotos && !g_stop; i++, k++) {

@@ -85,4 +85,17 @@ a=$(fields "$TMPD/wire.pcap" "ip.id == 99" data.data | sort | tr '\n' ' ')
 b=$(fields "$TMPD/t.pcap" "ip.id == 99" data.data | sort | tr '\n' ' ')
 expect_eq "--tee: the file holds what went out" "$a" "$b"
 
+# a file alone is written at once: no 1 s wait between rounds (the frames'
+# times show it), while -i still spaces them
+"$HDP" send --pcap-out "$TMPD/r.pcap" -c 3 127.0.0.1 </dev/null >/dev/null ||
+	fail "--pcap-out -c 3"
+span=$(tcpdump -n -tt -r "$TMPD/r.pcap" 2>/dev/null |
+	awk 'NR == 1 { a = $1 } { b = $1 } END { printf "%d", (b - a) * 1000 }')
+[ "${span:-9999}" -lt 500 ] || fail "--pcap-out rounds not waited for: ${span} ms"
+"$HDP" send --pcap-out "$TMPD/ri.pcap" -c 3 -i 0.2 127.0.0.1 </dev/null \
+	>/dev/null || fail "--pcap-out -c 3 -i 0.2"
+span=$(tcpdump -n -tt -r "$TMPD/ri.pcap" 2>/dev/null |
+	awk 'NR == 1 { a = $1 } { b = $1 } END { printf "%d", (b - a) * 1000 }')
+[ "${span:-0}" -ge 390 ] || fail "-i 0.2 still paces --pcap-out: ${span} ms"
+
 finish
