@@ -575,6 +575,7 @@ print_lost(struct ping *pg)
 			hj_str(&j, "kind", kind_names[kind]);
 			hj_u64(&j, "seq", i);
 			hj_bool(&j, "received", 0);
+			hj_null(&j, "rtt_us");	/* same keys as an answer */
 			hj_end(&j);
 		}
 	}
