@@ -138,8 +138,8 @@ now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static void
-put_be64(uint8_t *p, uint64_t v)
+void
+hdp_put_be64(uint8_t *p, uint64_t v)
 {
 	int i;
 
@@ -206,7 +206,7 @@ patch_ts(uint8_t *frame, size_t ts_off, size_t csum_off, uint64_t ts)
 	uint16_t c;
 	int i;
 
-	put_be64(nb, ts);
+	hdp_put_be64(nb, ts);
 	if (csum_off != 0) {
 		sum = (uint16_t)~get_be16(frame + csum_off);
 		for (i = 0; i < 8; i += 2) {

@@ -193,4 +193,8 @@ struct hdp_route {
 int  hdp_route_get(int family, const union hdp_addr *dst, unsigned scope,
 		   struct hdp_route *rt, char *err, size_t errlen);
 
+/* Store v at p as 8 bytes, network (big-endian) order: the HDP timestamp
+ * and the echo block share this one encoder. */
+void hdp_put_be64(uint8_t *p, uint64_t v);
+
 #endif /* HDP_BUILD_H */

@@ -37,17 +37,6 @@ struct hdp_echo {
 
 /* ---- the echo block ------------------------------------------------------ */
 
-static void
-put_be64(uint8_t *p, uint64_t v)
-{
-	int i;
-
-	for (i = 7; i >= 0; i--) {
-		p[i] = (uint8_t)v;
-		v >>= 8;
-	}
-}
-
 static uint64_t
 get_be64(const uint8_t *p)
 {
@@ -70,9 +59,9 @@ hdp_echo_block_encode(const struct hdp_echo_block *b, uint8_t *buf,
 	buf[5] = b->flags;
 	buf[6] = 0;
 	buf[7] = 0;
-	put_be64(buf + 8, b->rx_ns);
-	put_be64(buf + 16, b->tx_ns);
-	put_be64(buf + 24, b->host_id);
+	hdp_put_be64(buf + 8, b->rx_ns);
+	hdp_put_be64(buf + 16, b->tx_ns);
+	hdp_put_be64(buf + 24, b->host_id);
 	return HDP_ECHO_LEN;
 }
 
