@@ -57,6 +57,7 @@ hdp_rawsock_recv(int fd, int family, unsigned proto, uint8_t *buf,
 	ssize_t n;
 
 	memset(&msg, 0, sizeof(msg));
+	memset(&ss, 0, sizeof(ss));	/* read below whatever namelen says */
 	msg.msg_name = &ss;
 	msg.msg_namelen = sizeof(ss);
 	msg.msg_iov = &iov;
@@ -73,7 +74,6 @@ hdp_rawsock_recv(int fd, int family, unsigned proto, uint8_t *buf,
 	m->bytes = (size_t)n;
 	if ((size_t)n > buflen)
 		n = (ssize_t)buflen;    /* MSG_TRUNC: only buflen kept */
-	m->time_ns = 0;
 	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
 		if (c->cmsg_level == SOL_SOCKET &&
 		    c->cmsg_type == SCM_TIMESTAMPNS &&
