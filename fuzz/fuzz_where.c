@@ -20,7 +20,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char *const modes[] = { "-v", "-q", "--json", "--window=1" };
 	char a[32], b[32], aa[40], bb[40];
-	char *argv[6];
+	char *argv[8];
 	size_t na;
 	int fa, fb, rc, argc = 0;
 
@@ -35,6 +35,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	snprintf(aa, sizeof(aa), "A=%s", a);
 	snprintf(bb, sizeof(bb), "B=%s", b);
 	argv[argc++] = "where";
+	if (geteuid() == 0) {		/* stay who the fuzzer runs as */
+		argv[argc++] = "-Z";
+		argv[argc++] = "root";
+	}
 	if (data[0] & 4)
 		argv[argc++] = modes[data[0] & 3];
 	argv[argc++] = aa;

@@ -26,6 +26,7 @@
 
 #include "hdp.h"
 #include "hdp_capture.h"
+#include "hdp_file.h"
 #include "hdp_json.h"
 #include "hdp_match.h"
 #include "tool.h"
@@ -133,6 +134,7 @@ usage_where(FILE *out)
 {
 	fprintf(out,
 "usage: hdp where [--json] [-v | -q] [--window SECONDS] [--filter EXPR]\n"
+"                 [-Z USER]\n"
 "                 [LABEL=]A.pcap [LABEL=]B.pcap [...] [EXPRESSION]\n"
 "\n"
 "Compare captures taken at several points of a path, given in path order\n"
@@ -157,6 +159,9 @@ usage_where(FILE *out)
 "  --filter EXPR    BPF filter for every capture instead of the default\n"
 "                   (HDP over IPv4 and IPv6); a trailing EXPRESSION is\n"
 "                   ANDed with it\n"
+"  -Z USER          once the captures are open, parse them as USER with no\n"
+"                   capabilities (default nobody when started as root;\n"
+"                   -Z root stays root)\n"
 "\n"
 "Exit status: 0 every packet the first point saw reached the last; 1 some\n"
 "vanished; 2 bad usage or a capture that cannot be read; 4 a file that\n"
@@ -810,11 +815,13 @@ cmd_where(int argc, char **argv)
 		{ "json",   no_argument,       NULL, 'j' },
 		{ "window", required_argument, NULL, 'W' },
 		{ "filter", required_argument, NULL, 'F' },
+		{ "user",   required_argument, NULL, 'Z' },
 		{ "help",   no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct where *w;
 	char err[PCAP_ERRBUF_SIZE + 256];
+	const char *zuser = NULL;	/* -Z; NULL: nobody when root */
 	const char *base = NULL;	/* --filter; NULL: HDP for each file */
 	char *user = NULL, *filter = NULL;
 	uint64_t v;
@@ -826,7 +833,7 @@ cmd_where(int argc, char **argv)
 		return HDP_EXIT_ENV;
 	}
 	w->window_ns = 10ULL * 1000000000ULL;
-	while ((c = getopt_long(argc, argv, "+vqh", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+vqhZ:", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			w->json = 1;
@@ -848,6 +855,9 @@ cmd_where(int argc, char **argv)
 			break;
 		case 'F':
 			base = optarg;
+			break;
+		case 'Z':
+			zuser = optarg;
 			break;
 		case 'h':
 			usage_where(stdout);
@@ -936,6 +946,12 @@ cmd_where(int argc, char **argv)
 		}
 	}
 
+	/* hostile captures are parsed without root (tcpdump's -Z) */
+	if (hdp_drop_privileges(zuser, err, sizeof(err)) != 0) {
+		tool_err("%s", err);
+		rc = HDP_EXIT_PERM;
+		goto out;
+	}
 	r = run(w);
 	if (w->json)
 		print_segments_json(w);

@@ -72,4 +72,14 @@ grep -q "missing.pcap" err || fail "error names the missing file"
 expect_eq "bad filter: exit 2" "$rc" 2
 "$HDP" where --window 0 sender.pcap r1-in.pcap >/dev/null 2>err; rc=$?
 expect_eq "--window 0: exit 2" "$rc" 2
+# -Z: the captures are parsed as another user once open (root only)
+if [ "$(id -u)" -eq 0 ]; then
+	"$HDP" where -Z hdp-no-such-user sender.pcap r1-in.pcap >/dev/null \
+		2>err; rc=$?
+	expect_eq "-Z unknown user: exit 3" "$rc" 3
+	grep -q "no such user" err || fail "-Z: $(cat err)"
+	"$HDP" where -q -Z nobody sender.pcap r1-in.pcap >/dev/null 2>err
+	rc=$?
+	[ "$rc" -le 1 ] || fail "-Z nobody: exit $rc: $(cat err)"
+fi
 finish
