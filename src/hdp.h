@@ -184,6 +184,8 @@ int hdp_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out,
 
 /* Nanoseconds since the Unix epoch from CLOCK_REALTIME. */
 uint64_t hdp_now_ns(void);
+/* Nanoseconds of CLOCK_MONOTONIC: for deadlines and intervals. */
+uint64_t hdp_mono_ns(void);
 
 /* "looks like base64" hint for payloads: 1 when every byte is in the
  * base64 alphabet (optionally with padding and line breaks) and len >= 4. */

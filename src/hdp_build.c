@@ -129,15 +129,6 @@ static int route_src_scoped(int family, const union hdp_addr *dst,
 			    unsigned scope, union hdp_addr *src, char *err,
 			    size_t errlen);
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 void
 hdp_put_be64(uint8_t *p, uint64_t v)
 {
@@ -655,7 +646,7 @@ hdp_tx_open(enum hdp_tx_mode mode, int family, const char *ifname,
 			goto fail;
 		}
 	}
-	tx->frag_id = (uint32_t)now_ns() ^ (uint32_t)getpid() << 16;
+	tx->frag_id = (uint32_t)hdp_now_ns() ^ (uint32_t)getpid() << 16;
 	return tx;
 fail:
 	hdp_tx_close(tx);
@@ -796,7 +787,7 @@ hdp_tx_build(struct hdp_tx *tx, const struct hdp_pkt_spec *s, char *err,
 		return -1;
 	}
 	tx->stamp = s->ts_ns == 0;
-	tx->ts_ns = s->ts_ns ? s->ts_ns : now_ns();
+	tx->ts_ns = s->ts_ns ? s->ts_ns : hdp_now_ns();
 	if (hlen) {
 		struct hdp_hdr h = { s->sport, s->dport, tx->ts_ns };
 
@@ -1026,7 +1017,7 @@ result_begin(struct hdp_tx *tx, struct hdp_tx_result *r)
 	r->error[0] = '\0';
 	r->bytes = tx->ip_len;
 	r->hdp_ts_ns = 0;
-	r->time_ns = now_ns();
+	r->time_ns = hdp_now_ns();
 	if (!tx->built) {
 		fill_err(r, EINVAL);
 		snprintf(r->error, sizeof(r->error), "no frame built");
@@ -1351,7 +1342,7 @@ hdp_tx_write_frags(struct hdp_tx *tx, unsigned mtu,
 			c = sendto(tx->fd, pkt, plen, 0,
 				   (struct sockaddr *)&tx->to, tx->tolen);
 		if (cb != NULL && c >= 0)
-			cb(arg, pkt, plen, now_ns());
+			cb(arg, pkt, plen, hdp_now_ns());
 		free(pkt - l->aligner);
 		if (c < 0) {
 			fill_err(r, errno);

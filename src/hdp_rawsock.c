@@ -138,12 +138,3 @@ hdp_addr_ntop(int family, const union hdp_addr *a, char *out, size_t outlen)
 		      (const void *)&a->v4, out, (socklen_t)outlen) == NULL)
 		snprintf(out, outlen, "?");
 }
-
-uint64_t
-hdp_mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}

@@ -69,7 +69,4 @@ int hdp_frame_sweep_key(const struct hdp_frame *f, const uint8_t *pkt,
 void hdp_addr_ntop(int family, const union hdp_addr *a, char *out,
 		   size_t outlen);
 
-/* Nanoseconds of CLOCK_MONOTONIC, for deadlines. */
-uint64_t hdp_mono_ns(void);
-
 #endif /* HDP_RAWSOCK_H */

@@ -152,15 +152,6 @@ usage_ping(FILE *out)
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static uint32_t
 be32(const uint8_t *p)
 {
@@ -451,7 +442,7 @@ pump(struct ping *pg, uint64_t until_mono)
 			tool_err("%s: %s", pg->capif, pcap_geterr(pg->pc));
 			return -1;
 		}
-		now = mono_ns();
+		now = hdp_mono_ns();
 		if (now >= until_mono || stop_flag)
 			return 0;
 		ts.tv_sec = (time_t)((until_mono - now) / 1000000000u);
@@ -1151,7 +1142,7 @@ cmd_ping(int argc, char **argv)
 	/* the kinds of a round are spread over the interval, in rotating
 	 * order: no probe waits behind another's reply at the responder */
 	step = (uint64_t)(pg->o.interval * 1e9) / (uint64_t)pg->o.nkinds;
-	next = mono_ns();
+	next = hdp_mono_ns();
 	for (r = 0; r < pg->o.count && !stop_flag; r++) {
 		for (i = 0; i < pg->o.nkinds && !stop_flag; i++) {
 			send_probe(pg, pg->o.kinds[(i + r) % pg->o.nkinds],
@@ -1166,7 +1157,7 @@ cmd_ping(int argc, char **argv)
 	}
 	if (!stop_flag || pg->o.wait > 0) {
 		stop_flag = 0;   /* a second ^C ends the wait */
-		if (pump(pg, mono_ns() + (uint64_t)(pg->o.wait * 1e9)) != 0) {
+		if (pump(pg, hdp_mono_ns() + (uint64_t)(pg->o.wait * 1e9)) != 0) {
 			rc = HDP_EXIT_ENV;
 			goto out;
 		}

@@ -168,21 +168,12 @@ usage_replay(FILE *out)
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Wait until the CLOCK_MONOTONIC deadline dl (ns); returns the time then. */
 static uint64_t
 wait_until(uint64_t dl)
 {
 	struct timespec ts;
-	uint64_t now = mono_ns();
+	uint64_t now = hdp_mono_ns();
 
 	if (now + SPIN_NS < dl) {
 		uint64_t wake = dl - SPIN_NS;
@@ -192,10 +183,10 @@ wait_until(uint64_t dl)
 		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
 				       NULL) == EINTR && !stop_flag)
 			;
-		now = mono_ns();
+		now = hdp_mono_ns();
 	}
 	while (now < dl && !stop_flag)
-		now = mono_ns();
+		now = hdp_mono_ns();
 	return now;
 }
 
@@ -592,7 +583,7 @@ progress(struct replay *r, int last)
 
 	if (!r->progress || (!last && (r->st.read & 4095) != 0))
 		return;
-	now = mono_ns();
+	now = hdp_mono_ns();
 	if (!last && now < r->progress_ns + 500000000u)
 		return;
 	r->progress_ns = now;
@@ -683,7 +674,7 @@ queue_one(struct replay *r, struct hdp_tx *tx, uint64_t n,
 		flush_queue(r);
 	r->qtx = tx;
 	if (r->st.sent + r->st.failed + r->nq == 0)
-		r->st.t_first_ns = mono_ns();
+		r->st.t_first_ns = hdp_mono_ns();
 	p = &r->q[r->nq];
 	p->n = n;
 	p->spec = *spec;
@@ -734,7 +725,7 @@ send_one(struct replay *r, uint64_t n, const struct hdp_pkt_spec *spec,
 		return;
 	}
 	if (!r->base_set) {
-		r->base = mono_ns() - rel;
+		r->base = hdp_mono_ns() - rel;
 		r->base_set = 1;
 	}
 	deadline = r->base + rel;
@@ -1043,7 +1034,7 @@ cmd_replay(int argc, char **argv)
 		rc = replay_pass(r, &base, &seq);
 	flush_queue(r);
 	if (r->st.sent + r->st.failed > 0)
-		r->st.t_last_ns = mono_ns();
+		r->st.t_last_ns = hdp_mono_ns();
 	if (r->progress_ns)
 		progress(r, 1);
 	if (rc == 0 || r->st.read > 0)

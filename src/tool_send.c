@@ -171,15 +171,6 @@ usage_send(FILE *out)
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* Sleep until an absolute CLOCK_MONOTONIC time; 1 when interrupted. */
 static int
 sleep_until(uint64_t t)
@@ -467,13 +458,13 @@ send_one(struct send *s, struct hdp_tx *tx, uint64_t seq, unsigned proto,
 	uint64_t t0, t1;
 	int nf = 0;
 
-	t0 = mono_ns();
+	t0 = hdp_mono_ns();
 	if (fragment)
 		nf = hdp_tx_write_frags(tx, s->mtu, s->dumper ? frag_cb : NULL,
 					s, &r);
 	else
 		hdp_tx_write(tx, &r);
-	t1 = mono_ns();
+	t1 = hdp_mono_ns();
 	account(s, &r, t0);
 	if (!fragment && s->dumper != NULL && (r.ok || s->mode == HDP_TX_NONE)) {
 		const uint8_t *fr;
@@ -498,7 +489,7 @@ flood_burst(struct send *s, struct hdp_tx *tx)
 		n = HDP_TX_BURST;
 		if (s->count != 0 && s->count - done < n)
 			n = (unsigned)(s->count - done);
-		t = mono_ns();
+		t = hdp_mono_ns();
 		c = hdp_tx_write_burst(tx, n, &r);
 		if (s->sent + s->failed == 0)
 			s->first_ns = t;
@@ -511,7 +502,7 @@ flood_burst(struct send *s, struct hdp_tx *tx)
 			done += (uint64_t)c;
 		}
 	}
-	s->last_ns = mono_ns();
+	s->last_ns = hdp_mono_ns();
 }
 
 static int
@@ -561,7 +552,7 @@ run(struct send *s, struct hdp_tx *tx, int fragment)
 		flood_burst(s, tx);
 		return 0;
 	}
-	start = mono_ns();
+	start = hdp_mono_ns();
 	for (round = 0; !g_stop && (s->count == 0 || round < s->count);
 	     round++) {
 		/* the default 1 s between rounds is for the wire; a file

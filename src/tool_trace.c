@@ -207,15 +207,6 @@ usage_trace(FILE *out)
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 /* The probe's index in t->pr, also its drop monitor tag. */
 static size_t
 probe_index(int round, int k, int ttl)
@@ -692,7 +683,7 @@ collect(struct trace *t)
 		pfd[nfd++].events = POLLIN;
 	}
 	for (;;) {
-		uint64_t now = mono_ns();
+		uint64_t now = hdp_mono_ns();
 		int ms;
 
 		while ((rc = pcap_dispatch(t->cap, -1, reply_cb,
@@ -1618,15 +1609,15 @@ cmd_trace(int argc, char **argv)
 		       n * (t->max_ttl - t->first_ttl + 1));
 		fflush(stdout);
 	}
-	t->t_start = mono_ns();
+	t->t_start = hdp_mono_ns();
 	if (send_probes(t, tx) > 0)
 		rc = HDP_EXIT_FAIL;
-	t->t_last_send = mono_ns();
+	t->t_last_send = hdp_mono_ns();
 	if (collect(t) != 0) {
 		rc = HDP_EXIT_ENV;
 		goto out;
 	}
-	t->t_end = mono_ns();
+	t->t_end = hdp_mono_ns();
 	if (t->dm != NULL) {
 		usleep(20000);	/* the last events reach the ring */
 		hdp_dropmon_read(t->dm, drop_cb, t);
