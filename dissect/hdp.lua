@@ -77,6 +77,19 @@ local function nstime_of(ns)
 	return NSTime.new(secs, nsecs)
 end
 
+-- Capture time minus HDP timestamp as Int64 nanoseconds, or nil when
+-- the difference does not fit an Int64 (hdp prints "-" and null then).
+local INT64_MAX = UInt64.new(0xffffffff, 0x7fffffff)
+local function latency_of(cap_ns, ts)
+	local cap = UInt64.new(cap_ns:lower(), cap_ns:higher())
+	local d = ts >= cap and ts - cap or cap - ts
+	if d > INT64_MAX then
+		return nil
+	end
+	local lat = Int64.new(d:lower(), d:higher())
+	return ts > cap and -lat or lat
+end
+
 local function printable(s)
 	return s:match("^[%g%s]*$") ~= nil
 end
@@ -133,11 +146,15 @@ function hdp.dissector(tvb, pinfo, tree)
 	if fi ~= nil then
 		local cap = fi.value
 		local cap_ns = Int64.new(cap.secs) * NS + cap.nsecs
-		local lat = cap_ns - Int64.new(ts:lower(), ts:higher())
-		t:add(pf.latency, tvb(4, 8), nstime_of(lat))
-		t:add(pf.latency_ns, tvb(4, 8), lat)
-		lat_text = string.format(" latency %.3fus",
-					 lat:tonumber() / 1000)
+		local lat = latency_of(cap_ns, ts)
+		if lat ~= nil then
+			t:add(pf.latency, tvb(4, 8), nstime_of(lat))
+			t:add(pf.latency_ns, tvb(4, 8), lat)
+			lat_text = string.format(" latency %.3fus",
+						 lat:tonumber() / 1000)
+		else
+			lat_text = " latency -"
+		end
 	end
 
 	local plen = reported - HDR_LEN

@@ -394,9 +394,34 @@ struct pr_fields {
 	uint16_t sport, dport;
 	int      has_hdp;
 	uint64_t hdp_ts;
+	int      has_latency;	/* 0: now - hdp_ts does not fit an int64_t */
 	int64_t  latency;
 	size_t   payload_off, payload_len, payload_caplen;
 };
+
+/*
+ * now - then in *out, signed; -1 when its magnitude is 2^63 or more (an
+ * HDP timestamp past 2^63 ns, the year 2262, against today's clock), so
+ * no printer shows a wrapped value.  dissect/hdp.lua draws the same line.
+ */
+static int
+ns_diff(uint64_t now, uint64_t then, int64_t *out)
+{
+	uint64_t d;
+
+	if (now >= then) {
+		d = now - then;
+		if (d > (uint64_t)INT64_MAX)
+			return -1;
+		*out = (int64_t)d;
+	} else {
+		d = then - now;
+		if (d > (uint64_t)INT64_MAX)
+			return -1;
+		*out = -(int64_t)d;
+	}
+	return 0;
+}
 
 static void
 fields_of(const struct hdp_frame *f, const struct udp_view *u,
@@ -425,7 +450,7 @@ fields_of(const struct hdp_frame *f, const struct udp_view *u,
 		}
 	}
 	if (x->has_hdp)
-		x->latency = (int64_t)(now - x->hdp_ts);
+		x->has_latency = ns_diff(now, x->hdp_ts, &x->latency) == 0;
 }
 
 /* ---- one-line output ------------------------------------------------------- */
@@ -513,7 +538,10 @@ print_line(struct hdp_printer *pr, const struct hdp_frame *f,
 		p = PUTS(p, "ts ");
 		p = put_u64(p, x->hdp_ts);
 		p = PUTS(p, " latency ");
-		p = put_latency_us(p, x->latency);
+		if (x->has_latency)
+			p = put_latency_us(p, x->latency);
+		else
+			*p++ = '-';
 		p = PUTS(p, " len ");
 		p = put_u64(p, x->payload_len);
 	} else {
@@ -699,8 +727,11 @@ print_verbose(struct hdp_printer *pr, const struct hdp_frame *f,
 		bprintf(pr, "Timestamp: %llu (%s.%09llu UTC)\n",
 			(unsigned long long)x->hdp_ts, when,
 			(unsigned long long)(x->hdp_ts % 1000000000ull));
-		bprintf(pr, "Latency: %lld ns (capture time %llu.%09llu)\n",
-			(long long)x->latency,
+		if (x->has_latency)
+			bprintf(pr, "Latency: %lld ns", (long long)x->latency);
+		else
+			bprintf(pr, "Latency: - (beyond 2^63 ns)");
+		bprintf(pr, " (capture time %llu.%09llu)\n",
 			(unsigned long long)(cap_time_ns(pr, h) / 1000000000ull),
 			(unsigned long long)(cap_time_ns(pr, h) % 1000000000ull));
 	}
@@ -850,7 +881,10 @@ print_json(struct hdp_printer *pr, const struct hdp_frame *f,
 	if (x->has_hdp) {
 		p = put_u64(p, x->hdp_ts);
 		p = JKEY(p, "latency_ns");
-		p = put_i64(p, x->latency);
+		if (x->has_latency)
+			p = put_i64(p, x->latency);
+		else
+			p = PUTS(p, "null");
 		p = JKEY(p, "payload_len");
 		p = put_u64(p, x->payload_len);
 		p = JKEY(p, "payload_hex");

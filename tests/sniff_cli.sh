@@ -122,4 +122,33 @@ for line in sys.stdin:
         sys.exit("latency is not capture time - timestamp")
 ' || fail "--json fields"
 fi
+# latency is exact or null, never wrapped: timestamps 1, 2^63 and 2^64-1
+# (the year 2262 and beyond); the dissector draws the same line
+if command -v python3 >/dev/null 2>&1; then
+	for ts in 1 9223372036854775808 18446744073709551615; do
+		"$HDP" send -q --pcap-out "$TMPD/ts.pcap" --force \
+			--timestamp "$ts" 127.0.0.1 >/dev/null ||
+			fail "send --timestamp $ts"
+		"$HDP" sniff -r "$TMPD/ts.pcap" --json 2>/dev/null |
+			python3 -c '
+import json, sys
+o = json.loads(sys.stdin.readline())
+d = o["time_ns"] - o["hdp_ts_ns"]
+want = d if -2**63 < d < 2**63 else None
+if o["latency_ns"] != want:
+    sys.exit("hdp_ts_ns %d: latency_ns %s, want %s" %
+             (o["hdp_ts_ns"], o["latency_ns"], want))
+print("" if want is None else want)
+' >"$TMPD/lat" || fail "latency of timestamp $ts"
+		if command -v tshark >/dev/null 2>&1; then
+			tshark -X lua_script:"$top_srcdir/dissect/hdp.lua" \
+				-r "$TMPD/ts.pcap" -T fields -e hdp.latency_ns \
+				>"$TMPD/tlat" 2>/dev/null
+			cmp -s "$TMPD/lat" "$TMPD/tlat" ||
+				fail "ts $ts: hdp '$(cat "$TMPD/lat")', dissector '$(cat "$TMPD/tlat")'"
+		fi
+	done
+	"$HDP" sniff -r "$TMPD/ts.pcap" 2>/dev/null | grep -q " latency - len 0$" ||
+		fail "text line of an unrepresentable latency"
+fi
 finish
