@@ -6,6 +6,7 @@
 #ifndef HDP_TOOL_H
 #define HDP_TOOL_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -42,6 +43,15 @@ int tool_parse_uint(const char *s, uint64_t min, uint64_t max,
  * above) into *out; on error say why and return -1. */
 int tool_parse_double(const char *s, double min, int above, double *out,
 		      const char *what);
+
+/* Set when SIGINT, SIGTERM or SIGHUP arrives (once tool_catch_stop() has
+ * run): long loops check it and end as if done, so every output is
+ * flushed and valid. */
+extern volatile sig_atomic_t tool_stop;
+/* Clear tool_stop and install handler (NULL: one that sets tool_stop)
+ * for SIGINT, SIGTERM and SIGHUP, without SA_RESTART: a blocking call
+ * returns EINTR and the loop around it sees the stop. */
+void tool_catch_stop(void (*handler)(int));
 
 /* Print "hdp CMD is not built yet" and return HDP_EXIT_USAGE. */
 int tool_not_built(const char *cmd);

@@ -47,6 +47,29 @@ tool_errno(const char *fmt, ...)
 	va_end(ap);
 }
 
+volatile sig_atomic_t tool_stop;
+
+static void
+set_tool_stop(int sig)
+{
+	(void)sig;
+	tool_stop = 1;
+}
+
+void
+tool_catch_stop(void (*handler)(int))
+{
+	struct sigaction sa;
+
+	tool_stop = 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler != NULL ? handler : set_tool_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
 int
 tool_not_built(const char *cmd)
 {

@@ -16,7 +16,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,15 +49,6 @@ struct listen_ctx {
 	uint8_t  *buf;
 	struct hdp_echo *echo;     /* --echo: answer each HDP datagram     */
 };
-
-static volatile sig_atomic_t stop_flag;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
 
 void
 usage_listen(FILE *out)
@@ -241,7 +231,7 @@ listen_loop(struct listen_ctx *c)
 		pfd[n].events = POLLIN;
 		map[n++] = -1;
 	}
-	while (!stop_flag) {
+	while (!tool_stop) {
 		timeout = 200;
 		if (c->deadline_ns) {
 			now = hdp_mono_ns();
@@ -299,7 +289,6 @@ cmd_listen(int argc, char **argv)
 	struct listen_ctx c;
 	struct hdp_protoset set;
 	struct hdp_cap_opts co;
-	struct sigaction sa;
 	const char *protos = "255", *ifname = NULL, *user = NULL;
 	char err[256], filt[32];
 	int ch, i, want_pcap = 1, refused_perm = 0, rc;
@@ -444,12 +433,7 @@ cmd_listen(int argc, char **argv)
 		rc = HDP_EXIT_ENV;
 		goto out;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	stop_flag = 0;
+	tool_catch_stop(NULL);
 	if (!c.json)
 		print_header(&c);
 	fflush(stdout);

@@ -32,7 +32,6 @@
 #include <math.h>
 #include <net/if.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,15 +103,6 @@ struct ping {
 	struct kind_st k[K_COUNT];
 	uint8_t *payload;
 };
-
-static volatile sig_atomic_t stop_flag;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
 
 void
 usage_ping(FILE *out)
@@ -443,7 +433,7 @@ pump(struct ping *pg, uint64_t until_mono)
 			return -1;
 		}
 		now = hdp_mono_ns();
-		if (now >= until_mono || stop_flag)
+		if (now >= until_mono || tool_stop)
 			return 0;
 		ts.tv_sec = (time_t)((until_mono - now) / 1000000000u);
 		ts.tv_nsec = (long)((until_mono - now) % 1000000000u);
@@ -1103,7 +1093,6 @@ int
 cmd_ping(int argc, char **argv)
 {
 	struct kind_sum sums[K_COUNT];
-	struct sigaction sa;
 	struct ping *pg;
 	uint64_t r, next, step;
 	int rc, i, kind, lost = 0;
@@ -1121,11 +1110,7 @@ cmd_ping(int argc, char **argv)
 	rc = setup(pg);
 	if (rc != 0)
 		goto out;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	tool_catch_stop(NULL);
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 
 	if (!pg->o.json && !pg->o.quiet) {
@@ -1143,8 +1128,8 @@ cmd_ping(int argc, char **argv)
 	 * order: no probe waits behind another's reply at the responder */
 	step = (uint64_t)(pg->o.interval * 1e9) / (uint64_t)pg->o.nkinds;
 	next = hdp_mono_ns();
-	for (r = 0; r < pg->o.count && !stop_flag; r++) {
-		for (i = 0; i < pg->o.nkinds && !stop_flag; i++) {
+	for (r = 0; r < pg->o.count && !tool_stop; r++) {
+		for (i = 0; i < pg->o.nkinds && !tool_stop; i++) {
 			send_probe(pg, pg->o.kinds[(i + r) % pg->o.nkinds],
 				   (uint32_t)r);
 			next += step;
@@ -1155,8 +1140,8 @@ cmd_ping(int argc, char **argv)
 			}
 		}
 	}
-	if (!stop_flag || pg->o.wait > 0) {
-		stop_flag = 0;   /* a second ^C ends the wait */
+	if (!tool_stop || pg->o.wait > 0) {
+		tool_stop = 0;   /* a second ^C ends the wait */
 		if (pump(pg, hdp_mono_ns() + (uint64_t)(pg->o.wait * 1e9)) != 0) {
 			rc = HDP_EXIT_ENV;
 			goto out;

@@ -23,7 +23,6 @@
 #include <getopt.h>
 #include <math.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,15 +119,6 @@ struct replay {
 	int base_set;             /* set when the first frame is ready     */
 };
 
-static volatile sig_atomic_t stop_flag;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
-
 void
 usage_replay(FILE *out)
 {
@@ -181,11 +171,11 @@ wait_until(uint64_t dl)
 		ts.tv_sec = (time_t)(wake / 1000000000u);
 		ts.tv_nsec = (long)(wake % 1000000000u);
 		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
-				       NULL) == EINTR && !stop_flag)
+				       NULL) == EINTR && !tool_stop)
 			;
 		now = hdp_mono_ns();
 	}
-	while (now < dl && !stop_flag)
+	while (now < dl && !tool_stop)
 		now = hdp_mono_ns();
 	return now;
 }
@@ -625,7 +615,7 @@ get_tx(struct replay *r, int family)
 				 err);
 			r->exit_code = HDP_EXIT_ENV;
 		}
-		stop_flag = 1;
+		tool_stop = 1;
 	}
 	return *txp;
 }
@@ -795,7 +785,7 @@ replay_pass(struct replay *r, uint64_t *base, uint64_t *seq)
 	}
 	scale = r->o.speed > 0 ? 1.0 / r->o.speed : 1.0;
 
-	while (!stop_flag && (rc = pcap_next_ex(p, &h, &data)) == 1) {
+	while (!tool_stop && (rc = pcap_next_ex(p, &h, &data)) == 1) {
 		uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000000u +
 			      (uint64_t)h->ts.tv_usec;   /* nano precision */
 
@@ -832,7 +822,7 @@ replay_pass(struct replay *r, uint64_t *base, uint64_t *seq)
 		    r->exit_code == HDP_EXIT_ENV)
 			break;
 	}
-	if (!stop_flag && rc == PCAP_ERROR) {
+	if (!tool_stop && rc == PCAP_ERROR) {
 		tool_err("%s: %s", r->o.file, pcap_geterr(p));
 		pcap_close(p);
 		return HDP_EXIT_USAGE;
@@ -1003,7 +993,6 @@ int
 cmd_replay(int argc, char **argv)
 {
 	struct replay *r;
-	struct sigaction sa;
 	uint64_t base, seq = 0, loop;
 	int rc;
 
@@ -1017,11 +1006,7 @@ cmd_replay(int argc, char **argv)
 		free(r);
 		return HDP_EXIT_USAGE;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	tool_catch_stop(NULL);
 	/* timer slack to the minimum: sleeps end when asked, not 50 us later */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	if (!r->o.json && !r->o.quiet)
@@ -1030,7 +1015,7 @@ cmd_replay(int argc, char **argv)
 
 	base = 0;
 	rc = 0;
-	for (loop = 0; loop < r->o.loops && !stop_flag && rc == 0; loop++)
+	for (loop = 0; loop < r->o.loops && !tool_stop && rc == 0; loop++)
 		rc = replay_pass(r, &base, &seq);
 	flush_queue(r);
 	if (r->st.sent + r->st.failed > 0)

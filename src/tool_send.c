@@ -17,7 +17,6 @@
 #include <getopt.h>
 #include <math.h>
 #include <net/if.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,15 +80,6 @@ struct send {
 	struct errcount errs[MAX_ERRS];
 	unsigned nerrs;
 };
-
-static volatile sig_atomic_t g_stop;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	g_stop = 1;
-}
 
 void
 usage_send(FILE *out)
@@ -181,11 +171,11 @@ sleep_until(uint64_t t)
 	ts.tv_sec = (time_t)(t / 1000000000ull);
 	ts.tv_nsec = (long)(t % 1000000000ull);
 	do {
-		if (g_stop)
+		if (tool_stop)
 			return 1;
 		rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 	} while (rc == EINTR);
-	return g_stop != 0;
+	return tool_stop != 0;
 }
 
 static const char *
@@ -485,7 +475,7 @@ flood_burst(struct send *s, struct hdp_tx *tx)
 	unsigned n;
 	int c;
 
-	while (!g_stop && (s->count == 0 || done < s->count)) {
+	while (!tool_stop && (s->count == 0 || done < s->count)) {
 		n = HDP_TX_BURST;
 		if (s->count != 0 && s->count - done < n)
 			n = (unsigned)(s->count - done);
@@ -553,7 +543,7 @@ run(struct send *s, struct hdp_tx *tx, int fragment)
 		return 0;
 	}
 	start = hdp_mono_ns();
-	for (round = 0; !g_stop && (s->count == 0 || round < s->count);
+	for (round = 0; !tool_stop && (s->count == 0 || round < s->count);
 	     round++) {
 		/* the default 1 s between rounds is for the wire; a file
 		 * alone (--pcap-out without --tee) is written at once */
@@ -561,7 +551,7 @@ run(struct send *s, struct hdp_tx *tx, int fragment)
 		    s->mode != HDP_TX_NONE &&
 		    sleep_until(start + round * 1000000000ull))
 			break;
-		for (i = 0; i < s->nprotos && !g_stop; i++, k++) {
+		for (i = 0; i < s->nprotos && !tool_stop; i++, k++) {
 			if (s->paced && k > 0 &&
 			    sleep_until(start + k * s->interval_ns))
 				break;
@@ -696,7 +686,6 @@ cmd_send(int argc, char **argv)
 {
 	struct send s;
 	struct hdp_tx *tx = NULL;
-	struct sigaction sa;
 	const char *data = NULL, *file = NULL, *src = NULL;
 	uint64_t v, size = 0, dscp = 0, ecn = 0;
 	int c, family = AF_UNSPEC, have_size = 0, have_dscp = 0, have_ecn = 0;
@@ -1029,12 +1018,7 @@ cmd_send(int argc, char **argv)
 		goto out;
 	}
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	tool_catch_stop(NULL);
 	if (s.paced)	/* wake up on time, not up to 50 us late */
 		prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	if (!s.flood && !s.quiet)

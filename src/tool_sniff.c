@@ -245,7 +245,6 @@ cmd_sniff(int argc, char **argv)
 	struct hdp_cap_opts co;
 	struct hdp_rot_opts ro;
 	struct sniff s;
-	struct sigaction sa;
 	const char *rfile = NULL, *wfile = NULL, *user_filter = NULL;
 	const char *zuser = NULL;
 	char *trailing = NULL, *expr = NULL;
@@ -490,12 +489,7 @@ cmd_sniff(int argc, char **argv)
 
 	/* ---- the loop ---- */
 	g_pcap = s.p;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	tool_catch_stop(on_signal);
 
 	for (;;) {
 		r = pcap_dispatch(s.p, -1, on_packet, (u_char *)&s);

@@ -22,7 +22,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,15 +108,6 @@ struct sweep {
 	unsigned       count;
 	int            methods;     /* bit 0 libnet, bit 1 socket           */
 };
-
-static volatile sig_atomic_t stop_flag;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
 
 void
 usage_sweep(FILE *out)
@@ -504,7 +494,7 @@ send_all(struct sweep *s, const struct hdp_protoset *set, uint16_t sport,
 	spec.ttl = 64;
 	spec.payload = payload;
 	spec.payload_len = plen;
-	for (p = 0; p < 256 && !stop_flag; p++) {
+	for (p = 0; p < 256 && !tool_stop; p++) {
 		if (!hdp_protoset_has(set, p))
 			continue;
 		if (tx != NULL) {
@@ -1369,7 +1359,7 @@ settle(struct sweep *s, unsigned wait_ms)
 		pfd[n].fd = hdp_dropmon_fd(s->dm);
 		pfd[n++].events = POLLIN;
 	}
-	while (!stop_flag && (now = hdp_mono_ns()) < end) {
+	while (!tool_stop && (now = hdp_mono_ns()) < end) {
 		drain_all(s);
 		if (all_settled(s)) {
 			/* one more short look for late copies, then done */
@@ -1403,7 +1393,6 @@ cmd_sweep(int argc, char **argv)
 	};
 	struct sweep s;
 	struct hdp_protoset set;
-	struct sigaction sa;
 	struct hdp_route rt;
 	const char *protos = "all", *outpath = NULL;
 	char err[256];
@@ -1528,12 +1517,7 @@ cmd_sweep(int argc, char **argv)
 		rc = HDP_EXIT_ENV;
 		goto out;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	stop_flag = 0;
+	tool_catch_stop(NULL);
 	s.progress = isatty(STDERR_FILENO);
 
 	if (s.local && (rc = open_listeners(&s, &set)) != 0)
@@ -1576,14 +1560,14 @@ cmd_sweep(int argc, char **argv)
 			scopy(p->location, sizeof(p->location), s.rx_err[p->proto]);
 		}
 	}
-	if (stop_flag)
+	if (tool_stop)
 		tool_err("interrupted: results so far");
 	rc = print_results(&s, jf);
 	fprintf(stderr, "%s: %zu packets to %s (%s%s) in %.3f s\n",
 		"hdp sweep", s.npkts, s.dst_str,
 		s.local ? "local, via " : "egress ", s.egress_name,
 		(double)(hdp_mono_ns() - t0) / 1e9);
-	if (stop_flag)
+	if (tool_stop)
 		rc = HDP_EXIT_FAIL;
 out:
 	if (jf != NULL && fclose(jf) != 0 && rc == HDP_EXIT_OK) {

@@ -38,7 +38,6 @@
 #include <math.h>
 #include <poll.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,15 +150,6 @@ struct trace {
 	uint64_t t_start, t_last_send, t_end;
 	unsigned replies, unmatched;
 };
-
-static volatile sig_atomic_t stop;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 void
 usage_trace(FILE *out)
@@ -393,7 +383,7 @@ send_probes(struct trace *t, struct hdp_tx *tx[K_N])
 	for (round = 0; round < ROUNDS; round++)
 		for (ttl = t->first_ttl; ttl <= t->max_ttl; ttl++)
 			for (k = 0; k < K_N; k++)
-				if (t->kinds[k] && !stop &&
+				if (t->kinds[k] && !tool_stop &&
 				    send_one(t, tx[k], round, k, ttl) != 0)
 					failed++;
 	return failed;
@@ -697,7 +687,7 @@ collect(struct trace *t)
 			while (pcap_dispatch(t->rxcap, -1, arrival_cb,
 					     (u_char *)t) > 0)
 				;
-		if (stop || now >= deadline ||
+		if (tool_stop || now >= deadline ||
 		    (t->rxcap == NULL && all_done(t)))
 			break;
 		ms = (int)((deadline - now) / 1000000ULL) + 1;
@@ -1394,7 +1384,6 @@ cmd_trace(int argc, char **argv)
 	int c, k, rc = HDP_EXIT_OK, want_family = AF_UNSPEC, perm = 0;
 	uint64_t v;
 	unsigned scope = 0;
-	struct sigaction sa;
 
 	t = calloc(1, sizeof(*t));
 	if (t == NULL) {
@@ -1586,11 +1575,7 @@ cmd_trace(int argc, char **argv)
 		goto out;
 	}
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	tool_catch_stop(NULL);
 
 	if (!t->json) {
 		int n = 0;
