@@ -103,6 +103,18 @@ veth_pair() {
 	ip -n "$4" link set "$5" up
 }
 
+# tracefs_dir: the host's view of tracefs, where hdp's instances
+# (instances/hdp-PID) show.  'ip netns exec' mounts a /sys of its own, so
+# a tracefs that hdp mounted in there is not seen from here: mount it at
+# its standard place, as hdp does (and systemd at boot), and like hdp
+# leave it mounted; a parallel test may be using it.
+tracefs_dir() {
+	d=/sys/kernel/tracing
+	[ -d "$d/instances" ] || mount -t tracefs nodev "$d" 2>/dev/null
+	[ -d "$d/instances" ] || d=/sys/kernel/debug/tracing
+	echo "$d"
+}
+
 # wait_for_file FILE [TENTHS]: until FILE is non-empty (default 3 s).
 wait_for_file() {
 	i=0

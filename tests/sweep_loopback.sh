@@ -53,6 +53,7 @@ if [ -z "${HDP_VALGRIND:-}" ]; then
 		[ "$ms" -lt 2000 ]
 fi
 DROPS=1
+TRACEFS=$(tracefs_dir)
 if grep -q "drop reasons unavailable" "$TMPD/sweep.err"; then
 	DROPS=0
 	echo "note: kernel drop reasons unavailable here"
@@ -216,5 +217,5 @@ expect_eq "v6 58: bad ICMPv6 checksum, not delivered" "$(s6 58)" \
 	"dropped_before_socket 1"
 
 check "no tracefs instance left behind" \
-	[ ! -e "/sys/kernel/tracing/instances/hdp-$SWEEP_PID" ]
+	[ ! -e "$TRACEFS/instances/hdp-$SWEEP_PID" ]
 finish

@@ -57,6 +57,7 @@ kill "$T1"; wait "$T1" 2>/dev/null
 kill "$LPID"; wait "$LPID" 2>/dev/null
 
 DROPS=1
+TRACEFS=$(tracefs_dir)
 grep -q "drop reasons unavailable" "$TMPD/sweep.err" && DROPS=0
 
 # the sender alone cannot know what arrived
@@ -127,7 +128,7 @@ ip netns exec "$A" "$HDP" sweep 10.71.2.1 -P 5 --wait 20000 \
 	>/dev/null 2>"$TMPD/int.err" &
 SP=$!
 i=0
-while [ $i -lt 50 ] && [ ! -e "/sys/kernel/tracing/instances/hdp-$SP" ] &&
+while [ $i -lt 50 ] && [ ! -e "$TRACEFS/instances/hdp-$SP" ] &&
 	[ ! -s "$TMPD/int.err" ]; do
 	sleep 0.1; i=$((i + 1))
 done
@@ -138,7 +139,7 @@ expect_eq "SIGTERM: exit 1, results so far" "$?" 1
 check "SIGTERM: said so" grep -q interrupted "$TMPD/int.err"
 if [ $DROPS -eq 1 ]; then
 	check "SIGTERM: no tracefs instance left behind" \
-		[ ! -e "/sys/kernel/tracing/instances/hdp-$SP" ]
+		[ ! -e "$TRACEFS/instances/hdp-$SP" ]
 fi
 # SIGKILL cannot be caught: the next run removes what a dead one left
 if [ $DROPS -eq 1 ]; then
@@ -146,15 +147,15 @@ if [ $DROPS -eq 1 ]; then
 		>/dev/null 2>&1 &
 	KP=$!
 	i=0
-	while [ $i -lt 50 ] && [ ! -e "/sys/kernel/tracing/instances/hdp-$KP" ]; do
+	while [ $i -lt 50 ] && [ ! -e "$TRACEFS/instances/hdp-$KP" ]; do
 		sleep 0.1; i=$((i + 1))
 	done
 	kill -KILL "$KP"; wait "$KP" 2>/dev/null
 	check "SIGKILL leaves the instance" \
-		[ -e "/sys/kernel/tracing/instances/hdp-$KP" ]
+		[ -e "$TRACEFS/instances/hdp-$KP" ]
 	ip netns exec "$A" "$HDP" sweep 10.71.2.1 -P 5 -c 1 --wait 10 \
 		>/dev/null 2>&1
 	check "the next sweep removed the dead run's instance" \
-		[ ! -e "/sys/kernel/tracing/instances/hdp-$KP" ]
+		[ ! -e "$TRACEFS/instances/hdp-$KP" ]
 fi
 finish
