@@ -17,7 +17,7 @@
 
 #include "fuzz.h"
 
-static void
+static void __attribute__((unused))
 fuzz_quiet(void)
 {
 	static int done;
@@ -41,7 +41,7 @@ fuzz_quiet(void)
 }
 
 /* A memfd holding p[0..n); its path in path (32 bytes).  The fd. */
-static int
+static int __attribute__((unused))
 fuzz_memfile(const uint8_t *p, size_t n, char *path)
 {
 	int fd = memfd_create("hdp-fuzz", MFD_CLOEXEC);
@@ -54,7 +54,7 @@ fuzz_memfile(const uint8_t *p, size_t n, char *path)
 }
 
 /* Run a subcommand entry point as the hdp program would. */
-static int
+static int __attribute__((unused))
 fuzz_cmd(int (*cmd)(int, char **), int argc, char **argv)
 {
 	int rc;

@@ -6,6 +6,7 @@
 #              <link selector byte><wirelen byte 0><frame bytes>
 #   - offline: every capture file in SRCDIR/pcaps/ as it is
 #   - parse:   a few argument strings of each shape
+#   - args:    a command line of each subcommand, as fuzz_args reads it
 # Existing corpus files are kept (the corpus grows across runs).
 set -eu
 name=$1 src=$2 out=$3
@@ -71,6 +72,35 @@ parse)
 		printf '\001%s' "$s" >"$out/seed-$i"
 		i=$((i + 1))
 	done
+	;;
+args)
+	# seed INDEX ARG...: byte INDEX (fuzz_args.c's table: send sniff
+	# listen replay sweep trace where ping), then the arguments, NUL
+	# between them
+	i=0
+	seed() {
+		{ printf "\\$(printf %03o "$1")"; shift
+		  first=1
+		  for a in "$@"; do
+			[ $first -eq 1 ] || printf '\000'
+			printf '%s' "$a"; first=0
+		  done; } >"$out/seed-$i"
+		i=$((i + 1))
+	}
+	seed 0 -c 3 -i 0.5 --size 100 --ttl 9 --dscp 46 -P 0-10,255 127.0.0.1
+	seed 0 --l4 udp --sport 1 --dport 2 --frag --mtu 1280 -6 ::1
+	seed 0 --flood -c 1000 --pcap-out x.pcap --tee --timestamp 0 -q 10.0.0.1
+	seed 1 -i lo -c 5 -w x.pcap -C 1 -W 3 --json -v host 1.2.3.4
+	seed 1 -r x.pcap -X -tttt --nano --filter "ip proto 255"
+	seed 2 -P all -4 -c 10 -t 5 --json --echo --echo-udp 5000
+	seed 3 -r x.pcap -I veth0 --pps 1000 --loop 3 --dst 10.0.0.2 --ttl 3
+	seed 3 --speed 2.5 --refresh-timestamp --src ::1 --dst ::2 x.pcap ip
+	seed 4 -P 0-255 -c 3 -s 100 --method both --wait 200 -o out.json ::1
+	seed 4 --join tx.json rx.json
+	seed 5 -f 2 -m 20 -w 0.5 --compare hdp,udp,tcp,icmp --json 10.0.0.2
+	seed 5 -P 17 --drop-reasons --rx-netns r2 -6 fe80::1%lo
+	seed 6 --json --window 5 A=a.pcap B=b.pcap c.pcap ip
+	seed 7 -c 5 -i 0.2 -W 1 --size 64 --compare hdp,udp --plot p.png ::1
 	;;
 esac
 exit 0

@@ -53,6 +53,14 @@ extern volatile sig_atomic_t tool_stop;
  * returns EINTR and the loop around it sees the stop. */
 void tool_catch_stop(void (*handler)(int));
 
+/*
+ * Set only by the argument-parser fuzz harness (fuzz/fuzz_args.c): each
+ * subcommand then returns HDP_EXIT_OK as soon as its arguments are parsed
+ * and checked, before it resolves a name, opens a file or a socket, or
+ * sends anything.
+ */
+extern int tool_parse_only;
+
 /* Print "hdp CMD is not built yet" and return HDP_EXIT_USAGE. */
 int tool_not_built(const char *cmd);
 

@@ -14,6 +14,7 @@
 #include "tool.h"
 
 const char *hdp_progname = "hdp";
+int tool_parse_only;
 
 static void __attribute__((format(printf, 2, 0)))
 verr(int with_errno, const char *fmt, va_list ap)

@@ -300,7 +300,7 @@ cmd_listen(int argc, char **argv)
 	c.family = AF_INET;
 	for (i = 0; i < 256; i++)
 		c.fds[i] = -1;
-	optind = 1;
+	optind = 0;	/* glibc: a fresh scan from argv[1] */
 	while ((ch = getopt_long(argc, argv, "P:46i:c:t:vZ:h", longopts,
 				 NULL)) != -1) {
 		switch (ch) {
@@ -352,6 +352,8 @@ cmd_listen(int argc, char **argv)
 	}
 	if (echo && eo.udp_port)
 		set.bits[17 >> 3] |= (uint8_t)(1u << (17 & 7)); /* UDP: 17 */
+	if (tool_parse_only)
+		return HDP_EXIT_OK;
 
 	for (i = 0; i < 256; i++) {
 		if (!hdp_protoset_has(&set, (unsigned)i))

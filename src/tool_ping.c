@@ -853,6 +853,7 @@ parse_kinds(const char *s, struct ping_opts *o)
 	return 0;
 }
 
+/* 0: options ready; 1: help printed; -1: bad arguments (said why). */
 static int
 parse_opts(int argc, char **argv, struct ping_opts *o)
 {
@@ -870,7 +871,7 @@ parse_opts(int argc, char **argv, struct ping_opts *o)
 	o->kinds[0] = K_HDP;
 	o->nkinds = 1;
 	o->ttl = 64;
-	optind = 1;
+	optind = 0;	/* glibc: a fresh scan from argv[1] */
 	while ((c = getopt_long(argc, argv, "c:i:W:p:I:t:46qh", longopts,
 				NULL)) != -1) {
 		switch (c) {
@@ -943,7 +944,7 @@ parse_opts(int argc, char **argv, struct ping_opts *o)
 			break;
 		case 'h':
 			usage_ping(stdout);
-			exit(HDP_EXIT_OK);
+			return 1;
 		default:
 			usage_ping(stderr);
 			return -1;
@@ -1103,9 +1104,10 @@ cmd_ping(int argc, char **argv)
 		return HDP_EXIT_ENV;
 	}
 	pg->udp_fd = -1;
-	if (parse_opts(argc, argv, &pg->o) != 0) {
+	rc = parse_opts(argc, argv, &pg->o);
+	if (rc != 0 || tool_parse_only) {
 		free(pg);
-		return HDP_EXIT_USAGE;
+		return rc < 0 ? HDP_EXIT_USAGE : HDP_EXIT_OK;
 	}
 	rc = setup(pg);
 	if (rc != 0)

@@ -863,6 +863,7 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+/* 0: options ready; 1: help printed; -1: bad arguments (said why). */
 static int
 parse_opts(int argc, char **argv, struct replay_opts *o)
 {
@@ -872,7 +873,7 @@ parse_opts(int argc, char **argv, struct replay_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->loops = 1;
-	optind = 1;
+	optind = 0;	/* glibc: a fresh scan from argv[1] */
 	while ((c = getopt_long(argc, argv, "r:I:c:qh", longopts, NULL))
 	       != -1) {
 		switch (c) {
@@ -892,7 +893,7 @@ parse_opts(int argc, char **argv, struct replay_opts *o)
 			break;
 		case 'h':
 			usage_replay(stdout);
-			exit(HDP_EXIT_OK);
+			return 1;
 		case OPT_SPEED:
 			if (tool_parse_double(optarg, 0, 1,
 					    &o->speed, "--speed"))
@@ -1001,10 +1002,11 @@ cmd_replay(int argc, char **argv)
 		tool_err("out of memory");
 		return HDP_EXIT_ENV;
 	}
-	if (parse_opts(argc, argv, &r->o) != 0) {
+	rc = parse_opts(argc, argv, &r->o);
+	if (rc != 0 || tool_parse_only) {
 		free(r->o.filter);
 		free(r);
-		return HDP_EXIT_USAGE;
+		return rc < 0 ? HDP_EXIT_USAGE : HDP_EXIT_OK;
 	}
 	tool_catch_stop(NULL);
 	/* timer slack to the minimum: sleeps end when asked, not 50 us later */

@@ -704,7 +704,7 @@ cmd_send(int argc, char **argv)
 	s.rx_filter = 1;
 	hdp_protoset_parse("255", &s.protos, err, sizeof(err));
 
-	optind = 1;
+	optind = 0;	/* glibc: a fresh scan from argv[1] */
 	while ((c = getopt_long(argc, argv, "+46P:c:i:I:qZ:h", longopts,
 				NULL)) != -1) {
 		switch (c) {
@@ -905,6 +905,8 @@ cmd_send(int argc, char **argv)
 		tool_err("--frag and --df contradict each other");
 		return HDP_EXIT_USAGE;
 	}
+	if (tool_parse_only)
+		return HDP_EXIT_OK;
 
 	/* addresses */
 	if (hdp_resolve(s.dest, family, &fam, &s.spec.dst, &scope, err,

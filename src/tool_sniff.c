@@ -261,7 +261,7 @@ cmd_sniff(int argc, char **argv)
 	memset(&ro, 0, sizeof(ro));
 	co.promisc = 1;
 	opterr = 0;
-	optind = 1;
+	optind = 0;	/* glibc: a fresh scan from argv[1] */
 	while ((c = getopt_long(argc, argv, "+i:Dr:w:Uc:s:pB:vXqntlZ:C:G:W:h",
 				longopts, NULL)) != -1) {
 		switch (c) {
@@ -361,6 +361,8 @@ cmd_sniff(int argc, char **argv)
 		expr = hdp_filter_and(*user_filter ? user_filter : NULL,
 				      trailing);
 	s.print = wfile == NULL || also_print;
+	if (tool_parse_only)
+		goto out;
 
 	/* ---- open the source ---- */
 	if (rfile != NULL) {

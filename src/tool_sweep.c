@@ -1410,7 +1410,7 @@ cmd_sweep(int argc, char **argv)
 		s.rx_fd[i] = -1;
 	s.count = 3;
 	s.methods = 1;
-	optind = 1;
+	optind = 0;	/* glibc: a fresh scan from argv[1] */
 	while ((ch = getopt_long(argc, argv, "P:c:46s:o:h", longopts,
 				 NULL)) != -1) {
 		switch (ch) {
@@ -1473,6 +1473,8 @@ cmd_sweep(int argc, char **argv)
 			tool_err("--join needs TX.json and RX.json");
 			return HDP_EXIT_USAGE;
 		}
+		if (tool_parse_only)
+			return HDP_EXIT_OK;
 		rc = do_join(&s, argv[optind], argv[optind + 1]);
 		goto out;
 	}
@@ -1486,6 +1488,8 @@ cmd_sweep(int argc, char **argv)
 		tool_err("-P %s: %s", protos, err);
 		return HDP_EXIT_USAGE;
 	}
+	if (tool_parse_only)
+		return HDP_EXIT_OK;
 	if (hdp_resolve(argv[optind], fam, &s.family, &s.dst, &scope, err,
 			sizeof(err)) != 0) {
 		tool_err("%s", err);

@@ -1404,6 +1404,7 @@ cmd_trace(int argc, char **argv)
 	if (hdp_parse_uint(optarg, lo, hi, &v, what, err, sizeof(err))) { \
 		tool_err("%s", err); rc = HDP_EXIT_USAGE; goto out; } \
 	} while (0)
+	optind = 0;	/* glibc: a fresh scan from argv[1] */
 	while ((c = getopt_long(argc, argv, "+46f:m:w:P:nZ:h", lopts,
 				NULL)) != -1) {
 		switch (c) {
@@ -1465,6 +1466,8 @@ cmd_trace(int argc, char **argv)
 		goto out;
 	}
 	t->dest_arg = argv[optind];
+	if (tool_parse_only)
+		goto out;	/* rc is still HDP_EXIT_OK */
 	if (hdp_resolve(t->dest_arg, want_family, &t->family, &t->dst, &scope,
 			err, sizeof(err)) != 0) {
 		tool_err("%s", err);

@@ -833,6 +833,7 @@ cmd_where(int argc, char **argv)
 		return HDP_EXIT_ENV;
 	}
 	w->window_ns = 10ULL * 1000000000ULL;
+	optind = 0;	/* glibc: a fresh scan from argv[1] */
 	while ((c = getopt_long(argc, argv, "+vqhZ:", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
@@ -906,6 +907,8 @@ cmd_where(int argc, char **argv)
 	w->all_bits = nfiles == 64 ? ~0ULL : (1ULL << nfiles) - 1;
 	w->settle_ns = w->window_ns < SETTLE_NS ? w->window_ns : SETTLE_NS;
 	user = hdp_filter_join(argc - nfiles, argv + nfiles);
+	if (tool_parse_only)
+		goto out;
 	if (hdp_ktab_init(&w->tab, 4096) != 0) {
 		tool_err("out of memory");
 		rc = HDP_EXIT_ENV;
