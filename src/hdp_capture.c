@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -312,13 +313,122 @@ hdp_filter_and(const char *base, const char *user)
 	return s;
 }
 
-char *
-hdp_filter_hdp(int dlt, const char *user)
+/* ---- the IPv6 extension header walk, unrolled ---------------------------- */
+
+/*
+ * The kinds of IPv6 extension header protochain walks (EXT6_KINDS of
+ * them): in is, "the next header expression nh names one"; in len, the
+ * length of such a header found at offset off of the IPv6 packet.
+ */
+#define EXT6_KINDS 3
+static void
+ext6_kind(int k, const char *nh, const char *off, char *is, size_t nis,
+	  char *len, size_t nlen)
 {
-	if (user == NULL)
-		return strdup(dlt == DLT_EN10MB ? HDP_FILTER_DEFAULT_VLAN :
-			      HDP_FILTER_DEFAULT);
-	return hdp_filter_and(user, HDP_FILTER_DEFAULT);
+	switch (k) {
+	case 0:		/* hop-by-hop, routing, destination options */
+		snprintf(is, nis, "(%s == 0 or %s == 43 or %s == 60)", nh, nh,
+			 nh);
+		snprintf(len, nlen, "(ip6[%s + 1] + 1) * 8", off);
+		break;
+	case 1:		/* fragment */
+		snprintf(is, nis, "%s == 44", nh);
+		snprintf(len, nlen, "8");
+		break;
+	default:	/* AH */
+		snprintf(is, nis, "%s == 51", nh);
+		snprintf(len, nlen, "(ip6[%s + 1] + 2) * 4", off);
+		break;
+	}
+}
+
+struct walk6 {
+	char *buf;
+	size_t len, cap;
+	int overflow;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+walk6_put(struct walk6 *w, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (w->overflow)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(w->buf + w->len, w->cap - w->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= w->cap - w->len)
+		w->overflow = 1;
+	else
+		w->len += (size_t)n;
+}
+
+/*
+ * One term per path of extension headers: "conds and the next header at
+ * off is 255", then the paths one header longer.  conds says which
+ * headers came before; nh is where the current next header field is.
+ */
+static void
+walk6_terms(struct walk6 *w, int depth, const char *conds, const char *nh,
+	    const char *off)
+{
+	char c[1024], n[256], o[512], is[256], len[256];
+	int k;
+
+	for (k = 0; k < EXT6_KINDS && !w->overflow; k++) {
+		ext6_kind(k, nh, off, is, sizeof(is), len, sizeof(len));
+		if ((size_t)snprintf(c, sizeof(c), "%s%s%s", conds,
+				     *conds ? " and " : "", is) >= sizeof(c) ||
+		    (size_t)snprintf(n, sizeof(n), "ip6[%s]", off) >= sizeof(n) ||
+		    (size_t)snprintf(o, sizeof(o), "%s + %s", off, len) >=
+		    sizeof(o) || strlen(is) + 1 >= sizeof(is) ||
+		    strlen(len) + 1 >= sizeof(len)) {
+			w->overflow = 1;
+			return;
+		}
+		walk6_put(w, " or (%s and ip6[%s] == 255)", c, off);
+		if (depth > 1)
+			walk6_terms(w, depth - 1, c, n, o);
+	}
+}
+
+const char *
+hdp_filter_default(int live)
+{
+	static char buf[8192];
+	struct walk6 w = { buf, 0, sizeof(buf), 0 };
+
+	if (!live)
+		return HDP_FILTER_DEFAULT;
+	if (buf[0] == '\0') {
+		walk6_put(&w, "(ip and ip[9] == 255) or (ip6 and "
+			  "(ip6[6] == 255");
+		walk6_terms(&w, HDP_FILTER_EXT_MAX, "", "ip6[6]", "40");
+		walk6_put(&w, "))");
+		if (w.overflow)		/* cannot happen: the unit test sees */
+			return HDP_FILTER_DEFAULT;
+	}
+	return buf;
+}
+
+char *
+hdp_filter_hdp(int dlt, const char *user, int live)
+{
+	const char *base = hdp_filter_default(live);
+	char *s;
+	size_t n;
+
+	if (user != NULL)
+		return hdp_filter_and(user, base);
+	if (dlt != DLT_EN10MB)
+		return strdup(base);
+	n = strlen(base) + sizeof(HDP_FILTER_VLAN_TAIL) + 2;
+	s = malloc(n);
+	if (s != NULL)
+		snprintf(s, n, "(%s)%s", base, HDP_FILTER_VLAN_TAIL);
+	return s;
 }
 
 char *

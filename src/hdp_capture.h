@@ -19,12 +19,13 @@
  * live capture on Linux makes the tagged offsets variable, where libpcap
  * cannot compile "protochain", so tagged IPv6 is matched on the fixed
  * header only.  libpcap's "vlan" shifts the offsets of everything after
- * it, so this form is only usable alone: see hdp_filter_hdp().
+ * it, so this tail goes only after the untagged filter, alone: see
+ * hdp_filter_hdp().
  */
 #define HDP_FILTER_FIXED \
 	"(ip and ip[9] == 255) or (ip6 and ip6[6] == 255)"
-#define HDP_FILTER_DEFAULT_VLAN \
-	"(" HDP_FILTER_DEFAULT ") or (vlan and ((" HDP_FILTER_FIXED \
+#define HDP_FILTER_VLAN_TAIL \
+	" or (vlan and ((" HDP_FILTER_FIXED \
 	") or (vlan and (" HDP_FILTER_FIXED "))))"
 
 struct hdp_cap_opts {
@@ -76,9 +77,23 @@ char *hdp_filter_and(const char *base, const char *user);
  * HDP.  With a user expression it is "(user) and (HDP)": the user's part
  * comes first so that a "vlan" in it shifts the offsets of the HDP test
  * too, as tcpdump users expect; untagged traffic is matched otherwise.
+ * live: for a live capture, with the IPv6 walk of hdp_filter_default(1).
  * Caller frees; NULL when out of memory.
  */
-char *hdp_filter_hdp(int dlt, const char *user);
+char *hdp_filter_hdp(int dlt, const char *user, int live);
+
+/*
+ * HDP over IPv4 and IPv6 without VLAN tags.  live 0: HDP_FILTER_DEFAULT,
+ * whose "protochain" walks any number of IPv6 extension headers.  That
+ * walk is a loop, which Linux does not load into the kernel: libpcap
+ * then says "Warning: Kernel filter failed" and copies every packet of
+ * the interface to user space to filter it there.  live 1: the same walk
+ * unrolled for up to HDP_FILTER_EXT_MAX extension headers of the kinds
+ * protochain knows (hop-by-hop, routing, destination options, fragment,
+ * AH), which the kernel runs.  A static string.
+ */
+#define HDP_FILTER_EXT_MAX 3
+const char *hdp_filter_default(int live);
 
 /* Join argv[0..argc-1] with spaces (a BPF expression given as trailing
  * arguments, as tcpdump takes it); NULL when argc == 0.  Caller frees. */

@@ -968,9 +968,10 @@ static int
 setup(struct ping *pg)
 {
 	struct hdp_cap_opts co;
-	char err[PCAP_ERRBUF_SIZE + 256], filter[256];
+	char err[PCAP_ERRBUF_SIZE + 256];
+	char *filter;
 	unsigned scope = 0;
-	int perm = 0, kind;
+	int perm = 0, kind, rc;
 
 	if (hdp_resolve(pg->o.dest, pg->o.family, &pg->family, &pg->dst,
 			&scope, err, sizeof(err)) != 0) {
@@ -1055,10 +1056,15 @@ setup(struct ping *pg)
 	if (pcap_set_datalink(pg->pc, DLT_LINUX_SLL2) != 0)
 		(void)pcap_set_datalink(pg->pc, DLT_LINUX_SLL);
 	pg->dlt = pcap_datalink(pg->pc);
-	snprintf(filter, sizeof(filter),
-		 "host %s and (%s or udp port %u or tcp port %u)",
-		 pg->dst_str, HDP_FILTER_DEFAULT, pg->sport, pg->sport);
-	if (hdp_cap_set_filter(pg->pc, filter, err, sizeof(err)) != 0) {
+	if (asprintf(&filter, "host %s and (%s or udp port %u or tcp port %u)",
+		     pg->dst_str, hdp_filter_default(1), pg->sport,
+		     pg->sport) < 0) {
+		tool_err("out of memory");
+		return HDP_EXIT_ENV;
+	}
+	rc = hdp_cap_set_filter(pg->pc, filter, err, sizeof(err));
+	free(filter);
+	if (rc != 0) {
 		tool_err("%s: %s", pg->capif, err);
 		return HDP_EXIT_ENV;
 	}

@@ -113,6 +113,9 @@ usage_sniff(FILE *out)
 "\n"
 "Default filter (IPv6 extension headers are walked by protochain):\n"
 "  " HDP_FILTER_DEFAULT "\n"
+"Linux cannot run protochain's loop in the kernel, so a live capture loads the\n"
+"same walk unrolled for up to three extension headers (hop-by-hop, routing,\n"
+"destination options, fragment, AH) in any order.\n"
 "Alone on Ethernet it also matches HDP behind one or two VLAN tags. A BPF\n"
 "expression given as trailing arguments comes first, ANDed with it; as in\n"
 "tcpdump, write 'vlan and ...' there to see tagged traffic.\n"
@@ -397,8 +400,22 @@ cmd_sniff(int argc, char **argv)
 		ifnames = 1;
 	}
 	dlt = pcap_datalink(s.p);
-	if (!have_filter_opt && (expr = hdp_filter_hdp(dlt, trailing)) ==
-	    NULL) {
+	/* a bad expression is named as the user wrote it, not inside the
+	 * default filter it is joined to (some 6 KB for a live capture) */
+	if (!have_filter_opt && trailing != NULL) {
+		struct bpf_program prog;
+
+		if (pcap_compile(s.p, &prog, trailing, 1,
+				 PCAP_NETMASK_UNKNOWN) != 0) {
+			tool_err("bad filter '%s': %s", trailing,
+				 pcap_geterr(s.p));
+			rc = HDP_EXIT_USAGE;
+			goto out;
+		}
+		pcap_freecode(&prog);
+	}
+	if (!have_filter_opt &&
+	    (expr = hdp_filter_hdp(dlt, trailing, rfile == NULL)) == NULL) {
 		tool_err("out of memory");
 		rc = HDP_EXIT_ENV;
 		goto out;

@@ -937,7 +937,7 @@ cmd_where(int argc, char **argv)
 		free(filter);
 		if (base != NULL)	/* NULL when both are empty: no filter */
 			filter = hdp_filter_and(*base ? base : NULL, user);
-		else if ((filter = hdp_filter_hdp(p->dlt, user)) == NULL) {
+		else if ((filter = hdp_filter_hdp(p->dlt, user, 0)) == NULL) {
 			tool_err("out of memory");
 			rc = HDP_EXIT_ENV;
 			goto out;
