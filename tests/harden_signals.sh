@@ -4,7 +4,9 @@
 # stream on a namespace's lo, hdp send --pcap-out writes frames at a fixed
 # rate; each is stopped by each signal while packets are flowing, then the
 # file is read back by tcpdump (the judge: no "truncated" complaint, every
-# packet there) and by hdp sniff -r.
+# packet there) and by hdp sniff -r.  listen, replay, ping, sweep and
+# trace are stopped the same way mid-run; their JSON lines must all parse
+# and their exit status be the documented one.
 . "$top_srcdir/tests/lib.sh"
 need_root
 need_cmd tcpdump ip
@@ -82,5 +84,108 @@ for sig in INT TERM HUP; do
 	expect_eq "send --pcap-out, SIG$sig: clean exit" "$rc" 0
 	judge "send --pcap-out, SIG$sig" "$f" 10
 done
-kill "$stream" 2>/dev/null
+
+# ---- the other long-running subcommands: listen, replay, ping, sweep,
+# trace, each stopped mid-run by each signal.  Their output is JSON
+# lines: every line must parse (nothing cut in half, nothing lost in a
+# buffer), the run must say how it ended, and the exit status must be
+# the documented one.  Probes to 10.77.0.9 cross a veth to a namespace
+# whose nft input policy drops everything (nobody answers), so trace and
+# sweep are still busy when the signal comes.
+need_cmd nft
+PY=/usr/bin/python3
+$PY -c 'import json' 2>/dev/null || PY=python3
+SINK=$(netns_add sink)
+veth_pair "$NS" "sg$$" 10.77.0.1/24 "$SINK" "sk$$" 10.77.0.9/24
+ip netns exec "$SINK" nft -f - <<'NFT' || fatal "nft in $SINK"
+table inet sink {
+	chain in { type filter hook input priority 0; policy drop; }
+}
+NFT
+# sink_rx: packets the sink's interface has received
+sink_rx() { ip netns exec "$SINK" cat "/sys/class/net/sk$$/statistics/rx_packets"; }
+# sink_wait N: until N more packets reached the sink than now (10 s)
+sink_wait() {
+	want=$(($(sink_rx) + $1)); i=0
+	while [ "$(sink_rx)" -lt "$want" ] && [ "$i" -lt 100 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+}
+# json_ok NAME FILE MIN [KEY=VALUE]: every line of FILE is one JSON object,
+# at least MIN of them; with KEY=VALUE, the last one has it
+json_ok() {
+	if $PY - "$@" <<'PYEOF'
+import json, sys
+name, path, least = sys.argv[1], sys.argv[2], int(sys.argv[3])
+lines = open(path).read().split("\n")
+if lines[-1] != "":
+    sys.exit("%s: the output does not end with a newline" % name)
+rows = [json.loads(l) for l in lines[:-1]]
+if len(rows) < least:
+    sys.exit("%s: %d JSON lines, want >= %d" % (name, len(rows), least))
+if len(sys.argv) > 4:
+    k, v = sys.argv[4].split("=", 1)
+    if str(rows[-1].get(k)) != v:
+        sys.exit("%s: last line %s, want %s=%s" % (name, rows[-1], k, v))
+PYEOF
+	then ok "$1: valid JSON lines"; else fail "$1: $(cat "$2" | tail -c 300)"; fi
+}
+"$bin" send -q -c 3000 --pcap-out "$TMPD/replay.pcap" --data replay \
+	127.0.0.1 || fatal "replay.pcap"
+chmod 644 "$TMPD/replay.pcap"
+bg ip netns exec "$NS" "$bin" listen --echo -t 120 -Z root >/dev/null 2>&1
+echo_pid=$BG_PID
+
+for sig in INT TERM HUP; do
+	bg ip netns exec "$NS" "$bin" listen --json -Z root \
+		>"$TMPD/listen-$sig.json" 2>"$TMPD/listen-$sig.err"
+	pid=$BG_PID
+	sleep 1
+	kill -"$sig" "$pid"
+	wait_rc "$pid"
+	expect_eq "listen, SIG$sig: exit 0" "$rc" 0
+	json_ok "listen, SIG$sig" "$TMPD/listen-$sig.json" 100
+
+	bg ip netns exec "$NS" "$bin" replay --json --pps 1000 \
+		"$TMPD/replay.pcap" >"$TMPD/replay-$sig.json" \
+		2>"$TMPD/replay-$sig.err"
+	pid=$BG_PID
+	sleep 1
+	kill -"$sig" "$pid"
+	wait_rc "$pid"
+	expect_eq "replay, SIG$sig: exit 0, what was sent is sent" "$rc" 0
+	json_ok "replay, SIG$sig" "$TMPD/replay-$sig.json" 100 type=summary
+
+	bg ip netns exec "$NS" "$bin" ping --json -c 1000 -i 0.01 \
+		127.0.0.1 >"$TMPD/ping-$sig.json" 2>"$TMPD/ping-$sig.err"
+	pid=$BG_PID
+	sleep 1
+	kill -"$sig" "$pid"
+	wait_rc "$pid"
+	expect_eq "ping, SIG$sig: exit 0 (replies came)" "$rc" 0
+	json_ok "ping, SIG$sig" "$TMPD/ping-$sig.json" 20
+
+	bg ip netns exec "$NS" "$bin" sweep --json --wait 20000 -o \
+		"$TMPD/sweep-$sig.json" 10.77.0.9 >/dev/null \
+		2>"$TMPD/sweep-$sig.err"
+	pid=$BG_PID
+	sink_wait 100		# the sweep is under way
+	kill -"$sig" "$pid"
+	wait_rc "$pid"
+	expect_eq "sweep, SIG$sig: exit 1 (interrupted)" "$rc" 1
+	grep -q interrupted "$TMPD/sweep-$sig.err" ||
+		fail "sweep, SIG$sig: $(cat "$TMPD/sweep-$sig.err")"
+	json_ok "sweep -o, SIG$sig" "$TMPD/sweep-$sig.json" 1
+
+	bg ip netns exec "$NS" "$bin" trace --json -w 5 -m 5 -Z root \
+		10.77.0.9 >"$TMPD/trace-$sig.json" 2>"$TMPD/trace-$sig.err"
+	pid=$BG_PID
+	sink_wait 4		# the first round of probes is out
+	sleep 0.2
+	kill -"$sig" "$pid"
+	wait_rc "$pid"
+	expect_eq "trace, SIG$sig: exit 1 (interrupted)" "$rc" 1
+	json_ok "trace, SIG$sig" "$TMPD/trace-$sig.json" 1
+done
+kill "$echo_pid" "$stream" 2>/dev/null
 finish
