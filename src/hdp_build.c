@@ -1449,6 +1449,12 @@ hdp_resolve(const char *host, int family, int *out_family,
 			return 0;
 		}
 	}
+	/* no host name holds a '%': never ask DNS about one */
+	if (pct != NULL) {
+		snprintf(err, errlen, "%s: a scope (%%IFACE) goes only with an "
+			 "IPv6 address", host);
+		return -1;
+	}
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = family;
 	hints.ai_socktype = SOCK_DGRAM;

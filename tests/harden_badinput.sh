@@ -105,7 +105,7 @@ try "IPv6 address with an unknown scope" 2 \
 	"hdp send: fe80::1%nosuch0: no such interface 'nosuch0'" \
 	"$bin" send --pcap-out x.pcap fe80::1%nosuch0
 try "IPv4 address with a scope" 2 \
-	"hdp send: 127.0.0.1%lo: Name or service not known" \
+	"hdp send: 127.0.0.1%lo: a scope (%IFACE) goes only with an IPv6 address" \
 	"$bin" send --pcap-out x.pcap 127.0.0.1%lo
 
 # ---- interfaces and filters -----------------------------------------------

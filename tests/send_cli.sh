@@ -33,11 +33,21 @@ refuse "flow-label" --flow-label 0x100000 ::1
 refuse "IPv6 only" --flow-label 1 127.0.0.1
 refuse "no destination" -c 1
 refuse "one destination" 127.0.0.1 127.0.0.2
-refuse "no-such-host.invalid" no-such-host.invalid
 refuse "IPv6 address, but IPv4" -4 ::1
 refuse "give one payload" --data a --file /etc/hostname 127.0.0.1
 refuse "--rate" --rate 0 127.0.0.1
 refuse "-i" -i -1 127.0.0.1
+# a name that does not resolve, asked inside a namespace of our own: the
+# resolver's query cannot leave the machine from there
+if [ "$(id -u)" -eq 0 ]; then
+	NSR=$(netns_add resolve)
+	ip netns exec "$NSR" "$HDP" send --pcap-out "$TMPD/r.pcap" \
+		no-such-host.invalid </dev/null >/dev/null 2>"$TMPD/err"
+	expect_eq "unresolvable name: exit 2" "$?" 2
+	grep -q "no-such-host.invalid" "$TMPD/err" ||
+		fail "unresolvable name: message: $(cat "$TMPD/err")"
+	[ -e "$TMPD/r.pcap" ] && fail "unresolvable name: nothing written"
+fi
 refuse "flood" --flood -i 1 127.0.0.1
 refuse "--dscp" --tos 1 --dscp 1 127.0.0.1
 refuse "65535" --size 65530 127.0.0.1
