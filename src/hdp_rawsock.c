@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
 
 #include "hdp_rawsock.h"
@@ -39,6 +40,23 @@ hdp_rawsock_open(int family, unsigned proto, char *err, size_t errlen)
 	/* kernel timestamps; without them we stamp after the read */
 	(void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
 	return fd;
+}
+
+int
+hdp_rawsock_drops(int fd, uint32_t *drops)
+{
+	uint32_t mem[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(mem);
+
+	memset(mem, 0, sizeof(mem));
+	if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mem, &len) != 0)
+		return -1;
+	if (len < (SK_MEMINFO_DROPS + 1) * sizeof(mem[0])) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	*drops = mem[SK_MEMINFO_DROPS];
+	return 0;
 }
 
 int

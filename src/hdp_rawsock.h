@@ -47,6 +47,13 @@ struct hdp_rawmsg {
 int hdp_rawsock_open(int family, unsigned proto, char *err, size_t errlen);
 
 /*
+ * How many datagrams the kernel has dropped for fd so far because its
+ * receive buffer was full (SO_MEMINFO's drop count), in *drops.  0, or -1
+ * with errno when the kernel does not tell.
+ */
+int hdp_rawsock_drops(int fd, uint32_t *drops);
+
+/*
  * Read one datagram from fd into buf and describe it in *m (m->l4 points
  * into buf).  Returns 1 for a datagram, 0 when none is waiting, -1 with
  * errno on error.

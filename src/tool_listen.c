@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +79,9 @@ usage_listen(FILE *out)
 "                 reply: addresses and ports swapped, the HDP timestamp\n"
 "                 kept, receive and reply times added (what hdp ping reads)\n"
 "  --echo-udp N   with --echo, also answer HDP-in-UDP sent to UDP port N\n"
+"\n"
+"At the end, on standard error: datagrams received and dropped by the\n"
+"kernel (socket buffer full); exit 1 when any were dropped.\n"
 "\n"
 "The receiving half of 'hdp sweep --join tx.json rx.json':\n"
 "  receiver# hdp listen -P all --json > rx.json\n");
@@ -273,6 +277,43 @@ listen_loop(struct listen_ctx *c)
 	return HDP_EXIT_OK;
 }
 
+/*
+ * On standard error, what was received and what the kernel dropped
+ * because a socket's receive buffer (or the capture's) was full, as
+ * tcpdump ends; under a flood the table and the JSON lines lack exactly
+ * those.  Returns the number dropped.
+ */
+static uint64_t
+report_drops(const struct listen_ctx *c)
+{
+	struct pcap_stat ps;
+	uint64_t drops = 0;
+	uint32_t d;
+	int i, unknown = 0;
+
+	for (i = 0; i < 256; i++) {
+		if (c->fds[i] < 0)
+			continue;
+		if (hdp_rawsock_drops(c->fds[i], &d) == 0)
+			drops += d;
+		else
+			unknown = 1;
+	}
+	fprintf(stderr, "hdp listen: %" PRIu64 " datagram%s received, ",
+		c->received, c->received == 1 ? "" : "s");
+	if (unknown)
+		fprintf(stderr, "drops unknown (no SO_MEMINFO)");
+	else
+		fprintf(stderr, "%" PRIu64 " dropped by the kernel (socket "
+			"buffer full)", drops);
+	if (c->pcap != NULL && pcap_stats(c->pcap, &ps) == 0 &&
+	    ps.ps_drop != 0)
+		fprintf(stderr, "; the arrivals capture dropped %u",
+			ps.ps_drop);
+	fputc('\n', stderr);
+	return drops;
+}
+
 enum { OPT_JSON = 256, OPT_NOPCAP, OPT_ECHO, OPT_ECHO_UDP };
 
 int
@@ -443,6 +484,8 @@ cmd_listen(int argc, char **argv)
 		"hdp listen", c.nopen, c.nopen == 1 ? "" : "s",
 		c.family == AF_INET6 ? "IPv6" : "IPv4");
 	rc = listen_loop(&c);
+	if (report_drops(&c) != 0 && rc == HDP_EXIT_OK)
+		rc = HDP_EXIT_FAIL;
 out:
 	for (i = 0; i < 256; i++)
 		if (c.fds[i] >= 0)

@@ -140,17 +140,26 @@ for sig in INT TERM HUP; do
 	bg ip netns exec "$NS" "$bin" listen --json -Z root \
 		>"$TMPD/listen-$sig.json" 2>"$TMPD/listen-$sig.err"
 	pid=$BG_PID
-	sleep 1
+	wait_for_file "$TMPD/listen-$sig.json" 100	# under way
+	sleep 0.3
 	kill -"$sig" "$pid"
 	wait_rc "$pid"
-	expect_eq "listen, SIG$sig: exit 0" "$rc" 0
+	# 0; or 1 when a loaded machine made it fall behind and it says
+	# how many the kernel dropped (harden_flood.sh checks that count)
+	if [ "$rc" -eq 1 ] && grep -q ', [1-9][0-9]* dropped by the kernel' \
+		"$TMPD/listen-$sig.err"; then
+		rc=0
+	fi
+	expect_eq "listen, SIG$sig: exit 0 ($(tail -1 "$TMPD/listen-$sig.err"))" \
+		"$rc" 0
 	json_ok "listen, SIG$sig" "$TMPD/listen-$sig.json" 100
 
 	bg ip netns exec "$NS" "$bin" replay --json --pps 1000 \
 		"$TMPD/replay.pcap" >"$TMPD/replay-$sig.json" \
 		2>"$TMPD/replay-$sig.err"
 	pid=$BG_PID
-	sleep 1
+	wait_for_file "$TMPD/replay-$sig.json" 100	# under way
+	sleep 0.3
 	kill -"$sig" "$pid"
 	wait_rc "$pid"
 	expect_eq "replay, SIG$sig: exit 0, what was sent is sent" "$rc" 0
@@ -159,7 +168,8 @@ for sig in INT TERM HUP; do
 	bg ip netns exec "$NS" "$bin" ping --json -c 1000 -i 0.01 \
 		127.0.0.1 >"$TMPD/ping-$sig.json" 2>"$TMPD/ping-$sig.err"
 	pid=$BG_PID
-	sleep 1
+	wait_for_file "$TMPD/ping-$sig.json" 100	# under way
+	sleep 0.3
 	kill -"$sig" "$pid"
 	wait_rc "$pid"
 	expect_eq "ping, SIG$sig: exit 0 (replies came)" "$rc" 0
