@@ -7,9 +7,10 @@
  *
  * IP datagrams are built by libnet in LIBNET_NONE mode (build only: no
  * socket, no privileges) and written with hdp_dump_open() (pcap, ns
- * timestamps).  A lie (IHL, total length) is put into the bytes libnet
- * built, after it computed the checksum, so -v shows the checksum as
- * incorrect too.  Timestamps are fixed (from 2026-11-23 12:00:00 UTC), so
+ * timestamps; a failed write is an error, not a short file).  A lie
+ * (IHL, total length) is put into the bytes libnet built, after it
+ * computed the checksum, so -v shows the checksum as incorrect too.
+ * Timestamps are fixed (from 2026-11-23 12:00:00 UTC), so
  * the output is the same byte for byte on every run: tests/sniff_corpus.sh
  * checks that the committed files are what this program makes.
  */
@@ -23,7 +24,7 @@
 #include <string.h>
 
 #include "hdp.h"
-#include "hdp_capture.h"
+#include "hdp_dump.h"
 
 #ifndef DLT_LINUX_SLL2
 #define DLT_LINUX_SLL2 276
@@ -41,7 +42,7 @@ struct frame {
 };
 
 struct out {
-	pcap_dumper_t *d;
+	struct hdp_dump *d;
 	uint64_t       t;
 	const char    *path;
 };
@@ -73,7 +74,10 @@ open_out(struct out *o, const char *dir, const char *name, int dlt,
 static void
 close_out(struct out *o)
 {
-	pcap_dump_close(o->d);
+	char err[512];
+
+	if (hdp_dump_close(o->d, err, sizeof(err)) != 0)
+		die(o->path, err);
 	o->d = NULL;
 }
 
@@ -89,7 +93,7 @@ emit(struct out *o, const struct frame *f, size_t caplen, size_t len)
 	h.ts.tv_usec = (suseconds_t)(o->t % 1000000000ull);
 	h.caplen = (bpf_u_int32)caplen;
 	h.len = (bpf_u_int32)len;
-	pcap_dump((u_char *)o->d, &h, f->b);
+	hdp_dump_packet(o->d, &h, f->b);	/* a failure: close_out says */
 	o->t += 1000000ull + 7;
 }
 

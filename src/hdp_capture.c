@@ -1,5 +1,5 @@
 /*
- * hdp_capture.c: libpcap capture and pcap writing (see hdp_capture.h).
+ * hdp_capture.c: libpcap capture and reading (see hdp_capture.h).
  *
  * Follows libpcap's testprogs/capturetest.c: pcap_create, every
  * pcap_set_* checked, pcap_activate with warnings reported and errors
@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include "hdp_capture.h"
-#include "hdp_file.h"
 
 #define DEFAULT_SNAPLEN 262144
 
@@ -456,32 +455,4 @@ hdp_filter_join(int argc, char **argv)
 	}
 	s[n] = '\0';
 	return s;
-}
-
-pcap_dumper_t *
-hdp_dump_open(const char *path, int dlt, int snaplen, int force, char *err,
-	      size_t errlen)
-{
-	pcap_t *dead;
-	pcap_dumper_t *d;
-	FILE *f;
-
-	f = hdp_file_create(path, force, err, errlen);
-	if (f == NULL)
-		return NULL;
-	dead = pcap_open_dead_with_tstamp_precision(dlt, snaplen > 0 ?
-			snaplen : DEFAULT_SNAPLEN, PCAP_TSTAMP_PRECISION_NANO);
-	if (dead == NULL) {
-		snprintf(err, errlen, "%s: cannot make a pcap writer", path);
-		fclose(f);
-		return NULL;
-	}
-	d = pcap_dump_fopen(dead, f);
-	if (d == NULL) {
-		snprintf(err, errlen, "%s: %s", path, pcap_geterr(dead));
-		fclose(f);
-	}
-	/* the dumper keeps what it needs from the dead handle */
-	pcap_close(dead);
-	return d;
 }

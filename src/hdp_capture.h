@@ -1,6 +1,7 @@
 /*
- * hdp_capture.h: libpcap capture and pcap writing, the way every hdp
- * subcommand does it (sniff, sweep, trace, ping, where, replay).
+ * hdp_capture.h: libpcap capture and reading, the way every hdp
+ * subcommand does it (sniff, sweep, trace, ping, where, replay); pcap
+ * files are written through hdp_dump.h.
  */
 #ifndef HDP_CAPTURE_H
 #define HDP_CAPTURE_H
@@ -98,11 +99,5 @@ const char *hdp_filter_default(int live);
 /* Join argv[0..argc-1] with spaces (a BPF expression given as trailing
  * arguments, as tcpdump takes it); NULL when argc == 0.  Caller frees. */
 char *hdp_filter_join(int argc, char **argv);
-
-/* A pcap writer with nanosecond timestamps for link type dlt, on a file
- * created with hdp_file_create() (no symlinks, no clobbering unless
- * force).  NULL and err on error. */
-pcap_dumper_t *hdp_dump_open(const char *path, int dlt, int snaplen,
-			     int force, char *err, size_t errlen);
 
 #endif /* HDP_CAPTURE_H */

@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hdp_capture.h"
+#include "hdp_dump.h"
 #include "hdp_rotate.h"
 
 struct hdp_rot {
@@ -76,7 +76,7 @@ make_name(struct hdp_rot *r, time_t t, char *err, size_t errlen)
 }
 
 static int
-start_file(struct hdp_rot *r, time_t t, pcap_dumper_t **dumper, char *err,
+start_file(struct hdp_rot *r, time_t t, struct hdp_dump **dumper, char *err,
 	   size_t errlen)
 {
 	/* the ring reuses its own files: those may be overwritten */
@@ -108,7 +108,7 @@ start_file(struct hdp_rot *r, time_t t, pcap_dumper_t **dumper, char *err,
 }
 
 struct hdp_rot *
-hdp_rot_open(const struct hdp_rot_opts *o, pcap_dumper_t **dumper,
+hdp_rot_open(const struct hdp_rot_opts *o, struct hdp_dump **dumper,
 	     char *err, size_t errlen)
 {
 	struct hdp_rot *r = calloc(1, sizeof(*r));
@@ -134,7 +134,7 @@ hdp_rot_open(const struct hdp_rot_opts *o, pcap_dumper_t **dumper,
 
 int
 hdp_rot_next(struct hdp_rot *r, const struct pcap_pkthdr *h,
-	     pcap_dumper_t **dumper, char *err, size_t errlen)
+	     struct hdp_dump **dumper, char *err, size_t errlen)
 {
 	int due = 0;
 
@@ -145,20 +145,17 @@ hdp_rot_next(struct hdp_rot *r, const struct pcap_pkthdr *h,
 	if (r->o.max_secs &&
 	    (int64_t)h->ts.tv_sec - r->t_start >= (int64_t)r->o.max_secs)
 		due = 1;
-	if (r->o.max_bytes &&
-	    (uint64_t)pcap_dump_ftell64(*dumper) >= r->o.max_bytes)
+	if (r->o.max_bytes && hdp_dump_size(*dumper) >= r->o.max_bytes)
 		due = 1;
 	if (!due)
 		return 0;
 
-	/* close this file whole before the next one exists */
-	if (pcap_dump_flush(*dumper) != 0 ||
-	    ferror(pcap_dump_file(*dumper))) {
-		snprintf(err, errlen, "%s: write failed: %s", r->name,
-			 strerror(errno ? errno : EIO));
-		return -1;
-	}
-	pcap_dump_close(*dumper);
+	/* close this file whole before the next one exists; one that
+	 * cannot be written out stays, for the caller's write to fail and
+	 * its close to say what the file kept */
+	if (hdp_dump_flush(*dumper) != 0)
+		return 0;
+	hdp_dump_close(*dumper, NULL, 0);
 	*dumper = NULL;
 	if (r->o.max_secs && !r->o.max_bytes && r->o.max_files &&
 	    r->files >= r->o.max_files)
@@ -172,12 +169,6 @@ hdp_rot_next(struct hdp_rot *r, const struct pcap_pkthdr *h,
 	    r->o.max_bytes == 0 && r->seq == 0)
 		r->seq = 1;
 	return start_file(r, h->ts.tv_sec, dumper, err, errlen);
-}
-
-const char *
-hdp_rot_name(const struct hdp_rot *r)
-{
-	return r->name;
 }
 
 unsigned

@@ -3,16 +3,19 @@
  * one complete: a file is flushed and closed before the next is opened,
  * and a packet is never split between two files.
  *
- * The caller keeps writing with pcap_dump() on the dumper it holds; before
- * each packet it asks hdp_rot_next(), which may close that dumper and hand
- * back the next file's.  At the end the caller flushes and closes the
- * last dumper as it would a plain -w file, then calls hdp_rot_free().
+ * The caller keeps writing with hdp_dump_packet() on the file it holds;
+ * before each packet it asks hdp_rot_next(), which may close that file
+ * and hand back the next one.  At the end the caller closes the last file
+ * with hdp_dump_close() as it would a plain -w file, then calls
+ * hdp_rot_free().
  */
 #ifndef HDP_ROTATE_H
 #define HDP_ROTATE_H
 
 #include <pcap/pcap.h>
 #include <stdint.h>
+
+#include "hdp_dump.h"
 
 struct hdp_rot_opts {
 	const char *path;   /* -w: a strftime pattern with -G, if it has % */
@@ -30,19 +33,18 @@ struct hdp_rot;
 
 /* Open the first file; NULL and err on error (errno as hdp_file_create). */
 struct hdp_rot *hdp_rot_open(const struct hdp_rot_opts *o,
-			     pcap_dumper_t **dumper, char *err,
+			     struct hdp_dump **dumper, char *err,
 			     size_t errlen);
 
 /*
  * Before writing the packet h: rotate when it is due.  *dumper is then the
  * file to write to.  0 ok; 1 the -G -W limit is reached (stop: every file
- * is complete and closed, *dumper is NULL); -1 an error, in err.
+ * is complete and closed, *dumper is NULL); -1 an error, in err (*dumper
+ * is NULL).  A file that cannot be written out is not rotated: 0, and
+ * the caller's hdp_dump_packet() on it fails.
  */
 int hdp_rot_next(struct hdp_rot *r, const struct pcap_pkthdr *h,
-		 pcap_dumper_t **dumper, char *err, size_t errlen);
-
-/* The name of the file being written. */
-const char *hdp_rot_name(const struct hdp_rot *r);
+		 struct hdp_dump **dumper, char *err, size_t errlen);
 
 /* Files started so far. */
 unsigned hdp_rot_files(const struct hdp_rot *r);

@@ -29,6 +29,7 @@
 #include "hdp.h"
 #include "hdp_build.h"
 #include "hdp_capture.h"
+#include "hdp_dump.h"
 #include "hdp_file.h"
 #include "hdp_json.h"
 #include "tool.h"
@@ -71,7 +72,7 @@ struct send {
 	/* output */
 	int      json;
 	int      quiet;
-	pcap_dumper_t *dumper;
+	struct hdp_dump *dumper;  /* --pcap-out */
 	int      dlt;
 
 	/* outcome */
@@ -414,7 +415,10 @@ dump_frame(struct send *s, const uint8_t *fr, size_t len, uint64_t t_ns)
 	h.ts.tv_usec = (suseconds_t)(t_ns % 1000000000ull);
 	h.caplen = (bpf_u_int32)len;
 	h.len = (bpf_u_int32)len;
-	pcap_dump((u_char *)s->dumper, &h, fr);
+	/* a full disk: stop sending, as sniff stops capturing, rather than
+	 * send packets the file does not record; the close reports it */
+	if (hdp_dump_packet(s->dumper, &h, fr) != 0)
+		tool_stop = 1;
 }
 
 static void
@@ -1032,12 +1036,9 @@ cmd_send(int argc, char **argv)
 		ret = s.failed ? HDP_EXIT_FAIL : HDP_EXIT_OK;
 	}
 out:
-	if (s.dumper != NULL) {
-		if (pcap_dump_flush(s.dumper) != 0) {
-			tool_err("--pcap-out %s: write failed", s.pcap_out);
-			ret = HDP_EXIT_ENV;
-		}
-		pcap_dump_close(s.dumper);
+	if (hdp_dump_close(s.dumper, err, sizeof(err)) != 0) {
+		tool_err("--pcap-out %s", err);
+		ret = HDP_EXIT_ENV;
 	}
 	hdp_tx_close(tx);
 	free(s.payload);

@@ -19,6 +19,7 @@
 
 #include "hdp.h"
 #include "hdp_capture.h"
+#include "hdp_dump.h"
 #include "hdp_file.h"
 #include "hdp_print.h"
 #include "hdp_rotate.h"
@@ -26,7 +27,7 @@
 
 struct sniff {
 	pcap_t        *p;
-	pcap_dumper_t *dumper;
+	struct hdp_dump *dumper;
 	struct bpf_program prog;   /* offline: applied here, to count */
 	int            offline_filter;
 	int            print;
@@ -35,7 +36,6 @@ struct sniff {
 	uint64_t       count;       /* -c; 0: no limit */
 	uint64_t       seen;        /* packets read (offline)      */
 	uint64_t       taken;       /* packets that passed the filter */
-	int            werr;        /* errno of a failed -w write: stop */
 	struct hdp_rot *rot;        /* -C/-G/-W: rotating -w files     */
 	int            rot_stop;    /* -1 rotation failed, 1 -G -W done */
 	char           rot_err[512];
@@ -167,15 +167,13 @@ on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 		pcap_breakloop(s->p);	/* every file is complete */
 		return;
 	}
-	if (s->dumper != NULL) {
-		pcap_dump((u_char *)s->dumper, h, bytes);
-		if ((s->unbuffered && pcap_dump_flush(s->dumper) != 0) ||
-		    ferror(pcap_dump_file(s->dumper))) {
-			/* a full disk: stop now rather than lose the rest */
-			s->werr = errno ? errno : EIO;
-			pcap_breakloop(s->p);
-			return;
-		}
+	if (s->dumper != NULL &&
+	    (hdp_dump_packet(s->dumper, h, bytes) != 0 ||
+	     (s->unbuffered && hdp_dump_flush(s->dumper) != 0))) {
+		/* a full disk: stop now rather than lose the rest; the
+		 * file keeps its whole packets, the close says how many */
+		pcap_breakloop(s->p);
+		return;
 	}
 	if (s->print) {
 		hdp_print_packet(&s->pr, h, bytes);
@@ -549,20 +547,11 @@ cmd_sniff(int argc, char **argv)
 		tool_err("standard output: %s", strerror(s.pr.error));
 		rc = HDP_EXIT_ENV;
 	}
-	if (s.dumper != NULL) {
-		errno = 0;
-		if (s.werr == 0 && (pcap_dump_flush(s.dumper) != 0 ||
-				    ferror(pcap_dump_file(s.dumper))))
-			s.werr = errno ? errno : EIO;
-		if (s.werr != 0) {
-			tool_err("%s: write failed: %s", s.rot ?
-				 hdp_rot_name(s.rot) : wfile,
-				 strerror(s.werr));
-			rc = HDP_EXIT_ENV;
-		}
-		pcap_dump_close(s.dumper);
-		s.dumper = NULL;
+	if (hdp_dump_close(s.dumper, err, sizeof(err)) != 0) {
+		tool_err("%s", err);
+		rc = HDP_EXIT_ENV;
 	}
+	s.dumper = NULL;
 	if (s.rot_stop < 0) {
 		tool_err("%s", s.rot_err);
 		rc = HDP_EXIT_ENV;
@@ -597,8 +586,7 @@ cmd_sniff(int argc, char **argv)
 	fflush(stdout);
 
 out:
-	if (s.dumper != NULL)
-		pcap_dump_close(s.dumper);
+	hdp_dump_close(s.dumper, NULL, 0);
 	if (s.offline_filter)
 		pcap_freecode(&s.prog);
 	if (s.rot != NULL)

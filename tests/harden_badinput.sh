@@ -29,6 +29,58 @@ try() {
 		fail "$desc: README.md does not show \`$want\`"
 }
 
+# on_full_disk CMD...: run CMD with a 64 KiB tmpfs mounted on small/ in a
+# mount namespace of its own (nothing leaks to the host), then copy what
+# it wrote there to got/ before the namespace and its tmpfs go away.
+on_full_disk() {
+	rm -f got/*
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	unshare -m sh -c 'mount -t tmpfs -o size=64k hdp-full small || exit 99
+		"$@"; rc=$?
+		cp small/* got/ 2>/dev/null
+		exit $rc' on_full_disk "$@"
+}
+
+# judge_kept DESC INPUT TIMES FILE...: err holds "...; N packets kept, M
+# lost" about the last FILE (sets $kept, $lost).  The files, in the order
+# they were written, hold whole records only (tcpdump -r reads each with
+# exit 0 and no complaint; capinfos agrees on the count), the last exactly
+# N packets, and together they are INPUT's first packets (sets $first to
+# their number), compared byte for byte by tcpdump -xx; TIMES is
+# "-tt --nano" to compare the capture times too, -t to leave them out.
+# shellcheck disable=SC2086 # $jts is one or two options
+judge_kept() {
+	jdesc=$1 jin=$2 jts=$3; shift 3
+	kl=$(sed -n 's/.*: write failed: .*; \([0-9]*\) packets\{0,1\} kept, \([0-9]*\) lost$/\1 \2/p' err)
+	if [ -z "$kl" ]; then
+		fail "$jdesc: no 'N packets kept, M lost' in: $(cat err)"
+		kept=-1 lost=-1 first=-1
+		return
+	fi
+	kept=${kl% *} lost=${kl#* } first=0
+	for jlast; do :; done
+	for f in "$@"; do
+		tcpdump -nn $jts -xx -r "$f" >judge.out 2>judge.err; rc=$?
+		expect_eq "$jdesc: tcpdump -r $f: exit status" "$rc" 0
+		grep -v '^reading from file' judge.err | grep -q . &&
+			fail "$jdesc: tcpdump -r $f: $(cat judge.err)"
+		n=$(awk '!/^\t/ { k++ } END { print k + 0 }' judge.out)
+		expect_eq "$jdesc: capinfos counts what tcpdump read in $f" \
+			"$(capinfos -Mc "$f" 2>&1 | sed -n 's/^Number of packets: *//p')" "$n"
+		[ "$f" = "$jlast" ] &&
+			expect_eq "$jdesc: $f holds the packets kept" "$n" "$kept"
+		tcpdump -nn $jts -xx -r "$jin" 2>/dev/null |
+			awk -v a="$first" -v b="$((first + n))" \
+			    '!/^\t/ { k++ } k > a && k <= b' >judge.want
+		if cmp -s judge.out judge.want; then
+			ok "$jdesc: $f holds the input's packets $((first + 1))-$((first + n))"
+		else
+			fail "$jdesc: $f is not the input's packets $((first + 1))-$((first + n))"
+		fi
+		first=$((first + n))
+	done
+}
+
 # ---- inputs ---------------------------------------------------------------
 # a small valid capture of our own (no privileges: --pcap-out only)
 "$bin" send -c 3 --flood --data hello --timestamp 1 --pcap-out three.pcap \
@@ -143,23 +195,62 @@ expect_eq "hard link: target left alone" "$(cat target)" secret
 try "output directory missing" 4 \
 	"hdp sniff: nodir/x.pcap: No such file or directory" \
 	"$bin" sniff -r three.pcap -w nodir/x.pcap
+# /dev/full takes not even the file header: refused before any packet
 try "output disk full (/dev/full)" 4 \
 	"hdp sniff: /dev/full: write failed: No space left on device" \
 	"$bin" sniff -r three.pcap -w /dev/full --force
+# a pipe cannot be cut back to a whole packet: the message says so
+"$bin" send -c 200 --flood --size 1000 --pcap-out pipe-in.pcap 127.0.0.1 \
+	>/dev/null 2>&1 || fatal "pipe-in.pcap"
+(trap '' PIPE; { "$bin" sniff -r pipe-in.pcap -w - 2>err; echo $? >rc; } |
+	head -c 3000 >/dev/null)
+expect_eq "reader of -w - gone: exit status" "$(cat rc)" 4
+grep -Eqx 'hdp sniff: standard output: write failed: Broken pipe; [0-9]+ packets? kept, [1-9][0-9]* lost; cannot truncate it to the last whole packet: Illegal seek' err ||
+	fail "reader of -w - gone: want a line saying it cannot truncate, got: $(cat err)"
 try "send --pcap-out exists" 2 \
 	"hdp send: --pcap-out exists.pcap: exists (use --force to overwrite)" \
 	"$bin" send --pcap-out exists.pcap 127.0.0.1
 
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null &&
    command -v unshare >/dev/null; then
-	# a full file system: a 64 KiB tmpfs in a mount namespace of our own
+	# a full file system: a 64 KiB tmpfs in a mount namespace of our own.
+	# 200 packets of 1048 bytes do not fit.  Whatever the disk took,
+	# each file must end on a record boundary, hold exactly the packets
+	# the message says it kept, and those must be the input's, in order.
 	"$bin" send -c 200 --flood --size 1000 --timestamp 1 --pcap-out big.pcap \
 		127.0.0.1 >/dev/null 2>&1 || fatal "big.pcap"
-	mkdir small
-	try "output file system full" 4 \
-		"hdp sniff: small/out.pcap: write failed: No space left on device" \
-		unshare -m sh -c 'mount -t tmpfs -o size=64k hdp-full small &&
-			exec "$0" sniff -r big.pcap -w small/out.pcap' "$bin"
+	mkdir small got
+	if command -v tcpdump >/dev/null && command -v capinfos >/dev/null
+	then
+		try "output file system full" 4 \
+			"hdp sniff: small/out.pcap: write failed: No space left on device; 60 packets kept, 16 lost" \
+			on_full_disk "$bin" sniff -r big.pcap -w small/out.pcap
+		judge_kept "file system full" big.pcap "-tt --nano" got/out.pcap
+		# every packet read was either kept or reported lost
+		grep -qx -- "$((kept + lost)) packets captured" err ||
+			fail "file system full: kept + lost is not what was read"
+
+		# -C 20k: two whole files of 20 packets, then the disk fills
+		# while the third is written (-Z root: as nobody, hdp could
+		# not reach small/ in $TMPD for the second file)
+		try "output file system full, rotating" 4 \
+			"hdp sniff: small/out.pcap2: write failed: No space left on device; 15 packets kept, 6 lost" \
+			on_full_disk "$bin" sniff -r big.pcap -w small/out.pcap \
+			-C 20k -Z root
+		judge_kept "file system full, -C" big.pcap "-tt --nano" \
+			got/out.pcap got/out.pcap1 got/out.pcap2
+		grep -qx -- "$((first + lost)) packets captured" err ||
+			fail "file system full, -C: files + lost is not what was read"
+
+		# send: the same packets (their capture times are the clock's)
+		try "send --pcap-out, file system full" 4 \
+			"hdp send: --pcap-out small/out.pcap: write failed: No space left on device; 60 packets kept, 16 lost" \
+			on_full_disk "$bin" send -c 200 --flood --size 1000 \
+			--timestamp 1 --pcap-out small/out.pcap 127.0.0.1
+		judge_kept "send, file system full" big.pcap -t got/out.pcap
+		grep -q -- "^$((kept + lost)) packets: $((kept + lost)) sent" out ||
+			fail "send, file system full: stops at the failure: $(cat out)"
+	fi
 
 	# unprivileged: an output directory and an input it may not touch
 	chmod 755 "$TMPD"
