@@ -86,6 +86,17 @@ hdp_cap_open_live(const struct hdp_cap_opts *o, char *err, size_t errlen)
 	return p;
 }
 
+/* libpcap's message eb about the file path, naming it once. */
+static void
+file_err(const char *path, const char *eb, char *err, size_t errlen)
+{
+	/* libpcap's text already names the file for open errors */
+	if (strstr(eb, path) != NULL)
+		snprintf(err, errlen, "%s", eb);
+	else
+		snprintf(err, errlen, "%s: %s", path, eb);
+}
+
 pcap_t *
 hdp_cap_open_file(const char *path, int nano, char *err, size_t errlen)
 {
@@ -98,12 +109,33 @@ hdp_cap_open_file(const char *path, int nano, char *err, size_t errlen)
 		p = pcap_fopen_offline_with_tstamp_precision(stdin, prec, eb);
 	else
 		p = pcap_open_offline_with_tstamp_precision(path, prec, eb);
+	if (p == NULL)
+		file_err(path, eb, err, errlen);
+	return p;
+}
+
+pcap_t *
+hdp_cap_open_fd(int fd, const char *name, int nano, char *err,
+		size_t errlen)
+{
+	char eb[PCAP_ERRBUF_SIZE];
+	pcap_t *p;
+	FILE *f;
+	u_int prec = nano ? PCAP_TSTAMP_PRECISION_NANO :
+			    PCAP_TSTAMP_PRECISION_MICRO;
+	int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+
+	if (dfd < 0 || (f = fdopen(dfd, "rb")) == NULL) {
+		snprintf(err, errlen, "%s: %s", name, strerror(errno));
+		if (dfd >= 0)
+			close(dfd);
+		return NULL;
+	}
+	/* pcap_close() closes f, and with it the duplicate */
+	p = pcap_fopen_offline_with_tstamp_precision(f, prec, eb);
 	if (p == NULL) {
-		/* libpcap's text already names the file for open errors */
-		if (strstr(eb, path) != NULL)
-			snprintf(err, errlen, "%s", eb);
-		else
-			snprintf(err, errlen, "%s: %s", path, eb);
+		file_err(name, eb, err, errlen);
+		fclose(f);
 	}
 	return p;
 }

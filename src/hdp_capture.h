@@ -49,6 +49,16 @@ pcap_t *hdp_cap_open_file(const char *path, int nano, char *err,
 			  size_t errlen);
 
 /*
+ * The capture file open on fd, read from fd's current offset; name (the
+ * file's path) goes into messages as hdp_cap_open_file() puts it.  libpcap
+ * reads and closes a duplicate: fd stays open, so a file opened once (for
+ * instance before privileges are dropped) can be read again after an
+ * lseek() back to 0 (replay --loop).
+ */
+pcap_t *hdp_cap_open_fd(int fd, const char *name, int nano, char *err,
+			size_t errlen);
+
+/*
  * The same, and *digits set to the precision the file's timestamps were
  * written with (6 for microseconds, 9 for nanoseconds: the pcap magic, or
  * the first pcapng interface's if_tsresol).  Timestamps are delivered in
