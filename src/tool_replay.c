@@ -20,6 +20,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <sched.h>
@@ -34,6 +35,7 @@
 #include "hdp.h"
 #include "hdp_build.h"
 #include "hdp_capture.h"
+#include "hdp_file.h"
 #include "hdp_json.h"
 #include "tool.h"
 
@@ -77,6 +79,7 @@ struct replay_opts {
 	uint64_t    count;        /* -c: stop after this many frames read    */
 	int         json;
 	int         quiet;
+	const char *user;         /* -Z: run as USER once all is open        */
 
 	/* rewrites */
 	/* --dst, --src: one of each family ([0] IPv4, [1] IPv6) */
@@ -103,11 +106,22 @@ struct pending {
 	struct hdp_tx_result res;
 };
 
+/* A sender per address family ([0] IPv4, [1] IPv6), both opened before
+ * privileges are dropped.  One that could not be opened keeps its error
+ * until a frame of its family needs it: a capture of IPv4 only must not
+ * fail for want of an IPv6 socket. */
+struct sender {
+	struct hdp_tx *tx;
+	char err[384];            /* why tx is NULL; "" once reported      */
+	int exit_code;            /* HDP_EXIT_PERM or HDP_EXIT_ENV         */
+};
+
 struct replay {
 	struct replay_opts o;
 	struct replay_stats st;
-	struct hdp_tx *tx4, *tx6;
-	int tx4_failed, tx6_failed;
+	struct sender tx[2];
+	int fd;                   /* the capture file, opened before the   */
+				  /* drop and rewound per pass; -1: stdin  */
 	int exit_code;
 	uint64_t base;            /* CLOCK_MONOTONIC time of offset 0      */
 	int header_done;
@@ -147,6 +161,9 @@ usage_replay(FILE *out)
 "  -I IFACE           link-layer injection on IFACE (link header rebuilt)\n"
 "  --json             one JSON object per packet, then a summary object\n"
 "  -q, --quiet        the summary only\n"
+"  -Z, --user USER    after opening the capture and the sockets, run as\n"
+"                     USER with no capabilities (default nobody when\n"
+"                     started as root; -Z root stays root)\n"
 "\n"
 "Frames that cannot be rebuilt whole (not IP, truncated, fragments,\n"
 "malformed, IPv6 extension headers) are skipped and reported with their\n"
@@ -585,39 +602,51 @@ progress(struct replay *r, int last)
 		secs > 0 ? (double)done / secs : 0.0, last ? "\n" : "");
 }
 
+/* Open the sender of each family, keeping the error of one that fails
+ * for get_tx() to report. */
+static void
+open_senders(struct replay *r)
+{
+	static const int families[2] = { AF_INET, AF_INET6 };
+	char err[256];
+	int fi, perm;
+
+	for (fi = 0; fi < 2; fi++) {
+		struct sender *sd = &r->tx[fi];
+		const char *what = r->o.ifname ? r->o.ifname :
+				   fi ? "raw IPv6" : "raw IPv4";
+
+		perm = 0;
+		sd->tx = hdp_tx_open(r->o.ifname ? HDP_TX_LINK : HDP_TX_RAW,
+				     families[fi], r->o.ifname, &perm, err,
+				     sizeof(err));
+		if (sd->tx != NULL) {
+			/* the sending socket also receives (a link-layer
+			 * socket every frame, a raw one every HDP
+			 * datagram): nobody reads it */
+			(void)hdp_tx_rx_filter(sd->tx);
+			continue;
+		}
+		snprintf(sd->err, sizeof(sd->err), "%s: %s%s", what, err,
+			 perm ? " (run as root or give hdp cap_net_raw)" : "");
+		sd->exit_code = perm ? HDP_EXIT_PERM : HDP_EXIT_ENV;
+	}
+}
+
+/* The sender for a frame of this family; NULL (the run stops, the error
+ * reported once) when it could not be opened. */
 static struct hdp_tx *
 get_tx(struct replay *r, int family)
 {
-	struct hdp_tx **txp = family == AF_INET ? &r->tx4 : &r->tx6;
-	int *failed = family == AF_INET ? &r->tx4_failed : &r->tx6_failed;
-	char err[256];
-	int perm = 0;
+	struct sender *sd = &r->tx[family == AF_INET6];
 
-	if (*txp != NULL || *failed)
-		return *txp;
-	*txp = hdp_tx_open(r->o.ifname ? HDP_TX_LINK : HDP_TX_RAW, family,
-			   r->o.ifname, &perm, err, sizeof(err));
-	/* the sending socket also receives (a link-layer socket every
-	 * frame, a raw one every HDP datagram): nobody reads it */
-	if (*txp != NULL)
-		(void)hdp_tx_rx_filter(*txp);
-	if (*txp == NULL) {
-		*failed = 1;
-		if (perm) {
-			tool_err("%s: %s (run as root or give hdp "
-				 "cap_net_raw)", r->o.ifname ? r->o.ifname :
-				 (family == AF_INET ? "raw IPv4" : "raw IPv6"),
-				 err);
-			r->exit_code = HDP_EXIT_PERM;
-		} else {
-			tool_err("%s: %s", r->o.ifname ? r->o.ifname :
-				 (family == AF_INET ? "raw IPv4" : "raw IPv6"),
-				 err);
-			r->exit_code = HDP_EXIT_ENV;
-		}
+	if (sd->tx == NULL && sd->err[0] != '\0') {
+		tool_err("%s", sd->err);
+		sd->err[0] = '\0';
+		r->exit_code = sd->exit_code;
 		tool_stop = 1;
 	}
-	return *txp;
+	return sd->tx;
 }
 
 /* Write the frames queued on r->qtx (one sendmmsg) and report them. */
@@ -748,32 +777,35 @@ send_one(struct replay *r, uint64_t n, const struct hdp_pkt_spec *spec,
 }
 
 /*
- * One pass over the capture.  *base is when the first packet of this pass
- * is due (ns after the schedule's start); on return it is when the next
- * pass's first packet is due.
+ * Open the capture for a pass, its filter set and its link type checked;
+ * NULL after saying why.  The file is read through r->fd, opened before
+ * privileges were dropped: a later pass (--loop) rewinds it rather than
+ * opening the path again as a user who may not be allowed to.
  */
-static int
-replay_pass(struct replay *r, uint64_t *base, uint64_t *seq)
+static pcap_t *
+open_pass(struct replay *r, int rewind)
 {
-	char err[PCAP_ERRBUF_SIZE + 256], why[160];
-	struct pcap_pkthdr *h;
-	const u_char *data;
-	struct hdp_frame f;
-	struct hdp_pkt_spec spec;
-	uint64_t t0 = 0, tprev = 0, dl = *base, nread = 0;
-	double scale;
+	char err[PCAP_ERRBUF_SIZE + 256];
 	pcap_t *p;
-	int dlt, rc, sk;
+	int dlt;
 
-	p = hdp_cap_open_file(r->o.file, 1, err, sizeof(err));
+	if (r->fd < 0) {
+		p = hdp_cap_open_file("-", 1, err, sizeof(err));
+	} else if (rewind && lseek(r->fd, 0, SEEK_SET) != 0) {
+		snprintf(err, sizeof(err), "%s: cannot rewind: %s", r->o.file,
+			 strerror(errno));
+		p = NULL;
+	} else {
+		p = hdp_cap_open_fd(r->fd, r->o.file, 1, err, sizeof(err));
+	}
 	if (p == NULL) {
 		tool_err("%s", err);
-		return HDP_EXIT_USAGE;
+		return NULL;
 	}
 	if (hdp_cap_set_filter(p, r->o.filter, err, sizeof(err)) != 0) {
 		tool_err("%s: %s", r->o.file, err);
 		pcap_close(p);
-		return HDP_EXIT_USAGE;
+		return NULL;
 	}
 	dlt = pcap_datalink(p);
 	if (!hdp_dlt_supported(dlt)) {
@@ -781,8 +813,28 @@ replay_pass(struct replay *r, uint64_t *base, uint64_t *seq)
 			 pcap_datalink_val_to_name(dlt) ?
 			 pcap_datalink_val_to_name(dlt) : "?", dlt);
 		pcap_close(p);
-		return HDP_EXIT_USAGE;
+		return NULL;
 	}
+	return p;
+}
+
+/*
+ * One pass over the capture p, which is closed on return.  *base is when
+ * the first packet of this pass is due (ns after the schedule's start); on
+ * return it is when the next pass's first packet is due.
+ */
+static int
+replay_pass(struct replay *r, pcap_t *p, uint64_t *base, uint64_t *seq)
+{
+	char why[160];
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	struct hdp_frame f;
+	struct hdp_pkt_spec spec;
+	uint64_t t0 = 0, tprev = 0, dl = *base, nread = 0;
+	double scale;
+	int dlt = pcap_datalink(p), rc, sk;
+
 	scale = r->o.speed > 0 ? 1.0 / r->o.speed : 1.0;
 
 	while (!tool_stop && (rc = pcap_next_ex(p, &h, &data)) == 1) {
@@ -859,6 +911,7 @@ static const struct option longopts[] = {
 	{ "refresh-timestamp", no_argument,       NULL, OPT_REFRESH },
 	{ "json",              no_argument,       NULL, OPT_JSON },
 	{ "quiet",             no_argument,       NULL, 'q' },
+	{ "user",              required_argument, NULL, 'Z' },
 	{ "help",              no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -874,7 +927,7 @@ parse_opts(int argc, char **argv, struct replay_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->loops = 1;
 	optind = 0;	/* glibc: a fresh scan from argv[1] */
-	while ((c = getopt_long(argc, argv, "r:I:c:qh", longopts, NULL))
+	while ((c = getopt_long(argc, argv, "r:I:c:qZ:h", longopts, NULL))
 	       != -1) {
 		switch (c) {
 		case 'r':
@@ -890,6 +943,9 @@ parse_opts(int argc, char **argv, struct replay_opts *o)
 			break;
 		case 'q':
 			o->quiet = 1;
+			break;
+		case 'Z':
+			o->user = optarg;
 			break;
 		case 'h':
 			usage_replay(stdout);
@@ -994,20 +1050,54 @@ int
 cmd_replay(int argc, char **argv)
 {
 	struct replay *r;
+	char err[256];
 	uint64_t base, seq = 0, loop;
-	int rc;
+	pcap_t *p;
+	int rc, fi;
 
 	r = calloc(1, sizeof(*r));
 	if (r == NULL) {
 		tool_err("out of memory");
 		return HDP_EXIT_ENV;
 	}
+	r->fd = -1;
 	rc = parse_opts(argc, argv, &r->o);
 	if (rc != 0 || tool_parse_only) {
-		free(r->o.filter);
-		free(r);
-		return rc < 0 ? HDP_EXIT_USAGE : HDP_EXIT_OK;
+		rc = rc < 0 ? HDP_EXIT_USAGE : HDP_EXIT_OK;
+		goto out;
 	}
+	/*
+	 * Everything that needs privileges or the starting user's access is
+	 * opened before the drop: the capture file (kept open to be rewound
+	 * for --loop) and a sender for each family.
+	 */
+	if (strcmp(r->o.file, "-") != 0) {
+		r->fd = open(r->o.file, O_RDONLY | O_CLOEXEC);
+		if (r->fd < 0) {
+			tool_errno("%s", r->o.file);
+			rc = HDP_EXIT_USAGE;
+			goto out;
+		}
+		if (r->o.loops > 1 && lseek(r->fd, 0, SEEK_CUR) < 0) {
+			tool_err("--loop: %s cannot be rewound, so it can be "
+				 "read only once", r->o.file);
+			rc = HDP_EXIT_USAGE;
+			goto out;
+		}
+	}
+	p = open_pass(r, 0);
+	if (p == NULL) {
+		rc = HDP_EXIT_USAGE;
+		goto out;
+	}
+	open_senders(r);
+	if (hdp_drop_privileges(r->o.user, err, sizeof(err)) != 0) {
+		tool_err("%s", err);
+		pcap_close(p);
+		rc = HDP_EXIT_PERM;
+		goto out;
+	}
+
 	tool_catch_stop(NULL);
 	/* timer slack to the minimum: sleeps end when asked, not 50 us later */
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
@@ -1017,8 +1107,13 @@ cmd_replay(int argc, char **argv)
 
 	base = 0;
 	rc = 0;
-	for (loop = 0; loop < r->o.loops && !tool_stop && rc == 0; loop++)
-		rc = replay_pass(r, &base, &seq);
+	for (loop = 0; loop < r->o.loops && !tool_stop && rc == 0; loop++) {
+		if (loop > 0 && (p = open_pass(r, 1)) == NULL) {
+			rc = HDP_EXIT_USAGE;
+			break;
+		}
+		rc = replay_pass(r, p, &base, &seq);
+	}
 	flush_queue(r);
 	if (r->st.sent + r->st.failed > 0)
 		r->st.t_last_ns = hdp_mono_ns();
@@ -1031,10 +1126,12 @@ cmd_replay(int argc, char **argv)
 	if (rc == 0)
 		rc = r->exit_code ? r->exit_code :
 		     r->st.failed ? HDP_EXIT_FAIL : HDP_EXIT_OK;
-	if (r->tx4)
-		hdp_tx_close(r->tx4);
-	if (r->tx6)
-		hdp_tx_close(r->tx6);
+out:
+	for (fi = 0; fi < 2; fi++)
+		if (r->tx[fi].tx != NULL)
+			hdp_tx_close(r->tx[fi].tx);
+	if (r->fd >= 0)
+		close(r->fd);
 	free(r->o.filter);
 	free(r);
 	return rc;
