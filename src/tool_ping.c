@@ -75,6 +75,7 @@ struct ping_opts {
 	const char *dest;
 	const char *ifname;
 	const char *plot;
+	const char *user;         /* -Z: run as USER once all is open */
 	uint64_t    count;
 	double      interval;     /* seconds between rounds */
 	double      wait;         /* after the last round   */
@@ -95,6 +96,7 @@ struct ping {
 	char capif[IF_NAMESIZE + 1];
 	struct hdp_tx *tx;
 	pcap_t *pc;
+	FILE *plot_out;           /* --plot's file, created before the drop */
 	int dlt;
 	int udp_fd;
 	uint16_t sport;
@@ -132,6 +134,10 @@ usage_ping(FILE *out)
 "  -q, --quiet        summaries only\n"
 "  --plot FILE        draw the RTT distributions side by side with gnuplot\n"
 "                     (FILE ends in .png or .svg); --force overwrites\n"
+"  -Z, --user USER    after opening the sockets, the capture and the\n"
+"                     --plot file, run as USER with no capabilities\n"
+"                     (default nobody when started as root; -Z root\n"
+"                     stays root)\n"
 "\n"
 "RTT = kernel capture time of the reply - kernel capture time of the probe\n"
 "(libpcap, nanosecond timestamps).  tcp probes are answered by the far\n"
@@ -682,23 +688,20 @@ ends_with(const char *s, const char *suf)
 /*
  * Draw the RTT distribution of each kind side by side (box plot with the
  * samples jittered over it) with gnuplot.  gnuplot writes the image to
- * its standard output, which is the file we created safely.
+ * its standard output, pg->plot_out: the file setup() created safely
+ * while it still could (a user's directory may be closed to nobody).
  */
 static int
 plot(struct ping *pg)
 {
 	char dir[] = "/tmp/hdp-ping-plot.XXXXXX";
-	char path[64], err[256];
-	FILE *out = NULL, *sf = NULL, *df;
+	char path[64];
+	FILE *sf = NULL, *df;
 	int svg, i, kind, status, rc = -1;
 	uint64_t s;
 	pid_t pid;
 
 	svg = ends_with(pg->o.plot, ".svg");
-	if (!svg && !ends_with(pg->o.plot, ".png")) {
-		tool_err("%s: --plot wants a .png or .svg file", pg->o.plot);
-		return -1;
-	}
 	if (mkdtemp(dir) == NULL) {
 		tool_errno("mkdtemp");
 		return -1;
@@ -756,11 +759,6 @@ plot(struct ping *pg)
 	fclose(sf);
 	sf = NULL;
 
-	out = hdp_file_create(pg->o.plot, pg->o.force, err, sizeof(err));
-	if (out == NULL) {
-		tool_err("%s", err);
-		goto out;
-	}
 	fflush(stdout);
 	pid = fork();
 	if (pid < 0) {
@@ -768,7 +766,7 @@ plot(struct ping *pg)
 		goto out;
 	}
 	if (pid == 0) {
-		if (dup2(fileno(out), STDOUT_FILENO) < 0)
+		if (dup2(fileno(pg->plot_out), STDOUT_FILENO) < 0)
 			_exit(127);
 		execlp("gnuplot", "gnuplot", path, (char *)NULL);
 		fprintf(stderr, "hdp ping: gnuplot: %s\n", strerror(errno));
@@ -783,8 +781,6 @@ plot(struct ping *pg)
 	}
 	rc = 0;
 out:
-	if (out != NULL)
-		fclose(out);
 	for (i = 0; i < K_COUNT; i++) {
 		snprintf(path, sizeof(path), "%s/%s.dat", dir, kind_names[i]);
 		unlink(path);
@@ -814,6 +810,7 @@ static const struct option longopts[] = {
 	{ "tcp-port", required_argument, NULL, OPT_TCP_PORT },
 	{ "ttl",      required_argument, NULL, 't' },
 	{ "quiet",    no_argument,       NULL, 'q' },
+	{ "user",     required_argument, NULL, 'Z' },
 	{ "help",     no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -872,7 +869,7 @@ parse_opts(int argc, char **argv, struct ping_opts *o)
 	o->nkinds = 1;
 	o->ttl = 64;
 	optind = 0;	/* glibc: a fresh scan from argv[1] */
-	while ((c = getopt_long(argc, argv, "c:i:W:p:I:t:46qh", longopts,
+	while ((c = getopt_long(argc, argv, "c:i:W:p:I:t:46qZ:h", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -926,6 +923,9 @@ parse_opts(int argc, char **argv, struct ping_opts *o)
 		case 'q':
 			o->quiet = 1;
 			break;
+		case 'Z':
+			o->user = optarg;
+			break;
 		case OPT_COMPARE:
 			if (parse_kinds(optarg, o))
 				return -1;
@@ -952,6 +952,11 @@ parse_opts(int argc, char **argv, struct ping_opts *o)
 	}
 	if (!tcp_port_set)
 		o->tcp_port = o->port ? o->port : HDP_DEFAULT_PORT;
+	if (o->plot != NULL && !ends_with(o->plot, ".svg") &&
+	    !ends_with(o->plot, ".png")) {
+		tool_err("%s: --plot wants a .png or .svg file", o->plot);
+		return -1;
+	}
 	if (optind != argc - 1) {
 		tool_err(optind >= argc ? "no destination given" :
 			 "one destination only");
@@ -964,6 +969,9 @@ parse_opts(int argc, char **argv, struct ping_opts *o)
 
 /* ---- setup and the main loop ------------------------------------------- */
 
+/* Everything that needs privileges is opened here, then they are
+ * dropped (-Z): the UDP port, the raw socket, the capture, the --plot
+ * file. */
 static int
 setup(struct ping *pg)
 {
@@ -1072,6 +1080,18 @@ setup(struct ping *pg)
 		tool_err("%s: %s", pg->capif, err);
 		return HDP_EXIT_ENV;
 	}
+	if (pg->o.plot != NULL) {
+		pg->plot_out = hdp_file_create(pg->o.plot, pg->o.force, err,
+					       sizeof(err));
+		if (pg->plot_out == NULL) {
+			tool_err("%s", err);
+			return HDP_EXIT_ENV;
+		}
+	}
+	if (hdp_drop_privileges(pg->o.user, err, sizeof(err)) != 0) {
+		tool_err("%s", err);
+		return HDP_EXIT_PERM;
+	}
 	return 0;
 }
 
@@ -1088,6 +1108,8 @@ teardown(struct ping *pg)
 		free(pg->k[kind].sent_ok);
 	}
 	free(pg->payload);
+	if (pg->plot_out)
+		fclose(pg->plot_out);
 	if (pg->pc)
 		pcap_close(pg->pc);
 	if (pg->tx)
