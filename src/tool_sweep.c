@@ -98,6 +98,10 @@ struct sweep {
 	size_t         hsize;
 	int            rx_fd[256];  /* listeners (local destination)       */
 	char          *rx_err[256]; /* why a listener could not be opened   */
+	/* senders, opened before privileges are dropped */
+	struct hdp_tx *tx;          /* --method libnet                     */
+	int            tx_fd[256];  /* --method socket: one per number     */
+	int            tx_errno[256]; /* why tx_fd[n] could not be opened  */
 	pcap_t        *pcap;
 	int            dlt;
 	struct hdp_dropmon *dm;
@@ -115,7 +119,7 @@ usage_sweep(FILE *out)
 	fprintf(out,
 "usage: hdp sweep DEST [-P LIST] [-c COUNT] [-4|-6] [--method M]\n"
 "                 [--sport N] [--dport N] [-s SIZE] [--wait MS]\n"
-"                 [--json] [-o FILE] [--force] [--no-drops]\n"
+"                 [--json] [-o FILE] [--force] [--no-drops] [-Z USER]\n"
 "       hdp sweep --join TX.json RX.json [--json]\n"
 "\n"
 "Send COUNT packets (default 3) under every protocol number of LIST\n"
@@ -140,7 +144,11 @@ usage_sweep(FILE *out)
 "  --json         one JSON object per protocol number and method\n"
 "  -o FILE        also write the JSON lines to FILE (for --join)\n"
 "  --force        let -o overwrite FILE\n"
-"  --no-drops     do not ask the kernel for drop reasons\n"
+"  --no-drops     do not ask the kernel for drop reasons (reading them\n"
+"                 needs root, kept for the run: -Z applies without them)\n"
+"  -Z, --user USER  once the sockets and the capture are open, run as\n"
+"                 USER with no capabilities (default nobody when started\n"
+"                 as root; -Z root stays root)\n"
 "  --join TX RX   merge a sweep's JSON with the receiver's hdp listen\n"
 "                 JSON and print the table\n", MAX_COUNT);
 }
@@ -407,7 +415,7 @@ send_socket(struct sweep *s, unsigned proto, uint16_t sport, uint16_t dport,
 	struct hdp_hdr h;
 	struct pkt *p;
 	unsigned k;
-	int fd, e;
+	int fd = s->tx_fd[proto], e = s->tx_errno[proto];
 	ssize_t n;
 
 	memset(&ss, 0, sizeof(ss));
@@ -424,8 +432,6 @@ send_socket(struct sweep *s, unsigned proto, uint16_t sport, uint16_t dport,
 		a->sin6_addr = s->dst.v6;
 		sl = sizeof(*a);
 	}
-	fd = socket(s->family, SOCK_RAW | SOCK_CLOEXEC, (int)proto);
-	e = errno;
 	for (k = 0; k < count; k++) {
 		p = pkt_add(s);
 		if (p == NULL)
@@ -459,32 +465,19 @@ send_socket(struct sweep *s, unsigned proto, uint16_t sport, uint16_t dport,
 			p->bytes = (size_t)n + (s->family == AF_INET ? 20 : 40);
 		}
 	}
-	if (fd >= 0)
-		close(fd);
 }
 
 static int
 send_all(struct sweep *s, const struct hdp_protoset *set, uint16_t sport,
 	 uint16_t dport, const uint8_t *payload, size_t plen)
 {
-	struct hdp_tx *tx = NULL;
+	struct hdp_tx *tx = s->tx;
 	struct hdp_pkt_spec spec;
 	struct hdp_tx_result r;
 	unsigned p, k, done = 0, total = hdp_protoset_count(set);
 	struct pkt *pk;
 	char err[256];
-	int perm = 0;
 
-	if (s->methods & 1) {
-		tx = hdp_tx_open(HDP_TX_RAW, s->family, NULL, &perm, err,
-				 sizeof(err));
-		if (tx == NULL) {
-			tool_err("libnet: %s", err);
-			return perm ? HDP_EXIT_PERM : HDP_EXIT_ENV;
-		}
-		/* our IPPROTO_RAW socket would get every 255 we send */
-		(void)hdp_tx_rx_filter(tx);
-	}
 	memset(&spec, 0, sizeof(spec));
 	spec.family = s->family;
 	spec.dst = s->dst;
@@ -536,7 +529,6 @@ send_all(struct sweep *s, const struct hdp_protoset *set, uint16_t sport,
 		}
 	}
 	hdp_dropmon_mark(s->dm, -1);
-	hdp_tx_close(tx);
 	return HDP_EXIT_OK;
 }
 
@@ -1308,6 +1300,37 @@ open_listeners(struct sweep *s, const struct hdp_protoset *set)
 	return 0;
 }
 
+/* The senders of each method asked for: libnet's, and the original
+ * client's raw socket for every number of set.  A number whose socket
+ * cannot be opened is reported on its packets. */
+static int
+open_senders(struct sweep *s, const struct hdp_protoset *set)
+{
+	char err[256];
+	unsigned p;
+	int perm = 0;
+
+	if (s->methods & 1) {
+		s->tx = hdp_tx_open(HDP_TX_RAW, s->family, NULL, &perm, err,
+				    sizeof(err));
+		if (s->tx == NULL) {
+			tool_err("libnet: %s", err);
+			return perm ? HDP_EXIT_PERM : HDP_EXIT_ENV;
+		}
+		/* our IPPROTO_RAW socket would get every 255 we send */
+		(void)hdp_tx_rx_filter(s->tx);
+	}
+	if (s->methods & 2)
+		for (p = 0; p < 256; p++) {
+			if (!hdp_protoset_has(set, p))
+				continue;
+			s->tx_fd[p] = socket(s->family, SOCK_RAW |
+					     SOCK_CLOEXEC, (int)p);
+			s->tx_errno[p] = s->tx_fd[p] < 0 ? errno : 0;
+		}
+	return 0;
+}
+
 static int
 open_capture(struct sweep *s)
 {
@@ -1388,13 +1411,14 @@ cmd_sweep(int argc, char **argv)
 		{ "join",     no_argument,       NULL, OPT_JOIN },
 		{ "force",    no_argument,       NULL, OPT_FORCE },
 		{ "no-drops", no_argument,       NULL, OPT_NODROPS },
+		{ "user",     required_argument, NULL, 'Z' },
 		{ "help",     no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sweep s;
 	struct hdp_protoset set;
 	struct hdp_route rt;
-	const char *protos = "all", *outpath = NULL;
+	const char *protos = "all", *outpath = NULL, *user = NULL;
 	char err[256];
 	uint8_t payload[1400];
 	uint64_t v, t0;
@@ -1407,11 +1431,11 @@ cmd_sweep(int argc, char **argv)
 
 	memset(&s, 0, sizeof(s));
 	for (i = 0; i < 256; i++)
-		s.rx_fd[i] = -1;
+		s.rx_fd[i] = s.tx_fd[i] = -1;
 	s.count = 3;
 	s.methods = 1;
 	optind = 0;	/* glibc: a fresh scan from argv[1] */
-	while ((ch = getopt_long(argc, argv, "P:c:46s:o:h", longopts,
+	while ((ch = getopt_long(argc, argv, "P:c:46s:o:Z:h", longopts,
 				 NULL)) != -1) {
 		switch (ch) {
 		case 'P': protos = optarg; break;
@@ -1430,6 +1454,7 @@ cmd_sweep(int argc, char **argv)
 			plen = (size_t)v;
 			break;
 		case 'o': outpath = optarg; break;
+		case 'Z': user = optarg; break;
 		case OPT_JSON: s.json = 1; break;
 		case OPT_METHOD:
 			if (strcmp(optarg, "libnet") == 0)
@@ -1535,6 +1560,16 @@ cmd_sweep(int argc, char **argv)
 			tool_err("kernel drop reasons unavailable: %s",
 				 s.dm_err);
 	}
+	if ((rc = open_senders(&s, &set)) != 0)
+		goto out;
+	/* The drop monitor's tracefs instance needs root to read, and to
+	 * remove at exit: while it is open, privileges are kept (as trace's
+	 * --drop-reasons does). */
+	if (s.dm == NULL && hdp_drop_privileges(user, err, sizeof(err)) != 0) {
+		tool_err("%s", err);
+		rc = HDP_EXIT_PERM;
+		goto out;
+	}
 	t0 = hdp_mono_ns();
 	if ((rc = send_all(&s, &set, sport, dport, payload, plen)) != 0)
 		goto out;
@@ -1581,9 +1616,12 @@ out:
 	hdp_dropmon_close(s.dm);
 	if (s.pcap != NULL)
 		pcap_close(s.pcap);
+	hdp_tx_close(s.tx);
 	for (i = 0; i < 256; i++) {
 		if (s.rx_fd[i] >= 0)
 			close(s.rx_fd[i]);
+		if (s.tx_fd[i] >= 0)
+			close(s.tx_fd[i]);
 		free(s.rx_err[i]);
 	}
 	free(s.pkts);
