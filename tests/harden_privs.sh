@@ -5,7 +5,10 @@
 # the binary given cap_net_raw,cap_net_admin+ep works for an unprivileged
 # user and drops both capabilities after opening; without them it fails
 # with exit 3.  /proc/PID/status of the running process is the judge, and
-# the capture must still see a packet sent after the drop.
+# the capture must still see a packet sent after the drop.  sniff is
+# checked throughout; replay, ping and sweep (which open their senders up
+# front) as root, with -Z root, and with file capabilities, each still
+# doing its job after the drop.
 . "$top_srcdir/tests/lib.sh"
 need_root
 need_cmd setcap setpriv ip
@@ -71,22 +74,42 @@ wait_socket() {
 	sleep 0.3
 }
 
+# expect_nobody LABEL PID ERRFILE: PID, started as root, becomes nobody
+# with every capability set empty and no_new_privs (5 s)
+expect_nobody() {
+	if wait_field "$2" Uid "$nobody_uid"; then
+		expect_eq "$1: uids and gids are nobody's" "$(ids "$2")" \
+			"$nobody_uid $nobody_uid $nobody_uid $nobody_uid $nobody_gid $nobody_gid $nobody_gid $nobody_gid "
+		for k in CapInh CapPrm CapEff CapBnd CapAmb; do
+			expect_eq "$1: $k empty" "$(field "$2" $k)" $zero
+		done
+		expect_eq "$1: NoNewPrivs" "$(field "$2" NoNewPrivs)" 1
+		expect_eq "$1: supplementary groups" \
+			"$(field "$2" Groups)" "$nobody_gid"
+	else
+		fail "$1: never switched to nobody: $(cat "$3")"
+	fi
+}
+
+# expect_capless LABEL PID: PID, started as nobody from a binary with file
+# capabilities, empties its sets once its handles are open (5 s)
+expect_capless() {
+	i=0
+	while [ "$(field "$2" CapPrm)" != $zero ] && [ "$i" -lt 50 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	expect_eq "$1: runs as nobody" "$(field "$2" Uid)" "$nobody_uid"
+	for k in CapInh CapPrm CapEff CapAmb; do
+		expect_eq "$1: $k empty after opening" "$(field "$2" $k)" $zero
+	done
+	expect_eq "$1: NoNewPrivs" "$(field "$2" NoNewPrivs)" 1
+}
+
 # ---- 1. root, no -Z: runs as nobody with nothing left ---------------------
 sniff_start root-default "$bin"
 pid=$BG_PID
 # ip netns exec execs hdp in the same process
-if wait_field "$pid" Uid "$nobody_uid"; then
-	expect_eq "root default: uids and gids are nobody's" "$(ids "$pid")" \
-		"$nobody_uid $nobody_uid $nobody_uid $nobody_uid $nobody_gid $nobody_gid $nobody_gid $nobody_gid "
-	for k in CapInh CapPrm CapEff CapBnd CapAmb; do
-		expect_eq "root default: $k empty" "$(field "$pid" $k)" $zero
-	done
-	expect_eq "root default: NoNewPrivs" "$(field "$pid" NoNewPrivs)" 1
-	expect_eq "root default: supplementary groups" \
-		"$(field "$pid" Groups)" "$nobody_gid"
-else
-	fail "root default: sniff never switched to nobody: $(cat "$TMPD/root-default.err")"
-fi
+expect_nobody "root default" "$pid" "$TMPD/root-default.err"
 send_one
 wait_exit "$pid"
 expect_eq "root default: sniff exits 0 after one packet" "$rc" 0
@@ -134,15 +157,7 @@ bg ip netns exec "$NS" $asuser "$TMPD/bin/hdp-caps" sniff -i lo -c 1 -n \
 pid=$BG_PID
 # the process exists as nobody from the start; wait until it is capturing
 # (its effective set has been emptied after pcap_activate)
-i=0
-while [ "$(field "$pid" CapPrm)" != $zero ] && [ "$i" -lt 50 ]; do
-	sleep 0.1; i=$((i + 1))
-done
-expect_eq "file caps: runs as nobody" "$(field "$pid" Uid)" "$nobody_uid"
-for k in CapInh CapPrm CapEff CapAmb; do
-	expect_eq "file caps: $k empty after opening" "$(field "$pid" $k)" $zero
-done
-expect_eq "file caps: NoNewPrivs" "$(field "$pid" NoNewPrivs)" 1
+expect_capless "file caps" "$pid"
 send_one
 wait_exit "$pid"
 expect_eq "file caps: sniff exits 0 after one packet" "$rc" 0
@@ -155,4 +170,191 @@ ip netns exec "$NS" $asuser "$TMPD/bin/hdp-caps" sniff -Z root -i lo -c 1 \
 expect_eq "unprivileged -Z root: exit 3" "$rc" 3
 expect_eq "unprivileged -Z root: message" "$(tail -1 "$TMPD/zother.err")" \
 	"hdp sniff: -Z root: only root can switch user"
+
+# ---- 5. replay, ping, sweep: their senders open before the drop -----------
+# capture_start NAME COUNT: hdp sniff (as root) on the namespace's lo until
+# COUNT HDP packets; CAP_PID is its process.  Returns once it listens.
+capture_start() {
+	bg ip netns exec "$NS" "$bin" sniff -Z root -i lo -c "$2" -n \
+		>"$TMPD/$1.out" 2>"$TMPD/$1.err"
+	CAP_PID=$BG_PID
+	i=0
+	while ! grep -q listening "$TMPD/$1.err" && [ "$i" -lt 50 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+}
+
+# responder_start: hdp listen --echo in the namespace for hdp ping (20 s)
+responder_start() {
+	bg ip netns exec "$NS" "$bin" listen --echo -t 20 >/dev/null 2>&1
+	ECHO_PID=$BG_PID
+	wait_socket "$ECHO_PID"
+}
+
+# summary_sent FILE: the "sent" count of a replay summary
+summary_sent() { awk -F'|' '$2 ~ /^ sent $/ { gsub(/ /, "", $3); print $3 }' "$1"; }
+
+# delivered FILE METHOD: the numbers sweep --json says METHOD delivered
+# (the row's own verdict, not those of its packets)
+delivered() {
+	sed 's/,"packets":.*//' "$1" | grep "\"method\":\"$2\"" |
+		grep '"verdict":"delivered"' |
+		sed 's/^{"proto":\([0-9]*\),.*/\1/' | tr '\n' ' '
+}
+
+# a capture only root may read: replay must not open it again by path
+# (as nobody) for its second pass, but rewind what it opened as root
+mkdir -m 700 "$TMPD/private"
+cp "$top_srcdir/pcaps/lo4.pcap" "$TMPD/private/lo4.pcap"
+frames=$("$bin" sniff -r "$TMPD/private/lo4.pcap" -q 2>&1 |
+	awk '/packets captured/ { print $1 }')
+[ "${frames:-0}" -gt 0 ] || fatal "no HDP frames in pcaps/lo4.pcap"
+
+# replay, root default: nobody, and both passes reach a capture
+capture_start replay-cap $((2 * frames))
+bg ip netns exec "$NS" "$bin" replay -q --pps 5 --loop 2 \
+	"$TMPD/private/lo4.pcap" >"$TMPD/replay.out" 2>"$TMPD/replay.err"
+pid=$BG_PID
+expect_nobody "replay" "$pid" "$TMPD/replay.err"
+wait_exit "$pid"
+expect_eq "replay: exits 0" "$rc" 0
+expect_eq "replay: --loop 2 sent both passes" \
+	"$(summary_sent "$TMPD/replay.out")" $((2 * frames))
+wait_exit "$CAP_PID"
+expect_eq "replay: the capture saw what was sent after the drop" "$rc" 0
+
+# replay -Z root
+bg ip netns exec "$NS" "$bin" replay -Z root -q --pps 5 \
+	"$TMPD/private/lo4.pcap" >/dev/null 2>"$TMPD/replay-root.err"
+pid=$BG_PID
+wait_socket "$pid"
+expect_eq "replay -Z root: still uid 0" "$(field "$pid" Uid)" 0
+wait_exit "$pid"
+expect_eq "replay -Z root: exits 0" "$rc" 0
+
+# ping, root default: nobody, every probe answered; --plot (when gnuplot is
+# there) is created in a directory nobody may not write, before the drop
+responder_start
+plot=""
+command -v gnuplot >/dev/null 2>&1 && plot="$TMPD/private/rtt.svg"
+bg ip netns exec "$NS" "$bin" ping -q -c 10 -i 0.2 -W 1 \
+	${plot:+--plot "$plot"} 127.0.0.1 >"$TMPD/ping.out" 2>"$TMPD/ping.err"
+pid=$BG_PID
+expect_nobody "ping" "$pid" "$TMPD/ping.err"
+wait_exit "$pid"
+expect_eq "ping: every probe answered after the drop (exit 0)" "$rc" 0
+if [ -n "$plot" ]; then
+	check "ping: --plot drawn as nobody into the file opened as root" \
+		grep -q '<svg' "$plot"
+fi
+
+# ping -Z root
+bg ip netns exec "$NS" "$bin" ping -Z root -q -c 5 -i 0.2 -W 1 127.0.0.1 \
+	>/dev/null 2>"$TMPD/ping-root.err"
+pid=$BG_PID
+wait_socket "$pid"
+expect_eq "ping -Z root: still uid 0" "$(field "$pid" Uid)" 0
+wait_exit "$pid"
+expect_eq "ping -Z root: exits 0" "$rc" 0
+kill "$ECHO_PID" 2>/dev/null; wait "$ECHO_PID" 2>/dev/null
+
+# sweep --no-drops, root default: nobody; libnet's sender and the raw
+# socket of every number opened before the drop still deliver.  Number 0
+# has no listener, so the sweep waits all of --wait: time to look.
+sweep_args="--json --method both -P 0,1,17,255 -c 2 --wait 2000 127.0.0.1"
+bg ip netns exec "$NS" "$bin" sweep --no-drops $sweep_args \
+	>"$TMPD/sweep.json" 2>"$TMPD/sweep.err"
+pid=$BG_PID
+expect_nobody "sweep --no-drops" "$pid" "$TMPD/sweep.err"
+wait_exit "$pid"
+expect_eq "sweep: exits 1 (number 0 has no listener)" "$rc" 1
+expect_eq "sweep: libnet delivered after the drop" \
+	"$(delivered "$TMPD/sweep.json" libnet)" "1 17 255 "
+# (socket 255 is IPPROTO_RAW: the kernel wants an IP header, EINVAL)
+expect_eq "sweep: the raw sockets opened before the drop delivered" \
+	"$(delivered "$TMPD/sweep.json" socket)" "1 17 "
+
+# sweep --no-drops -Z root
+bg ip netns exec "$NS" "$bin" sweep --no-drops -Z root $sweep_args \
+	>/dev/null 2>"$TMPD/sweep-root.err"
+pid=$BG_PID
+wait_socket "$pid"
+expect_eq "sweep -Z root: still uid 0" "$(field "$pid" Uid)" 0
+wait_exit "$pid"
+expect_eq "sweep -Z root: exits 1 (number 0)" "$rc" 1
+
+# sweep with drop reasons (the default): root is kept while they are read
+# (the tracefs instance needs root, and root to remove it at exit); when
+# the kernel cannot give them, the sweep drops to nobody all the same.
+# With drop reasons a local sweep ends at once; one to a destination that
+# is not local (a route through the namespace's lo, where the packets are
+# not forwarded) waits all of --wait.
+ip -n "$NS" route add 192.0.2.0/24 dev lo || fatal "route in $NS"
+bg ip netns exec "$NS" "$bin" sweep -P 255 -c 1 --wait 2000 192.0.2.2 \
+	>/dev/null 2>"$TMPD/sweep-drops.err"
+pid=$BG_PID
+sleep 1	# sent by now, settling for the rest of --wait
+if grep -q "drop reasons unavailable" "$TMPD/sweep-drops.err"; then
+	expect_eq "sweep, drop reasons unavailable: nobody" \
+		"$(field "$pid" Uid)" "$nobody_uid"
+else
+	expect_eq "sweep with drop reasons: keeps root" "$(field "$pid" Uid)" 0
+fi
+wait_exit "$pid"
+expect_eq "sweep with drop reasons: exits 1 (nothing delivered)" "$rc" 1
+
+# -Z naming nobody who exists: one line, exit 3, before anything is sent
+for cmd in replay ping sweep; do
+	case $cmd in
+	replay) args="$TMPD/private/lo4.pcap" ;;
+	ping)   args="-c 1 127.0.0.1" ;;
+	sweep)  args="--no-drops -P 255 127.0.0.1" ;;
+	esac
+	ip netns exec "$NS" "$bin" $cmd -Z hdp-no-such-user $args \
+		>/dev/null 2>"$TMPD/nouser-$cmd.err"; rc=$?
+	expect_eq "$cmd -Z unknown user: exit 3" "$rc" 3
+	# (tail: libpcap may warn first)
+	expect_eq "$cmd -Z unknown user: message" \
+		"$(tail -1 "$TMPD/nouser-$cmd.err")" \
+		"hdp $cmd: -Z hdp-no-such-user: no such user"
+done
+
+# ---- 6. replay, ping, sweep with file capabilities, unprivileged --------
+cp "$TMPD/private/lo4.pcap" "$TMPD/bin/lo4.pcap"
+chmod 644 "$TMPD/bin/lo4.pcap"
+
+capture_start caps-replay-cap $((2 * frames))
+bg ip netns exec "$NS" $asuser "$TMPD/bin/hdp-caps" replay -q --pps 5 \
+	--loop 2 "$TMPD/bin/lo4.pcap" >"$TMPD/caps-replay.out" \
+	2>"$TMPD/caps-replay.err"
+pid=$BG_PID
+expect_capless "file caps replay" "$pid"
+wait_exit "$pid"
+expect_eq "file caps replay: exits 0" "$rc" 0
+expect_eq "file caps replay: both passes sent" \
+	"$(summary_sent "$TMPD/caps-replay.out")" $((2 * frames))
+wait_exit "$CAP_PID"
+expect_eq "file caps replay: the capture saw them" "$rc" 0
+
+responder_start
+bg ip netns exec "$NS" $asuser "$TMPD/bin/hdp-caps" ping -q -c 10 -i 0.2 \
+	-W 1 127.0.0.1 >/dev/null 2>"$TMPD/caps-ping.err"
+pid=$BG_PID
+expect_capless "file caps ping" "$pid"
+wait_exit "$pid"
+expect_eq "file caps ping: every probe answered (exit 0)" "$rc" 0
+kill "$ECHO_PID" 2>/dev/null; wait "$ECHO_PID" 2>/dev/null
+
+# drop reasons are root's only: without root the sweep drops its
+# capabilities even when it asked for them
+bg ip netns exec "$NS" $asuser "$TMPD/bin/hdp-caps" sweep $sweep_args \
+	>"$TMPD/caps-sweep.json" 2>"$TMPD/caps-sweep.err"
+pid=$BG_PID
+expect_capless "file caps sweep" "$pid"
+wait_exit "$pid"
+expect_eq "file caps sweep: exits 1 (number 0)" "$rc" 1
+expect_eq "file caps sweep: libnet delivered" \
+	"$(delivered "$TMPD/caps-sweep.json" libnet)" "1 17 255 "
+expect_eq "file caps sweep: raw sockets delivered" \
+	"$(delivered "$TMPD/caps-sweep.json" socket)" "1 17 "
 finish
