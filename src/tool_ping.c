@@ -969,9 +969,9 @@ parse_opts(int argc, char **argv, struct ping_opts *o)
 
 /* ---- setup and the main loop ------------------------------------------- */
 
-/* Everything that needs privileges is opened here, then they are
- * dropped (-Z): the UDP port, the raw socket, the capture, the --plot
- * file. */
+/* Resolve, allocate and open everything the run uses (the UDP port, the
+ * raw socket, the capture, the --plot file), then drop privileges (-Z):
+ * nothing later needs them. */
 static int
 setup(struct ping *pg)
 {

@@ -467,7 +467,7 @@ send_socket(struct sweep *s, unsigned proto, uint16_t sport, uint16_t dport,
 	}
 }
 
-static int
+static void
 send_all(struct sweep *s, const struct hdp_protoset *set, uint16_t sport,
 	 uint16_t dport, const uint8_t *payload, size_t plen)
 {
@@ -529,7 +529,6 @@ send_all(struct sweep *s, const struct hdp_protoset *set, uint16_t sport,
 		}
 	}
 	hdp_dropmon_mark(s->dm, -1);
-	return HDP_EXIT_OK;
 }
 
 /* ---- verdicts and output ----------------------------------------------- */
@@ -1571,8 +1570,7 @@ cmd_sweep(int argc, char **argv)
 		goto out;
 	}
 	t0 = hdp_mono_ns();
-	if ((rc = send_all(&s, &set, sport, dport, payload, plen)) != 0)
-		goto out;
+	send_all(&s, &set, sport, dport, payload, plen);
 	if (hash_build(&s) != 0) {
 		tool_err("out of memory");
 		rc = HDP_EXIT_ENV;
