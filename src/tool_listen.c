@@ -73,7 +73,7 @@ usage_listen(FILE *out)
 "                 arrive, \"refused\" for a number the OS refused\n"
 "  --no-pcap      do not watch arrivals with libpcap\n"
 "  -v             text mode: also print what libpcap saw arrive\n"
-"  -Z USER        after opening sockets, run as USER with no\n"
+"  -Z, --user USER  after opening sockets, run as USER with no\n"
 "                 capabilities (default nobody; -Z root stays root)\n"
 "  --echo         answer every HDP datagram (IP protocol 255) with an echo\n"
 "                 reply: addresses and ports swapped, the HDP timestamp\n"
@@ -324,6 +324,7 @@ cmd_listen(int argc, char **argv)
 		{ "no-pcap", no_argument,       NULL, OPT_NOPCAP },
 		{ "echo",    no_argument,       NULL, OPT_ECHO },
 		{ "echo-udp", required_argument, NULL, OPT_ECHO_UDP },
+		{ "user",    required_argument, NULL, 'Z' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};

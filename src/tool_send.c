@@ -146,7 +146,7 @@ usage_send(FILE *out)
 "                         a copy of every protocol-255 packet received, so\n"
 "                         without it our own socket queues all HDP; hides\n"
 "                         nothing from pcap or other sockets\n"
-"  -Z USER                after opening sockets and files, run as USER\n"
+"  -Z, --user USER        after opening sockets and files, run as USER\n"
 "                         with no capabilities (default nobody when root;\n"
 "                         -Z root stays root)\n"
 "\n"
@@ -608,6 +608,7 @@ static const struct option longopts[] = {
 	{ "no-rx-filter",  no_argument,       NULL, O_NORXF },
 	{ "json",          no_argument,       NULL, O_JSON },
 	{ "quiet",         no_argument,       NULL, 'q' },
+	{ "user",          required_argument, NULL, 'Z' },
 	{ "help",          no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -1020,7 +1021,7 @@ cmd_send(int argc, char **argv)
 	}
 	if (hdp_drop_privileges(s.user, err, sizeof(err)) < 0) {
 		tool_err("%s", err);
-		ret = HDP_EXIT_ENV;
+		ret = HDP_EXIT_PERM;
 		goto out;
 	}
 

@@ -106,7 +106,7 @@ usage_sniff(FILE *out)
 "                 by this host's interface indexes (default: ifN)\n"
 "  -l             flush standard output after every packet\n"
 "  -n             accepted for tcpdump's sake: hdp never resolves names\n"
-"  -Z USER        after opening the capture and the -w file, run as USER\n"
+"  -Z, --user USER  after opening the capture and the -w file, run as USER\n"
 "                 with no capabilities (default nobody when started as\n"
 "                 root; -Z root stays root)\n"
 "  --filter EXPR  use the BPF expression EXPR instead of the default\n"
@@ -240,6 +240,7 @@ cmd_sniff(int argc, char **argv)
 		{ "nano",      no_argument,       NULL, OPT_NANO },
 		{ "micro",     no_argument,       NULL, OPT_MICRO },
 		{ "ifnames",   no_argument,       NULL, OPT_IFNAMES },
+		{ "user",      required_argument, NULL, 'Z' },
 		{ "help",      no_argument,       NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 }
 	};

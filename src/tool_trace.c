@@ -186,7 +186,7 @@ usage_trace(FILE *out)
 "                    arrival shows the translated source)\n"
 "  --drop-reasons    ask the kernel why it dropped probes on this host\n"
 "                    (namespaces included): skb:kfree_skb in tracefs\n"
-"  -Z USER           user to run as once sockets are open (default nobody)\n"
+"  -Z, --user USER   user to run as once sockets are open (default nobody)\n"
 "  --json            one object per protocol and hop, then one summary\n"
 "                    object per protocol (JSON lines)\n"
 "\n"
@@ -1374,6 +1374,7 @@ cmd_trace(int argc, char **argv)
 		{ "max-ttl",      required_argument, NULL, 'm' },
 		{ "first-ttl",    required_argument, NULL, 'f' },
 		{ "wait",         required_argument, NULL, 'w' },
+		{ "user",         required_argument, NULL, 'Z' },
 		{ "help",         no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -1574,7 +1575,7 @@ cmd_trace(int argc, char **argv)
 				hdp_progname, err);
 	} else if (hdp_drop_privileges(t->user, err, sizeof(err)) != 0) {
 		tool_err("%s", err);
-		rc = HDP_EXIT_USAGE;
+		rc = HDP_EXIT_PERM;
 		goto out;
 	}
 

@@ -304,16 +304,18 @@ wait_exit "$pid"
 expect_eq "sweep with drop reasons: exits 1 (nothing delivered)" "$rc" 1
 
 # -Z naming nobody who exists: one line, exit 3, before anything is sent
-for cmd in replay ping sweep; do
+for cmd in replay ping sweep send trace listen; do
 	case $cmd in
 	replay) args="$TMPD/private/lo4.pcap" ;;
 	ping)   args="-c 1 127.0.0.1" ;;
 	sweep)  args="--no-drops -P 255 127.0.0.1" ;;
+	send)   args="-c 1 127.0.0.1" ;;
+	trace)  args="-m 1 127.0.0.1" ;;
+	listen) args="-c 1" ;;
 	esac
 	ip netns exec "$NS" "$bin" $cmd -Z hdp-no-such-user $args \
 		>/dev/null 2>"$TMPD/nouser-$cmd.err"; rc=$?
 	expect_eq "$cmd -Z unknown user: exit 3" "$rc" 3
-	# (tail: libpcap may warn first)
 	expect_eq "$cmd -Z unknown user: message" \
 		"$(tail -1 "$TMPD/nouser-$cmd.err")" \
 		"hdp $cmd: -Z hdp-no-such-user: no such user"
