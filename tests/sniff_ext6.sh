@@ -58,6 +58,7 @@ for line in open(sys.argv[1]):
 }
 all="ah ah-dst ah-frag dst dst-ah four-hbh-dst-rt-frag frag frag-frag-frag hbh hbh-dst-frag hbh-frag hbh-rt-ah plain rt rt-dst"
 live=$(echo "$all" | tr ' ' '\n' | grep -v '^four-' | tr '\n' ' ' | sed 's/ $//')
+nlive=$(echo "$live" | wc -w)
 
 # offline: the default filter is tcpdump's protochain, at every depth
 "$HDP" sniff -r "$TMPD/chains.pcap" --json >"$TMPD/off.json" 2>/dev/null
@@ -75,6 +76,7 @@ VB="e6b$$"
 veth_pair "$A" "$VA" 10.126.0.1/24 "$B" "$VB" 10.126.0.2/24
 
 for ifc in "$VB" any; do
+	rm -f "$TMPD/live.json" "$TMPD/live.err"
 	ip netns exec "$B" "$HDP" sniff -i "$ifc" --json -Z root \
 		>"$TMPD/live.json" 2>"$TMPD/live.err" &
 	SP=$!
@@ -83,6 +85,13 @@ for ifc in "$VB" any; do
 	sleep 0.3
 	ip netns exec "$A" tcpreplay -q -i "$VA" "$TMPD/chains.pcap" \
 		>/dev/null 2>&1 || fail "tcpreplay"
+	# until every frame it should see is printed (10 s), and a moment
+	# for any it should not
+	i=0
+	while [ "$(wc -l <"$TMPD/live.json")" -lt "$nlive" ] &&
+	      [ "$i" -lt 100 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
 	sleep 0.5
 	kill -INT "$SP"
 	wait "$SP"
