@@ -23,6 +23,7 @@
 #include <getopt.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -900,8 +901,57 @@ print_summary(const struct sweep *s, FILE *f)
 	}
 }
 
+/*
+ * -o FILE: one JSON line per row, each flushed whole, so that when a
+ * write fails (a full disk) the file can be cut back to its last whole
+ * line and still be read by --join; the message says what was lost.
+ */
+struct row_file {
+	FILE       *f;
+	const char *path;
+	off_t       good;	/* end of the last line written whole */
+	unsigned    kept, lost;
+	int         err;	/* errno of the failed write; 0: none  */
+};
+
+static void
+json_row_file(const struct sweep *s, const struct row *r, void *arg)
+{
+	struct row_file *rf = arg;
+
+	if (rf->err == 0) {
+		errno = 0;
+		json_row(s, r, rf->f);
+		if (fflush(rf->f) == 0 && !ferror(rf->f)) {
+			rf->good = ftello(rf->f);
+			rf->kept++;
+			return;
+		}
+		rf->err = errno ? errno : EIO;
+		__fpurge(rf->f);	/* nothing more may reach the file */
+		if (ftruncate(fileno(rf->f), rf->good) != 0)
+			tool_errno("%s: cannot cut back to its last whole "
+				   "line", rf->path);
+	}
+	rf->lost++;
+}
+
+/* Write every row to jf; 0, or -1 after saying what was lost. */
 static int
-print_results(struct sweep *s, FILE *jf)
+write_row_file(const struct sweep *s, FILE *jf, const char *path)
+{
+	struct row_file rf = { jf, path, 0, 0, 0, 0 };
+
+	for_rows(s, json_row_file, &rf);
+	if (rf.err == 0)
+		return 0;
+	tool_err("%s: write failed: %s; %u row%s kept, %u lost", path,
+		 strerror(rf.err), rf.kept, rf.kept == 1 ? "" : "s", rf.lost);
+	return -1;
+}
+
+static int
+print_results(struct sweep *s, FILE *jf, const char *jpath)
 {
 	int rc = HDP_EXIT_OK;
 	size_t i;
@@ -921,12 +971,12 @@ print_results(struct sweep *s, FILE *jf)
 		for_rows(s, print_row_text, NULL);
 		print_summary(s, stdout);
 	}
-	if (jf != NULL)
-		for_rows(s, json_row, jf);
 	fflush(stdout);
 	for (i = 0; i < s->npkts; i++)
 		if (s->pkts[i].v != V_DELIVERED)
 			rc = HDP_EXIT_FAIL;
+	if (jf != NULL && write_row_file(s, jf, jpath) != 0)
+		rc = HDP_EXIT_ENV;
 	return rc;
 }
 
@@ -1268,7 +1318,7 @@ do_join(struct sweep *s, const char *txp, const char *rxp)
 	}
 	if ((rc = join_read(rxp, join_rx, s)) != 0)
 		return rc;
-	return print_results(s, NULL);
+	return print_results(s, NULL, NULL);
 }
 
 /* ---- setup ---------------------------------------------------------------- */
@@ -1599,7 +1649,7 @@ cmd_sweep(int argc, char **argv)
 	}
 	if (tool_stop)
 		tool_err("interrupted: results so far");
-	rc = print_results(&s, jf);
+	rc = print_results(&s, jf, outpath);
 	fprintf(stderr, "%s: %zu packets to %s (%s%s) in %.3f s\n",
 		"hdp sweep", s.npkts, s.dst_str,
 		s.local ? "local, via " : "egress ", s.egress_name,

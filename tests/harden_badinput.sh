@@ -251,6 +251,27 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null &&
 		grep -q -- "^$((kept + lost)) packets: $((kept + lost)) sent" out ||
 			fail "send, file system full: stops at the failure: $(cat out)"
 	fi
+	# sweep -o: JSON lines, cut back to the last whole one (row sizes
+	# vary with the figures in them, so the counts are read, not fixed)
+	if [ -n "$NS" ]; then
+		on_full_disk ip netns exec "$NS" "$bin" sweep -c 3 --no-drops \
+			-o small/s.json 127.0.0.1 >out 2>err
+		expect_eq "sweep -o, file system full: exit 4" "$?" 4
+		kl=$(sed -n 's/^hdp sweep: small\/s.json: write failed: No space left on device; \([0-9]*\) rows\{0,1\} kept, \([0-9]*\) lost$/\1 \2/p' err)
+		if [ -z "$kl" ]; then
+			fail "sweep -o, file system full: message: $(cat err)"
+		else
+			expect_eq "sweep -o: kept + lost = the 256 rows" \
+				"$((${kl% *} + ${kl#* }))" 256
+			n=$(python3 -c 'import json, sys
+print(sum(1 for l in open(sys.argv[1]) if json.loads(l)))' got/s.json) ||
+				fail "sweep -o: a line that is not whole JSON"
+			expect_eq "sweep -o: the file holds the rows kept" \
+				"$n" "${kl% *}"
+		fi
+		grep -qF -- '`hdp sweep: small/s.json: write failed: No space left on device; N rows kept, M lost`' "$README" ||
+			fail "sweep -o, file system full: not in README.md"
+	fi
 
 	# unprivileged: an output directory and an input it may not touch
 	chmod 755 "$TMPD"
