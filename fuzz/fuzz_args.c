@@ -7,11 +7,13 @@
  * separated by NUL bytes (at most MAX_ARGS; each one copied into a buffer
  * of its own size, so a read past an argument's end is an ASan report).
  * tool_parse_only makes each subcommand stop once its arguments are
- * checked: nothing is resolved, opened or sent, whatever the input says.
+ * checked: nothing is resolved, opened or sent, whatever the input says;
+ * and the harness runs in a network namespace of its own besides.
  * Checks: no sanitizer report, and the exit status is one of hdp's.
  */
 #include "config.h"
 
+#include <sched.h>
 #include <stdlib.h>
 
 #include "tool.h"
@@ -30,6 +32,27 @@ static const struct {
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
+/*
+ * Belt and braces: run in a network namespace of our own, with no
+ * interface up, so that a parser that ever reaches the network (a name
+ * lookup, a socket) finds nothing to send through.  Without root, a user
+ * namespace makes that allowed; where neither works the harness stops.
+ */
+static void
+fuzz_offline(void)
+{
+	static int done;
+
+	if (done)
+		return;
+	done = 1;
+	if (unshare(CLONE_NEWNET) != 0 &&
+	    unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0) {
+		perror("fuzz_args: unshare(CLONE_NEWNET)");
+		abort();
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -39,6 +62,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
+	fuzz_offline();
 	fuzz_quiet();
 	tool_parse_only = 1;
 	argv[argc++] = (char *)cmds[data[0] % NCMDS].name;

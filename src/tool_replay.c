@@ -197,12 +197,14 @@ wait_until(uint64_t dl)
 	return now;
 }
 
+/*
+ * --dst/--src: a literal IPv4 or IPv6 address.  No name is looked up:
+ * rewriting a capture wants exact addresses, and options are parsed
+ * before anything may touch the network (tool_parse_only).
+ */
 static int
 parse_addr(const char *s, int *family, union hdp_addr *a)
 {
-	char err[128];
-	unsigned scope;
-
 	if (inet_pton(AF_INET, s, &a->v4) == 1) {
 		*family = AF_INET;
 		return 0;
@@ -211,10 +213,7 @@ parse_addr(const char *s, int *family, union hdp_addr *a)
 		*family = AF_INET6;
 		return 0;
 	}
-	if (hdp_resolve(s, AF_UNSPEC, family, a, &scope, err,
-			sizeof(err)) == 0)
-		return 0;
-	tool_err("%s: %s", s, err);
+	tool_err("'%s' is not an IPv4 or IPv6 address", s);
 	return -1;
 }
 

@@ -268,7 +268,10 @@ cmd_sniff(int argc, char **argv)
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i': co.ifname = optarg; break;
-		case 'D': return list_devices();
+		case 'D':
+			if (tool_parse_only)
+				break;
+			return list_devices();
 		case 'r': rfile = optarg; break;
 		case 'w': wfile = optarg; break;
 		case 'U': s.unbuffered = 1; break;

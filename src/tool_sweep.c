@@ -149,7 +149,8 @@ usage_sweep(FILE *out)
 "                 needs root, kept for the run: -Z applies without them)\n"
 "  -Z, --user USER  once the sockets and the capture are open, run as\n"
 "                 USER with no capabilities (default nobody when started\n"
-"                 as root; -Z root stays root)\n"
+"                 as root; -Z root stays root); -Z USER turns the drop\n"
+"                 reasons off\n"
 "  --join TX RX   merge a sweep's JSON with the receiver's hdp listen\n"
 "                 JSON and print the table\n", MAX_COUNT);
 }
@@ -1602,6 +1603,13 @@ cmd_sweep(int argc, char **argv)
 		goto out;
 	if ((rc = open_capture(&s)) != 0)
 		goto out;
+	/* an explicit -Z USER wins over the default drop reasons, which
+	 * would keep root for the whole run */
+	if (drops && user != NULL && strcmp(user, "root") != 0) {
+		tool_err("-Z %s: kernel drop reasons need root for the whole "
+			 "run; sweeping without them (as --no-drops)", user);
+		drops = 0;
+	}
 	if (drops) {
 		s.dm = hdp_dropmon_open((int)getpid(), s.dm_err,
 					sizeof(s.dm_err));

@@ -1466,6 +1466,13 @@ cmd_trace(int argc, char **argv)
 		rc = HDP_EXIT_USAGE;
 		goto out;
 	}
+	if (t->drop_reasons && t->user != NULL &&
+	    strcmp(t->user, "root") != 0) {
+		tool_err("--drop-reasons needs root for the whole run: it "
+			 "cannot go with -Z %s", t->user);
+		rc = HDP_EXIT_USAGE;
+		goto out;
+	}
 	t->dest_arg = argv[optind];
 	if (tool_parse_only)
 		goto out;	/* rc is still HDP_EXIT_OK */
@@ -1573,7 +1580,11 @@ cmd_trace(int argc, char **argv)
 		if (t->dm == NULL)
 			fprintf(stderr, "%s: no kernel drop reasons: %s\n",
 				hdp_progname, err);
-	} else if (hdp_drop_privileges(t->user, err, sizeof(err)) != 0) {
+	}
+	/* the drop monitor's tracefs instance needs root to read, and to
+	 * remove at exit: while it is open, privileges are kept */
+	if (t->dm == NULL &&
+	    hdp_drop_privileges(t->user, err, sizeof(err)) != 0) {
 		tool_err("%s", err);
 		rc = HDP_EXIT_PERM;
 		goto out;

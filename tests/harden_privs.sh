@@ -290,10 +290,18 @@ expect_eq "sweep -Z root: exits 1 (number 0)" "$rc" 1
 # is not local (a route through the namespace's lo, where the packets are
 # not forwarded) waits all of --wait.
 ip -n "$NS" route add 192.0.2.0/24 dev lo || fatal "route in $NS"
+# lo_tx: packets sent on the namespace's lo (the sweep's probe goes there
+# after the point where privileges are dropped or kept)
+lo_tx() { ip netns exec "$NS" cat /sys/class/net/lo/statistics/tx_packets; }
+tx0=$(lo_tx)
 bg ip netns exec "$NS" "$bin" sweep -P 255 -c 1 --wait 2000 192.0.2.2 \
 	>/dev/null 2>"$TMPD/sweep-drops.err"
 pid=$BG_PID
-sleep 1	# sent by now, settling for the rest of --wait
+i=0
+while [ "$(lo_tx)" -le "$tx0" ] && [ "$i" -lt 50 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+[ "$(lo_tx)" -gt "$tx0" ] || fail "sweep with drop reasons: nothing sent"
 if grep -q "drop reasons unavailable" "$TMPD/sweep-drops.err"; then
 	expect_eq "sweep, drop reasons unavailable: nobody" \
 		"$(field "$pid" Uid)" "$nobody_uid"
@@ -303,7 +311,26 @@ fi
 wait_exit "$pid"
 expect_eq "sweep with drop reasons: exits 1 (nothing delivered)" "$rc" 1
 
-# -Z naming nobody who exists: one line, exit 3, before anything is sent
+# an explicit -Z USER turns sweep's default drop reasons off (and says
+# so) rather than keeping root; trace refuses the two asked together
+tx0=$(lo_tx)
+bg ip netns exec "$NS" "$bin" sweep -Z nobody -P 255 -c 1 --wait 2000 \
+	192.0.2.2 >/dev/null 2>"$TMPD/sweep-z.err"
+pid=$BG_PID
+i=0
+while [ "$(lo_tx)" -le "$tx0" ] && [ "$i" -lt 50 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+expect_eq "sweep -Z nobody: runs as nobody" "$(field "$pid" Uid)" "$nobody_uid"
+wait_exit "$pid"
+grep -q "drop reasons need root" "$TMPD/sweep-z.err" ||
+	fail "sweep -Z nobody: no note: $(cat "$TMPD/sweep-z.err")"
+ip netns exec "$NS" "$bin" trace --drop-reasons -Z nobody 127.0.0.1 \
+	>/dev/null 2>"$TMPD/trace-z.err"; rc=$?
+expect_eq "trace --drop-reasons -Z nobody: exit 2" "$rc" 2
+
+# -Z naming a user who does not exist: one line, exit 3, before anything
+# is sent
 for cmd in replay ping sweep send trace listen; do
 	case $cmd in
 	replay) args="$TMPD/private/lo4.pcap" ;;
