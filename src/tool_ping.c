@@ -97,6 +97,7 @@ struct ping {
 	struct hdp_tx *tx;
 	pcap_t *pc;
 	FILE *plot_out;           /* --plot's file, created before the drop */
+	int plotted;              /* gnuplot drew into plot_out           */
 	int dlt;
 	int udp_fd;
 	uint16_t sport;
@@ -768,6 +769,8 @@ plot(struct ping *pg)
 	if (pid == 0) {
 		if (dup2(fileno(pg->plot_out), STDOUT_FILENO) < 0)
 			_exit(127);
+		/* gnuplot gets no raw socket or capture of ours */
+		closefrom(STDERR_FILENO + 1);
 		execlp("gnuplot", "gnuplot", path, (char *)NULL);
 		fprintf(stderr, "hdp ping: gnuplot: %s\n", strerror(errno));
 		_exit(127);
@@ -1085,7 +1088,8 @@ setup(struct ping *pg)
 					       sizeof(err));
 		if (pg->plot_out == NULL) {
 			tool_err("%s", err);
-			return HDP_EXIT_ENV;
+			return HDP_FILE_REFUSED(errno) ? HDP_EXIT_USAGE :
+			       HDP_EXIT_ENV;
 		}
 	}
 	if (hdp_drop_privileges(pg->o.user, err, sizeof(err)) != 0) {
@@ -1108,8 +1112,14 @@ teardown(struct ping *pg)
 		free(pg->k[kind].sent_ok);
 	}
 	free(pg->payload);
-	if (pg->plot_out)
+	if (pg->plot_out) {
 		fclose(pg->plot_out);
+		/* no empty image behind a run or a plot that failed (the next
+		 * run would need --force); as nobody in a directory closed
+		 * to it, this may not be allowed */
+		if (!pg->plotted && unlink(pg->o.plot) != 0)
+			tool_errno("%s: left empty", pg->o.plot);
+	}
 	if (pg->pc)
 		pcap_close(pg->pc);
 	if (pg->tx)
@@ -1190,8 +1200,12 @@ cmd_ping(int argc, char **argv)
 	print_summaries(pg, sums);
 	fflush(stdout);
 	rc = lost ? HDP_EXIT_FAIL : HDP_EXIT_OK;
-	if (pg->o.plot && plot(pg) != 0)
-		rc = HDP_EXIT_ENV;
+	if (pg->o.plot) {
+		if (plot(pg) != 0)
+			rc = HDP_EXIT_ENV;
+		else
+			pg->plotted = 1;
+	}
 out:
 	teardown(pg);
 	free(pg);

@@ -43,6 +43,8 @@ struct errcount {
 };
 
 struct send {
+	FILE    *out;          /* the report: stdout, or stderr when the
+				* frames go there (--pcap-out -) */
 	/* what to send */
 	struct hdp_pkt_spec spec;
 	struct hdp_protoset protos;
@@ -137,7 +139,9 @@ usage_send(FILE *out)
 "                         neighbour table; loopback too); default: raw IP\n"
 "                         sockets, the kernel routes\n"
 "  --pcap-out FILE        write the exact frames to FILE (pcap, ns\n"
-"                         timestamps) instead of sending: no privileges\n"
+"                         timestamps) instead of sending: no privileges;\n"
+"                         FILE - is standard output (the report then goes\n"
+"                         to standard error)\n"
 "  --tee                  with --pcap-out: send and write\n"
 "  --force                overwrite an existing --pcap-out file\n"
 "  --rx-filter, --no-rx-filter\n"
@@ -297,7 +301,7 @@ print_header(const struct send *s)
 {
 	if (s->json || s->quiet || s->flood)
 		return;
-	printf("| Protocol Number | Succeeded (Client) | Time (μs) (Client) "
+	fprintf(s->out, "| Protocol Number | Succeeded (Client) | Time (μs) (Client) "
 	       "| Byte sum (Client) | Failure reason (Client) |\n"
 	       "|---|---|---|---|---|\n");
 }
@@ -311,7 +315,7 @@ print_row(const struct send *s, uint64_t seq, unsigned proto,
 	if (s->json) {
 		struct hdp_json j;
 
-		hj_begin(&j, stdout);
+		hj_begin(&j, s->out);
 		hj_str(&j, "type", "packet");
 		hj_u64(&j, "seq", seq);
 		hj_u64(&j, "proto", proto);
@@ -338,14 +342,14 @@ print_row(const struct send *s, uint64_t seq, unsigned proto,
 		return;
 	}
 	if (r->ok)
-		printf("| %u | yes | %.1f | %zu |  |\n", proto,
+		fprintf(s->out, "| %u | yes | %.1f | %zu |  |\n", proto,
 		       (double)write_ns / 1000.0, r->bytes);
 	else if (r->err != 0)
-		printf("| %u | no | %.1f | %zu | %s: %s |\n", proto,
+		fprintf(s->out, "| %u | no | %.1f | %zu | %s: %s |\n", proto,
 		       (double)write_ns / 1000.0, r->bytes, err_name(r->err),
 		       r->error);
 	else
-		printf("| %u | no | %.1f | %zu | %s |\n", proto,
+		fprintf(s->out, "| %u | no | %.1f | %zu | %s |\n", proto,
 		       (double)write_ns / 1000.0, r->bytes, r->error);
 }
 
@@ -372,7 +376,7 @@ print_summary(const struct send *s)
 						s->errs[i].n);
 		if (off < sizeof(buf))
 			snprintf(buf + off, sizeof(buf) - off, "}");
-		hj_begin(&j, stdout);
+		hj_begin(&j, s->out);
 		hj_str(&j, "type", "summary");
 		hj_u64(&j, "packets", n);
 		hj_u64(&j, "sent", s->sent);
@@ -384,21 +388,21 @@ print_summary(const struct send *s)
 		return;
 	}
 	if (!s->quiet && !s->flood)
-		printf("\n");
-	printf("%llu packets: %llu sent, %llu failed",
+		fprintf(s->out, "\n");
+	fprintf(s->out, "%llu packets: %llu sent, %llu failed",
 	       (unsigned long long)n, (unsigned long long)s->sent,
 	       (unsigned long long)s->failed);
 	if (s->nerrs) {
-		printf(" (");
+		fprintf(s->out, " (");
 		for (i = 0; i < s->nerrs; i++)
-			printf("%s%s %llu", i ? ", " : "",
+			fprintf(s->out, "%s%s %llu", i ? ", " : "",
 			       err_name(s->errs[i].err),
 			       (unsigned long long)s->errs[i].n);
-		printf(")");
+		fprintf(s->out, ")");
 	}
 	if (n > 1)
-		printf("; %.6f s, %.1f packets/s", span, rate);
-	printf("\n");
+		fprintf(s->out, "; %.6f s, %.1f packets/s", span, rate);
+	fprintf(s->out, "\n");
 }
 
 /* ---- pcap -------------------------------------------------------------- */
@@ -883,6 +887,8 @@ cmd_send(int argc, char **argv)
 		return HDP_EXIT_USAGE;
 	}
 	s.dest = argv[optind];
+	s.out = s.pcap_out != NULL && strcmp(s.pcap_out, "-") == 0 ? stderr :
+		stdout;
 
 	/* combinations */
 	if (s.flood && s.paced) {
@@ -1029,7 +1035,7 @@ cmd_send(int argc, char **argv)
 	if (s.paced)	/* wake up on time, not up to 50 us late */
 		prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	if (!s.flood && !s.quiet)
-		setvbuf(stdout, NULL, _IOLBF, 0);
+		setvbuf(s.out, NULL, _IOLBF, 0);
 
 	ret = run(&s, tx, fragment);
 	if (ret == 0) {

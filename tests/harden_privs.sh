@@ -334,7 +334,7 @@ expect_eq "trace --drop-reasons -Z nobody: exit 2" "$rc" 2
 for cmd in replay ping sweep send trace listen; do
 	case $cmd in
 	replay) args="$TMPD/private/lo4.pcap" ;;
-	ping)   args="-c 1 127.0.0.1" ;;
+	ping)   args="-c 1 --plot $TMPD/nouser.png 127.0.0.1" ;;
 	sweep)  args="--no-drops -P 255 127.0.0.1" ;;
 	send)   args="-c 1 127.0.0.1" ;;
 	trace)  args="-m 1 127.0.0.1" ;;
@@ -347,6 +347,7 @@ for cmd in replay ping sweep send trace listen; do
 		"$(tail -1 "$TMPD/nouser-$cmd.err")" \
 		"hdp $cmd: -Z hdp-no-such-user: no such user"
 done
+[ -e "$TMPD/nouser.png" ] && fail "ping --plot: a failed run left its image"
 
 # ---- 6. replay, ping, sweep with file capabilities, unprivileged --------
 cp "$TMPD/private/lo4.pcap" "$TMPD/bin/lo4.pcap"

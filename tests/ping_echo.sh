@@ -158,7 +158,8 @@ ip netns exec "$A" "$HDP" ping -q -c 5 --rate 100 \
 check "--plot SVG: an SVG" grep -q '<svg' "$TMPD/rtt.svg"
 ip netns exec "$A" "$HDP" ping -q -c 2 --rate 100 \
 	--plot "$TMPD/rtt.svg" 198.51.100.2 >/dev/null 2>"$TMPD/clobber.err"
-expect_eq "--plot does not overwrite without --force (exit 4)" "$?" 4
+expect_eq "--plot does not overwrite without --force (exit 2, as -w)" "$?" 2
+check "--plot: the existing image is untouched" grep -q '<svg' "$TMPD/rtt.svg"
 
 # 5. the responders stopped: HDP lost, the far kernel still answers TCP
 for p in $ECHO_PIDS; do kill "$p"; wait "$p" 2>/dev/null; done

@@ -98,4 +98,14 @@ span=$(tcpdump -n -tt -r "$TMPD/ri.pcap" 2>/dev/null |
 	awk 'NR == 1 { a = $1 } { b = $1 } END { printf "%d", (b - a) * 1000 }')
 [ "${span:-0}" -ge 390 ] || fail "-i 0.2 still paces --pcap-out: ${span} ms"
 
+# --pcap-out -: the frames on standard output, the report on standard
+# error, so that tcpdump reads a clean capture from the pipe
+"$HDP" send -c 3 --data piped --pcap-out - 127.0.0.1 2>"$TMPD/rep.txt" |
+	tcpdump -n -r - >"$TMPD/piped.txt" 2>"$TMPD/piped.err"
+expect_eq "--pcap-out -: tcpdump reads 3 packets" "$(wc -l <"$TMPD/piped.txt")" 3
+grep -qi "truncated\|bad\|error" "$TMPD/piped.err" &&
+	fail "--pcap-out -: tcpdump: $(cat "$TMPD/piped.err")"
+grep -q "^3 packets: 3 sent" "$TMPD/rep.txt" ||
+	fail "--pcap-out -: the report is not on standard error"
+
 finish
