@@ -26,7 +26,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libnet.h>
-#include <linux/filter.h>
 #include <linux/if_packet.h>
 #include <linux/neighbour.h>
 #include <linux/netlink.h>
@@ -44,6 +43,7 @@
 #include <unistd.h>
 
 #include "hdp_build.h"
+#include "hdp_rawsock.h"
 
 #ifndef DLT_RAW
 #define DLT_RAW 12
@@ -656,19 +656,7 @@ fail:
 int
 hdp_tx_rx_filter(struct hdp_tx *tx)
 {
-	struct sock_filter drop = BPF_STMT(BPF_RET | BPF_K, 0);
-	struct sock_fprog prog = { 1, &drop };
-	char junk[64];
-
-	if (tx->fd < 0)
-		return 0;
-	if (setsockopt(tx->fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
-		       sizeof(prog)) < 0)
-		return -1;
-	/* what was queued before the filter */
-	while (recv(tx->fd, junk, sizeof(junk), MSG_DONTWAIT) > 0)
-		;
-	return 0;
+	return tx->fd < 0 ? 0 : hdp_sock_drop_rx(tx->fd);
 }
 
 /* ---- building --------------------------------------------------------- */

@@ -47,6 +47,13 @@ struct hdp_rawmsg {
 int hdp_rawsock_open(int family, unsigned proto, char *err, size_t errlen);
 
 /*
+ * A socket that only sends: attach a drop-all filter, so the kernel stops
+ * queueing a copy of every datagram of its protocol for it, and discard
+ * what was queued before.  0, or -1 with errno.
+ */
+int hdp_sock_drop_rx(int fd);
+
+/*
  * How many datagrams the kernel has dropped for fd so far because its
  * receive buffer was full (SO_MEMINFO's drop count), in *drops.  0, or -1
  * with errno when the kernel does not tell.

@@ -1377,6 +1377,10 @@ open_senders(struct sweep *s, const struct hdp_protoset *set)
 			s->tx_fd[p] = socket(s->family, SOCK_RAW |
 					     SOCK_CLOEXEC, (int)p);
 			s->tx_errno[p] = s->tx_fd[p] < 0 ? errno : 0;
+			/* open for the whole run: no copy of every datagram
+			 * of number p (all TCP, all UDP ...) piles up here */
+			if (s->tx_fd[p] >= 0)
+				(void)hdp_sock_drop_rx(s->tx_fd[p]);
 		}
 	return 0;
 }

@@ -25,6 +25,17 @@ slow_reader() {
 	_PIDS="$_PIDS $READER"
 }
 
+# settle FILE: until FILE stops growing for a second (30 s at most): the
+# reader has drained the pipe and the receiver has caught up
+settle() {
+	last=-1 i=0
+	while [ "$(wc -c <"$1" 2>/dev/null || echo 0)" != "$last" ] &&
+	      [ "$i" -lt 30 ]; do
+		last=$(wc -c <"$1" 2>/dev/null || echo 0)
+		sleep 1; i=$((i + 1))
+	done
+}
+
 # ---- hdp listen: 100,000 datagrams on lo --------------------------------
 N=100000
 slow_reader listen
@@ -34,7 +45,8 @@ pid=$BG_PID
 wait_for_file "$TMPD/listen.err" 50
 ip netns exec "$A" "$bin" send -q --flood -c $N 127.0.0.1 >/dev/null ||
 	fail "listen: the flood was not sent whole"
-sleep 4				# the reader has woken and drained the pipe
+sleep 3				# the reader wakes
+settle "$TMPD/listen.out"
 kill -INT "$pid"
 wait "$pid"
 expect_eq "listen: exit 1 (datagrams were dropped)" "$?" 1
@@ -58,7 +70,8 @@ wait_for_file "$TMPD/sniff.err" 50
 sleep 0.3
 ip netns exec "$A" "$bin" send -q --flood -c $N 10.88.0.2 >/dev/null ||
 	fail "sniff: the flood was not sent whole"
-sleep 4				# the reader has woken and drained the pipe
+sleep 3				# the reader wakes
+settle "$TMPD/sniff.out"
 kill -INT "$pid"
 wait "$pid"
 expect_eq "sniff: exit 1 (packets were dropped)" "$?" 1

@@ -164,6 +164,9 @@ for sig in INT TERM HUP; do
 	wait_rc "$pid"
 	expect_eq "replay, SIG$sig: exit 0, what was sent is sent" "$rc" 0
 	json_ok "replay, SIG$sig" "$TMPD/replay-$sig.json" 100 type=summary
+	n=$(grep -c '"type":"packet"' "$TMPD/replay-$sig.json")
+	[ "$n" -lt 3000 ] && ok "replay, SIG$sig: stopped after $n of 3000" ||
+		fail "replay, SIG$sig: ran to the end before the signal"
 
 	bg ip netns exec "$NS" "$bin" ping --json -c 1000 -i 0.01 \
 		127.0.0.1 >"$TMPD/ping-$sig.json" 2>"$TMPD/ping-$sig.err"

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "hdp.h"
+#include "hdp_capture.h"
 #include "unit.h"
 
 #ifndef DLT_LINUX_SLL2
@@ -470,6 +471,46 @@ test_protoset(void)
 			     sizeof(err)) == -1);
 }
 
+/*
+ * The live default filter: the unrolled walk compiles, fits the kernel
+ * (BPF_MAXINSNS 4096), and decides as protochain does on HDP behind no
+ * and behind three extension headers, and on UDP behind them.
+ */
+static void
+test_live_filter(void)
+{
+	const char *live = hdp_filter_default(1);
+	pcap_t *dead = pcap_open_dead(DLT_RAW, 65535);
+	struct bpf_program lp, pp;
+	struct pcap_pkthdr h;
+	struct buf f[4];
+	int want[4] = { 1, 1, 1, 0 }, i;
+
+	CHECK(dead != NULL);
+	CHECK(strstr(live, "protochain") == NULL);
+	CHECK(strcmp(hdp_filter_default(0), HDP_FILTER_DEFAULT) == 0);
+	CHECK(pcap_compile(dead, &lp, live, 1, PCAP_NETMASK_UNKNOWN) == 0);
+	CHECK(pcap_compile(dead, &pp, HDP_FILTER_DEFAULT, 1,
+			   PCAP_NETMASK_UNKNOWN) == 0);
+	CHECK_MSG(lp.bf_len < 4096, "%u instructions", lp.bf_len);
+	build_ipv4(&f[0], NULL, 0, 0, -1);
+	build_ipv6(&f[1], 0);
+	build_ipv6(&f[2], 1);		/* hop-by-hop, dest opts, fragment */
+	build_ipv6(&f[3], 1);
+	f[3].b[40 + 8 + 8] = 17;	/* the fragment header names UDP */
+	memset(&h, 0, sizeof(h));
+	for (i = 0; i < 4; i++) {
+		h.caplen = h.len = (bpf_u_int32)f[i].n;
+		CHECK_MSG(!pcap_offline_filter(&lp, &h, f[i].b) == !want[i],
+			  "frame %d: live filter", i);
+		CHECK_MSG(!pcap_offline_filter(&pp, &h, f[i].b) == !want[i],
+			  "frame %d: protochain", i);
+	}
+	pcap_freecode(&lp);
+	pcap_freecode(&pp);
+	pcap_close(dead);
+}
+
 int
 main(void)
 {
@@ -480,5 +521,6 @@ main(void)
 	test_lies();
 	test_fragments();
 	test_ip6_ext_lies();
+	test_live_filter();
 	return unit_report("test_frame");
 }
