@@ -656,7 +656,27 @@ fail:
 int
 hdp_tx_rx_filter(struct hdp_tx *tx)
 {
-	return tx->fd < 0 ? 0 : hdp_sock_drop_rx(tx->fd);
+	if (tx->fd < 0)
+		return 0;
+	if (tx->mode == HDP_TX_LINK) {
+		/*
+		 * A packet socket of protocol 0 is on no tap at all; a filter
+		 * would still leave libnet's on every one (bind cannot clear
+		 * the protocol).  It takes the place of libnet's socket, on
+		 * the same fd, so libnet_destroy() closes it.  Frames still
+		 * go out by tx->to's interface and protocol.
+		 */
+		int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+
+		if (fd >= 0) {
+			int rc = dup3(fd, tx->fd, O_CLOEXEC);
+
+			close(fd);
+			if (rc >= 0)
+				return 0;
+		}
+	}
+	return hdp_sock_drop_rx(tx->fd);
 }
 
 /* ---- building --------------------------------------------------------- */

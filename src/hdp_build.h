@@ -140,11 +140,13 @@ int  hdp_tx_write_frags(struct hdp_tx *tx, unsigned mtu,
 			void *arg, struct hdp_tx_result *r);
 
 /*
- * Attach a drop-all socket filter (SO_ATTACH_FILTER) to the sending
- * socket and empty its receive queue.  Linux hands every received
- * protocol-255 datagram to IPPROTO_RAW (255) sockets too, ours included,
- * and a link-layer socket gets every frame; nobody reads them, so they
- * only cost time.  Hides nothing from pcap.  0, or -1 with errno.
+ * Make the sending socket receive nothing, and empty its receive queue.
+ * Linux hands every received protocol-255 datagram to IPPROTO_RAW (255)
+ * sockets too, ours included (a drop-all filter, SO_ATTACH_FILTER, stops
+ * that), and libnet's link-layer socket (ETH_P_ALL, bound nowhere) taps
+ * every frame of every interface, sent ones included (it is replaced by
+ * one of protocol 0, which taps none).  Nobody reads them, so they only
+ * cost time.  Hides nothing from pcap.  0, or -1 with errno.
  */
 int  hdp_tx_rx_filter(struct hdp_tx *tx);
 

@@ -105,6 +105,18 @@ expect_capless() {
 	expect_eq "$1: NoNewPrivs" "$(field "$2" NoNewPrivs)" 1
 }
 
+# stays_root NAME RC ARGS...: hdp ARGS (with -Z root) in the namespace is
+# still uid 0 once its socket is open, and exits RC
+stays_root() {
+	name=$1 want=$2; shift 2
+	bg ip netns exec "$NS" "$bin" "$@" >/dev/null 2>"$TMPD/$name-root.err"
+	pid=$BG_PID
+	wait_socket "$pid"
+	expect_eq "$name -Z root: still uid 0" "$(field "$pid" Uid)" 0
+	wait_exit "$pid"
+	expect_eq "$name -Z root: exits $want" "$rc" "$want"
+}
+
 # ---- 1. root, no -Z: runs as nobody with nothing left ---------------------
 sniff_start root-default "$bin"
 pid=$BG_PID
@@ -248,14 +260,7 @@ if [ -n "$plot" ]; then
 		grep -q '<svg' "$plot"
 fi
 
-# ping -Z root
-bg ip netns exec "$NS" "$bin" ping -Z root -q -c 5 -i 0.2 -W 1 127.0.0.1 \
-	>/dev/null 2>"$TMPD/ping-root.err"
-pid=$BG_PID
-wait_socket "$pid"
-expect_eq "ping -Z root: still uid 0" "$(field "$pid" Uid)" 0
-wait_exit "$pid"
-expect_eq "ping -Z root: exits 0" "$rc" 0
+stays_root ping 0 ping -Z root -q -c 5 -i 0.2 -W 1 127.0.0.1
 kill "$ECHO_PID" 2>/dev/null; wait "$ECHO_PID" 2>/dev/null
 
 # sweep --no-drops, root default: nobody; libnet's sender and the raw
@@ -274,14 +279,8 @@ expect_eq "sweep: libnet delivered after the drop" \
 expect_eq "sweep: the raw sockets opened before the drop delivered" \
 	"$(delivered "$TMPD/sweep.json" socket)" "1 17 "
 
-# sweep --no-drops -Z root
-bg ip netns exec "$NS" "$bin" sweep --no-drops -Z root $sweep_args \
-	>/dev/null 2>"$TMPD/sweep-root.err"
-pid=$BG_PID
-wait_socket "$pid"
-expect_eq "sweep -Z root: still uid 0" "$(field "$pid" Uid)" 0
-wait_exit "$pid"
-expect_eq "sweep -Z root: exits 1 (number 0)" "$rc" 1
+# shellcheck disable=SC2086 # sweep_args is a word list
+stays_root sweep 1 sweep --no-drops -Z root $sweep_args	# 1: number 0
 
 # sweep with drop reasons (the default): root is kept while they are read
 # (the tracefs instance needs root, and root to remove it at exit); when
