@@ -1113,6 +1113,8 @@ cmd_replay(int argc, char **argv)
 		}
 		rc = replay_pass(r, p, &base, &seq);
 	}
+	if (loop == 0)		/* stopped before the first pass took p */
+		pcap_close(p);
 	flush_queue(r);
 	if (r->st.sent + r->st.failed > 0)
 		r->st.t_last_ns = hdp_mono_ns();
