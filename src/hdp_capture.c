@@ -346,31 +346,42 @@ hdp_filter_and(const char *base, const char *user)
 
 /* ---- the IPv6 extension header walk, unrolled ---------------------------- */
 
+/* snprintf's result n fitted a buffer of cap bytes. */
+static int
+fits(int n, size_t cap)
+{
+	return n >= 0 && (size_t)n < cap;
+}
+
 /*
  * The kinds of IPv6 extension header protochain walks (EXT6_KINDS of
  * them): in is, "the next header expression nh names one"; in len, the
  * length of such a header found at offset off of the IPv6 packet.
+ * 0, or -1 when either did not fit.
  */
 #define EXT6_KINDS 3
-static void
+static int
 ext6_kind(int k, const char *nh, const char *off, char *is, size_t nis,
 	  char *len, size_t nlen)
 {
+	int a, b;
+
 	switch (k) {
 	case 0:		/* hop-by-hop, routing, destination options */
-		snprintf(is, nis, "(%s == 0 or %s == 43 or %s == 60)", nh, nh,
-			 nh);
-		snprintf(len, nlen, "(ip6[%s + 1] + 1) * 8", off);
+		a = snprintf(is, nis, "(%s == 0 or %s == 43 or %s == 60)", nh,
+			     nh, nh);
+		b = snprintf(len, nlen, "(ip6[%s + 1] + 1) * 8", off);
 		break;
 	case 1:		/* fragment */
-		snprintf(is, nis, "%s == 44", nh);
-		snprintf(len, nlen, "8");
+		a = snprintf(is, nis, "%s == 44", nh);
+		b = snprintf(len, nlen, "8");
 		break;
 	default:	/* AH */
-		snprintf(is, nis, "%s == 51", nh);
-		snprintf(len, nlen, "(ip6[%s + 1] + 2) * 4", off);
+		a = snprintf(is, nis, "%s == 51", nh);
+		b = snprintf(len, nlen, "(ip6[%s + 1] + 2) * 4", off);
 		break;
 	}
+	return fits(a, nis) && fits(b, nlen) ? 0 : -1;
 }
 
 struct walk6 {
@@ -390,10 +401,10 @@ walk6_put(struct walk6 *w, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(w->buf + w->len, w->cap - w->len, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= w->cap - w->len)
-		w->overflow = 1;
-	else
+	if (fits(n, w->cap - w->len))
 		w->len += (size_t)n;
+	else
+		w->overflow = 1;
 }
 
 /*
@@ -409,13 +420,13 @@ walk6_terms(struct walk6 *w, int depth, const char *conds, const char *nh,
 	int k;
 
 	for (k = 0; k < EXT6_KINDS && !w->overflow; k++) {
-		ext6_kind(k, nh, off, is, sizeof(is), len, sizeof(len));
-		if ((size_t)snprintf(c, sizeof(c), "%s%s%s", conds,
-				     *conds ? " and " : "", is) >= sizeof(c) ||
-		    (size_t)snprintf(n, sizeof(n), "ip6[%s]", off) >= sizeof(n) ||
-		    (size_t)snprintf(o, sizeof(o), "%s + %s", off, len) >=
-		    sizeof(o) || strlen(is) + 1 >= sizeof(is) ||
-		    strlen(len) + 1 >= sizeof(len)) {
+		if (ext6_kind(k, nh, off, is, sizeof(is), len,
+			      sizeof(len)) != 0 ||
+		    !fits(snprintf(c, sizeof(c), "%s%s%s", conds,
+				   *conds ? " and " : "", is), sizeof(c)) ||
+		    !fits(snprintf(n, sizeof(n), "ip6[%s]", off), sizeof(n)) ||
+		    !fits(snprintf(o, sizeof(o), "%s + %s", off, len),
+			  sizeof(o))) {
 			w->overflow = 1;
 			return;
 		}

@@ -301,9 +301,9 @@ print_header(const struct send *s)
 {
 	if (s->json || s->quiet || s->flood)
 		return;
-	fprintf(s->out, "| Protocol Number | Succeeded (Client) | Time (μs) (Client) "
-	       "| Byte sum (Client) | Failure reason (Client) |\n"
-	       "|---|---|---|---|---|\n");
+	fputs("| Protocol Number | Succeeded (Client) | Time (μs) (Client) "
+	      "| Byte sum (Client) | Failure reason (Client) |\n"
+	      "|---|---|---|---|---|\n", s->out);
 }
 
 static void
@@ -343,14 +343,14 @@ print_row(const struct send *s, uint64_t seq, unsigned proto,
 	}
 	if (r->ok)
 		fprintf(s->out, "| %u | yes | %.1f | %zu |  |\n", proto,
-		       (double)write_ns / 1000.0, r->bytes);
+			(double)write_ns / 1000.0, r->bytes);
 	else if (r->err != 0)
 		fprintf(s->out, "| %u | no | %.1f | %zu | %s: %s |\n", proto,
-		       (double)write_ns / 1000.0, r->bytes, err_name(r->err),
-		       r->error);
+			(double)write_ns / 1000.0, r->bytes, err_name(r->err),
+			r->error);
 	else
 		fprintf(s->out, "| %u | no | %.1f | %zu | %s |\n", proto,
-		       (double)write_ns / 1000.0, r->bytes, r->error);
+			(double)write_ns / 1000.0, r->bytes, r->error);
 }
 
 static void
@@ -388,21 +388,21 @@ print_summary(const struct send *s)
 		return;
 	}
 	if (!s->quiet && !s->flood)
-		fprintf(s->out, "\n");
+		fputc('\n', s->out);
 	fprintf(s->out, "%llu packets: %llu sent, %llu failed",
-	       (unsigned long long)n, (unsigned long long)s->sent,
-	       (unsigned long long)s->failed);
+		(unsigned long long)n, (unsigned long long)s->sent,
+		(unsigned long long)s->failed);
 	if (s->nerrs) {
-		fprintf(s->out, " (");
+		fputs(" (", s->out);
 		for (i = 0; i < s->nerrs; i++)
 			fprintf(s->out, "%s%s %llu", i ? ", " : "",
-			       err_name(s->errs[i].err),
-			       (unsigned long long)s->errs[i].n);
-		fprintf(s->out, ")");
+				err_name(s->errs[i].err),
+				(unsigned long long)s->errs[i].n);
+		fputc(')', s->out);
 	}
 	if (n > 1)
 		fprintf(s->out, "; %.6f s, %.1f packets/s", span, rate);
-	fprintf(s->out, "\n");
+	fputc('\n', s->out);
 }
 
 /* ---- pcap -------------------------------------------------------------- */

@@ -292,15 +292,19 @@ ip -n "$NS" route add 192.0.2.0/24 dev lo || fatal "route in $NS"
 # lo_tx: packets sent on the namespace's lo (the sweep's probe goes there
 # after the point where privileges are dropped or kept)
 lo_tx() { ip netns exec "$NS" cat /sys/class/net/lo/statistics/tx_packets; }
+# lo_sent_since N: until lo has sent more than N packets (5 s); false if not
+lo_sent_since() {
+	i=0
+	while [ "$(lo_tx)" -le "$1" ] && [ "$i" -lt 50 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	[ "$(lo_tx)" -gt "$1" ]
+}
 tx0=$(lo_tx)
 bg ip netns exec "$NS" "$bin" sweep -P 255 -c 1 --wait 2000 192.0.2.2 \
 	>/dev/null 2>"$TMPD/sweep-drops.err"
 pid=$BG_PID
-i=0
-while [ "$(lo_tx)" -le "$tx0" ] && [ "$i" -lt 50 ]; do
-	sleep 0.1; i=$((i + 1))
-done
-[ "$(lo_tx)" -gt "$tx0" ] || fail "sweep with drop reasons: nothing sent"
+lo_sent_since "$tx0" || fail "sweep with drop reasons: nothing sent"
 if grep -q "drop reasons unavailable" "$TMPD/sweep-drops.err"; then
 	expect_eq "sweep, drop reasons unavailable: nobody" \
 		"$(field "$pid" Uid)" "$nobody_uid"
@@ -316,10 +320,7 @@ tx0=$(lo_tx)
 bg ip netns exec "$NS" "$bin" sweep -Z nobody -P 255 -c 1 --wait 2000 \
 	192.0.2.2 >/dev/null 2>"$TMPD/sweep-z.err"
 pid=$BG_PID
-i=0
-while [ "$(lo_tx)" -le "$tx0" ] && [ "$i" -lt 50 ]; do
-	sleep 0.1; i=$((i + 1))
-done
+lo_sent_since "$tx0" || fail "sweep -Z nobody: nothing sent"
 expect_eq "sweep -Z nobody: runs as nobody" "$(field "$pid" Uid)" "$nobody_uid"
 wait_exit "$pid"
 grep -q "drop reasons need root" "$TMPD/sweep-z.err" ||
