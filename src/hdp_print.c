@@ -112,6 +112,40 @@ hdp_fmt_u64(char *dst, uint64_t v)
 	return n;
 }
 
+size_t
+hdp_fmt_safe(char *dst, const void *s, size_t n)
+{
+	const unsigned char *b = s;
+	size_t i, o = 0;
+
+	for (i = 0; i < n; i++) {
+		if (b[i] >= 0x20 && b[i] < 0x7f) {
+			dst[o++] = (char)b[i];
+		} else {
+			dst[o++] = '\\';
+			dst[o++] = 'x';
+			dst[o++] = hexdig[b[i] >> 4];
+			dst[o++] = hexdig[b[i] & 15];
+		}
+	}
+	return o;
+}
+
+int
+hdp_fput_safe(FILE *f, const void *s, size_t n)
+{
+	const unsigned char *b = s;
+	char buf[256];
+	size_t i, m;
+
+	for (i = 0; i < n; i += m) {
+		m = n - i < sizeof(buf) / 4 ? n - i : sizeof(buf) / 4;
+		if (fwrite(buf, 1, hdp_fmt_safe(buf, b + i, m), f) == 0 && m)
+			return EOF;
+	}
+	return 0;
+}
+
 static char *
 put_u64(char *p, uint64_t v)
 {

@@ -104,4 +104,14 @@ size_t hdp_fmt_u64(char *dst, uint64_t v);
 size_t hdp_fmt_ip4(char *dst, const uint8_t a[4]);
 size_t hdp_fmt_ip6(char *dst, const uint8_t a[16]);   /* RFC 5952 */
 
+/*
+ * Text that came from a packet, a file or the user (a payload, an
+ * interface name, a string in a --join file) written for a terminal:
+ * printable ASCII as it is, every other byte (CR, LF, ESC, bytes >= 0x7f)
+ * as \xNN, so no input can move the cursor, forge a line or send an
+ * escape sequence.  hdp_fmt_safe needs 4 * n bytes of room in dst.
+ */
+size_t hdp_fmt_safe(char *dst, const void *s, size_t n);
+int    hdp_fput_safe(FILE *f, const void *s, size_t n);
+
 #endif /* HDP_PRINT_H */
