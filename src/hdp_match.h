@@ -57,9 +57,29 @@ struct hdp_key {
 int hdp_key_from_frame(const struct hdp_frame *f, const uint8_t *pkt,
 		       size_t caplen, struct hdp_key *k);
 
+/*
+ * A per-run secret for the hashes below.  Keys come from the network and
+ * from files: with a known hash function anyone can choose timestamps
+ * that all land in one bucket and make every lookup walk them all, so
+ * the hashes are SipHash-2-4 under a key drawn from getrandom().
+ */
+struct hdp_hsecret {
+	uint64_t k0, k1;
+};
+
+/* Fill s from the kernel's random source (a weaker mix of time, pid and
+ * addresses when that fails: never fatal). */
+void hdp_hsecret_init(struct hdp_hsecret *s);
+/* SipHash-2-4 of n 64-bit words. */
+uint64_t hdp_siphash_u64(const struct hdp_hsecret *s, const uint64_t *w,
+			 size_t n);
+
 /* The hash of the anchor: protocol and timestamp when there is one,
  * protocol and payload hash otherwise.  Equal anchors, equal hashes. */
-uint64_t hdp_key_anchor_hash(const struct hdp_key *k);
+uint64_t hdp_key_anchor_hash(const struct hdp_key *k,
+			     const struct hdp_hsecret *s);
+/* The hash of the whole key.  Equal keys (hdp_key_equal), equal hashes. */
+uint64_t hdp_key_hash(const struct hdp_key *k, const struct hdp_hsecret *s);
 /* 1 when a and b have the same anchor. */
 int hdp_key_anchor_equal(const struct hdp_key *a, const struct hdp_key *b);
 /* 1 when every field of the key is equal (protocol, ports, timestamp,

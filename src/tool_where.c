@@ -35,28 +35,54 @@
 #define MAX_CHANGES  16   /* distinct changes counted per segment */
 #define LABEL_LEN    64
 #define SETTLE_NS    10000000ULL   /* 10 ms: see expire() */
+#define SCAN_MAX     32   /* packets looked at per group and lookup */
+#define INLINE_SNAPS 2    /* snaps held in the packet itself */
+#define HELD_MIB     128  /* default bound on packet state held */
 
 /* What one capture point saw of one packet. */
 struct snap {
-	uint64_t ts;             /* capture time, ns */
 	union hdp_addr src, dst;
+	uint64_t phash;
 	uint32_t ip_len;
 	uint32_t plen;
-	uint64_t phash;
 	uint16_t sport, dport;
 	uint8_t  version, ttl, tos, pcomplete;
 };
 
+/*
+ * Packets are found again through two groups.  The anchor group holds the
+ * packets not yet seen at every point that share an anchor (protocol and
+ * HDP timestamp, or payload hash): the candidates for a loose match.  The
+ * key group holds those with the same whole key; once a packet is seen at
+ * every point it leaves both for a done group of its key, where only a
+ * later copy at one point (a duplicate) looks for it.  The first packet of
+ * a group is in that group's hash table; the others hang off it in a
+ * circular doubly linked list (oldest first), so removal is O(1) and
+ * packets that share an anchor cost nothing until one is looked up, and
+ * then at most SCAN_MAX of them.
+ */
+enum { G_ANCHOR, G_KEY, G_DONE, NTAB };
+
+struct glink {
+	struct pkt *prev, *next; /* circular, in arrival order          */
+};
+
 struct pkt {
-	struct hdp_kent kent;    /* first: the table links through it */
+	struct hdp_kent kent[2]; /* [0] anchor, [1] key or done: only   */
+				 /* while the first of its group        */
+	struct glink g[2];
 	struct pkt *qprev, *qnext; /* in one of where's two queues      */
 	struct hdp_key key;
 	uint64_t first_ts;
 	uint64_t done_ts;        /* when the last point saw it          */
 	uint64_t seen;           /* bit i: seen at point i             */
-	struct snap s[];         /* one per point                      */
+	struct snap *s;          /* one per point that saw it, in point */
+				 /* order: s_inline or allocated        */
+	uint8_t  cap;            /* snaps s has room for               */
+	uint8_t  head[2];        /* first of its group in that slot     */
+	uint8_t  tab1;           /* the table of slot 1: G_KEY, G_DONE  */
+	struct snap s_inline[INLINE_SNAPS];
 };
-
 struct point {
 	char     label[LABEL_LEN];
 	const char *path;
@@ -65,8 +91,9 @@ struct point {
 	int      have;           /* a packet is pending               */
 	struct pcap_pkthdr *h;
 	const u_char *data;
-	uint64_t ts;
+	uint64_t ts;             /* its capture clock, never going back */
 	uint64_t frames, keyed, skipped, dups, count;
+	uint64_t steps_back;     /* times that clock went backwards     */
 };
 
 /* One kind of change across a segment, with how many packets had it. */
@@ -114,11 +141,19 @@ q_unlink(struct pkt_queue *q, struct pkt *k)
 	k->qprev = k->qnext = NULL;
 }
 
+/* The snap of point i, which saw k (snaps are kept in point order). */
+static struct snap *
+snap_at(const struct pkt *k, int i)
+{
+	return &k->s[__builtin_popcountll(k->seen & ((1ULL << i) - 1))];
+}
+
 struct where {
 	struct point pt[MAX_POINTS];
 	int      np;
 	struct segment seg[MAX_POINTS];
-	struct hdp_ktab tab;
+	struct hdp_ktab tab[NTAB];
+	struct hdp_hsecret hsec; /* keys the tables' hashes            */
 	struct pkt_queue open;   /* first-seen order: not at every point */
 	struct pkt_queue done;   /* seen at every point, in that order  */
 	uint64_t window_ns;
@@ -127,6 +162,10 @@ struct where {
 	int      json, verbose, quiet;
 	uint64_t packets, vanished, changed;
 	uint64_t max_live, live;
+	uint64_t held, held_max; /* bytes of packet state, and the bound */
+	uint64_t early;          /* decided before their time: held_max  */
+	uint64_t early_open;     /* ... of them not seen at every point  */
+	uint64_t capped;         /* lookups that stopped at SCAN_MAX     */
 };
 
 void
@@ -348,7 +387,8 @@ packet_changes(const struct where *w, const struct pkt *k,
 		if (!(k->seen & (1ULL << i)))
 			continue;
 		if (prev >= 0) {
-			nc = diff_snaps(&k->s[prev], &k->s[i], ch, 8);
+			nc = diff_snaps(snap_at(k, prev), snap_at(k, i),
+					ch, 8);
 			for (m = 0; m < nc && n < max; m++, n++) {
 				out[n].from = prev;
 				out[n].to = i;
@@ -379,7 +419,7 @@ emit_packet(struct where *w, struct pkt *k)
 			missing = i;
 		}
 	}
-	s0 = &k->s[first];
+	s0 = snap_at(k, first);
 	addr_str(s0->version, &s0->src, src, sizeof(src));
 	addr_str(s0->version, &s0->dst, dst, sizeof(dst));
 	lost = (k->seen & 1) && !(k->seen & (1ULL << (w->np - 1)));
@@ -474,12 +514,177 @@ emit_packet(struct where *w, struct pkt *k)
 	}
 }
 
+/* ---- packet state: snaps, groups, lifetime ----------------------------- */
+
+static uint64_t
+pkt_bytes(const struct pkt *k)
+{
+	return sizeof(*k) + (k->s == k->s_inline ? 0 :
+			     (uint64_t)k->cap * sizeof(struct snap));
+}
+
+/* Point c's snap in k, which has not seen c yet: made room for in point
+ * order, growing the array only for points that see the packet.  NULL
+ * when out of memory. */
+static struct snap *
+snap_add(struct where *w, struct pkt *k, int c)
+{
+	int n = __builtin_popcountll(k->seen);
+	int r = __builtin_popcountll(k->seen & ((1ULL << c) - 1));
+	int cap = k->cap * 2 > w->np ? w->np : k->cap * 2;
+	struct snap *s = k->s;
+
+	if (n == k->cap) {
+		if ((s = malloc((size_t)cap * sizeof(*s))) == NULL)
+			return NULL;
+		memcpy(s, k->s, (size_t)n * sizeof(*s));
+		w->held -= pkt_bytes(k);
+		if (k->s != k->s_inline)
+			free(k->s);
+		k->s = s;
+		k->cap = (uint8_t)cap;
+		w->held += pkt_bytes(k);
+	}
+	memmove(&s[r + 1], &s[r], (size_t)(n - r) * sizeof(*s));
+	k->seen |= 1ULL << c;
+	return &s[r];
+}
+
+static int
+slot_of(int tab)
+{
+	return tab == G_ANCHOR ? 0 : 1;
+}
+
+static struct pkt *
+kent_pkt(struct hdp_kent *e, int slot)
+{
+	return (struct pkt *)(void *)(e - slot);	/* kent[] is first */
+}
+
+/* The first packet of tab's group for key (hash h), or NULL. */
+static struct pkt *
+group_head(const struct where *w, int tab, uint64_t h,
+	   const struct hdp_key *key)
+{
+	int sl = slot_of(tab);
+	struct hdp_kent *e;
+	struct pkt *k;
+
+	for (e = hdp_ktab_first(&w->tab[tab], h); e != NULL;
+	     e = hdp_ktab_next(e)) {
+		k = kent_pkt(e, sl);
+		if (tab == G_ANCHOR ? hdp_key_anchor_equal(&k->key, key) :
+				      hdp_key_equal(&k->key, key))
+			return k;
+	}
+	return NULL;
+}
+
+/* Add k at the end (the newest) of its group in tab, whose hash is h. */
+static void
+group_add(struct where *w, int tab, struct pkt *k, uint64_t h)
+{
+	int sl = slot_of(tab);
+	struct pkt *hd = group_head(w, tab, h, &k->key);
+
+	if (hd == NULL) {
+		k->g[sl].prev = k->g[sl].next = k;
+		k->head[sl] = 1;
+		hdp_ktab_insert(&w->tab[tab], &k->kent[sl], h);
+		return;
+	}
+	k->head[sl] = 0;
+	k->kent[sl].hash = h;	/* for when it becomes the first */
+	k->g[sl].next = hd;
+	k->g[sl].prev = hd->g[sl].prev;
+	hd->g[sl].prev->g[sl].next = k;
+	hd->g[sl].prev = k;
+}
+
+/* Take k out of its group in tab; when it was the first, the next one
+ * takes its place in the table. */
+static void
+group_del(struct where *w, int tab, struct pkt *k)
+{
+	int sl = slot_of(tab);
+	struct pkt *n = k->g[sl].next;
+
+	if (k->head[sl]) {
+		hdp_ktab_remove(&w->tab[tab], &k->kent[sl]);
+		k->head[sl] = 0;
+		if (n != k) {
+			n->head[sl] = 1;
+			hdp_ktab_insert(&w->tab[tab], &n->kent[sl],
+					k->kent[sl].hash);
+		}
+	}
+	k->g[sl].prev->g[sl].next = n;
+	n->g[sl].prev = k->g[sl].prev;
+	k->g[sl].prev = k->g[sl].next = k;
+}
+
+static struct pkt *
+pkt_new(struct where *w, const struct hdp_key *key, uint64_t ha,
+	uint64_t hk, uint64_t ts)
+{
+	struct pkt *k = calloc(1, sizeof(*k));
+
+	if (k == NULL)
+		return NULL;
+	k->key = *key;
+	k->first_ts = ts;
+	k->s = k->s_inline;
+	k->cap = INLINE_SNAPS;
+	k->tab1 = G_KEY;
+	group_add(w, G_ANCHOR, k, ha);
+	group_add(w, G_KEY, k, hk);
+	q_push(&w->open, k);
+	w->held += pkt_bytes(k);
+	if (++w->live > w->max_live)
+		w->max_live = w->live;
+	return k;
+}
+
+/* k has been seen at every point: nothing more to learn about it, out of
+ * the window early; only a later copy at one point still looks for it. */
+static void
+pkt_done(struct where *w, struct pkt *k, uint64_t ts)
+{
+	group_del(w, G_ANCHOR, k);
+	group_del(w, G_KEY, k);
+	k->tab1 = G_DONE;
+	group_add(w, G_DONE, k, k->kent[1].hash);
+	q_unlink(&w->open, k);
+	k->done_ts = ts;
+	q_push(&w->done, k);
+}
+
+static void
+pkt_free(struct where *w, struct pkt *k)
+{
+	if (k->tab1 == G_DONE) {
+		group_del(w, G_DONE, k);
+		q_unlink(&w->done, k);
+	} else {
+		group_del(w, G_ANCHOR, k);
+		group_del(w, G_KEY, k);
+		q_unlink(&w->open, k);
+	}
+	w->held -= pkt_bytes(k);
+	if (k->s != k->s_inline)
+		free(k->s);
+	free(k);
+	w->live--;
+}
+
 /*
  * Print and free the packets that are final: those seen at every point
  * once settle_ns has passed since (a later copy of the same packet at one
  * point, as an "any" capture gives, still finds them until then), and the
  * others once the window since their first sighting is over.  all: every
- * packet (end of input).
+ * packet (end of input).  The merged clock never goes back (see
+ * advance()), so now is never before a packet's times.
  */
 static void
 expire(struct where *w, uint64_t now, int all)
@@ -487,29 +692,46 @@ expire(struct where *w, uint64_t now, int all)
 	struct pkt *k;
 
 	for (;;) {
-		if ((k = w->done.head) != NULL &&
-		    (all || k->done_ts + w->settle_ns < now)) {
-			q_unlink(&w->done, k);
-		} else if ((k = w->open.head) != NULL &&
-			   (all || k->first_ts + w->window_ns < now)) {
-			q_unlink(&w->open, k);
+		if ((k = w->done.head) != NULL && (all ||
+		    (now > k->done_ts && now - k->done_ts > w->settle_ns))) {
+			;
+		} else if ((k = w->open.head) != NULL && (all ||
+			   (now > k->first_ts &&
+			    now - k->first_ts > w->window_ns))) {
+			;
 		} else {
 			break;
 		}
-		hdp_ktab_remove(&w->tab, &k->kent);
 		emit_packet(w, k);
-		free(k);
-		w->live--;
+		pkt_free(w, k);
+	}
+}
+
+/*
+ * When the clock stands still (one capture instant, or a clock that
+ * jumped back and is clamped) nothing leaves the window: past held_max
+ * bytes the oldest packets are decided now, those seen everywhere first
+ * (nothing is lost deciding them), and the run says so at the end.
+ */
+static void
+bound_held(struct where *w)
+{
+	struct pkt *k;
+
+	while (w->held > w->held_max &&
+	       ((k = w->done.head) != NULL || (k = w->open.head) != NULL)) {
+		w->early++;
+		w->early_open += k->seen != w->all_bits;
+		emit_packet(w, k);
+		pkt_free(w, k);
 	}
 }
 
 /* ---- reading ------------------------------------------------------------ */
 
 static void
-fill_snap(struct snap *s, const struct hdp_frame *fr, const struct hdp_key *k,
-	  uint64_t ts)
+fill_snap(struct snap *s, const struct hdp_frame *fr, const struct hdp_key *k)
 {
-	s->ts = ts;
 	s->version = (uint8_t)fr->ip_version;
 	s->src = fr->src;
 	s->dst = fr->dst;
@@ -523,77 +745,125 @@ fill_snap(struct snap *s, const struct hdp_frame *fr, const struct hdp_key *k,
 	s->pcomplete = k->pcomplete;
 }
 
+/* What a lookup at point c found. */
+struct found {
+	struct pkt *exact;       /* the same key, not seen at c         */
+	struct pkt *loose;       /* the same anchor, not seen at c      */
+	struct pkt *dup;         /* the same key, already seen at c     */
+};
+
+/* The oldest packet of a group not seen at point c (bit), looking at
+ * SCAN_MAX of them at most; *seen: the first one seen there. */
+static struct pkt *
+scan_group(struct where *w, struct pkt *hd, int sl, uint64_t bit,
+	   struct pkt **seen)
+{
+	struct pkt *k = hd;
+	int n = 0;
+
+	do {
+		if (!(k->seen & bit))
+			return k;
+		if (seen != NULL && *seen == NULL)
+			*seen = k;
+		k = k->g[sl].next;
+	} while (k != hd && ++n < SCAN_MAX);
+	w->capped += k != hd;
+	return NULL;
+}
+
+static void
+lookup(struct where *w, int c, const struct hdp_key *key, uint64_t ha,
+       uint64_t hk, struct found *f)
+{
+	uint64_t bit = 1ULL << c;
+	struct pkt *hd;
+
+	memset(f, 0, sizeof(*f));
+	if ((hd = group_head(w, G_KEY, hk, key)) != NULL &&
+	    (f->exact = scan_group(w, hd, 1, bit, &f->dup)) != NULL)
+		return;
+	if ((hd = group_head(w, G_ANCHOR, ha, key)) != NULL &&
+	    (f->loose = scan_group(w, hd, 0, bit, NULL)) != NULL)
+		return;
+	/* the newest of those already seen at every point */
+	if (f->dup == NULL && (hd = group_head(w, G_DONE, hk, key)) != NULL)
+		f->dup = hd->g[1].prev;
+}
+
 /* 0, or -1 when out of memory. */
 static int
 observe(struct where *w, int c, const struct hdp_frame *fr,
 	const struct hdp_key *key, uint64_t ts)
 {
-	uint64_t h = hdp_key_anchor_hash(key), bit = 1ULL << c;
-	struct hdp_kent *e;
-	struct pkt *exact = NULL, *loose = NULL, *dup = NULL, *k;
+	uint64_t ha = hdp_key_anchor_hash(key, &w->hsec);
+	uint64_t hk = hdp_key_hash(key, &w->hsec);
+	struct found f;
+	struct snap *sn;
+	struct pkt *k;
 
-	for (e = hdp_ktab_first(&w->tab, h); e != NULL;
-	     e = hdp_ktab_next(e)) {
-		k = (struct pkt *)e;
-		if (!hdp_key_anchor_equal(&k->key, key))
-			continue;
-		if (k->seen & bit) {
-			/* the same HDP timestamp twice at one point: a copy
-			 * (an "any" capture on a router sees it in and out) */
-			if (key->has_ts && hdp_key_equal(&k->key, key) &&
-			    dup == NULL)
-				dup = k;
-			continue;
-		}
-		if (hdp_key_equal(&k->key, key)) {
-			if (exact == NULL || k->first_ts < exact->first_ts)
-				exact = k;
-		} else if (loose == NULL || k->first_ts < loose->first_ts) {
-			loose = k;
-		}
-	}
-	k = exact ? exact : loose;
-	if (k == NULL && dup != NULL) {
-		/* keep the later copy: on a router's "any" capture the
-		 * packet as it left, after the box changed it */
+	lookup(w, c, key, ha, hk, &f);
+	k = f.exact ? f.exact : f.loose;
+	if (k == NULL && f.dup != NULL && key->has_ts) {
+		/* the same HDP timestamp twice at one point: a copy (an
+		 * "any" capture on a router sees it in and out); keep the
+		 * later one, the packet as it left, after the box changed
+		 * it */
 		w->pt[c].dups++;
-		fill_snap(&dup->s[c], fr, key, ts);
+		fill_snap(snap_at(f.dup, c), fr, key);
 		return 0;
 	}
-	if (k == NULL) {
-		k = calloc(1, sizeof(*k) + (size_t)w->np * sizeof(k->s[0]));
-		if (k == NULL)
-			return -1;
-		k->key = *key;
-		k->first_ts = ts;
-		hdp_ktab_insert(&w->tab, &k->kent, h);
-		q_push(&w->open, k);
-		if (++w->live > w->max_live)
-			w->max_live = w->live;
-	}
-	k->seen |= bit;
-	fill_snap(&k->s[c], fr, key, ts);
-	if (k->seen == w->all_bits) {
-		/* nothing more to learn about it: out of the window early */
-		q_unlink(&w->open, k);
-		k->done_ts = ts;
-		q_push(&w->done, k);
-	}
+	if (k == NULL && (k = pkt_new(w, key, ha, hk, ts)) == NULL)
+		return -1;
+	if ((sn = snap_add(w, k, c)) == NULL)
+		return -1;
+	fill_snap(sn, fr, key);
+	if (k->seen == w->all_bits)
+		pkt_done(w, k, ts);
 	return 0;
 }
 
-/* Read the next packet of point c; 0 at the end, -1 on a read error. */
+/*
+ * A pcap record's time in ns.  The classic format's seconds are unsigned
+ * 32 bits (good until 2106), but libpcap hands them over sign-extended
+ * from 32 bits, so a negative tv_sec is taken modulo 2^32; pcapng's 64-bit
+ * times come through positive.  Times beyond what 64 bits of ns hold
+ * (the year 2554) stay at the largest.
+ */
+static uint64_t
+pcap_time_ns(const struct pcap_pkthdr *h)
+{
+	uint64_t sec = h->ts.tv_sec < 0 ? (uint64_t)(uint32_t)h->ts.tv_sec :
+					  (uint64_t)h->ts.tv_sec;
+	uint64_t frac = (uint64_t)(uint32_t)h->ts.tv_usec; /* nano precision */
+
+	if (sec >= UINT64_MAX / 1000000000ULL - 1)
+		return UINT64_MAX;
+	return sec * 1000000000ULL + frac;
+}
+
+/*
+ * Read the next packet of point p; 1, 0 at the end, -1 on a read error.
+ * p->ts is the capture clock made monotonic: a clock that jumps back
+ * (a clock step, captures concatenated out of order) stands still until
+ * it passes where it was, so the merged clock never runs ahead of what a
+ * point has yet to deliver and no point's packets are given up early.
+ */
 static int
 advance(struct point *p)
 {
+	uint64_t t;
 	int rc;
 
 	p->have = 0;
 	rc = pcap_next_ex(p->p, &p->h, &p->data);
 	if (rc == 1) {
 		p->have = 1;
-		p->ts = (uint64_t)p->h->ts.tv_sec * 1000000000ULL +
-			(uint64_t)p->h->ts.tv_usec;	/* nano precision */
+		t = pcap_time_ns(p->h);
+		if (t < p->ts)
+			p->steps_back++;
+		else
+			p->ts = t;
 		p->frames++;
 		return 1;
 	}
@@ -602,6 +872,30 @@ advance(struct point *p)
 		return -1;
 	}
 	return 0;
+}
+
+/* The point whose pending packet comes next: the earliest clock; on a
+ * tie (a clock standing still) the one that has read the fewest frames,
+ * so captures of one path advance side by side; then path order. */
+static int
+next_point(const struct where *w)
+{
+	const struct point *a, *b;
+	int i, best = -1;
+
+	for (i = 0; i < w->np; i++) {
+		a = &w->pt[i];
+		if (!a->have)
+			continue;
+		if (best >= 0) {
+			b = &w->pt[best];
+			if (a->ts > b->ts ||
+			    (a->ts == b->ts && a->frames >= b->frames))
+				continue;
+		}
+		best = i;
+	}
+	return best;
 }
 
 static int
@@ -615,14 +909,7 @@ run(struct where *w)
 	for (i = 0; i < w->np; i++)
 		if (advance(&w->pt[i]) < 0)
 			rc = -1;
-	for (;;) {
-		best = -1;
-		for (i = 0; i < w->np; i++)
-			if (w->pt[i].have &&
-			    (best < 0 || w->pt[i].ts < w->pt[best].ts))
-				best = i;
-		if (best < 0)
-			break;
+	while ((best = next_point(w)) >= 0) {
 		p = &w->pt[best];
 		expire(w, p->ts, 0);
 		hdp_decode_frame(p->dlt, p->data, p->h->caplen, p->h->len, &fr);
@@ -633,6 +920,7 @@ run(struct where *w)
 					 " packets", w->live);
 				return -2;
 			}
+			bound_held(w);
 		} else {
 			p->skipped++;
 		}
@@ -796,16 +1084,13 @@ is_capture_arg(const char *a)
 static void
 free_all(struct where *w)
 {
-	struct pkt_queue *qs[2] = { &w->open, &w->done };
 	struct pkt *k;
 	int i;
 
-	for (i = 0; i < 2; i++) {
-		while ((k = qs[i]->head) != NULL) {
-			q_unlink(qs[i], k);
-			free(k);
-		}
-	}
+	while ((k = w->open.head) != NULL || (k = w->done.head) != NULL)
+		pkt_free(w, k);
+	for (i = 0; i < NTAB; i++)
+		hdp_ktab_free(&w->tab[i]);
 }
 
 int
@@ -814,6 +1099,7 @@ cmd_where(int argc, char **argv)
 	static const struct option lopts[] = {
 		{ "json",   no_argument,       NULL, 'j' },
 		{ "window", required_argument, NULL, 'W' },
+		{ "memory", required_argument, NULL, 'M' },
 		{ "filter", required_argument, NULL, 'F' },
 		{ "user",   required_argument, NULL, 'Z' },
 		{ "help",   no_argument,       NULL, 'h' },
@@ -833,6 +1119,7 @@ cmd_where(int argc, char **argv)
 		return HDP_EXIT_ENV;
 	}
 	w->window_ns = 10ULL * 1000000000ULL;
+	w->held_max = (uint64_t)HELD_MIB << 20;
 	optind = 0;	/* glibc: a fresh scan from argv[1] */
 	while ((c = getopt_long(argc, argv, "+vqhZ:", lopts, NULL)) != -1) {
 		switch (c) {
@@ -853,6 +1140,15 @@ cmd_where(int argc, char **argv)
 				goto out;
 			}
 			w->window_ns = v * 1000000000ULL;
+			break;
+		case 'M':
+			if (hdp_parse_uint(optarg, 1, 1048576, &v, "--memory",
+					   err, sizeof(err)) != 0) {
+				tool_err("%s", err);
+				rc = HDP_EXIT_USAGE;
+				goto out;
+			}
+			w->held_max = v << 20;
 			break;
 		case 'F':
 			base = optarg;
@@ -909,10 +1205,13 @@ cmd_where(int argc, char **argv)
 	user = hdp_filter_join(argc - nfiles, argv + nfiles);
 	if (tool_parse_only)
 		goto out;
-	if (hdp_ktab_init(&w->tab, 4096) != 0) {
-		tool_err("out of memory");
-		rc = HDP_EXIT_ENV;
-		goto out;
+	hdp_hsecret_init(&w->hsec);
+	for (i = 0; i < NTAB; i++) {
+		if (hdp_ktab_init(&w->tab[i], 4096) != 0) {
+			tool_err("out of memory");
+			rc = HDP_EXIT_ENV;
+			goto out;
+		}
 	}
 	for (i = 0; i < w->np; i++) {
 		struct point *p = &w->pt[i];
@@ -975,7 +1274,6 @@ out:
 		if (w->pt[i].p != NULL)
 			pcap_close(w->pt[i].p);
 	free_all(w);
-	hdp_ktab_free(&w->tab);
 	free(user);
 	free(filter);
 	free(w);

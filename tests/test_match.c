@@ -74,6 +74,7 @@ test_keys(void)
 {
 	uint8_t l4[64], a[128], b[128];
 	struct hdp_key ka, kb;
+	struct hdp_hsecret sec;
 	size_t n, la, lb;
 
 	n = mk_hdp(l4, 420, 421, 1763900000123456789ULL, "hello, path");
@@ -87,7 +88,9 @@ test_keys(void)
 	lb = mk_ip4(b, "10.0.2.1", "10.0.3.2", 63, 255, l4, n);
 	CHECK(key_of(b, lb, lb, &kb) == 0);
 	CHECK(hdp_key_equal(&ka, &kb));
-	CHECK(hdp_key_anchor_hash(&ka) == hdp_key_anchor_hash(&kb));
+	hdp_hsecret_init(&sec);
+	CHECK(hdp_key_anchor_hash(&ka, &sec) == hdp_key_anchor_hash(&kb, &sec));
+	CHECK(hdp_key_hash(&ka, &sec) == hdp_key_hash(&kb, &sec));
 
 	/* cut by a snaplen: the anchor holds, the payload is incomplete */
 	CHECK(key_of(b, lb - 4, lb, &kb) == 0);
@@ -134,6 +137,28 @@ test_keys(void)
 	n = mk_hdp(l4, 420, 420, 42, "v6");
 	la = mk_ip6(a, "fd00:1::2", "fd00:3::2", 64, 255, l4, n);
 	CHECK(key_of(a, la, la, &ka) == 0 && ka.ts_ns == 42 && ka.plen == 2);
+}
+
+/* SipHash-2-4: the reference vectors (key 00..0f, messages 00.. of 0 and
+ * 8 bytes), and two secrets giving two hashes of one key. */
+static void
+test_siphash(void)
+{
+	struct hdp_hsecret ref = { 0x0706050403020100ULL,
+				   0x0f0e0d0c0b0a0908ULL }, a, b;
+	uint64_t m = 0x0706050403020100ULL;
+	struct hdp_key k;
+
+	CHECK(hdp_siphash_u64(&ref, &m, 0) == 0x726fdb47dd0e0e31ULL);
+	CHECK(hdp_siphash_u64(&ref, &m, 1) == 0x93f5f5799a932462ULL);
+	memset(&k, 0, sizeof(k));
+	k.proto = 255;
+	k.has_ts = 1;
+	k.ts_ns = 42;
+	hdp_hsecret_init(&a);
+	hdp_hsecret_init(&b);
+	CHECK(a.k0 != b.k0 || a.k1 != b.k1);
+	CHECK(hdp_key_anchor_hash(&k, &a) != hdp_key_anchor_hash(&k, &b));
 }
 
 static void
@@ -243,6 +268,7 @@ int
 main(void)
 {
 	test_keys();
+	test_siphash();
 	test_table();
 	test_icmp();
 	return unit_report("test_match");
