@@ -92,6 +92,7 @@ struct point {
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	uint64_t ts;             /* its capture clock, never going back */
+	uint64_t raw;            /* the last packet's own time          */
 	uint64_t frames, keyed, skipped, dups, count;
 	uint64_t steps_back;     /* times that clock went backwards     */
 };
@@ -230,6 +231,19 @@ proto_name(uint8_t p, char *buf, size_t len)
 		snprintf(buf, len, "proto-%u", p);
 		return buf;
 	}
+}
+
+/* libpcap's name of a link type, or "DLT n" for one it has no name for
+ * (pcap_datalink_val_to_name gives NULL then). */
+static const char *
+dlt_name(int dlt, char *buf, size_t len)
+{
+	const char *n = pcap_datalink_val_to_name(dlt);
+
+	if (n != NULL)
+		return n;
+	snprintf(buf, len, "DLT %d", dlt);
+	return buf;
 }
 
 /* "router" from "router-in" and "router-out": the part before the last
@@ -860,9 +874,9 @@ advance(struct point *p)
 	if (rc == 1) {
 		p->have = 1;
 		t = pcap_time_ns(p->h);
-		if (t < p->ts)
-			p->steps_back++;
-		else
+		p->steps_back += t < p->raw;
+		p->raw = t;
+		if (t > p->ts)
 			p->ts = t;
 		p->frames++;
 		return 1;
@@ -937,6 +951,7 @@ static void
 print_segments_json(struct where *w)
 {
 	struct hdp_json j;
+	char dn[32];
 	int i, m;
 
 	for (i = 0; i < w->np; i++) {
@@ -945,11 +960,12 @@ print_segments_json(struct where *w)
 		hj_u64(&j, "index", (uint64_t)i);
 		hj_str(&j, "name", w->pt[i].label);
 		hj_str(&j, "file", w->pt[i].path);
-		hj_str(&j, "linktype", pcap_datalink_val_to_name(w->pt[i].dlt));
+		hj_str(&j, "linktype", dlt_name(w->pt[i].dlt, dn, sizeof(dn)));
 		hj_u64(&j, "frames", w->pt[i].frames);
 		hj_u64(&j, "packets", w->pt[i].count);
 		hj_u64(&j, "skipped", w->pt[i].skipped);
 		hj_u64(&j, "duplicates", w->pt[i].dups);
+		hj_u64(&j, "clock_steps_back", w->pt[i].steps_back);
 		hj_end(&j);
 	}
 	for (i = 0; i + 1 < w->np; i++) {
@@ -988,7 +1004,55 @@ print_segments_json(struct where *w)
 	hj_u64(&j, "vanished", w->vanished);
 	hj_u64(&j, "changed", w->changed);
 	hj_u64(&j, "max_in_window", w->max_live);
+	hj_u64(&j, "memory_mib", w->held_max >> 20);
+	hj_u64(&j, "decided_early", w->early);
+	hj_u64(&j, "decided_early_unfinished", w->early_open);
+	hj_u64(&j, "lookups_cut_short", w->capped);
 	hj_end(&j);
+}
+
+/* One line on standard error for each bound the run hit, so a result
+ * shaped by a bound is never taken for the whole truth. */
+static void
+print_bound_notes(const struct where *w)
+{
+	if (w->early > 0)
+		tool_err("note: more than %" PRIu64 " MiB of packets were "
+			 "held at once (a capture clock standing still?): %"
+			 PRIu64 " decided before their window ended, %" PRIu64
+			 " of them not yet seen at every point (--memory "
+			 "raises the bound)", w->held_max >> 20, w->early,
+			 w->early_open);
+	if (w->capped > 0)
+		tool_err("note: %" PRIu64 " lookups among more than %d "
+			 "packets sharing one anchor looked at the oldest %d "
+			 "only", w->capped, SCAN_MAX, SCAN_MAX);
+}
+
+/* "point 1 r1-in: r1-in.pcap, RAW, 10 frames, 10 packets, ..." */
+static void
+print_points_text(const struct where *w)
+{
+	const struct point *p;
+	char dn[32];
+	int i;
+
+	for (i = 0; i < w->np; i++) {
+		p = &w->pt[i];
+		printf("point %d %s: %s, %s, %" PRIu64 " frames, %" PRIu64
+		       " packets", i, p->label, p->path,
+		       dlt_name(p->dlt, dn, sizeof(dn)), p->frames, p->count);
+		if (p->dups)
+			printf(", %" PRIu64 " seen twice (the later copy "
+			       "kept)", p->dups);
+		if (p->skipped)
+			printf(", %" PRIu64 " not matchable (not IP, cut "
+			       "short, later fragments)", p->skipped);
+		if (p->steps_back)
+			printf(", clock went back %" PRIu64 " time%s",
+			       p->steps_back, p->steps_back == 1 ? "" : "s");
+		putchar('\n');
+	}
 }
 
 static void
@@ -1000,22 +1064,7 @@ print_segments_text(struct where *w)
 
 	if (w->packets > 0 && !w->quiet)
 		fputc('\n', f);
-	for (i = 0; i < w->np; i++)
-	{
-		fprintf(f, "point %d %s: %s, %s, %" PRIu64 " frames, %" PRIu64
-			" packets", i, w->pt[i].label, w->pt[i].path,
-			pcap_datalink_val_to_name(w->pt[i].dlt),
-			w->pt[i].frames, w->pt[i].count);
-		if (w->pt[i].dups)
-			fprintf(f, ", %" PRIu64 " seen twice (the later "
-				"copy kept)",
-				w->pt[i].dups);
-		if (w->pt[i].skipped)
-			fprintf(f, ", %" PRIu64 " not matchable (not IP, "
-				"cut short, later fragments)",
-				w->pt[i].skipped);
-		fputc('\n', f);
-	}
+	print_points_text(w);
 	for (i = 0; i + 1 < w->np; i++) {
 		struct segment *s = &w->seg[i];
 
@@ -1227,7 +1276,7 @@ cmd_where(int argc, char **argv)
 		p->dlt = pcap_datalink(p->p);
 		if (!hdp_dlt_supported(p->dlt)) {
 			tool_err("%s: link type %s (%d) is not supported",
-				 p->path, pcap_datalink_val_to_name(p->dlt),
+				 p->path, dlt_name(p->dlt, err, sizeof(err)),
 				 p->dlt);
 			rc = HDP_EXIT_USAGE;
 			goto out;
@@ -1259,6 +1308,7 @@ cmd_where(int argc, char **argv)
 		print_segments_json(w);
 	else
 		print_segments_text(w);
+	print_bound_notes(w);
 	if (fflush(stdout) != 0) {
 		tool_errno("standard output");
 		rc = HDP_EXIT_ENV;

@@ -18,6 +18,13 @@
 #             back, as in tcpdump's kday and babel captures, with some
 #             capture seconds past 2^31 and some just below 2^32
 #             (DIR/jumps.pcap)
+#   wrap      the same N packets at two points 2 s apart across the
+#             2038 and 2106 limits: DIR/wrap31-a.pcap from 2^31 - 1 s,
+#             DIR/wrap31-b.pcap 2 s later (past 2^31 s); DIR/wrap32-a.pcap
+#             from 2^32 - 1 s, DIR/wrap32-b.pcapng 2 s later (past what
+#             pcap's 32 bits hold; pcapng's 64 bits do)
+#   dlt160    N packets with link type 160, which libpcap has no name for
+#             (DIR/dlt160.pcap)
 # Standard library only.
 import os
 import struct
@@ -62,6 +69,34 @@ def write(path, recs):
             f.write(data)
 
 
+def write_ng(path, recs):
+    """pcapng, nanosecond resolution, raw IP."""
+    def block(t, body):
+        pad = (4 - len(body) % 4) % 4
+        n = 12 + len(body) + pad
+        return struct.pack("<II", t, n) + body + b"\0" * pad + \
+            struct.pack("<I", n)
+    with open(path, "wb") as f:
+        f.write(block(0x0a0d0d0a, struct.pack("<IHHq", 0x1a2b3c4d, 1, 0, -1)))
+        f.write(block(1, struct.pack("<HHI", 101, 0, 65535) +
+                      struct.pack("<HHB3x", 9, 1, 9) + struct.pack("<HH", 0, 0)))
+        for t, data in recs:
+            f.write(block(6, struct.pack("<IIIII", 0, t >> 32, t & 0xffffffff,
+                                         len(data), len(data)) + data))
+
+
+def wrap(out, n):
+    for name, base in (("wrap31", 2**31 - 1), ("wrap32", 2**32 - 1)):
+        a = [((base * 10**9 + i * 1000), packet(T0 + i * 1000, i))
+             for i in range(n)]
+        b = [(t + 2 * 10**9, d) for t, d in a]
+        write(os.path.join(out, name + "-a.pcap"), a)
+        if name == "wrap31":
+            write(os.path.join(out, name + "-b.pcap"), b)
+        else:
+            write_ng(os.path.join(out, name + "-b.pcapng"), b)
+
+
 def main():
     out, kind, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
     pts = int(sys.argv[4]) if len(sys.argv) > 4 else 64
@@ -90,6 +125,16 @@ def main():
                   T0 + 2 * 10**9]
         write(path, ((epochs[(i // 1000) % len(epochs)] + i * 1000,
                       packet(T0 + i * 1000, i)) for i in range(n)))
+    elif kind == "wrap":
+        wrap(out, n)
+    elif kind == "dlt160":
+        with open(path, "wb") as f:
+            f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535,
+                                160))
+            for i in range(n):
+                d = packet(T0, i)
+                f.write(struct.pack("<IIII", 1763900000, i, len(d), len(d)))
+                f.write(d)
     else:
         sys.exit("where_crafted.py: unknown kind " + kind)
 
