@@ -173,8 +173,8 @@ void
 usage_where(FILE *out)
 {
 	fprintf(out,
-"usage: hdp where [--json] [-v | -q] [--window SECONDS] [--filter EXPR]\n"
-"                 [-Z USER]\n"
+"usage: hdp where [--json] [-v | -q] [--window SECONDS] [--memory MIB]\n"
+"                 [--filter EXPR] [-Z USER]\n"
 "                 [LABEL=]A.pcap [LABEL=]B.pcap [...] [EXPRESSION]\n"
 "\n"
 "Compare captures taken at several points of a path, given in path order\n"
@@ -196,6 +196,10 @@ usage_where(FILE *out)
 "  --window SECONDS how long a packet may take from the first point to the\n"
 "                   last, clock differences included (default 10); memory\n"
 "                   holds the packets in flight and those lost in a window\n"
+"  --memory MIB     at most this much packet state held (default 128): a\n"
+"                   capture clock standing still keeps every packet in the\n"
+"                   window; past it the oldest are decided early, and the\n"
+"                   run says so\n"
 "  --filter EXPR    BPF filter for every capture instead of the default\n"
 "                   (HDP over IPv4 and IPv6); a trailing EXPRESSION is\n"
 "                   ANDed with it\n"
