@@ -418,29 +418,123 @@ packet_changes(const struct where *w, const struct pkt *k,
 	return n;
 }
 
+/* What emit_packet found out about a packet, for the printers. */
+struct verdict {
+	int first, last, missing, nc, lost;
+	const struct snap *s0;   /* at the first point that saw it */
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+	struct pchange pc[MAX_PCHANGES];
+};
+
+static void
+emit_json(const struct where *w, const struct pkt *k, const struct verdict *v)
+{
+	const struct pchange *pc = v->pc;
+	struct hdp_json j;
+	FILE *f = stdout;
+	int i;
+
+	hj_begin(&j, f);
+	hj_str(&j, "type", "packet");
+	hj_u64(&j, "proto", k->key.proto);
+	hj_str(&j, "src", v->src);
+	hj_str(&j, "dst", v->dst);
+	hj_u64(&j, "sport", k->key.sport);
+	hj_u64(&j, "dport", k->key.dport);
+	if (k->key.has_ts && k->key.proto == HDP_PROTO)
+		hj_u64(&j, "hdp_ts_ns", k->key.ts_ns);
+	else
+		hj_null(&j, "hdp_ts_ns");
+	hj_u64(&j, "len", v->s0->ip_len);
+	hj_raw(&j, "seen", "[");
+	for (i = 0; i < w->np; i++)
+		fprintf(f, "%s%s", i ? "," : "",
+			(k->seen >> i) & 1 ? "true" : "false");
+	fputc(']', f);
+	hj_u64(&j, "first_seen", (uint64_t)v->first);
+	hj_u64(&j, "last_seen", (uint64_t)v->last);
+	if (v->missing >= 0)
+		hj_u64(&j, "first_missing", (uint64_t)v->missing);
+	else
+		hj_null(&j, "first_missing");
+	hj_raw(&j, "changes", "[");
+	for (i = 0; i < v->nc; i++) {
+		const struct change *c = &pc[i].c;
+
+		fprintf(f, "%s{\"from\":%d,\"to\":%d,\"field\":",
+			i ? "," : "", pc[i].from, pc[i].to);
+		hj_write_string(f, c->field, strlen(c->field));
+		fputs(",\"old\":", f);
+		json_value(f, c, c->oldv);
+		fputs(",\"new\":", f);
+		json_value(f, c, c->newv);
+		fputc('}', f);
+	}
+	fputc(']', f);
+	hj_end(&j);
+}
+
+static void
+emit_text(const struct where *w, const struct pkt *k, const struct verdict *v)
+{
+	const struct pchange *pc = v->pc;
+	char pb[16];
+	FILE *f = stdout;
+	int i;
+
+	/* by default only the packets that went missing; -v: all of them */
+	if (w->quiet || (!w->verbose && !v->lost && v->missing < 0))
+		return;
+
+	fprintf(f, "%s %s", proto_name(k->key.proto, pb, sizeof(pb)), v->src);
+	if (k->key.proto == HDP_PROTO || k->key.proto == 6 ||
+	    k->key.proto == 17)
+		fprintf(f, ".%u > %s.%u", k->key.sport, v->dst, k->key.dport);
+	else
+		fprintf(f, " > %s", v->dst);
+	if (k->key.has_ts && k->key.proto == HDP_PROTO)
+		fprintf(f, " ts %" PRIu64, k->key.ts_ns);
+	fprintf(f, " len %u: last seen at %s", v->s0->ip_len,
+		w->pt[v->last].label);
+	if (v->missing >= 0)
+		fprintf(f, ", missing from %s", w->pt[v->missing].label);
+	if (v->first > 0)
+		fprintf(f, " (not seen at %s)", w->pt[0].label);
+	fputc('\n', f);
+	for (i = 0; i < v->nc; i++) {
+		int start = i == 0 || pc[i].to != pc[i - 1].to;
+
+		if (start)
+			fprintf(f, "    %s -> %s:", w->pt[pc[i].from].label,
+				w->pt[pc[i].to].label);
+		fprintf(f, "%s %s %s -> %s", start ? "" : ",", pc[i].c.field,
+			pc[i].c.oldv, pc[i].c.newv);
+		if (i + 1 == v->nc || pc[i + 1].to != pc[i].to)
+			fputc('\n', f);
+	}
+}
+
 static void
 emit_packet(struct where *w, struct pkt *k)
 {
-	int i, first = -1, last = -1, missing = -1, nc, lost;
-	struct pchange pc[MAX_PCHANGES];
-	const struct snap *s0;
-	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], pb[16];
-	FILE *f = stdout;
+	struct verdict v;
+	int i;
 
+	v.first = v.last = v.missing = -1;
 	for (i = 0; i < w->np; i++) {
 		if (k->seen & (1ULL << i)) {
-			if (first < 0)
-				first = i;
-			last = i;
+			if (v.first < 0)
+				v.first = i;
+			v.last = i;
 			w->pt[i].count++;
-		} else if (first >= 0 && missing < 0) {
-			missing = i;
+		} else if (v.first >= 0 && v.missing < 0) {
+			v.missing = i;
 		}
 	}
-	s0 = snap_at(k, first);
-	addr_str(s0->version, &s0->src, src, sizeof(src));
-	addr_str(s0->version, &s0->dst, dst, sizeof(dst));
-	lost = (k->seen & 1) && !(k->seen & (1ULL << (w->np - 1)));
+	v.s0 = snap_at(k, v.first);
+	addr_str(v.s0->version, &v.s0->src, v.src, sizeof(v.src));
+	addr_str(v.s0->version, &v.s0->dst, v.dst, sizeof(v.dst));
+	v.lost = (k->seen & 1) && !(k->seen & (1ULL << (w->np - 1)));
 
 	/* segments and changes */
 	for (i = 0; i + 1 < w->np; i++) {
@@ -450,86 +544,17 @@ emit_packet(struct where *w, struct pkt *k)
 		w->seg[i].left += a && b;
 		w->seg[i].appeared += !a && b;
 	}
-	nc = packet_changes(w, k, pc, MAX_PCHANGES);
-	for (i = 0; i < nc; i++)
-		count_change(&w->seg[pc[i].to - 1], &pc[i].c);
+	v.nc = packet_changes(w, k, v.pc, MAX_PCHANGES);
+	for (i = 0; i < v.nc; i++)
+		count_change(&w->seg[v.pc[i].to - 1], &v.pc[i].c);
 	w->packets++;
-	w->vanished += lost;
-	w->changed += nc > 0;
+	w->vanished += v.lost;
+	w->changed += v.nc > 0;
 
-	if (w->json) {
-		struct hdp_json j;
-
-		hj_begin(&j, f);
-		hj_str(&j, "type", "packet");
-		hj_u64(&j, "proto", k->key.proto);
-		hj_str(&j, "src", src);
-		hj_str(&j, "dst", dst);
-		hj_u64(&j, "sport", k->key.sport);
-		hj_u64(&j, "dport", k->key.dport);
-		if (k->key.has_ts && k->key.proto == HDP_PROTO)
-			hj_u64(&j, "hdp_ts_ns", k->key.ts_ns);
-		else
-			hj_null(&j, "hdp_ts_ns");
-		hj_u64(&j, "len", s0->ip_len);
-		hj_raw(&j, "seen", "[");
-		for (i = 0; i < w->np; i++)
-			fprintf(f, "%s%s", i ? "," : "",
-				(k->seen >> i) & 1 ? "true" : "false");
-		fputc(']', f);
-		hj_u64(&j, "first_seen", (uint64_t)first);
-		hj_u64(&j, "last_seen", (uint64_t)last);
-		if (missing >= 0)
-			hj_u64(&j, "first_missing", (uint64_t)missing);
-		else
-			hj_null(&j, "first_missing");
-		hj_raw(&j, "changes", "[");
-		for (i = 0; i < nc; i++) {
-			const struct change *c = &pc[i].c;
-
-			fprintf(f, "%s{\"from\":%d,\"to\":%d,\"field\":",
-				i ? "," : "", pc[i].from, pc[i].to);
-			hj_write_string(f, c->field, strlen(c->field));
-			fputs(",\"old\":", f);
-			json_value(f, c, c->oldv);
-			fputs(",\"new\":", f);
-			json_value(f, c, c->newv);
-			fputc('}', f);
-		}
-		fputc(']', f);
-		hj_end(&j);
-		return;
-	}
-	/* by default only the packets that went missing; -v: all of them */
-	if (w->quiet || (!w->verbose && !lost && missing < 0))
-		return;
-
-	fprintf(f, "%s %s", proto_name(k->key.proto, pb, sizeof(pb)), src);
-	if (k->key.proto == HDP_PROTO || k->key.proto == 6 ||
-	    k->key.proto == 17)
-		fprintf(f, ".%u > %s.%u", k->key.sport, dst, k->key.dport);
+	if (w->json)
+		emit_json(w, k, &v);
 	else
-		fprintf(f, " > %s", dst);
-	if (k->key.has_ts && k->key.proto == HDP_PROTO)
-		fprintf(f, " ts %" PRIu64, k->key.ts_ns);
-	fprintf(f, " len %u: last seen at %s", s0->ip_len,
-		w->pt[last].label);
-	if (missing >= 0)
-		fprintf(f, ", missing from %s", w->pt[missing].label);
-	if (first > 0)
-		fprintf(f, " (not seen at %s)", w->pt[0].label);
-	fputc('\n', f);
-	for (i = 0; i < nc; i++) {
-		int start = i == 0 || pc[i].to != pc[i - 1].to;
-
-		if (start)
-			fprintf(f, "    %s -> %s:", w->pt[pc[i].from].label,
-				w->pt[pc[i].to].label);
-		fprintf(f, "%s %s %s -> %s", start ? "" : ",", pc[i].c.field,
-			pc[i].c.oldv, pc[i].c.newv);
-		if (i + 1 == nc || pc[i + 1].to != pc[i].to)
-			fputc('\n', f);
-	}
+		emit_text(w, k, &v);
 }
 
 /* ---- packet state: snaps, groups, lifetime ----------------------------- */
@@ -1146,8 +1171,24 @@ free_all(struct where *w)
 		hdp_ktab_free(&w->tab[i]);
 }
 
-int
-cmd_where(int argc, char **argv)
+/* Numeric option value into *v; 0, or -1 when bad (said). */
+static int
+opt_uint(const char *arg, uint64_t max, const char *name, uint64_t *v)
+{
+	char err[256];
+
+	if (hdp_parse_uint(arg, 1, max, v, name, err, sizeof(err)) != 0) {
+		tool_err("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The options into w, *zuser and *base; -1 to go on, else the exit
+ * status (0 after --help).  Leaves optind at the first operand. */
+static int
+where_options(struct where *w, int argc, char **argv, const char **zuser,
+	      const char **base)
 {
 	static const struct option lopts[] = {
 		{ "json",   no_argument,       NULL, 'j' },
@@ -1158,21 +1199,9 @@ cmd_where(int argc, char **argv)
 		{ "help",   no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct where *w;
-	char err[PCAP_ERRBUF_SIZE + 256];
-	const char *zuser = NULL;	/* -Z; NULL: nobody when root */
-	const char *base = NULL;	/* --filter; NULL: HDP for each file */
-	char *user = NULL, *filter = NULL;
 	uint64_t v;
-	int c, i, nfiles, rc = HDP_EXIT_OK, r;
+	int c;
 
-	w = calloc(1, sizeof(*w));
-	if (w == NULL) {
-		tool_err("out of memory");
-		return HDP_EXIT_ENV;
-	}
-	w->window_ns = 10ULL * 1000000000ULL;
-	w->held_max = (uint64_t)HELD_MIB << 20;
 	optind = 0;	/* glibc: a fresh scan from argv[1] */
 	while ((c = getopt_long(argc, argv, "+vqhZ:", lopts, NULL)) != -1) {
 		switch (c) {
@@ -1186,43 +1215,40 @@ cmd_where(int argc, char **argv)
 			w->quiet = 1;
 			break;
 		case 'W':
-			if (hdp_parse_uint(optarg, 1, 86400, &v, "--window",
-					   err, sizeof(err)) != 0) {
-				tool_err("%s", err);
-				rc = HDP_EXIT_USAGE;
-				goto out;
-			}
+			if (opt_uint(optarg, 86400, "--window", &v) != 0)
+				return HDP_EXIT_USAGE;
 			w->window_ns = v * 1000000000ULL;
 			break;
 		case 'M':
-			if (hdp_parse_uint(optarg, 1, 1048576, &v, "--memory",
-					   err, sizeof(err)) != 0) {
-				tool_err("%s", err);
-				rc = HDP_EXIT_USAGE;
-				goto out;
-			}
+			if (opt_uint(optarg, 1048576, "--memory", &v) != 0)
+				return HDP_EXIT_USAGE;
 			w->held_max = v << 20;
 			break;
 		case 'F':
-			base = optarg;
+			*base = optarg;
 			break;
 		case 'Z':
-			zuser = optarg;
+			*zuser = optarg;
 			break;
 		case 'h':
 			usage_where(stdout);
-			goto out;
+			return HDP_EXIT_OK;
 		default:
 			usage_where(stderr);
-			rc = HDP_EXIT_USAGE;
-			goto out;
+			return HDP_EXIT_USAGE;
 		}
 	}
-	argc -= optind;
-	argv += optind;
+	return -1;
+}
 
-	/* captures first (they name an existing file or hold '='), then
-	 * the BPF expression */
+/* The capture operands (they name an existing file or hold '=') into
+ * w->pt; returns how many, or -1 (said).  What follows is the BPF
+ * expression. */
+static int
+where_files(struct where *w, int argc, char **argv)
+{
+	int nfiles;
+
 	for (nfiles = 0; nfiles < argc; nfiles++) {
 		const char *a = argv[nfiles], *eq = strchr(a, '=');
 
@@ -1230,8 +1256,7 @@ cmd_where(int argc, char **argv)
 			break;
 		if (nfiles == MAX_POINTS) {
 			tool_err("at most %d captures", MAX_POINTS);
-			rc = HDP_EXIT_USAGE;
-			goto out;
+			return -1;
 		}
 		if (eq != NULL && eq != a) {
 			size_t n = (size_t)(eq - a);
@@ -1249,6 +1274,34 @@ cmd_where(int argc, char **argv)
 	if (nfiles < 2) {
 		tool_err("need at least two captures, in path order");
 		usage_where(stderr);
+		return -1;
+	}
+	return nfiles;
+}
+
+int
+cmd_where(int argc, char **argv)
+{
+	struct where *w;
+	char err[PCAP_ERRBUF_SIZE + 256];
+	const char *zuser = NULL;	/* -Z; NULL: nobody when root */
+	const char *base = NULL;	/* --filter; NULL: HDP for each file */
+	char *user = NULL, *filter = NULL;
+	int i, nfiles, rc = HDP_EXIT_OK, r;
+
+	w = calloc(1, sizeof(*w));
+	if (w == NULL) {
+		tool_err("out of memory");
+		return HDP_EXIT_ENV;
+	}
+	w->window_ns = 10ULL * 1000000000ULL;
+	w->held_max = (uint64_t)HELD_MIB << 20;
+	if ((rc = where_options(w, argc, argv, &zuser, &base)) >= 0)
+		goto out;
+	rc = HDP_EXIT_OK;
+	argc -= optind;
+	argv += optind;
+	if ((nfiles = where_files(w, argc, argv)) < 0) {
 		rc = HDP_EXIT_USAGE;
 		goto out;
 	}
