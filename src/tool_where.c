@@ -6,12 +6,19 @@
  * The captures are read side by side, merged by timestamp, and each
  * packet is found again at the next point by its identity (hdp_match.h:
  * protocol, ports, HDP timestamp, payload hash), never by addresses, so a
- * NAT between two points does not break the match.  Packets live in a
- * hash table only while they can still change: one seen at every point
+ * NAT between two points does not break the match.  Packets live in
+ * hash tables only while they can still change: one seen at every point
  * is printed and freed shortly after (SETTLE_NS), any other once the
  * merged clock is past its first sighting plus the window (--window).
  * Memory follows the packets in flight and the lost ones, not the length
  * of the captures.
+ *
+ * Captures are input an attacker may shape, so no input makes the work
+ * per packet or the memory grow without bound: the tables' hashes are
+ * keyed per run, a lookup looks at SCAN_MAX packets of a group at most,
+ * a packet holds state only for the points that saw it, each capture's
+ * clock is made monotonic, and past --memory the oldest packets are
+ * decided early (and the run says so).
  */
 #include "config.h"
 
