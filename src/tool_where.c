@@ -36,6 +36,7 @@
 #include "hdp_file.h"
 #include "hdp_json.h"
 #include "hdp_match.h"
+#include "hdp_print.h"
 #include "tool.h"
 
 #define MAX_POINTS   64
@@ -92,6 +93,7 @@ struct pkt {
 };
 struct point {
 	char     label[LABEL_LEN];
+	char     show[LABEL_LEN * 4]; /* label for text: control bytes \xNN */
 	const char *path;
 	pcap_t  *p;
 	int      dlt;
@@ -502,18 +504,18 @@ emit_text(const struct where *w, const struct pkt *k, const struct verdict *v)
 	if (k->key.has_ts && k->key.proto == HDP_PROTO)
 		fprintf(f, " ts %" PRIu64, k->key.ts_ns);
 	fprintf(f, " len %u: last seen at %s", v->s0->ip_len,
-		w->pt[v->last].label);
+		w->pt[v->last].show);
 	if (v->missing >= 0)
-		fprintf(f, ", missing from %s", w->pt[v->missing].label);
+		fprintf(f, ", missing from %s", w->pt[v->missing].show);
 	if (v->first > 0)
-		fprintf(f, " (not seen at %s)", w->pt[0].label);
+		fprintf(f, " (not seen at %s)", w->pt[0].show);
 	fputc('\n', f);
 	for (i = 0; i < v->nc; i++) {
 		int start = i == 0 || pc[i].to != pc[i - 1].to;
 
 		if (start)
-			fprintf(f, "    %s -> %s:", w->pt[pc[i].from].label,
-				w->pt[pc[i].to].label);
+			fprintf(f, "    %s -> %s:", w->pt[pc[i].from].show,
+				w->pt[pc[i].to].show);
 		fprintf(f, "%s %s %s -> %s", start ? "" : ",", pc[i].c.field,
 			pc[i].c.oldv, pc[i].c.newv);
 		if (i + 1 == v->nc || pc[i + 1].to != pc[i].to)
@@ -1075,8 +1077,9 @@ print_points_text(const struct where *w)
 
 	for (i = 0; i < w->np; i++) {
 		p = &w->pt[i];
-		printf("point %d %s: %s, %s, %" PRIu64 " frames, %" PRIu64
-		       " packets", i, p->label, p->path,
+		printf("point %d %s: ", i, p->show);
+		hdp_fput_safe(stdout, p->path, strlen(p->path));
+		printf(", %s, %" PRIu64 " frames, %" PRIu64 " packets",
 		       dlt_name(p->dlt, dn, sizeof(dn)), p->frames, p->count);
 		if (p->dups)
 			printf(", %" PRIu64 " seen twice (the later copy "
@@ -1105,7 +1108,7 @@ print_segments_text(struct where *w)
 		struct segment *s = &w->seg[i];
 
 		fprintf(f, "%s -> %s: %" PRIu64 " entered, %" PRIu64 " left",
-			w->pt[i].label, w->pt[i + 1].label, s->entered,
+			w->pt[i].show, w->pt[i + 1].show, s->entered,
 			s->left);
 		if (s->entered > s->left)
 			fprintf(f, ", %" PRIu64 " vanished",
@@ -1127,7 +1130,7 @@ print_segments_text(struct where *w)
 			fprintf(f, "%" PRIu64 " sent", w->pt[0].count);
 		else
 			fprintf(f, ", %" PRIu64 " at %s", w->pt[i].count,
-				w->pt[i].label);
+				w->pt[i].show);
 	}
 	fputs(":", f);
 	for (i = 0; i + 1 < w->np; i++) {
@@ -1137,13 +1140,13 @@ print_segments_text(struct where *w)
 			continue;
 		fprintf(f, "%s %" PRIu64 " vanished ", any++ ? ";" : "",
 			s->entered - s->left);
-		if (common_box(w->pt[i].label, w->pt[i + 1].label, box,
+		if (common_box(w->pt[i].show, w->pt[i + 1].show, box,
 			       sizeof(box)))
 			fprintf(f, "inside %s%s", strpbrk(box, "0123456789") ?
 				"" : "the ", box);
 		else
-			fprintf(f, "between %s and %s", w->pt[i].label,
-				w->pt[i + 1].label);
+			fprintf(f, "between %s and %s", w->pt[i].show,
+				w->pt[i + 1].show);
 	}
 	if (!any)
 		fputs(" none vanished", f);
@@ -1254,7 +1257,7 @@ where_options(struct where *w, int argc, char **argv, const char **zuser,
 static int
 where_files(struct where *w, int argc, char **argv)
 {
-	int nfiles;
+	int i, nfiles;
 
 	for (nfiles = 0; nfiles < argc; nfiles++) {
 		const char *a = argv[nfiles], *eq = strchr(a, '=');
@@ -1277,6 +1280,12 @@ where_files(struct where *w, int argc, char **argv)
 			w->pt[nfiles].path = a;
 			label_from_path(a, w->pt[nfiles].label, LABEL_LEN);
 		}
+	}
+	for (i = 0; i < nfiles; i++) {
+		struct point *p = &w->pt[i];
+
+		p->show[hdp_fmt_safe(p->show, p->label, strlen(p->label))] =
+			'\0';
 	}
 	if (nfiles < 2) {
 		tool_err("need at least two captures, in path order");

@@ -12,6 +12,7 @@
 #    stay within memory bounds (ulimit -v and the peak RSS), and past
 #    --memory the run says so on stderr and in --json;
 #  - a link type libpcap has no name for is named "DLT n";
+#  - labels and file names print escaped (no raw control bytes);
 #  - bench/where_crafted.sh still runs.
 # No timing is judged: the runs only have a generous timeout (a lookup
 # linear in the packets sharing a timestamp takes minutes here).
@@ -128,6 +129,16 @@ expect_eq "DLT 160: exit 2" "$?" 2
 check "DLT 160: named, no (null): $(cat "$TMPD/dlt.err")" \
 	grep -q "dlt160.pcap: link type DLT 160 (160) is not supported" \
 	"$TMPD/dlt.err"
+
+# labels and file names from the user reach the terminal escaped
+esc=$(printf 'r\033[2Jx')
+cp "$TMPD/wrap31-a.pcap" "$TMPD/$esc.pcap"
+"$HDP" where "$esc=$TMPD/wrap31-a.pcap" "$TMPD/$esc.pcap" >"$TMPD/esc.txt"
+expect_eq "escaped: exit 0" "$?" 0
+expect_eq "escaped: no raw ESC in the text output" \
+	"$(tr -dc '\033' <"$TMPD/esc.txt" | wc -c | tr -d ' ')" 0
+check "escaped: label shown as r\\x1b[2Jx" \
+	grep -qF 'point 0 r\x1b[2Jx: ' "$TMPD/esc.txt"
 
 # the benchmark of these cases still runs (tiny; its figures mean nothing)
 if [ -x /usr/bin/time ]; then
