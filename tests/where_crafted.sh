@@ -142,7 +142,7 @@ check "escaped: label shown as r\\x1b[2Jx" \
 
 # the benchmark of these cases still runs (tiny; its figures mean nothing)
 if [ -x /usr/bin/time ]; then
-	sh "$top_srcdir/bench/where_crafted.sh" --n 2000 --reps 1 \
+	HDP=$bin sh "$top_srcdir/bench/where_crafted.sh" --n 2000 --reps 1 \
 		--out "$TMPD/bench.md" >/dev/null 2>"$TMPD/bench.err"
 	expect_eq "bench/where_crafted.sh runs $(tail -n 2 "$TMPD/bench.err")" \
 		"$(grep -cE '^\| [a-z]+ \| [a-z]+ \| [0-9.]+ s \| [0-9.]+ s \| [0-9.]+ \|' \
