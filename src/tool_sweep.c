@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/random.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
@@ -170,14 +171,45 @@ scopy(char *d, size_t n, const char *src)
 
 /* ---- packets and their keys ------------------------------------------ */
 
+/*
+ * The key index.  Keys come from the network and from --join files, so
+ * the hash is keyed with a per-run secret (no input can be made to
+ * collide on purpose) and a key is indexed once: duplicates (a crafted
+ * file with one key on every line) cost one probe, not a cluster.
+ */
+static uint64_t hash_seed;
+
+static void
+hash_seed_init(void)
+{
+	if (getrandom(&hash_seed, sizeof(hash_seed), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(hash_seed))
+		hash_seed = hdp_now_ns() ^ ((uint64_t)getpid() << 32);
+	hash_seed |= 1;
+}
+
 static size_t
 key_hash(uint8_t proto, uint16_t sport, uint16_t dport, uint64_t ts)
 {
-	uint64_t h = ts * 0x9e3779b97f4a7c15ULL;
+	/* splitmix64's finaliser over the secret-mixed key */
+	uint64_t h = (ts ^ hash_seed) * 0x9e3779b97f4a7c15ULL;
 
-	h ^= ((uint64_t)proto << 32) ^ ((uint64_t)sport << 16) ^ dport;
-	h ^= h >> 29;
+	h ^= (((uint64_t)proto << 32) | ((uint64_t)sport << 16) | dport) +
+	     (hash_seed >> 7);
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebULL;
+	h ^= h >> 31;
 	return (size_t)h;
+}
+
+static int
+same_key(const struct pkt *p, uint8_t proto, uint16_t sport,
+	 uint16_t dport, uint64_t ts)
+{
+	return p->ts == ts && p->proto == proto && p->sport == sport &&
+	       p->dport == dport;
 }
 
 static struct pkt *
@@ -218,9 +250,12 @@ hash_build(struct sweep *s)
 			continue;
 		h = key_hash(p->proto, p->sport, p->dport, p->ts) &
 		    (s->hsize - 1);
-		while (s->hash[h] != 0)
+		while (s->hash[h] != 0 &&
+		       !same_key(&s->pkts[s->hash[h] - 1], p->proto, p->sport,
+				 p->dport, p->ts))
 			h = (h + 1) & (s->hsize - 1);
-		s->hash[h] = i + 1;
+		if (s->hash[h] == 0)	/* the first packet of a key wins */
+			s->hash[h] = i + 1;
 	}
 	return 0;
 }
@@ -237,8 +272,7 @@ pkt_find(struct sweep *s, uint8_t proto, uint16_t sport, uint16_t dport,
 	h = key_hash(proto, sport, dport, ts) & (s->hsize - 1);
 	while (s->hash[h] != 0) {
 		p = &s->pkts[s->hash[h] - 1];
-		if (p->ts == ts && p->proto == proto && p->sport == sport &&
-		    p->dport == dport)
+		if (same_key(p, proto, sport, dport, ts))
 			return p;
 		h = (h + 1) & (s->hsize - 1);
 	}
@@ -560,6 +594,7 @@ judge(struct sweep *s)
 
 /* The summary of the packets of one (number, method). */
 struct row {
+	size_t   from, to;          /* its packets: s->pkts[from, to) */
 	uint8_t  proto;
 	uint8_t  method;
 	unsigned n, sent, on_wire, arrived, delivered;
@@ -585,6 +620,8 @@ row_make(const struct sweep *s, size_t from, size_t to, struct row *r)
 	unsigned nlat = 0;
 
 	memset(r, 0, sizeof(*r));
+	r->from = from;
+	r->to = to;
 	r->proto = s->pkts[from].proto;
 	r->method = s->pkts[from].method;
 	r->src = "";
@@ -773,12 +810,10 @@ json_row(const struct sweep *s, const struct row *r, void *arg)
 		hj_null(&j, "latency_us");
 	/* every packet, for --join and for scripts */
 	fprintf(f, ",\"packets\":[");
-	for (i = 0; i < s->npkts; i++) {
+	for (i = r->from; i < r->to; i++) {
 		struct hdp_json pj;
 
 		p = &s->pkts[i];
-		if (p->proto != r->proto || p->method != r->method)
-			continue;
 		if (!first)
 			fputc(',', f);
 		first = 0;
@@ -983,8 +1018,14 @@ print_results(struct sweep *s, FILE *jf, const char *jpath)
 
 /* ---- --join: a sweep's JSON and the receiver's listen JSON -------------- */
 
-/* A tiny reader for the JSON lines we write ourselves: flattens one
- * object into "key" / "packets.3.ts" = text pairs. */
+/*
+ * A small reader for the JSON lines we write ourselves.  It flattens one
+ * object into "key" / "sub.key" = text pairs, except the elements of a
+ * top-level "packets" array: each is flattened on its own and handed to
+ * a callback at once (streamed), so a line of any number of packets
+ * costs time in proportion to its length, and every lookup is in an
+ * object of a few dozen keys.
+ */
 struct jkv {
 	char key[48];
 	char val[160];
@@ -994,6 +1035,11 @@ struct jkv {
 struct jobj {
 	struct jkv *kv;
 	size_t n, cap;
+	/* top-level "packets" elements go to elem(arg, one element) */
+	struct jobj *sub;
+	int (*elem)(void *arg, const struct jobj *el);
+	void *arg;
+	int elem_rc;
 };
 
 static const char *
@@ -1031,19 +1077,62 @@ jput(struct jobj *o, const char *key, const char *v, size_t vl, int is_str)
 static const char *jvalue(struct jobj *o, const char *p, const char *key,
 			  int depth);
 
-/* A string (escapes decoded for \" \\ \/ only; others kept as text). */
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* The byte an escape after the backslash at p stands for; *adv is how
+ * many characters it takes.  \uXXXX beyond ASCII becomes '?' (the
+ * values we read are ASCII; the text output escapes the rest). */
+static char
+junescape(const char *p, size_t *adv)
+{
+	int i, v = 0, d;
+
+	*adv = 1;
+	switch (*p) {
+	case 'n': return '\n';
+	case 't': return '\t';
+	case 'r': return '\r';
+	case 'b': return '\b';
+	case 'f': return '\f';
+	case 'u':
+		for (i = 1; i <= 4; i++) {
+			if ((d = hexval(p[i])) < 0)
+				return 'u';
+			v = v * 16 + d;
+		}
+		*adv = 5;
+		return v < 0x80 ? (char)v : '?';
+	default: return *p;     /* \" \\ \/ and anything else as itself */
+	}
+}
+
+/* A string, escapes decoded, cut to outlen - 1 bytes. */
 static const char *
 jstring(const char *p, char *out, size_t outlen, size_t *len)
 {
-	size_t n = 0;
+	size_t n = 0, adv;
+	char c;
 
 	if (*p != '"')
 		return NULL;
 	for (p++; *p != '\0' && *p != '"'; p++) {
-		if (*p == '\\' && p[1] != '\0')
-			p++;
+		c = *p;
+		if (c == '\\' && p[1] != '\0') {
+			c = junescape(p + 1, &adv);
+			p += adv;
+		}
 		if (n + 1 < outlen)
-			out[n++] = *p;
+			out[n++] = c;
 	}
 	if (*p != '"')
 		return NULL;
@@ -1052,58 +1141,79 @@ jstring(const char *p, char *out, size_t outlen, size_t *len)
 	return p + 1;
 }
 
+/* The elements of a top-level "packets" array, one at a time. */
 static const char *
-jvalue(struct jobj *o, const char *p, const char *key, int depth)
+jpackets(struct jobj *o, const char *p, int depth)
+{
+	p = jskip(p + 1);
+	if (*p == ']')
+		return p + 1;
+	for (;;) {
+		o->sub->n = 0;
+		p = jvalue(o->sub, p, "", depth + 1);
+		if (p == NULL)
+			return NULL;
+		if (o->elem_rc == 0)
+			o->elem_rc = o->elem(o->arg, o->sub);
+		p = jskip(p);
+		if (*p == ']')
+			return p + 1;
+		if (*p != ',')
+			return NULL;
+		p++;
+	}
+}
+
+static const char *
+jcontainer(struct jobj *o, const char *p, const char *key, int depth)
 {
 	char sub[64], str[160];
 	size_t len;
+	int i, obj = *p == '{';
+
+	p = jskip(p + 1);
+	if (*p == (obj ? '}' : ']'))
+		return p + 1;
+	for (i = 0;; i++) {
+		if (obj) {
+			p = jstring(jskip(p), str, sizeof(str), &len);
+			if (p == NULL || *(p = jskip(p)) != ':')
+				return NULL;
+			p++;
+			snprintf(sub, sizeof(sub), "%.20s%s%.40s", key,
+				 key[0] ? "." : "", str);
+		} else {
+			snprintf(sub, sizeof(sub), "%.40s.%d", key, i);
+		}
+		p = jskip(p);
+		if (obj && depth == 0 && o->elem != NULL && *p == '[' &&
+		    strcmp(sub, "packets") == 0)
+			p = jpackets(o, p, depth + 1);
+		else
+			p = jvalue(o, p, sub, depth + 1);
+		if (p == NULL)
+			return NULL;
+		p = jskip(p);
+		if (*p == (obj ? '}' : ']'))
+			return p + 1;
+		if (*p != ',')
+			return NULL;
+		p++;
+	}
+}
+
+static const char *
+jvalue(struct jobj *o, const char *p, const char *key, int depth)
+{
+	char str[160];
+	size_t len;
 	const char *e;
-	int i;
 
 	p = jskip(p);
 	if (depth > 4)
 		return NULL;
-	if (*p == '{') {
-		p = jskip(p + 1);
-		if (*p == '}')
-			return p + 1;
-		for (;;) {
-			p = jstring(jskip(p), str, sizeof(str), &len);
-			if (p == NULL)
-				return NULL;
-			p = jskip(p);
-			if (*p != ':')
-				return NULL;
-			snprintf(sub, sizeof(sub), "%.20s%s%.40s", key,
-				 key[0] ? "." : "", str);
-			p = jvalue(o, p + 1, sub, depth + 1);
-			if (p == NULL)
-				return NULL;
-			p = jskip(p);
-			if (*p == '}')
-				return p + 1;
-			if (*p != ',')
-				return NULL;
-			p++;
-		}
-	}
-	if (*p == '[') {
-		p = jskip(p + 1);
-		if (*p == ']')
-			return p + 1;
-		for (i = 0;; i++) {
-			snprintf(sub, sizeof(sub), "%.40s.%d", key, i);
-			p = jvalue(o, p, sub, depth + 1);
-			if (p == NULL)
-				return NULL;
-			p = jskip(p);
-			if (*p == ']')
-				return p + 1;
-			if (*p != ',')
-				return NULL;
-			p++;
-		}
-	}
+	if (*p == '{' || *p == '[')
+		return jcontainer(o, p, key, depth);
 	if (*p == '"') {
 		e = jstring(p, str, sizeof(str), &len);
 		if (e == NULL || jput(o, key, str, len, 1) != 0)
@@ -1111,7 +1221,7 @@ jvalue(struct jobj *o, const char *p, const char *key, int depth)
 		return e;
 	}
 	for (e = p; *e != '\0' && *e != ',' && *e != '}' && *e != ']' &&
-	     *e != ' '; e++)
+	     *e != ' ' && *e != '\n' && *e != '\r' && *e != '\t'; e++)
 		;
 	if (e == p || jput(o, key, p, (size_t)(e - p), 0) != 0)
 		return NULL;
@@ -1157,18 +1267,26 @@ method_of(const char *m)
 	return (m != NULL && strcmp(m, "socket") == 0) ? M_SOCKET : M_LIBNET;
 }
 
-/* Read one JSON file line by line; fn gets each parsed object. */
+/* What join_read hands each line's callback. */
+struct jline {
+	struct sweep *s;
+	const char   *path;
+	unsigned      lineno;
+	size_t        first;   /* the line's first packet in s->pkts */
+};
+
+/* Read one JSON file line by line; fn gets each parsed object, elem
+ * (when not NULL) each element of its "packets" array as it is read. */
 static int
-join_read(const char *path, int (*fn)(struct sweep *, const struct jobj *,
-				       const char *, unsigned),
-	  struct sweep *s)
+join_read(const char *path, int (*fn)(struct jline *, const struct jobj *),
+	  int (*elem)(void *, const struct jobj *), struct sweep *s)
 {
 	FILE *f;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
-	unsigned lineno = 0;
-	struct jobj o;
+	struct jobj o, sub;
+	struct jline jl = { s, path, 0, 0 };
 	int rc = 0;
 
 	f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
@@ -1177,43 +1295,88 @@ join_read(const char *path, int (*fn)(struct sweep *, const struct jobj *,
 		return HDP_EXIT_ENV;
 	}
 	memset(&o, 0, sizeof(o));
+	memset(&sub, 0, sizeof(sub));
+	o.sub = &sub;
+	o.elem = elem;
+	o.arg = &jl;
 	while ((n = getline(&line, &cap, f)) > 0) {
-		lineno++;
+		jl.lineno++;
 		if (jskip(line)[0] == '\0')
 			continue;
 		o.n = 0;
+		o.elem_rc = 0;
+		jl.first = s->npkts;
 		if (jvalue(&o, line, "", 0) == NULL) {
 			tool_err("%s:%u: not a JSON object we can read", path,
-				 lineno);
+				 jl.lineno);
 			rc = HDP_EXIT_USAGE;
 			break;
 		}
-		if ((rc = fn(s, &o, path, lineno)) != 0)
+		if ((rc = o.elem_rc) != 0 || (rc = fn(&jl, &o)) != 0)
 			break;
 	}
 	free(o.kv);
+	free(sub.kv);
 	free(line);
 	if (f != stdin)
 		fclose(f);
 	return rc;
 }
 
+/* One element of a sweep line's "packets": a packet of its row (the
+ * row's number and method are set when the whole line is read). */
 static int
-join_tx(struct sweep *s, const struct jobj *o, const char *path,
-	unsigned lineno)
+join_tx_pkt(void *arg, const struct jobj *o)
 {
-	char k[64];
-	const char *v;
+	struct jline *jl = arg;
 	struct pkt *p;
-	unsigned i;
+	const char *v;
+
+	if (jget(o, "ts") == NULL)
+		return 0;
+	p = pkt_add(jl->s);
+	if (p == NULL) {
+		tool_err("out of memory");
+		return HDP_EXIT_ENV;
+	}
+	p->ts = jnum(o, "ts", 0);
+	p->sport = (uint16_t)jnum(o, "sport", 0);
+	p->dport = (uint16_t)jnum(o, "dport", 0);
+	p->sent = (int)jnum(o, "sent", 0);
+	p->err = (int)jnum(o, "errno", 0);
+	v = jstr(o, "error");
+	scopy(p->error, sizeof(p->error), v ? v : "");
+	p->bytes = jnum(o, "bytes", 0);
+	p->on_wire = (int)jnum(o, "on_wire", 0);
+	p->arrived = (int)jnum(o, "arrived", 0);
+	p->delivered = (int)jnum(o, "delivered", 0);
+	p->rx_time = jnum(o, "rx_time_ns", 0);
+	p->rx_bytes = jnum(o, "rx_bytes", 0);
+	v = jstr(o, "rx_src");
+	scopy(p->rx_src, sizeof(p->rx_src), v ? v : "");
+	v = jstr(o, "drop_reason");
+	scopy(p->reason, sizeof(p->reason), v ? v : "");
+	v = jstr(o, "drop_location");
+	scopy(p->location, sizeof(p->location), v ? v : "");
+	p->reason_at_socket = (int)jnum(o, "drop_at_socket", 0);
+	return 0;
+}
+
+static int
+join_tx(struct jline *jl, const struct jobj *o)
+{
+	struct sweep *s = jl->s;
+	const char *v;
+	size_t i;
+	unsigned pr;
 	int m;
 
 	if (jget(o, "proto") == NULL || jget(o, "verdict") == NULL) {
-		tool_err("%s:%u: not a line of hdp sweep --json", path,
-			 lineno);
+		tool_err("%s:%u: not a line of hdp sweep --json", jl->path,
+			 jl->lineno);
 		return HDP_EXIT_USAGE;
 	}
-	if (s->npkts == 0) {
+	if (jl->first == 0 && s->dst_str[0] == '\0') {
 		v = jstr(o, "dest");
 		scopy(s->dst_str, sizeof(s->dst_str), v ? v : "");
 		s->local = (int)jnum(o, "local", 0);
@@ -1222,55 +1385,27 @@ join_tx(struct sweep *s, const struct jobj *o, const char *path,
 	m = method_of(jstr(o, "method"));
 	s->methods |= 1 << m;
 	v = jstr(o, "listen_error");
-	i = (unsigned)jnum(o, "proto", 0) & 255;
-	if (v != NULL && s->rx_err[i] == NULL)
-		s->rx_err[i] = strdup(v);
+	pr = (unsigned)jnum(o, "proto", 0) & 255;
+	if (v != NULL && s->rx_err[pr] == NULL)
+		s->rx_err[pr] = strdup(v);
 	s->count = (unsigned)jnum(o, "count", 0);
-	for (i = 0;; i++) {
-		snprintf(k, sizeof(k), "packets.%u.ts", i);
-		if (jget(o, k) == NULL)
-			break;
-		p = pkt_add(s);
-		if (p == NULL)
-			return HDP_EXIT_ENV;
-		p->proto = (uint8_t)jnum(o, "proto", 0);
-		p->method = (uint8_t)m;
-#define PK(name) (snprintf(k, sizeof(k), "packets.%u.%s", i, name), k)
-		p->ts = jnum(o, PK("ts"), 0);
-		p->sport = (uint16_t)jnum(o, PK("sport"), 0);
-		p->dport = (uint16_t)jnum(o, PK("dport"), 0);
-		p->sent = (int)jnum(o, PK("sent"), 0);
-		p->err = (int)jnum(o, PK("errno"), 0);
-		v = jstr(o, PK("error"));
-		scopy(p->error, sizeof(p->error), v ? v : "");
-		p->bytes = jnum(o, PK("bytes"), 0);
-		p->on_wire = (int)jnum(o, PK("on_wire"), 0);
-		p->arrived = (int)jnum(o, PK("arrived"), 0);
-		p->delivered = (int)jnum(o, PK("delivered"), 0);
-		p->rx_time = jnum(o, PK("rx_time_ns"), 0);
-		p->rx_bytes = jnum(o, PK("rx_bytes"), 0);
-		v = jstr(o, PK("rx_src"));
-		scopy(p->rx_src, sizeof(p->rx_src), v ? v : "");
-		v = jstr(o, PK("drop_reason"));
-		scopy(p->reason, sizeof(p->reason), v ? v : "");
-		v = jstr(o, PK("drop_location"));
-		scopy(p->location, sizeof(p->location), v ? v : "");
-		p->reason_at_socket = (int)jnum(o, PK("drop_at_socket"), 0);
-#undef PK
+	for (i = jl->first; i < s->npkts; i++) {
+		s->pkts[i].proto = (uint8_t)pr;
+		s->pkts[i].method = (uint8_t)m;
 	}
 	return 0;
 }
 
 static int
-join_rx(struct sweep *s, const struct jobj *o, const char *path,
-	unsigned lineno)
+join_rx(struct jline *jl, const struct jobj *o)
 {
+	struct sweep *s = jl->s;
 	const char *layer = jstr(o, "layer"), *src;
 	struct pkt *p;
 
 	if (layer == NULL) {
-		tool_err("%s:%u: not a line of hdp listen --json", path,
-			 lineno);
+		tool_err("%s:%u: not a line of hdp listen --json", jl->path,
+			 jl->lineno);
 		return HDP_EXIT_USAGE;
 	}
 	s->known_arrival = 1;
@@ -1307,7 +1442,7 @@ do_join(struct sweep *s, const char *txp, const char *rxp)
 {
 	int rc;
 
-	if ((rc = join_read(txp, join_tx, s)) != 0)
+	if ((rc = join_read(txp, join_tx, join_tx_pkt, s)) != 0)
 		return rc;
 	if (s->npkts == 0) {
 		tool_err("%s: no sweep results in it", txp);
@@ -1317,7 +1452,7 @@ do_join(struct sweep *s, const char *txp, const char *rxp)
 		tool_err("out of memory");
 		return HDP_EXIT_ENV;
 	}
-	if ((rc = join_read(rxp, join_rx, s)) != 0)
+	if ((rc = join_read(rxp, join_rx, NULL, s)) != 0)
 		return rc;
 	return print_results(s, NULL, NULL);
 }
@@ -1484,6 +1619,7 @@ cmd_sweep(int argc, char **argv)
 	FILE *jf = NULL;
 
 	memset(&s, 0, sizeof(s));
+	hash_seed_init();
 	for (i = 0; i < 256; i++)
 		s.rx_fd[i] = s.tx_fd[i] = -1;
 	s.count = 3;
