@@ -1010,27 +1010,46 @@ drop_expected(const struct hdp_drop *d)
 	return strcmp(d->reason, "NO_SOCKET") == 0;
 }
 
-/* One stack frame "=> func+0x1/0x2" of the pending drop: the caller of
- * nf_hook_slow names the netfilter hook. */
-static void
-on_frame(struct hdp_dropmon *m, const char *s)
+/* The netfilter hook an NF_HOOK in function fn runs (the caller of
+ * nf_hook_slow; the kernel inlines, so names are matched loosely), or
+ * "" when fn says nothing. */
+static const char *
+hook_of(const char *fn)
 {
 	static const struct { const char *fn, *hook; } t[] = {
 		{ "ip_rcv", "PREROUTING" }, { "ipv6_rcv", "PREROUTING" },
-		{ "ip_rcv_finish", "PREROUTING" },
 		{ "ip_local_deliver", "INPUT" }, { "ip6_input", "INPUT" },
 		{ "ip_forward", "FORWARD" }, { "ip6_forward", "FORWARD" },
-		{ "__ip_local_out", "OUTPUT" }, { "__ip6_local_out", "OUTPUT" },
-		{ "raw_send_hdrinc", "OUTPUT" },
-		{ "rawv6_send_hdrinc", "OUTPUT" }, { "ip6_xmit", "OUTPUT" },
+		{ "raw_sendmsg", "OUTPUT" }, { "rawv6_sendmsg", "OUTPUT" },
+		{ "ip6_xmit", "OUTPUT" },
 		{ "ip_output", "POSTROUTING" }, { "ip6_output", "POSTROUTING" },
-		{ "ip_mc_output", "POSTROUTING" },
 		{ "__dev_queue_xmit", "egress" },
 		{ "__netif_receive_skb_core", "ingress" },
 		{ NULL, NULL }
 	};
-	char fn[64];
+	static const struct { const char *part, *hook; } loose[] = {
+		{ "local_out", "OUTPUT" }, { "sendmsg", "OUTPUT" },
+		{ "send_hdrinc", "OUTPUT" }, { "forward", "FORWARD" },
+		{ "local_deliver", "INPUT" }, { "output", "POSTROUTING" },
+		{ "_rcv", "PREROUTING" }, { NULL, NULL }
+	};
 	int i;
+
+	for (i = 0; t[i].fn != NULL; i++)
+		if (strcmp(fn, t[i].fn) == 0)
+			return t[i].hook;
+	for (i = 0; loose[i].part != NULL; i++)
+		if (strstr(fn, loose[i].part) != NULL)
+			return loose[i].hook;
+	return "";
+}
+
+/* One stack frame "=> func+0x1/0x2" of the pending drop: the frame
+ * after nf_hook_slow names the netfilter hook. */
+static void
+on_frame(struct hdp_dropmon *m, const char *s)
+{
+	char fn[64];
 
 	copy_word(fn, sizeof(fn), s);
 	fn[strcspn(fn, "+")] = '\0';
@@ -1038,13 +1057,11 @@ on_frame(struct hdp_dropmon *m, const char *s)
 		m->after_nf = 1;
 		return;
 	}
-	if (!m->after_nf || m->pend.hook[0] != '\0')
-		return;
-	for (i = 0; t[i].fn != NULL; i++)
-		if (strcmp(fn, t[i].fn) == 0)
-			break;
-	snprintf(m->pend.hook, sizeof(m->pend.hook), "%s",
-		 t[i].hook != NULL ? t[i].hook : "?");
+	if (m->after_nf == 1) {
+		snprintf(m->pend.hook, sizeof(m->pend.hook), "%s",
+			 hook_of(fn));
+		m->after_nf = 2;
+	}
 }
 
 static void

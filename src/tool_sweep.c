@@ -39,6 +39,7 @@
 #include "hdp_dropmon.h"
 #include "hdp_file.h"
 #include "hdp_json.h"
+#include "hdp_print.h"
 #include "hdp_rawsock.h"
 #include "tool.h"
 
@@ -82,6 +83,9 @@ struct pkt {
 	char     rx_src[INET6_ADDRSTRLEN];
 	char     reason[40];       /* kernel drop reason, first seen      */
 	char     location[80];
+	char     netns[64];        /* where: its namespace (ip netns name) */
+	char     dev[16];          /*   the interface it was on            */
+	char     hook[16];         /*   the netfilter hook, if one         */
 	int      reason_at_socket; /* that drop was at a receiving socket */
 	enum verdict v;
 };
@@ -110,6 +114,7 @@ struct sweep {
 	char           dm_err[256];
 	uint8_t       *buf;
 	int            json;
+	int            wide;        /* -v/--wide: the full Markdown table  */
 	int            progress;
 	unsigned       count;
 	int            methods;     /* bit 0 libnet, bit 1 socket           */
@@ -121,8 +126,9 @@ usage_sweep(FILE *out)
 	fprintf(out,
 "usage: hdp sweep DEST [-P LIST] [-c COUNT] [-4|-6] [--method M]\n"
 "                 [--sport N] [--dport N] [-s SIZE] [--wait MS]\n"
-"                 [--json] [-o FILE] [--force] [--no-drops] [-Z USER]\n"
-"       hdp sweep --join TX.json RX.json [--json]\n"
+"                 [--json] [-v|--wide] [-o FILE] [--force] [--no-drops]\n"
+"                 [-Z USER]\n"
+"       hdp sweep --join TX.json RX.json [--json] [-v|--wide]\n"
 "\n"
 "Send COUNT packets (default 3) under every protocol number of LIST\n"
 "(default all: 0-255) and say, per number, at which layer they stopped:\n"
@@ -132,7 +138,9 @@ usage_sweep(FILE *out)
 "refused_by_sender, dropped_before_wire, never_arrived,\n"
 "dropped_before_socket, and left_sender when DEST is another host (run\n"
 "'hdp listen -P all --json > rx.json' there and use --join).  As root,\n"
-"the kernel's drop reason and location (skb:kfree_skb) are added.\n"
+"the kernel's drop reason (skb:kfree_skb) is added, with where it\n"
+"happened: the namespace, the interface, the netfilter hook or the\n"
+"kernel function.  The table fits 80 columns; -v shows every column.\n"
 "\n"
 "  -P LIST        protocol numbers: 255, 0-10,17, all (default all)\n"
 "  -c COUNT       packets per number and method (1-%d, default 3)\n"
@@ -144,14 +152,14 @@ usage_sweep(FILE *out)
 "  -s SIZE        payload bytes after the HDP header (default 8)\n"
 "  --wait MS      settle interval after the last packet (default 200)\n"
 "  --json         one JSON object per protocol number and method\n"
+"  -v, --wide     the full table (bytes, latency, sources, locations)\n"
 "  -o FILE        also write the JSON lines to FILE (for --join)\n"
 "  --force        let -o overwrite FILE\n"
-"  --no-drops     do not ask the kernel for drop reasons (reading them\n"
-"                 needs root, kept for the run: -Z applies without them)\n"
-"  -Z, --user USER  once the sockets and the capture are open, run as\n"
-"                 USER with no capabilities (default nobody when started\n"
-"                 as root; -Z root stays root); -Z USER turns the drop\n"
-"                 reasons off\n"
+"  --no-drops     do not ask the kernel for drop reasons\n"
+"  -Z, --user USER  once the sockets, the capture and the drop reason\n"
+"                 reader are open, run as USER with no capabilities\n"
+"                 (default nobody when started as root; -Z root stays\n"
+"                 root)\n"
 "  --join TX RX   merge a sweep's JSON with the receiver's hdp listen\n"
 "                 JSON and print the table\n", MAX_COUNT);
 }
@@ -353,6 +361,9 @@ on_drop(const struct hdp_drop *d, void *arg)
 		return;
 	scopy(p->reason, sizeof(p->reason), d->reason);
 	scopy(p->location, sizeof(p->location), d->location);
+	scopy(p->netns, sizeof(p->netns), d->netns);
+	scopy(p->dev, sizeof(p->dev), d->dev);
+	scopy(p->hook, sizeof(p->hook), d->hook);
 	p->reason_at_socket = d->at_socket;
 }
 
@@ -605,6 +616,7 @@ struct row {
 	enum verdict v;             /* the earliest-layer verdict    */
 	unsigned vcount[V_COUNT];
 	const char *reason, *location;
+	const struct pkt *drop;     /* the packet reason came from     */
 	const char *listen_err;     /* no raw socket for the number  */
 	const char *stack_reason;   /* delivered, but the kernel's own */
 	const char *stack_location; /* handler dropped its copy        */
@@ -666,6 +678,7 @@ row_make(const struct sweep *s, size_t from, size_t to, struct row *r)
 		    r->reason == NULL) {
 			r->reason = p->reason;
 			r->location = p->location;
+			r->drop = p;
 		}
 	}
 	if (nlat)
@@ -713,55 +726,164 @@ errno_name(int e)
 	return NULL;
 }
 
+/* Text from packets and --join files, escaped for the terminal, and
+ * one line ended by hdp's own newline; cut to width columns (0: any)
+ * with "..." at the end. */
 static void
-print_row_text(const struct sweep *s, const struct row *r, void *arg)
+put_line(const char *text, size_t width)
 {
-	char lat[32], verdict[64], reason[320], fail[160];
-	const char *en;
+	size_t n = strlen(text);
+	char *safe = malloc(4 * n + 1);
+
+	if (safe == NULL)
+		return;
+	n = hdp_fmt_safe(safe, text, n);
+	if (width >= 4 && n > width) {
+		memcpy(safe + width - 3, "...", 3);
+		n = width;
+	}
+	fwrite(safe, 1, n, stdout);
+	fputc('\n', stdout);
+	free(safe);
+}
+
+/* "netns X on lo, INPUT hook": where the row's drop happened, from what
+ * the kernel said (empty when it said nothing more than the location). */
+static void
+drop_where(const struct row *r, char *out, size_t outlen)
+{
+	const struct pkt *p = r->drop;
+	size_t n = 0;
+
+	out[0] = '\0';
+	if (p == NULL)
+		return;
+	if (p->netns[0] != '\0')
+		n += (size_t)snprintf(out + n, outlen - n, "netns %s",
+				      p->netns);
+	if (p->dev[0] != '\0' && n < outlen)
+		n += (size_t)snprintf(out + n, outlen - n, "%son %s",
+				      n ? " " : "", p->dev);
+	if (p->hook[0] != '\0' && n < outlen)
+		snprintf(out + n, outlen - n, "%s%s hook", n ? ", " : "",
+			 p->hook);
+}
+
+/* The drop reason column of the wide table. */
+static void
+reason_text(const struct row *r, char *out, size_t outlen)
+{
+	char where[160];
+
+	drop_where(r, where, sizeof(where));
+	if (r->reason != NULL && r->listen_err != NULL &&
+	    strcmp(r->location, r->listen_err) != 0)
+		snprintf(out, outlen, "%s in %s (no listener: %s)",
+			 r->reason, r->location, r->listen_err);
+	else if (r->reason != NULL && r->listen_err != NULL)
+		snprintf(out, outlen, "no listener: %s", r->listen_err);
+	else if (r->reason != NULL)
+		snprintf(out, outlen, "%s in %s%s%s%s", r->reason,
+			 r->location, where[0] ? " (" : "", where,
+			 where[0] ? ")" : "");
+	else if (r->stack_reason != NULL)
+		snprintf(out, outlen, "(kernel's copy: %s in %s)",
+			 r->stack_reason, r->stack_location);
+	else
+		scopy(out, outlen, r->v == V_DELIVERED ? "" : "-");
+}
+
+/* "dropped_before_socket" or "dropped_before_socket (2/3)" */
+static void
+verdict_text(const struct row *r, char *out, size_t outlen)
+{
 	int i, mixed = 0;
+
+	for (i = 0; i < V_COUNT; i++)
+		if (r->vcount[i] != 0 && r->vcount[i] != r->n)
+			mixed = 1;
+	if (mixed)
+		snprintf(out, outlen, "%s (%u/%u)", verdict_names[r->v],
+			 r->vcount[r->v], r->n);
+	else
+		scopy(out, outlen, verdict_names[r->v]);
+}
+
+/* -v / --wide: every column, as the original client's Markdown table. */
+static void
+print_row_wide(const struct sweep *s, const struct row *r, void *arg)
+{
+	char lat[32], verdict[64], reason[512], fail[160], line[1200];
+	const char *en;
+	int n;
 
 	(void)arg;
 	if (r->latency_us >= 0)
 		snprintf(lat, sizeof(lat), "%.1f", r->latency_us);
 	else
 		snprintf(lat, sizeof(lat), "-");
-	for (i = 0; i < V_COUNT; i++)
-		if (r->vcount[i] != 0 && r->vcount[i] != r->n)
-			mixed = 1;
-	if (mixed)
-		snprintf(verdict, sizeof(verdict), "%s (%u/%u)",
-			 verdict_names[r->v], r->vcount[r->v], r->n);
-	else
-		scopy(verdict, sizeof(verdict), verdict_names[r->v]);
-	if (r->reason != NULL && r->listen_err != NULL &&
-	    strcmp(r->location, r->listen_err) != 0)
-		snprintf(reason, sizeof(reason), "%s in %s (no listener: %s)",
-			 r->reason, r->location, r->listen_err);
-	else if (r->reason != NULL && r->listen_err != NULL)
-		snprintf(reason, sizeof(reason), "no listener: %s",
-			 r->listen_err);
-	else if (r->reason != NULL)
-		snprintf(reason, sizeof(reason), "%s in %s", r->reason,
-			 r->location);
-	else if (r->stack_reason != NULL)
-		snprintf(reason, sizeof(reason), "(kernel's copy: %s in %s)",
-			 r->stack_reason, r->stack_location);
-	else
-		scopy(reason, sizeof(reason), r->v == V_DELIVERED ? "" : "-");
+	verdict_text(r, verdict, sizeof(verdict));
+	reason_text(r, reason, sizeof(reason));
 	en = errno_name(r->err);
 	if (r->error[0] != '\0' && en != NULL)
 		snprintf(fail, sizeof(fail), "%s (%s)", r->error, en);
 	else
 		scopy(fail, sizeof(fail), r->error);
-	printf("| %u | %s | %zu | %u | %u | %zu | %s | %s | %s | %u | %u | ",
-	       r->proto, r->src, r->bytes_server, r->delivered, r->sent,
-	       r->bytes_client, fail, lat, method_names[r->method], r->sent,
-	       r->on_wire);
-	if (s->known_arrival)
-		printf("%u | %u |", r->arrived, r->delivered);
+	n = snprintf(line, sizeof(line), "| %u | %s | %zu | %u | %u | %zu "
+		     "| %s | %s | %s | %u | %u | ", r->proto, r->src,
+		     r->bytes_server, r->delivered, r->sent, r->bytes_client,
+		     fail, lat, method_names[r->method], r->sent, r->on_wire);
+	if (n > 0 && (size_t)n < sizeof(line)) {
+		if (s->known_arrival)
+			snprintf(line + n, sizeof(line) - (size_t)n,
+				 "%u | %u | %s | %s |", r->arrived,
+				 r->delivered, verdict, reason);
+		else
+			snprintf(line + n, sizeof(line) - (size_t)n,
+				 "? | ? | %s | %s |", verdict, reason);
+	}
+	put_line(line, 0);
+}
+
+/* The drop reason column of the 80-column table: the reason and the
+ * hook or the function ("NETFILTER_DROP INPUT hook"). */
+static void
+reason_short(const struct row *r, char *out, size_t outlen)
+{
+	const struct pkt *p = r->drop;
+
+	if (r->reason != NULL && r->listen_err != NULL &&
+	    strcmp(r->reason, "NO_LISTENER") == 0)
+		snprintf(out, outlen, "no listener: %s", r->listen_err);
+	else if (p != NULL && p->hook[0] != '\0')
+		snprintf(out, outlen, "%s %s hook", r->reason, p->hook);
+	else if (r->reason != NULL)
+		snprintf(out, outlen, "%s at %.*s", r->reason,
+			 (int)strcspn(r->location, "+"), r->location);
+	else if (r->stack_reason != NULL)
+		snprintf(out, outlen, "(kernel's copy: %s)", r->stack_reason);
 	else
-		printf("? | ? |");
-	printf(" %s | %s |\n", verdict, reason);
+		out[0] = '\0';
+}
+
+/* The default table: a line of at most 80 columns per row. */
+static void
+print_row_short(const struct sweep *s, const struct row *r, void *arg)
+{
+	char counts[64], verdict[64], reason[256], line[512];
+
+	(void)arg;
+	if (s->known_arrival)
+		snprintf(counts, sizeof(counts), "%u/%u/%u/%u", r->sent,
+			 r->on_wire, r->arrived, r->delivered);
+	else
+		snprintf(counts, sizeof(counts), "%u/%u/?/?", r->sent,
+			 r->on_wire);
+	verdict_text(r, verdict, sizeof(verdict));
+	reason_short(r, reason, sizeof(reason));
+	snprintf(line, sizeof(line), "%3u %-7s %-8s %-22s %s", r->proto,
+		 method_names[r->method], counts, verdict, reason);
+	put_line(line, 80);
 }
 
 static void
@@ -801,6 +923,12 @@ json_row(const struct sweep *s, const struct row *r, void *arg)
 	hj_str(&j, "verdict", verdict_names[r->v]);
 	hj_str(&j, "drop_reason", r->reason);
 	hj_str(&j, "drop_location", r->location);
+	hj_str(&j, "drop_netns", r->drop && r->drop->netns[0] ?
+	       r->drop->netns : NULL);
+	hj_str(&j, "drop_dev", r->drop && r->drop->dev[0] ?
+	       r->drop->dev : NULL);
+	hj_str(&j, "drop_hook", r->drop && r->drop->hook[0] ?
+	       r->drop->hook : NULL);
 	hj_str(&j, "listen_error", r->listen_err);
 	hj_str(&j, "stack_drop_reason", r->stack_reason);
 	hj_str(&j, "stack_drop_location", r->stack_location);
@@ -839,6 +967,9 @@ json_row(const struct sweep *s, const struct row *r, void *arg)
 		hj_str(&pj, "drop_reason", p->reason[0] ? p->reason : NULL);
 		hj_str(&pj, "drop_location",
 		       p->location[0] ? p->location : NULL);
+		hj_str(&pj, "drop_netns", p->netns[0] ? p->netns : NULL);
+		hj_str(&pj, "drop_dev", p->dev[0] ? p->dev : NULL);
+		hj_str(&pj, "drop_hook", p->hook[0] ? p->hook : NULL);
 		hj_bool(&pj, "drop_at_socket", p->reason_at_socket);
 		fputc('}', f);
 	}
@@ -846,95 +977,142 @@ json_row(const struct sweep *s, const struct row *r, void *arg)
 	hj_end(&j);
 }
 
-/* "0-5,17,200" of the numbers whose (first method's) verdict is v. */
-struct sum_ctx {
-	enum verdict v;
-	int method;
-	int start, last;
-	char *out;
-	size_t outlen;
-	unsigned n;
-	const char *reason;
-	int mixed_reasons;
+/*
+ * The summary: per method, the numbers of each verdict ("0-5,17,200"),
+ * and under a verdict the numbers of each cause the kernel named: which
+ * numbers a netfilter rule on this host dropped (and at which hook),
+ * which had no listener, which stopped for another reason.
+ */
+#define NO_CAUSE (-1)
+
+struct sum_tab {
+	int  method;
+	signed char v[256];        /* a number's verdict; -1: not swept  */
+	short cause[256];          /* index into causes; NO_CAUSE        */
+	char (*causes)[160];
+	int  ncauses;
 };
 
+/* What the summary calls the cause of r's verdict. */
 static void
-sum_flush(struct sum_ctx *c)
+cause_text(const struct row *r, char *out, size_t outlen)
 {
-	size_t l = strlen(c->out);
+	const struct pkt *p = r->drop;
+	char where[160];
 
-	if (c->start < 0)
-		return;
-	if (l + 16 < c->outlen) {
-		if (c->start == c->last)
-			snprintf(c->out + l, c->outlen - l, "%s%d",
-				 l ? "," : "", c->start);
-		else
-			snprintf(c->out + l, c->outlen - l, "%s%d-%d",
-				 l ? "," : "", c->start, c->last);
-	}
-	c->start = -1;
+	drop_where(r, where, sizeof(where));
+	if (r->reason == NULL)
+		out[0] = '\0';
+	else if (strcmp(r->reason, "NO_LISTENER") == 0)
+		snprintf(out, outlen, "no listener");
+	else if (strcmp(r->reason, "NETFILTER_DROP") == 0)
+		snprintf(out, outlen, "dropped by a netfilter rule on this "
+			 "host%s%.100s%s", where[0] ? " (" : "", where,
+			 where[0] ? ")" : "");
+	else
+		snprintf(out, outlen, "kernel: %s at %.*s%s%s%s", r->reason,
+			 (int)strcspn(r->location, "+"), r->location,
+			 p != NULL && p->netns[0] ? " (netns " : "",
+			 p != NULL ? p->netns : "",
+			 p != NULL && p->netns[0] ? ")" : "");
 }
 
 static void
 sum_row(const struct sweep *s, const struct row *r, void *arg)
 {
-	struct sum_ctx *c = arg;
+	struct sum_tab *t = arg;
+	char c[160];
+	int i;
 
 	(void)s;
-	if (r->method != c->method)
+	if (r->method != t->method ||
+	    (t->v[r->proto] >= 0 && t->v[r->proto] <= (int)r->v))
+		return;         /* the earliest layer of a number counts */
+	t->v[r->proto] = (signed char)r->v;
+	t->cause[r->proto] = NO_CAUSE;
+	cause_text(r, c, sizeof(c));
+	if (c[0] == '\0')
 		return;
-	if (r->v != c->v) {
-		sum_flush(c);
-		return;
+	for (i = 0; i < t->ncauses; i++)
+		if (strcmp(t->causes[i], c) == 0)
+			break;
+	if (i == t->ncauses && t->ncauses < 256)
+		scopy(t->causes[t->ncauses++], sizeof(t->causes[0]), c);
+	if (i < t->ncauses)
+		t->cause[r->proto] = (short)i;
+}
+
+/* "0-5,17,200": the numbers whose verdict is v (and cause, unless
+ * cause is NO_CAUSE - 1: any); their count. */
+static unsigned
+sum_list(const struct sum_tab *t, int v, int cause, char *out,
+	 size_t outlen)
+{
+	size_t l = 0;
+	unsigned n = 0;
+	int p, start = -1;
+
+	out[0] = '\0';
+	for (p = 0; p <= 256; p++) {
+		int in = p < 256 && t->v[p] == v &&
+			 (cause == NO_CAUSE - 1 || t->cause[p] == cause);
+
+		if (in) {
+			n++;
+			if (start < 0)
+				start = p;
+			continue;
+		}
+		if (start >= 0 && l + 16 < outlen)
+			l += (size_t)snprintf(out + l, outlen - l,
+					      start == p - 1 ? "%s%d" :
+					      "%s%d-%d", l ? "," : "", start,
+					      p - 1);
+		start = -1;
 	}
-	c->n++;
-	if (r->reason != NULL) {
-		if (c->reason == NULL)
-			c->reason = r->reason;
-		else if (strcmp(c->reason, r->reason) != 0)
-			c->mixed_reasons = 1;
-	}
-	if (c->start >= 0 && c->last + 1 == r->proto) {
-		c->last = r->proto;
-		return;
-	}
-	sum_flush(c);
-	c->start = c->last = r->proto;
+	return n;
 }
 
 static void
 print_summary(const struct sweep *s, FILE *f)
 {
-	char list[2048];
-	struct sum_ctx c;
-	int v, m;
+	char list[2048], line[2400];
+	struct sum_tab t;
+	unsigned n;
+	int v, m, c;
 
+	memset(&t, 0, sizeof(t));
+	t.causes = calloc(256, sizeof(*t.causes));
+	if (t.causes == NULL)
+		return;
 	for (m = 0; m < 2; m++) {
 		if (!(s->methods & (1 << m)))
 			continue;
+		t.method = m;
+		t.ncauses = 0;
+		memset(t.v, -1, sizeof(t.v));
+		for_rows(s, sum_row, &t);
+		fflush(stdout);
 		fprintf(f, "\nSummary (%s, %u packet%s per number):\n",
 			method_names[m], s->count, s->count == 1 ? "" : "s");
 		for (v = 0; v < V_COUNT; v++) {
-			memset(&c, 0, sizeof(c));
-			c.v = (enum verdict)v;
-			c.method = m;
-			c.start = -1;
-			list[0] = '\0';
-			c.out = list;
-			c.outlen = sizeof(list);
-			for_rows(s, sum_row, &c);
-			sum_flush(&c);
-			if (c.n == 0)
+			if ((n = sum_list(&t, v, NO_CAUSE - 1, list,
+					  sizeof(list))) == 0)
 				continue;
-			fprintf(f, "- %s: %u (%s)", verdict_names[v], c.n,
+			fprintf(f, "- %s: %u (%s)\n", verdict_names[v], n,
 				list);
-			if (c.reason != NULL)
-				fprintf(f, "; kernel: %s%s", c.reason,
-					c.mixed_reasons ? " and others" : "");
-			fputc('\n', f);
+			for (c = 0; c < t.ncauses; c++) {
+				if (sum_list(&t, v, c, list,
+					     sizeof(list)) == 0)
+					continue;
+				snprintf(line, sizeof(line), "  - %s: %s",
+					 t.causes[c], list);
+				fflush(f);
+				put_line(line, 0);
+			}
 		}
 	}
+	free(t.causes);
 }
 
 /*
@@ -995,6 +1173,13 @@ print_results(struct sweep *s, FILE *jf, const char *jpath)
 	judge(s);
 	if (s->json) {
 		for_rows(s, json_row, stdout);
+	} else if (!s->wide) {
+		printf("%-3s %-7s %-8s %-22s %s\n", "num", "method", "w/o/a/d",
+		       "verdict", "drop reason");
+		for_rows(s, print_row_short, NULL);
+		printf("(w/o/a/d: packets written, on the wire, arrived, "
+		       "delivered; -v: all columns)\n");
+		print_summary(s, stdout);
 	} else {
 		printf("| Protocol Number | Source IP (Server) "
 		       "| Byte Sum (Server) | Received (Server) "
@@ -1004,7 +1189,7 @@ print_results(struct sweep *s, FILE *jf, const char *jpath)
 		       "| Verdict | Drop reason |\n");
 		printf("| --- | --- | --- | --- | --- | --- | --- | --- "
 		       "| --- | --- | --- | --- | --- | --- | --- |\n");
-		for_rows(s, print_row_text, NULL);
+		for_rows(s, print_row_wide, NULL);
 		print_summary(s, stdout);
 	}
 	fflush(stdout);
@@ -1358,6 +1543,12 @@ join_tx_pkt(void *arg, const struct jobj *o)
 	scopy(p->reason, sizeof(p->reason), v ? v : "");
 	v = jstr(o, "drop_location");
 	scopy(p->location, sizeof(p->location), v ? v : "");
+	v = jstr(o, "drop_netns");
+	scopy(p->netns, sizeof(p->netns), v ? v : "");
+	v = jstr(o, "drop_dev");
+	scopy(p->dev, sizeof(p->dev), v ? v : "");
+	v = jstr(o, "drop_hook");
+	scopy(p->hook, sizeof(p->hook), v ? v : "");
 	p->reason_at_socket = (int)jnum(o, "drop_at_socket", 0);
 	return 0;
 }
@@ -1600,6 +1791,7 @@ cmd_sweep(int argc, char **argv)
 		{ "join",     no_argument,       NULL, OPT_JOIN },
 		{ "force",    no_argument,       NULL, OPT_FORCE },
 		{ "no-drops", no_argument,       NULL, OPT_NODROPS },
+		{ "wide",     no_argument,       NULL, 'v' },
 		{ "user",     required_argument, NULL, 'Z' },
 		{ "help",     no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -1625,7 +1817,7 @@ cmd_sweep(int argc, char **argv)
 	s.count = 3;
 	s.methods = 1;
 	optind = 0;	/* glibc: a fresh scan from argv[1] */
-	while ((ch = getopt_long(argc, argv, "P:c:46s:o:Z:h", longopts,
+	while ((ch = getopt_long(argc, argv, "P:c:46s:o:Z:vh", longopts,
 				 NULL)) != -1) {
 		switch (ch) {
 		case 'P': protos = optarg; break;
@@ -1645,6 +1837,7 @@ cmd_sweep(int argc, char **argv)
 			break;
 		case 'o': outpath = optarg; break;
 		case 'Z': user = optarg; break;
+		case 'v': s.wide = 1; break;
 		case OPT_JSON: s.json = 1; break;
 		case OPT_METHOD:
 			if (strcmp(optarg, "libnet") == 0)
@@ -1739,17 +1932,8 @@ cmd_sweep(int argc, char **argv)
 	tool_catch_stop(NULL);
 	s.progress = isatty(STDERR_FILENO);
 
-	if (s.local && (rc = open_listeners(&s, &set)) != 0)
-		goto out;
-	if ((rc = open_capture(&s)) != 0)
-		goto out;
-	/* an explicit -Z USER wins over the default drop reasons, which
-	 * would keep root for the whole run */
-	if (drops && user != NULL && strcmp(user, "root") != 0) {
-		tool_err("-Z %s: kernel drop reasons need root for the whole "
-			 "run; sweeping without them (as --no-drops)", user);
-		drops = 0;
-	}
+	/* the drop reason reader first: its cleanup helper is forked before
+	 * any socket or capture exists, so it holds none of them */
 	if (drops) {
 		s.dm = hdp_dropmon_open((int)getpid(), s.dm_err,
 					sizeof(s.dm_err));
@@ -1757,12 +1941,15 @@ cmd_sweep(int argc, char **argv)
 			tool_err("kernel drop reasons unavailable: %s",
 				 s.dm_err);
 	}
+	if (s.local && (rc = open_listeners(&s, &set)) != 0)
+		goto out;
+	if ((rc = open_capture(&s)) != 0)
+		goto out;
 	if ((rc = open_senders(&s, &set)) != 0)
 		goto out;
-	/* The drop monitor's tracefs instance needs root to read, and to
-	 * remove at exit: while it is open, privileges are kept (as trace's
-	 * --drop-reasons does). */
-	if (s.dm == NULL && hdp_drop_privileges(user, err, sizeof(err)) != 0) {
+	/* everything is open (the drop reasons' reader too, whose helper
+	 * removes the tracefs instance): nothing more needs privilege */
+	if (hdp_drop_privileges(user, err, sizeof(err)) != 0) {
 		tool_err("%s", err);
 		rc = HDP_EXIT_PERM;
 		goto out;
