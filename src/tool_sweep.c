@@ -871,6 +871,7 @@ static void
 print_row_short(const struct sweep *s, const struct row *r, void *arg)
 {
 	char counts[64], verdict[64], reason[256], line[512];
+	size_t n;
 
 	(void)arg;
 	if (s->known_arrival)
@@ -883,6 +884,9 @@ print_row_short(const struct sweep *s, const struct row *r, void *arg)
 	reason_short(r, reason, sizeof(reason));
 	snprintf(line, sizeof(line), "%3u %-7s %-8s %-22s %s", r->proto,
 		 method_names[r->method], counts, verdict, reason);
+	n = strlen(line);
+	while (n > 0 && line[n - 1] == ' ')     /* no reason: no padding */
+		line[--n] = '\0';
 	put_line(line, 80);
 }
 
