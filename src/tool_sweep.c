@@ -890,14 +890,49 @@ print_row_short(const struct sweep *s, const struct row *r, void *arg)
 	put_line(line, 80);
 }
 
+/* One packet of a row's "packets" array. */
+static void
+json_pkt(FILE *f, const struct pkt *p, int first)
+{
+	struct hdp_json pj;
+
+	if (!first)
+		fputc(',', f);
+	pj.f = f;
+	pj.n = 0;
+	fputc('{', f);
+	hj_u64(&pj, "ts", p->ts);
+	hj_u64(&pj, "sport", p->sport);
+	hj_u64(&pj, "dport", p->dport);
+	hj_bool(&pj, "sent", p->sent);
+	hj_u64(&pj, "errno", (uint64_t)p->err);
+	hj_str(&pj, "error", p->error[0] ? p->error : NULL);
+	hj_u64(&pj, "bytes", p->bytes);
+	hj_bool(&pj, "on_wire", p->on_wire);
+	hj_bool(&pj, "arrived", p->arrived);
+	hj_bool(&pj, "delivered", p->delivered);
+	if (p->delivered) {
+		hj_u64(&pj, "rx_time_ns", p->rx_time);
+		hj_u64(&pj, "rx_bytes", p->rx_bytes);
+		hj_str(&pj, "rx_src", p->rx_src);
+	}
+	hj_str(&pj, "verdict", verdict_names[p->v]);
+	hj_str(&pj, "drop_reason", p->reason[0] ? p->reason : NULL);
+	hj_str(&pj, "drop_location",
+	       p->location[0] ? p->location : NULL);
+	hj_str(&pj, "drop_netns", p->netns[0] ? p->netns : NULL);
+	hj_str(&pj, "drop_dev", p->dev[0] ? p->dev : NULL);
+	hj_str(&pj, "drop_hook", p->hook[0] ? p->hook : NULL);
+	hj_bool(&pj, "drop_at_socket", p->reason_at_socket);
+	fputc('}', f);
+}
+
 static void
 json_row(const struct sweep *s, const struct row *r, void *arg)
 {
 	FILE *f = arg;
 	struct hdp_json j;
 	size_t i;
-	int first = 1;
-	const struct pkt *p;
 
 	hj_begin(&j, f);
 	hj_u64(&j, "proto", r->proto);
@@ -942,41 +977,8 @@ json_row(const struct sweep *s, const struct row *r, void *arg)
 		hj_null(&j, "latency_us");
 	/* every packet, for --join and for scripts */
 	fprintf(f, ",\"packets\":[");
-	for (i = r->from; i < r->to; i++) {
-		struct hdp_json pj;
-
-		p = &s->pkts[i];
-		if (!first)
-			fputc(',', f);
-		first = 0;
-		pj.f = f;
-		pj.n = 0;
-		fputc('{', f);
-		hj_u64(&pj, "ts", p->ts);
-		hj_u64(&pj, "sport", p->sport);
-		hj_u64(&pj, "dport", p->dport);
-		hj_bool(&pj, "sent", p->sent);
-		hj_u64(&pj, "errno", (uint64_t)p->err);
-		hj_str(&pj, "error", p->error[0] ? p->error : NULL);
-		hj_u64(&pj, "bytes", p->bytes);
-		hj_bool(&pj, "on_wire", p->on_wire);
-		hj_bool(&pj, "arrived", p->arrived);
-		hj_bool(&pj, "delivered", p->delivered);
-		if (p->delivered) {
-			hj_u64(&pj, "rx_time_ns", p->rx_time);
-			hj_u64(&pj, "rx_bytes", p->rx_bytes);
-			hj_str(&pj, "rx_src", p->rx_src);
-		}
-		hj_str(&pj, "verdict", verdict_names[p->v]);
-		hj_str(&pj, "drop_reason", p->reason[0] ? p->reason : NULL);
-		hj_str(&pj, "drop_location",
-		       p->location[0] ? p->location : NULL);
-		hj_str(&pj, "drop_netns", p->netns[0] ? p->netns : NULL);
-		hj_str(&pj, "drop_dev", p->dev[0] ? p->dev : NULL);
-		hj_str(&pj, "drop_hook", p->hook[0] ? p->hook : NULL);
-		hj_bool(&pj, "drop_at_socket", p->reason_at_socket);
-		fputc('}', f);
-	}
+	for (i = r->from; i < r->to; i++)
+		json_pkt(f, &s->pkts[i], i == r->from);
 	fputc(']', f);
 	hj_end(&j);
 }
