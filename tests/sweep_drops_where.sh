@@ -117,12 +117,15 @@ for fam in 4 6; do
 			sh -c "! grep -q -e IP_INHDR -e NO_SOCKET '$TMPD/drops'"
 	done
 done
-in_ns "$NS_S" "$HDP" trace -m 6 -w 1 --drop-reasons "$D4" >"$TMPD/tr.txt" \
-	2>&1
+# ip netns exec execs hdp: the PID names its tracefs instance
+ip netns exec "$NS_S" "$HDP" trace -m 6 -w 1 --drop-reasons "$D4" \
+	>"$TMPD/tr.txt" 2>&1 &
+pid=$!
+wait "$pid"
 cat "$TMPD/tr.txt"
 check "trace's text names R2's namespace and hook" grep -qF \
 	"HDP dropped by the kernel: NETFILTER_DROP in netns $NS_R2 on r2a, netfilter FORWARD hook (nft_do_chain)" \
 	"$TMPD/tr.txt"
-check "no tracefs instance left" sh -c \
-	"! ls /sys/kernel/tracing/instances 2>/dev/null | grep -q '^hdp-'"
+check "its tracefs instance is gone" \
+	[ ! -d "$(tracefs_dir)/instances/hdp-$pid" ]
 finish
