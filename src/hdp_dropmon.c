@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -261,8 +262,26 @@ helper_unprivilege(void)
 	(void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 }
 
-/* The helper: holds nothing but the pipe's read end (as fd 0), waits
- * for it to close, removes the instance.  Never returns. */
+/* Unmap every socket's shared memory the parent had mapped (a capture's
+ * packet ring): an open mapping would keep the socket and its packets. */
+static void
+helper_unmap_sockets(void)
+{
+	unsigned long long a, b;
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "re");
+
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, " socket:[") != NULL &&
+		    sscanf(line, "%llx-%llx", &a, &b) == 2 && b > a)
+			(void)munmap((void *)(uintptr_t)a, (size_t)(b - a));
+	if (f != NULL)
+		fclose(f);
+}
+
+/* The helper: holds nothing but the pipe's read end (as fd 0) and no
+ * socket's memory, waits for it to close, removes the instance.  Never
+ * returns. */
 static void
 helper_main(const char *inst, int rfd)
 {
@@ -283,6 +302,7 @@ helper_main(const char *inst, int rfd)
 		for (fd = 1; fd < 65536; fd++)
 			(void)close(fd);
 	}
+	helper_unmap_sockets();
 	(void)prctl(PR_SET_NAME, "hdp-dropmon", 0, 0, 0);
 	helper_unprivilege();
 	while ((n = read(0, &c, 1)) != 0)

@@ -4,8 +4,8 @@
 # open the tracefs reader with their sockets and capture, then run as
 # nobody with every capability set empty while they send and decode;
 # only a helper stays root's uid, with no capability, no descriptor but
-# its pipe, to remove the tracefs instance at the end, also when hdp is
-# killed.  /proc/PID/status is the judge; the drop reasons must still be
+# its pipe and no capture ring mapped, to remove the tracefs instance at
+# the end, also when hdp is killed.  /proc/PID/status is the judge; the drop reasons must still be
 # read after the drop (an nft rule in the namespace drops protocol 253
 # at output).  Everything is sent inside namespaces of its own: the
 # sender's, and a peer's across a veth pair.
@@ -68,6 +68,8 @@ helper_of() {
 		"$(ls /proc/"$h"/fd | tr '\n' ' ')" "0 "
 	expect_eq "$1: helper's fd 0 is a pipe" \
 		"$(readlink /proc/"$h"/fd/0 | cut -d: -f1)" pipe
+	expect_eq "$1: helper maps no socket (capture ring)" \
+		"$(grep -c 'socket:\[' /proc/"$h"/maps)" 0
 }
 no_instance() {
 	i=0
