@@ -24,7 +24,7 @@
 . "$top_srcdir/bench/lib.sh"
 
 ALL="send_lo send_veth read_text read_json live_w live_text replay_veth \
-sweep_lo trace_ns"
+sweep_lo trace_ns join_line join_key"
 SMOKE=0
 ONLY=""
 OUTDIR=""
@@ -55,7 +55,7 @@ done
 if [ "$SMOKE" -eq 1 ]; then
 	REPS=1; MIN_REPS=1; BUDGET=5; WARM=0.2; DUR=0.2; RUN_LIMIT=15
 	DRAIN=0.3; FLOOR_LO="drop" FLOOR_VETH=""; TRACE_W=0.3
-	NREAD=2000; NSMALL=200; NLIVE=2000; NREPLAY=2000
+	NREAD=2000; NSMALL=200; NLIVE=2000; NREPLAY=2000; NJOIN=600
 else
 	REPS=5; MIN_REPS=3; BUDGET=100; WARM=0.5; DUR=2; RUN_LIMIT=180
 	# TPACKET_V3 hands a block to the reader when it is full or after
@@ -64,6 +64,7 @@ else
 	DRAIN=1.5; TRACE_W=""
 	FLOOR_LO="drop batch" FLOOR_VETH="--qdisc-bypass"
 	NREAD=1000000; NSMALL=100000; NLIVE=1000000; NREPLAY=1000000
+	NJOIN=16000
 fi
 [ -n "$REPS_SET" ] && REPS=$REPS_SET && [ "$MIN_REPS" -gt "$REPS" ] &&
 	MIN_REPS=$REPS
@@ -97,6 +98,8 @@ live_w	tcpdump	zero:0	no loss where tcpdump loses none
 live_text	tcpdump	lo:0.5	<= 0.5x tcpdump's loss
 replay_veth	tcpreplay	hi:1	>= 1x
 sweep_lo	hdp	abs:1	< 1 s (issue 5: < 2 s)
+join_line	ordinary input	hi:0.333	crafted within 3x ordinary (issue 15)
+join_key	ordinary input	hi:0.333	crafted within 3x ordinary (issue 15)
 EOF
 
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -469,6 +472,40 @@ b_sweep_lo() {
 	done
 	ip netns del "$ns"
 }
+
+# join_line, join_key: hdp sweep --join on crafted input (issue 15) against
+# the same number of ordinary packets (rows of 3, as a sweep writes them):
+# one JSON line holding every packet (join_line, N packets, 3.5 MB at
+# 16,000), and N lines sharing one key (join_key, 2.5 N).  Packets per
+# second of input; offline, no namespace needed.
+b_join() {
+	b=$1 kind=$2 n=$3
+	hdp_has sweep || { note "$b" hdp "hdp sweep: not built"; return; }
+	have python3 || { note "$b" hdp "python3 missing"; return; }
+	for k in ordinary "$kind"; do
+		python3 "$top_srcdir/bench/mkjoin.py" "$k" "$n" \
+			"$WORK/$k.tx" "$WORK/$k.rx" || return
+	done
+	rep_start
+	while rep_next; do
+		for k in ordinary "$kind"; do
+			c="$HDP sweep --join $WORK/$k.tx $WORK/$k.rx"
+			run_timed /dev/null $c
+			[ "$LAST_RC" -le 1 ] ||
+				note "$b" "$k" "exit $LAST_RC: $(first_err)"
+			if [ "$k" = ordinary ]; then
+				t="ordinary input" r=peer
+			else
+				t="hdp ($kind)" r=hdp
+			fi
+			rec "$b" "$t" "$r" rate pps hi \
+				"$(fdiv "$n" "$LAST_SECS" 0)" "$(show "$c")"
+			rec "$b" "$t" "$r" rss KiB lo "$LAST_RSS" "$(show "$c")"
+		done
+	done
+}
+b_join_line() { b_join join_line oneline "$NJOIN"; }
+b_join_key() { b_join join_key onekey $((NJOIN * 5 / 2)); }
 
 # trace_ns: hdp trace over sender - R1 - R2 - receiver (forwarding
 # namespaces), max 30 hops, its default protocols; once with a clear path

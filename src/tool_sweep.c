@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/random.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
@@ -38,6 +39,7 @@
 #include "hdp_dropmon.h"
 #include "hdp_file.h"
 #include "hdp_json.h"
+#include "hdp_print.h"
 #include "hdp_rawsock.h"
 #include "tool.h"
 
@@ -81,6 +83,9 @@ struct pkt {
 	char     rx_src[INET6_ADDRSTRLEN];
 	char     reason[40];       /* kernel drop reason, first seen      */
 	char     location[80];
+	char     netns[64];        /* where: its namespace (ip netns name) */
+	char     dev[16];          /*   the interface it was on            */
+	char     hook[16];         /*   the netfilter hook, if one         */
 	int      reason_at_socket; /* that drop was at a receiving socket */
 	enum verdict v;
 };
@@ -109,6 +114,7 @@ struct sweep {
 	char           dm_err[256];
 	uint8_t       *buf;
 	int            json;
+	int            wide;        /* -v/--wide: the full Markdown table  */
 	int            progress;
 	unsigned       count;
 	int            methods;     /* bit 0 libnet, bit 1 socket           */
@@ -120,8 +126,9 @@ usage_sweep(FILE *out)
 	fprintf(out,
 "usage: hdp sweep DEST [-P LIST] [-c COUNT] [-4|-6] [--method M]\n"
 "                 [--sport N] [--dport N] [-s SIZE] [--wait MS]\n"
-"                 [--json] [-o FILE] [--force] [--no-drops] [-Z USER]\n"
-"       hdp sweep --join TX.json RX.json [--json]\n"
+"                 [--json] [-v|--wide] [-o FILE] [--force] [--no-drops]\n"
+"                 [-Z USER]\n"
+"       hdp sweep --join TX.json RX.json [--json] [-v|--wide]\n"
 "\n"
 "Send COUNT packets (default 3) under every protocol number of LIST\n"
 "(default all: 0-255) and say, per number, at which layer they stopped:\n"
@@ -131,7 +138,9 @@ usage_sweep(FILE *out)
 "refused_by_sender, dropped_before_wire, never_arrived,\n"
 "dropped_before_socket, and left_sender when DEST is another host (run\n"
 "'hdp listen -P all --json > rx.json' there and use --join).  As root,\n"
-"the kernel's drop reason and location (skb:kfree_skb) are added.\n"
+"the kernel's drop reason (skb:kfree_skb) is added, with where it\n"
+"happened: the namespace, the interface, the netfilter hook or the\n"
+"kernel function.  The table fits 80 columns; -v shows every column.\n"
 "\n"
 "  -P LIST        protocol numbers: 255, 0-10,17, all (default all)\n"
 "  -c COUNT       packets per number and method (1-%d, default 3)\n"
@@ -143,14 +152,14 @@ usage_sweep(FILE *out)
 "  -s SIZE        payload bytes after the HDP header (default 8)\n"
 "  --wait MS      settle interval after the last packet (default 200)\n"
 "  --json         one JSON object per protocol number and method\n"
+"  -v, --wide     the full table (bytes, latency, sources, locations)\n"
 "  -o FILE        also write the JSON lines to FILE (for --join)\n"
 "  --force        let -o overwrite FILE\n"
-"  --no-drops     do not ask the kernel for drop reasons (reading them\n"
-"                 needs root, kept for the run: -Z applies without them)\n"
-"  -Z, --user USER  once the sockets and the capture are open, run as\n"
-"                 USER with no capabilities (default nobody when started\n"
-"                 as root; -Z root stays root); -Z USER turns the drop\n"
-"                 reasons off\n"
+"  --no-drops     do not ask the kernel for drop reasons\n"
+"  -Z, --user USER  once the sockets, the capture and the drop reason\n"
+"                 reader are open, run as USER with no capabilities\n"
+"                 (default nobody when started as root; -Z root stays\n"
+"                 root)\n"
 "  --join TX RX   merge a sweep's JSON with the receiver's hdp listen\n"
 "                 JSON and print the table\n", MAX_COUNT);
 }
@@ -170,14 +179,45 @@ scopy(char *d, size_t n, const char *src)
 
 /* ---- packets and their keys ------------------------------------------ */
 
+/*
+ * The key index.  Keys come from the network and from --join files, so
+ * the hash is keyed with a per-run secret (no input can be made to
+ * collide on purpose) and a key is indexed once: duplicates (a crafted
+ * file with one key on every line) cost one probe, not a cluster.
+ */
+static uint64_t hash_seed;
+
+static void
+hash_seed_init(void)
+{
+	if (getrandom(&hash_seed, sizeof(hash_seed), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(hash_seed))
+		hash_seed = hdp_now_ns() ^ ((uint64_t)getpid() << 32);
+	hash_seed |= 1;
+}
+
 static size_t
 key_hash(uint8_t proto, uint16_t sport, uint16_t dport, uint64_t ts)
 {
-	uint64_t h = ts * 0x9e3779b97f4a7c15ULL;
+	/* splitmix64's finaliser over the secret-mixed key */
+	uint64_t h = (ts ^ hash_seed) * 0x9e3779b97f4a7c15ULL;
 
-	h ^= ((uint64_t)proto << 32) ^ ((uint64_t)sport << 16) ^ dport;
-	h ^= h >> 29;
+	h ^= (((uint64_t)proto << 32) | ((uint64_t)sport << 16) | dport) +
+	     (hash_seed >> 7);
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebULL;
+	h ^= h >> 31;
 	return (size_t)h;
+}
+
+static int
+same_key(const struct pkt *p, uint8_t proto, uint16_t sport,
+	 uint16_t dport, uint64_t ts)
+{
+	return p->ts == ts && p->proto == proto && p->sport == sport &&
+	       p->dport == dport;
 }
 
 static struct pkt *
@@ -218,9 +258,12 @@ hash_build(struct sweep *s)
 			continue;
 		h = key_hash(p->proto, p->sport, p->dport, p->ts) &
 		    (s->hsize - 1);
-		while (s->hash[h] != 0)
+		while (s->hash[h] != 0 &&
+		       !same_key(&s->pkts[s->hash[h] - 1], p->proto, p->sport,
+				 p->dport, p->ts))
 			h = (h + 1) & (s->hsize - 1);
-		s->hash[h] = i + 1;
+		if (s->hash[h] == 0)	/* the first packet of a key wins */
+			s->hash[h] = i + 1;
 	}
 	return 0;
 }
@@ -237,8 +280,7 @@ pkt_find(struct sweep *s, uint8_t proto, uint16_t sport, uint16_t dport,
 	h = key_hash(proto, sport, dport, ts) & (s->hsize - 1);
 	while (s->hash[h] != 0) {
 		p = &s->pkts[s->hash[h] - 1];
-		if (p->ts == ts && p->proto == proto && p->sport == sport &&
-		    p->dport == dport)
+		if (same_key(p, proto, sport, dport, ts))
 			return p;
 		h = (h + 1) & (s->hsize - 1);
 	}
@@ -319,6 +361,9 @@ on_drop(const struct hdp_drop *d, void *arg)
 		return;
 	scopy(p->reason, sizeof(p->reason), d->reason);
 	scopy(p->location, sizeof(p->location), d->location);
+	scopy(p->netns, sizeof(p->netns), d->netns);
+	scopy(p->dev, sizeof(p->dev), d->dev);
+	scopy(p->hook, sizeof(p->hook), d->hook);
 	p->reason_at_socket = d->at_socket;
 }
 
@@ -560,6 +605,7 @@ judge(struct sweep *s)
 
 /* The summary of the packets of one (number, method). */
 struct row {
+	size_t   from, to;          /* its packets: s->pkts[from, to) */
 	uint8_t  proto;
 	uint8_t  method;
 	unsigned n, sent, on_wire, arrived, delivered;
@@ -570,6 +616,7 @@ struct row {
 	enum verdict v;             /* the earliest-layer verdict    */
 	unsigned vcount[V_COUNT];
 	const char *reason, *location;
+	const struct pkt *drop;     /* the packet reason came from     */
 	const char *listen_err;     /* no raw socket for the number  */
 	const char *stack_reason;   /* delivered, but the kernel's own */
 	const char *stack_location; /* handler dropped its copy        */
@@ -585,6 +632,8 @@ row_make(const struct sweep *s, size_t from, size_t to, struct row *r)
 	unsigned nlat = 0;
 
 	memset(r, 0, sizeof(*r));
+	r->from = from;
+	r->to = to;
 	r->proto = s->pkts[from].proto;
 	r->method = s->pkts[from].method;
 	r->src = "";
@@ -629,6 +678,7 @@ row_make(const struct sweep *s, size_t from, size_t to, struct row *r)
 		    r->reason == NULL) {
 			r->reason = p->reason;
 			r->location = p->location;
+			r->drop = p;
 		}
 	}
 	if (nlat)
@@ -676,55 +726,205 @@ errno_name(int e)
 	return NULL;
 }
 
+/* Text from packets and --join files, escaped for the terminal, and
+ * one line ended by hdp's own newline; cut to width columns (0: any)
+ * with "..." at the end. */
 static void
-print_row_text(const struct sweep *s, const struct row *r, void *arg)
+put_line(const char *text, size_t width)
 {
-	char lat[32], verdict[64], reason[320], fail[160];
-	const char *en;
+	size_t n = strlen(text);
+	char *safe = malloc(4 * n + 1);
+
+	if (safe == NULL)
+		return;
+	n = hdp_fmt_safe(safe, text, n);
+	if (width >= 4 && n > width) {
+		memcpy(safe + width - 3, "...", 3);
+		n = width;
+	}
+	fwrite(safe, 1, n, stdout);
+	fputc('\n', stdout);
+	free(safe);
+}
+
+/* "netns X on lo, INPUT hook": where the row's drop happened, from what
+ * the kernel said (empty when it said nothing more than the location). */
+static void
+drop_where(const struct row *r, char *out, size_t outlen)
+{
+	const struct pkt *p = r->drop;
+	size_t n = 0;
+
+	out[0] = '\0';
+	if (p == NULL)
+		return;
+	if (p->netns[0] != '\0')
+		n += (size_t)snprintf(out + n, outlen - n, "netns %s",
+				      p->netns);
+	if (p->dev[0] != '\0' && n < outlen)
+		n += (size_t)snprintf(out + n, outlen - n, "%son %s",
+				      n ? " " : "", p->dev);
+	if (p->hook[0] != '\0' && n < outlen)
+		snprintf(out + n, outlen - n, "%s%s hook", n ? ", " : "",
+			 p->hook);
+}
+
+/* The drop reason column of the wide table. */
+static void
+reason_text(const struct row *r, char *out, size_t outlen)
+{
+	char where[160];
+
+	drop_where(r, where, sizeof(where));
+	if (r->reason != NULL && r->listen_err != NULL &&
+	    strcmp(r->location, r->listen_err) != 0)
+		snprintf(out, outlen, "%s in %s (no listener: %s)",
+			 r->reason, r->location, r->listen_err);
+	else if (r->reason != NULL && r->listen_err != NULL)
+		snprintf(out, outlen, "no listener: %s", r->listen_err);
+	else if (r->reason != NULL)
+		snprintf(out, outlen, "%s in %s%s%s%s", r->reason,
+			 r->location, where[0] ? " (" : "", where,
+			 where[0] ? ")" : "");
+	else if (r->stack_reason != NULL)
+		snprintf(out, outlen, "(kernel's copy: %s in %s)",
+			 r->stack_reason, r->stack_location);
+	else
+		scopy(out, outlen, r->v == V_DELIVERED ? "" : "-");
+}
+
+/* "dropped_before_socket" or "dropped_before_socket (2/3)" */
+static void
+verdict_text(const struct row *r, char *out, size_t outlen)
+{
 	int i, mixed = 0;
+
+	for (i = 0; i < V_COUNT; i++)
+		if (r->vcount[i] != 0 && r->vcount[i] != r->n)
+			mixed = 1;
+	if (mixed)
+		snprintf(out, outlen, "%s (%u/%u)", verdict_names[r->v],
+			 r->vcount[r->v], r->n);
+	else
+		scopy(out, outlen, verdict_names[r->v]);
+}
+
+/* -v / --wide: every column, as the original client's Markdown table. */
+static void
+print_row_wide(const struct sweep *s, const struct row *r, void *arg)
+{
+	char lat[32], verdict[64], reason[512], fail[160], line[1200];
+	const char *en;
+	int n;
 
 	(void)arg;
 	if (r->latency_us >= 0)
 		snprintf(lat, sizeof(lat), "%.1f", r->latency_us);
 	else
 		snprintf(lat, sizeof(lat), "-");
-	for (i = 0; i < V_COUNT; i++)
-		if (r->vcount[i] != 0 && r->vcount[i] != r->n)
-			mixed = 1;
-	if (mixed)
-		snprintf(verdict, sizeof(verdict), "%s (%u/%u)",
-			 verdict_names[r->v], r->vcount[r->v], r->n);
-	else
-		scopy(verdict, sizeof(verdict), verdict_names[r->v]);
-	if (r->reason != NULL && r->listen_err != NULL &&
-	    strcmp(r->location, r->listen_err) != 0)
-		snprintf(reason, sizeof(reason), "%s in %s (no listener: %s)",
-			 r->reason, r->location, r->listen_err);
-	else if (r->reason != NULL && r->listen_err != NULL)
-		snprintf(reason, sizeof(reason), "no listener: %s",
-			 r->listen_err);
-	else if (r->reason != NULL)
-		snprintf(reason, sizeof(reason), "%s in %s", r->reason,
-			 r->location);
-	else if (r->stack_reason != NULL)
-		snprintf(reason, sizeof(reason), "(kernel's copy: %s in %s)",
-			 r->stack_reason, r->stack_location);
-	else
-		scopy(reason, sizeof(reason), r->v == V_DELIVERED ? "" : "-");
+	verdict_text(r, verdict, sizeof(verdict));
+	reason_text(r, reason, sizeof(reason));
 	en = errno_name(r->err);
 	if (r->error[0] != '\0' && en != NULL)
 		snprintf(fail, sizeof(fail), "%s (%s)", r->error, en);
 	else
 		scopy(fail, sizeof(fail), r->error);
-	printf("| %u | %s | %zu | %u | %u | %zu | %s | %s | %s | %u | %u | ",
-	       r->proto, r->src, r->bytes_server, r->delivered, r->sent,
-	       r->bytes_client, fail, lat, method_names[r->method], r->sent,
-	       r->on_wire);
-	if (s->known_arrival)
-		printf("%u | %u |", r->arrived, r->delivered);
+	n = snprintf(line, sizeof(line), "| %u | %s | %zu | %u | %u | %zu "
+		     "| %s | %s | %s | %u | %u | ", r->proto, r->src,
+		     r->bytes_server, r->delivered, r->sent, r->bytes_client,
+		     fail, lat, method_names[r->method], r->sent, r->on_wire);
+	if (n > 0 && (size_t)n < sizeof(line)) {
+		if (s->known_arrival)
+			snprintf(line + n, sizeof(line) - (size_t)n,
+				 "%u | %u | %s | %s |", r->arrived,
+				 r->delivered, verdict, reason);
+		else
+			snprintf(line + n, sizeof(line) - (size_t)n,
+				 "? | ? | %s | %s |", verdict, reason);
+	}
+	put_line(line, 0);
+}
+
+/* The drop reason column of the 80-column table: the reason and the
+ * hook or the function ("NETFILTER_DROP INPUT hook"). */
+static void
+reason_short(const struct row *r, char *out, size_t outlen)
+{
+	const struct pkt *p = r->drop;
+
+	if (r->reason != NULL && r->listen_err != NULL &&
+	    strcmp(r->reason, "NO_LISTENER") == 0)
+		snprintf(out, outlen, "no listener: %s", r->listen_err);
+	else if (p != NULL && p->hook[0] != '\0')
+		snprintf(out, outlen, "%s %s hook", r->reason, p->hook);
+	else if (r->reason != NULL)
+		snprintf(out, outlen, "%s at %.*s", r->reason,
+			 (int)strcspn(r->location, "+"), r->location);
+	else if (r->stack_reason != NULL)
+		snprintf(out, outlen, "(kernel's copy: %s)", r->stack_reason);
 	else
-		printf("? | ? |");
-	printf(" %s | %s |\n", verdict, reason);
+		out[0] = '\0';
+}
+
+/* The default table: a line of at most 80 columns per row. */
+static void
+print_row_short(const struct sweep *s, const struct row *r, void *arg)
+{
+	char counts[64], verdict[64], reason[256], line[512];
+	size_t n;
+
+	(void)arg;
+	if (s->known_arrival)
+		snprintf(counts, sizeof(counts), "%u/%u/%u/%u", r->sent,
+			 r->on_wire, r->arrived, r->delivered);
+	else
+		snprintf(counts, sizeof(counts), "%u/%u/?/?", r->sent,
+			 r->on_wire);
+	verdict_text(r, verdict, sizeof(verdict));
+	reason_short(r, reason, sizeof(reason));
+	snprintf(line, sizeof(line), "%3u %-7s %-8s %-22s %s", r->proto,
+		 method_names[r->method], counts, verdict, reason);
+	n = strlen(line);
+	while (n > 0 && line[n - 1] == ' ')     /* no reason: no padding */
+		line[--n] = '\0';
+	put_line(line, 80);
+}
+
+/* One packet of a row's "packets" array. */
+static void
+json_pkt(FILE *f, const struct pkt *p, int first)
+{
+	struct hdp_json pj;
+
+	if (!first)
+		fputc(',', f);
+	pj.f = f;
+	pj.n = 0;
+	fputc('{', f);
+	hj_u64(&pj, "ts", p->ts);
+	hj_u64(&pj, "sport", p->sport);
+	hj_u64(&pj, "dport", p->dport);
+	hj_bool(&pj, "sent", p->sent);
+	hj_u64(&pj, "errno", (uint64_t)p->err);
+	hj_str(&pj, "error", p->error[0] ? p->error : NULL);
+	hj_u64(&pj, "bytes", p->bytes);
+	hj_bool(&pj, "on_wire", p->on_wire);
+	hj_bool(&pj, "arrived", p->arrived);
+	hj_bool(&pj, "delivered", p->delivered);
+	if (p->delivered) {
+		hj_u64(&pj, "rx_time_ns", p->rx_time);
+		hj_u64(&pj, "rx_bytes", p->rx_bytes);
+		hj_str(&pj, "rx_src", p->rx_src);
+	}
+	hj_str(&pj, "verdict", verdict_names[p->v]);
+	hj_str(&pj, "drop_reason", p->reason[0] ? p->reason : NULL);
+	hj_str(&pj, "drop_location",
+	       p->location[0] ? p->location : NULL);
+	hj_str(&pj, "drop_netns", p->netns[0] ? p->netns : NULL);
+	hj_str(&pj, "drop_dev", p->dev[0] ? p->dev : NULL);
+	hj_str(&pj, "drop_hook", p->hook[0] ? p->hook : NULL);
+	hj_bool(&pj, "drop_at_socket", p->reason_at_socket);
+	fputc('}', f);
 }
 
 static void
@@ -733,8 +933,6 @@ json_row(const struct sweep *s, const struct row *r, void *arg)
 	FILE *f = arg;
 	struct hdp_json j;
 	size_t i;
-	int first = 1;
-	const struct pkt *p;
 
 	hj_begin(&j, f);
 	hj_u64(&j, "proto", r->proto);
@@ -764,6 +962,12 @@ json_row(const struct sweep *s, const struct row *r, void *arg)
 	hj_str(&j, "verdict", verdict_names[r->v]);
 	hj_str(&j, "drop_reason", r->reason);
 	hj_str(&j, "drop_location", r->location);
+	hj_str(&j, "drop_netns", r->drop && r->drop->netns[0] ?
+	       r->drop->netns : NULL);
+	hj_str(&j, "drop_dev", r->drop && r->drop->dev[0] ?
+	       r->drop->dev : NULL);
+	hj_str(&j, "drop_hook", r->drop && r->drop->hook[0] ?
+	       r->drop->hook : NULL);
 	hj_str(&j, "listen_error", r->listen_err);
 	hj_str(&j, "stack_drop_reason", r->stack_reason);
 	hj_str(&j, "stack_drop_location", r->stack_location);
@@ -773,133 +977,148 @@ json_row(const struct sweep *s, const struct row *r, void *arg)
 		hj_null(&j, "latency_us");
 	/* every packet, for --join and for scripts */
 	fprintf(f, ",\"packets\":[");
-	for (i = 0; i < s->npkts; i++) {
-		struct hdp_json pj;
-
-		p = &s->pkts[i];
-		if (p->proto != r->proto || p->method != r->method)
-			continue;
-		if (!first)
-			fputc(',', f);
-		first = 0;
-		pj.f = f;
-		pj.n = 0;
-		fputc('{', f);
-		hj_u64(&pj, "ts", p->ts);
-		hj_u64(&pj, "sport", p->sport);
-		hj_u64(&pj, "dport", p->dport);
-		hj_bool(&pj, "sent", p->sent);
-		hj_u64(&pj, "errno", (uint64_t)p->err);
-		hj_str(&pj, "error", p->error[0] ? p->error : NULL);
-		hj_u64(&pj, "bytes", p->bytes);
-		hj_bool(&pj, "on_wire", p->on_wire);
-		hj_bool(&pj, "arrived", p->arrived);
-		hj_bool(&pj, "delivered", p->delivered);
-		if (p->delivered) {
-			hj_u64(&pj, "rx_time_ns", p->rx_time);
-			hj_u64(&pj, "rx_bytes", p->rx_bytes);
-			hj_str(&pj, "rx_src", p->rx_src);
-		}
-		hj_str(&pj, "verdict", verdict_names[p->v]);
-		hj_str(&pj, "drop_reason", p->reason[0] ? p->reason : NULL);
-		hj_str(&pj, "drop_location",
-		       p->location[0] ? p->location : NULL);
-		hj_bool(&pj, "drop_at_socket", p->reason_at_socket);
-		fputc('}', f);
-	}
+	for (i = r->from; i < r->to; i++)
+		json_pkt(f, &s->pkts[i], i == r->from);
 	fputc(']', f);
 	hj_end(&j);
 }
 
-/* "0-5,17,200" of the numbers whose (first method's) verdict is v. */
-struct sum_ctx {
-	enum verdict v;
-	int method;
-	int start, last;
-	char *out;
-	size_t outlen;
-	unsigned n;
-	const char *reason;
-	int mixed_reasons;
+/*
+ * The summary: per method, the numbers of each verdict ("0-5,17,200"),
+ * and under a verdict the numbers of each cause the kernel named: which
+ * numbers a netfilter rule on this host dropped (and at which hook),
+ * which had no listener, which stopped for another reason.
+ */
+#define NO_CAUSE (-1)
+
+struct sum_tab {
+	int  method;
+	signed char v[256];        /* a number's verdict; -1: not swept  */
+	short cause[256];          /* index into causes; NO_CAUSE        */
+	char (*causes)[160];
+	int  ncauses;
 };
 
+/* What the summary calls the cause of r's verdict. */
 static void
-sum_flush(struct sum_ctx *c)
+cause_text(const struct row *r, char *out, size_t outlen)
 {
-	size_t l = strlen(c->out);
+	const struct pkt *p = r->drop;
+	char where[160];
 
-	if (c->start < 0)
-		return;
-	if (l + 16 < c->outlen) {
-		if (c->start == c->last)
-			snprintf(c->out + l, c->outlen - l, "%s%d",
-				 l ? "," : "", c->start);
-		else
-			snprintf(c->out + l, c->outlen - l, "%s%d-%d",
-				 l ? "," : "", c->start, c->last);
-	}
-	c->start = -1;
+	drop_where(r, where, sizeof(where));
+	if (r->reason == NULL)
+		out[0] = '\0';
+	else if (strcmp(r->reason, "NO_LISTENER") == 0)
+		snprintf(out, outlen, "no listener");
+	else if (strcmp(r->reason, "NETFILTER_DROP") == 0)
+		snprintf(out, outlen, "dropped by a netfilter rule on this "
+			 "host%s%.100s%s", where[0] ? " (" : "", where,
+			 where[0] ? ")" : "");
+	else
+		snprintf(out, outlen, "kernel: %s at %.*s%s%s%s", r->reason,
+			 (int)strcspn(r->location, "+"), r->location,
+			 p != NULL && p->netns[0] ? " (netns " : "",
+			 p != NULL ? p->netns : "",
+			 p != NULL && p->netns[0] ? ")" : "");
 }
 
 static void
 sum_row(const struct sweep *s, const struct row *r, void *arg)
 {
-	struct sum_ctx *c = arg;
+	struct sum_tab *t = arg;
+	char c[160];
+	int i;
 
 	(void)s;
-	if (r->method != c->method)
+	if (r->method != t->method ||
+	    (t->v[r->proto] >= 0 && t->v[r->proto] <= (int)r->v))
+		return;         /* the earliest layer of a number counts */
+	t->v[r->proto] = (signed char)r->v;
+	t->cause[r->proto] = NO_CAUSE;
+	cause_text(r, c, sizeof(c));
+	if (c[0] == '\0')
 		return;
-	if (r->v != c->v) {
-		sum_flush(c);
-		return;
+	for (i = 0; i < t->ncauses; i++)
+		if (strcmp(t->causes[i], c) == 0)
+			break;
+	if (i == t->ncauses && t->ncauses < 256)
+		scopy(t->causes[t->ncauses++], sizeof(t->causes[0]), c);
+	if (i < t->ncauses)
+		t->cause[r->proto] = (short)i;
+}
+
+/* "0-5,17,200": the numbers whose verdict is v (and cause, unless
+ * cause is NO_CAUSE - 1: any); their count. */
+static unsigned
+sum_list(const struct sum_tab *t, int v, int cause, char *out,
+	 size_t outlen)
+{
+	size_t l = 0;
+	unsigned n = 0;
+	int p, start = -1;
+
+	out[0] = '\0';
+	for (p = 0; p <= 256; p++) {
+		int in = p < 256 && t->v[p] == v &&
+			 (cause == NO_CAUSE - 1 || t->cause[p] == cause);
+
+		if (in) {
+			n++;
+			if (start < 0)
+				start = p;
+			continue;
+		}
+		if (start >= 0 && l + 16 < outlen)
+			l += (size_t)snprintf(out + l, outlen - l,
+					      start == p - 1 ? "%s%d" :
+					      "%s%d-%d", l ? "," : "", start,
+					      p - 1);
+		start = -1;
 	}
-	c->n++;
-	if (r->reason != NULL) {
-		if (c->reason == NULL)
-			c->reason = r->reason;
-		else if (strcmp(c->reason, r->reason) != 0)
-			c->mixed_reasons = 1;
-	}
-	if (c->start >= 0 && c->last + 1 == r->proto) {
-		c->last = r->proto;
-		return;
-	}
-	sum_flush(c);
-	c->start = c->last = r->proto;
+	return n;
 }
 
 static void
 print_summary(const struct sweep *s, FILE *f)
 {
-	char list[2048];
-	struct sum_ctx c;
-	int v, m;
+	char list[2048], line[2400];
+	struct sum_tab t;
+	unsigned n;
+	int v, m, c;
 
+	memset(&t, 0, sizeof(t));
+	t.causes = calloc(256, sizeof(*t.causes));
+	if (t.causes == NULL)
+		return;
 	for (m = 0; m < 2; m++) {
 		if (!(s->methods & (1 << m)))
 			continue;
+		t.method = m;
+		t.ncauses = 0;
+		memset(t.v, -1, sizeof(t.v));
+		for_rows(s, sum_row, &t);
+		fflush(stdout);
 		fprintf(f, "\nSummary (%s, %u packet%s per number):\n",
 			method_names[m], s->count, s->count == 1 ? "" : "s");
 		for (v = 0; v < V_COUNT; v++) {
-			memset(&c, 0, sizeof(c));
-			c.v = (enum verdict)v;
-			c.method = m;
-			c.start = -1;
-			list[0] = '\0';
-			c.out = list;
-			c.outlen = sizeof(list);
-			for_rows(s, sum_row, &c);
-			sum_flush(&c);
-			if (c.n == 0)
+			if ((n = sum_list(&t, v, NO_CAUSE - 1, list,
+					  sizeof(list))) == 0)
 				continue;
-			fprintf(f, "- %s: %u (%s)", verdict_names[v], c.n,
+			fprintf(f, "- %s: %u (%s)\n", verdict_names[v], n,
 				list);
-			if (c.reason != NULL)
-				fprintf(f, "; kernel: %s%s", c.reason,
-					c.mixed_reasons ? " and others" : "");
-			fputc('\n', f);
+			for (c = 0; c < t.ncauses; c++) {
+				if (sum_list(&t, v, c, list,
+					     sizeof(list)) == 0)
+					continue;
+				snprintf(line, sizeof(line), "  - %s: %s",
+					 t.causes[c], list);
+				fflush(f);
+				put_line(line, 0);
+			}
 		}
 	}
+	free(t.causes);
 }
 
 /*
@@ -960,6 +1179,13 @@ print_results(struct sweep *s, FILE *jf, const char *jpath)
 	judge(s);
 	if (s->json) {
 		for_rows(s, json_row, stdout);
+	} else if (!s->wide) {
+		printf("%-3s %-7s %-8s %-22s %s\n", "num", "method", "w/o/a/d",
+		       "verdict", "drop reason");
+		for_rows(s, print_row_short, NULL);
+		printf("(w/o/a/d: packets written, on the wire, arrived, "
+		       "delivered; -v: all columns)\n");
+		print_summary(s, stdout);
 	} else {
 		printf("| Protocol Number | Source IP (Server) "
 		       "| Byte Sum (Server) | Received (Server) "
@@ -969,7 +1195,7 @@ print_results(struct sweep *s, FILE *jf, const char *jpath)
 		       "| Verdict | Drop reason |\n");
 		printf("| --- | --- | --- | --- | --- | --- | --- | --- "
 		       "| --- | --- | --- | --- | --- | --- | --- |\n");
-		for_rows(s, print_row_text, NULL);
+		for_rows(s, print_row_wide, NULL);
 		print_summary(s, stdout);
 	}
 	fflush(stdout);
@@ -983,8 +1209,14 @@ print_results(struct sweep *s, FILE *jf, const char *jpath)
 
 /* ---- --join: a sweep's JSON and the receiver's listen JSON -------------- */
 
-/* A tiny reader for the JSON lines we write ourselves: flattens one
- * object into "key" / "packets.3.ts" = text pairs. */
+/*
+ * A small reader for the JSON lines we write ourselves.  It flattens one
+ * object into "key" / "sub.key" = text pairs, except the elements of a
+ * top-level "packets" array: each is flattened on its own and handed to
+ * a callback at once (streamed), so a line of any number of packets
+ * costs time in proportion to its length, and every lookup is in an
+ * object of a few dozen keys.
+ */
 struct jkv {
 	char key[48];
 	char val[160];
@@ -994,6 +1226,11 @@ struct jkv {
 struct jobj {
 	struct jkv *kv;
 	size_t n, cap;
+	/* top-level "packets" elements go to elem(arg, one element) */
+	struct jobj *sub;
+	int (*elem)(void *arg, const struct jobj *el);
+	void *arg;
+	int elem_rc;
 };
 
 static const char *
@@ -1031,19 +1268,62 @@ jput(struct jobj *o, const char *key, const char *v, size_t vl, int is_str)
 static const char *jvalue(struct jobj *o, const char *p, const char *key,
 			  int depth);
 
-/* A string (escapes decoded for \" \\ \/ only; others kept as text). */
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* The byte an escape after the backslash at p stands for; *adv is how
+ * many characters it takes.  \uXXXX beyond ASCII becomes '?' (the
+ * values we read are ASCII; the text output escapes the rest). */
+static char
+junescape(const char *p, size_t *adv)
+{
+	int i, v = 0, d;
+
+	*adv = 1;
+	switch (*p) {
+	case 'n': return '\n';
+	case 't': return '\t';
+	case 'r': return '\r';
+	case 'b': return '\b';
+	case 'f': return '\f';
+	case 'u':
+		for (i = 1; i <= 4; i++) {
+			if ((d = hexval(p[i])) < 0)
+				return 'u';
+			v = v * 16 + d;
+		}
+		*adv = 5;
+		return v < 0x80 ? (char)v : '?';
+	default: return *p;     /* \" \\ \/ and anything else as itself */
+	}
+}
+
+/* A string, escapes decoded, cut to outlen - 1 bytes. */
 static const char *
 jstring(const char *p, char *out, size_t outlen, size_t *len)
 {
-	size_t n = 0;
+	size_t n = 0, adv;
+	char c;
 
 	if (*p != '"')
 		return NULL;
 	for (p++; *p != '\0' && *p != '"'; p++) {
-		if (*p == '\\' && p[1] != '\0')
-			p++;
+		c = *p;
+		if (c == '\\' && p[1] != '\0') {
+			c = junescape(p + 1, &adv);
+			p += adv;
+		}
 		if (n + 1 < outlen)
-			out[n++] = *p;
+			out[n++] = c;
 	}
 	if (*p != '"')
 		return NULL;
@@ -1052,58 +1332,79 @@ jstring(const char *p, char *out, size_t outlen, size_t *len)
 	return p + 1;
 }
 
+/* The elements of a top-level "packets" array, one at a time. */
 static const char *
-jvalue(struct jobj *o, const char *p, const char *key, int depth)
+jpackets(struct jobj *o, const char *p, int depth)
+{
+	p = jskip(p + 1);
+	if (*p == ']')
+		return p + 1;
+	for (;;) {
+		o->sub->n = 0;
+		p = jvalue(o->sub, p, "", depth + 1);
+		if (p == NULL)
+			return NULL;
+		if (o->elem_rc == 0)
+			o->elem_rc = o->elem(o->arg, o->sub);
+		p = jskip(p);
+		if (*p == ']')
+			return p + 1;
+		if (*p != ',')
+			return NULL;
+		p++;
+	}
+}
+
+static const char *
+jcontainer(struct jobj *o, const char *p, const char *key, int depth)
 {
 	char sub[64], str[160];
 	size_t len;
+	int i, obj = *p == '{';
+
+	p = jskip(p + 1);
+	if (*p == (obj ? '}' : ']'))
+		return p + 1;
+	for (i = 0;; i++) {
+		if (obj) {
+			p = jstring(jskip(p), str, sizeof(str), &len);
+			if (p == NULL || *(p = jskip(p)) != ':')
+				return NULL;
+			p++;
+			snprintf(sub, sizeof(sub), "%.20s%s%.40s", key,
+				 key[0] ? "." : "", str);
+		} else {
+			snprintf(sub, sizeof(sub), "%.40s.%d", key, i);
+		}
+		p = jskip(p);
+		if (obj && depth == 0 && o->elem != NULL && *p == '[' &&
+		    strcmp(sub, "packets") == 0)
+			p = jpackets(o, p, depth + 1);
+		else
+			p = jvalue(o, p, sub, depth + 1);
+		if (p == NULL)
+			return NULL;
+		p = jskip(p);
+		if (*p == (obj ? '}' : ']'))
+			return p + 1;
+		if (*p != ',')
+			return NULL;
+		p++;
+	}
+}
+
+static const char *
+jvalue(struct jobj *o, const char *p, const char *key, int depth)
+{
+	char str[160];
+	size_t len;
 	const char *e;
-	int i;
 
 	p = jskip(p);
 	if (depth > 4)
 		return NULL;
-	if (*p == '{') {
-		p = jskip(p + 1);
-		if (*p == '}')
-			return p + 1;
-		for (;;) {
-			p = jstring(jskip(p), str, sizeof(str), &len);
-			if (p == NULL)
-				return NULL;
-			p = jskip(p);
-			if (*p != ':')
-				return NULL;
-			snprintf(sub, sizeof(sub), "%.20s%s%.40s", key,
-				 key[0] ? "." : "", str);
-			p = jvalue(o, p + 1, sub, depth + 1);
-			if (p == NULL)
-				return NULL;
-			p = jskip(p);
-			if (*p == '}')
-				return p + 1;
-			if (*p != ',')
-				return NULL;
-			p++;
-		}
-	}
-	if (*p == '[') {
-		p = jskip(p + 1);
-		if (*p == ']')
-			return p + 1;
-		for (i = 0;; i++) {
-			snprintf(sub, sizeof(sub), "%.40s.%d", key, i);
-			p = jvalue(o, p, sub, depth + 1);
-			if (p == NULL)
-				return NULL;
-			p = jskip(p);
-			if (*p == ']')
-				return p + 1;
-			if (*p != ',')
-				return NULL;
-			p++;
-		}
-	}
+	if (*p == '{' || *p == '[')
+		return jcontainer(o, p, key, depth);
 	if (*p == '"') {
 		e = jstring(p, str, sizeof(str), &len);
 		if (e == NULL || jput(o, key, str, len, 1) != 0)
@@ -1111,7 +1412,7 @@ jvalue(struct jobj *o, const char *p, const char *key, int depth)
 		return e;
 	}
 	for (e = p; *e != '\0' && *e != ',' && *e != '}' && *e != ']' &&
-	     *e != ' '; e++)
+	     *e != ' ' && *e != '\n' && *e != '\r' && *e != '\t'; e++)
 		;
 	if (e == p || jput(o, key, p, (size_t)(e - p), 0) != 0)
 		return NULL;
@@ -1157,18 +1458,26 @@ method_of(const char *m)
 	return (m != NULL && strcmp(m, "socket") == 0) ? M_SOCKET : M_LIBNET;
 }
 
-/* Read one JSON file line by line; fn gets each parsed object. */
+/* What join_read hands each line's callback. */
+struct jline {
+	struct sweep *s;
+	const char   *path;
+	unsigned      lineno;
+	size_t        first;   /* the line's first packet in s->pkts */
+};
+
+/* Read one JSON file line by line; fn gets each parsed object, elem
+ * (when not NULL) each element of its "packets" array as it is read. */
 static int
-join_read(const char *path, int (*fn)(struct sweep *, const struct jobj *,
-				       const char *, unsigned),
-	  struct sweep *s)
+join_read(const char *path, int (*fn)(struct jline *, const struct jobj *),
+	  int (*elem)(void *, const struct jobj *), struct sweep *s)
 {
 	FILE *f;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
-	unsigned lineno = 0;
-	struct jobj o;
+	struct jobj o, sub;
+	struct jline jl = { s, path, 0, 0 };
 	int rc = 0;
 
 	f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
@@ -1177,43 +1486,94 @@ join_read(const char *path, int (*fn)(struct sweep *, const struct jobj *,
 		return HDP_EXIT_ENV;
 	}
 	memset(&o, 0, sizeof(o));
+	memset(&sub, 0, sizeof(sub));
+	o.sub = &sub;
+	o.elem = elem;
+	o.arg = &jl;
 	while ((n = getline(&line, &cap, f)) > 0) {
-		lineno++;
+		jl.lineno++;
 		if (jskip(line)[0] == '\0')
 			continue;
 		o.n = 0;
+		o.elem_rc = 0;
+		jl.first = s->npkts;
 		if (jvalue(&o, line, "", 0) == NULL) {
 			tool_err("%s:%u: not a JSON object we can read", path,
-				 lineno);
+				 jl.lineno);
 			rc = HDP_EXIT_USAGE;
 			break;
 		}
-		if ((rc = fn(s, &o, path, lineno)) != 0)
+		if ((rc = o.elem_rc) != 0 || (rc = fn(&jl, &o)) != 0)
 			break;
 	}
 	free(o.kv);
+	free(sub.kv);
 	free(line);
 	if (f != stdin)
 		fclose(f);
 	return rc;
 }
 
+/* One element of a sweep line's "packets": a packet of its row (the
+ * row's number and method are set when the whole line is read). */
 static int
-join_tx(struct sweep *s, const struct jobj *o, const char *path,
-	unsigned lineno)
+join_tx_pkt(void *arg, const struct jobj *o)
 {
-	char k[64];
-	const char *v;
+	struct jline *jl = arg;
 	struct pkt *p;
-	unsigned i;
+	const char *v;
+
+	if (jget(o, "ts") == NULL)
+		return 0;
+	p = pkt_add(jl->s);
+	if (p == NULL) {
+		tool_err("out of memory");
+		return HDP_EXIT_ENV;
+	}
+	p->ts = jnum(o, "ts", 0);
+	p->sport = (uint16_t)jnum(o, "sport", 0);
+	p->dport = (uint16_t)jnum(o, "dport", 0);
+	p->sent = (int)jnum(o, "sent", 0);
+	p->err = (int)jnum(o, "errno", 0);
+	v = jstr(o, "error");
+	scopy(p->error, sizeof(p->error), v ? v : "");
+	p->bytes = jnum(o, "bytes", 0);
+	p->on_wire = (int)jnum(o, "on_wire", 0);
+	p->arrived = (int)jnum(o, "arrived", 0);
+	p->delivered = (int)jnum(o, "delivered", 0);
+	p->rx_time = jnum(o, "rx_time_ns", 0);
+	p->rx_bytes = jnum(o, "rx_bytes", 0);
+	v = jstr(o, "rx_src");
+	scopy(p->rx_src, sizeof(p->rx_src), v ? v : "");
+	v = jstr(o, "drop_reason");
+	scopy(p->reason, sizeof(p->reason), v ? v : "");
+	v = jstr(o, "drop_location");
+	scopy(p->location, sizeof(p->location), v ? v : "");
+	v = jstr(o, "drop_netns");
+	scopy(p->netns, sizeof(p->netns), v ? v : "");
+	v = jstr(o, "drop_dev");
+	scopy(p->dev, sizeof(p->dev), v ? v : "");
+	v = jstr(o, "drop_hook");
+	scopy(p->hook, sizeof(p->hook), v ? v : "");
+	p->reason_at_socket = (int)jnum(o, "drop_at_socket", 0);
+	return 0;
+}
+
+static int
+join_tx(struct jline *jl, const struct jobj *o)
+{
+	struct sweep *s = jl->s;
+	const char *v;
+	size_t i;
+	unsigned pr;
 	int m;
 
 	if (jget(o, "proto") == NULL || jget(o, "verdict") == NULL) {
-		tool_err("%s:%u: not a line of hdp sweep --json", path,
-			 lineno);
+		tool_err("%s:%u: not a line of hdp sweep --json", jl->path,
+			 jl->lineno);
 		return HDP_EXIT_USAGE;
 	}
-	if (s->npkts == 0) {
+	if (jl->first == 0 && s->dst_str[0] == '\0') {
 		v = jstr(o, "dest");
 		scopy(s->dst_str, sizeof(s->dst_str), v ? v : "");
 		s->local = (int)jnum(o, "local", 0);
@@ -1222,55 +1582,27 @@ join_tx(struct sweep *s, const struct jobj *o, const char *path,
 	m = method_of(jstr(o, "method"));
 	s->methods |= 1 << m;
 	v = jstr(o, "listen_error");
-	i = (unsigned)jnum(o, "proto", 0) & 255;
-	if (v != NULL && s->rx_err[i] == NULL)
-		s->rx_err[i] = strdup(v);
+	pr = (unsigned)jnum(o, "proto", 0) & 255;
+	if (v != NULL && s->rx_err[pr] == NULL)
+		s->rx_err[pr] = strdup(v);
 	s->count = (unsigned)jnum(o, "count", 0);
-	for (i = 0;; i++) {
-		snprintf(k, sizeof(k), "packets.%u.ts", i);
-		if (jget(o, k) == NULL)
-			break;
-		p = pkt_add(s);
-		if (p == NULL)
-			return HDP_EXIT_ENV;
-		p->proto = (uint8_t)jnum(o, "proto", 0);
-		p->method = (uint8_t)m;
-#define PK(name) (snprintf(k, sizeof(k), "packets.%u.%s", i, name), k)
-		p->ts = jnum(o, PK("ts"), 0);
-		p->sport = (uint16_t)jnum(o, PK("sport"), 0);
-		p->dport = (uint16_t)jnum(o, PK("dport"), 0);
-		p->sent = (int)jnum(o, PK("sent"), 0);
-		p->err = (int)jnum(o, PK("errno"), 0);
-		v = jstr(o, PK("error"));
-		scopy(p->error, sizeof(p->error), v ? v : "");
-		p->bytes = jnum(o, PK("bytes"), 0);
-		p->on_wire = (int)jnum(o, PK("on_wire"), 0);
-		p->arrived = (int)jnum(o, PK("arrived"), 0);
-		p->delivered = (int)jnum(o, PK("delivered"), 0);
-		p->rx_time = jnum(o, PK("rx_time_ns"), 0);
-		p->rx_bytes = jnum(o, PK("rx_bytes"), 0);
-		v = jstr(o, PK("rx_src"));
-		scopy(p->rx_src, sizeof(p->rx_src), v ? v : "");
-		v = jstr(o, PK("drop_reason"));
-		scopy(p->reason, sizeof(p->reason), v ? v : "");
-		v = jstr(o, PK("drop_location"));
-		scopy(p->location, sizeof(p->location), v ? v : "");
-		p->reason_at_socket = (int)jnum(o, PK("drop_at_socket"), 0);
-#undef PK
+	for (i = jl->first; i < s->npkts; i++) {
+		s->pkts[i].proto = (uint8_t)pr;
+		s->pkts[i].method = (uint8_t)m;
 	}
 	return 0;
 }
 
 static int
-join_rx(struct sweep *s, const struct jobj *o, const char *path,
-	unsigned lineno)
+join_rx(struct jline *jl, const struct jobj *o)
 {
+	struct sweep *s = jl->s;
 	const char *layer = jstr(o, "layer"), *src;
 	struct pkt *p;
 
 	if (layer == NULL) {
-		tool_err("%s:%u: not a line of hdp listen --json", path,
-			 lineno);
+		tool_err("%s:%u: not a line of hdp listen --json", jl->path,
+			 jl->lineno);
 		return HDP_EXIT_USAGE;
 	}
 	s->known_arrival = 1;
@@ -1307,7 +1639,7 @@ do_join(struct sweep *s, const char *txp, const char *rxp)
 {
 	int rc;
 
-	if ((rc = join_read(txp, join_tx, s)) != 0)
+	if ((rc = join_read(txp, join_tx, join_tx_pkt, s)) != 0)
 		return rc;
 	if (s->npkts == 0) {
 		tool_err("%s: no sweep results in it", txp);
@@ -1317,7 +1649,7 @@ do_join(struct sweep *s, const char *txp, const char *rxp)
 		tool_err("out of memory");
 		return HDP_EXIT_ENV;
 	}
-	if ((rc = join_read(rxp, join_rx, s)) != 0)
+	if ((rc = join_read(rxp, join_rx, NULL, s)) != 0)
 		return rc;
 	return print_results(s, NULL, NULL);
 }
@@ -1465,6 +1797,7 @@ cmd_sweep(int argc, char **argv)
 		{ "join",     no_argument,       NULL, OPT_JOIN },
 		{ "force",    no_argument,       NULL, OPT_FORCE },
 		{ "no-drops", no_argument,       NULL, OPT_NODROPS },
+		{ "wide",     no_argument,       NULL, 'v' },
 		{ "user",     required_argument, NULL, 'Z' },
 		{ "help",     no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -1484,12 +1817,13 @@ cmd_sweep(int argc, char **argv)
 	FILE *jf = NULL;
 
 	memset(&s, 0, sizeof(s));
+	hash_seed_init();
 	for (i = 0; i < 256; i++)
 		s.rx_fd[i] = s.tx_fd[i] = -1;
 	s.count = 3;
 	s.methods = 1;
 	optind = 0;	/* glibc: a fresh scan from argv[1] */
-	while ((ch = getopt_long(argc, argv, "P:c:46s:o:Z:h", longopts,
+	while ((ch = getopt_long(argc, argv, "P:c:46s:o:Z:vh", longopts,
 				 NULL)) != -1) {
 		switch (ch) {
 		case 'P': protos = optarg; break;
@@ -1509,6 +1843,7 @@ cmd_sweep(int argc, char **argv)
 			break;
 		case 'o': outpath = optarg; break;
 		case 'Z': user = optarg; break;
+		case 'v': s.wide = 1; break;
 		case OPT_JSON: s.json = 1; break;
 		case OPT_METHOD:
 			if (strcmp(optarg, "libnet") == 0)
@@ -1603,17 +1938,8 @@ cmd_sweep(int argc, char **argv)
 	tool_catch_stop(NULL);
 	s.progress = isatty(STDERR_FILENO);
 
-	if (s.local && (rc = open_listeners(&s, &set)) != 0)
-		goto out;
-	if ((rc = open_capture(&s)) != 0)
-		goto out;
-	/* an explicit -Z USER wins over the default drop reasons, which
-	 * would keep root for the whole run */
-	if (drops && user != NULL && strcmp(user, "root") != 0) {
-		tool_err("-Z %s: kernel drop reasons need root for the whole "
-			 "run; sweeping without them (as --no-drops)", user);
-		drops = 0;
-	}
+	/* the drop reason reader first: its cleanup helper is forked before
+	 * any socket or capture exists, so it holds none of them */
 	if (drops) {
 		s.dm = hdp_dropmon_open((int)getpid(), s.dm_err,
 					sizeof(s.dm_err));
@@ -1621,12 +1947,15 @@ cmd_sweep(int argc, char **argv)
 			tool_err("kernel drop reasons unavailable: %s",
 				 s.dm_err);
 	}
+	if (s.local && (rc = open_listeners(&s, &set)) != 0)
+		goto out;
+	if ((rc = open_capture(&s)) != 0)
+		goto out;
 	if ((rc = open_senders(&s, &set)) != 0)
 		goto out;
-	/* The drop monitor's tracefs instance needs root to read, and to
-	 * remove at exit: while it is open, privileges are kept (as trace's
-	 * --drop-reasons does). */
-	if (s.dm == NULL && hdp_drop_privileges(user, err, sizeof(err)) != 0) {
+	/* everything is open (the drop reasons' reader too, whose helper
+	 * removes the tracefs instance): nothing more needs privilege */
+	if (hdp_drop_privileges(user, err, sizeof(err)) != 0) {
 		tool_err("%s", err);
 		rc = HDP_EXIT_PERM;
 		goto out;

@@ -618,16 +618,16 @@ drop_cb(const struct hdp_drop *d, void *arg)
 	struct trace *t = arg;
 	size_t n = (size_t)ROUNDS * K_N * (MAX_TTL + 1);
 	struct probe *p;
+	char where[160];
 
-	if (d->tag < 0 || (size_t)d->tag >= n || d->at_socket)
+	/* only our probes' unexpected ends: a TTL that ran out at a router
+	 * or a closed port at the destination is how trace gets answers */
+	if (d->tag < 0 || (size_t)d->tag >= n || d->at_socket || d->expected)
 		return;
-	if (strcmp(d->reason, "NO_SOCKET") == 0 ||
-	    strcmp(d->reason, "NOT_SPECIFIED") == 0)
-		return;		/* replies nobody listens to, not probes */
 	p = &t->pr[d->tag];
 	if (p->drop[0] == '\0')
-		snprintf(p->drop, sizeof(p->drop), "%s at %s", d->reason,
-			 d->location);
+		snprintf(p->drop, sizeof(p->drop), "%s in %s", d->reason,
+			 hdp_drop_where(d, where, sizeof(where)));
 }
 
 /* 1 when every protocol has what it needs: the destination answered and
@@ -1466,13 +1466,6 @@ cmd_trace(int argc, char **argv)
 		rc = HDP_EXIT_USAGE;
 		goto out;
 	}
-	if (t->drop_reasons && t->user != NULL &&
-	    strcmp(t->user, "root") != 0) {
-		tool_err("--drop-reasons needs root for the whole run: it "
-			 "cannot go with -Z %s", t->user);
-		rc = HDP_EXIT_USAGE;
-		goto out;
-	}
 	t->dest_arg = argv[optind];
 	if (tool_parse_only)
 		goto out;	/* rc is still HDP_EXIT_OK */
@@ -1581,10 +1574,9 @@ cmd_trace(int argc, char **argv)
 			fprintf(stderr, "%s: no kernel drop reasons: %s\n",
 				hdp_progname, err);
 	}
-	/* the drop monitor's tracefs instance needs root to read, and to
-	 * remove at exit: while it is open, privileges are kept */
-	if (t->dm == NULL &&
-	    hdp_drop_privileges(t->user, err, sizeof(err)) != 0) {
+	/* the drop monitor's descriptors are open and its helper removes
+	 * the tracefs instance: reading needs no privilege either */
+	if (hdp_drop_privileges(t->user, err, sizeof(err)) != 0) {
 		tool_err("%s", err);
 		rc = HDP_EXIT_PERM;
 		goto out;

@@ -35,7 +35,7 @@ done
 
 t0=$(date +%s%N)
 # ip netns exec execs hdp: $! is hdp's PID, which names its instance
-ip netns exec "$NS" "$HDP" sweep 127.0.0.1 -o "$TMPD/tx.json" \
+ip netns exec "$NS" "$HDP" sweep 127.0.0.1 -v -o "$TMPD/tx.json" \
 	>"$TMPD/table.txt" 2>"$TMPD/sweep.err" &
 SWEEP_PID=$!
 wait "$SWEEP_PID"
@@ -171,9 +171,9 @@ expect_eq "tcpdump saw 3 packets of 200 (input drop comes later)" \
 	"$(awk '$1 == 200' "$TMPD/judge" | wc -l)" 3
 
 # --join of the saved JSON (no receiver lines needed on one host)
-"$HDP" sweep --join "$TMPD/tx.json" /dev/null >"$TMPD/join.txt" 2>&1
+"$HDP" sweep --join -v "$TMPD/tx.json" /dev/null >"$TMPD/join.txt" 2>&1
 check "--join reproduces the table" cmp -s "$TMPD/table.txt" "$TMPD/join.txt"
-check "table has the original columns" grep -q \
+check "-v: the table has the original columns" grep -q \
 	'^| Protocol Number | Source IP (Server) | Byte Sum (Server) | Received (Server) | Succeeded (Client) | Byte sum (Client) | Failure reason (Client) | Time difference (μs) |' \
 	"$TMPD/table.txt"
 check "summary names the stopped numbers" \

@@ -49,7 +49,7 @@ done
 ip netns exec "$A" "$HDP" sweep 10.71.2.1 -P 17 -c 1 --wait 100 \
 	>/dev/null 2>&1
 
-ip netns exec "$A" "$HDP" sweep 10.71.2.1 -o "$TMPD/tx.json" \
+ip netns exec "$A" "$HDP" sweep 10.71.2.1 -v -o "$TMPD/tx.json" \
 	>"$TMPD/sender.txt" 2>"$TMPD/sweep.err"
 cat "$TMPD/sweep.err"
 sleep 0.5
@@ -66,7 +66,7 @@ check "sender's own table: 100 left the sender, arrival unknown" \
 
 "$HDP" sweep --join "$TMPD/tx.json" "$TMPD/rx.json" --json \
 	>"$TMPD/joined.json" 2>&1 || true
-"$HDP" sweep --join "$TMPD/tx.json" "$TMPD/rx.json" \
+"$HDP" sweep --join -v "$TMPD/tx.json" "$TMPD/rx.json" \
 	>"$TMPD/joined.txt" 2>&1
 expect_eq "--join exits 1 (some numbers stopped)" "$?" 1
 python3 - "$TMPD/joined.json" >"$TMPD/v" <<'PY' || fail "joined JSON"
