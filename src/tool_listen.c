@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "hdp.h"
@@ -75,16 +76,30 @@ usage_listen(FILE *out)
 "  -v             text mode: also print what libpcap saw arrive\n"
 "  -Z, --user USER  after opening sockets, run as USER with no\n"
 "                 capabilities (default nobody; -Z root stays root)\n"
-"  --echo         answer every HDP datagram (IP protocol 255) with an echo\n"
+"  --echo         answer HDP datagrams (IP protocol 255) with an echo\n"
 "                 reply: addresses and ports swapped, the HDP timestamp\n"
-"                 kept, receive and reply times added (what hdp ping reads)\n"
+"                 kept, receive and reply times added (what hdp ping reads);\n"
+"                 only requests to one of this host's unicast addresses\n"
+"                 from a unicast source, with at least 32 payload bytes (the\n"
+"                 room for those times: a reply is never larger than its\n"
+"                 request); the rest is refused and counted by reason\n"
 "  --echo-udp N   with --echo, also answer HDP-in-UDP sent to UDP port N\n"
+"                 (never to a source port below 1024 or of a known service)\n"
+"  --echo-rate N[/s]  replies per second to one source (IPv6: one /64),\n"
+"                 bursts of N/4 (at least 10) (default %u)\n"
+"  --echo-rate-total N[/s]  replies per second in all (default %u)\n"
 "\n"
 "At the end, on standard error: datagrams received and dropped by the\n"
 "kernel (socket buffer full); exit 1 when any were dropped.\n"
 "\n"
+"With --echo, at the end: requests replied, failed and refused by reason\n"
+"(a \"# echo:\" line on standard error, or with --json a line with\n"
+"\"layer\":\"echo_summary\"); each refusal is a line \"layer\":\"echo_refused\"\n"
+"with --json, and a \"# echo: refused\" line with -v.\n"
+"\n"
 "The receiving half of 'hdp sweep --join tx.json rx.json':\n"
-"  receiver# hdp listen -P all --json > rx.json\n");
+"  receiver# hdp listen -P all --json > rx.json\n",
+		HDP_ECHO_RATE_SRC, HDP_ECHO_RATE_TOTAL);
 }
 
 /* The HDP timestamp looks like one of ours (within a day of now). */
@@ -192,7 +207,7 @@ on_arrival(struct listen_ctx *c, const struct pcap_pkthdr *h,
 
 /* --echo: answer one datagram a raw socket returned (hdp_echo.h)
  * before anything is printed, so printing is not in the turnaround;
- * returns 1 when rep is to be printed. */
+ * returns 1 when rep (a reply, or a refusal) is to be printed. */
 static int
 echo_datagram(struct listen_ctx *c, const struct hdp_rawmsg *m,
 	      struct hdp_echo_reply *rep)
@@ -200,22 +215,33 @@ echo_datagram(struct listen_ctx *c, const struct hdp_rawmsg *m,
 	char err[256], src[INET6_ADDRSTRLEN];
 	int r;
 
-	r = hdp_echo_answer_l4(c->echo, m->family, &m->src, &m->dst,
-			       m->proto, m->l4, m->l4_len, m->time_ns, 1,
-			       rep, err, sizeof(err));
+	struct hdp_echo_req q;
+
+	memset(&q, 0, sizeof(q));
+	q.family = m->family;
+	q.src = m->src;
+	q.dst = m->dst;
+	q.ifindex = m->ifindex;
+	q.proto = m->proto;
+	q.l4 = m->l4;
+	q.l4len = m->l4_len;
+	q.rx_ns = m->time_ns;
+	q.rx_kernel = 1;
+	r = hdp_echo_answer_l4(c->echo, &q, rep, err, sizeof(err));
 	if (r < 0) {
 		hdp_addr_ntop(m->family, &m->src, src, sizeof(src));
 		tool_err("echo to %s: %s", src, err);
 	}
-	return r > 0;
+	/* a refusal is a line of its own with --json, or with -v */
+	return r > 0 || (r == 0 && rep->refused && (c->json || c->verbose));
 }
 
 /* The receive loop: poll every socket and the capture until stopped. */
 static int
 listen_loop(struct listen_ctx *c)
 {
-	struct pollfd pfd[257];
-	int map[257], n = 0, i, r, timeout;
+	struct pollfd pfd[258];
+	int map[258], n = 0, i, r, timeout;
 	struct hdp_rawmsg m;
 	struct hdp_echo_reply rep;
 	int echoed;
@@ -223,6 +249,13 @@ listen_loop(struct listen_ctx *c)
 	const u_char *pkt;
 	uint64_t now;
 
+	/* first: an address change is taken in before the requests that
+	 * arrived with it are judged */
+	if (c->echo != NULL && hdp_echo_fd(c->echo) >= 0) {
+		pfd[n].fd = hdp_echo_fd(c->echo);
+		pfd[n].events = POLLIN;
+		map[n++] = -2;
+	}
 	for (i = 0; i < 256; i++) {
 		if (c->fds[i] < 0)
 			continue;
@@ -255,6 +288,10 @@ listen_loop(struct listen_ctx *c)
 		for (i = 0; i < n && r > 0; i++) {
 			if (!(pfd[i].revents & (POLLIN | POLLERR)))
 				continue;
+			if (map[i] == -2) {
+				hdp_echo_events(c->echo);
+				continue;
+			}
 			if (map[i] < 0) {
 				while (pcap_next_ex(c->pcap, &h, &pkt) == 1)
 					on_arrival(c, h, pkt);
@@ -314,7 +351,53 @@ report_drops(const struct listen_ctx *c)
 	return drops;
 }
 
-enum { OPT_JSON = 256, OPT_NOPCAP, OPT_ECHO, OPT_ECHO_UDP };
+enum { OPT_JSON = 256, OPT_NOPCAP, OPT_ECHO, OPT_ECHO_UDP, OPT_ECHO_RATE,
+       OPT_ECHO_RATE_TOTAL };
+
+/* --echo-rate N or N/s: replies per second, 1 to 10 million. */
+static int
+parse_rate(const char *arg, const char *opt, uint32_t *out)
+{
+	char num[32], err[256];
+	size_t n = strlen(arg);
+	uint64_t v;
+
+	if (n > 2 && strcmp(arg + n - 2, "/s") == 0)
+		n -= 2;
+	if (n == 0 || n >= sizeof(num)) {
+		tool_err("%s '%s': not a rate (N or N/s)", opt, arg);
+		return -1;
+	}
+	memcpy(num, arg, n);
+	num[n] = '\0';
+	if (hdp_parse_uint(num, 1, 10000000, &v, opt, err, sizeof(err)) != 0) {
+		tool_err("%s", err);
+		return -1;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* --echo: ask the raw sockets where each datagram came in (the arrival
+ * interface; for IPv6 also the destination address, which an IPv6 raw
+ * socket does not otherwise give), so that only requests to our own
+ * unicast addresses are answered. */
+static void
+echo_want_pktinfo(const struct listen_ctx *c)
+{
+	int i, on = 1;
+
+	for (i = 0; i < 256; i++) {
+		if (c->fds[i] < 0)
+			continue;
+		if (c->family == AF_INET6)
+			(void)setsockopt(c->fds[i], IPPROTO_IPV6,
+					 IPV6_RECVPKTINFO, &on, sizeof(on));
+		else
+			(void)setsockopt(c->fds[i], IPPROTO_IP, IP_PKTINFO,
+					 &on, sizeof(on));
+	}
+}
 
 int
 cmd_listen(int argc, char **argv)
@@ -324,6 +407,9 @@ cmd_listen(int argc, char **argv)
 		{ "no-pcap", no_argument,       NULL, OPT_NOPCAP },
 		{ "echo",    no_argument,       NULL, OPT_ECHO },
 		{ "echo-udp", required_argument, NULL, OPT_ECHO_UDP },
+		{ "echo-rate", required_argument, NULL, OPT_ECHO_RATE },
+		{ "echo-rate-total", required_argument, NULL,
+		  OPT_ECHO_RATE_TOTAL },
 		{ "user",    required_argument, NULL, 'Z' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -379,6 +465,15 @@ cmd_listen(int argc, char **argv)
 			}
 			eo.udp_port = (int)v;
 			break;
+		case OPT_ECHO_RATE:
+			if (parse_rate(optarg, "--echo-rate", &eo.rate_src))
+				return HDP_EXIT_USAGE;
+			break;
+		case OPT_ECHO_RATE_TOTAL:
+			if (parse_rate(optarg, "--echo-rate-total",
+				       &eo.rate_total))
+				return HDP_EXIT_USAGE;
+			break;
 		case 'h': usage_listen(stdout); return HDP_EXIT_OK;
 		default: usage_listen(stderr); return HDP_EXIT_USAGE;
 		}
@@ -390,6 +485,11 @@ cmd_listen(int argc, char **argv)
 	}
 	if (hdp_protoset_parse(protos, &set, err, sizeof(err)) != 0) {
 		tool_err("-P %s: %s", protos, err);
+		return HDP_EXIT_USAGE;
+	}
+	if (!echo && (eo.udp_port || eo.rate_src || eo.rate_total)) {
+		tool_err("--echo-udp, --echo-rate and --echo-rate-total go "
+			 "with --echo");
 		return HDP_EXIT_USAGE;
 	}
 	if (echo && eo.udp_port)
@@ -459,6 +559,7 @@ cmd_listen(int argc, char **argv)
 		int perm = 0;
 
 		eo.family = c.family;
+		echo_want_pktinfo(&c);
 		c.echo = hdp_echo_new(&eo, &perm, err, sizeof(err));
 		if (c.echo == NULL) {
 			tool_err("--echo: %s", err);
@@ -485,6 +586,9 @@ cmd_listen(int argc, char **argv)
 		"hdp listen", c.nopen, c.nopen == 1 ? "" : "s",
 		c.family == AF_INET6 ? "IPv6" : "IPv4");
 	rc = listen_loop(&c);
+	if (c.echo != NULL)
+		hdp_echo_print_summary(c.json ? stdout : stderr, c.json,
+				       c.echo);
 	if (report_drops(&c) != 0 && rc == HDP_EXIT_OK)
 		rc = HDP_EXIT_FAIL;
 out:
