@@ -275,12 +275,15 @@ hdp_echo_events(struct hdp_echo *e)
 const struct hdp_echo_stats *
 hdp_echo_stats(const struct hdp_echo *e)
 {
-	struct hdp_echo_stats *st = (struct hdp_echo_stats *)&e->st;
+	return &e->st;
+}
 
-	/* the guards keep their own counts; copied in when asked */
-	st->rate_evictions = e->rate ? echo_rate_evictions(e->rate) : 0;
-	st->addr_loads = e->addrs ? echo_addrs_loads(e->addrs) : 0;
-	return st;
+/* The guards keep counts of their own: copied in after each request. */
+static void
+echo_sync_stats(struct hdp_echo *e)
+{
+	e->st.rate_evictions = echo_rate_evictions(e->rate);
+	e->st.addr_loads = echo_addrs_loads(e->addrs);
 }
 
 void
@@ -424,12 +427,12 @@ hdp_echo_answer_l4(struct hdp_echo *e, const struct hdp_echo_req *q,
 
 	if (rep == NULL)
 		rep = &dummy;
+	memset(rep, 0, sizeof(*rep));	/* refused 0: not a request */
 	e->st.seen++;
 	if (echo_parse(e, q, &p) != 0) {
 		e->st.ignored++;
 		return 0;
 	}
-	memset(rep, 0, sizeof(*rep));
 	rep->family = q->family;
 	rep->peer = q->src;
 	rep->local = q->dst;
@@ -440,6 +443,7 @@ hdp_echo_answer_l4(struct hdp_echo *e, const struct hdp_echo_req *q,
 	rep->rx_ns = q->rx_ns;
 	rep->req_bytes = q->l4len + (q->family == AF_INET ? 20 : 40);
 	rep->refused = echo_refusal(e, q, &p);
+	echo_sync_stats(e);
 	if (rep->refused != 0) {
 		e->st.refused++;
 		e->st.refused_by[rep->refused]++;
@@ -464,6 +468,8 @@ hdp_echo_answer(struct hdp_echo *e, int dlt, const uint8_t *pkt,
 	if (hdp_decode_frame(dlt, pkt, caplen, wirelen, &f) != HDP_ST_OK ||
 	    f.is_fragment || f.ip_version == 0 || f.l4_caplen != f.l4_len ||
 	    f.direction == HDP_DIR_OUT) {
+		if (rep != NULL)
+			memset(rep, 0, sizeof(*rep));
 		e->st.seen++;
 		e->st.ignored++;
 		return 0;

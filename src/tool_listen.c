@@ -399,8 +399,17 @@ echo_want_pktinfo(const struct listen_ctx *c)
 	}
 }
 
-int
-cmd_listen(int argc, char **argv)
+/* What the command line asked for, beyond struct listen_ctx. */
+struct listen_args {
+	const char *protos, *ifname, *user;
+	int want_pcap, echo;
+	struct hdp_echo_opts eo;
+};
+
+/* Options into c and a: -1 to go on, else the exit status. */
+static int
+listen_parse(int argc, char **argv, struct listen_ctx *c,
+	     struct listen_args *a)
 {
 	static const struct option longopts[] = {
 		{ "json",    no_argument,       NULL, OPT_JSON },
@@ -414,64 +423,48 @@ cmd_listen(int argc, char **argv)
 		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct listen_ctx c;
-	struct hdp_protoset set;
-	struct hdp_cap_opts co;
-	const char *protos = "255", *ifname = NULL, *user = NULL;
-	char err[256], filt[32];
-	int ch, i, want_pcap = 1, refused_perm = 0, rc;
-	struct hdp_echo_opts eo = { .family = AF_INET, .hdp = 1, .port = -1 };
-	int echo = 0;
+	char err[256];
+	int ch;
 	uint64_t v;
 
-	memset(&c, 0, sizeof(c));
-	c.family = AF_INET;
-	for (i = 0; i < 256; i++)
-		c.fds[i] = -1;
 	optind = 0;	/* glibc: a fresh scan from argv[1] */
 	while ((ch = getopt_long(argc, argv, "P:46i:c:t:vZ:h", longopts,
 				 NULL)) != -1) {
 		switch (ch) {
-		case 'P': protos = optarg; break;
-		case '4': c.family = AF_INET; break;
-		case '6': c.family = AF_INET6; break;
-		case 'i': ifname = optarg; break;
+		case 'P': a->protos = optarg; break;
+		case '4': c->family = AF_INET; break;
+		case '6': c->family = AF_INET6; break;
+		case 'i': a->ifname = optarg; break;
 		case 'c':
 			if (hdp_parse_uint(optarg, 1, UINT32_MAX, &v, "-c",
-					   err, sizeof(err)) != 0) {
-				tool_err("%s", err);
-				return HDP_EXIT_USAGE;
-			}
-			c.count = v;
+					   err, sizeof(err)) != 0)
+				goto bad;
+			c->count = v;
 			break;
 		case 't':
 			if (hdp_parse_uint(optarg, 1, 86400, &v, "-t", err,
-					   sizeof(err)) != 0) {
-				tool_err("%s", err);
-				return HDP_EXIT_USAGE;
-			}
-			c.deadline_ns = hdp_mono_ns() + v * 1000000000ULL;
+					   sizeof(err)) != 0)
+				goto bad;
+			c->deadline_ns = hdp_mono_ns() + v * 1000000000ULL;
 			break;
-		case 'v': c.verbose = 1; break;
-		case 'Z': user = optarg; break;
-		case OPT_JSON: c.json = 1; break;
-		case OPT_NOPCAP: want_pcap = 0; break;
-		case OPT_ECHO: echo = 1; break;
+		case 'v': c->verbose = 1; break;
+		case 'Z': a->user = optarg; break;
+		case OPT_JSON: c->json = 1; break;
+		case OPT_NOPCAP: a->want_pcap = 0; break;
+		case OPT_ECHO: a->echo = 1; break;
 		case OPT_ECHO_UDP:
 			if (hdp_parse_uint(optarg, 1, 65535, &v, "--echo-udp",
-					   err, sizeof(err)) != 0) {
-				tool_err("%s", err);
-				return HDP_EXIT_USAGE;
-			}
-			eo.udp_port = (int)v;
+					   err, sizeof(err)) != 0)
+				goto bad;
+			a->eo.udp_port = (int)v;
 			break;
 		case OPT_ECHO_RATE:
-			if (parse_rate(optarg, "--echo-rate", &eo.rate_src))
+			if (parse_rate(optarg, "--echo-rate", &a->eo.rate_src))
 				return HDP_EXIT_USAGE;
 			break;
 		case OPT_ECHO_RATE_TOTAL:
 			if (parse_rate(optarg, "--echo-rate-total",
-				       &eo.rate_total))
+				       &a->eo.rate_total))
 				return HDP_EXIT_USAGE;
 			break;
 		case 'h': usage_listen(stdout); return HDP_EXIT_OK;
@@ -483,27 +476,33 @@ cmd_listen(int argc, char **argv)
 		usage_listen(stderr);
 		return HDP_EXIT_USAGE;
 	}
-	if (hdp_protoset_parse(protos, &set, err, sizeof(err)) != 0) {
-		tool_err("-P %s: %s", protos, err);
-		return HDP_EXIT_USAGE;
-	}
-	if (!echo && (eo.udp_port || eo.rate_src || eo.rate_total)) {
+	if (!a->echo && (a->eo.udp_port || a->eo.rate_src ||
+			 a->eo.rate_total)) {
 		tool_err("--echo-udp, --echo-rate and --echo-rate-total go "
 			 "with --echo");
 		return HDP_EXIT_USAGE;
 	}
-	if (echo && eo.udp_port)
-		set.bits[17 >> 3] |= (uint8_t)(1u << (17 & 7)); /* UDP: 17 */
-	if (tool_parse_only)
-		return HDP_EXIT_OK;
+	return -1;
+bad:
+	tool_err("%s", err);
+	return HDP_EXIT_USAGE;
+}
+
+/* A raw socket for every number in set; refusals reported.  0, or the
+ * exit status when none could be opened. */
+static int
+listen_open(struct listen_ctx *c, const struct hdp_protoset *set)
+{
+	char err[256];
+	int i, refused_perm = 0;
 
 	for (i = 0; i < 256; i++) {
-		if (!hdp_protoset_has(&set, (unsigned)i))
+		if (!hdp_protoset_has(set, (unsigned)i))
 			continue;
-		c.fds[i] = hdp_rawsock_open(c.family, (unsigned)i, err,
-					    sizeof(err));
-		if (c.fds[i] >= 0) {
-			c.nopen++;
+		c->fds[i] = hdp_rawsock_open(c->family, (unsigned)i, err,
+					     sizeof(err));
+		if (c->fds[i] >= 0) {
+			c->nopen++;
 			continue;
 		}
 		if (errno == EPERM || errno == EACCES) {
@@ -511,7 +510,7 @@ cmd_listen(int argc, char **argv)
 			refused_perm++;
 			continue;
 		}
-		if (c.json) {
+		if (c->json) {
 			struct hdp_json j;
 
 			hj_begin(&j, stdout);
@@ -523,10 +522,10 @@ cmd_listen(int argc, char **argv)
 		}
 		tool_err("protocol %d refused: %s", i, err);
 	}
-	if (refused_perm && c.nopen != 0)
+	if (refused_perm && c->nopen != 0)
 		tool_err("%d protocol numbers refused: not permitted",
 			 refused_perm);
-	if (c.nopen == 0) {
+	if (c->nopen == 0) {
 		if (refused_perm) {
 			tool_err("raw sockets need root or CAP_NET_RAW");
 			return HDP_EXIT_PERM;
@@ -534,40 +533,93 @@ cmd_listen(int argc, char **argv)
 		tool_err("no raw socket could be opened");
 		return HDP_EXIT_ENV;
 	}
-	if (want_pcap && (c.json || c.verbose)) {
-		memset(&co, 0, sizeof(co));
-		co.ifname = ifname;
-		co.immediate = 1;
-		co.nano = 1;
-		co.snaplen = 128;
-		c.pcap = hdp_cap_open_live(&co, err, sizeof(err));
-		snprintf(filt, sizeof(filt), "%s",
-			 c.family == AF_INET ? "ip" : "ip6");
-		if (c.pcap == NULL) {
-			tool_err("libpcap: %s (arrivals not watched)", err);
-		} else if (hdp_cap_set_filter(c.pcap, filt, err,
-					      sizeof(err)) != 0 ||
-			   pcap_setnonblock(c.pcap, 1, err) != 0) {
-			tool_err("libpcap: %s (arrivals not watched)", err);
-			pcap_close(c.pcap);
-			c.pcap = NULL;
-		} else {
-			c.dlt = pcap_datalink(c.pcap);
-		}
-	}
-	if (echo) {
-		int perm = 0;
+	return 0;
+}
 
-		eo.family = c.family;
-		echo_want_pktinfo(&c);
-		c.echo = hdp_echo_new(&eo, &perm, err, sizeof(err));
-		if (c.echo == NULL) {
-			tool_err("--echo: %s", err);
-			rc = perm ? HDP_EXIT_PERM : HDP_EXIT_ENV;
-			goto out;
-		}
+/* libpcap watching arrivals on ifname (NULL: any); a failure only
+ * means they are not watched. */
+static void
+listen_open_arrivals(struct listen_ctx *c, const char *ifname)
+{
+	struct hdp_cap_opts co;
+	char err[PCAP_ERRBUF_SIZE + 256];
+
+	memset(&co, 0, sizeof(co));
+	co.ifname = ifname;
+	co.immediate = 1;
+	co.nano = 1;
+	co.snaplen = 128;
+	c->pcap = hdp_cap_open_live(&co, err, sizeof(err));
+	if (c->pcap == NULL) {
+		tool_err("libpcap: %s (arrivals not watched)", err);
+	} else if (hdp_cap_set_filter(c->pcap, c->family == AF_INET ? "ip" :
+				      "ip6", err, sizeof(err)) != 0 ||
+		   pcap_setnonblock(c->pcap, 1, err) != 0) {
+		tool_err("libpcap: %s (arrivals not watched)", err);
+		pcap_close(c->pcap);
+		c->pcap = NULL;
+	} else {
+		c->dlt = pcap_datalink(c->pcap);
 	}
-	if (hdp_drop_privileges(user, err, sizeof(err)) != 0) {
+}
+
+/* --echo: the responder, opened before the privileges go.  0, or the
+ * exit status. */
+static int
+listen_open_echo(struct listen_ctx *c, struct hdp_echo_opts *eo)
+{
+	char err[256];
+	int perm = 0;
+
+	eo->family = c->family;
+	echo_want_pktinfo(c);
+	c->echo = hdp_echo_new(eo, &perm, err, sizeof(err));
+	if (c->echo == NULL) {
+		tool_err("--echo: %s", err);
+		return perm ? HDP_EXIT_PERM : HDP_EXIT_ENV;
+	}
+	return 0;
+}
+
+int
+cmd_listen(int argc, char **argv)
+{
+	struct listen_ctx c;
+	struct listen_args a;
+	struct hdp_protoset set;
+	char err[256];
+	int i, rc;
+
+	memset(&c, 0, sizeof(c));
+	memset(&a, 0, sizeof(a));
+	c.family = AF_INET;
+	for (i = 0; i < 256; i++)
+		c.fds[i] = -1;
+	a.protos = "255";
+	a.want_pcap = 1;
+	a.eo.family = AF_INET;
+	a.eo.hdp = 1;
+	a.eo.port = -1;
+	rc = listen_parse(argc, argv, &c, &a);
+	if (rc >= 0)
+		return rc;
+	if (hdp_protoset_parse(a.protos, &set, err, sizeof(err)) != 0) {
+		tool_err("-P %s: %s", a.protos, err);
+		return HDP_EXIT_USAGE;
+	}
+	if (a.echo && a.eo.udp_port)
+		set.bits[17 >> 3] |= (uint8_t)(1u << (17 & 7)); /* UDP: 17 */
+	if (tool_parse_only)
+		return HDP_EXIT_OK;
+
+	rc = listen_open(&c, &set);
+	if (rc != 0)
+		goto out;
+	if (a.want_pcap && (c.json || c.verbose))
+		listen_open_arrivals(&c, a.ifname);
+	if (a.echo && (rc = listen_open_echo(&c, &a.eo)) != 0)
+		goto out;
+	if (hdp_drop_privileges(a.user, err, sizeof(err)) != 0) {
 		tool_err("%s", err);
 		rc = HDP_EXIT_PERM;
 		goto out;
