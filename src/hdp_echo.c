@@ -578,6 +578,7 @@ hdp_echo_print_summary(FILE *f, int json, const struct hdp_echo *e)
 		hj_u64(&j, "rate_src", e->o.rate_src);
 		hj_u64(&j, "rate_total", e->o.rate_total);
 		hj_u64(&j, "rate_evictions", st->rate_evictions);
+		hj_u64(&j, "addr_loads", st->addr_loads);
 		hj_end(&j);
 	} else {
 		fprintf(f, "# echo: %llu requests: %llu replied, %llu failed, "

@@ -74,6 +74,13 @@ for f in r1 r1v6 r2; do
 	grep -q listening "$TMPD/$f.err" || fatal "responder $f: $(cat "$TMPD/$f.err")"
 done
 
+# an address added while the responder runs is one of ours at once
+# (rtnetlink), well before the periodic reload 10 s after the start
+ip -n "$NS_R1" addr add "$NET.101/24" dev r1
+ip netns exec "$NS_C" "$HDP" ping --json -q -c 5 --rate 20 -W 2 \
+	"$NET.101" >"$TMPD/p0.json"
+expect_eq "hdp ping to an address R1 was given just now: answered" "$?" 0
+
 # capture NS IFACE FILE: tcpdump there until capture_stop
 capture() {
 	bg ip netns exec "$1" tcpdump -i "$2" -nn -U --immediate-mode -s 256 \
@@ -271,6 +278,9 @@ for i, path in enumerate(sys.argv[1:]):
     for k, n in want[i].items():
         if by.get(k, 0) < n:
             print("    %s: %d, want at least %d" % (k, by.get(k, 0), n)); bad += 1
+    if i == 0 and s.get("addr_loads", 0) < 2:
+        print("    addresses read %s times: the change went unseen" %
+              s.get("addr_loads")); bad += 1
     if s["refused"] != sum(by.values()) or len(ref) != s["refused"]:
         print("    refusal lines %d, counts %d, sum %d" % (len(ref),
               s["refused"], sum(by.values()))); bad += 1
