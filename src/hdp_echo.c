@@ -216,6 +216,8 @@ echo_open_tx(struct hdp_echo *e, int *perm, char *err, size_t errlen)
 	return 0;
 }
 
+static void echo_sync_stats(struct hdp_echo *e);
+
 struct hdp_echo *
 hdp_echo_new(const struct hdp_echo_opts *o, int *perm, char *err,
 	     size_t errlen)
@@ -253,6 +255,7 @@ hdp_echo_new(const struct hdp_echo_opts *o, int *perm, char *err,
 			e->udp_fd = hdp_udp_quiet(AF_INET,
 						  (uint16_t)o->udp_port, NULL);
 	}
+	echo_sync_stats(e);
 	return e;
 fail:
 	hdp_echo_free(e);
@@ -268,8 +271,8 @@ hdp_echo_fd(const struct hdp_echo *e)
 void
 hdp_echo_events(struct hdp_echo *e)
 {
-	if (e->addrs != NULL)
-		echo_addrs_events(e->addrs);
+	echo_addrs_events(e->addrs);
+	echo_sync_stats(e);
 }
 
 const struct hdp_echo_stats *

@@ -346,6 +346,12 @@ check_v4(struct echo_addrs *t, uint32_t s, uint32_t d, unsigned ifindex)
 		return HDP_ECHO_R_DST_BROADCAST;
 	if (d == 0 || !v4_is_local(t, d))
 		return HDP_ECHO_R_DST_NOT_LOCAL;
+	/* 127/8 is ours only for ourselves: a reply from it must not go
+	 * out of an interface (route_localnet lets such requests in) */
+	lo_in = ifindex != 0 ? ifindex_is_loopback(t, ifindex) :
+		(s >> 24) == 127 || v4_is_local(t, s);
+	if ((d >> 24) == 127 && !lo_in)
+		return HDP_ECHO_R_DST_NOT_LOCAL;
 	if ((s >> 24) == 0)
 		return HDP_ECHO_R_SRC_UNSPEC;	/* 0.0.0.0/8, "this network" */
 	if ((s >> 28) == 0xe)
@@ -373,6 +379,10 @@ check_v6(struct echo_addrs *t, const struct in6_addr *s,
 	if (IN6_IS_ADDR_MULTICAST(d))
 		return HDP_ECHO_R_DST_MULTICAST;
 	if (IN6_IS_ADDR_UNSPECIFIED(d) || !v6_is_local(t, d, ifindex))
+		return HDP_ECHO_R_DST_NOT_LOCAL;
+	if (IN6_IS_ADDR_LOOPBACK(d) &&
+	    !(ifindex != 0 ? ifindex_is_loopback(t, ifindex) :
+	      IN6_IS_ADDR_LOOPBACK(s) || v6_is_local(t, s, 0)))
 		return HDP_ECHO_R_DST_NOT_LOCAL;
 	if (IN6_IS_ADDR_UNSPECIFIED(s))
 		return HDP_ECHO_R_SRC_UNSPEC;

@@ -144,6 +144,8 @@ frames = [
     Ether(dst=mac1) / IP(src="255.255.255.255", dst=r1, proto=255) / Raw(hdp(64)),
     Ether(dst=mac1) / IP(src="224.0.0.1", dst=r1, proto=255) / Raw(hdp(64)),
     Ether(dst=mac1) / IP(src="127.0.0.1", dst=r1, proto=255) / Raw(hdp(64)),
+    # to a loopback address, from outside: a reply would leave from it
+    Ether(dst=mac1) / IP(src=vic, dst="127.0.0.1", proto=255) / Raw(hdp(64)),
     Ether(dst=mac1) / IP(src="0.0.0.0", dst=r1, proto=255) / Raw(hdp(64)),
     Ether(dst=mac1) / IPv6(src="ff02::1", dst=r16, nh=255) / Raw(hdp(64)),
     # too small for the echo block: no room, no answer

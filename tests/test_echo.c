@@ -89,16 +89,19 @@ test_addrs_v4(struct echo_addrs *t, unsigned lo)
 	CHK4(t, "127.0.0.1", "239.255.255.250", 0, HDP_ECHO_R_DST_MULTICAST);
 	CHK4(t, "127.0.0.1", "0.0.0.0", 0, HDP_ECHO_R_DST_NOT_LOCAL);
 	CHK4(t, "127.0.0.1", "192.0.2.77", 0, HDP_ECHO_R_DST_NOT_LOCAL);
-	/* sources: unicast only, loopback only from ourselves */
-	CHK4(t, "0.0.0.0", "127.0.0.1", 0, HDP_ECHO_R_SRC_UNSPEC);
-	CHK4(t, "0.1.2.3", "127.0.0.1", 0, HDP_ECHO_R_SRC_UNSPEC);
-	CHK4(t, "224.0.0.5", "127.0.0.1", 0, HDP_ECHO_R_SRC_MULTICAST);
-	CHK4(t, "255.255.255.255", "127.0.0.1", 0, HDP_ECHO_R_SRC_BROADCAST);
-	CHK4(t, "127.255.255.255", "127.0.0.1", 0, HDP_ECHO_R_SRC_BROADCAST);
-	CHK4(t, "240.0.0.1", "127.0.0.1", 0, HDP_ECHO_R_SRC_MARTIAN);
-	/* 127/8 that came in on an interface that is not loopback */
-	CHK4(t, "127.0.0.1", "127.0.0.1", 999999, HDP_ECHO_R_SRC_LOOPBACK);
-	CHK4(t, "198.51.100.7", "127.0.0.1", 0, 0);
+	/* sources: unicast only (over lo, so the destination passes) */
+	CHK4(t, "0.0.0.0", "127.0.0.1", lo, HDP_ECHO_R_SRC_UNSPEC);
+	CHK4(t, "0.1.2.3", "127.0.0.1", lo, HDP_ECHO_R_SRC_UNSPEC);
+	CHK4(t, "224.0.0.5", "127.0.0.1", lo, HDP_ECHO_R_SRC_MULTICAST);
+	CHK4(t, "255.255.255.255", "127.0.0.1", lo, HDP_ECHO_R_SRC_BROADCAST);
+	CHK4(t, "127.255.255.255", "127.0.0.1", lo, HDP_ECHO_R_SRC_BROADCAST);
+	CHK4(t, "240.0.0.1", "127.0.0.1", lo, HDP_ECHO_R_SRC_MARTIAN);
+	/* a loopback destination is ours only for ourselves; a loopback
+	 * source to a non-loopback address: tests/ping_hostile.sh */
+	CHK4(t, "127.0.0.1", "127.0.0.1", 999999, HDP_ECHO_R_DST_NOT_LOCAL);
+	CHK4(t, "198.51.100.7", "127.0.0.1", 0, HDP_ECHO_R_DST_NOT_LOCAL);
+	CHK4(t, "198.51.100.7", "127.0.0.1", 999999, HDP_ECHO_R_DST_NOT_LOCAL);
+	CHK4(t, "198.51.100.7", "127.0.0.1", lo, 0);
 }
 
 static void
@@ -110,12 +113,15 @@ test_addrs_v6(struct echo_addrs *t, unsigned lo)
 	CHK6(t, "::1", "ff05::1:3", 0, HDP_ECHO_R_DST_MULTICAST);
 	CHK6(t, "::1", "::", 0, HDP_ECHO_R_DST_NOT_LOCAL);
 	CHK6(t, "::1", "2001:db8::dead", 0, HDP_ECHO_R_DST_NOT_LOCAL);
-	CHK6(t, "::", "::1", 0, HDP_ECHO_R_SRC_UNSPEC);
-	CHK6(t, "ff02::1", "::1", 0, HDP_ECHO_R_SRC_MULTICAST);
-	CHK6(t, "::ffff:192.0.2.1", "::1", 0, HDP_ECHO_R_SRC_MARTIAN);
-	CHK6(t, "::192.0.2.1", "::1", 0, HDP_ECHO_R_SRC_MARTIAN);
-	CHK6(t, "::1", "::1", 999999, HDP_ECHO_R_SRC_LOOPBACK);
-	CHK6(t, "2001:db8::1", "::1", 0, 0);
+	CHK6(t, "::", "::1", lo, HDP_ECHO_R_SRC_UNSPEC);
+	CHK6(t, "ff02::1", "::1", lo, HDP_ECHO_R_SRC_MULTICAST);
+	CHK6(t, "::ffff:192.0.2.1", "::1", lo, HDP_ECHO_R_SRC_MARTIAN);
+	CHK6(t, "::192.0.2.1", "::1", lo, HDP_ECHO_R_SRC_MARTIAN);
+	/* from outside to ::1 (the kernel drops it; a capture need not) */
+	CHK6(t, "::1", "::1", 999999, HDP_ECHO_R_DST_NOT_LOCAL);
+	CHK6(t, "2001:db8::1", "::1", 0, HDP_ECHO_R_DST_NOT_LOCAL);
+	CHK6(t, "2001:db8::1", "::1", 999999, HDP_ECHO_R_DST_NOT_LOCAL);
+	CHK6(t, "2001:db8::1", "::1", lo, 0);
 }
 
 static void
