@@ -183,21 +183,24 @@ flood() {
 	t1=$(date +%s.%N)
 	echo "$t0 $t1" | awk '{ printf "%.3f\n", $2 - $1 }'
 }
-# judge_flood PCAP RESPONDER SECONDS RATE: replies at the victim within
-# what a bucket of max(RATE/4, 10) refilled at RATE allows, each no
-# larger than the requests (84 + 12 + 20 bytes)
+# judge_flood PCAP RESPONDER SECONDS RATE: the replies at the victim, over
+# the span from the first to the last (whenever the responder got to
+# them, on a slow machine after the flood), no more than a bucket of
+# max(RATE/4, 10) refilled at RATE allows (20 ms and 2 replies of slack:
+# the capture's times are not the responder's decisions); each
+# no larger than the requests (20 + 12 + 64 bytes)
 judge_flood() {
 	$PY - "$@" <<'PY'
 import sys
 from scapy.all import rdpcap, IP
 pcap, resp, secs, rate = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
 rep = [p for p in rdpcap(pcap) if IP in p and p[IP].src == resp]
-burst = max(rate // 4, 10)
-allowed = burst + rate * (secs + 0.5)     # 0.5 s: the capture's tail
+span = float(rep[-1].time - rep[0].time) if rep else 0.0
+allowed = max(rate // 4, 10) + rate * (span + 0.02) + 2
 big = [len(p[IP]) for p in rep if len(p[IP]) > 20 + 12 + 64]
-print("  %d replies at the victim in %.2f s (rate %d/s: at most %d), "
-      "largest %d bytes" % (len(rep), secs, rate, allowed,
-      max([len(p[IP]) for p in rep] or [0])))
+print("  flood of %.2f s: %d replies at the victim over %.3f s (rate %d/s: "
+      "at most %d), largest %d bytes" % (secs, len(rep), span, rate,
+      allowed, max([len(p[IP]) for p in rep] or [0])))
 sys.exit(0 if 0 < len(rep) <= allowed and not big else 1)
 PY
 }
