@@ -75,6 +75,34 @@ hdp_rawsock_drops(int fd, uint32_t *drops)
 	return 0;
 }
 
+/* One control message: the kernel's receive time, and (when the socket
+ * asked: IP_PKTINFO, IPV6_RECVPKTINFO) the arrival interface and, for
+ * IPv6, the destination address the header had. */
+static void
+rawsock_cmsg(const struct cmsghdr *c, struct hdp_rawmsg *m)
+{
+	struct in6_pktinfo p6;
+	struct in_pktinfo p4;
+	struct timespec ts;
+
+	if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS &&
+	    c->cmsg_len >= CMSG_LEN(sizeof(ts))) {
+		memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+		m->time_ns = (uint64_t)ts.tv_sec * 1000000000ULL +
+			     (uint64_t)ts.tv_nsec;
+	} else if (c->cmsg_level == IPPROTO_IPV6 &&
+		   c->cmsg_type == IPV6_PKTINFO &&
+		   c->cmsg_len >= CMSG_LEN(sizeof(p6))) {
+		memcpy(&p6, CMSG_DATA(c), sizeof(p6));
+		m->dst.v6 = p6.ipi6_addr;
+		m->ifindex = p6.ipi6_ifindex;
+	} else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
+		   c->cmsg_len >= CMSG_LEN(sizeof(p4))) {
+		memcpy(&p4, CMSG_DATA(c), sizeof(p4));
+		m->ifindex = (unsigned)p4.ipi_ifindex;
+	}
+}
+
 int
 hdp_rawsock_recv(int fd, int family, unsigned proto, uint8_t *buf,
 		 size_t buflen, struct hdp_rawmsg *m)
@@ -82,7 +110,9 @@ hdp_rawsock_recv(int fd, int family, unsigned proto, uint8_t *buf,
 	struct sockaddr_storage ss;
 	union {
 		struct cmsghdr align;
-		uint8_t buf[CMSG_SPACE(sizeof(struct timespec))];
+		uint8_t buf[CMSG_SPACE(sizeof(struct timespec)) +
+			    CMSG_SPACE(sizeof(struct in6_pktinfo)) +
+			    CMSG_SPACE(sizeof(struct in_pktinfo))];
 	} cbuf;
 	struct iovec iov = { .iov_base = buf, .iov_len = buflen };
 	struct msghdr msg;
@@ -108,17 +138,8 @@ hdp_rawsock_recv(int fd, int family, unsigned proto, uint8_t *buf,
 	m->bytes = (size_t)n;
 	if ((size_t)n > buflen)
 		n = (ssize_t)buflen;    /* MSG_TRUNC: only buflen kept */
-	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
-		if (c->cmsg_level == SOL_SOCKET &&
-		    c->cmsg_type == SCM_TIMESTAMPNS &&
-		    c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
-			struct timespec ts;
-
-			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
-			m->time_ns = (uint64_t)ts.tv_sec * 1000000000ULL +
-				     (uint64_t)ts.tv_nsec;
-		}
-	}
+	for (c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c))
+		rawsock_cmsg(c, m);
 	if (m->time_ns == 0)
 		m->time_ns = hdp_now_ns();
 

@@ -28,7 +28,11 @@ struct hdp_rawmsg {
 	int            family;     /* AF_INET or AF_INET6                    */
 	uint8_t        proto;      /* the socket's protocol number           */
 	union hdp_addr src;        /* sender, from recvfrom                  */
-	union hdp_addr dst;        /* IPv4: from the IP header; IPv6: zero   */
+	union hdp_addr dst;        /* IPv4: from the IP header; IPv6: from   */
+				   /* IPV6_PKTINFO when the socket asked    */
+				   /* for it (IPV6_RECVPKTINFO), else zero  */
+	unsigned       ifindex;    /* arrival interface, from IP_PKTINFO /  */
+				   /* IPV6_PKTINFO when asked for; else 0   */
 	uint64_t       time_ns;    /* kernel receive time (SO_TIMESTAMPNS),  */
 				   /* or CLOCK_REALTIME after the read       */
 	size_t         bytes;      /* what the socket returned (IPv4: with   */

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "hdp.h"
@@ -75,16 +76,30 @@ usage_listen(FILE *out)
 "  -v             text mode: also print what libpcap saw arrive\n"
 "  -Z, --user USER  after opening sockets, run as USER with no\n"
 "                 capabilities (default nobody; -Z root stays root)\n"
-"  --echo         answer every HDP datagram (IP protocol 255) with an echo\n"
+"  --echo         answer HDP datagrams (IP protocol 255) with an echo\n"
 "                 reply: addresses and ports swapped, the HDP timestamp\n"
-"                 kept, receive and reply times added (what hdp ping reads)\n"
+"                 kept, receive and reply times added (what hdp ping reads);\n"
+"                 only requests to one of this host's unicast addresses\n"
+"                 from a unicast source, with at least 32 payload bytes (the\n"
+"                 room for those times: a reply is never larger than its\n"
+"                 request); the rest is refused and counted by reason\n"
 "  --echo-udp N   with --echo, also answer HDP-in-UDP sent to UDP port N\n"
+"                 (never to a source port below 1024 or of a known service)\n"
+"  --echo-rate N[/s]  replies per second to one source (IPv6: one /64),\n"
+"                 bursts of N/4 (at least 10) (default %u)\n"
+"  --echo-rate-total N[/s]  replies per second in all (default %u)\n"
 "\n"
 "At the end, on standard error: datagrams received and dropped by the\n"
 "kernel (socket buffer full); exit 1 when any were dropped.\n"
 "\n"
+"With --echo, at the end: requests replied, failed and refused by reason\n"
+"(a \"# echo:\" line on standard error, or with --json a line with\n"
+"\"layer\":\"echo_summary\"); each refusal is a line \"layer\":\"echo_refused\"\n"
+"with --json, and a \"# echo: refused\" line with -v.\n"
+"\n"
 "The receiving half of 'hdp sweep --join tx.json rx.json':\n"
-"  receiver# hdp listen -P all --json > rx.json\n");
+"  receiver# hdp listen -P all --json > rx.json\n",
+		HDP_ECHO_RATE_SRC, HDP_ECHO_RATE_TOTAL);
 }
 
 /* The HDP timestamp looks like one of ours (within a day of now). */
@@ -192,7 +207,7 @@ on_arrival(struct listen_ctx *c, const struct pcap_pkthdr *h,
 
 /* --echo: answer one datagram a raw socket returned (hdp_echo.h)
  * before anything is printed, so printing is not in the turnaround;
- * returns 1 when rep is to be printed. */
+ * returns 1 when rep (a reply, or a refusal) is to be printed. */
 static int
 echo_datagram(struct listen_ctx *c, const struct hdp_rawmsg *m,
 	      struct hdp_echo_reply *rep)
@@ -200,22 +215,33 @@ echo_datagram(struct listen_ctx *c, const struct hdp_rawmsg *m,
 	char err[256], src[INET6_ADDRSTRLEN];
 	int r;
 
-	r = hdp_echo_answer_l4(c->echo, m->family, &m->src, &m->dst,
-			       m->proto, m->l4, m->l4_len, m->time_ns, 1,
-			       rep, err, sizeof(err));
+	struct hdp_echo_req q;
+
+	memset(&q, 0, sizeof(q));
+	q.family = m->family;
+	q.src = m->src;
+	q.dst = m->dst;
+	q.ifindex = m->ifindex;
+	q.proto = m->proto;
+	q.l4 = m->l4;
+	q.l4len = m->l4_len;
+	q.rx_ns = m->time_ns;
+	q.rx_kernel = 1;
+	r = hdp_echo_answer_l4(c->echo, &q, rep, err, sizeof(err));
 	if (r < 0) {
 		hdp_addr_ntop(m->family, &m->src, src, sizeof(src));
 		tool_err("echo to %s: %s", src, err);
 	}
-	return r > 0;
+	/* a refusal is a line of its own with --json, or with -v */
+	return r > 0 || (r == 0 && rep->refused && (c->json || c->verbose));
 }
 
 /* The receive loop: poll every socket and the capture until stopped. */
 static int
 listen_loop(struct listen_ctx *c)
 {
-	struct pollfd pfd[257];
-	int map[257], n = 0, i, r, timeout;
+	struct pollfd pfd[258];
+	int map[258], n = 0, i, r, timeout;
 	struct hdp_rawmsg m;
 	struct hdp_echo_reply rep;
 	int echoed;
@@ -223,6 +249,13 @@ listen_loop(struct listen_ctx *c)
 	const u_char *pkt;
 	uint64_t now;
 
+	/* first: an address change is taken in before the requests that
+	 * arrived with it are judged */
+	if (c->echo != NULL && hdp_echo_fd(c->echo) >= 0) {
+		pfd[n].fd = hdp_echo_fd(c->echo);
+		pfd[n].events = POLLIN;
+		map[n++] = -2;
+	}
 	for (i = 0; i < 256; i++) {
 		if (c->fds[i] < 0)
 			continue;
@@ -255,6 +288,10 @@ listen_loop(struct listen_ctx *c)
 		for (i = 0; i < n && r > 0; i++) {
 			if (!(pfd[i].revents & (POLLIN | POLLERR)))
 				continue;
+			if (map[i] == -2) {
+				hdp_echo_events(c->echo);
+				continue;
+			}
 			if (map[i] < 0) {
 				while (pcap_next_ex(c->pcap, &h, &pkt) == 1)
 					on_arrival(c, h, pkt);
@@ -314,70 +351,121 @@ report_drops(const struct listen_ctx *c)
 	return drops;
 }
 
-enum { OPT_JSON = 256, OPT_NOPCAP, OPT_ECHO, OPT_ECHO_UDP };
+enum { OPT_JSON = 256, OPT_NOPCAP, OPT_ECHO, OPT_ECHO_UDP, OPT_ECHO_RATE,
+       OPT_ECHO_RATE_TOTAL };
 
-int
-cmd_listen(int argc, char **argv)
+/* --echo-rate N or N/s: replies per second, 1 to 10 million. */
+static int
+parse_rate(const char *arg, const char *opt, uint32_t *out)
+{
+	char num[32], err[256];
+	size_t n = strlen(arg);
+	uint64_t v;
+
+	if (n > 2 && strcmp(arg + n - 2, "/s") == 0)
+		n -= 2;
+	if (n == 0 || n >= sizeof(num)) {
+		tool_err("%s '%s': not a rate (N or N/s)", opt, arg);
+		return -1;
+	}
+	memcpy(num, arg, n);
+	num[n] = '\0';
+	if (hdp_parse_uint(num, 1, 10000000, &v, opt, err, sizeof(err)) != 0) {
+		tool_err("%s", err);
+		return -1;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* --echo: ask the raw sockets where each datagram came in (the arrival
+ * interface; for IPv6 also the destination address, which an IPv6 raw
+ * socket does not otherwise give), so that only requests to our own
+ * unicast addresses are answered. */
+static void
+echo_want_pktinfo(const struct listen_ctx *c)
+{
+	int i, on = 1;
+
+	for (i = 0; i < 256; i++) {
+		if (c->fds[i] < 0)
+			continue;
+		if (c->family == AF_INET6)
+			(void)setsockopt(c->fds[i], IPPROTO_IPV6,
+					 IPV6_RECVPKTINFO, &on, sizeof(on));
+		else
+			(void)setsockopt(c->fds[i], IPPROTO_IP, IP_PKTINFO,
+					 &on, sizeof(on));
+	}
+}
+
+/* What the command line asked for, beyond struct listen_ctx. */
+struct listen_args {
+	const char *protos, *ifname, *user;
+	int want_pcap, echo;
+	struct hdp_echo_opts eo;
+};
+
+/* Options into c and a: -1 to go on, else the exit status. */
+static int
+listen_parse(int argc, char **argv, struct listen_ctx *c,
+	     struct listen_args *a)
 {
 	static const struct option longopts[] = {
 		{ "json",    no_argument,       NULL, OPT_JSON },
 		{ "no-pcap", no_argument,       NULL, OPT_NOPCAP },
 		{ "echo",    no_argument,       NULL, OPT_ECHO },
 		{ "echo-udp", required_argument, NULL, OPT_ECHO_UDP },
+		{ "echo-rate", required_argument, NULL, OPT_ECHO_RATE },
+		{ "echo-rate-total", required_argument, NULL,
+		  OPT_ECHO_RATE_TOTAL },
 		{ "user",    required_argument, NULL, 'Z' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct listen_ctx c;
-	struct hdp_protoset set;
-	struct hdp_cap_opts co;
-	const char *protos = "255", *ifname = NULL, *user = NULL;
-	char err[256], filt[32];
-	int ch, i, want_pcap = 1, refused_perm = 0, rc;
-	struct hdp_echo_opts eo = { .family = AF_INET, .hdp = 1, .port = -1 };
-	int echo = 0;
+	char err[256];
+	int ch;
 	uint64_t v;
 
-	memset(&c, 0, sizeof(c));
-	c.family = AF_INET;
-	for (i = 0; i < 256; i++)
-		c.fds[i] = -1;
 	optind = 0;	/* glibc: a fresh scan from argv[1] */
 	while ((ch = getopt_long(argc, argv, "P:46i:c:t:vZ:h", longopts,
 				 NULL)) != -1) {
 		switch (ch) {
-		case 'P': protos = optarg; break;
-		case '4': c.family = AF_INET; break;
-		case '6': c.family = AF_INET6; break;
-		case 'i': ifname = optarg; break;
+		case 'P': a->protos = optarg; break;
+		case '4': c->family = AF_INET; break;
+		case '6': c->family = AF_INET6; break;
+		case 'i': a->ifname = optarg; break;
 		case 'c':
 			if (hdp_parse_uint(optarg, 1, UINT32_MAX, &v, "-c",
-					   err, sizeof(err)) != 0) {
-				tool_err("%s", err);
-				return HDP_EXIT_USAGE;
-			}
-			c.count = v;
+					   err, sizeof(err)) != 0)
+				goto bad;
+			c->count = v;
 			break;
 		case 't':
 			if (hdp_parse_uint(optarg, 1, 86400, &v, "-t", err,
-					   sizeof(err)) != 0) {
-				tool_err("%s", err);
-				return HDP_EXIT_USAGE;
-			}
-			c.deadline_ns = hdp_mono_ns() + v * 1000000000ULL;
+					   sizeof(err)) != 0)
+				goto bad;
+			c->deadline_ns = hdp_mono_ns() + v * 1000000000ULL;
 			break;
-		case 'v': c.verbose = 1; break;
-		case 'Z': user = optarg; break;
-		case OPT_JSON: c.json = 1; break;
-		case OPT_NOPCAP: want_pcap = 0; break;
-		case OPT_ECHO: echo = 1; break;
+		case 'v': c->verbose = 1; break;
+		case 'Z': a->user = optarg; break;
+		case OPT_JSON: c->json = 1; break;
+		case OPT_NOPCAP: a->want_pcap = 0; break;
+		case OPT_ECHO: a->echo = 1; break;
 		case OPT_ECHO_UDP:
 			if (hdp_parse_uint(optarg, 1, 65535, &v, "--echo-udp",
-					   err, sizeof(err)) != 0) {
-				tool_err("%s", err);
+					   err, sizeof(err)) != 0)
+				goto bad;
+			a->eo.udp_port = (int)v;
+			break;
+		case OPT_ECHO_RATE:
+			if (parse_rate(optarg, "--echo-rate", &a->eo.rate_src))
 				return HDP_EXIT_USAGE;
-			}
-			eo.udp_port = (int)v;
+			break;
+		case OPT_ECHO_RATE_TOTAL:
+			if (parse_rate(optarg, "--echo-rate-total",
+				       &a->eo.rate_total))
+				return HDP_EXIT_USAGE;
 			break;
 		case 'h': usage_listen(stdout); return HDP_EXIT_OK;
 		default: usage_listen(stderr); return HDP_EXIT_USAGE;
@@ -388,22 +476,33 @@ cmd_listen(int argc, char **argv)
 		usage_listen(stderr);
 		return HDP_EXIT_USAGE;
 	}
-	if (hdp_protoset_parse(protos, &set, err, sizeof(err)) != 0) {
-		tool_err("-P %s: %s", protos, err);
+	if (!a->echo && (a->eo.udp_port || a->eo.rate_src ||
+			 a->eo.rate_total)) {
+		tool_err("--echo-udp, --echo-rate and --echo-rate-total go "
+			 "with --echo");
 		return HDP_EXIT_USAGE;
 	}
-	if (echo && eo.udp_port)
-		set.bits[17 >> 3] |= (uint8_t)(1u << (17 & 7)); /* UDP: 17 */
-	if (tool_parse_only)
-		return HDP_EXIT_OK;
+	return -1;
+bad:
+	tool_err("%s", err);
+	return HDP_EXIT_USAGE;
+}
+
+/* A raw socket for every number in set; refusals reported.  0, or the
+ * exit status when none could be opened. */
+static int
+listen_open(struct listen_ctx *c, const struct hdp_protoset *set)
+{
+	char err[256];
+	int i, refused_perm = 0;
 
 	for (i = 0; i < 256; i++) {
-		if (!hdp_protoset_has(&set, (unsigned)i))
+		if (!hdp_protoset_has(set, (unsigned)i))
 			continue;
-		c.fds[i] = hdp_rawsock_open(c.family, (unsigned)i, err,
-					    sizeof(err));
-		if (c.fds[i] >= 0) {
-			c.nopen++;
+		c->fds[i] = hdp_rawsock_open(c->family, (unsigned)i, err,
+					     sizeof(err));
+		if (c->fds[i] >= 0) {
+			c->nopen++;
 			continue;
 		}
 		if (errno == EPERM || errno == EACCES) {
@@ -411,7 +510,7 @@ cmd_listen(int argc, char **argv)
 			refused_perm++;
 			continue;
 		}
-		if (c.json) {
+		if (c->json) {
 			struct hdp_json j;
 
 			hj_begin(&j, stdout);
@@ -423,10 +522,10 @@ cmd_listen(int argc, char **argv)
 		}
 		tool_err("protocol %d refused: %s", i, err);
 	}
-	if (refused_perm && c.nopen != 0)
+	if (refused_perm && c->nopen != 0)
 		tool_err("%d protocol numbers refused: not permitted",
 			 refused_perm);
-	if (c.nopen == 0) {
+	if (c->nopen == 0) {
 		if (refused_perm) {
 			tool_err("raw sockets need root or CAP_NET_RAW");
 			return HDP_EXIT_PERM;
@@ -434,39 +533,93 @@ cmd_listen(int argc, char **argv)
 		tool_err("no raw socket could be opened");
 		return HDP_EXIT_ENV;
 	}
-	if (want_pcap && (c.json || c.verbose)) {
-		memset(&co, 0, sizeof(co));
-		co.ifname = ifname;
-		co.immediate = 1;
-		co.nano = 1;
-		co.snaplen = 128;
-		c.pcap = hdp_cap_open_live(&co, err, sizeof(err));
-		snprintf(filt, sizeof(filt), "%s",
-			 c.family == AF_INET ? "ip" : "ip6");
-		if (c.pcap == NULL) {
-			tool_err("libpcap: %s (arrivals not watched)", err);
-		} else if (hdp_cap_set_filter(c.pcap, filt, err,
-					      sizeof(err)) != 0 ||
-			   pcap_setnonblock(c.pcap, 1, err) != 0) {
-			tool_err("libpcap: %s (arrivals not watched)", err);
-			pcap_close(c.pcap);
-			c.pcap = NULL;
-		} else {
-			c.dlt = pcap_datalink(c.pcap);
-		}
-	}
-	if (echo) {
-		int perm = 0;
+	return 0;
+}
 
-		eo.family = c.family;
-		c.echo = hdp_echo_new(&eo, &perm, err, sizeof(err));
-		if (c.echo == NULL) {
-			tool_err("--echo: %s", err);
-			rc = perm ? HDP_EXIT_PERM : HDP_EXIT_ENV;
-			goto out;
-		}
+/* libpcap watching arrivals on ifname (NULL: any); a failure only
+ * means they are not watched. */
+static void
+listen_open_arrivals(struct listen_ctx *c, const char *ifname)
+{
+	struct hdp_cap_opts co;
+	char err[PCAP_ERRBUF_SIZE + 256];
+
+	memset(&co, 0, sizeof(co));
+	co.ifname = ifname;
+	co.immediate = 1;
+	co.nano = 1;
+	co.snaplen = 128;
+	c->pcap = hdp_cap_open_live(&co, err, sizeof(err));
+	if (c->pcap == NULL) {
+		tool_err("libpcap: %s (arrivals not watched)", err);
+	} else if (hdp_cap_set_filter(c->pcap, c->family == AF_INET ? "ip" :
+				      "ip6", err, sizeof(err)) != 0 ||
+		   pcap_setnonblock(c->pcap, 1, err) != 0) {
+		tool_err("libpcap: %s (arrivals not watched)", err);
+		pcap_close(c->pcap);
+		c->pcap = NULL;
+	} else {
+		c->dlt = pcap_datalink(c->pcap);
 	}
-	if (hdp_drop_privileges(user, err, sizeof(err)) != 0) {
+}
+
+/* --echo: the responder, opened before the privileges go.  0, or the
+ * exit status. */
+static int
+listen_open_echo(struct listen_ctx *c, struct hdp_echo_opts *eo)
+{
+	char err[256];
+	int perm = 0;
+
+	eo->family = c->family;
+	echo_want_pktinfo(c);
+	c->echo = hdp_echo_new(eo, &perm, err, sizeof(err));
+	if (c->echo == NULL) {
+		tool_err("--echo: %s", err);
+		return perm ? HDP_EXIT_PERM : HDP_EXIT_ENV;
+	}
+	return 0;
+}
+
+int
+cmd_listen(int argc, char **argv)
+{
+	struct listen_ctx c;
+	struct listen_args a;
+	struct hdp_protoset set;
+	char err[256];
+	int i, rc;
+
+	memset(&c, 0, sizeof(c));
+	memset(&a, 0, sizeof(a));
+	c.family = AF_INET;
+	for (i = 0; i < 256; i++)
+		c.fds[i] = -1;
+	a.protos = "255";
+	a.want_pcap = 1;
+	a.eo.family = AF_INET;
+	a.eo.hdp = 1;
+	a.eo.port = -1;
+	rc = listen_parse(argc, argv, &c, &a);
+	if (rc >= 0)
+		return rc;
+	if (hdp_protoset_parse(a.protos, &set, err, sizeof(err)) != 0) {
+		tool_err("-P %s: %s", a.protos, err);
+		return HDP_EXIT_USAGE;
+	}
+	if (a.echo && a.eo.udp_port)
+		set.bits[17 >> 3] |= (uint8_t)(1u << (17 & 7)); /* UDP: 17 */
+	if (tool_parse_only)
+		return HDP_EXIT_OK;
+
+	rc = listen_open(&c, &set);
+	if (rc != 0)
+		goto out;
+	if (a.want_pcap && (c.json || c.verbose))
+		listen_open_arrivals(&c, a.ifname);
+	if (a.echo && (rc = listen_open_echo(&c, &a.eo)) != 0)
+		goto out;
+	if (hdp_drop_privileges(a.user, err, sizeof(err)) != 0) {
 		tool_err("%s", err);
 		rc = HDP_EXIT_PERM;
 		goto out;
@@ -485,6 +638,9 @@ cmd_listen(int argc, char **argv)
 		"hdp listen", c.nopen, c.nopen == 1 ? "" : "s",
 		c.family == AF_INET6 ? "IPv6" : "IPv4");
 	rc = listen_loop(&c);
+	if (c.echo != NULL)
+		hdp_echo_print_summary(c.json ? stdout : stderr, c.json,
+				       c.echo);
 	if (report_drops(&c) != 0 && rc == HDP_EXIT_OK)
 		rc = HDP_EXIT_FAIL;
 out:

@@ -19,9 +19,11 @@
  *        user-space responder, so it is the floor under the other two.
  *
  * Probe payload (hdp, udp), after the HDP header:
- *   0 "HDPP"  4 run id  8 sequence  12 kind  13..15 zero  16.. zeros
+ *   0 "HDPP"  4 run id  8 sequence  12 kind  13..15 zero  16.. zeros,
+ *   then HDP_ECHO_LEN (32) zero bytes of room for the echo block
  * The echo reply carries the 32-byte echo block first (hdp_echo.h), then
- * this payload back.
+ * this payload back without that room: the request is as large as its
+ * reply, so the responder is no amplifier (hdp_specification.md 9.1).
  */
 #include "config.h"
 
@@ -119,7 +121,8 @@ usage_ping(FILE *out)
 "  -c N               probes per kind (default 10)\n"
 "  -i SEC             seconds between rounds (default 1)\n"
 "  --rate N           rounds per second (instead of -i)\n"
-"  --size N           probe payload bytes, at least 16 (default 56)\n"
+"  --size N           probe payload bytes, at least 16 (default 56); each\n"
+"                     request carries 32 more, room for the echo block\n"
 "  -W SEC             wait for late replies after the last round (default 1)\n"
 "  -p, --port N       HDP and UDP port of the responder (default 420)\n"
 "  --tcp-port N       TCP port for tcp probes (default: --port)\n"
@@ -478,7 +481,7 @@ send_probe(struct ping *pg, int kind, uint32_t seq)
 		put32(pg->payload + 8, seq);
 		pg->payload[12] = (uint8_t)kind;
 		spec.payload = pg->payload;
-		spec.payload_len = pg->o.size;
+		spec.payload_len = pg->o.size + HDP_ECHO_LEN;
 	}
 	memset(&res, 0, sizeof(res));
 	if (hdp_tx_build(pg->tx, &spec, err, sizeof(err)) != 0) {
@@ -1012,7 +1015,7 @@ setup(struct ping *pg)
 			return HDP_EXIT_ENV;
 		}
 	}
-	pg->payload = calloc(1, pg->o.size);
+	pg->payload = calloc(1, pg->o.size + HDP_ECHO_LEN);
 	if (pg->payload == NULL) {
 		tool_err("out of memory");
 		return HDP_EXIT_ENV;
@@ -1024,8 +1027,8 @@ setup(struct ping *pg)
 	put32(pg->payload + 4, pg->run_id);
 
 	/* our source port: replies to it meet a socket (no "port
-	 * unreachable") that drops them unread */
-	pg->udp_fd = hdp_udp_quiet(pg->family, 0, &pg->sport);
+	 * unreachable") that drops them unread; one the responder answers */
+	pg->udp_fd = hdp_echo_udp_client_port(pg->family, &pg->sport);
 	if (pg->udp_fd < 0) {
 		tool_errno("cannot reserve a UDP port");
 		return HDP_EXIT_ENV;

@@ -101,7 +101,8 @@ for p in pk:
     if p[IP].proto == 17:
         udp, l4 = l4[:8], l4[8:]
     if p[IP].src == "198.51.100.1":
-        req[(p[IP].proto, l4[:2], l4[2:4], l4[12:])] = (l4, t)
+        # the request's last 32 bytes are room for the echo block
+        req[(p[IP].proto, l4[:2], l4[2:4], l4[12:-32])] = (l4, t, len(p[IP]))
     else:
         rep.append((p, l4, t))
 if len(rep) != 6:
@@ -113,7 +114,12 @@ for p, l4, t in rep:
     if key not in req:
         print("  reply matches no request (ports swapped, payload kept?)")
         bad += 1; continue
-    q, tq = req[key]
+    q, tq, qlen = req[key]
+    if len(p[IP]) > qlen:
+        print("  reply of %d bytes to a request of %d" % (len(p[IP]), qlen))
+        bad += 1
+    if q[-32:] != bytes(32):
+        print("  the request's room for the echo block is not zeros"); bad += 1
     if q[4:12] != l4[4:12]:
         print("  HDP timestamp not kept"); bad += 1
     blk = l4[12:44]
