@@ -1147,8 +1147,9 @@ static char *
 put_quoted(char *p, const struct hdp_icmp_err *e, uint64_t now)
 {
 	const struct hdp_frame *q = &e->inner;
-	int ports = q->has_hdp || ((q->proto == 6 || q->proto == 17) &&
-				   icmp_quoted_dport(e) >= 0);
+	int ports = icmp_quoted_dport(e) >= 0 && (q->proto == HDP_PROTO ||
+						  q->proto == 6 ||
+						  q->proto == 17);
 	int64_t lat;
 
 	p = q->ip_version == 4 ? PUTS(p, "IP ") : PUTS(p, "IP6 ");
@@ -1274,7 +1275,8 @@ print_icmp_json(struct hdp_printer *pr, const struct hdp_icmp_err *e)
 	p = JKEY(p, "ip_len");
 	p = put_u64(p, q->ip_len);
 	p = JKEY(p, "sport");
-	if (dport >= 0 && (q->has_hdp || q->proto == 6 || q->proto == 17)) {
+	if (dport >= 0 && (q->proto == HDP_PROTO || q->proto == 6 ||
+			   q->proto == 17)) {
 		p = put_u64(p, hdp_rd16(e->l4));
 		p = JKEY(p, "dport");
 		p = put_u64(p, (uint64_t)dport);
