@@ -37,7 +37,7 @@ ping_run() {
 # lines NAME REGEX: how many output lines match
 lines() { grep -cE "$2" "$TMPD/$1"; }
 
-bg ip netns exec "$NS_S" tcpdump -n -U -i s0 -w "$TMPD/s0.pcap" 'icmp or icmp6' \
+bg ip netns exec "$NS_S" tcpdump -Z root --immediate-mode -n -U -i s0 -w "$TMPD/s0.pcap" 'icmp or icmp6' \
 	2>"$TMPD/tcpdump.err"
 TD=$BG_PID
 i=0
