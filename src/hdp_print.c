@@ -1165,6 +1165,17 @@ put_quoted(char *p, const struct hdp_icmp_err *e, uint64_t now)
 		p = put_u64(p, hdp_rd16(e->l4 + 2));
 	}
 	p = PUTS(p, ": ");
+	if (q->is_fragment && q->frag_off != 0) {
+		/* a later fragment: no transport header to show */
+		if (q->proto == HDP_PROTO) {
+			p = PUTS(p, "HDP ");
+		} else {
+			p = PUTS(p, "ip-proto-");
+			p = put_u64(p, q->proto);
+			*p++ = ' ';
+		}
+		return put_frag(p, q) - 1;
+	}
 	if (q->proto == HDP_PROTO) {
 		p = PUTS(p, "HDP ");
 		if (!q->has_hdp)
