@@ -127,6 +127,14 @@ else
 	fail "--icmp offline differs from the live capture:"
 	diff "$TMPD/own.txt" "$TMPD/off.txt" | head
 fi
+# --icmp adds to the default; with --filter (which replaces it) it is a
+# usage error, said in one line
+"$HDP" sniff --icmp --filter icmp -r "$TMPD/hdp.pcap" >/dev/null \
+	2>"$TMPD/both.err"
+expect_eq "--icmp with --filter: exit 2" "$?" 2
+check "--icmp with --filter: says why" grep -q \
+	"^hdp sniff: --icmp adds to the default filter; --filter replaces it" \
+	"$TMPD/both.err"
 # and without --icmp the default filter keeps HDP only
 expect_eq "without --icmp: no ICMP" \
 	"$("$HDP" sniff -r "$TMPD/all.pcap" 2>/dev/null | grep -c ICMP)" 0
