@@ -801,10 +801,10 @@ print_summaries(struct ping *pg, struct kind_sum *s)
 			hj_u64(&j, "sent", k->sent);
 			hj_u64(&j, "errors", k->errors);
 			hj_u64(&j, "received", k->received);
-			hj_u64(&j, "icmp_errors", k->icmp_errors);
 			hj_dbl(&j, "loss_pct", s[kind].loss, 2);
 			hj_u64(&j, "duplicates", k->dups);
 			hj_u64(&j, "reordered", k->reordered);
+			hj_u64(&j, "icmp_errors", k->icmp_errors);
 			if (s[kind].n) {
 				hj_dbl(&j, "rtt_min_us", s[kind].min, 3);
 				hj_dbl(&j, "rtt_avg_us", s[kind].avg, 3);

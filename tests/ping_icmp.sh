@@ -89,7 +89,7 @@ expect_eq "IPv6 prohibit: JSON error objects" "$(grep -c \
 	"\"type\":\"icmp_error\",\"kind\":\"hdp\",\"seq\":[0-2],\"from\":\"$R2A6\",\"icmp_type\":1,\"icmp_code\":1,\"error\":\"admin-prohibited\",\"text\":\"Destination unreachable: Administratively prohibited\",\"rtt_us\":[0-9.]*}" \
 	"$TMPD/prohib6")" 3
 check "IPv6 prohibit: JSON summary counts 3" grep -q \
-	'"type":"summary","kind":"hdp".*"received":0,"icmp_errors":3,' "$TMPD/prohib6"
+	'"type":"summary","kind":"hdp".*"received":0,"loss_pct":100.00,.*"icmp_errors":3,' "$TMPD/prohib6"
 
 # 4: ping(8) as the judge of the words: the same refusal for its echo
 if command -v ping >/dev/null 2>&1; then
