@@ -135,6 +135,64 @@ expect_eq "--icmp with --filter: exit 2" "$?" 2
 check "--icmp with --filter: says why" grep -q \
 	"^hdp sniff: --icmp adds to the default filter; --filter replaces it" \
 	"$TMPD/both.err"
+# the quoted IPv6 extension header walk and VLAN tags, offline on frames
+# scapy builds (the ICMP part of the expression is the one loaded live):
+# errors quoting HDP behind 0-3 extension headers of every kind, tagged
+# once and twice, kept; the same quoting UDP, left out
+PY=/usr/bin/python3
+$PY -c 'import scapy' 2>/dev/null || PY=python3
+if $PY -c 'import scapy' 2>/dev/null; then
+	$PY - "$TMPD/ext.pcap" >"$TMPD/ext.n" <<'PY'
+import itertools, struct, sys
+from scapy.all import (Ether, Dot1Q, IP, IPv6, ICMP, ICMPv6TimeExceeded,
+    IPv6ExtHdrHopByHop, IPv6ExtHdrRouting, IPv6ExtHdrDestOpt,
+    IPv6ExtHdrFragment, AH, UDP, Raw, wrpcap)
+hdp = struct.pack(">HHQ", 420, 421, 1765000000123456789) + b"quoted"
+exts = [IPv6ExtHdrHopByHop, IPv6ExtHdrRouting, IPv6ExtHdrDestOpt,
+        IPv6ExtHdrFragment, lambda: AH(spi=1, payloadlen=4, icv=b"\0" * 12)]
+e = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+o6 = IPv6(src="fd00:2::2", dst="fd00:1::2") / ICMPv6TimeExceeded()
+o4 = IP(src="10.0.2.2", dst="10.0.1.2") / ICMP(type=11)
+pk = []
+for n in range(4):
+    for chain in itertools.product(exts, repeat=n):
+        if any(a is exts[4] and b is exts[4] for a, b in zip(chain, chain[1:])):
+            continue        # scapy builds two AH in a row wrongly
+        for last in (Raw(hdp), UDP(sport=5, dport=9) / Raw(b"udp")):
+            q = IPv6(src="fd00:1::2", dst="fd00:3::2")
+            for h in chain:
+                q = q / h()
+            q = q / last
+            if isinstance(last, Raw):
+                # scapy names the last header's next header from its payload:
+                # raw bytes say nothing, so set 255 there
+                lay = q
+                while lay.payload and not isinstance(lay.payload, Raw):
+                    lay = lay.payload
+                lay.nh = 255
+            pk.append(e / o6 / q)
+q4 = IP(src="10.0.1.2", dst="10.0.3.2", proto=255) / Raw(hdp)
+u4 = IP(src="10.0.1.2", dst="10.0.3.2") / UDP() / Raw(b"udp")
+for q in (q4, u4):
+    pk.append(e / Dot1Q(vlan=5) / o4 / q)
+    pk.append(e / Dot1Q(vlan=5) / Dot1Q(vlan=6) / o4 / q)
+wrpcap(sys.argv[1], pk)
+print(len(pk), len(pk) // 2)
+PY
+	set -- $(cat "$TMPD/ext.n")
+	total=$(tcpdump -n -r "$TMPD/ext.pcap" 2>/dev/null | wc -l)
+	kept=$("$HDP" sniff -r "$TMPD/ext.pcap" --icmp --json 2>/dev/null |
+	       grep -c '"quoted":{[^}]*"proto":255,[^}]*"sport":420,"dport":421,"ts_ns":1765000000123456789,')
+	# every chain of 0-3 headers quoting HDP, then UDP; 2 tagged IPv4 each
+	expect_eq "offline: scapy's frames" "$total" "${1:-}"
+	[ "${1:-0}" -gt 250 ] || fail "only ${1:-0} frames made"
+	expect_eq "offline: kept every error quoting HDP (0-3 ext headers, VLAN)" \
+		"$kept" "${2:-}"
+	expect_eq "offline: and nothing else" "$("$HDP" sniff -q -r \
+		"$TMPD/ext.pcap" --icmp 2>&1 | sed -n 's/ packets\{0,1\} captured//p')" "${2:-}"
+else
+	echo "no scapy: the offline walk not checked"
+fi
 # and without --icmp the default filter keeps HDP only
 expect_eq "without --icmp: no ICMP" \
 	"$("$HDP" sniff -r "$TMPD/all.pcap" 2>/dev/null | grep -c ICMP)" 0
