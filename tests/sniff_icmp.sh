@@ -61,6 +61,10 @@ for p in $TD $HW $HJ; do kill -TERM "$p" 2>/dev/null; done
 for p in $TD $HW $HJ; do wait "$p" 2>/dev/null; done
 
 
+# the kernel ran the filter (libpcap warns when it falls back to user space)
+check "the --icmp filter loads into the kernel" \
+	sh -c "! grep -qi 'kernel filter' '$TMPD/w.err' '$TMPD/j.err'"
+
 # the judges' view: tshark on everything, hdp on its own capture
 tshark -n -r "$TMPD/all.pcap" -Y 'icmp.type == 3 or icmp.type == 11 or icmp.type == 12 or (icmpv6.type >= 1 and icmpv6.type <= 4)' \
 	-T fields -E occurrence=a -E aggregator=, -e icmp.type -e icmp.code \
