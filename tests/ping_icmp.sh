@@ -112,13 +112,21 @@ fi
 
 # 5: every error counted was one the wire carried: ICMP errors quoting
 # protocol 255 on the sender's link (tcpdump), against hdp's hdp-kind lines
+# (error types only: byte 17 of an echo is ping(8)'s timestamp)
+WIRE='(icmp and (icmp[0] == 3 or icmp[0] == 11 or icmp[0] == 12) and icmp[17] == 255) or (icmp6 and ip6[40] >= 1 and ip6[40] <= 4 and ip6[54] == 255)'
 sleep 0.3
 kill -TERM "$TD"; wait "$TD" 2>/dev/null
 wire=$(tcpdump -n -r "$TMPD/s0.pcap" \
-	'(icmp and icmp[17] == 255) or (icmp6 and ip6[54] == 255)' 2>/dev/null |
+	"$WIRE" 2>/dev/null |
 	wc -l)
 ours=$(cat "$TMPD/nolisten" "$TMPD/nolisten6" "$TMPD/ttl" "$TMPD/hop" \
 	"$TMPD/prohib" | grep -c "^From .* kind=hdp ")
 ours=$((ours + 3))	# the JSON run's three
 expect_eq "errors printed = errors on the wire quoting HDP" "$ours" "$wire"
+if [ "$ours" != "$wire" ]; then
+	tcpdump -n -r "$TMPD/s0.pcap" \
+		"$WIRE"
+	cat "$TMPD/nolisten" "$TMPD/nolisten6" "$TMPD/ttl" "$TMPD/hop" \
+		"$TMPD/prohib" "$TMPD/prohib6"
+fi
 finish
