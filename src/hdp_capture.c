@@ -436,25 +436,38 @@ walk6_terms(struct walk6 *w, int depth, const char *conds, const char *nh,
 	}
 }
 
+/*
+ * head, then "(NH == 255" and the walk from next header field nh and
+ * offset off, then "))", into buf (built once); fallback when it did not
+ * fit (tests/test_frame.c sees it fits).
+ */
+static const char *
+walk6_filter(char *buf, size_t cap, const char *head, const char *nh,
+	     const char *off, const char *fallback)
+{
+	struct walk6 w = { buf, 0, cap, 0 };
+
+	if (buf[0] != '\0')
+		return buf;
+	walk6_put(&w, "%s(%s == 255", head, nh);
+	walk6_terms(&w, HDP_FILTER_EXT_MAX, "", nh, off);
+	walk6_put(&w, "))");
+	if (w.overflow) {
+		buf[0] = '\0';
+		return fallback;
+	}
+	return buf;
+}
+
 const char *
 hdp_filter_default(int live)
 {
 	static char buf[8192];
-	struct walk6 w = { buf, 0, sizeof(buf), 0 };
 
 	if (!live)
 		return HDP_FILTER_DEFAULT;
-	if (buf[0] == '\0') {
-		walk6_put(&w, "(ip and ip[9] == 255) or (ip6 and "
-			  "(ip6[6] == 255");
-		walk6_terms(&w, HDP_FILTER_EXT_MAX, "", "ip6[6]", "40");
-		walk6_put(&w, "))");
-		if (w.overflow) {	/* tests/test_frame.c sees it fits */
-			buf[0] = '\0';
-			return HDP_FILTER_DEFAULT;
-		}
-	}
-	return buf;
+	return walk6_filter(buf, sizeof(buf), "(ip and ip[9] == 255) or "
+			    "(ip6 and ", "ip6[6]", "40", HDP_FILTER_DEFAULT);
 }
 
 char *
@@ -488,20 +501,10 @@ const char *
 hdp_filter_icmp(void)
 {
 	static char buf[8192];
-	struct walk6 w = { buf, 0, sizeof(buf), 0 };
 
-	if (buf[0] == '\0') {
-		walk6_put(&w, "%s", HDP_FILTER_ICMP4);
-		walk6_put(&w, " or (ip6 and ip6[6] == 58 and ip6[40] >= 1 and "
-			  "ip6[40] <= 4 and (ip6[54] == 255");
-		walk6_terms(&w, HDP_FILTER_EXT_MAX, "", "ip6[54]", "88");
-		walk6_put(&w, "))");
-		if (w.overflow) {	/* tests/test_frame.c sees it fits */
-			buf[0] = '\0';
-			return HDP_FILTER_ICMP_FIXED;
-		}
-	}
-	return buf;
+	return walk6_filter(buf, sizeof(buf), HDP_FILTER_ICMP4 " or (ip6 and "
+			    "ip6[6] == 58 and ip6[40] >= 1 and ip6[40] <= 4 "
+			    "and ", "ip6[54]", "88", HDP_FILTER_ICMP_FIXED);
 }
 
 char *
