@@ -23,6 +23,7 @@
 
 #include "hdp.h"
 #include "hdp_json.h"
+#include "hdp_match.h"
 #include "fuzz.h"
 
 #ifndef DLT_LINUX_SLL2
@@ -77,6 +78,39 @@ check(const struct hdp_frame *fr, size_t caplen)
 	}
 }
 
+/*
+ * An ICMP error's quote, as hdp sniff --icmp and hdp ping read it: the
+ * quote lies inside the capture, its transport header inside the quote,
+ * and the quoted HDP payload (which ping reads for its probe block)
+ * inside the quote too.
+ */
+static void
+use_icmp(struct hdp_json *j, const struct hdp_frame *fr, const uint8_t *pkt,
+	 size_t caplen)
+{
+	struct hdp_icmp_err e;
+	const struct hdp_frame *q = &e.inner;
+
+	if (hdp_icmp_error_parse(fr, pkt, caplen, &e) != 0)
+		return;
+	FUZZ_ASSERT(e.quote >= pkt && e.quote_len <= caplen &&
+		    (size_t)(e.quote - pkt) <= caplen - e.quote_len);
+	FUZZ_ASSERT(q->ip_fixed && q->ip_version == fr->ip_version);
+	if (e.l4 != NULL)
+		FUZZ_ASSERT(e.l4 >= e.quote && e.l4_len <= e.quote_len &&
+			    (size_t)(e.l4 - e.quote) <= e.quote_len - e.l4_len);
+	if (q->has_hdp) {
+		FUZZ_ASSERT(q->payload_off <= e.quote_len);
+		FUZZ_ASSERT(q->payload_caplen <= e.quote_len - q->payload_off);
+		hj_hex(j, "quoted_payload", e.quote + q->payload_off,
+		       q->payload_caplen);
+	}
+	if (e.l4 != NULL)
+		hj_hex(j, "quoted_l4", e.l4, e.l4_len);
+	hj_str(j, "icmp", hdp_icmp_err_name(fr->ip_version == 6 ? AF_INET6 :
+					     AF_INET, e.type, e.code));
+}
+
 /* What a printer does with a decoded frame. */
 static void
 use(const struct hdp_frame *fr, const uint8_t *pkt, size_t caplen)
@@ -117,8 +151,8 @@ use(const struct hdp_frame *fr, const uint8_t *pkt, size_t caplen)
 		hj_hex(&j, "payload", pl, fr->payload_caplen);
 		hj_strn(&j, "text", (const char *)pl, fr->payload_caplen);
 	}
+	use_icmp(&j, fr, pkt, caplen);
 	hj_end(&j);
-	(void)caplen;
 }
 
 int

@@ -436,25 +436,38 @@ walk6_terms(struct walk6 *w, int depth, const char *conds, const char *nh,
 	}
 }
 
+/*
+ * head, then "(NH == 255" and the walk from next header field nh and
+ * offset off, then "))", into buf (built once); fallback when it did not
+ * fit (tests/test_frame.c sees it fits).
+ */
+static const char *
+walk6_filter(char *buf, size_t cap, const char *head, const char *nh,
+	     const char *off, const char *fallback)
+{
+	struct walk6 w = { buf, 0, cap, 0 };
+
+	if (buf[0] != '\0')
+		return buf;
+	walk6_put(&w, "%s(%s == 255", head, nh);
+	walk6_terms(&w, HDP_FILTER_EXT_MAX, "", nh, off);
+	walk6_put(&w, "))");
+	if (w.overflow) {
+		buf[0] = '\0';
+		return fallback;
+	}
+	return buf;
+}
+
 const char *
 hdp_filter_default(int live)
 {
 	static char buf[8192];
-	struct walk6 w = { buf, 0, sizeof(buf), 0 };
 
 	if (!live)
 		return HDP_FILTER_DEFAULT;
-	if (buf[0] == '\0') {
-		walk6_put(&w, "(ip and ip[9] == 255) or (ip6 and "
-			  "(ip6[6] == 255");
-		walk6_terms(&w, HDP_FILTER_EXT_MAX, "", "ip6[6]", "40");
-		walk6_put(&w, "))");
-		if (w.overflow) {	/* tests/test_frame.c sees it fits */
-			buf[0] = '\0';
-			return HDP_FILTER_DEFAULT;
-		}
-	}
-	return buf;
+	return walk6_filter(buf, sizeof(buf), "(ip and ip[9] == 255) or "
+			    "(ip6 and ", "ip6[6]", "40", HDP_FILTER_DEFAULT);
 }
 
 char *
@@ -472,6 +485,57 @@ hdp_filter_hdp(int dlt, const char *user, int live)
 	s = malloc(n);
 	if (s != NULL)
 		snprintf(s, n, "(%s)%s", base, HDP_FILTER_VLAN_TAIL);
+	return s;
+}
+
+/*
+ * ICMP and ICMPv6 errors that quote HDP.  IPv4: types 3, 11, 12, the
+ * quoted header's protocol at ICMP offset 8 + 9.  IPv6: an ICMPv6 error
+ * (types 1-4) right after the fixed header (kernels add no extension
+ * headers to errors), the quoted IPv6 header at offset 48: its next
+ * header at 54, walked through up to HDP_FILTER_EXT_MAX extension headers
+ * from offset 88 with the same unrolled terms as the HDP filter, so the
+ * kernel can run it.
+ */
+const char *
+hdp_filter_icmp(void)
+{
+	static char buf[8192];
+
+	return walk6_filter(buf, sizeof(buf), HDP_FILTER_ICMP4 " or (ip6 and "
+			    "ip6[6] == 58 and ip6[40] >= 1 and ip6[40] <= 4 "
+			    "and ", "ip6[54]", "88", HDP_FILTER_ICMP_FIXED);
+}
+
+char *
+hdp_filter_hdp_icmp(int dlt, const char *user, int live)
+{
+	const char *hdp = hdp_filter_default(live), *icmp = hdp_filter_icmp();
+	char *base, *s = NULL;
+	size_t n;
+
+	n = strlen(hdp) + strlen(icmp) + 16;
+	base = malloc(n);
+	if (base == NULL)
+		return NULL;
+	snprintf(base, n, "(%s) or (%s)", hdp, icmp);
+	if (user != NULL) {
+		s = hdp_filter_and(user, base);
+	} else if (dlt != DLT_EN10MB) {
+		s = base;
+		base = NULL;
+	} else {
+		/* behind VLAN tags: the fixed-offset forms, as for HDP */
+		n = strlen(base) + 2 * sizeof(HDP_FILTER_FIXED) +
+		    2 * sizeof(HDP_FILTER_ICMP_FIXED) + 64;
+		s = malloc(n);
+		if (s != NULL)
+			snprintf(s, n, "(%s) or (vlan and ((%s) or (%s) or "
+				 "(vlan and ((%s) or (%s)))))", base,
+				 HDP_FILTER_FIXED, HDP_FILTER_ICMP_FIXED,
+				 HDP_FILTER_FIXED, HDP_FILTER_ICMP_FIXED);
+	}
+	free(base);
 	return s;
 }
 

@@ -106,6 +106,25 @@ char *hdp_filter_hdp(int dlt, const char *user, int live);
 #define HDP_FILTER_EXT_MAX 3
 const char *hdp_filter_default(int live);
 
+/*
+ * ICMP and ICMPv6 errors (unreachable, time exceeded, parameter problem,
+ * packet too big) that quote an HDP packet: hdp sniff --icmp.  The IPv6
+ * quote's extension headers are walked as hdp_filter_default(1) walks
+ * them (unrolled, so the kernel runs it).  A static string.
+ */
+#define HDP_FILTER_ICMP4 \
+	"(icmp and (icmp[0] == 3 or icmp[0] == 11 or icmp[0] == 12) and " \
+	"icmp[17] == 255)"
+#define HDP_FILTER_ICMP_FIXED \
+	HDP_FILTER_ICMP4 " or (ip6 and ip6[6] == 58 and ip6[40] >= 1 and " \
+	"ip6[40] <= 4 and ip6[54] == 255)"
+const char *hdp_filter_icmp(void);
+
+/* hdp_filter_hdp()'s filter, or'ed with hdp_filter_icmp() (and on
+ * Ethernet without a user expression, both behind VLAN tags too with
+ * fixed offsets).  Caller frees; NULL when out of memory. */
+char *hdp_filter_hdp_icmp(int dlt, const char *user, int live);
+
 /* Join argv[0..argc-1] with spaces (a BPF expression given as trailing
  * arguments, as tcpdump takes it); NULL when argc == 0.  Caller frees. */
 char *hdp_filter_join(int argc, char **argv);

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "hdp_match.h"
 #include "hdp_print.h"
 
 #ifndef DLT_LINUX_SLL2
@@ -962,6 +963,351 @@ print_json(struct hdp_printer *pr, const struct hdp_frame *f,
 	done(pr, p);
 }
 
+/* ---- ICMP and ICMPv6 errors ----------------------------------------------------- */
+
+/*
+ * An ICMP or ICMPv6 error (destination unreachable, time exceeded,
+ * parameter problem, packet too big) is shown as tcpdump 4.99 shows it
+ * (print-icmp.c, print-icmp6.c: "ICMP 10.0.3.2 protocol 255 unreachable,
+ * length 45"), then, indented by a tab on a line of its own as tcpdump -v
+ * puts the quoted datagram, the packet it quotes: addresses, ports and,
+ * for HDP, the timestamp.  hdp_icmp_error_parse() checks every byte of
+ * the quote against the captured length; the fields used here are only
+ * those it proved present (inner.ip_fixed, has_hdp, l4 and l4_len).
+ */
+
+/* tcpdump's words for an IPv4 unreachable code whose text is only the
+ * quoted destination between a prefix and a suffix. */
+static const struct {
+	uint8_t code;
+	const char *pre, *post;
+} unreach4[] = {
+	{ 0, "net ", " unreachable" },
+	{ 1, "host ", " unreachable" },
+	{ 5, "", " unreachable - source route failed" },
+	{ 6, "net ", " unreachable - unknown" },
+	{ 7, "host ", " unreachable - unknown" },
+	{ 8, "", " unreachable - source host isolated" },
+	{ 9, "net ", " unreachable - admin prohibited" },
+	{ 10, "host ", " unreachable - admin prohibited" },
+	{ 11, "net ", " unreachable - tos prohibited" },
+	{ 12, "host ", " unreachable - tos prohibited" },
+	{ 13, "host ", " unreachable - admin prohibited filter" },
+	{ 14, "host ", " unreachable - host precedence violation" },
+	{ 15, "host ", " unreachable - precedence cutoff" },
+	{ 255, NULL, NULL }
+};
+
+/* The quoted datagram's destination port (UDP, TCP, HDP: the second
+ * 16-bit word of the transport header), or -1 when not quoted. */
+static int
+icmp_quoted_dport(const struct hdp_icmp_err *e)
+{
+	if (e->l4 == NULL || e->l4_len < 4 ||
+	    (e->inner.is_fragment && e->inner.frag_off != 0))
+		return -1;
+	return (int)(e->l4[2] << 8 | e->l4[3]);
+}
+
+/* "10.0.3.2 protocol 255 port 421 unreachable" and tcpdump's forms for
+ * TCP and UDP; dst is the quoted destination. */
+static void
+icmp_port_text(char *w, size_t n, const struct hdp_icmp_err *e,
+	       const char *dst)
+{
+	int dport = icmp_quoted_dport(e);
+	uint8_t proto = e->inner.proto;
+
+	if (dport < 0)
+		snprintf(w, n, "%s protocol %u port unreachable [|icmp]", dst,
+			 proto);
+	else if (proto == 6 || proto == 17)
+		snprintf(w, n, "%s %s port %d unreachable", dst,
+			 proto == 6 ? "tcp" : "udp", dport);
+	else
+		snprintf(w, n, "%s protocol %u port %d unreachable", dst,
+			 proto, dport);
+}
+
+/* The text after "ICMP " for an IPv4 error. */
+static void
+icmp4_text(char *w, size_t n, const struct hdp_icmp_err *e,
+	   const char *dst)
+{
+	size_t i;
+
+	switch (e->type) {
+	case 3:
+		if (e->code == 2) {
+			snprintf(w, n, "%s protocol %u unreachable", dst,
+				 e->inner.proto);
+			return;
+		}
+		if (e->code == 3) {
+			icmp_port_text(w, n, e, dst);
+			return;
+		}
+		if (e->code == 4) {
+			if (e->info & 0xffff)
+				snprintf(w, n, "%s unreachable - need to frag "
+					 "(mtu %u)", dst,
+					 (unsigned)(e->info & 0xffff));
+			else
+				snprintf(w, n, "%s unreachable - need to "
+					 "frag", dst);
+			return;
+		}
+		for (i = 0; unreach4[i].pre != NULL; i++) {
+			if (unreach4[i].code == e->code) {
+				snprintf(w, n, "%s%s%s", unreach4[i].pre, dst,
+					 unreach4[i].post);
+				return;
+			}
+		}
+		snprintf(w, n, "#%u %s unreachable", e->code, dst);
+		return;
+	case 11:
+		if (e->code <= 1)
+			snprintf(w, n, "%s", e->code == 0 ?
+				 "time exceeded in-transit" :
+				 "ip reassembly time exceeded");
+		else
+			snprintf(w, n, "time exceeded-#%u", e->code);
+		return;
+	default:	/* 12, parameter problem */
+		if (e->code == 0)
+			snprintf(w, n, "parameter problem - octet %u",
+				 (unsigned)(e->info >> 24));
+		else
+			snprintf(w, n, "parameter problem - code %u", e->code);
+		return;
+	}
+}
+
+/* The text after "ICMP6, " for an IPv6 error; src and dst are the
+ * quoted addresses. */
+static void
+icmp6_text(char *w, size_t n, const struct hdp_icmp_err *e,
+	   const char *src, const char *dst)
+{
+	static const char *const unreach[] = {
+		"unreachable route", " unreachable prohibited",
+		"beyond scope", "unreachable address", "unreachable port"
+	};
+	static const char *const param[] = {
+		"erroneous", "next header", "option", "incomplete header chain"
+	};
+	char port[160];
+
+	switch (e->type) {
+	case 1:
+		if (e->code > 4) {
+			snprintf(w, n, "destination unreachable, unknown "
+				 "unreach code (%u)", e->code);
+		} else if (e->code == 2) {
+			snprintf(w, n, "destination unreachable, %s %s, source "
+				 "address %s", unreach[2], dst, src);
+		} else if (e->code == 4) {
+			icmp_port_text(port, sizeof(port), e, dst);
+			snprintf(w, n, "destination unreachable, %s, %s",
+				 unreach[4], port);
+		} else {
+			snprintf(w, n, "destination unreachable, %s %s",
+				 unreach[e->code], dst);
+		}
+		return;
+	case 2:
+		snprintf(w, n, "packet too big, mtu %u", (unsigned)e->info);
+		return;
+	case 3:
+		if (e->code == 0)
+			snprintf(w, n, "time exceeded in-transit for %s", dst);
+		else if (e->code == 1)
+			snprintf(w, n, "time exceeded in-transit "
+				 "(reassembly)");
+		else
+			snprintf(w, n, "time exceeded in-transit, unknown "
+				 "code (%u)", e->code);
+		return;
+	default:	/* 4, parameter problem */
+		if (e->code < 4)
+			snprintf(w, n, "parameter problem, %s - octet %u",
+				 param[e->code], (unsigned)e->info);
+		else
+			snprintf(w, n, "parameter problem, code %u - octet %u",
+				 e->code, (unsigned)e->info);
+		return;
+	}
+}
+
+/* The quoted datagram: "IP 10.0.1.2.420 > 10.0.3.2.421: HDP ts N
+ * latency L len N", "IP6 ...: UDP len N", "IP ...: ip-proto-N len N";
+ * a transport header cut by the quote ends in tcpdump's "[|proto]". */
+static char *
+put_quoted(char *p, const struct hdp_icmp_err *e, uint64_t now)
+{
+	const struct hdp_frame *q = &e->inner;
+	int ports = icmp_quoted_dport(e) >= 0 && (q->proto == HDP_PROTO ||
+						  q->proto == 6 ||
+						  q->proto == 17);
+	int64_t lat;
+
+	p = q->ip_version == 4 ? PUTS(p, "IP ") : PUTS(p, "IP6 ");
+	p = put_addr(p, q, &q->src);
+	if (ports) {
+		*p++ = '.';
+		p = put_u64(p, hdp_rd16(e->l4));
+	}
+	p = PUTS(p, " > ");
+	p = put_addr(p, q, &q->dst);
+	if (ports) {
+		*p++ = '.';
+		p = put_u64(p, hdp_rd16(e->l4 + 2));
+	}
+	p = PUTS(p, ": ");
+	if (q->is_fragment && q->frag_off != 0) {
+		/* a later fragment: no transport header to show */
+		if (q->proto == HDP_PROTO) {
+			p = PUTS(p, "HDP ");
+		} else {
+			p = PUTS(p, "ip-proto-");
+			p = put_u64(p, q->proto);
+			*p++ = ' ';
+		}
+		return put_frag(p, q) - 1;
+	}
+	if (q->proto == HDP_PROTO) {
+		p = PUTS(p, "HDP ");
+		if (!q->has_hdp)
+			return PUTS(p, "[|hdp]");
+		p = PUTS(p, "ts ");
+		p = put_u64(p, q->hdp.ts_ns);
+		p = PUTS(p, " latency ");
+		if (ns_diff(now, q->hdp.ts_ns, &lat) == 0)
+			p = put_latency_us(p, lat);
+		else
+			*p++ = '-';
+		p = PUTS(p, " len ");
+		return put_u64(p, q->payload_len);
+	}
+	if (q->proto == 6 || q->proto == 17)
+		p = q->proto == 6 ? PUTS(p, "TCP ") : PUTS(p, "UDP ");
+	else {
+		p = PUTS(p, "ip-proto-");
+		p = put_u64(p, q->proto);
+		*p++ = ' ';
+	}
+	if (!ports && (q->proto == 6 || q->proto == 17))
+		return q->proto == 6 ? PUTS(p, "[|tcp]") : PUTS(p, "[|udp]");
+	p = PUTS(p, "len ");
+	return put_u64(p, q->l4_len);
+}
+
+/* The text of an error, as the line and --json show it. */
+static void
+icmp_what(char *w, size_t n, const struct hdp_icmp_err *e)
+{
+	char src[48], dst[48];
+
+	src[put_addr(src, &e->inner, &e->inner.src) - src] = '\0';
+	dst[put_addr(dst, &e->inner, &e->inner.dst) - dst] = '\0';
+	if (e->inner.ip_version == 4)
+		icmp4_text(w, n, e, dst);
+	else
+		icmp6_text(w, n, e, src, dst);
+}
+
+static void
+print_icmp_line(struct hdp_printer *pr, const struct hdp_frame *f,
+		const struct hdp_icmp_err *e, uint64_t now)
+{
+	char *p = room(pr, PR_LINE_MAX), what[256];
+	size_t n;
+
+	icmp_what(what, sizeof(what), e);
+	p = put_time(pr, p, now);
+	p = put_link(pr, p, f);
+	p = f->ip_version == 4 ? PUTS(p, "IP ") : PUTS(p, "IP6 ");
+	p = put_addr(p, f, &f->src);
+	p = PUTS(p, " > ");
+	p = put_addr(p, f, &f->dst);
+	p = f->ip_version == 4 ? PUTS(p, ": ICMP ") : PUTS(p, ": ICMP6, ");
+	n = strnlen(what, sizeof(what));
+	p = put(p, what, n);
+	p = PUTS(p, ", length ");
+	p = put_u64(p, f->l4_len);
+	p = put_err(p, f, 1);
+	p = PUTS(p, "\n\t");
+	p = put_quoted(p, e, now);
+	*p++ = '\n';
+	done(pr, p);
+}
+
+/*
+ * --json: the error's fields added to the packet's object, which
+ * print_json() has just closed with "}\n": icmp_type, icmp_code,
+ * icmp_error (hdp_icmp_err_name's word), icmp_text (tcpdump's text) and
+ * "quoted": the quoted datagram's src, dst, proto, ttl, ip_len, sport,
+ * dport, ts_ns, payload_len (null where the quote holds no such field)
+ * and truncated (the quote ends before the datagram did).
+ */
+static void
+print_icmp_json(struct hdp_printer *pr, const struct hdp_icmp_err *e)
+{
+	const struct hdp_frame *q = &e->inner;
+	int dport = icmp_quoted_dport(e);
+	const char *name;
+	char what[256], *p;
+
+	if (pr->len < 2 || memcmp(pr->buf + pr->len - 2, "}\n", 2) != 0)
+		return;		/* not our object to extend */
+	pr->len -= 2;
+	icmp_what(what, sizeof(what), e);
+	name = hdp_icmp_err_name(q->ip_version == 6 ? AF_INET6 : AF_INET,
+				 e->type, e->code);
+	p = room(pr, PR_JSON_MAX);
+	p = JKEY(p, "icmp_type");
+	p = put_u64(p, e->type);
+	p = JKEY(p, "icmp_code");
+	p = put_u64(p, e->code);
+	p = JKEY(p, "icmp_error");
+	p = put_jstr(p, name, strlen(name));
+	p = JKEY(p, "icmp_text");
+	p = put_jstr(p, what, strnlen(what, sizeof(what)));
+	p = PUTS(p, ",\"quoted\":{\"src\":\"");
+	p = put_addr(p, q, &q->src);
+	p = PUTS(p, "\",\"dst\":\"");
+	p = put_addr(p, q, &q->dst);
+	p = PUTS(p, "\"");
+	p = JKEY(p, "proto");
+	p = put_u64(p, q->proto);
+	p = JKEY(p, "ttl");
+	p = put_u64(p, q->ttl);
+	p = JKEY(p, "ip_len");
+	p = put_u64(p, q->ip_len);
+	p = JKEY(p, "sport");
+	if (dport >= 0 && (q->proto == HDP_PROTO || q->proto == 6 ||
+			   q->proto == 17)) {
+		p = put_u64(p, hdp_rd16(e->l4));
+		p = JKEY(p, "dport");
+		p = put_u64(p, (uint64_t)dport);
+	} else {
+		p = PUTS(p, "null,\"dport\":null");
+	}
+	p = JKEY(p, "ts_ns");
+	if (q->has_hdp) {
+		p = put_u64(p, q->hdp.ts_ns);
+		p = JKEY(p, "payload_len");
+		p = put_u64(p, q->payload_len);
+	} else {
+		p = PUTS(p, "null,\"payload_len\":null");
+	}
+	p = JKEY(p, "truncated");
+	p = q->status == HDP_ST_OK ? PUTS(p, "false") : PUTS(p, "true");
+	p = PUTS(p, "}}\n");
+	done(pr, p);
+}
+
 /* ---- entry points -------------------------------------------------------------- */
 
 int
@@ -986,7 +1332,9 @@ hdp_print_packet(struct hdp_printer *pr, const struct pcap_pkthdr *h,
 	struct hdp_frame f;
 	struct udp_view u;
 	struct pr_fields x;
+	struct hdp_icmp_err e;
 	uint64_t now = cap_time_ns(pr, h);
+	int icmp;
 
 	hdp_decode_frame(pr->dlt, pkt, h->caplen, h->len, &f);
 	pr->n.packets++;
@@ -1006,20 +1354,31 @@ hdp_print_packet(struct hdp_printer *pr, const struct pcap_pkthdr *h,
 		return;
 	udp_view(&f, pkt, &u);
 	fields_of(&f, &u, now, &x);
+	/* an ICMP error shows what it quotes (hdp sniff --icmp) */
+	icmp = (f.proto == 1 || f.proto == 58) &&
+	       hdp_icmp_error_parse(&f, pkt, h->caplen, &e) == 0;
 
 	switch (pr->mode) {
 	case HDP_PR_JSON:
 		print_json(pr, &f, pkt, h, &x, now);
+		if (icmp)
+			print_icmp_json(pr, &e);
 		break;
 	case HDP_PR_TABLE:
 		print_table(pr, &f, now);
 		break;
 	case HDP_PR_VERBOSE:
-		print_line(pr, &f, &u, &x, now);
+		if (icmp)
+			print_icmp_line(pr, &f, &e, now);
+		else
+			print_line(pr, &f, &u, &x, now);
 		print_verbose(pr, &f, pkt, h, &u, &x);
 		break;
 	default:
-		print_line(pr, &f, &u, &x, now);
+		if (icmp)
+			print_icmp_line(pr, &f, &e, now);
+		else
+			print_line(pr, &f, &u, &x, now);
 		break;
 	}
 	if (pr->hex && pr->mode != HDP_PR_JSON) {

@@ -50,6 +50,7 @@
 #include "hdp_echo.h"
 #include "hdp_file.h"
 #include "hdp_json.h"
+#include "hdp_match.h"
 #include "tool.h"
 
 #define PROBE_MAGIC   "HDPP"
@@ -62,6 +63,7 @@ static const char *const kind_names[K_COUNT] = { "hdp", "udp", "tcp" };
 struct kind_st {
 	int      on;
 	uint64_t sent, errors, received, dups, reordered, tx_user_used;
+	uint64_t icmp_errors;  /* ICMP errors quoting a probe (ping's +N) */
 	int64_t  max_seq_rx;
 	uint64_t *tx_pcap;     /* kernel time the probe left (0: unseen)  */
 	uint64_t *tx_user;     /* user time just before the write         */
@@ -143,6 +145,9 @@ usage_ping(FILE *out)
 "                     (default nobody when started as root; -Z root\n"
 "                     stays root)\n"
 "\n"
+"An ICMP error answering a probe is printed as ping(8) prints it\n"
+"(From ROUTER kind=hdp seq=N Destination Protocol Unreachable) and counted\n"
+"in the summary as +N errors.\n"
 "RTT = kernel capture time of the reply - kernel capture time of the probe\n"
 "(libpcap, nanosecond timestamps).  tcp probes are answered by the far\n"
 "kernel itself (RST from a closed port, SYN-ACK from an open one).\n"
@@ -357,6 +362,210 @@ saw_probe(struct ping *pg, int kind, uint32_t seq, uint64_t ts)
 		k->tx_pcap[seq] = ts;
 }
 
+/* ---- ICMP errors about our probes ---------------------------------------- */
+
+/* ping(8)'s words (iputils) for an ICMP or ICMPv6 error. */
+static const char *const unreach4_text[16] = {
+	"Destination Net Unreachable", "Destination Host Unreachable",
+	"Destination Protocol Unreachable", "Destination Port Unreachable",
+	NULL, "Source Route Failed", "Destination Net Unknown",
+	"Destination Host Unknown", "Source Host Isolated",
+	"Destination Net Prohibited", "Destination Host Prohibited",
+	"Destination Net Unreachable for Type of Service",
+	"Destination Host Unreachable for Type of Service",
+	"Packet filtered", "Precedence Violation", "Precedence Cutoff"
+};
+
+static void
+icmp4_ping_text(char *w, size_t n, const struct hdp_icmp_err *e)
+{
+	if (e->type == 3 && e->code == 4)
+		snprintf(w, n, "Frag needed and DF set (mtu = %u)",
+			 (unsigned)(e->info & 0xffff));
+	else if (e->type == 3 && e->code < 16)
+		snprintf(w, n, "%s", unreach4_text[e->code]);
+	else if (e->type == 3)
+		snprintf(w, n, "Dest Unreachable, Bad Code: %d", e->code);
+	else if (e->type == 11 && e->code <= 1)
+		snprintf(w, n, "%s", e->code == 0 ? "Time to live exceeded" :
+			 "Frag reassembly time exceeded");
+	else if (e->type == 11)
+		snprintf(w, n, "Time exceeded, Bad Code: %d", e->code);
+	else
+		snprintf(w, n, "Parameter problem: pointer = %u",
+			 (unsigned)(e->info >> 24));
+}
+
+static void
+icmp6_ping_text(char *w, size_t n, const struct hdp_icmp_err *e)
+{
+	static const char *const unreach[] = {
+		"No route", "Administratively prohibited",
+		"Beyond scope of source address", "Address unreachable",
+		"Port unreachable"
+	};
+	static const char *const param[] = {
+		"Wrong header field ", "Unknown header ", "Unknown option "
+	};
+
+	switch (e->type) {
+	case 1:
+		if (e->code < 5)
+			snprintf(w, n, "Destination unreachable: %s",
+				 unreach[e->code]);
+		else
+			snprintf(w, n, "Destination unreachable: Unknown code "
+				 "%d", e->code);
+		break;
+	case 2:
+		snprintf(w, n, "Packet too big: mtu=%u", (unsigned)e->info);
+		break;
+	case 3:
+		if (e->code <= 1)
+			snprintf(w, n, "Time exceeded: %s", e->code == 0 ?
+				 "Hop limit" : "Defragmentation failure");
+		else
+			snprintf(w, n, "Time exceeded: code %d", e->code);
+		break;
+	default:
+		if (e->code < 3)
+			snprintf(w, n, "Parameter problem: %sat %u",
+				 param[e->code], (unsigned)e->info);
+		else
+			snprintf(w, n, "Parameter problem: code %d at %u",
+				 e->code, (unsigned)e->info);
+		break;
+	}
+}
+
+/*
+ * Which probe of ours the error quotes: the quoted destination is DEST
+ * and the quoted transport header and payload name this run (HDP and
+ * UDP: the probe block after the HDP header; TCP: the sequence number).
+ * Routers quote at least 8 bytes of transport header (Linux up to 576
+ * bytes of IPv4, 1280 of IPv6); an HDP or UDP probe whose block is cut
+ * off cannot be told from another run's and is not counted.
+ */
+static int
+quoted_probe(const struct ping *pg, const struct hdp_icmp_err *e, int *kind,
+	     uint32_t *seq)
+{
+	const struct hdp_frame *q = &e->inner;
+	const uint8_t *l4 = e->l4;
+	size_t n = e->l4_len;
+
+	if (!addr_eq(pg->family, &q->dst, &pg->dst) || l4 == NULL ||
+	    (q->is_fragment && q->frag_off != 0))
+		return 0;
+	if (q->proto == HDP_PROTO && q->has_hdp && q->hdp.sport == pg->sport)
+		return probe_id(pg, e->quote + q->payload_off,
+				q->payload_caplen, kind, seq) &&
+		       *kind == K_HDP;
+	if (q->proto == 17 && n >= 8 + HDP_HDR_LEN && be16(l4) == pg->sport)
+		return probe_id(pg, l4 + 8 + HDP_HDR_LEN,
+				n - 8 - HDP_HDR_LEN, kind, seq) &&
+		       *kind == K_UDP;
+	if (q->proto == 6 && n >= 8 && be16(l4) == pg->sport &&
+	    be16(l4 + 2) == pg->o.tcp_port) {
+		*kind = K_TCP;
+		*seq = be32(l4 + 4) - pg->isn;
+		return *seq < pg->o.count;
+	}
+	return 0;
+}
+
+/* "From 10.0.2.2 kind=hdp seq=3 Destination Protocol Unreachable", as
+ * ping(8) prints an error, or a JSON object of type "icmp_error". */
+static void
+print_icmp_error(struct ping *pg, int kind, uint32_t seq,
+		 const struct hdp_frame *f, const struct hdp_icmp_err *e,
+		 double rtt_us)
+{
+	char from[INET6_ADDRSTRLEN], text[96];
+	struct hdp_json j;
+
+	if (pg->o.quiet)
+		return;
+	inet_ntop(pg->family, &f->src, from, sizeof(from));
+	if (pg->family == AF_INET)
+		icmp4_ping_text(text, sizeof(text), e);
+	else
+		icmp6_ping_text(text, sizeof(text), e);
+	if (!pg->o.json) {
+		printf("From %s kind=%s seq=%u %s\n", from, kind_names[kind],
+		       seq, text);
+		fflush(stdout);
+		return;
+	}
+	hj_begin(&j, stdout);
+	hj_str(&j, "type", "icmp_error");
+	hj_str(&j, "kind", kind_names[kind]);
+	hj_u64(&j, "seq", seq);
+	hj_str(&j, "from", from);
+	hj_u64(&j, "icmp_type", e->type);
+	hj_u64(&j, "icmp_code", e->code);
+	hj_str(&j, "error", hdp_icmp_err_name(pg->family, e->type, e->code));
+	hj_str(&j, "text", text);
+	hj_dbl(&j, "rtt_us", rtt_us, 3);
+	hj_end(&j);
+	fflush(stdout);
+}
+
+/*
+ * An ICMP or ICMPv6 error arriving: when it quotes one of our probes,
+ * count it (the summary's "+N errors") and print it.  1 when the frame
+ * was an ICMP error, ours or not: nothing else looks at it.
+ */
+static int
+icmp_error_in(struct ping *pg, const struct hdp_frame *f, const uint8_t *pkt,
+	      size_t caplen, uint64_t ts)
+{
+	struct hdp_icmp_err e;
+	struct kind_st *k;
+	uint64_t tx;
+	uint32_t seq;
+	int kind;
+
+	if (f->proto != (pg->family == AF_INET ? 1 : 58) ||
+	    f->direction == HDP_DIR_OUT ||
+	    hdp_icmp_error_parse(f, pkt, caplen, &e) != 0)
+		return 0;
+	if (!quoted_probe(pg, &e, &kind, &seq))
+		return 1;
+	k = &pg->k[kind];
+	if (!k->on || !k->sent_ok[seq])
+		return 1;
+	k->icmp_errors++;
+	tx = k->tx_pcap[seq] ? k->tx_pcap[seq] : k->tx_user[seq];
+	print_icmp_error(pg, kind, seq, f, &e,
+			 ts > tx ? (double)(ts - tx) / 1e3 : 0.0);
+	return 1;
+}
+
+/*
+ * The capture filter's part for errors about our probes: ICMP errors
+ * whose quoted destination (ICMP offset 8 + 16) is DEST, ICMPv6 errors
+ * right after the fixed header whose quoted destination (offset 48 + 24)
+ * is DEST.  They come from routers on the way, not from DEST.
+ */
+static void
+icmp_filter(const struct ping *pg, char *buf, size_t len)
+{
+	const uint8_t *a = (const uint8_t *)&pg->dst;
+
+	if (pg->family == AF_INET) {
+		snprintf(buf, len, "(icmp and (icmp[0] == 3 or icmp[0] == 11 "
+			 "or icmp[0] == 12) and icmp[24:4] == 0x%08x)",
+			 (unsigned)be32(a));
+		return;
+	}
+	snprintf(buf, len, "(ip6 and ip6[6] == 58 and ip6[40] >= 1 and "
+		 "ip6[40] <= 4 and ip6[72:4] == 0x%08x and ip6[76:4] == "
+		 "0x%08x and ip6[80:4] == 0x%08x and ip6[84:4] == 0x%08x)",
+		 (unsigned)be32(a), (unsigned)be32(a + 4),
+		 (unsigned)be32(a + 8), (unsigned)be32(a + 12));
+}
+
 static void
 on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *pkt)
 {
@@ -375,6 +584,8 @@ on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *pkt)
 	    f.l4_caplen != f.l4_len)
 		return;
 	if ((f.ip_version == 4) != (pg->family == AF_INET))
+		return;
+	if (icmp_error_in(pg, &f, pkt, h->caplen, ts))
 		return;
 	/* on lo a packet may be seen twice, leaving and arriving: a probe
 	 * counts when first seen (IPv6 on lo shows raw sends arriving
@@ -596,6 +807,7 @@ print_summaries(struct ping *pg, struct kind_sum *s)
 			hj_dbl(&j, "loss_pct", s[kind].loss, 2);
 			hj_u64(&j, "duplicates", k->dups);
 			hj_u64(&j, "reordered", k->reordered);
+			hj_u64(&j, "icmp_errors", k->icmp_errors);
 			if (s[kind].n) {
 				hj_dbl(&j, "rtt_min_us", s[kind].min, 3);
 				hj_dbl(&j, "rtt_avg_us", s[kind].avg, 3);
@@ -627,14 +839,18 @@ print_summaries(struct ping *pg, struct kind_sum *s)
 			hj_end(&j);
 			continue;
 		}
-		printf("%s: %llu probes sent, %llu received, %.1f%% loss, "
-		       "%llu duplicates, %llu reordered",
+		printf("%s: %llu probes sent, %llu received, ",
 		       kind_names[kind], (unsigned long long)k->sent,
-		       (unsigned long long)k->received, s[kind].loss,
+		       (unsigned long long)k->received);
+		if (k->icmp_errors)	/* as ping(8): "+5 errors" */
+			printf("+%llu errors, ",
+			       (unsigned long long)k->icmp_errors);
+		printf("%.1f%% loss, %llu duplicates, %llu reordered",
+		       s[kind].loss,
 		       (unsigned long long)k->dups,
 		       (unsigned long long)k->reordered);
-		if (k->errors)
-			printf(", +%llu errors (%s)",
+		if (k->errors)	/* not sent: apart from ping's +N errors */
+			printf(", %llu send failures (%s)",
 			       (unsigned long long)k->errors, k->first_error);
 		printf("\n");
 		if (s[kind].n) {
@@ -982,7 +1198,7 @@ static int
 setup(struct ping *pg)
 {
 	struct hdp_cap_opts co;
-	char err[PCAP_ERRBUF_SIZE + 256];
+	char err[PCAP_ERRBUF_SIZE + 256], icmp[256];
 	char *filter;
 	unsigned scope = 0;
 	int perm = 0, kind, rc;
@@ -1070,9 +1286,10 @@ setup(struct ping *pg)
 	if (pcap_set_datalink(pg->pc, DLT_LINUX_SLL2) != 0)
 		(void)pcap_set_datalink(pg->pc, DLT_LINUX_SLL);
 	pg->dlt = pcap_datalink(pg->pc);
-	if (asprintf(&filter, "host %s and (%s or udp port %u or tcp port %u)",
-		     pg->dst_str, hdp_filter_default(1), pg->sport,
-		     pg->sport) < 0) {
+	icmp_filter(pg, icmp, sizeof(icmp));
+	if (asprintf(&filter, "(host %s and (%s or udp port %u or tcp port "
+		     "%u)) or %s", pg->dst_str, hdp_filter_default(1),
+		     pg->sport, pg->sport, icmp) < 0) {
 		tool_err("out of memory");
 		return HDP_EXIT_ENV;
 	}

@@ -61,7 +61,7 @@ usage_sniff(FILE *out)
 "                 [-c COUNT] [-s SNAPLEN] [-p] [-B KIB] [--immediate]\n"
 "                 [-v | -q | --json | --table] [-X] [-n] [-t | -tt]\n"
 "                 [--nano | --micro] [--ifnames] [-l] [-Z USER]\n"
-"                 [--filter EXPR] [BPF EXPRESSION ...]\n"
+"                 [--icmp] [--filter EXPR] [BPF EXPRESSION ...]\n"
 "       hdp sniff -D\n"
 "\n"
 "Capture HDP (IP protocol 255) live, or read a pcap/pcapng file, and print\n"
@@ -109,6 +109,11 @@ usage_sniff(FILE *out)
 "  -Z, --user USER  after opening the capture and the -w file, run as USER\n"
 "                 with no capabilities (default nobody when started as\n"
 "                 root; -Z root stays root)\n"
+"  --icmp         also capture ICMP and ICMPv6 errors that quote HDP\n"
+"                 (unreachable, time exceeded, parameter problem, too\n"
+"                 big): printed as tcpdump prints them, then the quoted\n"
+"                 HDP header on a line of its own; --json adds icmp_type,\n"
+"                 icmp_code, icmp_error, icmp_text and a quoted object\n"
 "  --filter EXPR  use the BPF expression EXPR instead of the default\n"
 "\n"
 "Default filter (IPv6 extension headers are walked by protochain):\n"
@@ -224,7 +229,7 @@ plural(uint64_t n)
 /* Options without a short letter. */
 enum {
 	OPT_JSON = 256, OPT_TABLE, OPT_FILTER, OPT_FORCE, OPT_PRINT,
-	OPT_IMMEDIATE, OPT_NANO, OPT_MICRO, OPT_IFNAMES, OPT_HELP
+	OPT_IMMEDIATE, OPT_NANO, OPT_MICRO, OPT_IFNAMES, OPT_ICMP, OPT_HELP
 };
 
 int
@@ -240,6 +245,7 @@ cmd_sniff(int argc, char **argv)
 		{ "nano",      no_argument,       NULL, OPT_NANO },
 		{ "micro",     no_argument,       NULL, OPT_MICRO },
 		{ "ifnames",   no_argument,       NULL, OPT_IFNAMES },
+		{ "icmp",      no_argument,       NULL, OPT_ICMP },
 		{ "user",      required_argument, NULL, 'Z' },
 		{ "help",      no_argument,       NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 }
@@ -255,6 +261,7 @@ cmd_sniff(int argc, char **argv)
 	enum hdp_pr_time tmode = HDP_PR_TIME_LOCAL;
 	int hex = 0, force = 0, also_print = 0, immediate = 0, digits = 0;
 	int ifnames = 0, tcount = 0, nprec = 0, have_filter_opt = 0;
+	int icmp = 0;
 	int rc = HDP_EXIT_OK, c, dlt, r;
 	uint64_t v;
 
@@ -322,6 +329,7 @@ cmd_sniff(int argc, char **argv)
 		case OPT_NANO: nprec = 9; break;
 		case OPT_MICRO: nprec = 6; break;
 		case OPT_IFNAMES: ifnames = 1; break;
+		case OPT_ICMP: icmp = 1; break;
 		case 'h':
 		case OPT_HELP:
 			usage_sniff(stdout);
@@ -343,6 +351,11 @@ cmd_sniff(int argc, char **argv)
 	}
 	if (ro.max_files && !ro.max_bytes && !ro.max_secs) {
 		tool_err("-W needs -C or -G");
+		return HDP_EXIT_USAGE;
+	}
+	if (icmp && have_filter_opt) {
+		tool_err("--icmp adds to the default filter; --filter "
+			 "replaces it (write the ICMP part there)");
 		return HDP_EXIT_USAGE;
 	}
 	if (rfile != NULL && co.ifname != NULL) {
@@ -417,7 +430,8 @@ cmd_sniff(int argc, char **argv)
 		pcap_freecode(&prog);
 	}
 	if (!have_filter_opt &&
-	    (expr = hdp_filter_hdp(dlt, trailing, rfile == NULL)) == NULL) {
+	    (expr = icmp ? hdp_filter_hdp_icmp(dlt, trailing, rfile == NULL) :
+		    hdp_filter_hdp(dlt, trailing, rfile == NULL)) == NULL) {
 		tool_err("out of memory");
 		rc = HDP_EXIT_ENV;
 		goto out;

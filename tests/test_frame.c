@@ -511,9 +511,41 @@ test_live_filter(void)
 	pcap_close(dead);
 }
 
+/*
+ * sniff --icmp: the ICMP error filter is the unrolled walk (not the
+ * fallback), and with HDP's, alone and behind VLAN tags, compiles to a
+ * program the kernel loads (BPF_MAXINSNS 4096).  What it passes is judged
+ * on real kernels' errors in tests/sniff_icmp.sh.
+ */
+static void
+test_icmp_filter(void)
+{
+	static const int dlts[] = { DLT_RAW, DLT_EN10MB, DLT_LINUX_SLL2 };
+	struct bpf_program prog;
+	size_t i;
+
+	CHECK(strcmp(hdp_filter_icmp(), HDP_FILTER_ICMP_FIXED) != 0);
+	CHECK(strstr(hdp_filter_icmp(), "ip6[88]") != NULL);
+	for (i = 0; i < sizeof(dlts) / sizeof(dlts[0]); i++) {
+		pcap_t *dead = pcap_open_dead(dlts[i], 65535);
+		char *expr = hdp_filter_hdp_icmp(dlts[i], NULL, 1);
+
+		CHECK(dead != NULL && expr != NULL);
+		CHECK_MSG(pcap_compile(dead, &prog, expr, 1,
+				       PCAP_NETMASK_UNKNOWN) == 0, "dlt %d: %s",
+			  dlts[i], pcap_geterr(dead));
+		CHECK_MSG(prog.bf_len < 4096, "dlt %d: %u instructions",
+			  dlts[i], prog.bf_len);
+		pcap_freecode(&prog);
+		free(expr);
+		pcap_close(dead);
+	}
+}
+
 int
 main(void)
 {
+	test_icmp_filter();
 	test_codec();
 	test_protoset();
 	test_link_types();
