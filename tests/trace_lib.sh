@@ -1,7 +1,8 @@
 # trace_lib.sh: what the trace and where tests share; sources lib.sh and
 # topo.sh:
 #     . "$top_srcdir/tests/trace_lib.sh"
-#     path_up            # root, nft, tcpdump, and the four namespaces
+#     path_up [off|default|strict]   # root, nft, tcpdump, the four
+#                                    # namespaces (topo_up's ICMP limits)
 
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/topo.sh"
@@ -10,7 +11,7 @@ need_cmd python3
 path_up() {
 	need_root
 	need_cmd nft tcpdump
-	topo_up
+	topo_up "$@"
 }
 
 # send_hdp NS SRC DST COUNT: COUNT HDP datagrams, each with its own
