@@ -157,6 +157,7 @@ struct pace {
 	uint32_t batch[4];       /* its probes (slot << 4 | attempt)      */
 	int      nbatch;
 	int      err_seen;       /* this hop sent us an ICMP error        */
+	int      quiet_ok;       /* ... to a send that followed a pause   */
 };
 
 /* The chase of one protocol in one round: what is still needed for its
@@ -551,7 +552,6 @@ send_one(struct trace *t, int round, int k, int ttl)
 	}
 	t->last_send = t->log[t->nlog - 1].mono;
 	t->nsent++;
-	if (getenv("HDPDBG")) fprintf(stderr, "%8.3f send r%d %s ttl %d att %d\n", (double)(t->last_send - t->t0)/1e6, round, kind_name[k], ttl, att);
 	return 0;
 }
 
@@ -650,13 +650,14 @@ note_answer(struct trace *t, struct probe *p, const struct ident *id,
 	if (is_err) {
 		p->err |= bit;
 		t->pace[hop_of(t, id->ttl)].err_seen = 1;
+		if ((p->quiet >> id->att) & 1)
+			t->pace[hop_of(t, id->ttl)].quiet_ok = 1;
 	}
 	if (p->ans & bit) {
 		p->r.dups++;
 		return NULL;
 	}
 	p->ans |= bit;
-	if (getenv("HDPDBG")) fprintf(stderr, "%8.3f ans  r%d %s ttl %d att %d err %d\n", (double)(hdp_mono_ns() - t->t0)/1e6, id->round, kind_name[id->k], id->ttl, id->att, is_err);
 	if (ts > p->sent_ns[id->att] &&
 	    ts - p->sent_ns[id->att] > t->max_rtt)
 		t->max_rtt = ts - p->sent_ns[id->att];
@@ -875,7 +876,10 @@ is_costly(int k)
  * 1 a send right after it to the same hop was answered with an ICMP error
  * (the hop had a token to spare), or its answer would not have been an
  * ICMP error (an echo reply or reset from the destination); 2 it was sent
- * after a pause of QUIET_NS in what this run sent to the hop.
+ * after a pause of QUIET_NS in what this run sent to the hop, and the hop
+ * is a router (where it only places a loss already shown at the
+ * destination) or the destination answered such a send before (its
+ * bucket refills within the pause; a stricter one needs witnesses).
  */
 static int
 evidence(const struct trace *t, const struct probe *p, int k, int ttl,
@@ -892,9 +896,10 @@ evidence(const struct trace *t, const struct probe *p, int k, int ttl,
 		return 0;
 	if (!costs_token(t, k, ttl))
 		return 1;
-	if ((p->quiet >> att) & 1)
-		return 2;
 	hop = hop_of(t, ttl);
+	if (((p->quiet >> att) & 1) && (t->dest == 0 || ttl < t->dest ||
+					 t->pace[hop].quiet_ok))
+		return 2;
 	for (i = (size_t)p->logi[att] + 1; i < t->nlog; i++) {
 		q = &t->log[i];
 		if (q->mono - me->mono > WIT_WIN_NS)
@@ -1014,8 +1019,8 @@ eval_repeat(struct trace *t, int k, uint64_t now)
 
 /*
  * A round of a protocol that has not reached: lost when NEED_EVID sends
- * beyond its last answer show loss (and the TTL right after it, if that
- * hop answers anything, shows it too); otherwise the TTL to send again
+ * beyond its last answer show loss (and the TTL right after it shows it
+ * too); otherwise the TTL to send again
  * in *target (0: none now).  The destination's TTL first (it decides
  * "reached"), then the TTL after the last answer (it places the loss).
  */
@@ -1041,22 +1046,28 @@ eval_open(struct trace *t, int round, int k, uint64_t now, int *target)
 		hz = t->first_ttl;
 	for (h = L + 1; h <= hz; h++)
 		w += slot_evidence(t, round, k, h, now);
+	/* the TTL after the last answer places the loss: it needs evidence
+	 * of its own (a hop silent this run may be one that rate-limits) */
 	need_next = L + 1 < hz && L + 1 >= t->first_ttl &&
-		    hop_answers(t, L + 1) &&
 		    slot_evidence(t, round, k, L + 1, now) == 0;
 	if (w >= NEED_EVID && !need_next)
 		return c->state = C_LOST;
-	if (slot_evidence(t, round, k, hz, now) == 0 &&
-	    may_send(t, round, k, hz, now) == 1)
+	if (slot_evidence(t, round, k, hz, now) == 0) {
+		/* not yet shown lost where it should arrive: only there */
+		if (may_send(t, round, k, hz, now) == 1)
+			*target = hz;
+	} else if (need_next) {
+		if (may_send(t, round, k, L + 1, now) == 1)
+			*target = L + 1;
+	} else if (may_send(t, round, k, hz, now) == 1) {
 		*target = hz;
-	else if (need_next && may_send(t, round, k, L + 1, now) == 1)
-		*target = L + 1;
-	else if (may_send(t, round, k, hz, now) == 1)
-		*target = hz;
+	}
 	for (h = hz; h > L && h >= t->first_ttl; h--) {
 		int m = may_send(t, round, k, h, now);
 
-		if (m == 1 && *target == 0)
+		/* hz has been sent all it may: another TTL after L */
+		if (m == 1 && *target == 0 && may_send(t, round, k, hz,
+						       now) == 0)
 			*target = h;
 		if (m != 0)
 			later = 1;
