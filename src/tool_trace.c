@@ -92,7 +92,7 @@ static const char *const kind_json[K_N] = { "hdp", "udp", "tcp", "icmp" };
 #define PACE0_NS     (250 * MS)  /* first back-off of a silent hop           */
 #define QUIET_NS     (1000 * MS) /* a pause long enough to refill a bucket    */
 #define RETRY_NS     (5000 * MS) /* no retries later than this after start    */
-#define WIT_WIN_NS   (10 * MS)   /* a witness follows its probe within this   */
+#define WIT_WIN_NS   (25 * MS)   /* a witness follows its probe within this   */
 #define MARK_LEN     16
 #define SENT_L4_MAX  64
 #define MAX_CHG      8
