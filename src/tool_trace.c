@@ -131,6 +131,7 @@ struct probe {
 	uint8_t  err;            /* of those, answered with an ICMP error */
 	uint8_t  evid;           /* unanswered sends shown lost (bits)    */
 	uint8_t  quiet;          /* sends that followed a pause (bits)    */
+	uint8_t  rquiet;         /* ... in what every router before it got */
 	uint32_t ip_len;
 	uint8_t  l4[SENT_L4_MAX];/* the transport bytes of the first send */
 	size_t   l4_len;
@@ -498,6 +499,26 @@ keep_l4(struct probe *p, struct hdp_tx *tx)
 	}
 }
 
+/* 1 when every router before hop ttl has had a pause of QUIET_NS in
+ * the token-costing sends this run made to it, and the run is that old:
+ * each has a token again for an error about a probe to ttl (an
+ * unreachable from a filter, say). */
+static int
+routers_quiet(const struct trace *t, int ttl, uint64_t now)
+{
+	int h;
+
+	if (ttl <= t->first_ttl)
+		return 1;
+	if (now - t->t0 < QUIET_NS)
+		return 0;
+	for (h = t->first_ttl; h < hop_of(t, ttl); h++)
+		if (t->pace[h].last_cost != 0 &&
+		    now - t->pace[h].last_cost < QUIET_NS)
+			return 0;
+	return 1;
+}
+
 /* Build and write the next send of one probe; 0, or -1 when it could not
  * be sent (said) or has been sent MAX_ATT times. */
 static int
@@ -541,6 +562,8 @@ send_one(struct trace *t, int round, int k, int ttl)
 		p->ip_len = (uint32_t)r.bytes;
 		keep_l4(p, t->tx[k]);
 	}
+	if (routers_quiet(t, ttl, t->log[t->nlog - 1].mono))
+		p->rquiet |= (uint8_t)(1u << att);
 	if (costs_token(t, k, ttl)) {
 		uint64_t now = t->log[t->nlog - 1].mono;
 
@@ -1020,7 +1043,8 @@ eval_repeat(struct trace *t, int k, uint64_t now)
 /*
  * A round of a protocol that has not reached: lost when NEED_EVID sends
  * beyond its last answer show loss (and the TTL right after it shows it
- * too); otherwise the TTL to send again
+ * too), one of them sent after the routers before it had a pause;
+ * otherwise the TTL to send again
  * in *target (0: none now).  The destination's TTL first (it decides
  * "reached"), then the TTL after the last answer (it places the loss).
  */
@@ -1029,6 +1053,7 @@ eval_open(struct trace *t, int round, int k, uint64_t now, int *target)
 {
 	struct chase *c = &t->ch[round][k];
 	int reached, refused, L, hz, h, w = 0, need_next, later = 0;
+	int paused = 0;
 
 	*target = 0;
 	L = round_last(t, round, k, &reached, &refused);
@@ -1040,19 +1065,35 @@ eval_open(struct trace *t, int round, int k, uint64_t now, int *target)
 	if (refused)
 		return c->state = C_LOST;
 	hz = round ? c->hz : kind_hz(t, k);
+	if (L >= hz)	/* a router answered the last TTL it may probe */
+		return c->state = C_LOST;
 	if (t->dest == 0 && hz > L + 1)
 		hz = L + 1;
 	if (hz < t->first_ttl)
 		hz = t->first_ttl;
-	for (h = L + 1; h <= hz; h++)
+	for (h = L + 1; h <= hz; h++) {
+		const struct probe *p = probe_at(t, round, k, h);
+		int a;
+
 		w += slot_evidence(t, round, k, h, now);
+		for (a = 0; a < p->sent; a++)
+			if (((p->rquiet >> a) & 1) &&
+			    evidence(t, p, k, h, a, now) > 0)
+				paused = 1;
+	}
 	/* the TTL after the last answer places the loss: it needs evidence
 	 * of its own (a hop silent this run may be one that rate-limits) */
 	need_next = L + 1 < hz && L + 1 >= t->first_ttl &&
 		    slot_evidence(t, round, k, L + 1, now) == 0;
-	if (w >= NEED_EVID && !need_next)
+	if (w >= NEED_EVID && !need_next && paused)
 		return c->state = C_LOST;
-	if (slot_evidence(t, round, k, hz, now) == 0) {
+	if (w >= NEED_EVID && !need_next) {
+		/* shown lost: once more after the routers before it had a
+		 * pause, so that one that refuses it has a token to say so */
+		if (routers_quiet(t, hz, now) &&
+		    may_send(t, round, k, hz, now) == 1)
+			*target = hz;
+	} else if (slot_evidence(t, round, k, hz, now) == 0) {
 		/* not yet shown lost where it should arrive: only there */
 		if (may_send(t, round, k, hz, now) == 1)
 			*target = hz;
