@@ -254,18 +254,26 @@ usage_trace(FILE *out)
 "                 DEST\n"
 "\n"
 "Walk the path to DEST hop by hop (TTL / hop limit) with HDP and, side by\n"
-"side, UDP, TCP SYN and ICMP echo probes.  Every TTL is probed at once\n"
-"with the same flow fields, twice (the second round shows stateful\n"
-"middleboxes that pass only a flow's first packet), so a trace takes one\n"
-"round trip plus the wait.  Per hop: who answered and the RTT of each\n"
-"protocol; for HDP the hop after which it vanishes, and what each hop\n"
-"changed in it, read from the quotes in ICMP errors (DSCP, ECN, source\n"
-"address, length, payload, TTL), reported at the first hop that shows it.\n"
+"side, UDP, TCP SYN and ICMP echo probes, the flow fields the same for all\n"
+"probes of a protocol.  Routers rate-limit ICMP errors (Linux: one a second\n"
+"to a host after a burst of 6), so probes are paced: echo and SYN probes to\n"
+"every TTL find the destination (its echo replies and resets are not\n"
+"limited), HDP and UDP go no further than it, each protocol's last probe is\n"
+"repeated once (a stateful middlebox stops the repeat), and unanswered\n"
+"probes a verdict needs are sent again per hop with a back-off, for up to\n"
+"5 s.  A protocol is called lost only on evidence that separates loss from\n"
+"rate limiting (a probe right after it to the same hop answered, a probe\n"
+"after a pause); otherwise its verdict is unknown, naming the hop that\n"
+"rate-limits.  Per hop: who answered and the RTT of each protocol; for HDP\n"
+"the hop after which it vanishes, and what each hop changed in it, read\n"
+"from the quotes in ICMP errors (DSCP, ECN, source address, length,\n"
+"payload, TTL), reported at the first hop that shows it.\n"
 "\n"
 "  -4, -6            use IPv4 or IPv6 for a host name\n"
 "  -f N              first TTL (default 1)\n"
 "  -m N              last TTL (default 30)\n"
-"  -w SECONDS        wait after the last probe (default 2; decimals ok)\n"
+"  -w SECONDS        wait for late answers after the last probe while a\n"
+"                    verdict is open (default 2; decimals ok)\n"
 "  -P N              protocol number of the HDP probes (default 255)\n"
 "  --probes LIST     which probes (default hdp,udp,tcp,icmp)\n"
 "  --sport, --dport  HDP ports (default 420, 420)\n"
@@ -280,9 +288,11 @@ usage_trace(FILE *out)
 "                    (namespaces included): skb:kfree_skb in tracefs\n"
 "  -Z, --user USER   user to run as once sockets are open (default nobody)\n"
 "  --json            one object per protocol and hop, then one summary\n"
-"                    object per protocol (JSON lines)\n"
+"                    object per protocol with its verdict and the hops\n"
+"                    that rate-limit (JSON lines)\n"
 "\n"
-"Exit status: 0 every protocol reached DEST; 1 some did not; 2 bad usage;\n"
+"Exit status: 0 every protocol reached DEST or its verdict is unknown; 1\n"
+"some was shown not to (vanished, refused, stateful); 2 bad usage;\n"
 "3 no privileges (raw sockets need root or CAP_NET_RAW); 4 the system\n"
 "refused.\n");
 }
@@ -2073,6 +2083,28 @@ json_verdict(struct hdp_json *j, struct trace *t, int k)
 	fputc(']', j->f);
 }
 
+/* The closing object: the run as a whole. */
+static void
+json_trace(struct trace *t, FILE *f)
+{
+	struct hdp_json j;
+
+	hj_begin(&j, f);
+	hj_str(&j, "type", "trace");
+	hj_str(&j, "dest", t->dst_str);
+	hj_str(&j, "src", t->src_str);
+	hj_u64(&j, "first_ttl", (uint64_t)t->first_ttl);
+	hj_u64(&j, "max_ttl", (uint64_t)t->max_ttl);
+	hj_u64(&j, "probes", t->nsent);
+	hj_u64(&j, "replies", t->replies);
+	hj_raw(&j, "rate_limited", "");
+	fputc('[', f);
+	rate_list(t, -1, f, 1);
+	fputc(']', f);
+	hj_dbl(&j, "duration_ms", (double)(t->t_end - t->t_start) / 1e6, 1);
+	hj_end(&j);
+}
+
 static void
 print_json(struct trace *t)
 {
@@ -2166,20 +2198,7 @@ print_json(struct trace *t)
 		}
 		hj_end(&j);
 	}
-	hj_begin(&j, f);
-	hj_str(&j, "type", "trace");
-	hj_str(&j, "dest", t->dst_str);
-	hj_str(&j, "src", t->src_str);
-	hj_u64(&j, "first_ttl", (uint64_t)t->first_ttl);
-	hj_u64(&j, "max_ttl", (uint64_t)t->max_ttl);
-	hj_u64(&j, "probes", t->nsent);
-	hj_u64(&j, "replies", t->replies);
-	hj_raw(&j, "rate_limited", "");
-	fputc('[', f);
-	rate_list(t, -1, f, 1);
-	fputc(']', f);
-	hj_dbl(&j, "duration_ms", (double)(t->t_end - t->t_start) / 1e6, 1);
-	hj_end(&j);
+	json_trace(t, f);
 }
 
 /* ---- setup ------------------------------------------------------------- */
