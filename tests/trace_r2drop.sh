@@ -2,8 +2,9 @@
 # trace_r2drop.sh: R2 drops IP protocol 255 in its forward chain.  hdp
 # trace must name R2 as the last hop HDP reaches while UDP, TCP and ICMP
 # reach the receiver, in well under one wait per TTL (the loss is decided
-# on evidence, after a pause of a second at the routers); hdp where, given captures from the sender, both sides of R2 and
-# the receiver, must put the loss inside R2.
+# on evidence, after a pause of a second at the routers); hdp where, given
+# captures from the sender, both sides of R2 and the receiver, must put
+# the loss inside R2.
 . "$top_srcdir/tests/trace_lib.sh"
 path_up
 
