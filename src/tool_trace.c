@@ -131,6 +131,7 @@ struct probe {
 	uint8_t  err;            /* of those, answered with an ICMP error */
 	uint8_t  evid;           /* unanswered sends shown lost (bits)    */
 	uint8_t  quiet;          /* sends that followed a pause (bits)    */
+	uint8_t  qbatch;         /* ... or came right after such a send    */
 	uint8_t  rquiet;         /* ... in what every router before it got */
 	uint32_t ip_len;
 	uint8_t  l4[SENT_L4_MAX];/* the transport bytes of the first send */
@@ -154,8 +155,9 @@ struct pace {
 	uint64_t next;           /* no retry batch before this            */
 	uint64_t interval;       /* back-off                              */
 	uint64_t last_cost;      /* last send whose answer costs a token  */
+	uint64_t quiet_start;    /* the last send that followed a pause   */
 	uint64_t batch_t;        /* the batch being waited for, or 0      */
-	uint32_t batch[4];       /* its probes (slot << 4 | attempt)      */
+	uint32_t batch[2 * K_N]; /* its probes (slot << 4 | attempt)      */
 	int      nbatch;
 	int      err_seen;       /* this hop sent us an ICMP error        */
 	int      quiet_ok;       /* ... to a send that followed a pause   */
@@ -579,8 +581,12 @@ send_one(struct trace *t, int round, int k, int ttl)
 
 		/* a pause this run saw; before the first send to a hop,
 		 * other runs may have drained its bucket */
-		if (pc->last_cost != 0 && now - pc->last_cost >= QUIET_NS)
+		if (pc->last_cost != 0 && now - pc->last_cost >= QUIET_NS) {
 			p->quiet |= (uint8_t)(1u << att);
+			pc->quiet_start = now;
+		}
+		if (pc->quiet_start && now - pc->quiet_start <= WIT_WIN_NS)
+			p->qbatch |= (uint8_t)(1u << att);
 		pc->last_cost = now;
 	}
 	t->last_send = t->log[t->nlog - 1].mono;
@@ -903,6 +909,32 @@ is_costly(int k)
 	return k == K_HDP || k == K_UDP;
 }
 
+/* 1 when the send at log index i to hop had the token a pause left:
+ * it follows a send that came after a pause, and no send to the hop in
+ * between was answered (which would have taken the token). */
+static int
+after_pause(const struct trace *t, size_t i, int hop)
+{
+	uint64_t at = t->log[i].mono;
+	size_t j = i;
+
+	for (;;) {
+		const struct sendrec *q = &t->log[j];
+
+		if (hop_of(t, q->ttl) == hop && costs_token(t, q->k, q->ttl)) {
+			const struct probe *qp = &t->pr[q->slot];
+
+			if (j != i && ((qp->ans >> q->att) & 1))
+				return 0;
+			if ((qp->quiet >> q->att) & 1)
+				return 1;
+		}
+		if (j == 0 || at - t->log[j - 1].mono > WIT_WIN_NS)
+			return 0;
+		j--;
+	}
+}
+
 /*
  * How strongly send att of a probe shows that it was lost, not rate
  * limited: 0 not at all (answered, not yet late, or nothing to tell);
@@ -930,8 +962,9 @@ evidence(const struct trace *t, const struct probe *p, int k, int ttl,
 	if (!costs_token(t, k, ttl))
 		return 1;
 	hop = hop_of(t, ttl);
-	if (((p->quiet >> att) & 1) && (t->dest == 0 || ttl < t->dest ||
-					 t->pace[hop].quiet_ok))
+	if (((p->qbatch >> att) & 1) && (t->dest == 0 || ttl < t->dest ||
+					  t->pace[hop].quiet_ok) &&
+	    after_pause(t, p->logi[att], hop))
 		return 2;
 	for (i = (size_t)p->logi[att] + 1; i < t->nlog; i++) {
 		q = &t->log[i];
@@ -1077,8 +1110,12 @@ eval_open(struct trace *t, int round, int k, uint64_t now, int *target)
 	hz = round ? c->hz : kind_hz(t, k);
 	if (L >= hz)	/* a router answered the last TTL it may probe */
 		return c->state = C_LOST;
-	if (t->dest == 0 && hz > L + 1)
-		hz = L + 1;
+	if (t->dest == 0) {
+		/* nothing reached: chase where every protocol stops */
+		for (h = hz; h > L + 1 && !hop_answers(t, h - 1); h--)
+			;
+		hz = h;
+	}
 	if (hz < t->first_ttl)
 		hz = t->first_ttl;
 	for (h = L + 1; h <= hz; h++) {
@@ -1284,7 +1321,7 @@ send_batch(struct trace *t, int hop, const int (*tg)[3], int n,
 	if (pc->batch_t != 0 || now < pc->next)
 		return;
 	pc->nbatch = 0;
-	for (i = 0; i < n && i < 3; i++) {
+	for (i = 0; i < n && i < 2 * K_N; i++) {
 		struct probe *p = probe_at(t, tg[i][0], tg[i][1], tg[i][2]);
 
 		if (send_one(t, tg[i][0], tg[i][1], tg[i][2]) == 0)
@@ -1448,8 +1485,9 @@ walk(struct trace *t)
 
 /* ---- verdicts ------------------------------------------------------------ */
 
-/* Token-costing sends to a hop and how many it answered, leaving out
- * those of protocols shown lost before it. */
+/* Token-costing sends to a hop and how many were answered (by an ICMP
+ * error as a rule; on loopback HDP meets its own raw socket instead),
+ * leaving out those of protocols shown lost before it. */
 static void
 hop_counts(const struct trace *t, int hop, unsigned *ans, unsigned *sent)
 {
@@ -1466,7 +1504,7 @@ hop_counts(const struct trace *t, int hop, unsigned *ans, unsigned *sent)
 		if (c->state == C_LOST && q->ttl > c->last)
 			continue;
 		(*sent)++;
-		if ((t->pr[q->slot].err >> q->att) & 1)
+		if ((t->pr[q->slot].ans >> q->att) & 1)
 			(*ans)++;
 	}
 }
