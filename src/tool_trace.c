@@ -129,7 +129,6 @@ struct probe {
 	uint32_t logi[MAX_ATT];     /* its record in trace.log           */
 	uint8_t  ans;            /* sends answered (a bit each)           */
 	uint8_t  err;            /* of those, answered with an ICMP error */
-	uint8_t  evid;           /* unanswered sends shown lost (bits)    */
 	uint8_t  quiet;          /* sends that followed a pause (bits)    */
 	uint8_t  qbatch;         /* ... or came right after such a send    */
 	uint8_t  rquiet;         /* ... in what every router before it got */
