@@ -1061,7 +1061,7 @@ may_send(const struct trace *t, int round, int k, int ttl, uint64_t now)
 	return 1;
 }
 
-/* ---- the walk: what each protocol still needs ---------------------------- */
+/* ---- the walk: what each protocol still needs --------------------------- */
 
 /* Round 1 sent its one repeat: answered, shown lost, or no evidence. */
 static int
@@ -1170,7 +1170,7 @@ settled(int state)
 	return state != C_WAIT && state != C_OPEN;
 }
 
-/* ---- the walk: sending ---------------------------------------------------- */
+/* ---- the walk: sending -------------------------------------------------- */
 
 /* Another send to the hop of (k, ttl) whose answer is an ICMP error, to
  * go right after a probe there: if it is answered and the probe not, the
