@@ -3,12 +3,36 @@
  * side by side on the same path, UDP, TCP SYN and ICMP echo probes; name
  * the hop after which HDP vanishes and what the hops changed in it.
  *
- * Every TTL of every protocol is sent at once, with the flow fields
- * (addresses, protocol, ports, ICMP id, IPv6 flow label) the same for
- * all probes of one protocol, so load balancers keep them on one path and
- * the whole walk takes one round trip plus the wait.  A second round of
- * the same probes follows at once: a stateful middlebox that lets only the
- * first packet of a flow through shows itself by answering differently.
+ * Routers and hosts rate-limit the ICMP errors a trace lives on (Linux:
+ * one a second to each host after a burst of 6, 50 in a burst per
+ * namespace; real routers often less), so probes are paced and verdicts
+ * need evidence.  The walk, with the flow fields (addresses, protocol,
+ * ports, ICMP id, IPv6 flow label) the same for all probes of one
+ * protocol, so load balancers keep them on one path:
+ *
+ *  1. ICMP echo and TCP SYN go to every TTL at once: the destination
+ *     answers them with echo replies and resets, which no kernel limits,
+ *     and the lowest TTL it answers is its distance d.
+ *  2. HDP and UDP, whose answer from the destination is an ICMP error
+ *     like every router's, then go to TTLs up to d only (before d is
+ *     known, in a window that grows as hops answer).
+ *  3. Each protocol's probe at its last TTL is repeated once (round 2):
+ *     a stateful middlebox that passes only a flow's first packet shows
+ *     itself by stopping the repeat.
+ *  4. Probes a verdict needs and that got no answer are sent again,
+ *     paced per responder (one batch at a time to each hop, with a
+ *     back-off that doubles while a hop stays silent), for a few seconds.
+ *
+ * A protocol is called lost (vanished, refused, stateful) only on
+ * evidence that its probes were not merely rate limited: a probe to the
+ * same hop sent right after it that was answered with an ICMP error (the
+ * hop had a token to spare), or a probe sent after a pause of a second
+ * or more with nothing else sent to that hop (its token bucket refilled);
+ * a later TTL answering means the protocol got further.  When the
+ * evidence does not decide, the verdict is "unknown", naming the hop that
+ * rate-limits and how many of its probes it answered.  A clear path costs
+ * each hop a few errors and takes one round trip or two; what is missing
+ * costs a back-off.
  *
  * libpcap listens for ICMP/ICMPv6 time-exceeded and unreachable errors
  * and for the destination's own answers.  An error is matched to its probe
@@ -61,6 +85,14 @@ static const char *const kind_json[K_N] = { "hdp", "udp", "tcp", "icmp" };
 
 #define MAX_TTL      255
 #define ROUNDS       2
+#define MAX_ATT      8       /* sends of one probe at most                */
+#define NEED_EVID    3       /* evidence of loss before a loss is decided */
+#define MS           1000000ULL
+#define RTO_MIN_NS   (100 * MS)  /* an answer is late after this (or 3 RTT)  */
+#define PACE0_NS     (250 * MS)  /* first back-off of a silent hop           */
+#define QUIET_NS     (1000 * MS) /* a pause long enough to refill a bucket    */
+#define RETRY_NS     (5000 * MS) /* no retries later than this after start    */
+#define WIT_WIN_NS   (25 * MS)   /* a witness follows its probe within this   */
 #define MARK_LEN     16
 #define SENT_L4_MAX  64
 #define MAX_CHG      8
@@ -71,6 +103,7 @@ static const uint8_t mark_magic[4] = { 'H', 'D', 'P', 't' };
 /* What a reply (or an arrival) showed. */
 struct seen {
 	int      got;
+	int      att;            /* the send (attempt) it answered        */
 	uint64_t t_ns;           /* capture time                          */
 	union hdp_addr from;     /* who answered (arrival: the dst)       */
 	uint8_t  type, code;     /* ICMP type and code; 0 for others      */
@@ -89,18 +122,62 @@ struct seen {
 };
 
 struct probe {
-	int      sent;           /* 1 written, -1 failed                  */
-	uint64_t sent_ns;
-	uint64_t ts_ns;          /* HDP timestamp                          */
-	uint16_t ip_id;
-	uint32_t tcp_seq;
+	int      sent;           /* sends (attempts) written              */
+	int      failed;         /* a write failed                        */
+	uint64_t sent_ns[MAX_ATT];  /* CLOCK_REALTIME, for RTTs          */
+	uint64_t ts_ns[MAX_ATT];    /* HDP timestamp of each send        */
+	uint32_t logi[MAX_ATT];     /* its record in trace.log           */
+	uint8_t  ans;            /* sends answered (a bit each)           */
+	uint8_t  err;            /* of those, answered with an ICMP error */
+	uint8_t  quiet;          /* sends that followed a pause (bits)    */
+	uint8_t  qbatch;         /* ... or came right after such a send    */
+	uint8_t  rquiet;         /* ... in what every router before it got */
 	uint32_t ip_len;
-	uint8_t  l4[SENT_L4_MAX];/* the transport bytes sent              */
+	uint8_t  l4[SENT_L4_MAX];/* the transport bytes of the first send */
 	size_t   l4_len;
 	struct seen r;           /* reply                                 */
 	struct seen a;           /* arrival (--rx-netns)                  */
 	char     drop[128];      /* kernel drop reason (--drop-reasons)   */
 };
+
+/* One send, in order: what witnesses (the sends right after a probe to
+ * the same hop) are looked up in. */
+struct sendrec {
+	uint64_t mono;
+	uint32_t slot;           /* probe_index()                         */
+	uint8_t  att, k, ttl;
+};
+
+/* Pacing of retries to one hop (TTLs at or beyond the destination are
+ * one hop: the destination). */
+struct pace {
+	uint64_t next;           /* no retry batch before this            */
+	uint64_t interval;       /* back-off                              */
+	uint64_t last_cost;      /* last send whose answer costs a token  */
+	uint64_t quiet_start;    /* the last send that followed a pause   */
+	uint64_t batch_t;        /* the batch being waited for, or 0      */
+	uint32_t batch[2 * K_N]; /* its probes (slot << 4 | attempt)      */
+	int      nbatch;
+	int      err_seen;       /* this hop sent us an ICMP error        */
+	int      quiet_ok;       /* ... to a send that followed a pause   */
+};
+
+/* The chase of one protocol in one round: what is still needed for its
+ * verdict. */
+enum cstate { C_WAIT = 0, C_OPEN, C_REACHED, C_LOST, C_GAVEUP, C_AGREE,
+	      C_NODATA };
+
+struct chase {
+	int      state;
+	int      hz;             /* highest TTL this round probes         */
+	int      last;           /* highest TTL answered                  */
+	uint64_t since;          /* when the round's first sends went out */
+};
+
+enum verdict_kind { V_REACHED = 0, V_VANISHED, V_REFUSED, V_STATEFUL,
+		    V_UNKNOWN };
+static const char *const verdict_json[] = { "reached", "vanished",
+	"refused", "stateful", "unknown" };
 
 struct change {
 	char field[10];
@@ -119,6 +196,10 @@ struct verdict {
 	int stateful;
 	int first_round;         /* the round whose first packet went on  */
 	int stopped_ttl;         /* an unreachable from a router           */
+	int settled[ROUNDS];     /* the round has evidence either way      */
+	enum verdict_kind verdict;
+	int uk_ttl;              /* unknown: the hop that rate-limits      */
+	unsigned uk_ans, uk_sent;/* its ICMP-costing probes answered/sent  */
 	int arrived;             /* seen by the --rx-netns capture         */
 	int arrival_ttl;
 };
@@ -143,11 +224,23 @@ struct trace {
 	int      drop_reasons;
 	const char *user;
 	struct probe *pr;        /* [ROUNDS][K_N][MAX_TTL + 1]            */
+	struct sendrec *log;     /* every send, in order                  */
+	size_t   nlog, caplog;
+	struct pace pace[MAX_TTL + 1];
+	struct chase ch[ROUNDS][K_N];
+	int      dest;           /* lowest TTL the destination answered   */
+	int      chz;            /* HDP/UDP window before dest is known   */
+	uint64_t chz_t;
+	int      costly_go;      /* HDP and UDP probes may go             */
+	uint64_t t0, last_send;  /* CLOCK_MONOTONIC                       */
+	uint64_t max_rtt;
+	unsigned nsent, send_failed;
+	struct hdp_tx **tx;
 	struct verdict v[K_N];
 	pcap_t  *cap, *rxcap;
 	int      dlt, rxdlt;
 	struct hdp_dropmon *dm;
-	uint64_t t_start, t_last_send, t_end;
+	uint64_t t_start, t_end;
 	unsigned replies, unmatched;
 };
 
@@ -162,18 +255,26 @@ usage_trace(FILE *out)
 "                 DEST\n"
 "\n"
 "Walk the path to DEST hop by hop (TTL / hop limit) with HDP and, side by\n"
-"side, UDP, TCP SYN and ICMP echo probes.  Every TTL is probed at once\n"
-"with the same flow fields, twice (the second round shows stateful\n"
-"middleboxes that pass only a flow's first packet), so a trace takes one\n"
-"round trip plus the wait.  Per hop: who answered and the RTT of each\n"
-"protocol; for HDP the hop after which it vanishes, and what each hop\n"
-"changed in it, read from the quotes in ICMP errors (DSCP, ECN, source\n"
-"address, length, payload, TTL), reported at the first hop that shows it.\n"
+"side, UDP, TCP SYN and ICMP echo probes, the flow fields the same for all\n"
+"probes of a protocol.  Routers rate-limit ICMP errors (Linux: one a second\n"
+"to a host after a burst of 6), so probes are paced: echo and SYN probes to\n"
+"every TTL find the destination (its echo replies and resets are not\n"
+"limited), HDP and UDP go no further than it, each protocol's last probe is\n"
+"repeated once (a stateful middlebox stops the repeat), and unanswered\n"
+"probes a verdict needs are sent again per hop with a back-off, for up to\n"
+"5 s.  A protocol is called lost only on evidence that separates loss from\n"
+"rate limiting (a probe right after it to the same hop answered, a probe\n"
+"after a pause); otherwise its verdict is unknown, naming the hop that\n"
+"rate-limits.  Per hop: who answered and the RTT of each protocol; for HDP\n"
+"the hop after which it vanishes, and what each hop changed in it, read\n"
+"from the quotes in ICMP errors (DSCP, ECN, source address, length,\n"
+"payload, TTL), reported at the first hop that shows it.\n"
 "\n"
 "  -4, -6            use IPv4 or IPv6 for a host name\n"
 "  -f N              first TTL (default 1)\n"
 "  -m N              last TTL (default 30)\n"
-"  -w SECONDS        wait after the last probe (default 2; decimals ok)\n"
+"  -w SECONDS        wait for late answers after the last probe while a\n"
+"                    verdict is open (default 2; decimals ok)\n"
 "  -P N              protocol number of the HDP probes (default 255)\n"
 "  --probes LIST     which probes (default hdp,udp,tcp,icmp)\n"
 "  --sport, --dport  HDP ports (default 420, 420)\n"
@@ -188,9 +289,11 @@ usage_trace(FILE *out)
 "                    (namespaces included): skb:kfree_skb in tracefs\n"
 "  -Z, --user USER   user to run as once sockets are open (default nobody)\n"
 "  --json            one object per protocol and hop, then one summary\n"
-"                    object per protocol (JSON lines)\n"
+"                    object per protocol with its verdict and the hops\n"
+"                    that rate-limit (JSON lines)\n"
 "\n"
-"Exit status: 0 every protocol reached DEST; 1 some did not; 2 bad usage;\n"
+"Exit status: 0 every protocol reached DEST or its verdict is unknown; 1\n"
+"some was shown not to (vanished, refused, stateful); 2 bad usage;\n"
 "3 no privileges (raw sockets need root or CAP_NET_RAW); 4 the system\n"
 "refused.\n");
 }
@@ -247,38 +350,54 @@ mark_off(int k)
 	}
 }
 
-/* round and ttl from the marker at p (n bytes), or -1. */
+/* Where a reply belongs: the probe (round, kind, TTL) and which of its
+ * sends it answers. */
+struct ident {
+	int k, round, ttl, att;
+};
+
+/* round, ttl and attempt from the marker at p (n bytes), or -1. */
 static int
 read_mark(const struct trace *t, const uint8_t *p, size_t n, int k,
-	  int *round, int *ttl)
+	  struct ident *id)
 {
 	if (n < MARK_LEN || memcmp(p, mark_magic, 4) != 0 ||
-	    hdp_rd32(p + 4) != t->run_id || p[8] != k || p[9] >= ROUNDS)
+	    hdp_rd32(p + 4) != t->run_id || p[8] != k || p[9] >= ROUNDS ||
+	    p[11] >= MAX_ATT)
 		return -1;
-	*round = p[9];
-	*ttl = p[10];
-	return 0;
+	id->round = p[9];
+	id->ttl = p[10];
+	id->att = p[11];
+	return id->ttl >= t->first_ttl && id->ttl <= t->max_ttl ? 0 : -1;
 }
 
-/* round and ttl from an index value (IP ID or TCP sequence offset). */
-static int
-split_index(const struct trace *t, uint32_t idx, int *round, int *ttl)
+/* The index value (IP ID, TCP sequence offset) of one send. */
+static uint32_t
+send_index(int round, int ttl, int att)
 {
-	if ((idx >> 8) >= ROUNDS)
+	return (uint32_t)((round * MAX_ATT + att) << 8 | ttl);
+}
+
+/* round, ttl and attempt from an index value. */
+static int
+split_index(const struct trace *t, uint32_t idx, struct ident *id)
+{
+	if ((idx >> 8) >= ROUNDS * MAX_ATT)
 		return -1;
-	*round = (int)(idx >> 8);
-	*ttl = (int)(idx & 0xff);
-	return *ttl >= t->first_ttl && *ttl <= t->max_ttl ? 0 : -1;
+	id->round = (int)(idx >> 8) / MAX_ATT;
+	id->att = (int)(idx >> 8) % MAX_ATT;
+	id->ttl = (int)(idx & 0xff);
+	return id->ttl >= t->first_ttl && id->ttl <= t->max_ttl ? 0 : -1;
 }
 
 /* ---- sending ------------------------------------------------------------ */
 
-/* The flow fields and identity of one probe. */
+/* The flow fields and identity of one send of a probe. */
 static void
-probe_spec(const struct trace *t, int round, int k, int ttl,
+probe_spec(const struct trace *t, int round, int k, int ttl, int att,
 	   uint8_t mark[MARK_LEN], struct hdp_pkt_spec *s)
 {
-	uint32_t idx = (uint32_t)(round << 8 | ttl);
+	uint32_t idx = send_index(round, ttl, att);
 
 	memset(mark, 0, MARK_LEN);
 	memcpy(mark, mark_magic, 4);
@@ -289,6 +408,7 @@ probe_spec(const struct trace *t, int round, int k, int ttl,
 	mark[8] = (uint8_t)k;
 	mark[9] = (uint8_t)round;
 	mark[10] = (uint8_t)ttl;
+	mark[11] = (uint8_t)att;
 
 	memset(s, 0, sizeof(*s));
 	s->family = t->family;
@@ -328,74 +448,159 @@ probe_spec(const struct trace *t, int round, int k, int ttl,
 	}
 }
 
-/* Build and write one probe; 0, or -1 when it could not be sent (said). */
+/* 1 when the answer to kind k at ttl is an ICMP error, which costs the
+ * answering hop a token of its rate limit: every router's answer, and
+ * the destination's to HDP and UDP (echo replies and resets cost none). */
 static int
-send_one(struct trace *t, struct hdp_tx *tx, int round, int k, int ttl)
+costs_token(const struct trace *t, int k, int ttl)
 {
-	struct probe *p = probe_at(t, round, k, ttl);
-	struct hdp_pkt_spec s;
-	struct hdp_tx_result r;
+	return t->dest == 0 || ttl < t->dest || k == K_HDP || k == K_UDP;
+}
+
+/* The hop a TTL's probes are answered by, for pacing: every TTL from the
+ * destination's on is the destination. */
+static int
+hop_of(const struct trace *t, int ttl)
+{
+	return t->dest && ttl > t->dest ? t->dest : ttl;
+}
+
+static int
+log_send(struct trace *t, int round, int k, int ttl, int att)
+{
+	struct sendrec *r;
+
+	if (t->nlog == t->caplog) {
+		size_t n = t->caplog ? t->caplog * 2 : 256;
+
+		r = realloc(t->log, n * sizeof(*r));
+		if (r == NULL)
+			return -1;
+		t->log = r;
+		t->caplog = n;
+	}
+	r = &t->log[t->nlog];
+	r->mono = hdp_mono_ns();
+	r->slot = (uint32_t)probe_index(round, k, ttl);
+	r->att = (uint8_t)att;
+	r->k = (uint8_t)k;
+	r->ttl = (uint8_t)ttl;
+	probe_at(t, round, k, ttl)->logi[att] = (uint32_t)t->nlog++;
+	return 0;
+}
+
+/* Keep the transport bytes of a probe's first send, to compare quotes
+ * with. */
+static void
+keep_l4(struct probe *p, struct hdp_tx *tx)
+{
 	struct hdp_frame f;
-	uint8_t mark[MARK_LEN];
-	char err[256];
 	const uint8_t *fr;
 	size_t flen;
 	int dlt;
 
-	probe_spec(t, round, k, ttl, mark, &s);
-	p->ip_id = s.ip_id;
-	p->tcp_seq = s.tcp_seq;
-	p->sent = -1;
-	if (hdp_tx_build(tx, &s, err, sizeof(err)) != 0) {
+	if (hdp_tx_frame(tx, &fr, &flen, &dlt) != 0)
+		return;
+	hdp_decode_frame(dlt, fr, flen, flen, &f);
+	if (f.l4_off > 0 && f.l4_off < flen) {
+		p->l4_len = flen - f.l4_off;
+		if (p->l4_len > SENT_L4_MAX)
+			p->l4_len = SENT_L4_MAX;
+		memcpy(p->l4, fr + f.l4_off, p->l4_len);
+	}
+}
+
+/* 1 when every router before hop ttl has had a pause of QUIET_NS in
+ * the token-costing sends this run made to it, and the run is that old:
+ * each has a token again for an error about a probe to ttl (an
+ * unreachable from a filter, say). */
+static int
+routers_quiet(const struct trace *t, int ttl, uint64_t now)
+{
+	int h;
+
+	if (ttl <= t->first_ttl)
+		return 1;
+	if (now - t->t0 < QUIET_NS)
+		return 0;
+	for (h = t->first_ttl; h < hop_of(t, ttl); h++)
+		if (t->pace[h].last_cost != 0 &&
+		    now - t->pace[h].last_cost < QUIET_NS)
+			return 0;
+	return 1;
+}
+
+/* Build and write the next send of one probe; 0, or -1 when it could not
+ * be sent (said) or has been sent MAX_ATT times. */
+static int
+send_one(struct trace *t, int round, int k, int ttl)
+{
+	struct probe *p = probe_at(t, round, k, ttl);
+	struct pace *pc = &t->pace[hop_of(t, ttl)];
+	struct hdp_pkt_spec s;
+	struct hdp_tx_result r;
+	uint8_t mark[MARK_LEN];
+	char err[256];
+	int att = p->sent;
+
+	if (att >= MAX_ATT || p->failed)
+		return -1;
+	probe_spec(t, round, k, ttl, att, mark, &s);
+	if (hdp_tx_build(t->tx[k], &s, err, sizeof(err)) != 0) {
 		tool_err("%s probe ttl %d: %s", kind_name[k], ttl, err);
+		p->failed = 1;
+		t->send_failed++;
 		return -1;
 	}
 	if (t->dm != NULL)
 		hdp_dropmon_mark(t->dm, (long)probe_index(round, k, ttl));
-	if (hdp_tx_write(tx, &r) != 0) {
+	if (hdp_tx_write(t->tx[k], &r) != 0) {
 		tool_err("%s probe ttl %d: %s", kind_name[k], ttl, r.error);
+		p->failed = 1;
+		t->send_failed++;
 		return -1;
 	}
-	p->sent = 1;
-	p->sent_ns = r.time_ns;
-	p->ts_ns = r.hdp_ts_ns;
-	p->ip_len = (uint32_t)r.bytes;
-	/* keep the transport bytes sent, to compare quotes with */
-	if (hdp_tx_frame(tx, &fr, &flen, &dlt) == 0) {
-		hdp_decode_frame(dlt, fr, flen, flen, &f);
-		if (f.l4_off > 0 && f.l4_off < flen) {
-			p->l4_len = flen - f.l4_off;
-			if (p->l4_len > SENT_L4_MAX)
-				p->l4_len = SENT_L4_MAX;
-			memcpy(p->l4, fr + f.l4_off, p->l4_len);
-		}
+	if (log_send(t, round, k, ttl, att) != 0) {
+		tool_err("out of memory");
+		p->failed = 1;
+		t->send_failed++;
+		return -1;
 	}
+	p->sent = att + 1;
+	p->sent_ns[att] = r.time_ns;
+	p->ts_ns[att] = r.hdp_ts_ns;
+	if (att == 0) {
+		p->ip_len = (uint32_t)r.bytes;
+		keep_l4(p, t->tx[k]);
+	}
+	if (routers_quiet(t, ttl, t->log[t->nlog - 1].mono))
+		p->rquiet |= (uint8_t)(1u << att);
+	if (costs_token(t, k, ttl)) {
+		uint64_t now = t->log[t->nlog - 1].mono;
+
+		/* a pause this run saw; before the first send to a hop,
+		 * other runs may have drained its bucket */
+		if (pc->last_cost != 0 && now - pc->last_cost >= QUIET_NS) {
+			p->quiet |= (uint8_t)(1u << att);
+			pc->quiet_start = now;
+		}
+		if (pc->quiet_start && now - pc->quiet_start <= WIT_WIN_NS)
+			p->qbatch |= (uint8_t)(1u << att);
+		pc->last_cost = now;
+	}
+	t->last_send = t->log[t->nlog - 1].mono;
+	t->nsent++;
 	return 0;
-}
-
-/* Every TTL of every protocol, then the same again (round 2); returns
- * how many probes could not be sent. */
-static int
-send_probes(struct trace *t, struct hdp_tx *tx[K_N])
-{
-	int round, ttl, k, failed = 0;
-
-	for (round = 0; round < ROUNDS; round++)
-		for (ttl = t->first_ttl; ttl <= t->max_ttl; ttl++)
-			for (k = 0; k < K_N; k++)
-				if (t->kinds[k] && !tool_stop &&
-				    send_one(t, tx[k], round, k, ttl) != 0)
-					failed++;
-	return failed;
 }
 
 /* ---- matching what comes back ------------------------------------------- */
 
 /* Find the probe a quoted or arriving packet (frame g, transport bytes
- * l4/n) belongs to: its kind, round and TTL.  -1 when it is not ours. */
+ * l4/n) belongs to: its kind, round, TTL and send.  -1 when it is not
+ * ours. */
 static int
 identify(struct trace *t, const struct hdp_frame *g, const uint8_t *l4,
-	 size_t n, int *kind, int *round, int *ttl)
+	 size_t n, struct ident *id)
 {
 	int k, mo;
 
@@ -423,32 +628,36 @@ identify(struct trace *t, const struct hdp_frame *g, const uint8_t *l4,
 			return -1;
 		break;
 	}
-	*kind = k;
+	id->k = k;
 	mo = mark_off(k);
 	if (mo >= 0 && n >= (size_t)mo + MARK_LEN &&
-	    read_mark(t, l4 + mo, n - (size_t)mo, k, round, ttl) == 0)
+	    read_mark(t, l4 + mo, n - (size_t)mo, k, id) == 0)
 		return 0;
 	if (k == K_TCP && n >= 8)
-		return split_index(t, hdp_rd32(l4 + 4) - t->seq_base, round,
-				   ttl);
+		return split_index(t, hdp_rd32(l4 + 4) - t->seq_base, id);
 	if (g->ip_version == 4)
-		return split_index(t, (uint16_t)(g->ip_id - t->id_base),
-				   round, ttl);
+		return split_index(t, (uint16_t)(g->ip_id - t->id_base), id);
 	return -1;
 }
 
-/* Compare the transport payload in the quote (or arrival) with what was
- * sent: 1 same, 0 differs, -1 not there to compare. */
+/* Compare the transport payload in the quote (or arrival) with what send
+ * att of the probe carried: 1 same, 0 differs, -1 not there to compare.
+ * Sends differ only in the attempt byte of the marker. */
 static int
-payload_cmp(const struct probe *p, int k, const uint8_t *l4, size_t n)
+payload_cmp(const struct probe *p, int k, int att, const uint8_t *l4,
+	    size_t n)
 {
+	uint8_t want[SENT_L4_MAX];
 	int mo = mark_off(k);
 	size_t m;
 
 	if (mo < 0 || p->l4_len <= (size_t)mo || n <= (size_t)mo)
 		return -1;
+	memcpy(want, p->l4, p->l4_len);
+	if (p->l4_len > (size_t)mo + 11)
+		want[mo + 11] = (uint8_t)att;
 	m = n < p->l4_len ? n : p->l4_len;
-	return memcmp(l4 + mo, p->l4 + mo, m - (size_t)mo) == 0;
+	return memcmp(l4 + mo, want + mo, m - (size_t)mo) == 0;
 }
 
 static void
@@ -465,7 +674,114 @@ record_pkt(struct seen *s, const struct hdp_frame *g, const uint8_t *l4,
 		s->has_sport = 1;
 		s->sport = hdp_rd16(l4);
 	}
-	s->payload_cmp = payload_cmp(p, k, l4, n);
+	s->payload_cmp = payload_cmp(p, k, s->att, l4, n);
+}
+
+/* An answer to send id->att of a probe: note it; the first one is the
+ * probe's reply.  NULL when it is a duplicate (counted). */
+static struct seen *
+note_answer(struct trace *t, struct probe *p, const struct ident *id,
+	    int is_err, uint64_t ts)
+{
+	uint8_t bit = (uint8_t)(1u << id->att);
+
+	if (is_err) {
+		p->err |= bit;
+		t->pace[hop_of(t, id->ttl)].err_seen = 1;
+		if ((p->quiet >> id->att) & 1)
+			t->pace[hop_of(t, id->ttl)].quiet_ok = 1;
+	}
+	if (p->ans & bit) {
+		p->r.dups++;
+		return NULL;
+	}
+	p->ans |= bit;
+	if (ts > p->sent_ns[id->att] &&
+	    ts - p->sent_ns[id->att] > t->max_rtt)
+		t->max_rtt = ts - p->sent_ns[id->att];
+	if (p->r.got)
+		return NULL;
+	p->r.got = 1;
+	p->r.att = id->att;
+	p->r.t_ns = ts;
+	t->replies++;
+	return &p->r;
+}
+
+/* An ICMP or ICMPv6 error quoting one of our probes. */
+static void
+on_error(struct trace *t, const struct hdp_frame *f,
+	 const struct hdp_icmp_err *e, uint64_t ts)
+{
+	struct ident id;
+	struct probe *p;
+	struct seen *s;
+
+	if (e->l4 == NULL || !addr_eq(t->family, &e->inner.dst, &t->dst))
+		return;
+	if (identify(t, &e->inner, e->l4, e->l4_len, &id) != 0)
+		goto unmatched;
+	p = probe_at(t, id.round, id.k, id.ttl);
+	if (id.att >= p->sent)
+		goto unmatched;
+	/* HDP: the quoted timestamp's high half must be the probe's */
+	if (id.k == K_HDP && e->l4_len >= 8 &&
+	    hdp_rd32(e->l4 + 4) != (uint32_t)(p->ts_ns[id.att] >> 32))
+		goto unmatched;
+	s = note_answer(t, p, &id, 1, ts);
+	if (s == NULL)
+		return;
+	s->from = f->src;
+	s->type = e->type;
+	s->code = e->code;
+	s->ekind = e->kind;
+	s->what = hdp_icmp_err_name(t->family, e->type, e->code);
+	s->reached = addr_eq(t->family, &f->src, &t->dst);
+	record_pkt(s, &e->inner, e->l4, e->l4_len, id.k, p);
+	return;
+unmatched:
+	t->unmatched++;
+}
+
+/* The destination's own answer (echo reply, TCP reset or SYN-ACK, HDP
+ * echo): which probe, or -1. */
+static int
+own_answer(struct trace *t, const struct hdp_frame *f, const uint8_t *l4,
+	   size_t n, struct ident *id, const char **what)
+{
+	struct probe *p;
+
+	if (t->kinds[K_ICMP] && f->proto == kind_proto(t, K_ICMP) &&
+	    n >= 8 && (l4[0] == 0 || l4[0] == 129) &&
+	    hdp_rd16(l4 + 4) == t->icmp_id) {
+		id->k = K_ICMP;
+		*what = "echo-reply";
+		return read_mark(t, l4 + 8, n - 8, K_ICMP, id);
+	}
+	if (t->kinds[K_TCP] && f->proto == 6 && n >= 14 &&
+	    hdp_rd16(l4) == t->tcp_dport && hdp_rd16(l4 + 2) == t->tcp_sport &&
+	    (l4[13] & 0x14) != 0) {	/* RST or ACK */
+		id->k = K_TCP;
+		*what = (l4[13] & 0x04) ? "tcp-rst" : "tcp-synack";
+		return split_index(t, hdp_rd32(l4 + 8) - 1 - t->seq_base, id);
+	}
+	if (t->kinds[K_HDP] && f->proto == t->hdp_proto && f->has_hdp &&
+	    f->hdp.dport == t->hdp_sport) {
+		/* an HDP echo (hdp listen --echo): the timestamp is kept */
+		id->k = K_HDP;
+		*what = "hdp-echo";
+		for (id->round = 0; id->round < ROUNDS; id->round++)
+			for (id->ttl = t->first_ttl; id->ttl <= t->max_ttl;
+			     id->ttl++) {
+				p = probe_at(t, id->round, K_HDP, id->ttl);
+				for (id->att = 0; id->att < p->sent; id->att++)
+					if (p->ts_ns[id->att] == f->hdp.ts_ns)
+						return 0;
+			}
+		return -1;
+	}
+	*what = NULL;
+	return -1;
 }
 
 static void
@@ -473,111 +789,48 @@ on_reply(struct trace *t, const struct pcap_pkthdr *h, const uint8_t *pkt)
 {
 	struct hdp_frame f;
 	struct hdp_icmp_err e;
+	struct ident id;
 	struct probe *p;
 	struct seen *s;
+	const char *what;
 	uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000000ULL +
 		      (uint64_t)h->ts.tv_usec;
-	int k, round, ttl, v6 = t->family == AF_INET6;
-	const uint8_t *l4;
-	size_t n;
 
 	hdp_decode_frame(t->dlt, pkt, h->caplen, h->len, &f);
-	if (f.ip_version != (v6 ? 6 : 4) || !f.ip_fixed ||
+	if (f.ip_version != (t->family == AF_INET6 ? 6 : 4) || !f.ip_fixed ||
 	    !addr_eq(t->family, &f.dst, &t->src))
 		return;
 	if (hdp_icmp_error_parse(&f, pkt, h->caplen, &e) == 0) {
-		if (e.l4 == NULL || !addr_eq(t->family, &e.inner.dst, &t->dst))
-			return;
-		if (identify(t, &e.inner, e.l4, e.l4_len, &k, &round, &ttl))
-			goto unmatched;
-		p = probe_at(t, round, k, ttl);
-		if (p->sent != 1)
-			goto unmatched;
-		/* HDP: the quoted timestamp's high half must be the probe's */
-		if (k == K_HDP && e.l4_len >= 8 &&
-		    hdp_rd32(e.l4 + 4) != (uint32_t)(p->ts_ns >> 32))
-			goto unmatched;
-		s = &p->r;
-		if (s->got) {
-			s->dups++;
-			return;
-		}
-		s->got = 1;
-		s->t_ns = ts;
-		s->from = f.src;
-		s->type = e.type;
-		s->code = e.code;
-		s->ekind = e.kind;
-		s->what = hdp_icmp_err_name(t->family, e.type, e.code);
-		s->reached = addr_eq(t->family, &f.src, &t->dst);
-		record_pkt(s, &e.inner, e.l4, e.l4_len, k, p);
-		t->replies++;
+		on_error(t, &f, &e, ts);
 		return;
 	}
 	if (!addr_eq(t->family, &f.src, &t->dst) || f.l4_off == 0 ||
 	    f.l4_off > h->caplen)
 		return;
-	l4 = pkt + f.l4_off;
-	n = f.l4_caplen;
-	round = -1;
-	ttl = -1;
-	k = -1;
-	if (t->kinds[K_ICMP] && f.proto == kind_proto(t, K_ICMP) && n >= 8 &&
-	    (l4[0] == 0 || l4[0] == 129) && hdp_rd16(l4 + 4) == t->icmp_id) {
-		k = K_ICMP;
-		if (read_mark(t, l4 + 8, n - 8, k, &round, &ttl) != 0)
-			goto unmatched;
-		s = &probe_at(t, round, k, ttl)->r;
-		s->what = "echo-reply";
-	} else if (t->kinds[K_TCP] && f.proto == 6 && n >= 14 &&
-		   hdp_rd16(l4) == t->tcp_dport &&
-		   hdp_rd16(l4 + 2) == t->tcp_sport &&
-		   (l4[13] & 0x14) != 0) {	/* RST or ACK */
-		k = K_TCP;
-		if (split_index(t, hdp_rd32(l4 + 8) - 1 - t->seq_base, &round,
-				&ttl) != 0)
-			goto unmatched;
-		s = &probe_at(t, round, k, ttl)->r;
-		s->what = (l4[13] & 0x04) ? "tcp-rst" : "tcp-synack";
-	} else if (t->kinds[K_HDP] && f.proto == t->hdp_proto && f.has_hdp &&
-		   f.hdp.dport == t->hdp_sport) {
-		/* an HDP echo (hdp listen --echo): the timestamp is kept */
-		k = K_HDP;
-		for (round = 0; round < ROUNDS && ttl < 0; round++)
-			for (ttl = t->first_ttl; ttl <= t->max_ttl; ttl++)
-				if (probe_at(t, round, k, ttl)->ts_ns ==
-				    f.hdp.ts_ns)
-					break;
-		round--;
-		if (ttl > t->max_ttl || ttl < 0)
-			goto unmatched;
-		s = &probe_at(t, round, k, ttl)->r;
-		s->what = "hdp-echo";
-	} else {
+	if (own_answer(t, &f, pkt + f.l4_off, f.l4_caplen, &id, &what) != 0) {
+		if (what != NULL)
+			t->unmatched++;
 		return;
 	}
-	if (probe_at(t, round, k, ttl)->sent != 1)
-		goto unmatched;
-	if (s->got) {
-		s->dups++;
+	p = probe_at(t, id.round, id.k, id.ttl);
+	if (id.att >= p->sent) {
+		t->unmatched++;
 		return;
 	}
-	s->got = 1;
-	s->t_ns = ts;
+	s = note_answer(t, p, &id, 0, ts);
+	if (s == NULL)
+		return;
+	s->what = what;
 	s->from = f.src;
 	s->reached = 1;
-	t->replies++;
-	return;
-unmatched:
-	t->unmatched++;
 }
 
 static void
 on_arrival(struct trace *t, const struct pcap_pkthdr *h, const uint8_t *pkt)
 {
 	struct hdp_frame f;
+	struct ident id;
 	struct probe *p;
-	int k, round, ttl;
 
 	hdp_decode_frame(t->rxdlt, pkt, h->caplen, h->len, &f);
 	if (f.ip_version != (t->family == AF_INET6 ? 6 : 4) || !f.ip_fixed ||
@@ -586,18 +839,19 @@ on_arrival(struct trace *t, const struct pcap_pkthdr *h, const uint8_t *pkt)
 		return;
 	if (f.direction == HDP_DIR_OUT)
 		return;
-	if (identify(t, &f, pkt + f.l4_off, f.l4_caplen, &k, &round, &ttl))
+	if (identify(t, &f, pkt + f.l4_off, f.l4_caplen, &id))
 		return;
-	p = probe_at(t, round, k, ttl);
-	if (p->sent != 1 || p->a.got)
+	p = probe_at(t, id.round, id.k, id.ttl);
+	if (id.att >= p->sent || p->a.got)
 		return;
 	p->a.got = 1;
+	p->a.att = id.att;
 	p->a.t_ns = (uint64_t)h->ts.tv_sec * 1000000000ULL +
 		    (uint64_t)h->ts.tv_usec;
 	p->a.from = f.dst;
 	p->a.reached = 1;
 	p->a.what = "arrival";
-	record_pkt(&p->a, &f, pkt + f.l4_off, f.l4_caplen, k, p);
+	record_pkt(&p->a, &f, pkt + f.l4_off, f.l4_caplen, id.k, p);
 }
 
 static void
@@ -630,41 +884,570 @@ drop_cb(const struct hdp_drop *d, void *arg)
 			 hdp_drop_where(d, where, sizeof(where)));
 }
 
-/* 1 when every protocol has what it needs: the destination answered and
- * every TTL below it too, in every round. */
-static int
-all_done(struct trace *t)
+/* ---- the walk: evidence ------------------------------------------------- */
+
+/* How long an answer may take before its probe counts as unanswered. */
+static uint64_t
+rto_ns(const struct trace *t)
 {
-	int k, round, ttl, d;
+	uint64_t r = 3 * t->max_rtt;
 
-	for (k = 0; k < K_N; k++) {
-		if (!t->kinds[k])
-			continue;
-		for (round = 0; round < ROUNDS; round++) {
-			d = -1;
-			for (ttl = t->first_ttl; ttl <= t->max_ttl; ttl++) {
-				struct probe *p = probe_at(t, round, k, ttl);
+	return r > RTO_MIN_NS ? r : RTO_MIN_NS;
+}
 
-				if (p->r.got && p->r.reached) {
-					d = ttl;
-					break;
-				}
-				if (!p->r.got && p->sent == 1)
-					return 0;
-			}
-			if (d < 0)
-				return 0;
-		}
-	}
-	return 1;
+/* now - then, 0 when then is later (a send after now was taken). */
+static uint64_t
+since(uint64_t now, uint64_t then)
+{
+	return now > then ? now - then : 0;
 }
 
 static int
-collect(struct trace *t)
+is_costly(int k)
+{
+	return k == K_HDP || k == K_UDP;
+}
+
+/* 1 when the send at log index i to hop had the token a pause left:
+ * it follows a send that came after a pause, and no send to the hop in
+ * between was answered (which would have taken the token). */
+static int
+after_pause(const struct trace *t, size_t i, int hop)
+{
+	uint64_t at = t->log[i].mono;
+	size_t j = i;
+
+	for (;;) {
+		const struct sendrec *q = &t->log[j];
+
+		if (hop_of(t, q->ttl) == hop && costs_token(t, q->k, q->ttl)) {
+			const struct probe *qp = &t->pr[q->slot];
+
+			if (j != i && ((qp->ans >> q->att) & 1))
+				return 0;
+			if ((qp->quiet >> q->att) & 1)
+				return 1;
+		}
+		if (j == 0 || at - t->log[j - 1].mono > WIT_WIN_NS)
+			return 0;
+		j--;
+	}
+}
+
+/*
+ * How strongly send att of a probe shows that it was lost, not rate
+ * limited: 0 not at all (answered, not yet late, or nothing to tell);
+ * 1 a send right after it to the same hop was answered with an ICMP error
+ * (the hop had a token to spare), or its answer would not have been an
+ * ICMP error (an echo reply or reset from the destination); 2 it was sent
+ * after a pause of QUIET_NS in what this run sent to the hop, and the hop
+ * is a router (where it only places a loss already shown at the
+ * destination) or the destination answered such a send before (its
+ * bucket refills within the pause; a stricter one needs witnesses).
+ */
+static int
+evidence(const struct trace *t, const struct probe *p, int k, int ttl,
+	 int att, uint64_t now)
+{
+	const struct sendrec *me, *q;
+	size_t i;
+	int hop;
+
+	if (att >= p->sent || ((p->ans >> att) & 1))
+		return 0;
+	me = &t->log[p->logi[att]];
+	if (since(now, me->mono) < rto_ns(t))
+		return 0;
+	if (!costs_token(t, k, ttl))
+		return 1;
+	hop = hop_of(t, ttl);
+	if (((p->qbatch >> att) & 1) && (t->dest == 0 || ttl < t->dest ||
+					  t->pace[hop].quiet_ok) &&
+	    after_pause(t, p->logi[att], hop))
+		return 2;
+	for (i = (size_t)p->logi[att] + 1; i < t->nlog; i++) {
+		q = &t->log[i];
+		if (q->mono - me->mono > WIT_WIN_NS)
+			break;
+		if (hop_of(t, q->ttl) == hop && costs_token(t, q->k, q->ttl) &&
+		    ((t->pr[q->slot].err >> q->att) & 1))
+			return 1;
+	}
+	return 0;
+}
+
+static int
+slot_evidence(const struct trace *t, int round, int k, int ttl,
+	      uint64_t now)
+{
+	const struct probe *p = &t->pr[probe_index(round, k, ttl)];
+	int a, n = 0;
+
+	for (a = 0; a < p->sent; a++)
+		n += evidence(t, p, k, ttl, a, now);
+	return n;
+}
+
+/* 1 when some probe at this TTL was answered: the hop is known. */
+static int
+hop_answers(const struct trace *t, int ttl)
+{
+	int r, k;
+
+	for (r = 0; r < ROUNDS; r++)
+		for (k = 0; k < K_N; k++)
+			if (t->pr[probe_index(r, k, ttl)].ans)
+				return 1;
+	return 0;
+}
+
+/* The highest TTL of kind k answered in a round (the lowest the
+ * destination answered, when it did); *reached and *refused say how. */
+static int
+round_last(const struct trace *t, int round, int k, int *reached,
+	   int *refused)
+{
+	int ttl, last = 0;
+
+	*reached = *refused = 0;
+	for (ttl = t->first_ttl; ttl <= t->max_ttl; ttl++) {
+		const struct probe *p = &t->pr[probe_index(round, k, ttl)];
+
+		if (!p->r.got)
+			continue;
+		if (p->r.reached) {
+			*reached = 1;
+			*refused = 0;
+			return ttl;
+		}
+		last = ttl;
+		*refused = p->r.ekind == HDP_ICMP_UNREACH ||
+			   p->r.ekind == HDP_ICMP_PARAM;
+	}
+	return last;
+}
+
+/* The highest TTL round 0 of kind k probes: the destination's, or
+ * further when this kind's probe there met a router (a longer path);
+ * before the destination is known, HDP and UDP go as far as the window. */
+static int
+kind_hz(const struct trace *t, int k)
+{
+	int ttl, h;
+
+	if (t->dest == 0)
+		return is_costly(k) ? t->chz : t->max_ttl;
+	h = t->dest;
+	for (ttl = t->dest; ttl <= t->max_ttl; ttl++) {
+		const struct probe *p = &t->pr[probe_index(0, k, ttl)];
+
+		if (p->r.got && !p->r.reached && ttl >= h)
+			h = ttl + 1;
+	}
+	return h > t->max_ttl ? t->max_ttl : h;
+}
+
+/* 1 when the probe may be sent (again) now; 2 when only later. */
+static int
+may_send(const struct trace *t, int round, int k, int ttl, uint64_t now)
+{
+	const struct probe *p = &t->pr[probe_index(round, k, ttl)];
+
+	if (p->failed || p->sent >= MAX_ATT || now - t->t0 >= RETRY_NS)
+		return 0;
+	if (p->sent > 0 && since(now, t->log[p->logi[p->sent - 1]].mono) <
+	    rto_ns(t))
+		return 2;
+	return 1;
+}
+
+/* ---- the walk: what each protocol still needs --------------------------- */
+
+/* Round 1 sent its one repeat: answered, shown lost, or no evidence. */
+static int
+eval_repeat(struct trace *t, int k, uint64_t now)
+{
+	struct chase *c = &t->ch[1][k];
+	const struct probe *p = probe_at(t, 1, k, c->hz);
+	int reached, refused, last;
+
+	last = round_last(t, 1, k, &reached, &refused);
+	if (reached || last >= c->hz)
+		return c->state = C_AGREE;
+	if (slot_evidence(t, 1, k, c->hz, now) > 0)
+		return c->state = C_OPEN;
+	if (p->sent == 0 || p->failed ||
+	    since(now, t->log[p->logi[p->sent - 1]].mono) >= rto_ns(t))
+		return c->state = C_NODATA;
+	return c->state;
+}
+
+/*
+ * A round of a protocol that has not reached: lost when NEED_EVID sends
+ * beyond its last answer show loss (and the TTL right after it shows it
+ * too), one of them sent after the routers before it had a pause;
+ * otherwise the TTL to send again
+ * in *target (0: none now).  The destination's TTL first (it decides
+ * "reached"), then the TTL after the last answer (it places the loss).
+ */
+static int
+eval_open(struct trace *t, int round, int k, uint64_t now, int *target)
+{
+	struct chase *c = &t->ch[round][k];
+	int reached, refused, L, hz, h, w = 0, need_next, later = 0;
+	int paused = 0;
+
+	*target = 0;
+	L = round_last(t, round, k, &reached, &refused);
+	c->last = L;
+	if (reached)
+		return c->state = round ? C_AGREE : C_REACHED;
+	if (round == 1 && L >= c->hz)
+		return c->state = C_AGREE;
+	if (refused)
+		return c->state = C_LOST;
+	hz = round ? c->hz : kind_hz(t, k);
+	if (L >= hz)	/* a router answered the last TTL it may probe */
+		return c->state = C_LOST;
+	if (t->dest == 0) {
+		/* nothing reached: chase where every protocol stops */
+		for (h = hz; h > L + 1 && !hop_answers(t, h - 1); h--)
+			;
+		hz = h;
+	}
+	if (hz < t->first_ttl)
+		hz = t->first_ttl;
+	for (h = L + 1; h <= hz; h++) {
+		const struct probe *p = probe_at(t, round, k, h);
+		int a;
+
+		w += slot_evidence(t, round, k, h, now);
+		for (a = 0; a < p->sent; a++)
+			if (((p->rquiet >> a) & 1) &&
+			    evidence(t, p, k, h, a, now) > 0)
+				paused = 1;
+	}
+	/* the TTL after the last answer places the loss: it needs evidence
+	 * of its own (a hop silent this run may be one that rate-limits) */
+	need_next = L + 1 < hz && L + 1 >= t->first_ttl &&
+		    slot_evidence(t, round, k, L + 1, now) == 0;
+	if (w >= NEED_EVID && !need_next && paused)
+		return c->state = C_LOST;
+	if (w >= NEED_EVID && !need_next) {
+		/* shown lost: once more after the routers before it had a
+		 * pause, so that one that refuses it has a token to say so */
+		if (routers_quiet(t, hz, now) &&
+		    may_send(t, round, k, hz, now) == 1)
+			*target = hz;
+	} else if (slot_evidence(t, round, k, hz, now) == 0) {
+		/* not yet shown lost where it should arrive: only there */
+		if (may_send(t, round, k, hz, now) == 1)
+			*target = hz;
+	} else if (need_next) {
+		if (may_send(t, round, k, L + 1, now) == 1)
+			*target = L + 1;
+	} else if (may_send(t, round, k, hz, now) == 1) {
+		*target = hz;
+	}
+	for (h = hz; h > L && h >= t->first_ttl; h--) {
+		int m = may_send(t, round, k, h, now);
+
+		/* hz has been sent all it may: another TTL after L */
+		if (m == 1 && *target == 0 && may_send(t, round, k, hz,
+						       now) == 0)
+			*target = h;
+		if (m != 0)
+			later = 1;
+	}
+	if (!later && since(now, t->last_send) >= (uint64_t)t->wait_ms * MS)
+		return c->state = C_GAVEUP;
+	return c->state = C_OPEN;
+}
+
+static int
+settled(int state)
+{
+	return state != C_WAIT && state != C_OPEN;
+}
+
+/* ---- the walk: sending -------------------------------------------------- */
+
+/* Another send to the hop of (k, ttl) whose answer is an ICMP error, to
+ * go right after a probe there: if it is answered and the probe not, the
+ * hop had a token for the probe.  0 when sent. */
+static int
+send_witness(struct trace *t, int k, int ttl)
+{
+	int j, r, tt;
+
+	for (j = 0; j < K_N; j++) {
+		if (j == k || !t->kinds[j])
+			continue;
+		if (ttl >= t->dest && t->dest) {
+			int reached, refused;
+
+			if (!is_costly(j))
+				continue;
+			tt = round_last(t, 0, j, &reached, &refused);
+			if (!reached)
+				continue;
+		} else {
+			tt = ttl;
+			if (!probe_at(t, 0, j, tt)->ans &&
+			    !probe_at(t, 1, j, tt)->ans)
+				continue;
+		}
+		for (r = 0; r < ROUNDS; r++)
+			if (probe_at(t, r, j, tt)->sent > 0 &&
+			    may_send(t, r, j, tt, hdp_mono_ns()) != 0 &&
+			    send_one(t, r, j, tt) == 0)
+				return 0;
+	}
+	return -1;
+}
+
+/* The first sends of HDP and UDP, TTL by TTL up to their horizon, once
+ * the destination's distance is known (or the echo and SYN probes could
+ * not tell it). */
+static void
+plan_first(struct trace *t, uint64_t now)
+{
+	int ttl, k, hi = 0;
+
+	if (!t->costly_go && (t->dest || !(t->kinds[K_TCP] ||
+	    t->kinds[K_ICMP]) || now - t->t0 >= 3 * rto_ns(t)))
+		t->costly_go = 1;
+	if (!t->costly_go || !(t->kinds[K_HDP] || t->kinds[K_UDP]))
+		return;
+	if (t->dest == 0) {
+		for (ttl = t->first_ttl; ttl <= t->max_ttl; ttl++)
+			if (hop_answers(t, ttl))
+				hi = ttl;
+		if (hi + 2 > t->chz || t->chz == 0 ||
+		    now - t->chz_t >= 2 * rto_ns(t)) {
+			int n = hi + 2 > t->chz + 4 ? hi + 2 : t->chz + 4;
+
+			if (t->chz == 0)
+				n = t->first_ttl + 3 > hi + 2 ?
+				    t->first_ttl + 3 : hi + 2;
+			t->chz = n > t->max_ttl ? t->max_ttl : n;
+			t->chz_t = now;
+		}
+	}
+	for (ttl = t->first_ttl; ttl <= t->max_ttl; ttl++)
+		for (k = 0; k < K_N; k++)
+			if (t->kinds[k] && is_costly(k) &&
+			    ttl <= kind_hz(t, k) &&
+			    probe_at(t, 0, k, ttl)->sent == 0 &&
+			    !probe_at(t, 0, k, ttl)->failed && !tool_stop)
+				send_one(t, 0, k, ttl);
+}
+
+/* Round 1, the repeat: once round 0 of a protocol has reached, or has
+ * been shown lost after its last answer, that probe once more. */
+static void
+plan_repeats(struct trace *t, uint64_t now)
+{
+	int k, st;
+
+	for (k = 0; k < K_N; k++) {
+		struct chase *c0 = &t->ch[0][k], *c1 = &t->ch[1][k];
+
+		if (!t->kinds[k])
+			continue;
+		if (c1->state == C_OPEN || c1->state == C_AGREE ||
+		    c1->state == C_LOST || c1->state == C_GAVEUP)
+			continue;
+		if (c1->hz) {	/* the repeat is out */
+			eval_repeat(t, k, now);
+			continue;
+		}
+		st = c0->state;
+		if (st == C_GAVEUP || (st == C_LOST && c0->last == 0) ||
+		    (st == C_LOST && probe_at(t, 0, k, c0->last)->r.ekind !=
+		     HDP_ICMP_TIME_EXCEEDED)) {
+			c1->state = C_NODATA;
+			continue;
+		}
+		if (st != C_REACHED && st != C_LOST)
+			continue;
+		c1->hz = c0->last;
+		c1->since = now;
+		if (send_one(t, 1, k, c1->hz) != 0) {
+			c1->state = C_NODATA;
+			continue;
+		}
+		if (st == C_LOST && costs_token(t, k, c1->hz))
+			send_witness(t, k, c1->hz);
+	}
+}
+
+/* After a retry batch to a hop: back off while it stays silent, come
+ * back faster when it answers. */
+static void
+pace_update(struct trace *t, uint64_t now)
+{
+	int h, i, any;
+
+	for (h = 0; h <= MAX_TTL; h++) {
+		struct pace *pc = &t->pace[h];
+
+		if (pc->batch_t == 0 || since(now, pc->batch_t) < rto_ns(t))
+			continue;
+		for (i = 0, any = 0; i < pc->nbatch; i++)
+			if ((t->pr[pc->batch[i] >> 4].ans >>
+			     (pc->batch[i] & 15)) & 1)
+				any = 1;
+		if (any)
+			pc->interval = pc->interval / 2 > PACE0_NS / 2 ?
+				       pc->interval / 2 : PACE0_NS / 2;
+		else
+			pc->interval = pc->interval * 2 < QUIET_NS ?
+				       pc->interval * 2 : QUIET_NS;
+		pc->batch_t = 0;
+	}
+}
+
+/* Send the targets of one hop as a batch: each the witness of the one
+ * before it, and a witness after the last. */
+static void
+send_batch(struct trace *t, int hop, const int (*tg)[3], int n,
+	   uint64_t now)
+{
+	struct pace *pc = &t->pace[hop];
+	int i;
+
+	if (pc->batch_t != 0 || now < pc->next)
+		return;
+	pc->nbatch = 0;
+	for (i = 0; i < n && i < 2 * K_N; i++) {
+		struct probe *p = probe_at(t, tg[i][0], tg[i][1], tg[i][2]);
+
+		if (send_one(t, tg[i][0], tg[i][1], tg[i][2]) == 0)
+			pc->batch[pc->nbatch++] = (uint32_t)
+				(probe_index(tg[i][0], tg[i][1], tg[i][2])
+				 << 4 | (size_t)(p->sent - 1));
+	}
+	if (pc->nbatch == 0)
+		return;
+	if (costs_token(t, tg[n - 1][1], tg[n - 1][2]))
+		send_witness(t, tg[n - 1][1], tg[n - 1][2]);
+	if (pc->interval == 0)
+		pc->interval = PACE0_NS;
+	pc->batch_t = now;
+	pc->next = now + pc->interval;
+}
+
+/* Send again what the open verdicts need, a batch per hop at a time. */
+static void
+plan_retries(struct trace *t, uint64_t now)
+{
+	int tg[2 * K_N][3], n = 0, r, k, ttl, i, j, hop;
+	int done[2 * K_N] = { 0 };
+
+	pace_update(t, now);
+	for (r = 0; r < ROUNDS; r++)
+		for (k = 0; k < K_N; k++) {
+			struct chase *c = &t->ch[r][k];
+
+			if (!t->kinds[k] || (r == 0 && !t->costly_go &&
+			    is_costly(k)))
+				continue;
+			if (c->state != C_WAIT && c->state != C_OPEN)
+				continue;
+			if (r == 1 && c->state == C_WAIT)
+				continue;
+			eval_open(t, r, k, now, &ttl);
+			if (c->state == C_OPEN && ttl) {
+				tg[n][0] = r;
+				tg[n][1] = k;
+				tg[n++][2] = ttl;
+			}
+		}
+	for (i = 0; i < n; i++) {
+		int batch[2 * K_N][3], m = 0;
+
+		if (done[i])
+			continue;
+		hop = hop_of(t, tg[i][2]);
+		for (j = i; j < n; j++)
+			if (!done[j] && hop_of(t, tg[j][2]) == hop) {
+				memcpy(batch[m++], tg[j], sizeof(tg[j]));
+				done[j] = 1;
+			}
+		send_batch(t, hop, (const int (*)[3])batch, m, now);
+	}
+}
+
+/* The lowest TTL the destination answered, by any protocol. */
+static void
+learn_dest(struct trace *t)
+{
+	int r, k, ttl;
+
+	for (ttl = t->first_ttl; ttl <= t->max_ttl; ttl++)
+		for (r = 0; r < ROUNDS; r++)
+			for (k = 0; k < K_N; k++)
+				if (probe_at(t, r, k, ttl)->r.got &&
+				    probe_at(t, r, k, ttl)->r.reached) {
+					if (t->dest == 0 || ttl < t->dest)
+						t->dest = ttl;
+					return;
+				}
+}
+
+/* 1 when the walk is over: every verdict has what it needs (and the
+ * last answers had their time), or nothing more will come. */
+static int
+walk_done(struct trace *t, uint64_t now)
+{
+	int r, k, all = 1;
+	uint64_t quiet = since(now, t->last_send);
+
+	for (r = 0; r < ROUNDS; r++)
+		for (k = 0; k < K_N; k++)
+			if (t->kinds[k] && !settled(t->ch[r][k].state))
+				all = 0;
+	if (t->rxcap != NULL || !all)
+		return quiet >= (uint64_t)t->wait_ms * MS && (all ||
+		       now - t->t0 >= RETRY_NS);
+	if (quiet >= rto_ns(t) || quiet >= (uint64_t)t->wait_ms * MS)
+		return 1;
+	for (r = 0; r < (int)t->nlog; r++)
+		if (!((t->pr[t->log[r].slot].ans >> t->log[r].att) & 1))
+			return 0;
+	return 1;
+}
+
+/* Read what the captures hold; -1 on a capture error (said). */
+static int
+drain(struct trace *t)
+{
+	int rc;
+
+	while ((rc = pcap_dispatch(t->cap, -1, reply_cb, (u_char *)t)) > 0)
+		;
+	if (rc == PCAP_ERROR) {
+		tool_err("capture: %s", pcap_geterr(t->cap));
+		return -1;
+	}
+	if (t->rxcap != NULL)
+		while (pcap_dispatch(t->rxcap, -1, arrival_cb,
+				     (u_char *)t) > 0)
+			;
+	return 0;
+}
+
+/*
+ * The walk: echo and SYN probes to every TTL, then HDP and UDP up to the
+ * destination, the repeats, and retries paced per hop, reading answers
+ * all along.  0, or -1 when the capture or poll failed (said).
+ */
+static int
+walk(struct trace *t)
 {
 	struct pollfd pfd[2];
-	uint64_t deadline = t->t_last_send + (uint64_t)t->wait_ms * 1000000ULL;
-	int nfd = 0, rc;
+	int nfd = 0, ttl, k;
 
 	pfd[nfd].fd = pcap_get_selectable_fd(t->cap);
 	pfd[nfd++].events = POLLIN;
@@ -672,140 +1455,217 @@ collect(struct trace *t)
 		pfd[nfd].fd = pcap_get_selectable_fd(t->rxcap);
 		pfd[nfd++].events = POLLIN;
 	}
+	t->t0 = t->last_send = hdp_mono_ns();
+	for (ttl = t->first_ttl; ttl <= t->max_ttl && !tool_stop; ttl++)
+		for (k = K_TCP; k <= K_ICMP; k++)
+			if (t->kinds[k])
+				send_one(t, 0, k, ttl);
 	for (;;) {
-		uint64_t now = hdp_mono_ns();
-		int ms;
+		uint64_t now;
 
-		while ((rc = pcap_dispatch(t->cap, -1, reply_cb,
-					   (u_char *)t)) > 0)
-			;
-		if (rc == PCAP_ERROR) {
-			tool_err("capture: %s", pcap_geterr(t->cap));
+		if (drain(t) != 0)
 			return -1;
+		now = hdp_mono_ns();
+		learn_dest(t);
+		if (!tool_stop) {
+			plan_first(t, now);
+			plan_retries(t, hdp_mono_ns());
+			plan_repeats(t, hdp_mono_ns());
 		}
-		if (t->rxcap != NULL)
-			while (pcap_dispatch(t->rxcap, -1, arrival_cb,
-					     (u_char *)t) > 0)
-				;
-		if (tool_stop || now >= deadline ||
-		    (t->rxcap == NULL && all_done(t)))
+		if (tool_stop || walk_done(t, hdp_mono_ns()))
 			break;
-		ms = (int)((deadline - now) / 1000000ULL) + 1;
-		if (ms > 20)
-			ms = 20;
-		if (poll(pfd, (nfds_t)nfd, ms) < 0 && errno != EINTR) {
+		if (poll(pfd, (nfds_t)nfd, 10) < 0 && errno != EINTR) {
 			tool_errno("poll");
 			return -1;
 		}
-	}
-	if (t->rxcap != NULL && all_done(t) == 0) {
-		/* nothing more */
 	}
 	return 0;
 }
 
 /* ---- verdicts ------------------------------------------------------------ */
 
+/* Token-costing sends to a hop and how many were answered (by an ICMP
+ * error as a rule; on loopback HDP meets its own raw socket instead),
+ * leaving out those of protocols shown lost before it. */
+static void
+hop_counts(const struct trace *t, int hop, unsigned *ans, unsigned *sent)
+{
+	size_t i;
+
+	*ans = *sent = 0;
+	for (i = 0; i < t->nlog; i++) {
+		const struct sendrec *q = &t->log[i];
+		int r = (int)(q->slot / (K_N * (MAX_TTL + 1)));
+		const struct chase *c = &t->ch[r][q->k];
+
+		if (hop_of(t, q->ttl) != hop || !costs_token(t, q->k, q->ttl))
+			continue;
+		if (c->state == C_LOST && q->ttl > c->last)
+			continue;
+		(*sent)++;
+		if ((t->pr[q->slot].ans >> q->att) & 1)
+			(*ans)++;
+	}
+}
+
+/* 1 when the hop answered some of its token-costing probes, not all:
+ * it rate-limits ICMP (for kind k: only if k had a probe there unanswered;
+ * -1: any kind). */
+static int
+hop_limits(const struct trace *t, int hop, int k, unsigned *ans,
+	   unsigned *sent)
+{
+	int r, ttl, miss = k < 0;
+
+	hop_counts(t, hop, ans, sent);
+	if (*ans == 0 || *ans >= *sent)
+		return 0;
+	for (r = 0; r < ROUNDS && !miss; r++)
+		for (ttl = hop; ttl <= t->max_ttl && !miss; ttl++) {
+			const struct probe *p =
+				&t->pr[probe_index(r, k, ttl)];
+			const struct chase *c = &t->ch[r][k];
+
+			if (hop_of(t, ttl) != hop)
+				break;
+			if (p->sent && !p->r.got &&
+			    !(c->state == C_LOST && ttl > c->last))
+				miss = 1;
+		}
+	return miss;
+}
+
+static void
+round_facts(struct trace *t, int k, struct verdict *v)
+{
+	int round, ttl;
+
+	for (round = 0; round < ROUNDS; round++) {
+		for (ttl = t->first_ttl; ttl <= t->max_ttl; ttl++) {
+			struct probe *p = probe_at(t, round, k, ttl);
+
+			if (p->a.got && !v->arrived) {
+				v->arrived = 1;
+				v->arrival_ttl = ttl;
+			}
+			if (!p->r.got)
+				continue;
+			if (p->r.reached) {
+				if (!v->dest_ttl[round])
+					v->dest_ttl[round] = ttl;
+			} else if (p->r.ekind == HDP_ICMP_UNREACH ||
+				   p->r.ekind == HDP_ICMP_PARAM) {
+				if (!v->stopped_ttl)
+					v->stopped_ttl = ttl;
+			}
+			if (!v->dest_ttl[round])
+				v->last_ttl[round] = ttl;
+		}
+		v->reached[round] = v->dest_ttl[round] != 0;
+		if (v->reached[round])
+			v->last_ttl[round] = v->dest_ttl[round];
+	}
+}
+
+/* Unknown: the hop whose silence left it open, and its counts. */
+static void
+unknown_hop(struct trace *t, int k, struct verdict *v)
+{
+	int ttl, best = 0, most = -1;
+
+	for (ttl = t->ch[0][k].last + 1; ttl <= t->max_ttl; ttl++) {
+		const struct probe *p = probe_at(t, 0, k, ttl);
+
+		if (p->sent > most) {
+			most = p->sent;
+			best = ttl;
+		}
+	}
+	v->uk_ttl = best ? hop_of(t, best) : 0;
+	if (v->uk_ttl)
+		hop_counts(t, v->uk_ttl, &v->uk_ans, &v->uk_sent);
+}
+
 /*
- * From the two rounds to one verdict.  Rounds that agree: that is it.
- * Rounds that disagree because exactly one probe of the flow got further
- * than the rest (the first one a stateful filter let through): the flow
- * vanishes where the rest stop.  Rounds that disagree otherwise (probes
- * lost on the way, a neighbour queue overflowing): the better round.
+ * From the rounds to one verdict.  Round 0 reached: reached, unless the
+ * repeat was shown lost (a stateful filter: the flow's first packet got
+ * through).  Round 0 shown lost: vanished or refused where its answers
+ * stop; a stateful filter when the repeat was shown lost earlier.
+ * Otherwise unknown.
  */
 static void
-decide(struct trace *t, int k, struct verdict *v)
+judge_one(struct trace *t, int k, struct verdict *v)
 {
-	int round, ttl, worst = 0, best = 0, beyond = 0;
+	int s0 = t->ch[0][k].state, s1 = t->ch[1][k].state;
 
-	for (round = 1; round < ROUNDS; round++) {
-		if (v->reached[round] != v->reached[best] ?
-		    v->reached[round] :
-		    v->last_ttl[round] > v->last_ttl[best])
-			best = round;
-		if (v->reached[round] != v->reached[worst] ?
-		    !v->reached[round] :
-		    v->last_ttl[round] < v->last_ttl[worst])
-			worst = round;
-	}
-	v->reached_all = v->reached[best];
-	v->last_ttl_final = v->last_ttl[best];
-	v->last_round = best;
-	if (v->reached[worst] == v->reached[best] &&
-	    v->last_ttl[worst] == v->last_ttl[best])
+	round_facts(t, k, v);
+	v->settled[0] = s0 == C_REACHED || s0 == C_LOST;
+	v->settled[1] = s1 == C_AGREE || s1 == C_LOST;
+	v->last_ttl_final = v->last_ttl[0];
+	v->last_round = 0;
+	if (s0 == C_REACHED) {
+		v->verdict = V_REACHED;
+		v->reached_all = 1;
+	} else if (s0 == C_LOST) {
+		v->verdict = v->stopped_ttl &&
+			     v->stopped_ttl == v->last_ttl[0] ?
+			     V_REFUSED : V_VANISHED;
+	} else {
+		v->verdict = V_UNKNOWN;
+		unknown_hop(t, k, v);
 		return;
-	if (v->reached[worst])
-		return;		/* all reached, at different TTLs */
-	for (round = 0; round < ROUNDS; round++)
-		for (ttl = v->last_ttl[worst] + 1; ttl <= t->max_ttl; ttl++)
-			if (ttl >= t->first_ttl &&
-			    probe_at(t, round, k, ttl)->r.got)
-				beyond++;
-	if (beyond == 1) {
+	}
+	if (s1 == C_LOST && (v->reached[0] ||
+			     v->last_ttl[1] < v->last_ttl[0])) {
+		v->verdict = V_STATEFUL;
 		v->stateful = 1;
 		v->reached_all = 0;
-		v->last_ttl_final = v->last_ttl[worst];
-		v->last_round = worst;
-		v->first_round = best;
+		v->last_ttl_final = v->last_ttl[1];
+		v->last_round = 1;
+		v->first_round = 0;
 	}
 }
 
 static void
 judge(struct trace *t)
 {
-	int k, round, ttl;
+	int k;
 
 	for (k = 0; k < K_N; k++) {
-		struct verdict *v = &t->v[k];
-
-		memset(v, 0, sizeof(*v));
-		if (!t->kinds[k])
-			continue;
-		v->stopped_ttl = 0;
-		for (round = 0; round < ROUNDS; round++) {
-			v->dest_ttl[round] = 0;
-			v->last_ttl[round] = 0;
-			for (ttl = t->first_ttl; ttl <= t->max_ttl; ttl++) {
-				struct probe *p = probe_at(t, round, k, ttl);
-
-				if (p->a.got && !v->arrived) {
-					v->arrived = 1;
-					v->arrival_ttl = ttl;
-				}
-				if (!p->r.got)
-					continue;
-				if (p->r.reached) {
-					if (!v->dest_ttl[round])
-						v->dest_ttl[round] = ttl;
-				} else if (p->r.ekind == HDP_ICMP_UNREACH ||
-					   p->r.ekind == HDP_ICMP_PARAM) {
-					if (!v->stopped_ttl)
-						v->stopped_ttl = ttl;
-				}
-				if (!v->dest_ttl[round])
-					v->last_ttl[round] = ttl;
-			}
-			v->reached[round] = v->dest_ttl[round] != 0;
-			if (v->reached[round])
-				v->last_ttl[round] = v->dest_ttl[round];
-		}
-		decide(t, k, v);
+		memset(&t->v[k], 0, sizeof(t->v[k]));
+		if (t->kinds[k])
+			judge_one(t, k, &t->v[k]);
 	}
 }
 
-/* The responder of kind k at ttl, from the given round or, when that is
- * silent, any round. */
-static const struct seen *
-reply_at(struct trace *t, int k, int ttl, int round)
+/* The probe of kind k at ttl that was answered, from the given round
+ * or, when that is silent, any round. */
+static const struct probe *
+answered_at(struct trace *t, int k, int ttl, int round)
 {
 	int r;
 
 	if (probe_at(t, round, k, ttl)->r.got)
-		return &probe_at(t, round, k, ttl)->r;
+		return probe_at(t, round, k, ttl);
 	for (r = 0; r < ROUNDS; r++)
 		if (probe_at(t, r, k, ttl)->r.got)
-			return &probe_at(t, r, k, ttl)->r;
+			return probe_at(t, r, k, ttl);
 	return NULL;
+}
+
+static const struct seen *
+reply_at(struct trace *t, int k, int ttl, int round)
+{
+	const struct probe *p = answered_at(t, k, ttl, round);
+
+	return p != NULL ? &p->r : NULL;
+}
+
+/* Nanoseconds from the send an answer belongs to until the answer. */
+static double
+rtt_of(const struct probe *p, const struct seen *s)
+{
+	return (double)(s->t_ns - p->sent_ns[s->att]);
 }
 
 /*
@@ -974,22 +1834,23 @@ print_text(struct trace *t)
 
 			if (!t->kinds[k] || done[k])
 				continue;
-			s = &probe_at(t, 0, k, ttl)->r;
-			if (!s->got)
+			s = reply_at(t, k, ttl, 0);
+			if (s == NULL)
 				continue;
 			addr_str(t->family, &s->from, a, sizeof(a));
 			fprintf(f, "%s%s ", first ? "  " : "  |  ", a);
 			first = 0;
 			for (j = k; j < K_N; j++) {
-				const struct probe *q = probe_at(t, 0, j, ttl);
+				const struct probe *q = answered_at(t, j, ttl,
+								    0);
 
-				if (!t->kinds[j] || done[j] || !q->r.got ||
+				if (!t->kinds[j] || done[j] || q == NULL ||
 				    !addr_eq(t->family, &q->r.from, &s->from))
 					continue;
 				done[j] = 1;
 				any = 1;
 				fprintf(f, " %s %.3f ms%s", kind_name[j],
-					(double)(q->r.t_ns - q->sent_ns) / 1e6,
+					rtt_of(q, &q->r) / 1e6,
 					flag_of(&q->r));
 			}
 		}
@@ -1054,10 +1915,55 @@ print_text(struct trace *t)
 	}
 }
 
+/* One protocol that did not reach: where it stops, or why that is not
+ * known. */
+static void
+lost_phrase(struct trace *t, int k, FILE *f)
+{
+	const struct verdict *v = &t->v[k];
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	const struct seen *s, *s0;
+	int fr, r0;
+
+	if (v->verdict == V_UNKNOWN) {
+		if (v->uk_sent == 0)
+			fprintf(f, "%s: unknown (no evidence either way)",
+				kind_name[k]);
+		else
+			fprintf(f, "%s: unknown (hop %d %s: %u of %u probes "
+				"answered)", kind_name[k], v->uk_ttl,
+				v->uk_ans ? "rate-limits ICMP" :
+				"sent no ICMP error", v->uk_ans, v->uk_sent);
+		return;
+	}
+	fprintf(f, "%s ", kind_name[k]);
+	if (v->last_ttl_final == 0) {
+		fprintf(f, "got no answer from any hop");
+		return;
+	}
+	s = reply_at(t, k, v->last_ttl_final, v->last_round);
+	addr_str(t->family, &s->from, a, sizeof(a));
+	if (s->ekind == HDP_ICMP_UNREACH || s->ekind == HDP_ICMP_PARAM)
+		fprintf(f, "is refused by %s (%s)", a, s->what);
+	else
+		fprintf(f, "vanishes after hop %d (%s)", v->last_ttl_final, a);
+	if (!v->stateful)
+		return;
+	fr = v->first_round;
+	r0 = v->reached[fr] ? v->dest_ttl[fr] : v->last_ttl[fr];
+	s0 = reply_at(t, k, r0, fr);
+	if (s0 == NULL)
+		return;
+	addr_str(t->family, &s0->from, b, sizeof(b));
+	fprintf(f, ": the first packet of the flow %s hop %d (%s), later ones "
+		"stop after hop %d (a stateful filter)", v->reached[fr] ?
+		"reached the destination at" : "got to", r0, b,
+		v->last_ttl_final);
+}
+
 static void
 verdict_line(struct trace *t)
 {
-	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
 	int k, n, nreach = 0, i;
 	FILE *f = stdout;
 	int reach[K_N], lost[K_N], nlost = 0;
@@ -1071,38 +1977,8 @@ verdict_line(struct trace *t)
 			lost[nlost++] = k;
 	}
 	for (i = 0; i < nlost; i++) {
-		const struct verdict *v = &t->v[lost[i]];
-		const struct seen *s;
-
-		k = lost[i];
-		fprintf(f, "%s%s ", i ? "; " : "", kind_name[k]);
-		if (v->last_ttl_final == 0) {
-			fprintf(f, "got no answer from any hop");
-			continue;
-		}
-		s = reply_at(t, k, v->last_ttl_final, v->last_round);
-		addr_str(t->family, &s->from, a, sizeof(a));
-		if (s->ekind == HDP_ICMP_UNREACH || s->ekind == HDP_ICMP_PARAM)
-			fprintf(f, "is refused by %s (%s)", a, s->what);
-		else
-			fprintf(f, "vanishes after hop %d (%s)",
-				v->last_ttl_final, a);
-		if (v->stateful) {
-			int fr = v->first_round;
-			int r0 = v->reached[fr] ? v->dest_ttl[fr] :
-				 v->last_ttl[fr];
-			const struct seen *s0 = reply_at(t, k, r0, fr);
-
-			if (s0 != NULL) {
-				addr_str(t->family, &s0->from, b, sizeof(b));
-				fprintf(f, ": the first packet of the flow "
-					"%s hop %d (%s), later ones stop after "
-					"hop %d (a stateful filter)",
-					v->reached[fr] ? "reached the "
-					"destination at" : "got to", r0, b,
-					v->last_ttl_final);
-			}
-		}
+		fputs(i ? "; " : "", f);
+		lost_phrase(t, lost[i], f);
 	}
 	if (nreach > 0) {
 		fprintf(f, "%s", nlost ? "; " : "");
@@ -1123,6 +1999,44 @@ verdict_line(struct trace *t)
 			fprintf(f, " (hop %d)", t->v[reach[0]].last_ttl_final);
 	}
 	fputc('\n', f);
+}
+
+/* The hops that answered only some of their probes (-1: any protocol's),
+ * as "hop 1 (10.0.1.1) answered 3 of 6 probes" pieces (text) or JSON
+ * objects; how many. */
+static int
+rate_list(struct trace *t, int k, FILE *f, int json)
+{
+	char a[INET6_ADDRSTRLEN];
+	unsigned ans, sent;
+	int ttl, n = 0, last = t->dest ? t->dest : t->max_ttl;
+
+	for (ttl = t->first_ttl; ttl <= last; ttl++) {
+		const struct seen *s = NULL;
+		int j;
+
+		if (!hop_limits(t, ttl, k, &ans, &sent))
+			continue;
+		for (j = 0; j < K_N && s == NULL; j++)
+			if (t->kinds[j])
+				s = reply_at(t, j, ttl, 0);
+		if (s != NULL)
+			addr_str(t->family, &s->from, a, sizeof(a));
+		else
+			snprintf(a, sizeof(a), "?");
+		if (json)
+			fprintf(f, "%s{\"hop\":%d,\"responder\":\"%s\","
+				"\"answered\":%u,\"sent\":%u}", n ? "," : "",
+				ttl, a, ans, sent);
+		else
+			fprintf(f, "%shop %d (%s) answered %u of %u probes",
+				n ? "; " : "ICMP rate limits: ", ttl, a, ans,
+				sent);
+		n++;
+	}
+	if (n && !json)
+		fputc('\n', f);
+	return n;
 }
 
 static void
@@ -1163,11 +2077,69 @@ json_seen(struct hdp_json *j, struct trace *t, const char *pre,
 	}
 	snprintf(key, sizeof(key), "%srtt_us", pre);
 	if (s->got)
-		hj_dbl(j, key, (double)(s->t_ns - p->sent_ns) / 1e3, 1);
+		hj_dbl(j, key, rtt_of(p, s) / 1e3, 1);
 	else
 		hj_null(j, key);
 	snprintf(key, sizeof(key), "%sreply", pre);
 	hj_str(j, key, s->got ? s->what : NULL);
+}
+
+/* A hop object's sends and answers, all rounds and retries. */
+static void
+json_sends(struct hdp_json *j, struct trace *t, int k, int ttl)
+{
+	unsigned sent = 0, ans = 0;
+	int r, a;
+
+	for (r = 0; r < ROUNDS; r++) {
+		const struct probe *p = probe_at(t, r, k, ttl);
+
+		sent += (unsigned)p->sent;
+		for (a = 0; a < p->sent; a++)
+			ans += (p->ans >> a) & 1;
+	}
+	hj_u64(j, "probes", sent);
+	hj_u64(j, "answered", ans);
+}
+
+/* A summary's verdict, and the hops that rate-limit this protocol. */
+static void
+json_verdict(struct hdp_json *j, struct trace *t, int k)
+{
+	const struct verdict *v = &t->v[k];
+
+	hj_str(j, "verdict", verdict_json[v->verdict]);
+	if (v->verdict == V_UNKNOWN && v->uk_ttl) {
+		hj_u64(j, "unknown_hop", (uint64_t)v->uk_ttl);
+		hj_u64(j, "unknown_answered", v->uk_ans);
+		hj_u64(j, "unknown_sent", v->uk_sent);
+	}
+	hj_raw(j, "rate_limited", "");
+	fputc('[', j->f);
+	rate_list(t, k, j->f, 1);
+	fputc(']', j->f);
+}
+
+/* The closing object: the run as a whole. */
+static void
+json_trace(struct trace *t, FILE *f)
+{
+	struct hdp_json j;
+
+	hj_begin(&j, f);
+	hj_str(&j, "type", "trace");
+	hj_str(&j, "dest", t->dst_str);
+	hj_str(&j, "src", t->src_str);
+	hj_u64(&j, "first_ttl", (uint64_t)t->first_ttl);
+	hj_u64(&j, "max_ttl", (uint64_t)t->max_ttl);
+	hj_u64(&j, "probes", t->nsent);
+	hj_u64(&j, "replies", t->replies);
+	hj_raw(&j, "rate_limited", "");
+	fputc('[', f);
+	rate_list(t, -1, f, 1);
+	fputc(']', f);
+	hj_dbl(&j, "duration_ms", (double)(t->t_end - t->t_start) / 1e6, 1);
+	hj_end(&j);
 }
 
 static void
@@ -1191,6 +2163,7 @@ print_json(struct trace *t)
 			hj_str(&j, "proto", kind_json[k]);
 			hj_u64(&j, "ip_proto", kind_proto(t, k));
 			hj_u64(&j, "ttl", (uint64_t)ttl);
+			json_sends(&j, t, k, ttl);
 			json_seen(&j, t, "", p, &p->r);
 			hj_bool(&j, "reached", p->r.got && p->r.reached);
 			nc = new_changes(t, k, ttl, c, MAX_CHG);
@@ -1218,6 +2191,7 @@ print_json(struct trace *t)
 		hj_u64(&j, "ip_proto", kind_proto(t, k));
 		hj_str(&j, "dest", t->dst_str);
 		hj_bool(&j, "reached", v->reached_all);
+		json_verdict(&j, t, k);
 		if (v->last_ttl_final) {
 			hj_u64(&j, "last_ttl", (uint64_t)v->last_ttl_final);
 			s = reply_at(t, k, v->last_ttl_final, v->last_round);
@@ -1233,10 +2207,11 @@ print_json(struct trace *t)
 		hj_bool(&j, "stateful", v->stateful);
 		hj_raw(&j, "rounds", "[");
 		for (round = 0; round < ROUNDS; round++)
-			fprintf(f, "%s{\"reached\":%s,\"last_ttl\":%d}",
-				round ? "," : "",
+			fprintf(f, "%s{\"reached\":%s,\"last_ttl\":%d,"
+				"\"settled\":%s}", round ? "," : "",
 				v->reached[round] ? "true" : "false",
-				v->last_ttl[round]);
+				v->last_ttl[round],
+				v->settled[round] ? "true" : "false");
 		fputc(']', f);
 		if (t->rx_netns != NULL) {
 			hj_bool(&j, "arrived", v->arrived);
@@ -1260,15 +2235,7 @@ print_json(struct trace *t)
 		}
 		hj_end(&j);
 	}
-	hj_begin(&j, f);
-	hj_str(&j, "type", "trace");
-	hj_str(&j, "dest", t->dst_str);
-	hj_str(&j, "src", t->src_str);
-	hj_u64(&j, "first_ttl", (uint64_t)t->first_ttl);
-	hj_u64(&j, "max_ttl", (uint64_t)t->max_ttl);
-	hj_u64(&j, "replies", t->replies);
-	hj_dbl(&j, "duration_ms", (double)(t->t_end - t->t_start) / 1e6, 1);
-	hj_end(&j);
+	json_trace(t, f);
 }
 
 /* ---- setup ------------------------------------------------------------- */
@@ -1585,30 +2552,25 @@ cmd_trace(int argc, char **argv)
 	tool_catch_stop(NULL);
 
 	if (!t->json) {
-		int n = 0;
-
 		printf("hdp trace to %s (%s) from %s, ttl %d-%d, probes:",
 		       t->dest_arg, t->dst_str, t->src_str, t->first_ttl,
 		       t->max_ttl);
 		for (k = 0; k < K_N; k++)
-			if (t->kinds[k]) {
+			if (t->kinds[k])
 				printf(" %s", kind_name[k]);
-				n++;
-			}
 		if (t->kinds[K_HDP] && t->hdp_proto != HDP_PROTO)
 			printf(" (HDP as protocol %u)", t->hdp_proto);
-		printf(", %d rounds of %d\n", ROUNDS,
-		       n * (t->max_ttl - t->first_ttl + 1));
+		putchar('\n');
 		fflush(stdout);
 	}
 	t->t_start = hdp_mono_ns();
-	if (send_probes(t, tx) > 0)
-		rc = HDP_EXIT_FAIL;
-	t->t_last_send = hdp_mono_ns();
-	if (collect(t) != 0) {
+	t->tx = tx;
+	if (walk(t) != 0) {
 		rc = HDP_EXIT_ENV;
 		goto out;
 	}
+	if (t->send_failed > 0)
+		rc = HDP_EXIT_FAIL;
 	t->t_end = hdp_mono_ns();
 	if (t->dm != NULL) {
 		usleep(20000);	/* the last events reach the ring */
@@ -1619,10 +2581,13 @@ cmd_trace(int argc, char **argv)
 		print_json(t);
 	} else {
 		print_text(t);
+		rate_list(t, -1, stdout, 0);
 		verdict_line(t);
 	}
+	/* 1 only for a loss shown by evidence: unknown is not one */
 	for (k = 0; k < K_N; k++)
-		if (t->kinds[k] && !t->v[k].reached_all)
+		if (t->kinds[k] && t->v[k].verdict != V_REACHED &&
+		    t->v[k].verdict != V_UNKNOWN)
 			rc = rc == HDP_EXIT_OK ? HDP_EXIT_FAIL : rc;
 	if (fflush(stdout) != 0) {
 		tool_errno("standard output");
@@ -1639,6 +2604,7 @@ out:
 	if (t->dm != NULL)
 		hdp_dropmon_close(t->dm);
 	free(t->pr);
+	free(t->log);
 	free(t);
 	return rc;
 }

@@ -2,7 +2,9 @@
 #
 #     . "$top_srcdir/tests/lib.sh"
 #     . "$top_srcdir/tests/topo.sh"
-#     topo_up
+#     topo_up              # ICMP rate limits off on R1, R2, receiver
+#     topo_up default      # the kernel's default ICMP rate limits
+#     topo_up strict       # defaults, and R2 far stricter (see below)
 #
 #   sender           R1                    R2                receiver
 #   [s0]---------[r1a   r1b]-----------[r2a   r2b]-------------[d0]
@@ -11,8 +13,17 @@
 #
 # Namespaces are made with lib.sh's netns_add, so their names carry this
 # run's PID and lib.sh's EXIT trap deletes them (and with them the veth
-# pairs).  R1 and R2 forward IPv4 and IPv6; the routers and the receiver
-# send ICMP errors without rate limits, so every probe gets its answer.
+# pairs).  R1 and R2 forward IPv4 and IPv6.  ICMP rate limits:
+#   off (the default): the routers and the receiver send ICMP errors
+#     without rate limits, so every probe gets its answer;
+#   default: what a fresh namespace has (Linux: net.ipv4.icmp_ratelimit
+#     1000 ms with a burst of 6 per destination host, icmp_msgs_per_sec
+#     1000 and icmp_msgs_burst 50 per namespace, net.ipv6.icmp.ratelimit),
+#     which is how real routers ship;
+#   strict: the defaults, and on R2 icmp_ratelimit 1000 ms with
+#     icmp_msgs_per_sec 2 and icmp_msgs_burst 2 (about one error a second
+#     for the whole router) and net.ipv6.icmp.ratelimit 1000 ms.
+# TOPO_LIMITS holds the mode topo_up was given.
 # Addresses are added without duplicate address detection, so IPv6 works
 # at once.
 #
@@ -71,6 +82,11 @@ _topo_sysctl() {
 }
 
 topo_up() {
+	TOPO_LIMITS=${1:-off}
+	case $TOPO_LIMITS in
+	off|default|strict) ;;
+	*) fatal "topo_up: '$TOPO_LIMITS' is not off, default or strict" ;;
+	esac
 	need_root
 	need_cmd ip sysctl bash
 	NS_S=$(netns_add snd)
@@ -90,14 +106,8 @@ topo_up() {
 		_topo_sysctl "$n" net.ipv4.ip_forward=1 \
 			net.ipv6.conf.all.forwarding=1
 	done
-	for n in $NS_R1 $NS_R2 $NS_D; do
-		_topo_sysctl "$n" net.ipv4.icmp_ratelimit=0 \
-			net.ipv6.icmp.ratelimit=0
-		# the host-wide ICMP budget (50 in a burst) is per namespace
-		# on kernels that have it there; raise it where possible
-		ip netns exec "$n" sysctl -qw net.ipv4.icmp_msgs_burst=10000 \
-			net.ipv4.icmp_msgs_per_sec=100000 >/dev/null 2>&1
-	done
+	[ "$TOPO_LIMITS" = off ] && topo_limits_off "$NS_R1" "$NS_R2" "$NS_D"
+	[ "$TOPO_LIMITS" = strict ] && topo_limits_strict "$NS_R2"
 
 	ip -n "$NS_S" route add default via "$R1A4"
 	ip -n "$NS_S" -6 route add default via "$R1A6"
@@ -128,6 +138,30 @@ topo_up() {
 	done
 	[ "$i" -lt 30 ] || fatal "topology: the path does not carry packets"
 
+}
+
+# topo_limits_off NS...: no ICMP rate limits in these namespaces.
+topo_limits_off() {
+	for n in "$@"; do
+		_topo_sysctl "$n" net.ipv4.icmp_ratelimit=0 \
+			net.ipv6.icmp.ratelimit=0
+		# the host-wide ICMP budget (50 in a burst) is per namespace
+		# on kernels that have it there; raise it where possible
+		ip netns exec "$n" sysctl -qw net.ipv4.icmp_msgs_burst=10000 \
+			net.ipv4.icmp_msgs_per_sec=100000 >/dev/null 2>&1
+	done
+}
+
+# topo_limits_strict NS...: about one ICMP error a second from these
+# namespaces, to anyone (the per-namespace budget, where the kernel has
+# it per namespace) and to each host (icmp_ratelimit).
+topo_limits_strict() {
+	for n in "$@"; do
+		_topo_sysctl "$n" net.ipv4.icmp_ratelimit=1000 \
+			net.ipv6.icmp.ratelimit=1000
+		ip netns exec "$n" sysctl -qw net.ipv4.icmp_msgs_per_sec=2 \
+			net.ipv4.icmp_msgs_burst=2 >/dev/null 2>&1
+	done
 }
 
 # topo_capture NS IFACE FILE: capture every IP packet seen on IFACE in NS

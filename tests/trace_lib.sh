@@ -1,7 +1,8 @@
 # trace_lib.sh: what the trace and where tests share; sources lib.sh and
 # topo.sh:
 #     . "$top_srcdir/tests/trace_lib.sh"
-#     path_up            # root, nft, tcpdump, and the four namespaces
+#     path_up [off|default|strict]   # root, nft, tcpdump, the four
+#                                    # namespaces (topo_up's ICMP limits)
 
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/topo.sh"
@@ -10,7 +11,7 @@ need_cmd python3
 path_up() {
 	need_root
 	need_cmd nft tcpdump
-	topo_up
+	topo_up "$@"
 }
 
 # send_hdp NS SRC DST COUNT: COUNT HDP datagrams, each with its own
@@ -67,4 +68,31 @@ capture_path() {
 where_path() {
 	"$HDP" where "$@" "$TMPD/sender.pcap" "$TMPD/$_CP_NAME-in.pcap" \
 		"$TMPD/$_CP_NAME-out.pcap" "$TMPD/receiver.pcap"
+}
+
+# trace_runs LABEL N WANT_RC PATTERN DEST [TRACE OPTIONS...]: hdp trace
+# N times back to back from the sender; every run must exit WANT_RC and
+# print a line matching PATTERN (grep -E), within 12 s (far under the sum
+# of the timeouts: 30 TTLs x 4 protocols x 2 rounds x the wait).  Each
+# run's time and verdict line are printed; TRACE_MS holds the times.
+trace_runs() {
+	_l=$1; _n=$2; _rc=$3; _pat=$4; _dst=$5; shift 5
+	TRACE_MS=""
+	_i=1
+	while [ "$_i" -le "$_n" ]; do
+		_t0=$(date +%s%N)
+		in_ns "$NS_S" "$HDP" trace "$@" "$_dst" >"$TMPD/run.txt" \
+			2>"$TMPD/run.err"
+		_got=$?
+		_ms=$(( ($(date +%s%N) - _t0) / 1000000 ))
+		TRACE_MS="$TRACE_MS $_ms"
+		echo "$_l, run $_i: $_ms ms: $(tail -n 1 "$TMPD/run.txt")"
+		expect_eq "$_l, run $_i: exit status" "$_got" "$_rc"
+		if ! grep -Eq "$_pat" "$TMPD/run.txt"; then
+			cat "$TMPD/run.txt" "$TMPD/run.err"
+			fail "$_l, run $_i: no line matches '$_pat'"
+		fi
+		[ "$_ms" -lt 12000 ] || fail "$_l, run $_i took $_ms ms"
+		_i=$((_i + 1))
+	done
 }

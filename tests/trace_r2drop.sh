@@ -1,9 +1,10 @@
 #!/bin/sh
 # trace_r2drop.sh: R2 drops IP protocol 255 in its forward chain.  hdp
 # trace must name R2 as the last hop HDP reaches while UDP, TCP and ICMP
-# reach the receiver, in about one round trip plus the wait (every TTL at
-# once); hdp where, given captures from the sender, both sides of R2 and
-# the receiver, must put the loss inside R2.
+# reach the receiver, in well under one wait per TTL (the loss is decided
+# on evidence, after a pause of a second at the routers); hdp where, given
+# captures from the sender, both sides of R2 and the receiver, must put
+# the loss inside R2.
 . "$top_srcdir/tests/trace_lib.sh"
 path_up
 
@@ -34,8 +35,8 @@ for p in udp tcp icmp; do
 done
 expect_eq "hop 1 answers HDP" "$(jq_py "$TMPD/tr.json" 'one(type="hop",proto="hdp",ttl=1)["responder"]')" "$R1A4"
 expect_eq "hop 3 silent for HDP" "$(jq_py "$TMPD/tr.json" 'one(type="hop",proto="hdp",ttl=3)["responder"]')" None
-# every TTL at once: one wait, not 30 of them
-[ "$ms" -lt 2500 ] || fail "30-hop trace took $ms ms, more than one wait"
+# decided on evidence: about a second, not one wait per TTL
+[ "$ms" -lt 2500 ] || fail "30-hop trace took $ms ms"
 # the rule on R2 really dropped the probes that went past it
 drops=$(ip netns exec "$NS_R2" nft list chain inet hdptest forward |
 	sed -n 's/.*packets \([0-9]*\).*/\1/p')
