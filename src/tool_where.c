@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -826,7 +827,10 @@ cmd_where(int argc, char **argv)
 	char *user = NULL, *filter = NULL;
 	uint64_t v;
 	int c, i, nfiles, rc = HDP_EXIT_OK, r;
+	int fds[MAX_POINTS];	/* the captures, opened before the drop */
 
+	for (i = 0; i < MAX_POINTS; i++)
+		fds[i] = -1;
 	w = calloc(1, sizeof(*w));
 	if (w == NULL) {
 		tool_err("out of memory");
@@ -914,15 +918,32 @@ cmd_where(int argc, char **argv)
 		rc = HDP_EXIT_ENV;
 		goto out;
 	}
+	/* hostile captures are parsed without root (tcpdump's -Z): each
+	 * file is opened with the privileges we have, read without them */
+	for (i = 0; i < w->np; i++) {
+		fds[i] = strcmp(w->pt[i].path, "-") == 0 ?
+			 dup(STDIN_FILENO) : open(w->pt[i].path,
+						  O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0) {
+			tool_errno("%s", w->pt[i].path);
+			rc = HDP_EXIT_ENV;
+			goto out;
+		}
+	}
+	if (hdp_drop_privileges(zuser, err, sizeof(err)) != 0) {
+		tool_err("%s", err);
+		rc = HDP_EXIT_PERM;
+		goto out;
+	}
 	for (i = 0; i < w->np; i++) {
 		struct point *p = &w->pt[i];
 
-		p->p = hdp_cap_open_file(p->path, 1, err, sizeof(err));
+		p->p = hdp_cap_open_fd(fds[i], p->path, 1, err, sizeof(err));
+		close(fds[i]);	/* libpcap reads its own duplicate */
+		fds[i] = -1;
 		if (p->p == NULL) {
 			tool_err("%s", err);
-			rc = strstr(err, "No such file") ||
-			     strstr(err, "Permission denied") ?
-				HDP_EXIT_ENV : HDP_EXIT_USAGE;
+			rc = HDP_EXIT_USAGE;
 			goto out;
 		}
 		p->dlt = pcap_datalink(p->p);
@@ -949,12 +970,6 @@ cmd_where(int argc, char **argv)
 		}
 	}
 
-	/* hostile captures are parsed without root (tcpdump's -Z) */
-	if (hdp_drop_privileges(zuser, err, sizeof(err)) != 0) {
-		tool_err("%s", err);
-		rc = HDP_EXIT_PERM;
-		goto out;
-	}
 	r = run(w);
 	if (w->json)
 		print_segments_json(w);
@@ -971,6 +986,9 @@ cmd_where(int argc, char **argv)
 		rc = HDP_EXIT_FAIL;
 	}
 out:
+	for (i = 0; i < MAX_POINTS; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 	for (i = 0; i < w->np || i < MAX_POINTS; i++)
 		if (w->pt[i].p != NULL)
 			pcap_close(w->pt[i].p);
