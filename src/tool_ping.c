@@ -1089,9 +1089,10 @@ setup(struct ping *pg)
 						  &pg->plot_id, err,
 						  sizeof(err));
 		if (pg->plot_out == NULL) {
+			rc = HDP_FILE_REFUSED(errno) ? HDP_EXIT_USAGE :
+			     HDP_EXIT_ENV;
 			tool_err("%s", err);
-			return HDP_FILE_REFUSED(errno) ? HDP_EXIT_USAGE :
-			       HDP_EXIT_ENV;
+			return rc;
 		}
 	}
 	if (hdp_drop_privileges(pg->o.user, err, sizeof(err)) != 0) {

@@ -290,8 +290,11 @@ open_output(struct sniff *s, const char *wfile, struct hdp_rot_opts *ro,
 					   sizeof(err));
 	}
 	if (s->rot == NULL && s->wf == NULL) {
+		int rc = HDP_FILE_REFUSED(errno) ? HDP_EXIT_USAGE :
+			 HDP_EXIT_ENV;
+
 		tool_err("%s", err);
-		return HDP_FILE_REFUSED(errno) ? HDP_EXIT_USAGE : HDP_EXIT_ENV;
+		return rc;
 	}
 	return 0;
 }
@@ -301,7 +304,7 @@ static int
 start_output(struct sniff *s, const char *wfile, int dlt)
 {
 	char err[PCAP_ERRBUF_SIZE + 256];
-	int snap = pcap_snapshot(s->p);
+	int snap = pcap_snapshot(s->p), rc;
 	FILE *f = s->wf;
 
 	if (s->rot != NULL) {
@@ -319,8 +322,9 @@ start_output(struct sniff *s, const char *wfile, int dlt)
 	return 0;
 
 fail:
+	rc = HDP_FILE_REFUSED(errno) ? HDP_EXIT_USAGE : HDP_EXIT_ENV;
 	tool_err("%s", err);
-	return HDP_FILE_REFUSED(errno) ? HDP_EXIT_USAGE : HDP_EXIT_ENV;
+	return rc;
 }
 
 /* The run ends before the -w files got their headers (the input was no
