@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hdp.h"
@@ -42,6 +43,7 @@ struct sniff {
 	int            rot_stuck;   /* a next file could not be made   */
 	FILE          *wf;          /* -w, created; no header yet      */
 	struct hdp_file_id wid;
+	int            out_opened;  /* the -w file(s) exist            */
 	int            out_started; /* the -w file(s) have headers     */
 	char           rot_err[512];
 	struct hdp_printer pr;
@@ -271,6 +273,37 @@ open_input(const char *rfile, int *fd)
 	return 0;
 }
 
+/*
+ * Can the file on fd be a capture at all?  The four bytes of its magic
+ * number, read in place (a pipe cannot be told: yes).  An input that is
+ * plainly no capture gets no -w file made for it before the drop, which
+ * could not be removed after: libpcap says what is wrong with it.
+ */
+static int
+may_be_capture(int fd)
+{
+	static const uint32_t magic[] = {
+		0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1, /* pcap  */
+		0xa1b2cd34, 0x34cdb2a1,             /* pcap, Kuznetzov's */
+		0x0a0d0d0a                          /* pcapng            */
+	};
+	struct stat st;
+	uint8_t b[4];
+	uint32_t m;
+	size_t i;
+
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		return 1;
+	if (pread(fd, b, 4, 0) != 4)
+		return 0;
+	m = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 |
+	    b[3];
+	for (i = 0; i < sizeof(magic) / sizeof(magic[0]); i++)
+		if (m == magic[i])
+			return 1;
+	return 0;
+}
+
 /* -w: create the file, or the rotation's first files, while we may; the
  * headers are written by start_output() once the link type is known. */
 static int
@@ -279,7 +312,7 @@ open_output(struct sniff *s, const char *wfile, struct hdp_rot_opts *ro,
 {
 	char err[PCAP_ERRBUF_SIZE + 256];
 
-	if (wfile == NULL)
+	if (wfile == NULL || s->out_opened)
 		return 0;
 	if (s->print && strcmp(wfile, "-") == 0) {
 		tool_err("-w - and printing both want standard output");
@@ -300,6 +333,7 @@ open_output(struct sniff *s, const char *wfile, struct hdp_rot_opts *ro,
 		tool_err("%s", err);
 		return rc;
 	}
+	s->out_opened = 1;
 	return 0;
 }
 
@@ -510,7 +544,8 @@ cmd_sniff(int argc, char **argv)
 		/* open the file and the -w output with the privileges we
 		 * have, then drop them before the first byte is parsed */
 		if ((rc = open_input(rfile, &in_fd)) != 0 ||
-		    (rc = open_output(&s, wfile, &ro, force)) != 0 ||
+		    (may_be_capture(in_fd) &&
+		     (rc = open_output(&s, wfile, &ro, force)) != 0) ||
 		    (rc = drop_privileges(zuser)) != 0)
 			goto out;
 		dropped = 1;
@@ -609,7 +644,7 @@ cmd_sniff(int argc, char **argv)
 			pcap_datalink_val_to_name(dlt) : "?", dlt);
 
 	/* ---- the output file ---- */
-	if ((!dropped && (rc = open_output(&s, wfile, &ro, force)) != 0) ||
+	if ((rc = open_output(&s, wfile, &ro, force)) != 0 ||
 	    (rc = start_output(&s, wfile, dlt)) != 0 ||
 	    (!dropped && (rc = drop_privileges(zuser)) != 0))
 		goto out;

@@ -226,4 +226,11 @@ expect_eq "-r no capture, -w: exit 2" "$rc" 2
 	2>none.err; rc=$?
 expect_eq "-r no capture, ring: exit 2" "$rc" 2
 [ -e rootonly/none.pcap0 ] && fail "-r no capture: the ring is left"
+# the same as nobody, after the drop: plainly no capture (its magic
+# number), so no -w file is made for it in the first place
+"$bin" sniff -r notpcap.pcap -w rootonly/none.pcap 2>none.err; rc=$?
+expect_eq "-r no capture, as nobody: exit 2" "$rc" 2
+expect_eq "-r no capture, as nobody: message" "$(cat none.err)" \
+	"hdp sniff: notpcap.pcap: unknown file format"
+[ -e rootonly/none.pcap ] && fail "-r no capture, as nobody: -w file made"
 finish
