@@ -181,11 +181,17 @@ hdp_file_open_out(const char *path, int force, struct hdp_file_id *id,
 	if (fd < 0)
 		return create_fail(-1, EAGAIN, err, errlen, path, "keeps "
 				   "appearing and vanishing; refusing it");
-	/* what was created is checked as well: it is the file written */
+	/* which file it is (for hdp_file_remove_created); one we made
+	 * ourselves with O_EXCL is ours whoever the file system says owns
+	 * it (vfat's uid=, NFS's root squash) */
 	if (fstat(fd, &st) != 0)
 		return create_fail(fd, errno, err, errlen, path, NULL);
-	if (force_refusal(&st, why, sizeof(why)) != 0)
-		return create_fail(fd, errno, err, errlen, path, why);
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, sizeof(why), "is %s, not a regular file; "
+			 "refusing to write into it", file_kind(st.st_mode));
+		return create_fail(fd, HDP_FILE_NOTREG, err, errlen, path,
+				   why);
+	}
 	/* O_NONBLOCK was for the open; writes to a file never wait anyway */
 	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	id->dev = st.st_dev;

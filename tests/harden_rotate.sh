@@ -120,7 +120,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	finish
 	exit
 fi
-nobody_uid=$(id -u nobody) || fatal "no user nobody"
+id -u nobody >/dev/null || fatal "no user nobody"
 # another user, ours, who takes names in a sticky directory (removed on
 # exit, also on failure); daemon when there is no useradd
 other=hdpr$$
