@@ -92,7 +92,7 @@ force_refusal(const struct stat *st, char *why, size_t n)
  * again); -2 after create_fail().
  */
 static int
-open_existing(const char *path, char *err, size_t errlen)
+open_existing(const char *path, int keep, char *err, size_t errlen)
 {
 	struct stat before, st;
 	char why[128];
@@ -130,7 +130,7 @@ open_existing(const char *path, char *err, size_t errlen)
 		w = "was replaced while it was opened; refusing it";
 		goto fail;
 	}
-	if (st.st_size > 0 && ftruncate(fd, 0) != 0) {
+	if (!keep && st.st_size > 0 && ftruncate(fd, 0) != 0) {
 		e = errno;
 		goto fail;
 	}
@@ -141,9 +141,11 @@ fail:
 	return -2;
 }
 
-int
-hdp_file_open_out(const char *path, int force, struct hdp_file_id *id,
-		  char *err, size_t errlen)
+/* hdp_file_open_out(); keep: an existing file (--force) is not emptied
+ * yet. */
+static int
+open_out(const char *path, int force, int keep, struct hdp_file_id *id,
+	 char *err, size_t errlen)
 {
 	int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK |
 		    O_NOCTTY | O_CLOEXEC;
@@ -174,7 +176,7 @@ hdp_file_open_out(const char *path, int force, struct hdp_file_id *id,
 			return create_fail(-1, EEXIST, err, errlen, path,
 					   "exists (use --force to "
 					   "overwrite)");
-		fd = open_existing(path, err, errlen);
+		fd = open_existing(path, keep, err, errlen);
 		if (fd == -2)
 			return -1;
 	}
@@ -199,9 +201,16 @@ hdp_file_open_out(const char *path, int force, struct hdp_file_id *id,
 	return fd;
 }
 
-FILE *
-hdp_file_create_id(const char *path, int force, struct hdp_file_id *id,
-		   char *err, size_t errlen)
+int
+hdp_file_open_out(const char *path, int force, struct hdp_file_id *id,
+		  char *err, size_t errlen)
+{
+	return open_out(path, force, 0, id, err, errlen);
+}
+
+static FILE *
+create_stream(const char *path, int force, int keep, struct hdp_file_id *id,
+	      char *err, size_t errlen)
 {
 	FILE *f;
 	int fd, e;
@@ -210,7 +219,7 @@ hdp_file_create_id(const char *path, int force, struct hdp_file_id *id,
 		memset(id, 0, sizeof(*id));
 		return stdout;
 	}
-	fd = hdp_file_open_out(path, force, id, err, errlen);
+	fd = open_out(path, force, keep, id, err, errlen);
 	if (fd < 0)
 		return NULL;
 	f = fdopen(fd, "w");
@@ -220,6 +229,20 @@ hdp_file_create_id(const char *path, int force, struct hdp_file_id *id,
 		create_fail(fd, e, err, errlen, path, NULL);
 	}
 	return f;
+}
+
+FILE *
+hdp_file_create_id(const char *path, int force, struct hdp_file_id *id,
+		   char *err, size_t errlen)
+{
+	return create_stream(path, force, 0, id, err, errlen);
+}
+
+FILE *
+hdp_file_create_kept(const char *path, int force, struct hdp_file_id *id,
+		     char *err, size_t errlen)
+{
+	return create_stream(path, force, 1, id, err, errlen);
 }
 
 FILE *

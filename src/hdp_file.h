@@ -45,6 +45,12 @@ struct hdp_file_id {
 FILE *hdp_file_create_id(const char *path, int force,
 			 struct hdp_file_id *id, char *err, size_t errlen);
 
+/* The same, but a file that existed (--force) keeps its contents until
+ * the caller empties it (ftruncate) when it has something to write: a run
+ * that fails first leaves it as it was. */
+FILE *hdp_file_create_kept(const char *path, int force,
+			   struct hdp_file_id *id, char *err, size_t errlen);
+
 /* The same as a descriptor (O_WRONLY, close-on-exec); not for "-".
  * -1 and err on failure. */
 int hdp_file_open_out(const char *path, int force, struct hdp_file_id *id,

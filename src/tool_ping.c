@@ -762,6 +762,10 @@ plot(struct ping *pg)
 	sf = NULL;
 
 	fflush(stdout);
+	if (ftruncate(fileno(pg->plot_out), 0) != 0) {
+		tool_errno("%s", pg->o.plot);
+		goto out;
+	}
 	pid = fork();
 	if (pid < 0) {
 		tool_errno("fork");
@@ -1085,9 +1089,11 @@ setup(struct ping *pg)
 		return HDP_EXIT_ENV;
 	}
 	if (pg->o.plot != NULL) {
-		pg->plot_out = hdp_file_create_id(pg->o.plot, pg->o.force,
-						  &pg->plot_id, err,
-						  sizeof(err));
+		/* a file that was there (--force) is emptied only when
+		 * gnuplot is about to draw into it */
+		pg->plot_out = hdp_file_create_kept(pg->o.plot, pg->o.force,
+						    &pg->plot_id, err,
+						    sizeof(err));
 		if (pg->plot_out == NULL) {
 			rc = HDP_FILE_REFUSED(errno) ? HDP_EXIT_USAGE :
 			     HDP_EXIT_ENV;

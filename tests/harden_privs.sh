@@ -629,12 +629,14 @@ expect_eq "--force on our own file: a capture now" \
 	"$frames"
 
 # ---- ping --plot: a failed run removes only the file it created ----------
-# an existing file of ours (--force), the run failing (-Z unknown): kept
+# an existing file of ours (--force), the run failing (-Z unknown): kept,
+# contents and all (emptied only when gnuplot is about to draw)
 echo keep >"$S/own.png"
 ip netns exec "$NS" "$bin" ping -Z hdp-no-such-user -c 1 --plot \
 	"$S/own.png" --force 127.0.0.1 >/dev/null 2>&1; rc=$?
 expect_eq "ping --plot own file, run failed: exit 3" "$rc" 3
-check "ping --plot: a file that was there is not removed" test -f "$S/own.png"
+expect_eq "ping --plot: a file that was there is left as it was" \
+	"$(cat "$S/own.png" 2>/dev/null)" keep
 # a file it created, the plot failing (no gnuplot on PATH): removed
 ip netns exec "$NS" env PATH=/nonexistent "$bin" ping -Z root -q -c 2 \
 	-i 0.2 -W 0.2 --plot "$S/made.png" 127.0.0.1 >/dev/null \
