@@ -492,14 +492,14 @@ subject sniff-live sniff -i lo -c 1 -n
 expect_nobody "matrix sniff -i" "$SUBJ" "$TMPD/m-sniff-live.err"
 send_one; done_with "$SUBJ" 0
 
-hold_fifo r-file.pcap 3
+hold_fifo r-file.pcap 2
 subject sniff-r sniff -r "$TMPD/r-file.pcap" -n
 expect_nobody "matrix sniff -r FILE" "$SUBJ" "$TMPD/m-sniff-r.err"
 done_with "$SUBJ" 0
 grep -q 'HDP' "$TMPD/m-sniff-r.out" ||
 	fail "matrix sniff -r FILE: nothing decoded after the drop"
 
-hold_fifo r-stdin.pcap 3
+hold_fifo r-stdin.pcap 2
 # (a background job's stdin is /dev/null unless its own command says)
 # shellcheck disable=SC2016 # expanded by the inner sh
 bg sh -c 'f=$1; shift; exec "$@" <"$f"' stdin "$TMPD/r-stdin.pcap" \
@@ -515,18 +515,18 @@ subject listen listen -c 1
 expect_nobody "matrix listen" "$SUBJ" "$TMPD/m-listen.err"
 kill "$SUBJ"; done_with "$SUBJ" ""
 
-hold_fifo replay.pcap 3
+hold_fifo replay.pcap 2
 subject replay replay -q --pps 50 "$TMPD/replay.pcap"
 expect_nobody "matrix replay" "$SUBJ" "$TMPD/m-replay.err"
 done_with "$SUBJ" 0
 
-hold_fifo where-a.pcap 3
-hold_fifo where-b.pcap 3
+hold_fifo where-a.pcap 2
+hold_fifo where-b.pcap 2
 subject where where a="$TMPD/where-a.pcap" b="$TMPD/where-b.pcap"
 expect_nobody "matrix where" "$SUBJ" "$TMPD/m-where.err"
 done_with "$SUBJ" 0
 
-subject sweep sweep --no-drops -P 0 -c 1 --wait 3000 127.0.0.1
+subject sweep sweep --no-drops -P 0 -c 1 --wait 2000 127.0.0.1
 expect_nobody "matrix sweep --no-drops" "$SUBJ" "$TMPD/m-sweep.err"
 done_with "$SUBJ" 1
 
@@ -535,7 +535,7 @@ expect_nobody "matrix trace" "$SUBJ" "$TMPD/m-trace.err"
 kill "$SUBJ"; done_with "$SUBJ" ""
 
 responder_start
-subject ping ping -q -c 15 -i 0.2 -W 1 127.0.0.1
+subject ping ping -q -c 8 -i 0.2 -W 1 127.0.0.1
 expect_nobody "matrix ping" "$SUBJ" "$TMPD/m-ping.err"
 done_with "$SUBJ" 0
 kill "$ECHO_PID" 2>/dev/null; wait "$ECHO_PID" 2>/dev/null
@@ -582,7 +582,7 @@ for ext in pcap json png; do
 	$asnobody ln -s /etc/passwd "$S/link.$ext" || fatal "ln -s"
 done
 # a reader waiting on the FIFO: hdp must not open it at all
-bg sh -c 'cat "$1" >"$2"' reader "$S/fifo.pcap" "$TMPD/fifo.got"
+bg cat "$S/fifo.pcap" >"$TMPD/fifo.got"
 READER=$BG_PID
 
 # writer_cmd WRITER FILE: the command line of hdp writing FILE
@@ -645,7 +645,7 @@ expect_eq "ping --plot, gnuplot missing: exit 4" "$rc" 4
 [ -e "$S/made.png" ] && fail "ping --plot: the empty file it made is left"
 # the same, but the name is someone else's file by the time the run
 # fails: left alone (the file we made was renamed away meanwhile)
-bg ip netns exec "$NS" env PATH=/nonexistent "$bin" ping -Z root -q -c 10 \
+bg ip netns exec "$NS" env PATH=/nonexistent "$bin" ping -Z root -q -c 6 \
 	-i 0.3 -W 0.2 --plot "$S/swap.png" 127.0.0.1
 pid=$BG_PID
 i=0
