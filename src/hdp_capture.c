@@ -251,9 +251,11 @@ peek_close(void *c)
 	return 0;
 }
 
-pcap_t *
-hdp_cap_open_file_prec(const char *path, int *digits, char *err,
-		       size_t errlen)
+/* The capture on the stream under (closed with the pcap_t, unless
+ * stdin), its precision peeked first. */
+static pcap_t *
+open_stream_prec(FILE *under, const char *path, int *digits, char *err,
+		 size_t errlen)
 {
 	cookie_io_functions_t io = { peek_read, NULL, NULL, peek_close };
 	char eb[PCAP_ERRBUF_SIZE];
@@ -266,18 +268,11 @@ hdp_cap_open_file_prec(const char *path, int *digits, char *err,
 	k = calloc(1, sizeof(*k));
 	if (k == NULL) {
 		snprintf(err, errlen, "%s: out of memory", path);
+		if (under != stdin)
+			fclose(under);
 		return NULL;
 	}
-	if (strcmp(path, "-") == 0) {
-		k->under = stdin;
-	} else {
-		k->under = fopen(path, "rb");
-		if (k->under == NULL) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			free(k);
-			return NULL;
-		}
-	}
+	k->under = under;
 	k->fd = fileno(k->under);
 	/* read only as far as needed to tell: a pipe may be slow */
 	while ((d = hdp_pcap_file_digits(k->head, k->n)) == 0 &&
@@ -305,6 +300,43 @@ hdp_cap_open_file_prec(const char *path, int *digits, char *err,
 		fclose(f);
 	}
 	return p;
+}
+
+pcap_t *
+hdp_cap_open_file_prec(const char *path, int *digits, char *err,
+		       size_t errlen)
+{
+	FILE *under;
+
+	*digits = 6;
+	if (strcmp(path, "-") == 0) {
+		under = stdin;
+	} else {
+		under = fopen(path, "rb");
+		if (under == NULL) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			return NULL;
+		}
+	}
+	return open_stream_prec(under, path, digits, err, errlen);
+}
+
+pcap_t *
+hdp_cap_open_fd_prec(int fd, const char *name, int *digits, char *err,
+		     size_t errlen)
+{
+	FILE *under;
+
+	*digits = 6;
+	if (fd == STDIN_FILENO)
+		return open_stream_prec(stdin, name, digits, err, errlen);
+	under = fdopen(fd, "rb");
+	if (under == NULL) {
+		snprintf(err, errlen, "%s: %s", name, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	return open_stream_prec(under, name, digits, err, errlen);
 }
 
 int

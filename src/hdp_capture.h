@@ -69,6 +69,15 @@ pcap_t *hdp_cap_open_file_prec(const char *path, int *digits, char *err,
 			       size_t errlen);
 
 /*
+ * hdp_cap_open_file_prec() on fd, a capture file opened beforehand (with
+ * privileges, to be read without them); name goes into messages.  fd is
+ * the capture's from then on: pcap_close() closes it (it is closed here
+ * on failure), except standard input.
+ */
+pcap_t *hdp_cap_open_fd_prec(int fd, const char *name, int *digits,
+			     char *err, size_t errlen);
+
+/*
  * The precision (6 or 9) from the first n bytes of a capture file; 0 when
  * more bytes are needed to tell (pcapng: up to the end of the first
  * interface description block).

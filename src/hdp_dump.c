@@ -112,18 +112,14 @@ dump_free(struct hdp_dump *d)
 }
 
 struct hdp_dump *
-hdp_dump_open(const char *path, int dlt, int snaplen, int force, char *err,
-	      size_t errlen)
+hdp_dump_fopen(FILE *f, const char *path, int dlt, int snaplen, char *err,
+	       size_t errlen)
 {
 	size_t n = strlen(path) + 1;
 	struct hdp_dump *d;
 	pcap_t *dead;
-	FILE *f;
 	int e;
 
-	f = hdp_file_create(path, force, err, errlen);
-	if (f == NULL)
-		return NULL;
 	d = calloc(1, sizeof(*d) + n);
 	if (d == NULL || (d->buf = malloc(BUF_SIZE)) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", path);
@@ -168,12 +164,24 @@ hdp_dump_open(const char *path, int dlt, int snaplen, int force, char *err,
 
 fail_file:
 	e = errno;
-	fclose(f);	/* before freeing the buffer it may still use */
+	if (f != stdout)
+		fclose(f);	/* before freeing the buffer it may still use */
 	if (d != NULL)
 		free(d->buf);
 	free(d);
 	errno = e;
 	return NULL;
+}
+
+struct hdp_dump *
+hdp_dump_open(const char *path, int dlt, int snaplen, int force, char *err,
+	      size_t errlen)
+{
+	FILE *f = hdp_file_create(path, force, err, errlen);
+
+	if (f == NULL)
+		return NULL;
+	return hdp_dump_fopen(f, path, dlt, snaplen, err, errlen);
 }
 
 int

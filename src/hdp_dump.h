@@ -15,6 +15,7 @@
 
 #include <pcap/pcap.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 struct hdp_dump;
@@ -30,6 +31,15 @@ struct hdp_dump;
  */
 struct hdp_dump *hdp_dump_open(const char *path, int dlt, int snaplen,
 			       int force, char *err, size_t errlen);
+
+/*
+ * The same on f, a file already created with hdp_file_create() (before
+ * privileges were dropped, when the link type was not known yet); "path"
+ * names it in messages.  f is the dumper's from then on, closed with it
+ * (or here, on failure; stdout is never closed).
+ */
+struct hdp_dump *hdp_dump_fopen(FILE *f, const char *path, int dlt,
+				int snaplen, char *err, size_t errlen);
 
 /*
  * Add one packet (h->caplen bytes of bytes).  0; -1 once a write has

@@ -6,12 +6,14 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -23,7 +25,7 @@
 #include "hdp_file.h"
 
 /* Fail with errno kept as the reason (snprintf may touch it). */
-static FILE *
+static int
 create_fail(int fd, int e, char *err, size_t errlen, const char *path,
 	    const char *why)
 {
@@ -31,57 +33,246 @@ create_fail(int fd, int e, char *err, size_t errlen, const char *path,
 	if (fd >= 0)
 		close(fd);
 	errno = e;
-	return NULL;
+	return -1;
 }
 
-FILE *
-hdp_file_create(const char *path, int force, char *err, size_t errlen)
+/* What a file that is not a regular one is, for messages. */
+static const char *
+file_kind(mode_t m)
 {
-	int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC;
-	char why[64];
-	struct stat st;
-	FILE *f;
-	int fd;
+	return S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) ? "a character device" :
+	       S_ISBLK(m) ? "a block device" : S_ISSOCK(m) ? "a socket" :
+	       S_ISDIR(m) ? "a directory" : S_ISLNK(m) ? "a symbolic link" :
+	       "not a regular file";
+}
 
-	if (strcmp(path, "-") == 0)
-		return stdout;
-	if (!force)
-		flags |= O_EXCL;
-	fd = open(path, flags, 0644);
+/*
+ * May --force write over st, an existing file?  Only a regular file of
+ * this effective user with one name: in a world-writable directory (/tmp)
+ * anyone can put a FIFO (the run would block, or feed a reader), a device
+ * node, a file of theirs (root would write into it for them) or a hard
+ * link to /etc/shadow under the name we were given.  0, or -1 with why
+ * and errno set.
+ */
+static int
+force_refusal(const struct stat *st, char *why, size_t n)
+{
+	if (S_ISLNK(st->st_mode)) {
+		snprintf(why, n, "is a symbolic link; refusing to follow it");
+		errno = ELOOP;
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		snprintf(why, n, "is %s, not a regular file; refusing to "
+			 "write into it (write to - and redirect instead)",
+			 file_kind(st->st_mode));
+		errno = HDP_FILE_NOTREG;
+		return -1;
+	}
+	if (st->st_uid != geteuid()) {
+		snprintf(why, n, "belongs to uid %ju, not to this user; "
+			 "refusing to overwrite it", (uintmax_t)st->st_uid);
+		errno = HDP_FILE_NOTOWN;
+		return -1;
+	}
+	if (st->st_nlink > 1) {
+		snprintf(why, n, "has %ju hard links; refusing to overwrite "
+			 "it", (uintmax_t)st->st_nlink);
+		errno = EMLINK;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * --force on path, which existed a moment ago: look before opening (a
+ * device is never opened, a FIFO never waited on), open without
+ * following a link or blocking, then check that what was opened is what
+ * was looked at.  The fd; -1 when it went away meanwhile (create it
+ * again); -2 after create_fail().
+ */
+static int
+open_existing(const char *path, int keep, char *err, size_t errlen)
+{
+	struct stat before, st;
+	char why[128];
+	const char *w = NULL;
+	int fd = -1, e;
+
+	if (lstat(path, &before) != 0) {
+		if ((e = errno) == ENOENT)
+			return -1;
+		goto fail;
+	}
+	if (force_refusal(&before, why, sizeof(why)) != 0) {
+		e = errno, w = why;
+		goto fail;
+	}
+	fd = open(path, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+		  O_CLOEXEC);
 	if (fd < 0) {
-		int e = errno;
+		if ((e = errno) == ENOENT)
+			return -1;
+		if (e == ELOOP)
+			w = "is a symbolic link; refusing to follow it";
+		goto fail;
+	}
+	if (fstat(fd, &st) != 0) {
+		e = errno;
+		goto fail;
+	}
+	if (force_refusal(&st, why, sizeof(why)) != 0) {
+		e = errno, w = why;
+		goto fail;
+	}
+	if (st.st_dev != before.st_dev || st.st_ino != before.st_ino) {
+		e = EAGAIN;
+		w = "was replaced while it was opened; refusing it";
+		goto fail;
+	}
+	if (!keep && st.st_size > 0 && ftruncate(fd, 0) != 0) {
+		e = errno;
+		goto fail;
+	}
+	return fd;
 
+fail:
+	create_fail(fd, e, err, errlen, path, w);
+	return -2;
+}
+
+/* hdp_file_open_out(); keep: an existing file (--force) is not emptied
+ * yet. */
+static int
+open_out(const char *path, int force, int keep, struct hdp_file_id *id,
+	 char *err, size_t errlen)
+{
+	int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK |
+		    O_NOCTTY | O_CLOEXEC;
+	struct stat st;
+	char why[128];
+	int fd = -1, tries, e;
+
+	memset(id, 0, sizeof(*id));
+	/* created by us, or (--force) an existing file opened and checked;
+	 * a name that vanishes and comes back in between is tried again,
+	 * a few times */
+	for (tries = 0; tries < 4 && fd < 0; tries++) {
+		fd = open(path, flags, 0644);
+		if (fd >= 0) {
+			id->created = 1;
+			break;
+		}
+		e = errno;
 		/* O_EXCL says EEXIST for any symbolic link, dangling too */
 		if (e == ELOOP || (e == EEXIST && lstat(path, &st) == 0 &&
 				   S_ISLNK(st.st_mode)))
 			return create_fail(-1, ELOOP, err, errlen, path,
 					   "is a symbolic link; refusing to "
 					   "follow it");
-		if (e == EEXIST)
+		if (e != EEXIST)
+			return create_fail(-1, e, err, errlen, path, NULL);
+		if (!force)
 			return create_fail(-1, EEXIST, err, errlen, path,
 					   "exists (use --force to "
 					   "overwrite)");
-		return create_fail(-1, e, err, errlen, path, NULL);
+		fd = open_existing(path, keep, err, errlen);
+		if (fd == -2)
+			return -1;
 	}
-	/*
-	 * --force on an existing file: truncate only a plain file with one
-	 * name.  A second hard link (someone linked /etc/shadow into a
-	 * directory we write to) is refused; FIFOs and character devices
-	 * (/dev/null) are written as they are.
-	 */
+	if (fd < 0)
+		return create_fail(-1, EAGAIN, err, errlen, path, "keeps "
+				   "appearing and vanishing; refusing it");
+	/* which file it is (for hdp_file_remove_created); one we made
+	 * ourselves with O_EXCL is ours whoever the file system says owns
+	 * it (vfat's uid=, NFS's root squash) */
 	if (fstat(fd, &st) != 0)
 		return create_fail(fd, errno, err, errlen, path, NULL);
-	if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
-		snprintf(why, sizeof(why), "has %ju hard links; refusing to "
-			 "overwrite it", (uintmax_t)st.st_nlink);
-		return create_fail(fd, EMLINK, err, errlen, path, why);
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, sizeof(why), "is %s, not a regular file; "
+			 "refusing to write into it", file_kind(st.st_mode));
+		return create_fail(fd, HDP_FILE_NOTREG, err, errlen, path,
+				   why);
 	}
-	if (S_ISREG(st.st_mode) && st.st_size > 0 && ftruncate(fd, 0) != 0)
-		return create_fail(fd, errno, err, errlen, path, NULL);
+	/* O_NONBLOCK was for the open; writes to a file never wait anyway */
+	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	id->dev = st.st_dev;
+	id->ino = st.st_ino;
+	return fd;
+}
+
+int
+hdp_file_open_out(const char *path, int force, struct hdp_file_id *id,
+		  char *err, size_t errlen)
+{
+	return open_out(path, force, 0, id, err, errlen);
+}
+
+static FILE *
+create_stream(const char *path, int force, int keep, struct hdp_file_id *id,
+	      char *err, size_t errlen)
+{
+	FILE *f;
+	int fd, e;
+
+	if (strcmp(path, "-") == 0) {
+		memset(id, 0, sizeof(*id));
+		return stdout;
+	}
+	fd = open_out(path, force, keep, id, err, errlen);
+	if (fd < 0)
+		return NULL;
 	f = fdopen(fd, "w");
-	if (f == NULL)
-		return create_fail(fd, errno, err, errlen, path, NULL);
+	if (f == NULL) {
+		e = errno;
+		hdp_file_remove_created(path, id);
+		create_fail(fd, e, err, errlen, path, NULL);
+	}
 	return f;
+}
+
+FILE *
+hdp_file_create_id(const char *path, int force, struct hdp_file_id *id,
+		   char *err, size_t errlen)
+{
+	return create_stream(path, force, 0, id, err, errlen);
+}
+
+FILE *
+hdp_file_create_kept(const char *path, int force, struct hdp_file_id *id,
+		     char *err, size_t errlen)
+{
+	return create_stream(path, force, 1, id, err, errlen);
+}
+
+FILE *
+hdp_file_create(const char *path, int force, char *err, size_t errlen)
+{
+	struct hdp_file_id id;
+
+	return hdp_file_create_id(path, force, &id, err, errlen);
+}
+
+int
+hdp_file_remove_created(const char *path, const struct hdp_file_id *id)
+{
+	struct stat st;
+
+	if (!id->created) {
+		errno = EEXIST;
+		return 1;
+	}
+	/* the name may now be someone else's: in a directory anyone may
+	 * write, the file we made could have been renamed away and replaced
+	 * (a sticky directory does not allow that to others) */
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? 1 : -1;
+	if (!S_ISREG(st.st_mode) || st.st_dev != id->dev ||
+	    st.st_ino != id->ino) {
+		errno = ESTALE;
+		return 1;
+	}
+	return unlink(path) == 0 ? 0 : -1;
 }
 
 /* ---- privileges -------------------------------------------------------- */
@@ -146,6 +337,80 @@ hdp_caps_held(void)
 	return (c.eff | c.prm | c.inh) != 0;
 }
 
+/*
+ * Leave no supplementary group behind: the caller's (root's, or those
+ * initgroups() would give the target user: "pcap", "wireshark", "adm")
+ * could open what hdp has no business opening.  Without CAP_SETGID (a
+ * user's own copy with file capabilities) the groups are that user's
+ * own, which is no privilege gained: must says whether failing counts.
+ */
+static int
+clear_groups(int must)
+{
+	if (getgroups(0, NULL) == 0)
+		return 0;
+	if (setgroups(0, NULL) == 0)
+		return 0;
+	return !must && errno == EPERM ? 0 : -1;
+}
+
+/* Switch every uid and gid to pw's, with no supplementary group. */
+static int
+switch_user(const struct passwd *pw, const char *user, char *err,
+	    size_t errlen)
+{
+	int cap;
+
+	/* While we still may: no capability can come back through exec of
+	 * a set-uid or file-capability program. */
+	for (cap = 0; cap <= cap_last(); cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 &&
+		    errno != EINVAL) {
+			snprintf(err, errlen, "-Z %s: cannot drop capability "
+				 "%d from the bounding set: %s", user, cap,
+				 strerror(errno));
+			return -1;
+		}
+	if (clear_groups(1) != 0 ||
+	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) != 0 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) != 0) {
+		snprintf(err, errlen, "-Z %s: cannot switch user: %s", user,
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+#ifdef HDP_SANITIZERS
+/*
+ * The sanitizer build's leak check runs at exit from a thread that
+ * ptraces this process, and LeakSanitizer makes the process dumpable for
+ * that moment.  Before it does (atexit handlers run in reverse order,
+ * and the sanitizer registered its own before main), the sockets opened
+ * with privileges are closed: for that moment another process of this
+ * user could take them with pidfd_getfd().  Files stay: stdio has not
+ * flushed them yet.
+ */
+static void
+close_sockets_at_exit(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	struct stat st;
+	int fd;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		fd = atoi(e->d_name);
+		if (fd > STDERR_FILENO && fd != dirfd(d) &&
+		    fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode))
+			close(fd);
+	}
+	closedir(d);
+}
+#endif
+
 int
 hdp_drop_privileges(const char *user, char *err, size_t errlen)
 {
@@ -153,7 +418,7 @@ hdp_drop_privileges(const char *user, char *err, size_t errlen)
 	struct capsets c;
 	int root = geteuid() == 0 || getuid() == 0;
 	int asked = user != NULL && *user != '\0';
-	int cap;
+	int privileged = root || hdp_caps_held() != 0;
 
 	if (!asked)
 		user = HDP_DEFAULT_USER;
@@ -188,25 +453,12 @@ hdp_drop_privileges(const char *user, char *err, size_t errlen)
 				 "root)", user);
 			return -1;
 		}
-		/* While we still may: no capability can come back through
-		 * exec of a set-uid or file-capability program. */
-		for (cap = 0; cap <= cap_last(); cap++)
-			if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 &&
-			    errno != EINVAL) {
-				snprintf(err, errlen, "-Z %s: cannot drop "
-					 "capability %d from the bounding "
-					 "set: %s", user, cap,
-					 strerror(errno));
-				return -1;
-			}
-		if (setgroups(0, NULL) != 0 ||
-		    initgroups(pw->pw_name, pw->pw_gid) != 0 ||
-		    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) != 0 ||
-		    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) != 0) {
-			snprintf(err, errlen, "-Z %s: cannot switch user: %s",
-				 user, strerror(errno));
+		if (switch_user(pw, user, err, errlen) != 0)
 			return -1;
-		}
+	} else if (clear_groups(0) != 0) {
+		snprintf(err, errlen, "cannot clear the supplementary "
+			 "groups: %s", strerror(errno));
+		return -1;
 	}
 	/* Started without root but with file capabilities (setcap), or
 	 * anything left over: empty every set, and the ambient set. */
@@ -221,10 +473,25 @@ hdp_drop_privileges(const char *user, char *err, size_t errlen)
 			 strerror(errno));
 		return -1;
 	}
+	/*
+	 * Not dumpable, in every build: the descriptors opened with
+	 * privileges (raw sockets, captures, files) stay out of reach of
+	 * other processes of the user we now are (ptrace, pidfd_getfd,
+	 * /proc/PID/fd).  The kernel clears the flag when the uid changes,
+	 * unless fs.suid_dumpable says otherwise, and not at all for a
+	 * process that only dropped file capabilities.  Nothing may set it
+	 * again (see close_sockets_at_exit() for the sanitizer build's leak
+	 * check).
+	 */
+	if (privileged && (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 ||
+			   prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)) {
+		snprintf(err, errlen, "cannot make the process non-dumpable: "
+			 "%s", strerror(errno));
+		return -1;
+	}
 #ifdef HDP_SANITIZERS
-	/* LeakSanitizer inspects the process at exit through ptrace, which
-	 * a process that changed uid may not allow itself. */
-	(void)prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+	if (privileged)
+		atexit(close_sockets_at_exit);
 #endif
 
 	/* Check rather than trust: nothing may be left. */
@@ -237,6 +504,7 @@ hdp_drop_privileges(const char *user, char *err, size_t errlen)
 			   geteuid() != pw->pw_uid ||
 			   getgid() != pw->pw_gid ||
 			   getegid() != pw->pw_gid ||
+			   getgroups(0, NULL) != 0 ||
 			   setuid(0) == 0)) {
 		snprintf(err, errlen, "-Z %s: the switch did not hold", user);
 		return -1;

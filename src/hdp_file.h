@@ -6,20 +6,63 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 /*
  * Create an output file: never follows a symlink at the last component
- * (O_NOFOLLOW), never overwrites an existing file unless force (then it is
- * truncated; never a file with a second hard link), mode 0644.  "-" is
- * standard output.  NULL and one line in err ("PATH: exists (use --force
- * to overwrite)") on failure, with errno saying why: EEXIST, ELOOP (a
- * symbolic link) and EMLINK (hard links) mean the path was refused --
- * bad usage, exit 2 (HDP_FILE_REFUSED) -- anything else is the system's
- * refusal, exit 4.
+ * (O_NOFOLLOW), never overwrites an existing file unless force, mode
+ * 0644.  "-" is standard output.  NULL and one line in err ("PATH: exists
+ * (use --force to overwrite)") on failure, with errno saying why.
+ *
+ * With force, an existing file is written over (truncated) only when it
+ * is a regular file of the effective user with one name: it is looked at
+ * before it is opened (a device node is never opened), opened without
+ * blocking (a FIFO) and checked again with fstat() after.  In a
+ * world-writable directory anyone could have put a FIFO, a device, a file
+ * of theirs or a hard link to another file under the name.
+ *
+ * errno EEXIST, ELOOP (a symbolic link), EMLINK (hard links),
+ * HDP_FILE_NOTREG (not a regular file) and HDP_FILE_NOTOWN (another
+ * user's) mean the path was refused -- bad usage, exit 2
+ * (HDP_FILE_REFUSED) -- anything else is the system's refusal, exit 4.
  */
 FILE *hdp_file_create(const char *path, int force, char *err,
 		      size_t errlen);
-#define HDP_FILE_REFUSED(e) ((e) == EEXIST || (e) == ELOOP || (e) == EMLINK)
+#define HDP_FILE_NOTREG ENOTSUP
+#define HDP_FILE_NOTOWN EPERM
+#define HDP_FILE_REFUSED(e) ((e) == EEXIST || (e) == ELOOP || \
+			     (e) == EMLINK || (e) == HDP_FILE_NOTREG || \
+			     (e) == HDP_FILE_NOTOWN)
+
+/* Which file was opened, and whether this run made it. */
+struct hdp_file_id {
+	dev_t dev;
+	ino_t ino;
+	int   created;   /* 1: this run created it (not a --force reuse) */
+};
+
+/* hdp_file_create(), saying in id which file it opened. */
+FILE *hdp_file_create_id(const char *path, int force,
+			 struct hdp_file_id *id, char *err, size_t errlen);
+
+/* The same, but a file that existed (--force) keeps its contents until
+ * the caller empties it (ftruncate) when it has something to write: a run
+ * that fails first leaves it as it was. */
+FILE *hdp_file_create_kept(const char *path, int force,
+			   struct hdp_file_id *id, char *err, size_t errlen);
+
+/* The same as a descriptor (O_WRONLY, close-on-exec); not for "-".
+ * -1 and err on failure. */
+int hdp_file_open_out(const char *path, int force, struct hdp_file_id *id,
+		      char *err, size_t errlen);
+
+/*
+ * Remove path only if it is the file this run created (id): a name that
+ * existed before (--force), or that now names another file, is left
+ * alone.  0 removed; 1 left alone (not ours); -1 unlink failed (errno:
+ * after dropping privileges the directory may be closed to us).
+ */
+int hdp_file_remove_created(const char *path, const struct hdp_file_id *id);
 
 /* The user a subcommand started as root runs as once its handles are
  * open, when -Z does not name one (tcpdump's default is its own user). */

@@ -101,6 +101,7 @@ struct ping {
 	struct hdp_tx *tx;
 	pcap_t *pc;
 	FILE *plot_out;           /* --plot's file, created before the drop */
+	struct hdp_file_id plot_id; /* which file, and whether we made it */
 	int plotted;              /* gnuplot drew into plot_out           */
 	int dlt;
 	int udp_fd;
@@ -980,6 +981,10 @@ plot(struct ping *pg)
 	sf = NULL;
 
 	fflush(stdout);
+	if (ftruncate(fileno(pg->plot_out), 0) != 0) {
+		tool_errno("%s", pg->o.plot);
+		goto out;
+	}
 	pid = fork();
 	if (pid < 0) {
 		tool_errno("fork");
@@ -1304,12 +1309,16 @@ setup(struct ping *pg)
 		return HDP_EXIT_ENV;
 	}
 	if (pg->o.plot != NULL) {
-		pg->plot_out = hdp_file_create(pg->o.plot, pg->o.force, err,
-					       sizeof(err));
+		/* a file that was there (--force) is emptied only when
+		 * gnuplot is about to draw into it */
+		pg->plot_out = hdp_file_create_kept(pg->o.plot, pg->o.force,
+						    &pg->plot_id, err,
+						    sizeof(err));
 		if (pg->plot_out == NULL) {
+			rc = HDP_FILE_REFUSED(errno) ? HDP_EXIT_USAGE :
+			     HDP_EXIT_ENV;
 			tool_err("%s", err);
-			return HDP_FILE_REFUSED(errno) ? HDP_EXIT_USAGE :
-			       HDP_EXIT_ENV;
+			return rc;
 		}
 	}
 	if (hdp_drop_privileges(pg->o.user, err, sizeof(err)) != 0) {
@@ -1335,9 +1344,12 @@ teardown(struct ping *pg)
 	if (pg->plot_out) {
 		fclose(pg->plot_out);
 		/* no empty image behind a run or a plot that failed (the next
-		 * run would need --force); as nobody in a directory closed
-		 * to it, this may not be allowed */
-		if (!pg->plotted && unlink(pg->o.plot) != 0)
+		 * run would need --force) -- but only the file this run
+		 * created: not one that was there (--force), nor whatever the
+		 * name means by now; as nobody in a directory closed to it,
+		 * this may not be allowed */
+		if (!pg->plotted &&
+		    hdp_file_remove_created(pg->o.plot, &pg->plot_id) < 0)
 			tool_errno("%s: left empty", pg->o.plot);
 	}
 	if (pg->pc)

@@ -1084,16 +1084,17 @@ cmd_replay(int argc, char **argv)
 			goto out;
 		}
 	}
-	p = open_pass(r, 0);
-	if (p == NULL) {
-		rc = HDP_EXIT_USAGE;
-		goto out;
-	}
 	open_senders(r);
 	if (hdp_drop_privileges(r->o.user, err, sizeof(err)) != 0) {
 		tool_err("%s", err);
-		pcap_close(p);
 		rc = HDP_EXIT_PERM;
+		goto out;
+	}
+	/* the capture is hostile input: parsed only once privileges are
+	 * gone (its descriptor was opened above, with them) */
+	p = open_pass(r, 0);
+	if (p == NULL) {
+		rc = HDP_EXIT_USAGE;
 		goto out;
 	}
 

@@ -10,11 +10,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hdp.h"
@@ -38,6 +40,11 @@ struct sniff {
 	uint64_t       taken;       /* packets that passed the filter */
 	struct hdp_rot *rot;        /* -C/-G/-W: rotating -w files     */
 	int            rot_stop;    /* -1 rotation failed, 1 -G -W done */
+	int            rot_stuck;   /* a next file could not be made   */
+	FILE          *wf;          /* -w, created; no header yet      */
+	struct hdp_file_id wid;
+	int            out_opened;  /* the -w file(s) exist            */
+	int            out_started; /* the -w file(s) have headers     */
 	char           rot_err[512];
 	struct hdp_printer pr;
 };
@@ -75,17 +82,20 @@ usage_sniff(FILE *out)
 "  -r FILE        read a pcap or pcapng file; '-' is standard input\n"
 "  -w FILE        write packets to a pcap file with nanosecond timestamps\n"
 "                 instead of printing them (--print: both); never\n"
-"                 overwrites an existing FILE unless --force\n"
+"                 overwrites an existing FILE unless --force, and then\n"
+"                 only a regular file of this user (no FIFO, device,\n"
+"                 symbolic link or other user's file)\n"
 "  -U             flush the -w file after every packet\n"
 "  -C SIZE        start a new -w file (FILE1, FILE2 ...) once one holds\n"
 "                 SIZE million bytes (or SIZEk, SIZEm, SIZEg)\n"
 "  -G SECONDS     start a new -w file every SECONDS of packet time; FILE\n"
 "                 may be a strftime pattern (UTC: the clock for the\n"
 "                 first file, packet time after), else numbered as -C\n"
-"  -W N           with -C: a ring of N files FILE0...; with -G: stop\n"
-"                 after N files.  Each file is complete when the next\n"
-"                 one starts; files that exist are not overwritten\n"
-"                 (--force), the ring reuses only its own\n"
+"  -W N           with -C: a ring of N files FILE0..., all made at the\n"
+"                 start; with -G: stop after N files.  Each file is\n"
+"                 complete when the next one starts; files that exist\n"
+"                 are not overwritten (--force).  A next file that\n"
+"                 cannot be made: the rest goes into the current one\n"
 "  -c COUNT       stop after COUNT packets\n"
 "  -s SNAPLEN     capture at most SNAPLEN bytes of each packet (262144)\n"
 "  -p             do not put the interface into promiscuous mode\n"
@@ -106,9 +116,10 @@ usage_sniff(FILE *out)
 "                 by this host's interface indexes (default: ifN)\n"
 "  -l             flush standard output after every packet\n"
 "  -n             accepted for tcpdump's sake: hdp never resolves names\n"
-"  -Z, --user USER  after opening the capture and the -w file, run as USER\n"
-"                 with no capabilities (default nobody when started as\n"
-"                 root; -Z root stays root)\n"
+"  -Z, --user USER  after opening the capture (-r: the file, before a\n"
+"                 byte is read) and the -w file, run as USER with no\n"
+"                 capabilities or groups (default nobody when started\n"
+"                 as root; -Z root stays root)\n"
 "  --icmp         also capture ICMP and ICMPv6 errors that quote HDP\n"
 "                 (unreachable, time exceeded, parameter problem, too\n"
 "                 big): printed as tcpdump prints them, then the quoted\n"
@@ -155,6 +166,27 @@ list_devices(void)
 	return HDP_EXIT_OK;
 }
 
+/* -C/-G/-W before writing h: nonzero when the capture must stop (the
+ * -G -W limit, or an error in s->rot_err). */
+static int
+rotate(struct sniff *s, const struct pcap_pkthdr *h)
+{
+	int r;
+
+	if (s->rot_stop)
+		return s->rot_stop;
+	r = hdp_rot_next(s->rot, h, &s->dumper, s->rot_err,
+			 sizeof(s->rot_err));
+	if (r == 2) {
+		/* no next file: the packets go on into this one */
+		tool_err("%s", s->rot_err);
+		s->rot_stuck = 1;
+		return 0;
+	}
+	s->rot_stop = r;
+	return r;
+}
+
 static void
 on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
@@ -165,10 +197,7 @@ on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 	    pcap_offline_filter(&s->prog, h, bytes) == 0)
 		return;
 	s->taken++;
-	if (s->rot != NULL && (s->rot_stop ||
-			       (s->rot_stop = hdp_rot_next(s->rot, h,
-					&s->dumper, s->rot_err,
-					sizeof(s->rot_err))) != 0)) {
+	if (s->rot != NULL && rotate(s, h) != 0) {
 		pcap_breakloop(s->p);	/* every file is complete */
 		return;
 	}
@@ -232,6 +261,147 @@ enum {
 	OPT_IMMEDIATE, OPT_NANO, OPT_MICRO, OPT_IFNAMES, OPT_ICMP, OPT_HELP
 };
 
+/* -r FILE: opened now, with the privileges we started with, and read
+ * only after they are dropped (a capture is hostile input). */
+static int
+open_input(const char *rfile, int *fd)
+{
+	if (strcmp(rfile, "-") == 0) {
+		*fd = STDIN_FILENO;
+		return 0;
+	}
+	*fd = open(rfile, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0) {
+		tool_errno("%s", rfile);
+		return HDP_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/*
+ * Can the file on fd be a capture at all?  The four bytes of its magic
+ * number, read in place (a pipe cannot be told: yes).  An input that is
+ * plainly no capture gets no -w file made for it before the drop, which
+ * could not be removed after: libpcap says what is wrong with it.
+ */
+static int
+may_be_capture(int fd)
+{
+	static const uint32_t magic[] = {
+		0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1, /* pcap  */
+		0xa1b2cd34, 0x34cdb2a1,             /* pcap, Kuznetzov's */
+		0x0a0d0d0a                          /* pcapng            */
+	};
+	struct stat st;
+	uint8_t b[4];
+	uint32_t m;
+	size_t i;
+
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		return 1;
+	if (pread(fd, b, 4, 0) != 4)
+		return 0;
+	m = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 |
+	    b[3];
+	for (i = 0; i < sizeof(magic) / sizeof(magic[0]); i++)
+		if (m == magic[i])
+			return 1;
+	return 0;
+}
+
+/* -w: create the file, or the rotation's first files, while we may; the
+ * headers are written by start_output() once the link type is known. */
+static int
+open_output(struct sniff *s, const char *wfile, struct hdp_rot_opts *ro,
+	    int force)
+{
+	char err[PCAP_ERRBUF_SIZE + 256];
+
+	if (wfile == NULL || s->out_opened)
+		return 0;
+	if (s->print && strcmp(wfile, "-") == 0) {
+		tool_err("-w - and printing both want standard output");
+		return HDP_EXIT_USAGE;
+	}
+	if (ro->max_bytes || ro->max_secs || ro->max_files) {
+		ro->path = wfile;
+		ro->force = force;
+		s->rot = hdp_rot_open(ro, err, sizeof(err));
+	} else {
+		s->wf = hdp_file_create_id(wfile, force, &s->wid, err,
+					   sizeof(err));
+	}
+	if (s->rot == NULL && s->wf == NULL) {
+		int rc = HDP_FILE_REFUSED(errno) ? HDP_EXIT_USAGE :
+			 HDP_EXIT_ENV;
+
+		tool_err("%s", err);
+		return rc;
+	}
+	s->out_opened = 1;
+	return 0;
+}
+
+/* The -w file's header (the rotation's first file) for link type dlt. */
+static int
+start_output(struct sniff *s, const char *wfile, int dlt)
+{
+	char err[PCAP_ERRBUF_SIZE + 256];
+	int snap = pcap_snapshot(s->p), rc;
+	FILE *f = s->wf;
+
+	if (s->rot != NULL) {
+		if (hdp_rot_begin(s->rot, dlt, snap, &s->dumper, err,
+				  sizeof(err)) != 0)
+			goto fail;
+	} else if (f != NULL) {
+		s->wf = NULL;
+		s->dumper = hdp_dump_fopen(f, wfile, dlt, snap, err,
+					   sizeof(err));
+		if (s->dumper == NULL)
+			goto fail;
+	}
+	s->out_started = 1;
+	return 0;
+
+fail:
+	rc = HDP_FILE_REFUSED(errno) ? HDP_EXIT_USAGE : HDP_EXIT_ENV;
+	tool_err("%s", err);
+	return rc;
+}
+
+/* The run ends before the -w files got their headers (the input was no
+ * capture): remove the files it created, if we still may. */
+static void
+discard_output(struct sniff *s, const char *wfile)
+{
+	char err[PCAP_ERRBUF_SIZE + 256];
+
+	if (s->out_started)
+		return;
+	if (s->wf != NULL) {
+		if (s->wf != stdout)
+			fclose(s->wf);
+		s->wf = NULL;
+		if (hdp_file_remove_created(wfile, &s->wid) < 0)
+			tool_errno("%s: left behind empty", wfile);
+	}
+	if (s->rot != NULL && hdp_rot_discard(s->rot, err, sizeof(err)) != 0)
+		tool_err("%s", err);
+}
+
+static int
+drop_privileges(const char *zuser)
+{
+	char err[256];
+
+	if (hdp_drop_privileges(zuser, err, sizeof(err)) != 0) {
+		tool_err("%s", err);
+		return HDP_EXIT_PERM;
+	}
+	return 0;
+}
+
 int
 cmd_sniff(int argc, char **argv)
 {
@@ -262,7 +432,7 @@ cmd_sniff(int argc, char **argv)
 	int hex = 0, force = 0, also_print = 0, immediate = 0, digits = 0;
 	int ifnames = 0, tcount = 0, nprec = 0, have_filter_opt = 0;
 	int icmp = 0;
-	int rc = HDP_EXIT_OK, c, dlt, r;
+	int rc = HDP_EXIT_OK, c, dlt, r, in_fd = -1, dropped = 0;
 	uint64_t v;
 
 	memset(&s, 0, sizeof(s));
@@ -384,7 +554,17 @@ cmd_sniff(int argc, char **argv)
 
 	/* ---- open the source ---- */
 	if (rfile != NULL) {
-		s.p = hdp_cap_open_file_prec(rfile, &digits, err, sizeof(err));
+		/* open the file and the -w output with the privileges we
+		 * have, then drop them before the first byte is parsed */
+		if ((rc = open_input(rfile, &in_fd)) != 0 ||
+		    (may_be_capture(in_fd) &&
+		     (rc = open_output(&s, wfile, &ro, force)) != 0) ||
+		    (rc = drop_privileges(zuser)) != 0)
+			goto out;
+		dropped = 1;
+		s.p = hdp_cap_open_fd_prec(in_fd, rfile, &digits, err,
+					   sizeof(err));
+		in_fd = -1;	/* the capture's now */
 		if (s.p == NULL) {
 			tool_err("%s", err);
 			rc = HDP_EXIT_USAGE;
@@ -478,37 +658,10 @@ cmd_sniff(int argc, char **argv)
 			pcap_datalink_val_to_name(dlt) : "?", dlt);
 
 	/* ---- the output file ---- */
-	if (wfile != NULL) {
-		if (s.print && strcmp(wfile, "-") == 0) {
-			tool_err("-w - and printing both want standard "
-				 "output");
-			rc = HDP_EXIT_USAGE;
-			goto out;
-		}
-		if (ro.max_bytes || ro.max_secs || ro.max_files) {
-			ro.path = wfile;
-			ro.dlt = dlt;
-			ro.snaplen = pcap_snapshot(s.p);
-			ro.force = force;
-			s.rot = hdp_rot_open(&ro, &s.dumper, err,
-					     sizeof(err));
-		} else {
-			s.dumper = hdp_dump_open(wfile, dlt,
-						 pcap_snapshot(s.p), force,
-						 err, sizeof(err));
-		}
-		if (s.dumper == NULL) {
-			rc = HDP_FILE_REFUSED(errno) ? HDP_EXIT_USAGE :
-			     HDP_EXIT_ENV;
-			tool_err("%s", err);
-			goto out;
-		}
-	}
-	if (hdp_drop_privileges(zuser, err, sizeof(err)) != 0) {
-		tool_err("%s", err);
-		rc = HDP_EXIT_PERM;
+	if ((rc = open_output(&s, wfile, &ro, force)) != 0 ||
+	    (rc = start_output(&s, wfile, dlt)) != 0 ||
+	    (!dropped && (rc = drop_privileges(zuser)) != 0))
 		goto out;
-	}
 
 	if (hdp_printer_init(&s.pr, stdout, mode, dlt) != 0) {
 		tool_err("out of memory");
@@ -574,6 +727,8 @@ cmd_sniff(int argc, char **argv)
 		tool_err("%s", s.rot_err);
 		rc = HDP_EXIT_ENV;
 	}
+	if (s.rot_stuck)	/* said when it happened; no packet lost */
+		rc = HDP_EXIT_ENV;
 	if (rfile != NULL) {
 		fprintf(stderr, "%llu packet%s captured\n"
 			"%llu packet%s received by filter\n"
@@ -604,6 +759,9 @@ cmd_sniff(int argc, char **argv)
 	fflush(stdout);
 
 out:
+	if (in_fd > STDIN_FILENO)
+		close(in_fd);
+	discard_output(&s, wfile);
 	hdp_dump_close(s.dumper, NULL, 0);
 	if (s.offline_filter)
 		pcap_freecode(&s.prog);

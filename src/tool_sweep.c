@@ -1924,8 +1924,10 @@ cmd_sweep(int argc, char **argv)
 	if (outpath != NULL) {
 		jf = hdp_file_create(outpath, force, err, sizeof(err));
 		if (jf == NULL) {
+			rc = HDP_FILE_REFUSED(errno) ? HDP_EXIT_USAGE :
+			     HDP_EXIT_ENV;
 			tool_err("%s", err);
-			return HDP_EXIT_ENV;
+			return rc;
 		}
 	}
 

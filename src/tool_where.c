@@ -23,6 +23,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -1295,14 +1296,86 @@ where_files(struct where *w, int argc, char **argv)
 	return nfiles;
 }
 
+/*
+ * Open every capture with the privileges we started with, drop them
+ * (tcpdump's -Z: hostile captures are parsed without root), then let
+ * libpcap read each header and set each point's filter: base (--filter)
+ * or HDP's own for its link type, ANDed with the user's expression.
+ */
+static int
+open_points(struct where *w, const char *zuser, const char *base,
+	    const char *user)
+{
+	char err[PCAP_ERRBUF_SIZE + 256];
+	int fds[MAX_POINTS], i, rc = HDP_EXIT_OK;
+	char *filter = NULL;
+
+	for (i = 0; i < MAX_POINTS; i++)
+		fds[i] = -1;
+	for (i = 0; i < w->np; i++) {
+		fds[i] = strcmp(w->pt[i].path, "-") == 0 ?
+			 dup(STDIN_FILENO) : open(w->pt[i].path,
+						  O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0) {
+			tool_errno("%s", w->pt[i].path);
+			rc = HDP_EXIT_ENV;
+			goto out;
+		}
+	}
+	if (hdp_drop_privileges(zuser, err, sizeof(err)) != 0) {
+		tool_err("%s", err);
+		rc = HDP_EXIT_PERM;
+		goto out;
+	}
+	for (i = 0; i < w->np; i++) {
+		struct point *p = &w->pt[i];
+
+		p->p = hdp_cap_open_fd(fds[i], p->path, 1, err, sizeof(err));
+		close(fds[i]);	/* libpcap reads its own duplicate */
+		fds[i] = -1;
+		if (p->p == NULL) {
+			tool_err("%s", err);
+			rc = HDP_EXIT_USAGE;
+			goto out;
+		}
+		p->dlt = pcap_datalink(p->p);
+		if (!hdp_dlt_supported(p->dlt)) {
+			tool_err("%s: link type %s (%d) is not supported",
+				 p->path, dlt_name(p->dlt, err, sizeof(err)),
+				 p->dlt);
+			rc = HDP_EXIT_USAGE;
+			goto out;
+		}
+		/* captures of one path may differ in link type */
+		free(filter);
+		if (base != NULL)	/* NULL when both are empty: no filter */
+			filter = hdp_filter_and(*base ? base : NULL, user);
+		else if ((filter = hdp_filter_hdp(p->dlt, user, 0)) == NULL) {
+			tool_err("out of memory");
+			rc = HDP_EXIT_ENV;
+			goto out;
+		}
+		if (hdp_cap_set_filter(p->p, filter, err, sizeof(err)) != 0) {
+			tool_err("%s: %s", p->path, err);
+			rc = HDP_EXIT_USAGE;
+			goto out;
+		}
+	}
+out:
+	for (i = 0; i < MAX_POINTS; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(filter);
+	return rc;
+}
+
 int
 cmd_where(int argc, char **argv)
 {
 	struct where *w;
-	char err[PCAP_ERRBUF_SIZE + 256];
 	const char *zuser = NULL;	/* -Z; NULL: nobody when root */
 	const char *base = NULL;	/* --filter; NULL: HDP for each file */
-	char *user = NULL, *filter = NULL;
+	char *user = NULL;
 	int i, nfiles, rc = HDP_EXIT_OK, r;
 
 	w = calloc(1, sizeof(*w));
@@ -1335,47 +1408,9 @@ cmd_where(int argc, char **argv)
 			goto out;
 		}
 	}
-	for (i = 0; i < w->np; i++) {
-		struct point *p = &w->pt[i];
-
-		p->p = hdp_cap_open_file(p->path, 1, err, sizeof(err));
-		if (p->p == NULL) {
-			tool_err("%s", err);
-			rc = strstr(err, "No such file") ||
-			     strstr(err, "Permission denied") ?
-				HDP_EXIT_ENV : HDP_EXIT_USAGE;
-			goto out;
-		}
-		p->dlt = pcap_datalink(p->p);
-		if (!hdp_dlt_supported(p->dlt)) {
-			tool_err("%s: link type %s (%d) is not supported",
-				 p->path, dlt_name(p->dlt, err, sizeof(err)),
-				 p->dlt);
-			rc = HDP_EXIT_USAGE;
-			goto out;
-		}
-		/* captures of one path may differ in link type */
-		free(filter);
-		if (base != NULL)	/* NULL when both are empty: no filter */
-			filter = hdp_filter_and(*base ? base : NULL, user);
-		else if ((filter = hdp_filter_hdp(p->dlt, user, 0)) == NULL) {
-			tool_err("out of memory");
-			rc = HDP_EXIT_ENV;
-			goto out;
-		}
-		if (hdp_cap_set_filter(p->p, filter, err, sizeof(err)) != 0) {
-			tool_err("%s: %s", p->path, err);
-			rc = HDP_EXIT_USAGE;
-			goto out;
-		}
-	}
-
-	/* hostile captures are parsed without root (tcpdump's -Z) */
-	if (hdp_drop_privileges(zuser, err, sizeof(err)) != 0) {
-		tool_err("%s", err);
-		rc = HDP_EXIT_PERM;
+	if ((rc = open_points(w, zuser, base, user)) != 0)
 		goto out;
-	}
+
 	r = run(w);
 	if (w->json)
 		print_segments_json(w);
@@ -1398,7 +1433,6 @@ out:
 			pcap_close(w->pt[i].p);
 	free_all(w);
 	free(user);
-	free(filter);
 	free(w);
 	return rc;
 }

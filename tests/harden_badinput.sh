@@ -195,10 +195,14 @@ expect_eq "hard link: target left alone" "$(cat target)" secret
 try "output directory missing" 4 \
 	"hdp sniff: nodir/x.pcap: No such file or directory" \
 	"$bin" sniff -r three.pcap -w nodir/x.pcap
+# --force writes over a regular file of our own only, never a device
+try "output is a device (--force)" 2 \
+	"hdp sniff: /dev/full: is a character device, not a regular file; refusing to write into it (write to - and redirect instead)" \
+	"$bin" sniff -r three.pcap -w /dev/full --force
 # /dev/full takes not even the file header: refused before any packet
 try "output disk full (/dev/full)" 4 \
-	"hdp sniff: /dev/full: write failed: No space left on device" \
-	"$bin" sniff -r three.pcap -w /dev/full --force
+	"hdp sniff: standard output: write failed: No space left on device" \
+	sh -c '"$0" sniff -r three.pcap -w - >/dev/full' "$bin"
 # a pipe cannot be cut back to a whole packet: the message says so
 "$bin" send -c 200 --flood --size 1000 --pcap-out pipe-in.pcap 127.0.0.1 \
 	>/dev/null 2>&1 || fatal "pipe-in.pcap"

@@ -1,14 +1,21 @@
 #!/bin/sh
 # harden_privs.sh: least privilege.  A subcommand started as root runs as
 # nobody (or -Z USER) once its capture handle is open, with every
-# capability set empty (the bounding set too) and no_new_privs; a copy of
+# capability set empty (the bounding set too), no supplementary group,
+# no_new_privs, and not dumpable (no other process of that user may take
+# its raw socket with pidfd_getfd: the sanitizer build too); a copy of
 # the binary given cap_net_raw,cap_net_admin+ep works for an unprivileged
 # user and drops both capabilities after opening; without them it fails
 # with exit 3.  /proc/PID/status of the running process is the judge, and
 # the capture must still see a packet sent after the drop.  sniff is
 # checked throughout; replay, ping and sweep (which open their senders up
 # front) as root, with -Z root, and with file capabilities, each still
-# doing its job after the drop.
+# doing its job after the drop.  Section 7 is the matrix: every
+# subcommand, caught while it reads or waits for its input (offline ones:
+# a FIFO whose writer holds back, so the check comes before the first
+# byte is parsed).  Section 8: output files as root in a sticky
+# world-writable directory (another user's file, a FIFO, a device node,
+# --force), and ping --plot removing only the file it created.
 . "$top_srcdir/tests/lib.sh"
 need_root
 need_cmd setcap setpriv ip
@@ -16,9 +23,59 @@ bin=${HDP_REAL:-$HDP}
 NS=$(netns_add privs)
 nobody_uid=$(id -u nobody) || skip "no user nobody"
 nobody_gid=$(id -g nobody)
+chmod 755 "$TMPD"
+
+# a user of our own with supplementary groups, for -Z: initgroups() would
+# give it adm; removed on exit, also on failure
+zuser=hdpz$$
+if command -v useradd >/dev/null 2>&1 &&
+   useradd -M -N -r -s /usr/sbin/nologin -G adm "$zuser" 2>/dev/null; then
+	trap 'userdel "$zuser" 2>/dev/null; cleanup' EXIT
+else
+	zuser=""
+fi
+
+# a python3 that nobody may run (pyenv shims in root's home are not)
+PY=""
+for p in /usr/bin/python3 /usr/local/bin/python3; do
+	[ -x "$p" ] && PY=$p && break
+done
+# steal.py PID: take every descriptor of PID with pidfd_getfd (what another
+# process of the same user could do to a dumpable hdp); prints how many
+cat >"$TMPD/steal.py" <<'PYEOF'
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+try:
+    pfd = os.pidfd_open(int(sys.argv[1]))
+except OSError as e:
+    print("pidfd_open:", e.strerror); sys.exit(0)
+got = 0
+for n in range(256):
+    r = libc.syscall(438, pfd, n, 0)        # pidfd_getfd
+    if r >= 0:
+        got += 1
+        os.close(r)
+print(got)
+PYEOF
+chmod 644 "$TMPD/steal.py"
 
 # field PID NAME: one field of /proc/PID/status ("Uid" gives the real uid)
 field() { awk -v k="$2:" '$1 == k { print $2; exit }' "/proc/$1/status" 2>/dev/null; }
+# env_owner PID: the kernel shows /proc/PID/environ as root's when PID is
+# not dumpable (task_dump_owner), as its user's when it is
+env_owner() { stat -c %u "/proc/$1/environ" 2>/dev/null; }
+
+# expect_nodump LABEL PID: PID (running as nobody) cannot be taken apart by
+# another process of nobody's
+expect_nodump() {
+	expect_eq "$1: not dumpable (/proc/PID/environ is root's)" \
+		"$(env_owner "$2")" 0
+	[ -n "$PY" ] || return 0
+	expect_eq "$1: pidfd_getfd as nobody takes no descriptor" \
+		"$(setpriv --reuid="$nobody_uid" --regid="$nobody_gid" \
+			--clear-groups -- "$PY" "$TMPD/steal.py" "$2")" 0
+}
+
 # all four uids/gids of PID
 ids() { awk '$1 == "Uid:" || $1 == "Gid:" { print $2, $3, $4, $5 }' "/proc/$1/status" | tr '\n' ' '; }
 
@@ -84,8 +141,9 @@ expect_nobody() {
 			expect_eq "$1: $k empty" "$(field "$2" $k)" $zero
 		done
 		expect_eq "$1: NoNewPrivs" "$(field "$2" NoNewPrivs)" 1
-		expect_eq "$1: supplementary groups" \
-			"$(field "$2" Groups)" "$nobody_gid"
+		expect_eq "$1: no supplementary groups" \
+			"$(field "$2" Groups)" ""
+		expect_nodump "$1" "$2"
 	else
 		fail "$1: never switched to nobody: $(cat "$3")"
 	fi
@@ -103,6 +161,7 @@ expect_capless() {
 		expect_eq "$1: $k empty after opening" "$(field "$2" $k)" $zero
 	done
 	expect_eq "$1: NoNewPrivs" "$(field "$2" NoNewPrivs)" 1
+	expect_nodump "$1" "$2"
 }
 
 # stays_root NAME RC ARGS...: hdp ARGS (with -Z root) in the namespace is
@@ -282,15 +341,15 @@ expect_eq "sweep: the raw sockets opened before the drop delivered" \
 # shellcheck disable=SC2086 # sweep_args is a word list
 stays_root sweep 1 sweep --no-drops -Z root $sweep_args	# 1: number 0
 
-# sweep with drop reasons (the default): root is kept while they are read
-# (the tracefs instance needs root, and root to remove it at exit); when
-# the kernel cannot give them, the sweep drops to nobody all the same.
-# With drop reasons a local sweep ends at once; one to a destination that
-# is not local (a route through the namespace's lo, where the packets are
-# not forwarded) waits all of --wait.
+# sweep with drop reasons (the default): the tracefs instance's files are
+# opened with the sockets, then the sweep drops like the others (reading an
+# open trace needs no privilege; a forked helper without capabilities only
+# removes the instance at the end).  A sweep to a destination that is not
+# local (a route through the namespace's lo, where the packets are not
+# forwarded) waits all of --wait: time to look at it.
 ip -n "$NS" route add 192.0.2.0/24 dev lo || fatal "route in $NS"
 # lo_tx: packets sent on the namespace's lo (the sweep's probe goes there
-# after the point where privileges are dropped or kept)
+# after the point where privileges are dropped)
 lo_tx() { ip netns exec "$NS" cat /sys/class/net/lo/statistics/tx_packets; }
 # lo_sent_since N: until lo has sent more than N packets (5 s); false if not
 lo_sent_since() {
@@ -305,17 +364,15 @@ bg ip netns exec "$NS" "$bin" sweep -P 255 -c 1 --wait 2000 192.0.2.2 \
 	>/dev/null 2>"$TMPD/sweep-drops.err"
 pid=$BG_PID
 lo_sent_since "$tx0" || fail "sweep with drop reasons: nothing sent"
-if grep -q "drop reasons unavailable" "$TMPD/sweep-drops.err"; then
-	expect_eq "sweep, drop reasons unavailable: nobody" \
-		"$(field "$pid" Uid)" "$nobody_uid"
-else
-	expect_eq "sweep with drop reasons: keeps root" "$(field "$pid" Uid)" 0
-fi
+expect_eq "sweep with drop reasons: runs as nobody" \
+	"$(field "$pid" Uid)" "$nobody_uid"
+expect_eq "sweep with drop reasons: CapEff empty" \
+	"$(field "$pid" CapEff)" $zero
 wait_exit "$pid"
 expect_eq "sweep with drop reasons: exits 1 (nothing delivered)" "$rc" 1
 
-# an explicit -Z USER turns sweep's default drop reasons off (and says
-# so) rather than keeping root; trace refuses the two asked together
+# an explicit -Z USER keeps sweep's drop reasons (no note that they need
+# root), and trace takes --drop-reasons with -Z
 tx0=$(lo_tx)
 bg ip netns exec "$NS" "$bin" sweep -Z nobody -P 255 -c 1 --wait 2000 \
 	192.0.2.2 >/dev/null 2>"$TMPD/sweep-z.err"
@@ -323,11 +380,14 @@ pid=$BG_PID
 lo_sent_since "$tx0" || fail "sweep -Z nobody: nothing sent"
 expect_eq "sweep -Z nobody: runs as nobody" "$(field "$pid" Uid)" "$nobody_uid"
 wait_exit "$pid"
-grep -q "drop reasons need root" "$TMPD/sweep-z.err" ||
-	fail "sweep -Z nobody: no note: $(cat "$TMPD/sweep-z.err")"
-ip netns exec "$NS" "$bin" trace --drop-reasons -Z nobody 127.0.0.1 \
-	>/dev/null 2>"$TMPD/trace-z.err"; rc=$?
-expect_eq "trace --drop-reasons -Z nobody: exit 2" "$rc" 2
+grep -q "need root" "$TMPD/sweep-z.err" &&
+	fail "sweep -Z nobody: still says drop reasons need root"
+ip netns exec "$NS" "$bin" trace --drop-reasons -Z nobody -m 2 -w 0.5 \
+	127.0.0.1 >/dev/null 2>"$TMPD/trace-z.err"; rc=$?
+case $rc in
+0|1) ;;
+*) fail "trace --drop-reasons -Z nobody: exit $rc: $(cat "$TMPD/trace-z.err")" ;;
+esac
 
 # -Z naming a user who does not exist: one line, exit 3, before anything
 # is sent
@@ -387,4 +447,204 @@ expect_eq "file caps sweep: libnet delivered" \
 	"$(delivered "$TMPD/caps-sweep.json" libnet)" "1 17 255 "
 expect_eq "file caps sweep: raw sockets delivered" \
 	"$(delivered "$TMPD/caps-sweep.json" socket)" "1 17 "
+
+# ---- 7. the matrix: every subcommand, caught while it reads its input ----
+# Each starts as root with supplementary groups (setpriv --groups) and must
+# be nobody with no group, no capability, no_new_privs and not dumpable
+# while it decodes (offline: before its first byte, read from a FIFO whose
+# writer holds back).
+# sweep with drop reasons and trace --drop-reasons are held to the same
+# rule: they read the kernel's drop reasons through files opened before.
+pcap=$top_srcdir/pcaps/lo4.pcap
+
+# hold_fifo NAME SECS: a FIFO $TMPD/NAME whose writer opens it at once and
+# writes lo4.pcap only after SECS; the writer is a background job
+hold_fifo() {
+	mkfifo "$TMPD/$1" && chmod 644 "$TMPD/$1" || fatal "mkfifo $1"
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	bg sh -c 'exec 3>"$1"; sleep "$2"; cat "$3" >&3' hold "$TMPD/$1" "$2" \
+		"$pcap"
+}
+
+# subject NAME ARGS...: hdp ARGS as root with groups 4 and 27 in the
+# namespace; SUBJ is its process (ip netns exec and setpriv exec in place)
+subject() {
+	name=$1; shift
+	bg ip netns exec "$NS" setpriv --groups 4,27 -- "$bin" "$@" \
+		>"$TMPD/m-$name.out" 2>"$TMPD/m-$name.err"
+	SUBJ=$BG_PID
+}
+
+# done_with PID WANT: PID exits WANT by itself (10 s), or is stopped
+done_with() {
+	wait_exit "$1"
+	[ -z "$2" ] || expect_eq "matrix $name: exits $2" "$rc" "$2"
+}
+
+subject send send -c 50 --rate 10 --data matrix 127.0.0.1
+expect_nobody "matrix send" "$SUBJ" "$TMPD/m-send.err"
+kill "$SUBJ"; done_with "$SUBJ" ""
+
+subject sniff-live sniff -i lo -c 1 -n
+expect_nobody "matrix sniff -i" "$SUBJ" "$TMPD/m-sniff-live.err"
+send_one; done_with "$SUBJ" 0
+
+hold_fifo r-file.pcap 2
+subject sniff-r sniff -r "$TMPD/r-file.pcap" -n
+expect_nobody "matrix sniff -r FILE" "$SUBJ" "$TMPD/m-sniff-r.err"
+done_with "$SUBJ" 0
+grep -q 'HDP' "$TMPD/m-sniff-r.out" ||
+	fail "matrix sniff -r FILE: nothing decoded after the drop"
+
+hold_fifo r-stdin.pcap 2
+# (a background job's stdin is /dev/null unless its own command says)
+# shellcheck disable=SC2016 # expanded by the inner sh
+bg sh -c 'f=$1; shift; exec "$@" <"$f"' stdin "$TMPD/r-stdin.pcap" \
+	ip netns exec "$NS" setpriv --groups 4,27 -- "$bin" sniff -r - -n \
+	>"$TMPD/m-stdin.out" 2>"$TMPD/m-stdin.err"
+SUBJ=$BG_PID name=sniff-stdin
+expect_nobody "matrix sniff -r -" "$SUBJ" "$TMPD/m-stdin.err"
+done_with "$SUBJ" 0
+grep -q 'HDP' "$TMPD/m-stdin.out" ||
+	fail "matrix sniff -r -: nothing decoded after the drop"
+
+subject listen listen -c 1
+expect_nobody "matrix listen" "$SUBJ" "$TMPD/m-listen.err"
+kill "$SUBJ"; done_with "$SUBJ" ""
+
+hold_fifo replay.pcap 2
+subject replay replay -q --pps 50 "$TMPD/replay.pcap"
+expect_nobody "matrix replay" "$SUBJ" "$TMPD/m-replay.err"
+done_with "$SUBJ" 0
+
+hold_fifo where-a.pcap 2
+hold_fifo where-b.pcap 2
+subject where where a="$TMPD/where-a.pcap" b="$TMPD/where-b.pcap"
+expect_nobody "matrix where" "$SUBJ" "$TMPD/m-where.err"
+done_with "$SUBJ" 0
+
+subject sweep sweep --no-drops -P 0 -c 1 --wait 2000 127.0.0.1
+expect_nobody "matrix sweep --no-drops" "$SUBJ" "$TMPD/m-sweep.err"
+done_with "$SUBJ" 1
+
+subject trace trace -m 2 -w 3 192.0.2.2
+expect_nobody "matrix trace" "$SUBJ" "$TMPD/m-trace.err"
+kill "$SUBJ"; done_with "$SUBJ" ""
+
+responder_start
+subject ping ping -q -c 8 -i 0.2 -W 1 127.0.0.1
+expect_nobody "matrix ping" "$SUBJ" "$TMPD/m-ping.err"
+done_with "$SUBJ" 0
+kill "$ECHO_PID" 2>/dev/null; wait "$ECHO_PID" 2>/dev/null
+
+subject sweep-drops sweep -P 255 -c 1 --wait 3000 192.0.2.2
+expect_nobody "matrix sweep (drop reasons)" "$SUBJ" \
+	"$TMPD/m-sweep-drops.err"
+done_with "$SUBJ" 1
+subject trace-drops trace --drop-reasons -m 2 -w 3 192.0.2.2
+expect_nobody "matrix trace --drop-reasons" "$SUBJ" \
+	"$TMPD/m-trace-drops.err"
+kill "$SUBJ"; done_with "$SUBJ" ""
+
+# -Z naming a user who has supplementary groups: none of them is taken
+if [ -n "$zuser" ]; then
+	zuid=$(id -u "$zuser")
+	subject z-user sniff -Z "$zuser" -i lo -c 1 -n
+	wait_field "$SUBJ" Uid "$zuid" || fail "-Z $zuser: never switched"
+	expect_eq "-Z $zuser: no supplementary groups (not even adm)" \
+		"$(field "$SUBJ" Groups)" ""
+	expect_eq "-Z $zuser: CapBnd empty" "$(field "$SUBJ" CapBnd)" $zero
+	expect_eq "-Z $zuser: not dumpable" "$(env_owner "$SUBJ")" 0
+	send_one; done_with "$SUBJ" 0
+fi
+
+# ---- 8. output files as root in a sticky world-writable directory --------
+# Anyone may put a name there first: --force overwrites only a regular file
+# of our own, never another user's file, a FIFO (no blocking, no writing
+# into a reader) or a device node (never even opened).
+S=$TMPD/sticky
+mkdir -m 1777 "$S" || fatal "mkdir $S"
+asnobody="setpriv --reuid=$nobody_uid --regid=$nobody_gid --clear-groups --"
+for ext in pcap json png; do
+	$asnobody sh -c 'echo theirs >"$1"' theirs "$S/theirs.$ext" ||
+		fatal "nobody's file"
+	$asnobody mkfifo -m 666 "$S/fifo.$ext" || fatal "mkfifo"
+	mknod -m 666 "$S/dev.$ext" c 1 3 || fatal "mknod"	# /dev/null's twin
+	$asnobody ln -s /etc/passwd "$S/link.$ext" || fatal "ln -s"
+done
+# a reader waiting on the FIFO: hdp must not open it at all
+bg cat "$S/fifo.pcap" >"$TMPD/fifo.got"
+READER=$BG_PID
+
+# writer_cmd WRITER FILE: the command line of hdp writing FILE
+writer_cmd() {
+	case $1 in
+	sniff) echo "$bin sniff -r $pcap -w $2 --force" ;;
+	send)  echo "ip netns exec $NS $bin send -c 1 --pcap-out $2 --force 127.0.0.1" ;;
+	sweep) echo "ip netns exec $NS $bin sweep --no-drops -P 255 -c 1 --wait 100 -o $2 --force 127.0.0.1" ;;
+	ping)  echo "ip netns exec $NS $bin ping -q -c 1 -W 0.2 --plot $2 --force 127.0.0.1" ;;
+	esac
+}
+
+for w in sniff send sweep ping; do
+	case $w in sniff|send) ext=pcap ;; sweep) ext=json ;; ping) ext=png ;; esac
+	for kind in theirs fifo dev link; do
+		case $kind in
+		theirs) want="belongs to uid $nobody_uid, not to this user; refusing to overwrite it" ;;
+		fifo)   want="is a FIFO, not a regular file; refusing to write into it" ;;
+		dev)    want="is a character device, not a regular file; refusing to write into it" ;;
+		link)   want="is a symbolic link; refusing to follow it" ;;
+		esac
+		# shellcheck disable=SC2046 # a word list
+		timeout 20 $(writer_cmd $w "$S/$kind.$ext") >/dev/null \
+			2>"$TMPD/w.err" </dev/null; rc=$?
+		expect_eq "$w --force on $kind: exit 2 (refused)" "$rc" 2
+		grep -qF -- "$S/$kind.$ext: $want" "$TMPD/w.err" ||
+			fail "$w --force on $kind: want '$want', got: $(cat "$TMPD/w.err")"
+	done
+	expect_eq "$w: nobody's file left as it was" "$(cat "$S/theirs.$ext")" theirs
+	check "$w: the FIFO is still there" test -p "$S/fifo.$ext"
+	check "$w: the device node is still there" test -c "$S/dev.$ext"
+done
+kill -0 "$READER" 2>/dev/null ||
+	fail "the FIFO's reader was released: something opened it"
+kill "$READER" 2>/dev/null
+[ -s "$TMPD/fifo.got" ] && fail "something was written into the FIFO"
+
+# a regular file of our own, with --force: overwritten
+echo old >"$S/own.pcap"
+"$bin" sniff -r "$pcap" -w "$S/own.pcap" --force 2>"$TMPD/own.err"; rc=$?
+expect_eq "--force on our own file: exit 0" "$rc" 0
+expect_eq "--force on our own file: a capture now" \
+	"$("$bin" sniff -r "$S/own.pcap" -q 2>&1 | awk '/packets captured/ { print $1 }')" \
+	"$frames"
+
+# ---- ping --plot: a failed run removes only the file it created ----------
+# an existing file of ours (--force), the run failing (-Z unknown): kept,
+# contents and all (emptied only when gnuplot is about to draw)
+echo keep >"$S/own.png"
+ip netns exec "$NS" "$bin" ping -Z hdp-no-such-user -c 1 --plot \
+	"$S/own.png" --force 127.0.0.1 >/dev/null 2>&1; rc=$?
+expect_eq "ping --plot own file, run failed: exit 3" "$rc" 3
+expect_eq "ping --plot: a file that was there is left as it was" \
+	"$(cat "$S/own.png" 2>/dev/null)" keep
+# a file it created, the plot failing (no gnuplot on PATH): removed
+ip netns exec "$NS" env PATH=/nonexistent "$bin" ping -Z root -q -c 2 \
+	-i 0.2 -W 0.2 --plot "$S/made.png" 127.0.0.1 >/dev/null \
+	2>"$TMPD/made.err"; rc=$?
+expect_eq "ping --plot, gnuplot missing: exit 4" "$rc" 4
+[ -e "$S/made.png" ] && fail "ping --plot: the empty file it made is left"
+# the same, but the name is someone else's file by the time the run
+# fails: left alone (the file we made was renamed away meanwhile)
+bg ip netns exec "$NS" env PATH=/nonexistent "$bin" ping -Z root -q -c 6 \
+	-i 0.3 -W 0.2 --plot "$S/swap.png" 127.0.0.1
+pid=$BG_PID
+i=0
+while [ ! -e "$S/swap.png" ] && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+[ -e "$S/swap.png" ] || fail "ping --plot: swap.png never made"
+mv "$S/swap.png" "$S/swap.moved" && echo other >"$S/swap.png"
+wait_exit "$pid"
+expect_eq "ping --plot, name replaced: exit 4" "$rc" 4
+expect_eq "ping --plot: a file put under the name is not removed" \
+	"$(cat "$S/swap.png" 2>/dev/null)" other
 finish

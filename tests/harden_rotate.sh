@@ -3,7 +3,15 @@
 # -W N) leaves only complete files: tcpdump reads every file without a
 # complaint, no packet is lost or split, sizes and counts are as asked;
 # existing files are not overwritten without --force; a live capture
-# stopped by SIGTERM mid-rotation leaves every file whole.
+# stopped by SIGTERM mid-rotation leaves every file whole.  As root (where
+# hdp drops to nobody before it reads a packet): a -C -W ring made in a
+# directory nobody may not write wraps all the same (its files are all
+# created before the drop); a name of the ring someone else has taken is
+# refused before anything is read; a next file that cannot be made (-C
+# alone: after the drop, or another user's name) keeps the packets in the
+# current file, with a clear message and exit 4, none lost; a ring larger
+# than the open-file limit is refused at the start; a -w file made for an
+# input that turns out to be no capture is removed.
 . "$top_srcdir/tests/lib.sh"
 need_cmd tcpdump python3
 bin=${HDP_REAL:-$HDP}
@@ -106,4 +114,123 @@ if [ "$(id -u)" -eq 0 ]; then
 	c=$(sed -n 's/^\([0-9]*\) packets\{0,1\} captured$/\1/p' live.err)
 	expect_eq "live: files hold every packet counted" "$n" "$c"
 fi
+
+# ---- as root: the ring and the next file after the drop to nobody --------
+if [ "$(id -u)" -ne 0 ]; then
+	finish
+	exit
+fi
+id -u nobody >/dev/null || fatal "no user nobody"
+# another user, ours, who takes names in a sticky directory (removed on
+# exit, also on failure); daemon when there is no useradd
+other=hdpr$$
+if command -v useradd >/dev/null 2>&1 &&
+   useradd -M -N -r -s /usr/sbin/nologin "$other" 2>/dev/null; then
+	trap 'userdel "$other" 2>/dev/null; cleanup' EXIT
+else
+	other=daemon
+fi
+other_uid=$(id -u "$other") || fatal "no user $other"
+asother="setpriv --reuid=$other_uid --regid=$(id -g "$other") --clear-groups --"
+chmod 755 "$TMPD"
+all=100000
+# a directory nobody may not write, and a sticky one anyone may
+mkdir -m 755 rootonly refdir
+mkdir -m 1777 sticky
+
+# ring of 3 over 6 files' worth: wraps twice, as nobody
+"$bin" sniff -r big.pcap -w rootonly/ring.pcap -C 1 -W 3 2>ring.err; rc=$?
+expect_eq "ring after the drop: exit 0" "$rc" 0
+grep -q "rotation\|Permission" ring.err && fail "ring: $(cat ring.err)"
+set -- rootonly/ring.pcap*
+expect_eq "ring after the drop: 3 files" "$#" 3
+"$bin" sniff -r big.pcap -w refdir/ring.pcap -C 1 -W 3 -Z root 2>/dev/null ||
+	fail "ring as root"
+for i in 0 1 2; do
+	expect_eq "ring after the drop: ring.pcap$i as root's" \
+		"$(td rootonly/ring.pcap$i)" "$(td refdir/ring.pcap$i)"
+done
+last=$(tcpdump -r rootonly/ring.pcap2 -n 2>/dev/null | tail -1 | cut -d' ' -f1)
+expect_eq "ring after the drop: the last packet is in the ring" "$last" "$want"
+expect_eq "ring files are root's (made before the drop)" \
+	"$(stat -c %u rootonly/ring.pcap1)" 0
+
+# a ring of 8 over 6 files' worth: the names not reached are valid,
+# empty captures
+"$bin" sniff -r big.pcap -w rootonly/r8.pcap -C 1 -W 8 2>/dev/null; rc=$?
+expect_eq "ring of 8: exit 0" "$rc" 0
+expect_eq "ring of 8: every packet" "$(total rootonly/r8.pcap?)" $all
+expect_eq "ring of 8: r8.pcap7 not reached, a capture of nothing" \
+	"$(td rootonly/r8.pcap7)" 0
+
+# -C alone: the second file cannot be made as nobody in rootonly/: the
+# packets go on into the first one, none lost
+"$bin" sniff -r big.pcap -w rootonly/c.pcap -C 1 2>c.err; rc=$?
+expect_eq "-C after the drop, directory closed: exit 4" "$rc" 4
+grep -qF "hdp sniff: rootonly/c.pcap1: Permission denied (hdp runs as nobody now: give it a directory it may write, or -Z root); no more rotation: the packets go on into rootonly/c.pcap" c.err ||
+	fail "-C, directory closed: message: $(cat c.err)"
+expect_eq "-C, directory closed: no packet lost" "$(total rootonly/c.pcap*)" $all
+
+# another user has taken the next name: the same, and their file stays
+$asother sh -c 'echo theirs >"$1"' x sticky/n.pcap1 || fatal "their file"
+"$bin" sniff -r big.pcap -w sticky/n.pcap -C 1 -Z root 2>n.err; rc=$?
+expect_eq "-C, next name taken: exit 4" "$rc" 4
+grep -qF "hdp sniff: sticky/n.pcap1: exists (use --force to overwrite); no more rotation: the packets go on into sticky/n.pcap" n.err ||
+	fail "-C, next name taken: message: $(cat n.err)"
+expect_eq "-C, next name taken: no packet lost" "$(td sticky/n.pcap)" $all
+rm -f sticky/n.pcap
+"$bin" sniff -r big.pcap -w sticky/n.pcap -C 1 -Z root --force 2>n.err; rc=$?
+expect_eq "-C --force, next name another user's: exit 4" "$rc" 4
+grep -qF "sticky/n.pcap1: belongs to uid $other_uid, not to this user; refusing to overwrite it; no more rotation" n.err ||
+	fail "-C --force, next name theirs: message: $(cat n.err)"
+expect_eq "-C --force, next name theirs: no packet lost" "$(td sticky/n.pcap)" $all
+expect_eq "-C --force: their file left as it was" "$(cat sticky/n.pcap1)" theirs
+
+# a name of the ring taken: refused before a packet is read, and the
+# ring's files made so far are removed
+$asother sh -c 'echo theirs >"$1"' x sticky/t.pcap2 || fatal "their file"
+"$bin" sniff -r big.pcap -w sticky/t.pcap -C 1 -W 3 2>t.err; rc=$?
+expect_eq "ring, a name taken: exit 2" "$rc" 2
+expect_eq "ring, a name taken: message" "$(cat t.err)" \
+	"hdp sniff: sticky/t.pcap2: exists (use --force to overwrite)"
+"$bin" sniff -r big.pcap -w sticky/t.pcap -C 1 -W 3 --force 2>t.err; rc=$?
+expect_eq "ring --force, a name another user's: exit 2" "$rc" 2
+expect_eq "ring --force, a name another user's: message" "$(cat t.err)" \
+	"hdp sniff: sticky/t.pcap2: belongs to uid $other_uid, not to this user; refusing to overwrite it"
+$asother mkfifo -m 666 sticky/f.pcap1 || fatal "mkfifo"
+timeout 10 "$bin" sniff -r big.pcap -w sticky/f.pcap -C 1 -W 3 --force \
+	2>t.err; rc=$?
+expect_eq "ring --force, a FIFO: exit 2" "$rc" 2
+set -- sticky/t.pcap0 sticky/t.pcap1 sticky/f.pcap0 sticky/f.pcap2
+for f in "$@"; do
+	[ -e "$f" ] && fail "refused ring: $f left behind"
+done
+expect_eq "refused ring: their file left as it was" \
+	"$(cat sticky/t.pcap2)" theirs
+
+# a ring larger than the open-file limit: refused at the start
+# shellcheck disable=SC2016 # expanded by the inner sh
+sh -c 'ulimit -n 100 && exec "$0" sniff -r big.pcap -w rootonly/lim.pcap -C 1 -W 500' \
+	"$bin" 2>lim.err; rc=$?
+expect_eq "-W over the open-file limit: exit 4" "$rc" 4
+expect_eq "-W over the open-file limit: message" "$(cat lim.err)" \
+	"hdp sniff: -W 500: the ring keeps its 500 files open, and at most 100 files may be open (ulimit -n)"
+[ -e rootonly/lim.pcap000 ] && fail "-W over the limit: files left behind"
+
+# the input is no capture: the -w file made for it goes again
+echo "not a capture" >notpcap.pcap
+"$bin" sniff -r notpcap.pcap -w rootonly/none.pcap -Z root 2>none.err; rc=$?
+expect_eq "-r no capture, -w: exit 2" "$rc" 2
+[ -e rootonly/none.pcap ] && fail "-r no capture: the -w file is left"
+"$bin" sniff -r notpcap.pcap -w rootonly/none.pcap -C 1 -W 2 -Z root \
+	2>none.err; rc=$?
+expect_eq "-r no capture, ring: exit 2" "$rc" 2
+[ -e rootonly/none.pcap0 ] && fail "-r no capture: the ring is left"
+# the same as nobody, after the drop: plainly no capture (its magic
+# number), so no -w file is made for it in the first place
+"$bin" sniff -r notpcap.pcap -w rootonly/none.pcap 2>none.err; rc=$?
+expect_eq "-r no capture, as nobody: exit 2" "$rc" 2
+expect_eq "-r no capture, as nobody: message" "$(cat none.err)" \
+	"hdp sniff: notpcap.pcap: unknown file format"
+[ -e rootonly/none.pcap ] && fail "-r no capture, as nobody: -w file made"
 finish
