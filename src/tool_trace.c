@@ -293,7 +293,8 @@ usage_trace(FILE *out)
 "                    that rate-limit (JSON lines)\n"
 "\n"
 "Exit status: 0 every protocol reached DEST or its verdict is unknown; 1\n"
-"some was shown not to (vanished, refused, stateful); 2 bad usage;\n"
+"some was shown not to (vanished, refused, stateful), or a signal cut\n"
+"the run short; 2 bad usage;\n"
 "3 no privileges (raw sockets need root or CAP_NET_RAW); 4 the system\n"
 "refused.\n");
 }
@@ -2139,6 +2140,7 @@ json_trace(struct trace *t, FILE *f)
 	rate_list(t, -1, f, 1);
 	fputc(']', f);
 	hj_dbl(&j, "duration_ms", (double)(t->t_end - t->t_start) / 1e6, 1);
+	hj_bool(&j, "interrupted", tool_stop != 0);
 	hj_end(&j);
 }
 
@@ -2583,6 +2585,11 @@ cmd_trace(int argc, char **argv)
 		print_text(t);
 		rate_list(t, -1, stdout, 0);
 		verdict_line(t);
+	}
+	/* a run cut short decided nothing for sure: 1, as ping and sweep */
+	if (tool_stop) {
+		tool_err("interrupted: results so far");
+		rc = rc == HDP_EXIT_OK ? HDP_EXIT_FAIL : rc;
 	}
 	/* 1 only for a loss shown by evidence: unknown is not one */
 	for (k = 0; k < K_N; k++)
