@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "hdp_capture.h"
 #include "hdp_print.h"
 
 #ifndef DLT_LINUX_SLL2
@@ -262,10 +263,7 @@ put_addr(char *p, const struct hdp_frame *f, const union hdp_addr *a)
 static uint64_t
 cap_time_ns(const struct hdp_printer *pr, const struct pcap_pkthdr *h)
 {
-	uint64_t frac = (uint64_t)h->ts.tv_usec;
-
-	return (uint64_t)h->ts.tv_sec * 1000000000ull +
-	       (pr->ts_nano ? frac : frac * 1000);
+	return hdp_cap_time_ns(h, pr->ts_nano);
 }
 
 static char *

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hdp_capture.h"
 #include "hdp_dump.h"
 #include "hdp_rotate.h"
 
@@ -138,12 +139,15 @@ hdp_rot_next(struct hdp_rot *r, const struct pcap_pkthdr *h,
 {
 	int due = 0;
 
+	/* unsigned 32-bit pcap seconds past 2038 (hdp_cap_sec) */
+	int64_t now = (int64_t)hdp_cap_sec(h);
+
 	if (!r->have_t) {
-		r->t_start = h->ts.tv_sec;
+		r->t_start = now;
 		r->have_t = 1;
 	}
 	if (r->o.max_secs &&
-	    (int64_t)h->ts.tv_sec - r->t_start >= (int64_t)r->o.max_secs)
+	    now - r->t_start >= (int64_t)r->o.max_secs)
 		due = 1;
 	if (r->o.max_bytes && hdp_dump_size(*dumper) >= r->o.max_bytes)
 		due = 1;
@@ -161,14 +165,14 @@ hdp_rot_next(struct hdp_rot *r, const struct pcap_pkthdr *h,
 	    r->files >= r->o.max_files)
 		return 1;
 	if (r->o.max_secs)
-		r->t_start = h->ts.tv_sec;
+		r->t_start = now;
 	r->seq++;
 	if (r->o.max_files && r->o.max_bytes)
 		r->seq %= r->o.max_files;
 	if (r->o.max_secs && strchr(r->o.path, '%') == NULL &&
 	    r->o.max_bytes == 0 && r->seq == 0)
 		r->seq = 1;
-	return start_file(r, h->ts.tv_sec, dumper, err, errlen);
+	return start_file(r, (time_t)now, dumper, err, errlen);
 }
 
 unsigned

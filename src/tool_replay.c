@@ -837,8 +837,7 @@ replay_pass(struct replay *r, pcap_t *p, uint64_t *base, uint64_t *seq)
 	scale = r->o.speed > 0 ? 1.0 / r->o.speed : 1.0;
 
 	while (!tool_stop && (rc = pcap_next_ex(p, &h, &data)) == 1) {
-		uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000000u +
-			      (uint64_t)h->ts.tv_usec;   /* nano precision */
+		uint64_t ts = hdp_cap_time_ns(h, 1);	/* nano precision */
 
 		if (r->o.count && nread >= r->o.count)
 			break;
