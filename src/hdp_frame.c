@@ -230,7 +230,7 @@ decode_ipv4(const uint8_t *pkt, size_t caplen, size_t wirelen,
 		size_t avail = wirelen - off;
 
 		f->ip_len_zero = 1;
-		f->ip_len = avail > 0xffff ? 0xffff : (uint32_t)avail;
+		f->ip_len = avail > UINT32_MAX ? UINT32_MAX : (uint32_t)avail;
 	}
 	if (f->ip_len < f->ip_hdr_len)
 		return fail(f, HDP_ST_MALFORMED, HDP_LAYER_IP,
@@ -324,6 +324,76 @@ rest_ipv6(const uint8_t *pkt, size_t caplen, struct hdp_frame *f)
 	decode_l4(pkt, caplen, f);
 }
 
+/*
+ * The Jumbo Payload option (RFC 2675) of the hop-by-hop header that
+ * follows the fixed header: 1 and *len set when there is one, 0 when
+ * not, -1 (status set) when the header is not all captured.
+ */
+static int
+ip6_jumbo_opt(const uint8_t *pkt, size_t caplen, struct hdp_frame *f,
+	      uint32_t *len)
+{
+	size_t hbh = f->ip_off + 40, end, o;
+
+	if (!need(f, caplen, hbh, 2, HDP_LAYER_IP6EXT, "ip6-ext"))
+		return -1;
+	end = hbh + ((size_t)pkt[hbh + 1] + 1) * 8;
+	if (!need(f, caplen, hbh, end - hbh, HDP_LAYER_IP6EXT, "ip6-ext"))
+		return -1;
+	for (o = hbh + 2; o < end; ) {
+		if (pkt[o] == 0) {		/* Pad1 */
+			o++;
+			continue;
+		}
+		if (o + 2 > end || o + 2 + pkt[o + 1] > end)
+			return 0;		/* runs past the header */
+		if (pkt[o] == 0xc2 && pkt[o + 1] == 4) {
+			*len = be32(pkt + o + 2);
+			return 1;
+		}
+		o += 2 + (size_t)pkt[o + 1];
+	}
+	return 0;
+}
+
+/*
+ * Payload length 0.  With a hop-by-hop header it must carry a Jumbo
+ * Payload option, whose length counts from the end of the fixed header.
+ * Without one, as tcpdump reads it: a frame holding more than 65535 bytes
+ * after the fixed header is a segmentation-offload (BIG TCP) datagram the
+ * stack captured before cutting it, whose length only the frame tells;
+ * anything shorter is a datagram with no payload (and a link trailer).
+ * 1 to go on with f->ip_len set; 0 when f->status says why not.
+ */
+static int
+ip6_len_zero(const uint8_t *pkt, size_t caplen, size_t wirelen,
+	     struct hdp_frame *f)
+{
+	size_t avail = wirelen - f->ip_off;
+	uint32_t jumbo;
+	int r;
+
+	if (f->ip6_nexthdr == 0) {
+		r = ip6_jumbo_opt(pkt, caplen, f, &jumbo);
+		if (r < 0)
+			return 0;
+		if (r == 0) {
+			fail(f, HDP_ST_MALFORMED, HDP_LAYER_IP6EXT,
+			     "ip6 payload length 0 and no jumbo payload "
+			     "option");
+			return 0;
+		}
+		f->ip6_jumbo = 1;
+		f->ip_len = jumbo > UINT32_MAX - 40 ? UINT32_MAX : 40 + jumbo;
+		return 1;
+	}
+	if (avail > 40 + 0xffffu) {
+		f->ip_len_zero = 1;
+		f->ip_len = avail > UINT32_MAX ? UINT32_MAX : (uint32_t)avail;
+	}
+	return 1;
+}
+
 static enum hdp_status
 decode_ipv6(const uint8_t *pkt, size_t caplen, size_t wirelen,
 	    struct hdp_frame *f)
@@ -346,9 +416,8 @@ decode_ipv6(const uint8_t *pkt, size_t caplen, size_t wirelen,
 	memcpy(&f->dst.v6, ip + 24, 16);
 	f->ip_hdr_len = 40;
 
-	if (f->ip_len == 40 && f->ip6_nexthdr == 0)
-		return fail(f, HDP_ST_UNSUPPORTED, HDP_LAYER_IP,
-			    "ip6 jumbogram not supported");
+	if (f->ip_len == 40 && !ip6_len_zero(pkt, caplen, wirelen, f))
+		return f->status;
 	if (!check_ip_len(f, caplen, wirelen, "ip6_len"))
 		return decode_past_lie(pkt, caplen, wirelen, f, rest_ipv6);
 	trunc = f->status;

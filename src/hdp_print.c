@@ -711,7 +711,13 @@ print_verbose(struct hdp_printer *pr, const struct hdp_frame *f,
 		bprintf(pr, "Traffic Class: 0x%02x (DSCP %u, ECN %u)\n",
 			f->tos, f->tos >> 2, f->tos & 3);
 		bprintf(pr, "Flow Label: 0x%05x\n", (unsigned)f->flow_label);
-		bprintf(pr, "Payload Length: %u\n", f->ip_len - 40);
+		if (f->ip_len_zero || f->ip6_jumbo)
+			bprintf(pr, "Payload Length: 0 (%s: %u)\n",
+				f->ip6_jumbo ? "jumbo payload option" :
+				"segmentation offload, from the frame",
+				f->ip_len - 40);
+		else
+			bprintf(pr, "Payload Length: %u\n", f->ip_len - 40);
 		bprintf(pr, "Next Header: %u\n", f->ip6_nexthdr);
 		bprintf(pr, "Hop Limit: %u\n", f->ttl);
 		if (f->ip6_ext_count)
