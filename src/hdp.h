@@ -83,6 +83,9 @@ struct hdp_frame {
 	int        dlt;          /* DLT_* the frame was decoded as             */
 	size_t     link_len;     /* bytes of link header                       */
 	uint16_t   ethertype;    /* 0 when the link header has none (DLT_RAW)  */
+				 /* after 802.2 LLC/SNAP, SNAP's type          */
+	int        llc;          /* an 802.3 length and 802.2 LLC header     */
+				 /* came first (link_len includes SNAP)      */
 	enum hdp_dir direction;
 	uint32_t   ifindex;      /* SLL2 only; 0 otherwise                     */
 	uint16_t   pkttype;      /* SLL/SLL2 packet type                       */
