@@ -354,8 +354,9 @@ put_link(struct hdp_printer *pr, char *p, const struct hdp_frame *f)
 	if (f->dlt == DLT_LINUX_SLL2 && f->link_len) {
 		const char *name = ifname_of(pr, f->ifindex);
 
+		/* a name from this host may hold any byte but '/' and ':' */
 		n = strlen(name);
-		p = put(p, name, n);
+		p += hdp_fmt_safe(p, name, n);
 		do
 			*p++ = ' ';
 		while (n++ < 5);
@@ -644,14 +645,16 @@ print_text_or_hex(struct hdp_printer *pr, const uint8_t *b, size_t n)
 	if (text) {
 		bprintf(pr, "Data (%zu bytes, text%s):\n", n,
 			hdp_looks_base64(b, n) ? ", looks like base64" : "");
+		/* escaped (hdp_fmt_safe): a CR or LF of the payload must
+		 * not hide text or forge a line; one newline of ours ends */
 		for (i = 0; i < n; i += 256) {
 			size_t m = n - i < 256 ? n - i : 256;
-			char *p = room(pr, 260);
+			char *p = room(pr, 4 * 256);
 
-			p = put(p, (const char *)b + i, m);
+			p += hdp_fmt_safe(p, b + i, m);
 			done(pr, p);
 		}
-		if (b[n - 1] != '\n') {
+		{
 			char *p = room(pr, 1);
 
 			*p++ = '\n';
