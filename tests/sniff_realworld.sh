@@ -159,6 +159,8 @@ expect_eq "802.1H SNAP: IPv6 decoded" "$(sed -n 4p "$TMPD/llc" | cut -c1-30)" \
 	"IP6 2001:db8::1.1 > 2001:db8::"
 expect_eq "raw 802.3 (IPX)" "$(sed -n 6p "$TMPD/llc")" \
 	"802.3 length 46, raw IPX (no LLC), not IP"
+expect_eq "neither a length nor a type" "$(sed -n 7p "$TMPD/llc" | cut -c1-31)" \
+	"type/length 0x05ff is neither ("
 grep -q "ethertype" "$TMPD/llc" && fail "an 802.3 length called an ethertype"
 
 "$HDP" sniff -r "$RW/ctl_bytes.pcap" -v -t >"$TMPD/ctl" 2>/dev/null

@@ -134,7 +134,7 @@ def ieee8023(d):
         Dot3(src=src, dst=MAC_B) / LLC(dsap=0xfe, ssap=0xfe, ctrl=3) /
         Raw(b"\x83\x1b\x01\x00" + b"\0" * 40),                    # IS-IS
         Dot3(src=src, dst=MAC_B) / Raw(b"\xff\xff\x00\x2a" + b"\0" * 42),
-        Ether(src=src, dst=MAC_B, type=0x0550) / Raw(b"\0" * 46),
+        Ether(src=src, dst=MAC_B, type=0x05ff) / Raw(b"\0" * 46),
         Ether(src=src, dst=MAC_B) / Dot1Q(vlan=7, type=len(tagged)) / tagged,
     ]
     write(d + "/ieee8023_llc.pcap",
