@@ -276,9 +276,8 @@ def judge_lenient(name, ours, rows):
 
         # a fraction of a second past 10^6 us (10^9 ns) is no time: hdp
         # carries it into the seconds, tshark reads it otherwise
-        te = t["frame.time_epoch"]
-        if te:
-            theirs = ns_of_epoch(te)
+        theirs = ns_of_epoch(t["frame.time_epoch"])
+        if theirs is not None:      # tshark can print a negative time
             carried = o["time_ns"] // 10**9 > theirs // 10**9 and \
                 o["time_ns"] % 10**9 != theirs % 10**9
             if not carried:
