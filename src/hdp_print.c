@@ -355,8 +355,8 @@ put_link(struct hdp_printer *pr, char *p, const struct hdp_frame *f)
 		const char *name = ifname_of(pr, f->ifindex);
 
 		/* a name from this host may hold any byte but '/' and ':' */
-		n = strlen(name);
-		p += hdp_fmt_safe(p, name, n);
+		n = hdp_fmt_safe(p, name, strlen(name));
+		p += n;
 		do
 			*p++ = ' ';
 		while (n++ < 5);
@@ -631,6 +631,7 @@ print_hex(struct hdp_printer *pr, const uint8_t *b, size_t n)
 static void
 print_text_or_hex(struct hdp_printer *pr, const uint8_t *b, size_t n)
 {
+	char *p;
 	size_t i;
 	int text = 1;
 
@@ -649,17 +650,13 @@ print_text_or_hex(struct hdp_printer *pr, const uint8_t *b, size_t n)
 		 * not hide text or forge a line; one newline of ours ends */
 		for (i = 0; i < n; i += 256) {
 			size_t m = n - i < 256 ? n - i : 256;
-			char *p = room(pr, 4 * 256);
 
-			p += hdp_fmt_safe(p, b + i, m);
-			done(pr, p);
+			p = room(pr, 4 * 256);
+			done(pr, p + hdp_fmt_safe(p, b + i, m));
 		}
-		{
-			char *p = room(pr, 1);
-
-			*p++ = '\n';
-			done(pr, p);
-		}
+		p = room(pr, 1);
+		*p++ = '\n';
+		done(pr, p);
 	} else {
 		bprintf(pr, "Data (%zu bytes, binary):\n", n);
 		print_hex(pr, b, n);
