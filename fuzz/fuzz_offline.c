@@ -9,7 +9,8 @@
  * the input's size (so mutations reach each): the tcpdump-style line with
  * -X hex, -v, --table, --json.  Besides
  * sanitizer reports, every --json line must be one valid JSON object
- * (hdp_json.h promises that), and the counts must add up.
+ * (hdp_json.h promises that), the text of the line and -v modes must hold
+ * no byte a terminal obeys (check_text), and the counts must add up.
  */
 #include "config.h"
 
@@ -185,6 +186,19 @@ devnull(void)
 	return f;
 }
 
+/* Text output holds nothing a terminal obeys: printable ASCII, the tab
+ * of -X's lines and hdp's own newlines (issue 15: a payload's CR or LF
+ * hid text and forged lines). */
+static void
+check_text(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		FUZZ_ASSERT((s[i] >= 0x20 && s[i] < 0x7f) || s[i] == '\t' ||
+			    s[i] == '\n');
+}
+
 static void
 run_mode(const uint8_t *data, size_t size, enum hdp_pr_mode mode, int hex,
 	 int nano)
@@ -213,7 +227,8 @@ run_mode(const uint8_t *data, size_t size, enum hdp_pr_mode mode, int hex,
 		FUZZ_ASSERT(memchr(eb, '\0', sizeof(eb)) != NULL);
 		return;
 	}
-	o = mode == HDP_PR_JSON ? open_memstream(&out, &outlen) : devnull();
+	o = mode != HDP_PR_TABLE && mode != HDP_PR_QUIET ?
+	    open_memstream(&out, &outlen) : devnull();
 	FUZZ_ASSERT(o != NULL);
 	if (!ready[mode]) {
 		FUZZ_ASSERT(hdp_printer_init(pr, o, mode, 0) == 0);
@@ -243,10 +258,14 @@ run_mode(const uint8_t *data, size_t size, enum hdp_pr_mode mode, int hex,
 	hdp_printer_flush(pr);
 	pr->out = NULL;
 	pcap_close(p);		/* closes in */
-	if (mode == HDP_PR_JSON) {
+	if (o != devnull()) {
 		fclose(o);
-		lines = check_json_lines(out, outlen);
-		FUZZ_ASSERT(lines == (size_t)n);
+		if (mode == HDP_PR_JSON) {
+			lines = check_json_lines(out, outlen);
+			FUZZ_ASSERT(lines == (size_t)n);
+		} else {
+			check_text(out, outlen);
+		}
 		free(out);
 	}
 }

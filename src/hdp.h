@@ -83,6 +83,9 @@ struct hdp_frame {
 	int        dlt;          /* DLT_* the frame was decoded as             */
 	size_t     link_len;     /* bytes of link header                       */
 	uint16_t   ethertype;    /* 0 when the link header has none (DLT_RAW)  */
+				 /* after 802.2 LLC/SNAP, SNAP's type          */
+	int        llc;          /* an 802.3 length and 802.2 LLC header     */
+				 /* came first (link_len includes SNAP)      */
 	enum hdp_dir direction;
 	uint32_t   ifindex;      /* SLL2 only; 0 otherwise                     */
 	uint16_t   pkttype;      /* SLL/SLL2 packet type                       */
@@ -95,8 +98,10 @@ struct hdp_frame {
 	size_t     ip_hdr_len;   /* IPv4: IHL*4; IPv6: 40 + extension headers  */
 	uint32_t   ip_len;       /* claimed datagram length (total length, or  */
 				 /* 40 + payload length for IPv6)              */
-	int        ip_len_zero;  /* IPv4 total length was 0 (segmentation    */
-				 /* offload): ip_len is the frame's length    */
+	int        ip_len_zero;  /* IPv4 total length or IPv6 payload length */
+				 /* was 0 (segmentation offload): ip_len is   */
+				 /* the frame's length                        */
+	int        ip6_jumbo;    /* IPv6 length from a jumbo payload option  */
 	uint8_t    tos;          /* IPv4 TOS, or IPv6 traffic class            */
 	uint8_t    ttl;          /* IPv4 TTL, or IPv6 hop limit                */
 	uint16_t   ip_id;        /* IPv4 identification                        */

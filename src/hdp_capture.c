@@ -597,3 +597,27 @@ hdp_filter_join(int argc, char **argv)
 	s[n] = '\0';
 	return s;
 }
+
+uint64_t
+hdp_cap_sec(const struct pcap_pkthdr *h)
+{
+	int64_t s = (int64_t)h->ts.tv_sec;
+
+	if (s >= 0)
+		return (uint64_t)s;
+	if (s >= INT32_MIN)
+		return (uint32_t)s;	/* the file's unsigned 32 bits */
+	return 0;
+}
+
+uint64_t
+hdp_cap_time_ns(const struct pcap_pkthdr *h, int nano)
+{
+	uint64_t sec = hdp_cap_sec(h);
+	uint64_t frac = (uint64_t)(uint32_t)h->ts.tv_usec;
+
+	frac = nano ? frac : frac * 1000;
+	if (sec > (UINT64_MAX - frac) / 1000000000u)
+		return UINT64_MAX;
+	return sec * 1000000000u + frac;
+}

@@ -8,6 +8,7 @@
 
 #include <pcap/pcap.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * HDP over IPv4 and IPv6, on any link type.  "protochain" walks IPv6
@@ -137,5 +138,20 @@ char *hdp_filter_hdp_icmp(int dlt, const char *user, int live);
 /* Join argv[0..argc-1] with spaces (a BPF expression given as trailing
  * arguments, as tcpdump takes it); NULL when argc == 0.  Caller frees. */
 char *hdp_filter_join(int argc, char **argv);
+
+/*
+ * A packet's time stamp as libpcap gave it, in seconds and in nanoseconds
+ * since the Unix epoch (nano: the handle delivers nanoseconds in tv_usec).
+ * A pcap file holds the seconds as an unsigned 32-bit number, good to
+ * 2106; libpcap up to 1.10 reads it as signed and sign-extends it into
+ * time_t, so from 2038 on it comes out negative.  Neither pcap nor hdp
+ * (whose times are unsigned nanoseconds) can say a time before 1970, so a
+ * negative value in 32-bit range is that unsigned number, as tshark reads
+ * it; an earlier one (a pcapng offset before the epoch) is taken as 0.
+ * pcapng and live times are 64-bit and kept; nanoseconds saturate at
+ * 2^64 - 1 (the year 2554).
+ */
+uint64_t hdp_cap_sec(const struct pcap_pkthdr *h);
+uint64_t hdp_cap_time_ns(const struct pcap_pkthdr *h, int nano);
 
 #endif /* HDP_CAPTURE_H */

@@ -1,7 +1,8 @@
 /*
  * hdp_frame.c: decode a captured frame from its link header down to HDP.
  *
- * Link types: DLT_EN10MB (with 802.1Q/802.1ad tags), DLT_NULL, DLT_LOOP,
+ * Link types: DLT_EN10MB (with 802.1Q/802.1ad tags, and IEEE 802.3 frames
+ * with 802.2 LLC/SNAP), DLT_NULL, DLT_LOOP,
  * DLT_RAW (and DLT_IPV4/DLT_IPV6), DLT_LINUX_SLL, DLT_LINUX_SLL2.  Then
  * IPv4 (options) or IPv6 (extension headers walked), then HDP.
  *
@@ -36,6 +37,9 @@
 #define ETHERTYPE_VLAN   0x8100
 #define ETHERTYPE_QINQ   0x88a8
 #define ETHERTYPE_QINQ9  0x9100
+#define ETHERTYPE_MIN    0x0600	/* smaller: an 802.3 length    */
+#define ETHER_MAX_LEN8023 1500
+#define SLL_PROTO_LLC    0x0004	/* Linux ETH_P_802_2             */
 #define MAX_VLAN_TAGS    4
 #define MAX_IP6_EXT      32
 
@@ -230,7 +234,7 @@ decode_ipv4(const uint8_t *pkt, size_t caplen, size_t wirelen,
 		size_t avail = wirelen - off;
 
 		f->ip_len_zero = 1;
-		f->ip_len = avail > 0xffff ? 0xffff : (uint32_t)avail;
+		f->ip_len = avail > UINT32_MAX ? UINT32_MAX : (uint32_t)avail;
 	}
 	if (f->ip_len < f->ip_hdr_len)
 		return fail(f, HDP_ST_MALFORMED, HDP_LAYER_IP,
@@ -324,6 +328,76 @@ rest_ipv6(const uint8_t *pkt, size_t caplen, struct hdp_frame *f)
 	decode_l4(pkt, caplen, f);
 }
 
+/*
+ * The Jumbo Payload option (RFC 2675) of the hop-by-hop header that
+ * follows the fixed header: 1 and *len set when there is one, 0 when
+ * not, -1 (status set) when the header is not all captured.
+ */
+static int
+ip6_jumbo_opt(const uint8_t *pkt, size_t caplen, struct hdp_frame *f,
+	      uint32_t *len)
+{
+	size_t hbh = f->ip_off + 40, end, o;
+
+	if (!need(f, caplen, hbh, 2, HDP_LAYER_IP6EXT, "ip6-ext"))
+		return -1;
+	end = hbh + ((size_t)pkt[hbh + 1] + 1) * 8;
+	if (!need(f, caplen, hbh, end - hbh, HDP_LAYER_IP6EXT, "ip6-ext"))
+		return -1;
+	for (o = hbh + 2; o < end; ) {
+		if (pkt[o] == 0) {		/* Pad1 */
+			o++;
+			continue;
+		}
+		if (o + 2 > end || o + 2 + pkt[o + 1] > end)
+			return 0;		/* runs past the header */
+		if (pkt[o] == 0xc2 && pkt[o + 1] == 4) {
+			*len = be32(pkt + o + 2);
+			return 1;
+		}
+		o += 2 + (size_t)pkt[o + 1];
+	}
+	return 0;
+}
+
+/*
+ * Payload length 0.  With a hop-by-hop header it must carry a Jumbo
+ * Payload option, whose length counts from the end of the fixed header.
+ * Without one, as tcpdump reads it: a frame holding more than 65535 bytes
+ * after the fixed header is a segmentation-offload (BIG TCP) datagram the
+ * stack captured before cutting it, whose length only the frame tells;
+ * anything shorter is a datagram with no payload (and a link trailer).
+ * 1 to go on with f->ip_len set; 0 when f->status says why not.
+ */
+static int
+ip6_len_zero(const uint8_t *pkt, size_t caplen, size_t wirelen,
+	     struct hdp_frame *f)
+{
+	size_t avail = wirelen - f->ip_off;
+	uint32_t jumbo;
+	int r;
+
+	if (f->ip6_nexthdr == 0) {
+		r = ip6_jumbo_opt(pkt, caplen, f, &jumbo);
+		if (r < 0)
+			return 0;
+		if (r == 0) {
+			fail(f, HDP_ST_MALFORMED, HDP_LAYER_IP6EXT,
+			     "ip6 payload length 0 and no jumbo payload "
+			     "option");
+			return 0;
+		}
+		f->ip6_jumbo = 1;
+		f->ip_len = jumbo > UINT32_MAX - 40 ? UINT32_MAX : 40 + jumbo;
+		return 1;
+	}
+	if (avail > 40 + 0xffffu) {
+		f->ip_len_zero = 1;
+		f->ip_len = avail > UINT32_MAX ? UINT32_MAX : (uint32_t)avail;
+	}
+	return 1;
+}
+
 static enum hdp_status
 decode_ipv6(const uint8_t *pkt, size_t caplen, size_t wirelen,
 	    struct hdp_frame *f)
@@ -346,9 +420,8 @@ decode_ipv6(const uint8_t *pkt, size_t caplen, size_t wirelen,
 	memcpy(&f->dst.v6, ip + 24, 16);
 	f->ip_hdr_len = 40;
 
-	if (f->ip_len == 40 && f->ip6_nexthdr == 0)
-		return fail(f, HDP_ST_UNSUPPORTED, HDP_LAYER_IP,
-			    "ip6 jumbogram not supported");
+	if (f->ip_len == 40 && !ip6_len_zero(pkt, caplen, wirelen, f))
+		return f->status;
 	if (!check_ip_len(f, caplen, wirelen, "ip6_len"))
 		return decode_past_lie(pkt, caplen, wirelen, f, rest_ipv6);
 	trunc = f->status;
@@ -388,6 +461,93 @@ decode_net(const uint8_t *pkt, size_t caplen, size_t wirelen,
 	if (v == 6)
 		return decode_ipv6(pkt, caplen, wirelen, f);
 	return fail(f, HDP_ST_MALFORMED, HDP_LAYER_IP, "bad ip version %u", v);
+}
+
+/*
+ * An IEEE 802.2 LLC header at f->link_len, after an 802.3 length field
+ * (len8023) or SLL's protocol 4 (len8023 0).  SNAP with the RFC 1042 or
+ * 802.1H organisation code carries an ethertype, put in *et (IP goes on
+ * from there); any other LLC frame (spanning tree, NetBIOS, IPX, CDP ...)
+ * is said for what it is, unsupported.  1 to go on; 0 when f->status
+ * says why decoding stops.
+ */
+static int
+decode_llc(const uint8_t *pkt, size_t caplen, struct hdp_frame *f,
+	   unsigned len8023, uint16_t *et)
+{
+	const uint8_t *l;
+	uint32_t oui;
+	char what[32] = "802.2";
+
+	if (len8023)
+		snprintf(what, sizeof(what), "802.3 length %u", len8023);
+	if (!need(f, caplen, f->link_len, 3, HDP_LAYER_LINK, "llc"))
+		return 0;
+	l = pkt + f->link_len;
+	f->llc = 1;
+	if (l[0] == 0xff && l[1] == 0xff) {
+		/* Novell's "raw 802.3": IPX straight after the length */
+		fail(f, HDP_ST_UNSUPPORTED, HDP_LAYER_LINK,
+		     "%s, raw IPX (no LLC), not IP", what);
+		return 0;
+	}
+	if (l[0] != 0xaa || l[1] != 0xaa || l[2] != 0x03) {
+		fail(f, HDP_ST_UNSUPPORTED, HDP_LAYER_LINK,
+		     "%s, LLC dsap 0x%02x ssap 0x%02x ctrl 0x%02x, not IP",
+		     what, l[0], l[1], l[2]);
+		return 0;
+	}
+	if (!need(f, caplen, f->link_len, 8, HDP_LAYER_LINK, "snap"))
+		return 0;
+	oui = (uint32_t)l[3] << 16 | (uint32_t)l[4] << 8 | l[5];
+	*et = be16(l + 6);
+	if ((oui != 0 && oui != 0xf8) || *et < ETHERTYPE_MIN) {
+		fail(f, HDP_ST_UNSUPPORTED, HDP_LAYER_LINK,
+		     "%s, SNAP oui 0x%06x type 0x%04x, not IP", what,
+		     (unsigned)oui, *et);
+		return 0;
+	}
+	f->link_len += 8;
+	return 1;
+}
+
+/*
+ * The Ethernet header, up to four VLAN tags, and an 802.2 LLC/SNAP header
+ * where the type field is IEEE 802.3's length: the ethertype of what
+ * follows in *et.  1 to go on; 0 when f->status says why not.
+ */
+static int
+decode_ether(const uint8_t *pkt, size_t caplen, struct hdp_frame *f,
+	     uint16_t *et)
+{
+	int tags;
+
+	if (!need(f, caplen, 0, 14, HDP_LAYER_LINK, "ether"))
+		return 0;
+	f->link_len = 14;
+	*et = be16(pkt + 12);
+	for (tags = 0; *et == ETHERTYPE_VLAN || *et == ETHERTYPE_QINQ ||
+		       *et == ETHERTYPE_QINQ9; tags++) {
+		if (tags == MAX_VLAN_TAGS) {
+			fail(f, HDP_ST_MALFORMED, HDP_LAYER_LINK,
+			     "more than %d vlan tags", MAX_VLAN_TAGS);
+			return 0;
+		}
+		if (!need(f, caplen, f->link_len, 4, HDP_LAYER_LINK, "vlan"))
+			return 0;
+		*et = be16(pkt + f->link_len + 2);
+		f->link_len += 4;
+	}
+	if (*et >= ETHERTYPE_MIN)
+		return 1;
+	if (*et > ETHER_MAX_LEN8023) {
+		fail(f, HDP_ST_MALFORMED, HDP_LAYER_LINK, "type/length 0x%04x "
+		     "is neither (802.3 lengths end at %u, types start at "
+		     "0x%04x)", *et, ETHER_MAX_LEN8023, ETHERTYPE_MIN);
+		return 0;
+	}
+	/* not a type but IEEE 802.3's length: LLC follows */
+	return decode_llc(pkt, caplen, f, *et, et);
 }
 
 /* SLL/SLL2 packet types to tcpdump's direction. */
@@ -449,7 +609,6 @@ hdp_decode_frame(int dlt, const uint8_t *pkt, size_t caplen, size_t wirelen,
 {
 	uint16_t et = 0;
 	uint32_t af;
-	int tags;
 
 	memset(f, 0, sizeof(*f));
 	f->dlt = dlt;
@@ -459,23 +618,8 @@ hdp_decode_frame(int dlt, const uint8_t *pkt, size_t caplen, size_t wirelen,
 
 	switch (dlt) {
 	case DLT_EN10MB:
-		if (!need(f, caplen, 0, 14, HDP_LAYER_LINK, "ether"))
+		if (!decode_ether(pkt, caplen, f, &et))
 			return f->status;
-		f->link_len = 14;
-		et = be16(pkt + 12);
-		for (tags = 0; et == ETHERTYPE_VLAN || et == ETHERTYPE_QINQ ||
-			       et == ETHERTYPE_QINQ9; tags++) {
-			if (tags == MAX_VLAN_TAGS)
-				return fail(f, HDP_ST_MALFORMED,
-					    HDP_LAYER_LINK,
-					    "more than %d vlan tags",
-					    MAX_VLAN_TAGS);
-			if (!need(f, caplen, f->link_len, 4, HDP_LAYER_LINK,
-				  "vlan"))
-				return f->status;
-			et = be16(pkt + f->link_len + 2);
-			f->link_len += 4;
-		}
 		break;
 	case DLT_NULL:
 	case DLT_LOOP:
@@ -495,6 +639,8 @@ hdp_decode_frame(int dlt, const uint8_t *pkt, size_t caplen, size_t wirelen,
 		f->pkttype = be16(pkt);
 		f->direction = pkttype_dir(f->pkttype);
 		et = be16(pkt + 14);
+		if (et == SLL_PROTO_LLC && !decode_llc(pkt, caplen, f, 0, &et))
+			return f->status;
 		break;
 	case DLT_LINUX_SLL2:
 		if (!need(f, caplen, 0, 20, HDP_LAYER_LINK, "sll2"))
@@ -504,6 +650,8 @@ hdp_decode_frame(int dlt, const uint8_t *pkt, size_t caplen, size_t wirelen,
 		f->ifindex = be32(pkt + 4);
 		f->pkttype = pkt[10];
 		f->direction = pkttype_dir(f->pkttype);
+		if (et == SLL_PROTO_LLC && !decode_llc(pkt, caplen, f, 0, &et))
+			return f->status;
 		break;
 	default:
 		if (!hdp_dlt_supported(dlt))

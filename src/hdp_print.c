@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "hdp_capture.h"
 #include "hdp_match.h"
 #include "hdp_print.h"
 
@@ -263,10 +264,7 @@ put_addr(char *p, const struct hdp_frame *f, const union hdp_addr *a)
 static uint64_t
 cap_time_ns(const struct hdp_printer *pr, const struct pcap_pkthdr *h)
 {
-	uint64_t frac = (uint64_t)h->ts.tv_usec;
-
-	return (uint64_t)h->ts.tv_sec * 1000000000ull +
-	       (pr->ts_nano ? frac : frac * 1000);
+	return hdp_cap_time_ns(h, pr->ts_nano);
 }
 
 static char *
@@ -357,8 +355,9 @@ put_link(struct hdp_printer *pr, char *p, const struct hdp_frame *f)
 	if (f->dlt == DLT_LINUX_SLL2 && f->link_len) {
 		const char *name = ifname_of(pr, f->ifindex);
 
-		n = strlen(name);
-		p = put(p, name, n);
+		/* a name from this host may hold any byte but '/' and ':' */
+		n = hdp_fmt_safe(p, name, strlen(name));
+		p += n;
 		do
 			*p++ = ' ';
 		while (n++ < 5);
@@ -633,6 +632,7 @@ print_hex(struct hdp_printer *pr, const uint8_t *b, size_t n)
 static void
 print_text_or_hex(struct hdp_printer *pr, const uint8_t *b, size_t n)
 {
+	char *p;
 	size_t i;
 	int text = 1;
 
@@ -647,19 +647,17 @@ print_text_or_hex(struct hdp_printer *pr, const uint8_t *b, size_t n)
 	if (text) {
 		bprintf(pr, "Data (%zu bytes, text%s):\n", n,
 			hdp_looks_base64(b, n) ? ", looks like base64" : "");
+		/* escaped (hdp_fmt_safe): a CR or LF of the payload must
+		 * not hide text or forge a line; one newline of ours ends */
 		for (i = 0; i < n; i += 256) {
 			size_t m = n - i < 256 ? n - i : 256;
-			char *p = room(pr, 260);
 
-			p = put(p, (const char *)b + i, m);
-			done(pr, p);
+			p = room(pr, 4 * 256);
+			done(pr, p + hdp_fmt_safe(p, b + i, m));
 		}
-		if (b[n - 1] != '\n') {
-			char *p = room(pr, 1);
-
-			*p++ = '\n';
-			done(pr, p);
-		}
+		p = room(pr, 1);
+		*p++ = '\n';
+		done(pr, p);
 	} else {
 		bprintf(pr, "Data (%zu bytes, binary):\n", n);
 		print_hex(pr, b, n);
@@ -714,7 +712,13 @@ print_verbose(struct hdp_printer *pr, const struct hdp_frame *f,
 		bprintf(pr, "Traffic Class: 0x%02x (DSCP %u, ECN %u)\n",
 			f->tos, f->tos >> 2, f->tos & 3);
 		bprintf(pr, "Flow Label: 0x%05x\n", (unsigned)f->flow_label);
-		bprintf(pr, "Payload Length: %u\n", f->ip_len - 40);
+		if (f->ip_len_zero || f->ip6_jumbo)
+			bprintf(pr, "Payload Length: 0 (%s: %u)\n",
+				f->ip6_jumbo ? "jumbo payload option" :
+				"segmentation offload, from the frame",
+				f->ip_len - 40);
+		else
+			bprintf(pr, "Payload Length: %u\n", f->ip_len - 40);
 		bprintf(pr, "Next Header: %u\n", f->ip6_nexthdr);
 		bprintf(pr, "Hop Limit: %u\n", f->ttl);
 		if (f->ip6_ext_count)

@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hdp_capture.h"
 #include "hdp_dump.h"
 #include "hdp_file.h"
 #include "hdp_rotate.h"
@@ -325,12 +326,15 @@ hdp_rot_next(struct hdp_rot *r, const struct pcap_pkthdr *h,
 	int due = 0;
 	size_t n;
 
+	/* unsigned 32-bit pcap seconds past 2038 (hdp_cap_sec) */
+	int64_t now = (int64_t)hdp_cap_sec(h);
+
 	if (!r->have_t) {
-		r->t_start = h->ts.tv_sec;
+		r->t_start = now;
 		r->have_t = 1;
 	}
 	if (r->o.max_secs &&
-	    (int64_t)h->ts.tv_sec - r->t_start >= (int64_t)r->o.max_secs)
+	    now - r->t_start >= (int64_t)r->o.max_secs)
 		due = 1;
 	if (r->o.max_bytes && hdp_dump_size(*dumper) >= r->o.max_bytes)
 		due = 1;
@@ -349,7 +353,7 @@ hdp_rot_next(struct hdp_rot *r, const struct pcap_pkthdr *h,
 		return 1;
 	}
 	if (r->o.max_secs)
-		r->t_start = h->ts.tv_sec;
+		r->t_start = now;
 	seq = r->seq + 1;
 	if (r->o.max_files && r->o.max_bytes)
 		seq %= r->o.max_files;
@@ -358,7 +362,7 @@ hdp_rot_next(struct hdp_rot *r, const struct pcap_pkthdr *h,
 		seq = 1;
 	/* the next file is ready before this one is closed: when it cannot
 	 * be, the packets stay here */
-	if (open_next(r, seq, h->ts.tv_sec, &next, err, errlen) != 0) {
+	if (open_next(r, seq, (time_t)now, &next, err, errlen) != 0) {
 		r->stuck = 1;
 		n = strlen(err);
 		snprintf(err + n, errlen - n, "; no more rotation: the "

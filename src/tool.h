@@ -35,6 +35,17 @@ void tool_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The same, with ": strerror(errno)" appended. */
 void tool_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * Messages (tool_err, tool_errno) are written escaped: printable ASCII as
+ * it is, every other byte as \xNN (hdp_fmt_safe), so a file or interface
+ * name, a string from a packet or file or from libpcap cannot move the
+ * cursor, forge a line or send an escape sequence.  tool_safe(s) does
+ * the same for one printf argument: the text lives in one of 4 static
+ * buffers used in turn (good for 4 calls), at most 1024 bytes of s, then
+ * "...".
+ */
+const char *tool_safe(const char *s);
+
 /* Parse an unsigned decimal (or 0x hex) number in [min, max] into *out;
  * on error say why with tool_err() (naming what) and return -1. */
 int tool_parse_uint(const char *s, uint64_t min, uint64_t max,

@@ -11,21 +11,57 @@
 #include <string.h>
 
 #include "hdp.h"
+#include "hdp_print.h"
 #include "tool.h"
 
 const char *hdp_progname = "hdp";
 int tool_parse_only;
 
+#define SAFE_SLOTS 4
+#define SAFE_MAX   1024
+
+const char *
+tool_safe(const char *s)
+{
+	static char slot[SAFE_SLOTS][4 * SAFE_MAX + 4];
+	static unsigned next;
+	char *d = slot[next++ % SAFE_SLOTS];
+	size_t n = strnlen(s, SAFE_MAX + 1), o;
+
+	o = hdp_fmt_safe(d, s, n > SAFE_MAX ? SAFE_MAX : n);
+	if (n > SAFE_MAX)
+		o += (size_t)sprintf(d + o, "...");
+	d[o] = '\0';
+	return d;
+}
+
+/*
+ * "hdp CMD: " and the message, escaped (every argument may come from a
+ * file, a packet, the user or libpcap), then our newline.
+ */
 static void __attribute__((format(printf, 2, 0)))
 verr(int with_errno, const char *fmt, va_list ap)
 {
 	int e = errno;
+	char small[512], *msg = small;
+	va_list aq;
+	int n;
 
+	va_copy(aq, ap);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	if (n >= (int)sizeof(small) && (msg = malloc((size_t)n + 1)) != NULL)
+		vsnprintf(msg, (size_t)n + 1, fmt, aq);
+	else if (msg == NULL)
+		msg = small;	/* out of memory: the message cut short */
+	va_end(aq);
 	fprintf(stderr, "%s: ", hdp_progname);
-	vfprintf(stderr, fmt, ap);
+	if (n > 0)
+		hdp_fput_safe(stderr, msg, strlen(msg));
 	if (with_errno)
 		fprintf(stderr, ": %s", strerror(e));
 	fputc('\n', stderr);
+	if (msg != small)
+		free(msg);
 }
 
 void

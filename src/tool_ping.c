@@ -1392,7 +1392,8 @@ cmd_ping(int argc, char **argv)
 			printf("%s%s", i ? "," : "",
 			       kind_names[pg->o.kinds[i]]);
 		printf(", port %u (tcp %u), from port %u, capture on %s\n",
-		       pg->o.port, pg->o.tcp_port, pg->sport, pg->capif);
+		       pg->o.port, pg->o.tcp_port, pg->sport,
+		       tool_safe(pg->capif));
 		fflush(stdout);
 	}
 

@@ -424,7 +424,7 @@ print_skip(struct replay *r, uint64_t n, const char *why)
 		return;
 	}
 	printf("| %llu | | | | | | | | | skipped: %s |\n",
-	       (unsigned long long)n, why);
+	       (unsigned long long)n, tool_safe(why));
 }
 
 static void
@@ -487,7 +487,7 @@ print_sent(struct replay *r, uint64_t n,
 	if (res->ok)
 		printf("sent |\n");
 	else
-		printf("failed: %s |\n", res->error);
+		printf("failed: %s |\n", tool_safe(res->error));
 }
 
 static void
@@ -558,7 +558,7 @@ print_summary(const struct replay *r)
 	printf("| sent | %llu |\n", (unsigned long long)st->sent);
 	printf("| failed | %llu |\n", (unsigned long long)st->failed);
 	for (i = 0; i < MAX_REASONS && st->fails[i].count; i++)
-		printf("| failed: %s | %llu |\n", st->fails[i].text,
+		printf("| failed: %s | %llu |\n", tool_safe(st->fails[i].text),
 		       (unsigned long long)st->fails[i].count);
 	printf("| skipped | %llu |\n", (unsigned long long)st->skipped);
 	for (i = 0; i < SK_COUNT; i++)
@@ -837,8 +837,7 @@ replay_pass(struct replay *r, pcap_t *p, uint64_t *base, uint64_t *seq)
 	scale = r->o.speed > 0 ? 1.0 / r->o.speed : 1.0;
 
 	while (!tool_stop && (rc = pcap_next_ex(p, &h, &data)) == 1) {
-		uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000000u +
-			      (uint64_t)h->ts.tv_usec;   /* nano precision */
+		uint64_t ts = hdp_cap_time_ns(h, 1);	/* nano precision */
 
 		if (r->o.count && nread >= r->o.count)
 			break;

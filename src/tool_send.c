@@ -347,10 +347,11 @@ print_row(const struct send *s, uint64_t seq, unsigned proto,
 	else if (r->err != 0)
 		fprintf(s->out, "| %u | no | %.1f | %zu | %s: %s |\n", proto,
 			(double)write_ns / 1000.0, r->bytes, err_name(r->err),
-			r->error);
+			tool_safe(r->error));
 	else
 		fprintf(s->out, "| %u | no | %.1f | %zu | %s |\n", proto,
-			(double)write_ns / 1000.0, r->bytes, r->error);
+			(double)write_ns / 1000.0, r->bytes,
+			tool_safe(r->error));
 }
 
 static void

@@ -154,9 +154,9 @@ list_devices(void)
 		return HDP_EXIT_ENV;
 	}
 	for (d = all; d != NULL; d = d->next, i++) {
-		printf("%d.%s", i, d->name);
+		printf("%d.%s", i, tool_safe(d->name));
 		if (d->description != NULL)
-			printf(" (%s)", d->description);
+			printf(" (%s)", tool_safe(d->description));
 		printf(" [%s%s%s]\n",
 		       (d->flags & PCAP_IF_UP) ? "Up" : "Down",
 		       (d->flags & PCAP_IF_RUNNING) ? ", Running" : "",
@@ -642,12 +642,13 @@ cmd_sniff(int argc, char **argv)
 		if (rfile != NULL)
 			fprintf(stderr, "%s: reading from file %s, link-type "
 				"%s (%s), snapshot length %d\n", hdp_progname,
-				rfile, dn ? dn : "?", dd ? dd : "?",
+				tool_safe(rfile), dn ? dn : "?", dd ? dd : "?",
 				pcap_snapshot(s.p));
 		else
 			fprintf(stderr, "%s: listening on %s, link-type %s "
 				"(%s), snapshot length %d bytes\n",
-				hdp_progname, co.ifname ? co.ifname : "any",
+				hdp_progname,
+				tool_safe(co.ifname ? co.ifname : "any"),
 				dn ? dn : "?", dd ? dd : "?",
 				pcap_snapshot(s.p));
 	}

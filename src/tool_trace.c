@@ -2555,8 +2555,8 @@ cmd_trace(int argc, char **argv)
 
 	if (!t->json) {
 		printf("hdp trace to %s (%s) from %s, ttl %d-%d, probes:",
-		       t->dest_arg, t->dst_str, t->src_str, t->first_ttl,
-		       t->max_ttl);
+		       tool_safe(t->dest_arg), t->dst_str, t->src_str,
+		       t->first_ttl, t->max_ttl);
 		for (k = 0; k < K_N; k++)
 			if (t->kinds[k])
 				printf(" %s", kind_name[k]);

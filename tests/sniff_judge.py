@@ -3,6 +3,7 @@
 dissect/hdp.lua) and tcpdump, packet by packet and field by field.
 
     sniff_judge.py NAME OURS.jsonl TSHARK.tsv TCPDUMP.txt
+    sniff_judge.py --lenient NAME OURS.jsonl TSHARK.tsv
 
 OURS.jsonl   hdp sniff -r FILE --filter '' --json
 TSHARK.tsv   tshark -T fields with the fields in TSHARK_FIELDS, in order
@@ -12,6 +13,13 @@ A field is compared whenever both sides have a value.  For a packet that
 hdp decoded cleanly (status "ok"), each judge must have every field hdp
 shows: a judge that says nothing does not pass.  Prints one line per
 disagreement and exits 1 if there was any.
+
+--lenient, for captures from elsewhere (tests/sniff_realworld.sh): tshark
+alone judges the packet count (when it read any), the capture time (when
+its fraction is a valid one), the outer addresses and the IP length,
+where both sides have a value.  Tunnels, link types tshark reads with a
+pseudo-header and extension-header chains it names otherwise make the
+other fields differ for reasons that are not hdp's.
 """
 import json
 import re
@@ -22,7 +30,7 @@ TSHARK_FIELDS = [
     "ip.version", "ip.src", "ip.dst", "ip.proto", "ip.ttl", "ip.dsfield",
     "ip.id", "ip.len",
     "ipv6.src", "ipv6.dst", "ipv6.nxt", "ipv6.hlim", "ipv6.tclass",
-    "ipv6.plen", "ipv6.dstopts.nxt", "ipv6.hopopts.nxt", "ipv6.fraghdr.nxt",
+    "ipv6.plen", "ipv6.opt.jumbo", "ipv6.dstopts.nxt", "ipv6.hopopts.nxt", "ipv6.fraghdr.nxt",
     "ipv6.routing.nxt",
     "sll.ifindex", "sll.pkttype",
     "hdp.srcport", "hdp.dstport", "hdp.ts_ns", "hdp.latency_ns", "hdp.len",
@@ -41,13 +49,28 @@ def bad(name, i, what, ours, theirs, judge):
                     % (name, i + 1, what, ours, judge, theirs))
 
 
+# Seconds from here on: tcpdump 4.99 on libpcap 1.10 cannot print them
+# (pcap: "[Error converting time]"; pcapng: wrapped at 2^32).
+TD_TIME_MAX = 2**31
+
+
 def ns_of_epoch(s):
+    if not s or not s[0].isdigit():
+        return None
     sec, _, frac = s.partition(".")
     return int(sec) * 1000000000 + int((frac + "000000000")[:9])
 
 
 def num(s, base=10):
     return int(s, base) if s not in ("", None) else None
+
+
+def big_tcp6(o, plen):
+    """Payload length 0, and hdp took a BIG TCP datagram's length from the
+    frame: neither judge of this machine (tcpdump 4.99.3, tshark 4.0) can
+    tell that length (tcpdump 4.99.5 does, as hdp), nor decode what
+    follows, so the datagram's length and contents go unjudged."""
+    return plen == 0 and o["ip_len"] > 40 + 65535
 
 
 def judge_tshark(name, ours, rows):
@@ -96,6 +119,10 @@ def judge_tshark(name, ours, rows):
             cmp("ttl", o["ttl"], num(t["ipv6.hlim"]))
             cmp("tos", o["tos"], num(t["ipv6.tclass"], 16))
             plen = num(t["ipv6.plen"])
+            if plen == 0 and t["ipv6.opt.jumbo"]:
+                plen = num(t["ipv6.opt.jumbo"])
+            if big_tcp6(o, plen):
+                continue
             cmp("ip_len", o["ip_len"], None if plen is None else 40 + plen)
         if o["proto"] == 255:
             # our dissector must see an HDP header exactly when hdp does
@@ -117,7 +144,8 @@ def judge_tshark(name, ours, rows):
             cmp("dport", o["dport"], num(t["udp.dstport"]))
 
 
-TD_HEAD = re.compile(r"^(\d+\.\d{9}) (.*)$")
+TD_HEAD = re.compile(r"^(\d+\.\d{9}|\[Error converting time\]) (.*)$")
+TD_JUMBO = re.compile(r"HBH \(.*?jumbo: (\d+)\)")
 TD_V4 = re.compile(r"IP \(tos (0x[0-9a-f]+)[^,]*, ttl (\d+), id (\d+), "
                    r"offset (\d+), flags \[([^\]]*)\], proto .*?\((\d+)\), "
                    r"length (\d+)")
@@ -173,7 +201,8 @@ def judge_tcpdump(name, ours, text):
             if ours_v != theirs_v:
                 bad(name, i, what, ours_v, theirs_v, "tcpdump")
 
-        cmp("time_ns", o["time_ns"], ns_of_epoch(p["time"]))
+        if o["time_ns"] < TD_TIME_MAX * 10**9:
+            cmp("time_ns", o["time_ns"], ns_of_epoch(p["time"]))
         if o["direction"] is not None:
             # tcpdump shows it for cooked v2 (SLL2) headers only
             m = TD_DIR.search(" " + p["text"])
@@ -205,7 +234,13 @@ def judge_tcpdump(name, ours, text):
             cmp("tos", o["tos"], int(m6.group(1), 16)
                 if m6 and m6.group(1) else (0 if m6 else None))
             cmp("ttl", o["ttl"], int(m6.group(3)) if m6 else None)
-            cmp("ip_len", o["ip_len"], 40 + int(m6.group(5)) if m6 else None)
+            plen = int(m6.group(5)) if m6 else None
+            mj = TD_JUMBO.search(p["text"])
+            if plen == 0 and mj:
+                plen = int(mj.group(1))
+            if big_tcp6(o, plen):
+                continue
+            cmp("ip_len", o["ip_len"], None if plen is None else 40 + plen)
             if m6 and int(m6.group(4)) == 255:
                 cmp("proto", o["proto"], 255)
                 hdr_len = 40
@@ -220,13 +255,58 @@ def judge_tcpdump(name, ours, text):
             cmp("sport", o["sport"], int.from_bytes(h[0:2], "big"))
             cmp("dport", o["dport"], int.from_bytes(h[2:4], "big"))
             cmp("hdp_ts_ns", o["hdp_ts_ns"], int.from_bytes(h[4:12], "big"))
-            cmp("latency_ns", o["latency_ns"],
-                ns_of_epoch(p["time"]) - int.from_bytes(h[4:12], "big"))
+            if o["time_ns"] < TD_TIME_MAX * 10**9:
+                cmp("latency_ns", o["latency_ns"], ns_of_epoch(p["time"]) -
+                    int.from_bytes(h[4:12], "big"))
             pl = b[hdr_len + 12:hdr_len + 12 + len(o["payload_hex"]) // 2]
             cmp("payload_hex", o["payload_hex"], pl.hex())
 
 
+def judge_lenient(name, ours, rows):
+    if rows and len(rows) != len(ours):
+        bad(name, 0, "packet count", len(ours), len(rows), "tshark")
+        return
+    for i, (o, r) in enumerate(zip(ours, rows)):
+        t = dict(zip(TSHARK_FIELDS, r + [""] * len(TSHARK_FIELDS)))
+
+        def cmp(what, ours_v, theirs_v):
+            if ours_v is not None and theirs_v is not None and \
+                    ours_v != theirs_v:
+                bad(name, i, what, ours_v, theirs_v, "tshark")
+
+        # a fraction of a second past 10^6 us (10^9 ns) is no time: hdp
+        # carries it into the seconds, tshark reads it otherwise
+        theirs = ns_of_epoch(t["frame.time_epoch"])
+        if theirs is not None:      # tshark can print a negative time
+            carried = o["time_ns"] // 10**9 > theirs // 10**9 and \
+                o["time_ns"] % 10**9 != theirs % 10**9
+            if not carried:
+                cmp("time_ns", o["time_ns"], theirs)
+        v = o["ip_version"]
+        if o["src"] is None:
+            continue
+        k = "ip" if v == 4 else "ipv6"
+        cmp("src", o["src"], t[k + ".src"] or None)
+        cmp("dst", o["dst"], t[k + ".dst"] or None)
+        if v == 4 and num(t["ip.len"]):
+            cmp("ip_len", o["ip_len"], num(t["ip.len"]))
+        if v == 6 and num(t["ipv6.plen"]):
+            cmp("ip_len", o["ip_len"], 40 + num(t["ipv6.plen"]))
+
+
 def main():
+    if len(sys.argv) == 5 and sys.argv[1] == "--lenient":
+        name, ours_p, tshark_p = sys.argv[2:]
+        with open(ours_p) as f:
+            ours = [json.loads(line) for line in f if line.strip()]
+        with open(tshark_p) as f:
+            rows = [line.rstrip("\n").split("\t") for line in f]
+        judge_lenient(name, ours, rows)
+        for p in problems:
+            print(p)
+        print("%s: %d packets, %d disagreements"
+              % (name, len(ours), len(problems)))
+        return 1 if problems else 0
     if len(sys.argv) != 5:
         print(__doc__, file=sys.stderr)
         return 2

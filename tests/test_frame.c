@@ -296,6 +296,110 @@ test_ipv4_options(void)
 	check_every_cut(DLT_RAW, &fr);
 }
 
+/* ip behind an IEEE 802.3 length and an 802.2 LLC/SNAP header. */
+static void
+wrap_snap(const struct buf *ip, int v6, struct buf *out)
+{
+	static const uint8_t snap[] = { 0xaa, 0xaa, 0x03, 0, 0, 0, 0, 0 };
+	size_t n = sizeof(snap) + ip->n;
+
+	wrap(DLT_EN10MB, ip, v6, out);
+	memmove(out->b + 14 + sizeof(snap), out->b + 14, ip->n);
+	memcpy(out->b + 14, snap, sizeof(snap));
+	out->b[14 + 5] = v6 ? 0xf8 : 0;		/* 802.1H, RFC 1042 */
+	out->b[14 + 6] = v6 ? 0x86 : 0x08;
+	out->b[14 + 7] = v6 ? 0xdd : 0x00;
+	out->b[12] = (uint8_t)(n >> 8);
+	out->b[13] = (uint8_t)n;
+	out->n = 14 + n;
+}
+
+static void
+test_ieee8023(void)
+{
+	struct buf ip4, ip6, fr;
+	struct hdp_frame f;
+
+	build_ipv4(&ip4, NULL, 0, 0, -1);
+	build_ipv6(&ip6, 1);
+	wrap_snap(&ip4, 0, &fr);
+	check_full(DLT_EN10MB, &fr, 0);
+	CHECK(hdp_decode_frame(DLT_EN10MB, fr.b, fr.n, fr.n, &f) ==
+	      HDP_ST_OK && f.llc && f.ip_off == 22 && f.ethertype == 0x0800);
+	check_every_cut(DLT_EN10MB, &fr);
+	wrap_snap(&ip6, 1, &fr);
+	check_full(DLT_EN10MB, &fr, 1);
+	check_every_cut(DLT_EN10MB, &fr);
+
+	/* spanning tree: LLC, no SNAP; said for what it is */
+	fr.b[12] = 0;
+	fr.b[13] = 38;
+	memcpy(fr.b + 14, "\x42\x42\x03", 3);
+	CHECK(hdp_decode_frame(DLT_EN10MB, fr.b, fr.n, fr.n, &f) ==
+	      HDP_ST_UNSUPPORTED && f.ip_version == 0);
+	CHECK_MSG(strcmp(f.err, "802.3 length 38, LLC dsap 0x42 ssap 0x42 "
+			 "ctrl 0x03, not IP") == 0, "%s", f.err);
+	/* SNAP of another organisation (CDP) */
+	memcpy(fr.b + 14, "\xaa\xaa\x03\x00\x00\x0c\x20\x00", 8);
+	CHECK(hdp_decode_frame(DLT_EN10MB, fr.b, fr.n, fr.n, &f) ==
+	      HDP_ST_UNSUPPORTED && strstr(f.err, "oui 0x00000c") != NULL);
+	/* neither a length nor a type */
+	fr.b[12] = 0x05;
+	fr.b[13] = 0xff;
+	CHECK(hdp_decode_frame(DLT_EN10MB, fr.b, fr.n, fr.n, &f) ==
+	      HDP_ST_MALFORMED && strstr(f.err, "0x05ff") != NULL);
+}
+
+/* IPv4 total length 0 and IPv6 payload length 0. */
+static void
+test_len_zero(void)
+{
+	/* hop-by-hop: next header, length 0, the Jumbo Payload option */
+	uint8_t jopt[6] = { 0xc2, 4, 0, 0, 0, 0 }, hbh[6 + 64];
+	struct buf ip, fr;
+	struct hdp_frame f;
+	libnet_t *l = ctx();
+	uint8_t pl[64];
+	size_t n = hdp_payload(pl, sizeof(pl));
+	uint32_t jumbo = (uint32_t)(8 + n);
+
+	/* IPv4 TSO: the frame gives the length, however long */
+	build_ipv4(&ip, NULL, 0, 0, -1);
+	ip.b[2] = ip.b[3] = 0;
+	wrap(DLT_RAW, &ip, 0, &fr);
+	CHECK(hdp_decode_frame(DLT_RAW, fr.b, fr.n, 70000, &f) ==
+	      HDP_ST_TRUNCATED && f.ip_len_zero && f.ip_len == 70000);
+	CHECK(hdp_decode_frame(DLT_RAW, fr.b, fr.n, fr.n, &f) == HDP_ST_OK &&
+	      f.ip_len == fr.n && f.has_hdp);
+
+	jopt[2] = (uint8_t)(jumbo >> 24);
+	jopt[3] = (uint8_t)(jumbo >> 16);
+	jopt[4] = (uint8_t)(jumbo >> 8);
+	jopt[5] = (uint8_t)jumbo;
+	memcpy(hbh, jopt, sizeof(jopt));
+	memcpy(hbh + sizeof(jopt), pl, n);
+	libnet_build_ipv6_hbhopts(HDP_PROTO, 0, hbh, (uint32_t)(6 + n), l, 0);
+	libnet_build_ipv6(0, 0, 0, 0, 64, in6("2001:db8::1"),
+			  in6("2001:db8::2"), NULL, 0, l, 0);
+	take(l, &ip);
+	wrap(DLT_RAW, &ip, 1, &fr);
+	CHECK_MSG(hdp_decode_frame(DLT_RAW, fr.b, fr.n, fr.n, &f) == HDP_ST_OK,
+		  "%s", f.err);
+	CHECK(f.ip6_jumbo && f.ip_len == 40 + jumbo && f.has_hdp &&
+	      f.hdp.ts_ns == TS && f.payload_len == sizeof(msg) - 1);
+	check_every_cut(DLT_RAW, &fr);
+	/* no Jumbo Payload option: malformed */
+	fr.b[42] = 1;				/* PadN */
+	CHECK(hdp_decode_frame(DLT_RAW, fr.b, fr.n, fr.n, &f) ==
+	      HDP_ST_MALFORMED && strstr(f.err, "no jumbo") != NULL);
+	/* no hop-by-hop: an empty datagram, unless past 64 KiB */
+	fr.b[6] = HDP_PROTO;
+	CHECK(hdp_decode_frame(DLT_RAW, fr.b, fr.n, fr.n, &f) ==
+	      HDP_ST_MALFORMED && f.ip_len == 40 && !f.ip_len_zero);
+	CHECK(hdp_decode_frame(DLT_RAW, fr.b, fr.n, 80000, &f) ==
+	      HDP_ST_TRUNCATED && f.ip_len == 80000 && f.ip_len_zero);
+}
+
 /* Length fields that lie, and headers too short to be real. */
 static void
 test_lies(void)
@@ -550,6 +654,8 @@ main(void)
 	test_protoset();
 	test_link_types();
 	test_ipv4_options();
+	test_ieee8023();
+	test_len_zero();
 	test_lies();
 	test_fragments();
 	test_ip6_ext_lies();

@@ -337,11 +337,32 @@ test_printers(void)
 			}
 }
 
+/* Issue 15: a payload's CR and LF are shown, not obeyed; hdp_fmt_safe. */
+static void
+test_escaping(void)
+{
+	uint8_t fr[256];
+	size_t n = ipv4_hdp(fr, 255, "harmless\rEVIL\nforged line\n");
+	char *s = print_all(DLT_RAW, fr, n, n, HDP_PR_VERBOSE, 0);
+	char d[64];
+	const char *p;
+
+	CHECK_MSG(strstr(s, "Data (26 bytes, text):\n"
+			 "harmless\\x0dEVIL\\x0aforged line\\x0a\n") != NULL,
+		  "text data: %s", s);
+	for (p = s; *p; p++)
+		CHECK(*p == '\n' || (*p >= 0x20 && *p < 0x7f));
+	free(s);
+	CHECK(hdp_fmt_safe(d, "a\x1b[2J\x7f\xff\\", 8) == 17);
+	CHECK(memcmp(d, "a\\x1b[2J\\x7f\\xff\\", 17) == 0);
+}
+
 int
 main(void)
 {
 	test_formatters();
 	test_digits();
 	test_printers();
+	test_escaping();
 	return unit_report("test_print");
 }
