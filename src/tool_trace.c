@@ -98,6 +98,7 @@ static const char *const kind_json[K_N] = { "hdp", "udp", "tcp", "icmp" };
 #define QUIET_NS     (1000 * MS)
 #define PAUSE_MAX_NS (4000 * MS) /* back-off of a silent hop: up to this    */
 #define RETRY_NS     (5000 * MS) /* no retries later than this after start    */
+#define WIDEN_NS     (500 * MS)  /* HDP/UDP window: 4 TTLs more this often */
 #define WIT_WIN_NS   (25 * MS)   /* a witness follows its probe within this   */
 #define MARK_LEN     16
 #define SENT_L4_MAX  64
@@ -1287,8 +1288,11 @@ plan_first(struct trace *t, uint64_t now)
 		for (ttl = t->first_ttl; ttl <= t->max_ttl; ttl++)
 			if (hop_answers(t, ttl))
 				hi = ttl;
+		/* silence beyond the last hop that answered may be the
+		 * destination rate-limiting (Linux refills in a second):
+		 * widen slowly while it stays silent */
 		if (hi + 2 > t->chz || t->chz == 0 ||
-		    now - t->chz_t >= 2 * rto_ns(t)) {
+		    now - t->chz_t >= WIDEN_NS) {
 			int n = hi + 2 > t->chz + 4 ? hi + 2 : t->chz + 4;
 
 			if (t->chz == 0)
