@@ -12,25 +12,34 @@
  *
  *  1. ICMP echo and TCP SYN go to every TTL at once: the destination
  *     answers them with echo replies and resets, which no kernel limits,
- *     and the lowest TTL it answers is its distance d.
+ *     and the lowest TTL it answers bounds its distance d; the TTL its
+ *     ICMP errors quote (what the probe arrived with) tells d exactly
+ *     (sent TTL - quoted TTL + 1), whichever TTL it first answered.
  *  2. HDP and UDP, whose answer from the destination is an ICMP error
  *     like every router's, then go to TTLs up to d only (before d is
- *     known, in a window that grows as hops answer).
+ *     known, in a window that grows as hops answer, and slowly while
+ *     the hop after the last one that answered stays silent).  Every
+ *     TTL from d on is one hop, the destination, for pacing and rows.
  *  3. Each protocol's probe at its last TTL is repeated once (round 2):
  *     a stateful middlebox that passes only a flow's first packet shows
  *     itself by stopping the repeat.
  *  4. Probes a verdict needs and that got no answer are sent again,
  *     paced per responder (one batch at a time to each hop, with a
- *     back-off that doubles while a hop stays silent), for a few seconds.
+ *     back-off that doubles while a hop stays silent, up to pauses of
+ *     4 s), for 5 s.
  *
  * A protocol is called lost (vanished, refused, stateful) only on
  * evidence that its probes were not merely rate limited: a probe to the
  * same hop sent right after it that was answered with an ICMP error (the
- * hop had a token to spare), or a probe sent after a pause of a second
- * or more with nothing else sent to that hop (its token bucket refilled);
- * a later TTL answering means the protocol got further.  When the
- * evidence does not decide, the verdict is "unknown", naming the hop that
- * rate-limits and how many of its probes it answered.  A clear path costs
+ * hop had a token to spare), NEED_EVID times; or a probe sent after a
+ * pause with nothing else sent to that hop, where a pause is taken to
+ * refill the hop: a router that has not shown rate limiting (after a
+ * second), or a hop where a batch after a pause as long was answered in
+ * full before (pause_counts()).  A later TTL answering means the
+ * protocol got further.  When the evidence does not decide, the verdict
+ * is "unknown", naming the hop that rate-limits and how many of its
+ * probes it answered.  Routers answering up to -m with the destination
+ * further is "not reached within -m" (beyond_max_ttl).  A clear path costs
  * each hop a few errors and takes one round trip or two; what is missing
  * costs a back-off.
  *
@@ -275,9 +284,12 @@ usage_trace(FILE *out)
 "repeated once (a stateful middlebox stops the repeat), and unanswered\n"
 "probes a verdict needs are sent again per hop with a back-off, for up to\n"
 "5 s.  A protocol is called lost only on evidence that separates loss from\n"
-"rate limiting (a probe right after it to the same hop answered, a probe\n"
-"after a pause); otherwise its verdict is unknown, naming the hop that\n"
-"rate-limits.  Per hop: who answered and the RTT of each protocol; for HDP\n"
+"rate limiting (a probe of another protocol right after it to the same hop\n"
+"answered, repeatedly; a probe after a pause, where pauses are shown to\n"
+"refill the hop); otherwise its verdict is unknown, naming the hop that\n"
+"rate-limits.  The destination's hop is read from the TTL its errors\n"
+"quote; with -m short of it the verdict is \"not reached within -m N\".\n"
+"Per hop: who answered and the RTT of each protocol; for HDP\n"
 "the hop after which it vanishes, and what each hop changed in it, read\n"
 "from the quotes in ICMP errors (DSCP, ECN, source address, length,\n"
 "payload, TTL), reported at the first hop that shows it.\n"
@@ -304,9 +316,9 @@ usage_trace(FILE *out)
 "                    object per protocol with its verdict and the hops\n"
 "                    that rate-limit (JSON lines)\n"
 "\n"
-"Exit status: 0 every protocol reached DEST or its verdict is unknown; 1\n"
-"some was shown not to (vanished, refused, stateful), or a signal cut\n"
-"the run short; 2 bad usage;\n"
+"Exit status: 0 every protocol reached DEST, or its verdict is unknown or\n"
+"not reached within -m; 1 some was shown not to (vanished, refused,\n"
+"stateful), or a signal cut the run short; 2 bad usage;\n"
 "3 no privileges (raw sockets need root or CAP_NET_RAW); 4 the system\n"
 "refused.\n");
 }
