@@ -2059,15 +2059,6 @@ lost_phrase(struct trace *t, int k, FILE *f)
 	const struct seen *s, *s0;
 	int r0;
 
-	if (v->verdict == V_BEYOND) {
-		s = reply_at(t, k, v->last_ttl_final, 0);
-		if (s != NULL)
-			addr_str(t->family, &s->from, a, sizeof(a));
-		fprintf(f, "%s: not reached within -m %d (hop %d is %s)",
-			kind_name[k], t->max_ttl, v->last_ttl_final,
-			s != NULL ? a : "?");
-		return;
-	}
 	if (v->verdict == V_UNKNOWN) {
 		if (v->uk_sent == 0)
 			fprintf(f, "%s: unknown (no evidence either way)",
@@ -2104,18 +2095,47 @@ lost_phrase(struct trace *t, int k, FILE *f)
 		v->last_ttl_final);
 }
 
+/* "HDP", "HDP and UDP", "HDP, UDP and TCP". */
+static void
+name_list(FILE *f, const int *ks, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s%s", i == 0 ? "" : i == n - 1 ? " and " : ", ",
+			kind_name[ks[i]]);
+}
+
+/* The protocols whose probes met routers up to -m: no loss, the
+ * destination is further. */
+static void
+beyond_phrase(struct trace *t, const int *ks, int n, FILE *f)
+{
+	const struct seen *s = reply_at(t, ks[0], t->v[ks[0]].last_ttl_final,
+					0);
+	char a[INET6_ADDRSTRLEN] = "?";
+
+	if (s != NULL)
+		addr_str(t->family, &s->from, a, sizeof(a));
+	name_list(f, ks, n);
+	fprintf(f, ": not reached within -m %d (hop %d is %s)", t->max_ttl,
+		t->v[ks[0]].last_ttl_final, a);
+}
+
 static void
 verdict_line(struct trace *t)
 {
-	int k, n, nreach = 0, i;
+	int k, nreach = 0, i, nbeyond = 0;
 	FILE *f = stdout;
-	int reach[K_N], lost[K_N], nlost = 0;
+	int reach[K_N], lost[K_N], beyond[K_N], nlost = 0;
 
 	for (k = 0; k < K_N; k++) {
 		if (!t->kinds[k])
 			continue;
 		if (t->v[k].reached_all)
 			reach[nreach++] = k;
+		else if (t->v[k].verdict == V_BEYOND)
+			beyond[nbeyond++] = k;
 		else
 			lost[nlost++] = k;
 	}
@@ -2123,22 +2143,18 @@ verdict_line(struct trace *t)
 		fputs(i ? "; " : "", f);
 		lost_phrase(t, lost[i], f);
 	}
+	if (nbeyond > 0) {
+		fputs(nlost ? "; " : "", f);
+		beyond_phrase(t, beyond, nbeyond, f);
+	}
 	if (nreach > 0) {
-		fprintf(f, "%s", nlost ? "; " : "");
-		if (nreach == 1) {
-			fprintf(f, "%s reaches", kind_name[reach[0]]);
-		} else {
-			if (nlost == 0)
-				fprintf(f, "%s", nreach > 2 ? "all of " :
-					"both ");
-			for (n = 0; n < nreach; n++)
-				fprintf(f, "%s%s", n == 0 ? "" :
-					n == nreach - 1 ? " and " : ", ",
-					kind_name[reach[n]]);
-			fprintf(f, " reach");
-		}
-		fprintf(f, " %s", t->dst_str);
-		if (nlost == 0)
+		fprintf(f, "%s", nlost || nbeyond ? "; " : "");
+		if (nlost == 0 && nbeyond == 0 && nreach > 1)
+			fprintf(f, "%s", nreach > 2 ? "all of " : "both ");
+		name_list(f, reach, nreach);
+		fprintf(f, " %s %s", nreach == 1 ? "reaches" : "reach",
+			t->dst_str);
+		if (nlost == 0 && nbeyond == 0)
 			fprintf(f, " (hop %d)", t->v[reach[0]].last_ttl_final);
 	}
 	fputc('\n', f);
@@ -2286,6 +2302,19 @@ json_trace(struct trace *t, FILE *f)
 	hj_end(&j);
 }
 
+/* The round-0 probe a hop object shows: at the destination's TTL, its
+ * answer to a probe sent beyond it when that TTL's went unanswered. */
+static const struct probe *
+row_probe(struct trace *t, int k, int ttl)
+{
+	const struct probe *p = probe_at(t, 0, k, ttl), *b;
+
+	if (!p->r.got && ttl == t->dest &&
+	    (b = beyond_answer(t, k, ttl, 0)) != NULL)
+		return b;
+	return p;
+}
+
 static void
 print_json(struct trace *t)
 {
@@ -2299,14 +2328,8 @@ print_json(struct trace *t)
 		if (!t->kinds[k])
 			continue;
 		for (ttl = t->first_ttl; ttl <= last; ttl++) {
-			const struct probe *p = probe_at(t, 0, k, ttl);
+			const struct probe *p = row_probe(t, k, ttl);
 			const struct probe *q = probe_at(t, 1, k, ttl);
-
-			/* the destination's row: also its answer to a
-			 * probe sent beyond it */
-			if (!p->r.got && ttl == t->dest &&
-			    beyond_answer(t, k, ttl, 0) != NULL)
-				p = beyond_answer(t, k, ttl, 0);
 
 			hj_begin(&j, f);
 			hj_str(&j, "type", "hop");

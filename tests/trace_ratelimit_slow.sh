@@ -44,7 +44,8 @@ expect_eq "hdp,udp JSON: no hop objects beyond 3, no changes" \
 # -m 2: the receiver is further; nobody lost anything
 in_ns "$NS_S" "$HDP" trace -m 2 -w 1 "$D4" >"$TMPD/m2.txt" 2>&1
 expect_eq "-m 2: exit 0" "$?" 0
-grep -q "HDP: not reached within -m 2 (hop 2 is $R2A4)" "$TMPD/m2.txt" ||
+grep -q "^HDP, UDP, TCP and ICMP: not reached within -m 2 (hop 2 is $R2A4)$" \
+	"$TMPD/m2.txt" ||
 	{ cat "$TMPD/m2.txt"; fail "-m 2: not said"; }
 grep -Eq "vanish|refused|stateful" "$TMPD/m2.txt" && fail "-m 2: a loss"
 in_ns "$NS_S" "$HDP" trace --json -m 2 -w 1 "$D4" >"$TMPD/m2.json" 2>&1
