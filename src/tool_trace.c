@@ -12,25 +12,34 @@
  *
  *  1. ICMP echo and TCP SYN go to every TTL at once: the destination
  *     answers them with echo replies and resets, which no kernel limits,
- *     and the lowest TTL it answers is its distance d.
+ *     and the lowest TTL it answers bounds its distance d; the TTL its
+ *     ICMP errors quote (what the probe arrived with) tells d exactly
+ *     (sent TTL - quoted TTL + 1), whichever TTL it first answered.
  *  2. HDP and UDP, whose answer from the destination is an ICMP error
  *     like every router's, then go to TTLs up to d only (before d is
- *     known, in a window that grows as hops answer).
+ *     known, in a window that grows as hops answer, and slowly while
+ *     the hop after the last one that answered stays silent).  Every
+ *     TTL from d on is one hop, the destination, for pacing and rows.
  *  3. Each protocol's probe at its last TTL is repeated once (round 2):
  *     a stateful middlebox that passes only a flow's first packet shows
  *     itself by stopping the repeat.
  *  4. Probes a verdict needs and that got no answer are sent again,
  *     paced per responder (one batch at a time to each hop, with a
- *     back-off that doubles while a hop stays silent), for a few seconds.
+ *     back-off that doubles while a hop stays silent, up to pauses of
+ *     4 s), for 5 s.
  *
  * A protocol is called lost (vanished, refused, stateful) only on
  * evidence that its probes were not merely rate limited: a probe to the
  * same hop sent right after it that was answered with an ICMP error (the
- * hop had a token to spare), or a probe sent after a pause of a second
- * or more with nothing else sent to that hop (its token bucket refilled);
- * a later TTL answering means the protocol got further.  When the
- * evidence does not decide, the verdict is "unknown", naming the hop that
- * rate-limits and how many of its probes it answered.  A clear path costs
+ * hop had a token to spare), NEED_EVID times; or a probe sent after a
+ * pause with nothing else sent to that hop, where a pause is taken to
+ * refill the hop: a router that has not shown rate limiting (after a
+ * second), or a hop where a batch after a pause as long was answered in
+ * full before (pause_counts()).  A later TTL answering means the
+ * protocol got further.  When the evidence does not decide, the verdict
+ * is "unknown", naming the hop that rate-limits and how many of its
+ * probes it answered.  Routers answering up to -m with the destination
+ * further is "not reached within -m" (beyond_max_ttl).  A clear path costs
  * each hop a few errors and takes one round trip or two; what is missing
  * costs a back-off.
  *
@@ -90,8 +99,15 @@ static const char *const kind_json[K_N] = { "hdp", "udp", "tcp", "icmp" };
 #define MS           1000000ULL
 #define RTO_MIN_NS   (100 * MS)  /* an answer is late after this (or 3 RTT)  */
 #define PACE0_NS     (250 * MS)  /* first back-off of a silent hop           */
-#define QUIET_NS     (1000 * MS) /* a pause long enough to refill a bucket    */
+/* A pause after which a hop that has not shown rate limiting is taken to
+ * have a token again (Linux refills one a second).  A hop that has shown
+ * it (the same protocol answered there at one time, not at another) may
+ * refill far more slowly: there a pause counts only once a batch after a
+ * pause that long was answered in full (pace.refill_gap). */
+#define QUIET_NS     (1000 * MS)
+#define PAUSE_MAX_NS (4000 * MS) /* back-off of a silent hop: up to this    */
 #define RETRY_NS     (5000 * MS) /* no retries later than this after start    */
+#define WIDEN_NS     (500 * MS)  /* HDP/UDP window: 4 TTLs more this often */
 #define WIT_WIN_NS   (25 * MS)   /* a witness follows its probe within this   */
 #define MARK_LEN     16
 #define SENT_L4_MAX  64
@@ -109,6 +125,7 @@ struct seen {
 	uint8_t  type, code;     /* ICMP type and code; 0 for others      */
 	enum hdp_icmp_kind ekind;
 	int      reached;        /* the destination itself answered       */
+	int      sttl;           /* the TTL the answered probe was sent with */
 	const char *what;        /* "time-exceeded", "echo-reply", ...     */
 	/* the probe as the answerer saw it (quote or arrival) */
 	int      has_pkt;
@@ -146,6 +163,7 @@ struct sendrec {
 	uint64_t mono;
 	uint32_t slot;           /* probe_index()                         */
 	uint8_t  att, k, ttl;
+	uint64_t gap;            /* the pause before its batch (qbatch)   */
 };
 
 /* Pacing of retries to one hop (TTLs at or beyond the destination are
@@ -155,29 +173,31 @@ struct pace {
 	uint64_t interval;       /* back-off                              */
 	uint64_t last_cost;      /* last send whose answer costs a token  */
 	uint64_t quiet_start;    /* the last send that followed a pause   */
+	uint64_t quiet_gap;      /* ... and that pause                    */
 	uint64_t batch_t;        /* the batch being waited for, or 0      */
+	uint64_t batch_gap;      /* the pause before it (0: none)         */
 	uint32_t batch[2 * K_N]; /* its probes (slot << 4 | attempt)      */
 	int      nbatch;
-	int      err_seen;       /* this hop sent us an ICMP error        */
-	int      quiet_ok;       /* ... to a send that followed a pause   */
+	uint64_t refill_gap;     /* shortest pause shown to refill, or 0  */
+	uint64_t refill_t;       /* when that was shown                   */
 };
 
 /* The chase of one protocol in one round: what is still needed for its
  * verdict. */
 enum cstate { C_WAIT = 0, C_OPEN, C_REACHED, C_LOST, C_GAVEUP, C_AGREE,
-	      C_NODATA };
+	      C_NODATA, C_BEYOND };
 
 struct chase {
 	int      state;
 	int      hz;             /* highest TTL this round probes         */
 	int      last;           /* highest TTL answered                  */
-	uint64_t since;          /* when the round's first sends went out */
 };
 
+/* V_BEYOND: routers answered up to -m, the destination is further */
 enum verdict_kind { V_REACHED = 0, V_VANISHED, V_REFUSED, V_STATEFUL,
-		    V_UNKNOWN };
+		    V_UNKNOWN, V_BEYOND };
 static const char *const verdict_json[] = { "reached", "vanished",
-	"refused", "stateful", "unknown" };
+	"refused", "stateful", "unknown", "beyond_max_ttl" };
 
 struct change {
 	char field[10];
@@ -194,7 +214,6 @@ struct verdict {
 	int last_ttl_final;
 	int last_round;          /* the round last_ttl_final comes from   */
 	int stateful;
-	int first_round;         /* the round whose first packet went on  */
 	int stopped_ttl;         /* an unreachable from a router           */
 	int settled[ROUNDS];     /* the round has evidence either way      */
 	enum verdict_kind verdict;
@@ -228,7 +247,9 @@ struct trace {
 	size_t   nlog, caplog;
 	struct pace pace[MAX_TTL + 1];
 	struct chase ch[ROUNDS][K_N];
-	int      dest;           /* lowest TTL the destination answered   */
+	int      dest;           /* the destination's TTL: dist, at least
+				  * first_ttl; 0 while not known         */
+	int      dist;           /* its distance read from its answers    */
 	int      chz;            /* HDP/UDP window before dest is known   */
 	uint64_t chz_t;
 	int      costly_go;      /* HDP and UDP probes may go             */
@@ -263,9 +284,12 @@ usage_trace(FILE *out)
 "repeated once (a stateful middlebox stops the repeat), and unanswered\n"
 "probes a verdict needs are sent again per hop with a back-off, for up to\n"
 "5 s.  A protocol is called lost only on evidence that separates loss from\n"
-"rate limiting (a probe right after it to the same hop answered, a probe\n"
-"after a pause); otherwise its verdict is unknown, naming the hop that\n"
-"rate-limits.  Per hop: who answered and the RTT of each protocol; for HDP\n"
+"rate limiting (a probe of another protocol right after it to the same hop\n"
+"answered, repeatedly; a probe after a pause, where pauses are shown to\n"
+"refill the hop); otherwise its verdict is unknown, naming the hop that\n"
+"rate-limits.  The destination's hop is read from the TTL its errors\n"
+"quote; with -m short of it the verdict is \"not reached within -m N\".\n"
+"Per hop: who answered and the RTT of each protocol; for HDP\n"
 "the hop after which it vanishes, and what each hop changed in it, read\n"
 "from the quotes in ICMP errors (DSCP, ECN, source address, length,\n"
 "payload, TTL), reported at the first hop that shows it.\n"
@@ -292,9 +316,9 @@ usage_trace(FILE *out)
 "                    object per protocol with its verdict and the hops\n"
 "                    that rate-limit (JSON lines)\n"
 "\n"
-"Exit status: 0 every protocol reached DEST or its verdict is unknown; 1\n"
-"some was shown not to (vanished, refused, stateful), or a signal cut\n"
-"the run short; 2 bad usage;\n"
+"Exit status: 0 every protocol reached DEST, or its verdict is unknown or\n"
+"not reached within -m; 1 some was shown not to (vanished, refused,\n"
+"stateful), or a signal cut the run short; 2 bad usage;\n"
 "3 no privileges (raw sockets need root or CAP_NET_RAW); 4 the system\n"
 "refused.\n");
 }
@@ -486,6 +510,7 @@ log_send(struct trace *t, int round, int k, int ttl, int att)
 	r->att = (uint8_t)att;
 	r->k = (uint8_t)k;
 	r->ttl = (uint8_t)ttl;
+	r->gap = 0;
 	probe_at(t, round, k, ttl)->logi[att] = (uint32_t)t->nlog++;
 	return 0;
 }
@@ -584,9 +609,12 @@ send_one(struct trace *t, int round, int k, int ttl)
 		if (pc->last_cost != 0 && now - pc->last_cost >= QUIET_NS) {
 			p->quiet |= (uint8_t)(1u << att);
 			pc->quiet_start = now;
+			pc->quiet_gap = now - pc->last_cost;
 		}
-		if (pc->quiet_start && now - pc->quiet_start <= WIT_WIN_NS)
+		if (pc->quiet_start && now - pc->quiet_start <= WIT_WIN_NS) {
 			p->qbatch |= (uint8_t)(1u << att);
+			t->log[t->nlog - 1].gap = pc->quiet_gap;
+		}
 		pc->last_cost = now;
 	}
 	t->last_send = t->log[t->nlog - 1].mono;
@@ -686,12 +714,8 @@ note_answer(struct trace *t, struct probe *p, const struct ident *id,
 {
 	uint8_t bit = (uint8_t)(1u << id->att);
 
-	if (is_err) {
+	if (is_err)
 		p->err |= bit;
-		t->pace[hop_of(t, id->ttl)].err_seen = 1;
-		if ((p->quiet >> id->att) & 1)
-			t->pace[hop_of(t, id->ttl)].quiet_ok = 1;
-	}
 	if (p->ans & bit) {
 		p->r.dups++;
 		return NULL;
@@ -704,6 +728,7 @@ note_answer(struct trace *t, struct probe *p, const struct ident *id,
 		return NULL;
 	p->r.got = 1;
 	p->r.att = id->att;
+	p->r.sttl = id->ttl;
 	p->r.t_ns = ts;
 	t->replies++;
 	return &p->r;
@@ -729,6 +754,13 @@ on_error(struct trace *t, const struct hdp_frame *f,
 	if (id.k == K_HDP && e->l4_len >= 8 &&
 	    hdp_rd32(e->l4 + 4) != (uint32_t)(p->ts_ns[id.att] >> 32))
 		goto unmatched;
+	/* the destination quotes the TTL the probe arrived with: its
+	 * distance, whatever TTL the probe was sent with (a quote with a
+	 * TTL above the one sent was rewritten on the way: no distance) */
+	if (addr_eq(t->family, &f->src, &t->dst) && e->inner.ttl >= 1 &&
+	    e->inner.ttl <= id.ttl && (t->dist == 0 ||
+	    id.ttl - e->inner.ttl + 1 < t->dist))
+		t->dist = id.ttl - e->inner.ttl + 1;
 	s = note_answer(t, p, &id, 1, ts);
 	if (s == NULL)
 		return;
@@ -935,16 +967,61 @@ after_pause(const struct trace *t, size_t i, int hop)
 	}
 }
 
+/* 1 when the hop has shown rate limiting: some protocol's token-costing
+ * sends to it were answered at one time and, late by now, not at
+ * another.  A protocol never answered there shows nothing (it may be
+ * lost before the hop). */
+static int
+hop_rate_limits(const struct trace *t, int hop, uint64_t now)
+{
+	unsigned ans[K_N] = { 0 }, miss[K_N] = { 0 };
+	size_t i;
+	int k;
+
+	for (i = 0; i < t->nlog; i++) {
+		const struct sendrec *q = &t->log[i];
+
+		if (hop_of(t, q->ttl) != hop || !costs_token(t, q->k, q->ttl))
+			continue;
+		if ((t->pr[q->slot].ans >> q->att) & 1)
+			ans[q->k]++;
+		else if (since(now, q->mono) >= rto_ns(t))
+			miss[q->k]++;
+	}
+	for (k = 0; k < K_N; k++)
+		if (ans[k] && miss[k])
+			return 1;
+	return 0;
+}
+
+/* 1 when the pause before send q (it came in the batch after one) left
+ * the hop a token: the hop has not shown rate limiting and is a router,
+ * or nothing is known of the destination yet; or, before q was sent, a
+ * batch after a pause as long was answered in full (a refill shown, not
+ * assumed: a destination or a router that rate-limits may refill one
+ * token in several seconds). */
+static int
+pause_counts(const struct trace *t, int hop, const struct sendrec *q,
+	     uint64_t now)
+{
+	const struct pace *pc = &t->pace[hop];
+
+	if (pc->refill_gap && pc->refill_t <= q->mono &&
+	    q->gap >= pc->refill_gap)
+		return 1;
+	if (hop_rate_limits(t, hop, now))
+		return 0;
+	return t->dest == 0 || hop < t->dest;
+}
+
 /*
  * How strongly send att of a probe shows that it was lost, not rate
  * limited: 0 not at all (answered, not yet late, or nothing to tell);
  * 1 a send right after it to the same hop was answered with an ICMP error
  * (the hop had a token to spare), or its answer would not have been an
  * ICMP error (an echo reply or reset from the destination); 2 it was sent
- * after a pause of QUIET_NS in what this run sent to the hop, and the hop
- * is a router (where it only places a loss already shown at the
- * destination) or the destination answered such a send before (its
- * bucket refills within the pause; a stricter one needs witnesses).
+ * after a pause in what this run sent to the hop that counts as a refill
+ * (pause_counts()).
  */
 static int
 evidence(const struct trace *t, const struct probe *p, int k, int ttl,
@@ -962,8 +1039,7 @@ evidence(const struct trace *t, const struct probe *p, int k, int ttl,
 	if (!costs_token(t, k, ttl))
 		return 1;
 	hop = hop_of(t, ttl);
-	if (((p->qbatch >> att) & 1) && (t->dest == 0 || ttl < t->dest ||
-					  t->pace[hop].quiet_ok) &&
+	if (((p->qbatch >> att) & 1) && pause_counts(t, hop, me, now) &&
 	    after_pause(t, p->logi[att], hop))
 		return 2;
 	for (i = (size_t)p->logi[att] + 1; i < t->nlog; i++) {
@@ -1109,7 +1185,7 @@ eval_open(struct trace *t, int round, int k, uint64_t now, int *target)
 		return c->state = C_LOST;
 	hz = round ? c->hz : kind_hz(t, k);
 	if (L >= hz)	/* a router answered the last TTL it may probe */
-		return c->state = C_LOST;
+		return c->state = L >= t->max_ttl ? C_BEYOND : C_LOST;
 	if (t->dest == 0) {
 		/* nothing reached: chase where every protocol stops */
 		for (h = hz; h > L + 1 && !hop_answers(t, h - 1); h--)
@@ -1224,8 +1300,11 @@ plan_first(struct trace *t, uint64_t now)
 		for (ttl = t->first_ttl; ttl <= t->max_ttl; ttl++)
 			if (hop_answers(t, ttl))
 				hi = ttl;
+		/* silence beyond the last hop that answered may be the
+		 * destination rate-limiting (Linux refills in a second):
+		 * widen slowly while it stays silent */
 		if (hi + 2 > t->chz || t->chz == 0 ||
-		    now - t->chz_t >= 2 * rto_ns(t)) {
+		    now - t->chz_t >= WIDEN_NS) {
 			int n = hi + 2 > t->chz + 4 ? hi + 2 : t->chz + 4;
 
 			if (t->chz == 0)
@@ -1264,7 +1343,8 @@ plan_repeats(struct trace *t, uint64_t now)
 			continue;
 		}
 		st = c0->state;
-		if (st == C_GAVEUP || (st == C_LOST && c0->last == 0) ||
+		if (st == C_GAVEUP || st == C_BEYOND ||
+		    (st == C_LOST && c0->last == 0) ||
 		    (st == C_LOST && probe_at(t, 0, k, c0->last)->r.ekind !=
 		     HDP_ICMP_TIME_EXCEEDED)) {
 			c1->state = C_NODATA;
@@ -1273,7 +1353,6 @@ plan_repeats(struct trace *t, uint64_t now)
 		if (st != C_REACHED && st != C_LOST)
 			continue;
 		c1->hz = c0->last;
-		c1->since = now;
 		if (send_one(t, 1, k, c1->hz) != 0) {
 			c1->state = C_NODATA;
 			continue;
@@ -1283,28 +1362,43 @@ plan_repeats(struct trace *t, uint64_t now)
 	}
 }
 
-/* After a retry batch to a hop: back off while it stays silent, come
- * back faster when it answers. */
+/* After a retry batch to a hop: back off while it stays silent (pauses
+ * of 0.5, 1, 2, 4 s: a hop that rate-limits harder than Linux gets the
+ * time to refill), come back faster when it answers.  A batch after a
+ * pause that was answered in full shows that such a pause refills the
+ * hop. */
 static void
 pace_update(struct trace *t, uint64_t now)
 {
-	int h, i, any;
+	int h, i, any, all;
 
 	for (h = 0; h <= MAX_TTL; h++) {
 		struct pace *pc = &t->pace[h];
 
 		if (pc->batch_t == 0 || since(now, pc->batch_t) < rto_ns(t))
 			continue;
-		for (i = 0, any = 0; i < pc->nbatch; i++)
-			if ((t->pr[pc->batch[i] >> 4].ans >>
-			     (pc->batch[i] & 15)) & 1)
+		for (i = 0, any = 0, all = 1; i < pc->nbatch; i++) {
+			uint32_t slot = pc->batch[i] >> 4;
+			int k = (int)(slot / (MAX_TTL + 1)) % K_N;
+
+			if ((t->pr[slot].ans >> (pc->batch[i] & 15)) & 1)
 				any = 1;
+			else
+				all = 0;
+			if (!costs_token(t, k, (int)(slot % (MAX_TTL + 1))))
+				all = 0;	/* shows no refill */
+		}
+		if (all && pc->batch_gap && (pc->refill_gap == 0 ||
+		    pc->batch_gap < pc->refill_gap)) {
+			pc->refill_gap = pc->batch_gap;
+			pc->refill_t = now;
+		}
 		if (any)
 			pc->interval = pc->interval / 2 > PACE0_NS / 2 ?
 				       pc->interval / 2 : PACE0_NS / 2;
 		else
-			pc->interval = pc->interval * 2 < QUIET_NS ?
-				       pc->interval * 2 : QUIET_NS;
+			pc->interval = pc->interval * 2 < PAUSE_MAX_NS ?
+				       pc->interval * 2 : PAUSE_MAX_NS;
 		pc->batch_t = 0;
 	}
 }
@@ -1324,8 +1418,11 @@ send_batch(struct trace *t, int hop, const int (*tg)[3], int n,
 	for (i = 0; i < n && i < 2 * K_N; i++) {
 		struct probe *p = probe_at(t, tg[i][0], tg[i][1], tg[i][2]);
 
-		if (send_one(t, tg[i][0], tg[i][1], tg[i][2]) == 0)
-			pc->batch[pc->nbatch++] = (uint32_t)
+		if (send_one(t, tg[i][0], tg[i][1], tg[i][2]) != 0)
+			continue;
+		if (pc->nbatch == 0)
+			pc->batch_gap = t->log[t->nlog - 1].gap;
+		pc->batch[pc->nbatch++] = (uint32_t)
 				(probe_index(tg[i][0], tg[i][1], tg[i][2])
 				 << 4 | (size_t)(p->sent - 1));
 	}
@@ -1380,21 +1477,28 @@ plan_retries(struct trace *t, uint64_t now)
 	}
 }
 
-/* The lowest TTL the destination answered, by any protocol. */
+/* The destination's distance: from the TTL its errors quote (on_error),
+ * or the lowest TTL it answered by any protocol, whichever is lower (a
+ * rate-limited destination may first answer a probe sent far beyond
+ * it).  t->dest is that, but no lower than the first TTL sent. */
 static void
 learn_dest(struct trace *t)
 {
-	int r, k, ttl;
+	int r, k, ttl, d = t->dist;
 
 	for (ttl = t->first_ttl; ttl <= t->max_ttl; ttl++)
 		for (r = 0; r < ROUNDS; r++)
 			for (k = 0; k < K_N; k++)
 				if (probe_at(t, r, k, ttl)->r.got &&
 				    probe_at(t, r, k, ttl)->r.reached) {
-					if (t->dest == 0 || ttl < t->dest)
-						t->dest = ttl;
-					return;
+					if (d == 0 || ttl < d)
+						d = ttl;
+					goto found;
 				}
+found:
+	t->dist = d;
+	if (d)
+		t->dest = d > t->first_ttl ? d : t->first_ttl;
 }
 
 /* 1 when the walk is over: every verdict has what it needs (and the
@@ -1552,8 +1656,11 @@ round_facts(struct trace *t, int k, struct verdict *v)
 			if (!p->r.got)
 				continue;
 			if (p->r.reached) {
+				/* every TTL from the destination's on is
+				 * the destination's row */
 				if (!v->dest_ttl[round])
-					v->dest_ttl[round] = ttl;
+					v->dest_ttl[round] = t->dest &&
+						t->dest < ttl ? t->dest : ttl;
 			} else if (p->r.ekind == HDP_ICMP_UNREACH ||
 				   p->r.ekind == HDP_ICMP_PARAM) {
 				if (!v->stopped_ttl)
@@ -1611,6 +1718,9 @@ judge_one(struct trace *t, int k, struct verdict *v)
 		v->verdict = v->stopped_ttl &&
 			     v->stopped_ttl == v->last_ttl[0] ?
 			     V_REFUSED : V_VANISHED;
+	} else if (s0 == C_BEYOND) {
+		v->verdict = V_BEYOND;
+		return;
 	} else {
 		v->verdict = V_UNKNOWN;
 		unknown_hop(t, k, v);
@@ -1623,7 +1733,6 @@ judge_one(struct trace *t, int k, struct verdict *v)
 		v->reached_all = 0;
 		v->last_ttl_final = v->last_ttl[1];
 		v->last_round = 1;
-		v->first_round = 0;
 	}
 }
 
@@ -1639,8 +1748,26 @@ judge(struct trace *t)
 	}
 }
 
+/* The destination's answer to a probe of kind k sent beyond its TTL
+ * dttl (the same hop), from the given round or any. */
+static const struct probe *
+beyond_answer(struct trace *t, int k, int dttl, int round)
+{
+	int r, tt, i;
+
+	for (i = 0; i <= ROUNDS; i++) {
+		r = i == 0 ? round : i - 1;
+		for (tt = dttl + 1; tt <= t->max_ttl; tt++)
+			if (probe_at(t, r, k, tt)->r.got &&
+			    probe_at(t, r, k, tt)->r.reached)
+				return probe_at(t, r, k, tt);
+	}
+	return NULL;
+}
+
 /* The probe of kind k at ttl that was answered, from the given round
- * or, when that is silent, any round. */
+ * or, when that is silent, any round (at the destination's TTL, also a
+ * probe sent beyond it). */
 static const struct probe *
 answered_at(struct trace *t, int k, int ttl, int round)
 {
@@ -1651,7 +1778,7 @@ answered_at(struct trace *t, int k, int ttl, int round)
 	for (r = 0; r < ROUNDS; r++)
 		if (probe_at(t, r, k, ttl)->r.got)
 			return probe_at(t, r, k, ttl);
-	return NULL;
+	return ttl == t->dest ? beyond_answer(t, k, ttl, round) : NULL;
 }
 
 static const struct seen *
@@ -1739,10 +1866,13 @@ expected_ttl(const struct trace *t, int k, int ttl, const struct seen *s)
 	int d = t->v[k].dest_ttl[0] ? t->v[k].dest_ttl[0] :
 		t->v[k].dest_ttl[1];
 
+	(void)ttl;
 	if (s->ekind == HDP_ICMP_TIME_EXCEEDED)
 		return 1;
+	if (s->reached && t->dist > 0)
+		return s->sttl - t->dist + 1;
 	if (s->reached && d > 0)
-		return ttl - d + 1;
+		return s->sttl - d + 1;
 	return -1;
 }
 
@@ -1753,18 +1883,21 @@ new_changes(struct trace *t, int k, int ttl, struct change *out, int max)
 {
 	struct change cur[MAX_CHG], prev[MAX_CHG];
 	const struct seen *s, *ps = NULL;
+	const struct probe *p, *pp;
 	int nc, np = 0, i, j, n = 0, pt;
 
-	s = reply_at(t, k, ttl, 0);
-	if (s == NULL)
+	p = answered_at(t, k, ttl, 0);
+	if (p == NULL)
 		return 0;
-	nc = diff_sent(t, probe_at(t, 0, k, ttl), s, k,
-		       expected_ttl(t, k, ttl, s), cur, MAX_CHG);
+	s = &p->r;
+	nc = diff_sent(t, p, s, k, expected_ttl(t, k, ttl, s), cur, MAX_CHG);
 	for (pt = ttl - 1; pt >= t->first_ttl && ps == NULL; pt--)
-		if ((ps = reply_at(t, k, pt, 0)) != NULL)
-			np = diff_sent(t, probe_at(t, 0, k, pt), ps, k,
+		if ((pp = answered_at(t, k, pt, 0)) != NULL) {
+			ps = &pp->r;
+			np = diff_sent(t, pp, ps, k,
 				       expected_ttl(t, k, pt, ps), prev,
 				       MAX_CHG);
+		}
 	for (i = 0; i < nc && n < max; i++) {
 		for (j = 0; j < np; j++)
 			if (strcmp(cur[i].field, prev[j].field) == 0 &&
@@ -1924,7 +2057,7 @@ lost_phrase(struct trace *t, int k, FILE *f)
 	const struct verdict *v = &t->v[k];
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
 	const struct seen *s, *s0;
-	int fr, r0;
+	int r0;
 
 	if (v->verdict == V_UNKNOWN) {
 		if (v->uk_sent == 0)
@@ -1950,30 +2083,59 @@ lost_phrase(struct trace *t, int k, FILE *f)
 		fprintf(f, "vanishes after hop %d (%s)", v->last_ttl_final, a);
 	if (!v->stateful)
 		return;
-	fr = v->first_round;
-	r0 = v->reached[fr] ? v->dest_ttl[fr] : v->last_ttl[fr];
-	s0 = reply_at(t, k, r0, fr);
+	/* the flow's first packet: round 0's */
+	r0 = v->reached[0] ? v->dest_ttl[0] : v->last_ttl[0];
+	s0 = reply_at(t, k, r0, 0);
 	if (s0 == NULL)
 		return;
 	addr_str(t->family, &s0->from, b, sizeof(b));
 	fprintf(f, ": the first packet of the flow %s hop %d (%s), later ones "
-		"stop after hop %d (a stateful filter)", v->reached[fr] ?
+		"stop after hop %d (a stateful filter)", v->reached[0] ?
 		"reached the destination at" : "got to", r0, b,
 		v->last_ttl_final);
+}
+
+/* "HDP", "HDP and UDP", "HDP, UDP and TCP". */
+static void
+name_list(FILE *f, const int *ks, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s%s", i == 0 ? "" : i == n - 1 ? " and " : ", ",
+			kind_name[ks[i]]);
+}
+
+/* The protocols whose probes met routers up to -m: no loss, the
+ * destination is further. */
+static void
+beyond_phrase(struct trace *t, const int *ks, int n, FILE *f)
+{
+	const struct seen *s = reply_at(t, ks[0], t->v[ks[0]].last_ttl_final,
+					0);
+	char a[INET6_ADDRSTRLEN] = "?";
+
+	if (s != NULL)
+		addr_str(t->family, &s->from, a, sizeof(a));
+	name_list(f, ks, n);
+	fprintf(f, ": not reached within -m %d (hop %d is %s)", t->max_ttl,
+		t->v[ks[0]].last_ttl_final, a);
 }
 
 static void
 verdict_line(struct trace *t)
 {
-	int k, n, nreach = 0, i;
+	int k, nreach = 0, i, nbeyond = 0;
 	FILE *f = stdout;
-	int reach[K_N], lost[K_N], nlost = 0;
+	int reach[K_N], lost[K_N], beyond[K_N], nlost = 0;
 
 	for (k = 0; k < K_N; k++) {
 		if (!t->kinds[k])
 			continue;
 		if (t->v[k].reached_all)
 			reach[nreach++] = k;
+		else if (t->v[k].verdict == V_BEYOND)
+			beyond[nbeyond++] = k;
 		else
 			lost[nlost++] = k;
 	}
@@ -1981,22 +2143,18 @@ verdict_line(struct trace *t)
 		fputs(i ? "; " : "", f);
 		lost_phrase(t, lost[i], f);
 	}
+	if (nbeyond > 0) {
+		fputs(nlost ? "; " : "", f);
+		beyond_phrase(t, beyond, nbeyond, f);
+	}
 	if (nreach > 0) {
-		fprintf(f, "%s", nlost ? "; " : "");
-		if (nreach == 1) {
-			fprintf(f, "%s reaches", kind_name[reach[0]]);
-		} else {
-			if (nlost == 0)
-				fprintf(f, "%s", nreach > 2 ? "all of " :
-					"both ");
-			for (n = 0; n < nreach; n++)
-				fprintf(f, "%s%s", n == 0 ? "" :
-					n == nreach - 1 ? " and " : ", ",
-					kind_name[reach[n]]);
-			fprintf(f, " reach");
-		}
-		fprintf(f, " %s", t->dst_str);
-		if (nlost == 0)
+		fprintf(f, "%s", nlost || nbeyond ? "; " : "");
+		if (nlost == 0 && nbeyond == 0 && nreach > 1)
+			fprintf(f, "%s", nreach > 2 ? "all of " : "both ");
+		name_list(f, reach, nreach);
+		fprintf(f, " %s %s", nreach == 1 ? "reaches" : "reach",
+			t->dst_str);
+		if (nlost == 0 && nbeyond == 0)
 			fprintf(f, " (hop %d)", t->v[reach[0]].last_ttl_final);
 	}
 	fputc('\n', f);
@@ -2144,6 +2302,19 @@ json_trace(struct trace *t, FILE *f)
 	hj_end(&j);
 }
 
+/* The round-0 probe a hop object shows: at the destination's TTL, its
+ * answer to a probe sent beyond it when that TTL's went unanswered. */
+static const struct probe *
+row_probe(struct trace *t, int k, int ttl)
+{
+	const struct probe *p = probe_at(t, 0, k, ttl), *b;
+
+	if (!p->r.got && ttl == t->dest &&
+	    (b = beyond_answer(t, k, ttl, 0)) != NULL)
+		return b;
+	return p;
+}
+
 static void
 print_json(struct trace *t)
 {
@@ -2157,7 +2328,7 @@ print_json(struct trace *t)
 		if (!t->kinds[k])
 			continue;
 		for (ttl = t->first_ttl; ttl <= last; ttl++) {
-			const struct probe *p = probe_at(t, 0, k, ttl);
+			const struct probe *p = row_probe(t, k, ttl);
 			const struct probe *q = probe_at(t, 1, k, ttl);
 
 			hj_begin(&j, f);
@@ -2594,7 +2765,8 @@ cmd_trace(int argc, char **argv)
 	/* 1 only for a loss shown by evidence: unknown is not one */
 	for (k = 0; k < K_N; k++)
 		if (t->kinds[k] && t->v[k].verdict != V_REACHED &&
-		    t->v[k].verdict != V_UNKNOWN)
+		    t->v[k].verdict != V_UNKNOWN &&
+		    t->v[k].verdict != V_BEYOND)
 			rc = rc == HDP_EXIT_OK ? HDP_EXIT_FAIL : rc;
 	if (fflush(stdout) != 0) {
 		tool_errno("standard output");
