@@ -385,29 +385,84 @@ switch_user(const struct passwd *pw, const char *user, char *err,
 /*
  * The sanitizer build's leak check runs at exit from a thread that
  * ptraces this process, and LeakSanitizer makes the process dumpable for
- * that moment.  Before it does (atexit handlers run in reverse order,
- * and the sanitizer registered its own before main), the sockets opened
- * with privileges are closed: for that moment another process of this
- * user could take them with pidfd_getfd().  Files stay: stdio has not
- * flushed them yet.
+ * that moment: another process of the user we became could then take
+ * any descriptor with pidfd_getfd().  So every descriptor that was open
+ * when privileges were dropped (raw sockets, capture handles, the tracefs
+ * reader, files opened as root, a ring's directory) is closed before the
+ * check.  The handler is registered from a constructor: after the
+ * sanitizer runtime registered its check (it initialises first) and
+ * before main registers anything, so it runs after every cleanup of hdp's
+ * own (atexit runs in reverse order: dropmon's included) and right before
+ * the leak check.  stdio is flushed first, so the pcap files still held
+ * by a FILE are complete; exit's own flush then finds nothing to write.
+ * Descriptors opened after the drop were opened as the unprivileged user
+ * and stay (the sanitizers' own report file among them).
  */
+#define PRIV_FDS_MAX 1024
+static struct priv_fd {
+	int fd;
+	dev_t dev;
+	ino_t ino;
+} priv_fds[PRIV_FDS_MAX];
+static int npriv_fds = -1;      /* -1: no drop; PRIV_FDS_MAX + 1: too many */
+
+/* Remember what is open now, as privileges are dropped. */
 static void
-close_sockets_at_exit(void)
+note_privileged_fds(void)
 {
 	DIR *d = opendir("/proc/self/fd");
 	struct dirent *e;
 	struct stat st;
 	int fd;
 
-	if (d == NULL)
+	npriv_fds = 0;
+	if (d == NULL) {
+		npriv_fds = PRIV_FDS_MAX + 1;   /* unknown: close them all */
 		return;
+	}
 	while ((e = readdir(d)) != NULL) {
 		fd = atoi(e->d_name);
-		if (fd > STDERR_FILENO && fd != dirfd(d) &&
-		    fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode))
-			close(fd);
+		if (fd <= STDERR_FILENO || fd == dirfd(d) ||
+		    fstat(fd, &st) != 0)
+			continue;
+		if (npriv_fds == PRIV_FDS_MAX) {
+			npriv_fds = PRIV_FDS_MAX + 1;
+			break;
+		}
+		priv_fds[npriv_fds].fd = fd;
+		priv_fds[npriv_fds].dev = st.st_dev;
+		priv_fds[npriv_fds].ino = st.st_ino;
+		npriv_fds++;
 	}
 	closedir(d);
+}
+
+static void
+close_privileged_at_exit(void)
+{
+	struct stat st;
+	int i;
+
+	if (npriv_fds < 0)
+		return;
+	fflush(NULL);
+	if (npriv_fds > PRIV_FDS_MAX) {
+		close_range(STDERR_FILENO + 1, ~0U, 0);
+		return;
+	}
+	/* the same number may have been closed and reused meanwhile: only
+	 * the very file that was open at the drop */
+	for (i = 0; i < npriv_fds; i++)
+		if (fstat(priv_fds[i].fd, &st) == 0 &&
+		    st.st_dev == priv_fds[i].dev &&
+		    st.st_ino == priv_fds[i].ino)
+			close(priv_fds[i].fd);
+}
+
+__attribute__((constructor)) static void
+hook_exit(void)
+{
+	atexit(close_privileged_at_exit);
 }
 #endif
 
@@ -480,8 +535,8 @@ hdp_drop_privileges(const char *user, char *err, size_t errlen)
 	 * /proc/PID/fd).  The kernel clears the flag when the uid changes,
 	 * unless fs.suid_dumpable says otherwise, and not at all for a
 	 * process that only dropped file capabilities.  Nothing may set it
-	 * again (see close_sockets_at_exit() for the sanitizer build's leak
-	 * check).
+	 * again (see close_privileged_at_exit() for the sanitizer build's
+	 * leak check).
 	 */
 	if (privileged && (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 ||
 			   prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)) {
@@ -491,7 +546,7 @@ hdp_drop_privileges(const char *user, char *err, size_t errlen)
 	}
 #ifdef HDP_SANITIZERS
 	if (privileged)
-		atexit(close_sockets_at_exit);
+		note_privileged_fds();
 #endif
 
 	/* Check rather than trust: nothing may be left. */
