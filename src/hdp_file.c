@@ -85,19 +85,46 @@ force_refusal(const struct stat *st, char *why, size_t n)
 }
 
 /*
+ * Open for writing the very inode pfd (an O_PATH handle) names: through
+ * /proc/self/fd, which reopens that inode and never looks the name up
+ * again.  Without /proc mounted, the name once more, without following a
+ * link or blocking; the caller compares what it got with what it checked,
+ * but a device swapped in for that instant is opened before the
+ * comparison rejects it (O_NONBLOCK and O_NOCTTY keep that open from
+ * waiting or taking a terminal): the one window left, and only there.
+ */
+static int
+reopen_for_write(int pfd, const char *path)
+{
+	char proc[40];
+	int fd;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+	fd = open(proc, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd >= 0 || errno != ENOENT)
+		return fd;
+	return open(path, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+		    O_CLOEXEC);
+}
+
+/*
  * --force on path, which existed a moment ago: look before opening (a
- * device is never opened, a FIFO never waited on), open without
- * following a link or blocking, then check that what was opened is what
- * was looked at.  The fd; -1 when it went away meanwhile (create it
- * again); -2 after create_fail().
+ * device is never opened, a FIFO never waited on).  The name is taken
+ * with O_PATH, which opens nothing (no device's open runs, whatever was
+ * swapped in after the lstat), the inode it got is checked, and only
+ * that inode is opened for writing (reopen_for_write()); what was opened
+ * must be what was looked at.  The fd; -1 when it went away meanwhile
+ * (create it again); -2 after create_fail().
  */
 static int
 open_existing(const char *path, int keep, char *err, size_t errlen)
 {
+	static const char replaced[] = "was replaced while it was opened; "
+				       "refusing it";
 	struct stat before, st;
 	char why[128];
 	const char *w = NULL;
-	int fd = -1, e;
+	int pfd = -1, fd = -1, e;
 
 	if (lstat(path, &before) != 0) {
 		if ((e = errno) == ENOENT)
@@ -108,16 +135,14 @@ open_existing(const char *path, int keep, char *err, size_t errlen)
 		e = errno, w = why;
 		goto fail;
 	}
-	fd = open(path, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
-		  O_CLOEXEC);
-	if (fd < 0) {
+	/* with O_NOFOLLOW, a link swapped in is the link itself: refused */
+	pfd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (pfd < 0) {
 		if ((e = errno) == ENOENT)
 			return -1;
-		if (e == ELOOP)
-			w = "is a symbolic link; refusing to follow it";
 		goto fail;
 	}
-	if (fstat(fd, &st) != 0) {
+	if (fstat(pfd, &st) != 0) {
 		e = errno;
 		goto fail;
 	}
@@ -126,10 +151,27 @@ open_existing(const char *path, int keep, char *err, size_t errlen)
 		goto fail;
 	}
 	if (st.st_dev != before.st_dev || st.st_ino != before.st_ino) {
-		e = EAGAIN;
-		w = "was replaced while it was opened; refusing it";
+		e = EAGAIN, w = replaced;
 		goto fail;
 	}
+	fd = reopen_for_write(pfd, path);
+	if (fd < 0) {
+		if ((e = errno) == ENOENT) {
+			close(pfd);
+			return -1;
+		}
+		goto fail;
+	}
+	if (fstat(fd, &st) != 0) {
+		e = errno;
+		goto fail;
+	}
+	if (st.st_dev != before.st_dev || st.st_ino != before.st_ino) {
+		e = EAGAIN, w = replaced;
+		goto fail;
+	}
+	close(pfd);
+	pfd = -1;
 	if (!keep && st.st_size > 0 && ftruncate(fd, 0) != 0) {
 		e = errno;
 		goto fail;
@@ -137,6 +179,8 @@ open_existing(const char *path, int keep, char *err, size_t errlen)
 	return fd;
 
 fail:
+	if (pfd >= 0)
+		close(pfd);
 	create_fail(fd, e, err, errlen, path, w);
 	return -2;
 }
