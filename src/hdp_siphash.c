@@ -10,41 +10,6 @@
 
 #include "hdp_siphash.h"
 
-/* splitmix64's finaliser: spreads the bits of a 64-bit value. */
-static uint64_t
-mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return x;
-}
-
-void
-hdp_hsecret_init(struct hdp_hsecret *s)
-{
-	uint64_t r[2];
-	struct timespec rt, mono;
-
-	if (getrandom(r, sizeof(r), GRND_NONBLOCK) == (ssize_t)sizeof(r)) {
-		s->k0 = r[0];
-		s->k1 = r[1];
-		return;
-	}
-	/* no entropy yet (early boot) or no getrandom: still different
-	 * every run and not known in advance to someone outside, which is
-	 * what defeats precomputed collisions */
-	clock_gettime(CLOCK_REALTIME, &rt);
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	s->k0 = mix64((uint64_t)rt.tv_nsec ^ ((uint64_t)rt.tv_sec << 32) ^
-		      (uint64_t)(uintptr_t)s);
-	s->k1 = mix64(s->k0 ^ (uint64_t)mono.tv_nsec ^
-		      ((uint64_t)mono.tv_sec << 32) ^
-		      ((uint64_t)getpid() << 16) ^ (uint64_t)(uintptr_t)&rt);
-}
-
 struct sipstate {
 	uint64_t v0, v1, v2, v3;
 };
@@ -96,6 +61,38 @@ sip_final(struct sipstate *v, uint64_t last)
 	sipround(v);
 	sipround(v);
 	return v->v0 ^ v->v1 ^ v->v2 ^ v->v3;
+}
+
+void
+hdp_hsecret_init(struct hdp_hsecret *s)
+{
+	/* the fallback's material is spread by SipHash itself, under two
+	 * fixed keys (the digits of pi and of e) */
+	static const struct hdp_hsecret pi = { 0x243f6a8885a308d3ULL,
+					       0x13198a2e03707344ULL },
+					e = { 0xb7e151628aed2a6aULL,
+					      0xbf7158809cf4f3c7ULL };
+	struct timespec rt, mono;
+	uint64_t r[2], m[6];
+
+	if (getrandom(r, sizeof(r), GRND_NONBLOCK) == (ssize_t)sizeof(r)) {
+		s->k0 = r[0];
+		s->k1 = r[1];
+		return;
+	}
+	/* no entropy yet (early boot) or no getrandom: still different
+	 * every run and not known in advance to someone outside, which is
+	 * what defeats precomputed collisions */
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	m[0] = (uint64_t)rt.tv_sec;
+	m[1] = (uint64_t)rt.tv_nsec;
+	m[2] = (uint64_t)mono.tv_sec;
+	m[3] = (uint64_t)mono.tv_nsec;
+	m[4] = (uint64_t)getpid();
+	m[5] = (uint64_t)(uintptr_t)s ^ (uint64_t)(uintptr_t)&rt << 1;
+	s->k0 = hdp_siphash_u64(&pi, m, 6);
+	s->k1 = hdp_siphash_u64(&e, m, 6);
 }
 
 uint64_t
