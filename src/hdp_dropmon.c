@@ -2,14 +2,15 @@
  * hdp_dropmon.c: kernel drop reasons from skb:kfree_skb (hdp_dropmon.h).
  *
  * Setup, all in a private instance (tracefs is mounted when it is not):
- *   instances/hdp-<pid>/trace_clock       mono (ordered across CPUs)
- *   instances/hdp-<pid>/events/skb/kfree_skb/filter
+ *   instances/hdp-<id>/trace_clock       mono (ordered across CPUs)
+ *   instances/hdp-<id>/events/skb/kfree_skb/filter
  *       common_pid == PID && (protocol == 2048 || protocol == 34525)
  *   .../skb/kfree_skb/trigger             stacktrace if (the same)
  *   .../skb/consume_skb, net/net_dev_queue, net/netif_receive_skb
  *       common_pid == PID                 (following our packets' skbs)
- *   instances/hdp-<pid>/trace_pipe        read without blocking
- *   instances/hdp-<pid>/trace_marker      "hdp-mark TAG" before a packet
+ *   instances/hdp-<id>/trace_pipe        read without blocking
+ *   instances/hdp-<id>/trace_marker      "hdp-mark TAG" before a packet
+ * (<id> is pid-monotonic ns; the owner holds an flock on it: owner_gone())
  * trace_pipe lines look like
  *   hdp-123 [001] ..... 5.6: tracing_mark_write: hdp-mark 17
  *   hdp-123 [001] b.... 5.6: net_dev_queue: dev=s0 skbaddr=00ab.. len=62
@@ -36,10 +37,12 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
 #include <linux/net_namespace.h>
@@ -73,12 +76,13 @@ struct nslink {
 
 struct hdp_dropmon {
 	char   tracefs[64];
-	char   inst[128];           /* tracefs/instances/hdp-<pid>     */
+	char   inst[128];           /* tracefs/instances/hdp-<pid>-<ns> */
 	int    fd;                  /* trace_pipe                       */
 	int    marker;              /* trace_marker                     */
 	int    stats[MAX_CPUS];     /* per_cpu/cpuN/stats               */
 	int    nstats;
 	int    helper_fd;           /* its pipe; closing it removes all */
+	int    lock;                /* inst, flocked: we own it (owner_gone) */
 	pid_t  helper;
 	int    tracked;             /* skbs are followed (see .h)       */
 	long   tag;                 /* last marker read back            */
@@ -213,15 +217,52 @@ remove_instance(const char *inst)
 	(void)rmdir(inst);
 }
 
-/* A run that was killed (SIGKILL) cannot clean up: its successor does. */
+/*
+ * Who owns an instance.  A run that was killed together with its helper
+ * (SIGKILL to the group) cannot clean up: its successor does, but only
+ * when the owner is verifiably gone.  A pid says nothing here: hdp in
+ * another PID namespace sharing tracefs has a pid that is no process of
+ * ours (kill() says ESRCH of a live run), and a pid is reused.  So the
+ * owner holds an flock on its instance's directory for its whole life
+ * (the lock belongs to the open file, not to a pid, and tracefs is one
+ * file system however often it is mounted): an instance whose lock can be
+ * taken has no owner left.  The scan and the making of an instance both
+ * happen under a lock on the instances directory, so a new instance is
+ * never seen between its mkdir and its owner's lock.  Names carry the pid
+ * and the monotonic clock at creation, so runs in two PID namespaces with
+ * one pid do not collide; an "hdp-PID" name comes from an hdp before the
+ * lock and is judged by kill() as before (the best that can be said of
+ * it).
+ */
+static int
+owner_gone(const char *inst, const char *name)
+{
+	long pid;
+	char *end;
+	int fd, gone;
+
+	pid = strtol(name + 4, &end, 10);
+	if (pid <= 0)
+		return 0;
+	if (*end == '\0')              /* hdp-PID: an hdp without the lock */
+		return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+	if (*end != '-')
+		return 0;
+	fd = open(inst, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	gone = flock(fd, LOCK_EX | LOCK_NB) == 0;
+	close(fd);                      /* and the lock with it */
+	return gone;
+}
+
+/* Remove the instances whose owners are gone; under the instances lock. */
 static void
 remove_stale(const char *tracefs)
 {
 	char p[160], inst[448];
 	struct dirent *de;
 	DIR *d;
-	long pid;
-	char *end;
 
 	snprintf(p, sizeof(p), "%s/instances", tracefs);
 	d = opendir(p);
@@ -230,15 +271,47 @@ remove_stale(const char *tracefs)
 	while ((de = readdir(d)) != NULL) {
 		if (strncmp(de->d_name, "hdp-", 4) != 0)
 			continue;
-		pid = strtol(de->d_name + 4, &end, 10);
-		if (*end != '\0' || pid <= 0)
-			continue;
-		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-			continue;
 		snprintf(inst, sizeof(inst), "%s/%s", p, de->d_name);
-		remove_instance(inst);
+		if (owner_gone(inst, de->d_name))
+			remove_instance(inst);
 	}
 	closedir(d);
+}
+
+/* Clear out stale instances and make ours, locked (see owner_gone()). */
+static int
+claim_instance(struct hdp_dropmon *m, char *err, size_t errlen)
+{
+	struct timespec now;
+	char p[160];
+	int dirlock;
+
+	snprintf(p, sizeof(p), "%s/instances", m->tracefs);
+	dirlock = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirlock >= 0)
+		while (flock(dirlock, LOCK_EX) != 0 && errno == EINTR)
+			;
+	remove_stale(m->tracefs);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	snprintf(m->inst, sizeof(m->inst), "%s/instances/hdp-%ld-%lld%09ld",
+		 m->tracefs, (long)getpid(), (long long)now.tv_sec,
+		 (long)now.tv_nsec);
+	if (mkdir(m->inst, 0700) != 0) {
+		snprintf(err, errlen, "%s: %s", m->inst, strerror(errno));
+		m->inst[0] = '\0';
+		goto out;
+	}
+	m->lock = open(m->inst, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (m->lock < 0 || flock(m->lock, LOCK_EX | LOCK_NB) != 0) {
+		snprintf(err, errlen, "%s: cannot lock it: %s", m->inst,
+			 strerror(errno));
+		remove_instance(m->inst);
+		m->inst[0] = '\0';
+	}
+out:
+	if (dirlock >= 0)
+		close(dirlock);         /* and its lock */
+	return m->inst[0] != '\0' ? 0 : -1;
 }
 
 /* ---- the cleanup helper ------------------------------------------------ */
@@ -703,13 +776,8 @@ setup_instance(struct hdp_dropmon *m, int pid, char *err, size_t errlen)
 {
 	char filt[128];
 
-	snprintf(m->inst, sizeof(m->inst), "%s/instances/hdp-%ld",
-		 m->tracefs, (long)getpid());
-	if (mkdir(m->inst, 0700) != 0) {
-		snprintf(err, errlen, "%s: %s", m->inst, strerror(errno));
-		m->inst[0] = '\0';
+	if (claim_instance(m, err, errlen) != 0)
 		return -1;
-	}
 	if (helper_start(m) != 0) {
 		snprintf(err, errlen, "fork: %s", strerror(errno));
 		remove_instance(m->inst);
@@ -752,7 +820,7 @@ hdp_dropmon_open(int pid, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	m->fd = m->marker = m->helper_fd = -1;
+	m->fd = m->marker = m->helper_fd = m->lock = -1;
 	m->tag = -1;
 	if (find_tracefs(m->tracefs, sizeof(m->tracefs), err, errlen) != 0)
 		goto fail;
@@ -762,7 +830,6 @@ hdp_dropmon_open(int pid, char *err, size_t errlen)
 			 "tracepoint");
 		goto fail;
 	}
-	remove_stale(m->tracefs);
 	if (!hooked) {
 		atexit(dropmon_atexit);
 		hooked = 1;
@@ -837,6 +904,9 @@ hdp_dropmon_close(struct hdp_dropmon *m)
 		helper_finish(m);       /* it removes the instance */
 	else if (m->inst[0] != '\0')
 		remove_instance(m->inst);
+	if (m->lock >= 0)               /* owned until it is gone */
+		close(m->lock);
+	m->lock = -1;
 	free(m->ksyms);
 	free(m->ln);
 	if (active == m)

@@ -22,12 +22,12 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "hdp_echo.h"
 #include "hdp_echo_guard.h"
+#include "hdp_siphash.h"
 
 /* reload at least this often, even when no change was announced */
 #define ECHO_ADDRS_MAX_AGE_NS  (10ULL * 1000000000ULL)
@@ -514,47 +514,11 @@ struct gcra {
 struct echo_rate {
 	struct gcra per_src;      /* tat unused: the template              */
 	struct gcra total;
-	uint64_t sipkey[2];
+	struct hdp_hsecret sec; /* keys the set index: sources are chosen
+				 * by whoever sends */
 	uint64_t evictions;
 	struct rate_ent ent[RATE_SETS][RATE_WAYS];
 };
-
-#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND \
-	do { \
-		v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32); \
-		v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2; \
-		v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0; \
-		v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32); \
-	} while (0)
-
-/* SipHash-2-4 (Aumasson and Bernstein) of in[0..len). */
-static uint64_t
-siphash24(const uint64_t k[2], const uint8_t *in, size_t len)
-{
-	uint64_t v0 = 0x736f6d6570736575ULL ^ k[0];
-	uint64_t v1 = 0x646f72616e646f6dULL ^ k[1];
-	uint64_t v2 = 0x6c7967656e657261ULL ^ k[0];
-	uint64_t v3 = 0x7465646279746573ULL ^ k[1];
-	uint64_t m, b = (uint64_t)len << 56;
-	size_t i, j, end = len - len % 8;
-
-	for (i = 0; i < end; i += 8) {
-		for (m = 0, j = 0; j < 8; j++)
-			m |= (uint64_t)in[i + j] << (8 * j);
-		v3 ^= m;
-		SIPROUND; SIPROUND;
-		v0 ^= m;
-	}
-	for (j = 0; i + j < len; j++)
-		b |= (uint64_t)in[i + j] << (8 * j);
-	v3 ^= b;
-	SIPROUND; SIPROUND;
-	v0 ^= b;
-	v2 ^= 0xff;
-	SIPROUND; SIPROUND; SIPROUND; SIPROUND;
-	return v0 ^ v1 ^ v2 ^ v3;
-}
 
 static void
 gcra_init(struct gcra *g, uint32_t rate)
@@ -592,14 +556,7 @@ echo_rate_new(uint32_t per_src, uint32_t total)
 		return NULL;
 	gcra_init(&r->per_src, per_src);
 	gcra_init(&r->total, total);
-	/* no key (an old kernel): the clock and our pid, weaker but not
-	 * known in advance to someone outside */
-	if (getrandom(r->sipkey, sizeof(r->sipkey), GRND_NONBLOCK) !=
-	    (ssize_t)sizeof(r->sipkey)) {
-		r->sipkey[0] = hdp_now_ns() ^ 0x9e3779b97f4a7c15ULL;
-		r->sipkey[1] = hdp_mono_ns() * 0xbf58476d1ce4e5b9ULL ^
-			       (uint64_t)getpid();
-	}
+	hdp_hsecret_init(&r->sec);
 	return r;
 }
 
@@ -622,7 +579,7 @@ rate_slot(struct echo_rate *r, const uint8_t key[17])
 	struct rate_ent *set, *pick = NULL;
 	size_t i;
 
-	set = r->ent[siphash24(r->sipkey, key, 17) % RATE_SETS];
+	set = r->ent[hdp_siphash(&r->sec, key, 17) % RATE_SETS];
 	for (i = 0; i < RATE_WAYS; i++) {
 		if (set[i].tat != 0 && memcmp(set[i].key, key, 17) == 0)
 			return &set[i];

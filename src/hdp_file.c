@@ -85,19 +85,46 @@ force_refusal(const struct stat *st, char *why, size_t n)
 }
 
 /*
+ * Open for writing the very inode pfd (an O_PATH handle) names: through
+ * /proc/self/fd, which reopens that inode and never looks the name up
+ * again.  Without /proc mounted, the name once more, without following a
+ * link or blocking; the caller compares what it got with what it checked,
+ * but a device swapped in for that instant is opened before the
+ * comparison rejects it (O_NONBLOCK and O_NOCTTY keep that open from
+ * waiting or taking a terminal): the one window left, and only there.
+ */
+static int
+reopen_for_write(int pfd, const char *path)
+{
+	char proc[40];
+	int fd;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+	fd = open(proc, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd >= 0 || errno != ENOENT)
+		return fd;
+	return open(path, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+		    O_CLOEXEC);
+}
+
+/*
  * --force on path, which existed a moment ago: look before opening (a
- * device is never opened, a FIFO never waited on), open without
- * following a link or blocking, then check that what was opened is what
- * was looked at.  The fd; -1 when it went away meanwhile (create it
- * again); -2 after create_fail().
+ * device is never opened, a FIFO never waited on).  The name is taken
+ * with O_PATH, which opens nothing (no device's open runs, whatever was
+ * swapped in after the lstat), the inode it got is checked, and only
+ * that inode is opened for writing (reopen_for_write()); what was opened
+ * must be what was looked at.  The fd; -1 when it went away meanwhile
+ * (create it again); -2 after create_fail().
  */
 static int
 open_existing(const char *path, int keep, char *err, size_t errlen)
 {
+	static const char replaced[] = "was replaced while it was opened; "
+				       "refusing it";
 	struct stat before, st;
 	char why[128];
 	const char *w = NULL;
-	int fd = -1, e;
+	int pfd = -1, fd = -1, e;
 
 	if (lstat(path, &before) != 0) {
 		if ((e = errno) == ENOENT)
@@ -108,16 +135,14 @@ open_existing(const char *path, int keep, char *err, size_t errlen)
 		e = errno, w = why;
 		goto fail;
 	}
-	fd = open(path, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
-		  O_CLOEXEC);
-	if (fd < 0) {
+	/* with O_NOFOLLOW, a link swapped in is the link itself: refused */
+	pfd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (pfd < 0) {
 		if ((e = errno) == ENOENT)
 			return -1;
-		if (e == ELOOP)
-			w = "is a symbolic link; refusing to follow it";
 		goto fail;
 	}
-	if (fstat(fd, &st) != 0) {
+	if (fstat(pfd, &st) != 0) {
 		e = errno;
 		goto fail;
 	}
@@ -126,10 +151,27 @@ open_existing(const char *path, int keep, char *err, size_t errlen)
 		goto fail;
 	}
 	if (st.st_dev != before.st_dev || st.st_ino != before.st_ino) {
-		e = EAGAIN;
-		w = "was replaced while it was opened; refusing it";
+		e = EAGAIN, w = replaced;
 		goto fail;
 	}
+	fd = reopen_for_write(pfd, path);
+	if (fd < 0) {
+		if ((e = errno) == ENOENT) {
+			close(pfd);
+			return -1;
+		}
+		goto fail;
+	}
+	if (fstat(fd, &st) != 0) {
+		e = errno;
+		goto fail;
+	}
+	if (st.st_dev != before.st_dev || st.st_ino != before.st_ino) {
+		e = EAGAIN, w = replaced;
+		goto fail;
+	}
+	close(pfd);
+	pfd = -1;
 	if (!keep && st.st_size > 0 && ftruncate(fd, 0) != 0) {
 		e = errno;
 		goto fail;
@@ -137,6 +179,8 @@ open_existing(const char *path, int keep, char *err, size_t errlen)
 	return fd;
 
 fail:
+	if (pfd >= 0)
+		close(pfd);
 	create_fail(fd, e, err, errlen, path, w);
 	return -2;
 }
@@ -385,29 +429,84 @@ switch_user(const struct passwd *pw, const char *user, char *err,
 /*
  * The sanitizer build's leak check runs at exit from a thread that
  * ptraces this process, and LeakSanitizer makes the process dumpable for
- * that moment.  Before it does (atexit handlers run in reverse order,
- * and the sanitizer registered its own before main), the sockets opened
- * with privileges are closed: for that moment another process of this
- * user could take them with pidfd_getfd().  Files stay: stdio has not
- * flushed them yet.
+ * that moment: another process of the user we became could then take
+ * any descriptor with pidfd_getfd().  So every descriptor that was open
+ * when privileges were dropped (raw sockets, capture handles, the tracefs
+ * reader, files opened as root, a ring's directory) is closed before the
+ * check.  The handler is registered from a constructor: after the
+ * sanitizer runtime registered its check (it initialises first) and
+ * before main registers anything, so it runs after every cleanup of hdp's
+ * own (atexit runs in reverse order: dropmon's included) and right before
+ * the leak check.  stdio is flushed first, so the pcap files still held
+ * by a FILE are complete; exit's own flush then finds nothing to write.
+ * Descriptors opened after the drop were opened as the unprivileged user
+ * and stay (the sanitizers' own report file among them).
  */
+#define PRIV_FDS_MAX 1024
+static struct priv_fd {
+	int fd;
+	dev_t dev;
+	ino_t ino;
+} priv_fds[PRIV_FDS_MAX];
+static int npriv_fds = -1;      /* -1: no drop; PRIV_FDS_MAX + 1: too many */
+
+/* Remember what is open now, as privileges are dropped. */
 static void
-close_sockets_at_exit(void)
+note_privileged_fds(void)
 {
 	DIR *d = opendir("/proc/self/fd");
 	struct dirent *e;
 	struct stat st;
 	int fd;
 
-	if (d == NULL)
+	npriv_fds = 0;
+	if (d == NULL) {
+		npriv_fds = PRIV_FDS_MAX + 1;   /* unknown: close them all */
 		return;
+	}
 	while ((e = readdir(d)) != NULL) {
 		fd = atoi(e->d_name);
-		if (fd > STDERR_FILENO && fd != dirfd(d) &&
-		    fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode))
-			close(fd);
+		if (fd <= STDERR_FILENO || fd == dirfd(d) ||
+		    fstat(fd, &st) != 0)
+			continue;
+		if (npriv_fds == PRIV_FDS_MAX) {
+			npriv_fds = PRIV_FDS_MAX + 1;
+			break;
+		}
+		priv_fds[npriv_fds].fd = fd;
+		priv_fds[npriv_fds].dev = st.st_dev;
+		priv_fds[npriv_fds].ino = st.st_ino;
+		npriv_fds++;
 	}
 	closedir(d);
+}
+
+static void
+close_privileged_at_exit(void)
+{
+	struct stat st;
+	int i;
+
+	if (npriv_fds < 0)
+		return;
+	fflush(NULL);
+	if (npriv_fds > PRIV_FDS_MAX) {
+		close_range(STDERR_FILENO + 1, ~0U, 0);
+		return;
+	}
+	/* the same number may have been closed and reused meanwhile: only
+	 * the very file that was open at the drop */
+	for (i = 0; i < npriv_fds; i++)
+		if (fstat(priv_fds[i].fd, &st) == 0 &&
+		    st.st_dev == priv_fds[i].dev &&
+		    st.st_ino == priv_fds[i].ino)
+			close(priv_fds[i].fd);
+}
+
+__attribute__((constructor)) static void
+hook_exit(void)
+{
+	atexit(close_privileged_at_exit);
 }
 #endif
 
@@ -480,8 +579,8 @@ hdp_drop_privileges(const char *user, char *err, size_t errlen)
 	 * /proc/PID/fd).  The kernel clears the flag when the uid changes,
 	 * unless fs.suid_dumpable says otherwise, and not at all for a
 	 * process that only dropped file capabilities.  Nothing may set it
-	 * again (see close_sockets_at_exit() for the sanitizer build's leak
-	 * check).
+	 * again (see close_privileged_at_exit() for the sanitizer build's
+	 * leak check).
 	 */
 	if (privileged && (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 ||
 			   prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)) {
@@ -491,7 +590,7 @@ hdp_drop_privileges(const char *user, char *err, size_t errlen)
 	}
 #ifdef HDP_SANITIZERS
 	if (privileged)
-		atexit(close_sockets_at_exit);
+		note_privileged_fds();
 #endif
 
 	/* Check rather than trust: nothing may be left. */

@@ -11,10 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "hdp_match.h"
 
@@ -133,60 +130,6 @@ hdp_key_from_frame(const struct hdp_frame *f, const uint8_t *pkt,
 }
 
 /* ---- keyed hashes ------------------------------------------------------- */
-
-void
-hdp_hsecret_init(struct hdp_hsecret *s)
-{
-	uint64_t r[2];
-	struct timespec ts;
-
-	if (getrandom(r, sizeof(r), GRND_NONBLOCK) == (ssize_t)sizeof(r)) {
-		s->k0 = r[0];
-		s->k1 = r[1];
-		return;
-	}
-	/* no entropy yet (early boot) or no getrandom: still different
-	 * every run, which is what defeats precomputed collisions */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	s->k0 = mix64((uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 32) ^
-		      (uint64_t)(uintptr_t)s);
-	s->k1 = mix64(s->k0 ^ (uint64_t)getpid() ^
-		      (uint64_t)(uintptr_t)&ts);
-}
-
-#define ROTL(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND(v0, v1, v2, v3) do { \
-	v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32); \
-	v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2; \
-	v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0; \
-	v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32); \
-	} while (0)
-
-uint64_t
-hdp_siphash_u64(const struct hdp_hsecret *s, const uint64_t *w, size_t n)
-{
-	uint64_t v0 = s->k0 ^ 0x736f6d6570736575ULL;
-	uint64_t v1 = s->k1 ^ 0x646f72616e646f6dULL;
-	uint64_t v2 = s->k0 ^ 0x6c7967656e657261ULL;
-	uint64_t v3 = s->k1 ^ 0x7465646279746573ULL;
-	uint64_t last = (uint64_t)(n * 8) << 56;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		v3 ^= w[i];
-		SIPROUND(v0, v1, v2, v3);
-		SIPROUND(v0, v1, v2, v3);
-		v0 ^= w[i];
-	}
-	v3 ^= last;
-	SIPROUND(v0, v1, v2, v3);
-	SIPROUND(v0, v1, v2, v3);
-	v0 ^= last;
-	v2 ^= 0xff;
-	for (i = 0; i < 4; i++)
-		SIPROUND(v0, v1, v2, v3);
-	return v0 ^ v1 ^ v2 ^ v3;
-}
 
 uint64_t
 hdp_key_anchor_hash(const struct hdp_key *k, const struct hdp_hsecret *s)

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "hdp.h"
+#include "hdp_siphash.h"
 
 /* Big-endian reads from bytes the caller has checked are captured. */
 static inline uint16_t
@@ -57,23 +58,8 @@ struct hdp_key {
 int hdp_key_from_frame(const struct hdp_frame *f, const uint8_t *pkt,
 		       size_t caplen, struct hdp_key *k);
 
-/*
- * A per-run secret for the hashes below.  Keys come from the network and
- * from files: with a known hash function anyone can choose timestamps
- * that all land in one bucket and make every lookup walk them all, so
- * the hashes are SipHash-2-4 under a key drawn from getrandom().
- */
-struct hdp_hsecret {
-	uint64_t k0, k1;
-};
-
-/* Fill s from the kernel's random source (a weaker mix of time, pid and
- * addresses when that fails: never fatal). */
-void hdp_hsecret_init(struct hdp_hsecret *s);
-/* SipHash-2-4 of n 64-bit words. */
-uint64_t hdp_siphash_u64(const struct hdp_hsecret *s, const uint64_t *w,
-			 size_t n);
-
+/* The hashes below are SipHash-2-4 under a per-run secret (hdp_siphash.h):
+ * timestamps come from the network and from files. */
 /* The hash of the anchor: protocol and timestamp when there is one,
  * protocol and payload hash otherwise.  Equal anchors, equal hashes. */
 uint64_t hdp_key_anchor_hash(const struct hdp_key *k,

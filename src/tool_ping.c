@@ -784,96 +784,94 @@ print_lost(struct ping *pg)
 	}
 }
 
+/* One kind's summary as a --json line. */
 static void
-print_summaries(struct ping *pg, struct kind_sum *s)
+summary_json(struct ping *pg, int kind, const struct kind_sum *ks)
 {
+	struct kind_st *k = &pg->k[kind];
 	struct hdp_json j;
+
+	hj_begin(&j, stdout);
+	hj_str(&j, "type", "summary");
+	hj_str(&j, "kind", kind_names[kind]);
+	hj_str(&j, "dest", pg->dst_str);
+	hj_u64(&j, "sent", k->sent);
+	hj_u64(&j, "errors", k->errors);
+	hj_u64(&j, "received", k->received);
+	hj_dbl(&j, "loss_pct", ks->loss, 2);
+	hj_u64(&j, "duplicates", k->dups);
+	hj_u64(&j, "reordered", k->reordered);
+	hj_u64(&j, "icmp_errors", k->icmp_errors);
+	if (ks->n) {
+		hj_dbl(&j, "rtt_min_us", ks->min, 3);
+		hj_dbl(&j, "rtt_avg_us", ks->avg, 3);
+		hj_dbl(&j, "rtt_max_us", ks->max, 3);
+		hj_dbl(&j, "rtt_mdev_us", ks->mdev, 3);
+		hj_dbl(&j, "rtt_p50_us", ks->p50, 3);
+		hj_dbl(&j, "rtt_p90_us", ks->p90, 3);
+		hj_dbl(&j, "rtt_p99_us", ks->p99, 3);
+	} else {
+		hj_null(&j, "rtt_min_us");
+		hj_null(&j, "rtt_avg_us");
+		hj_null(&j, "rtt_max_us");
+		hj_null(&j, "rtt_mdev_us");
+		hj_null(&j, "rtt_p50_us");
+		hj_null(&j, "rtt_p90_us");
+		hj_null(&j, "rtt_p99_us");
+	}
+	if (k->owd_n) {
+		hj_dbl(&j, "fwd_avg_us", k->fwd_sum / (double)k->owd_n, 3);
+		hj_dbl(&j, "back_avg_us", k->back_sum / (double)k->owd_n, 3);
+		hj_dbl(&j, "turnaround_avg_us", k->turn_sum /
+		       (double)k->owd_n, 3);
+	}
+	hj_u64(&j, "tx_user_clock", k->tx_user_used);
+	if (k->first_error[0])
+		hj_str(&j, "first_error", k->first_error);
+	hj_end(&j);
+}
+
+/* One kind's summary as text, ping(8)'s lines and a few of our own. */
+static void
+summary_text(struct ping *pg, int kind, const struct kind_sum *ks)
+{
+	struct kind_st *k = &pg->k[kind];
+
+	printf("%s: %llu probes sent, %llu received, ",
+	       kind_names[kind], (unsigned long long)k->sent,
+	       (unsigned long long)k->received);
+	if (k->icmp_errors)	/* as ping(8): "+5 errors" */
+		printf("+%llu errors, ", (unsigned long long)k->icmp_errors);
+	printf("%.1f%% loss, %llu duplicates, %llu reordered", ks->loss,
+	       (unsigned long long)k->dups, (unsigned long long)k->reordered);
+	if (k->errors)	/* not sent: apart from ping's +N errors */
+		printf(", %llu send failures (%s)",
+		       (unsigned long long)k->errors, k->first_error);
+	printf("\n");
+	if (ks->n) {
+		printf("%s: rtt min/avg/max/mdev = %.1f/%.1f/%.1f/%.1f "
+		       "us, p50/p90/p99 = %.1f/%.1f/%.1f us\n",
+		       kind_names[kind], ks->min, ks->avg, ks->max, ks->mdev,
+		       ks->p50, ks->p90, ks->p99);
+	}
+	if (k->owd_n)
+		printf("%s: one-way avg fwd/back = %.1f/%.1f us, "
+		       "responder turnaround %.1f us\n",
+		       kind_names[kind], k->fwd_sum / (double)k->owd_n,
+		       k->back_sum / (double)k->owd_n,
+		       k->turn_sum / (double)k->owd_n);
+	if (k->tx_user_used)
+		printf("%s: %llu departures not captured; user-space "
+		       "send time used\n", kind_names[kind],
+		       (unsigned long long)k->tx_user_used);
+}
+
+/* --compare in text: every kind side by side, one Markdown table. */
+static void
+summary_table(struct ping *pg, const struct kind_sum *s)
+{
 	int kind, i;
 
-	if (!pg->o.json)
-		printf("\n--- %s hdp ping statistics ---\n", pg->dst_str);
-	for (i = 0; i < pg->o.nkinds; i++) {
-		struct kind_st *k;
-
-		kind = pg->o.kinds[i];
-		k = &pg->k[kind];
-		if (pg->o.json) {
-			hj_begin(&j, stdout);
-			hj_str(&j, "type", "summary");
-			hj_str(&j, "kind", kind_names[kind]);
-			hj_str(&j, "dest", pg->dst_str);
-			hj_u64(&j, "sent", k->sent);
-			hj_u64(&j, "errors", k->errors);
-			hj_u64(&j, "received", k->received);
-			hj_dbl(&j, "loss_pct", s[kind].loss, 2);
-			hj_u64(&j, "duplicates", k->dups);
-			hj_u64(&j, "reordered", k->reordered);
-			hj_u64(&j, "icmp_errors", k->icmp_errors);
-			if (s[kind].n) {
-				hj_dbl(&j, "rtt_min_us", s[kind].min, 3);
-				hj_dbl(&j, "rtt_avg_us", s[kind].avg, 3);
-				hj_dbl(&j, "rtt_max_us", s[kind].max, 3);
-				hj_dbl(&j, "rtt_mdev_us", s[kind].mdev, 3);
-				hj_dbl(&j, "rtt_p50_us", s[kind].p50, 3);
-				hj_dbl(&j, "rtt_p90_us", s[kind].p90, 3);
-				hj_dbl(&j, "rtt_p99_us", s[kind].p99, 3);
-			} else {
-				hj_null(&j, "rtt_min_us");
-				hj_null(&j, "rtt_avg_us");
-				hj_null(&j, "rtt_max_us");
-				hj_null(&j, "rtt_mdev_us");
-				hj_null(&j, "rtt_p50_us");
-				hj_null(&j, "rtt_p90_us");
-				hj_null(&j, "rtt_p99_us");
-			}
-			if (k->owd_n) {
-				hj_dbl(&j, "fwd_avg_us", k->fwd_sum /
-				       (double)k->owd_n, 3);
-				hj_dbl(&j, "back_avg_us", k->back_sum /
-				       (double)k->owd_n, 3);
-				hj_dbl(&j, "turnaround_avg_us", k->turn_sum /
-				       (double)k->owd_n, 3);
-			}
-			hj_u64(&j, "tx_user_clock", k->tx_user_used);
-			if (k->first_error[0])
-				hj_str(&j, "first_error", k->first_error);
-			hj_end(&j);
-			continue;
-		}
-		printf("%s: %llu probes sent, %llu received, ",
-		       kind_names[kind], (unsigned long long)k->sent,
-		       (unsigned long long)k->received);
-		if (k->icmp_errors)	/* as ping(8): "+5 errors" */
-			printf("+%llu errors, ",
-			       (unsigned long long)k->icmp_errors);
-		printf("%.1f%% loss, %llu duplicates, %llu reordered",
-		       s[kind].loss,
-		       (unsigned long long)k->dups,
-		       (unsigned long long)k->reordered);
-		if (k->errors)	/* not sent: apart from ping's +N errors */
-			printf(", %llu send failures (%s)",
-			       (unsigned long long)k->errors, k->first_error);
-		printf("\n");
-		if (s[kind].n) {
-			printf("%s: rtt min/avg/max/mdev = %.1f/%.1f/%.1f/%.1f "
-			       "us, p50/p90/p99 = %.1f/%.1f/%.1f us\n",
-			       kind_names[kind], s[kind].min, s[kind].avg,
-			       s[kind].max, s[kind].mdev, s[kind].p50,
-			       s[kind].p90, s[kind].p99);
-		}
-		if (k->owd_n)
-			printf("%s: one-way avg fwd/back = %.1f/%.1f us, "
-			       "responder turnaround %.1f us\n",
-			       kind_names[kind], k->fwd_sum / (double)k->owd_n,
-			       k->back_sum / (double)k->owd_n,
-			       k->turn_sum / (double)k->owd_n);
-		if (k->tx_user_used)
-			printf("%s: %llu departures not captured; user-space "
-			       "send time used\n", kind_names[kind],
-			       (unsigned long long)k->tx_user_used);
-	}
-	if (pg->o.json || pg->o.nkinds < 2)
-		return;
 	printf("\n| kind | sent | received | loss %% | dup | reord | min us "
 	       "| avg us | max us | mdev us | p50 us | p90 us | p99 us |\n");
 	printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- "
@@ -896,6 +894,24 @@ print_summaries(struct ping *pg, struct kind_sum *s)
 	}
 }
 
+static void
+print_summaries(struct ping *pg, struct kind_sum *s)
+{
+	int kind, i;
+
+	if (!pg->o.json)
+		printf("\n--- %s hdp ping statistics ---\n", pg->dst_str);
+	for (i = 0; i < pg->o.nkinds; i++) {
+		kind = pg->o.kinds[i];
+		if (pg->o.json)
+			summary_json(pg, kind, &s[kind]);
+		else
+			summary_text(pg, kind, &s[kind]);
+	}
+	if (!pg->o.json && pg->o.nkinds >= 2)
+		summary_table(pg, s);
+}
+
 /* ---- the plot ------------------------------------------------------------ */
 
 static int
@@ -906,27 +922,16 @@ ends_with(const char *s, const char *suf)
 	return a >= b && strcmp(s + a - b, suf) == 0;
 }
 
-/*
- * Draw the RTT distribution of each kind side by side (box plot with the
- * samples jittered over it) with gnuplot.  gnuplot writes the image to
- * its standard output, pg->plot_out: the file setup() created safely
- * while it still could (a user's directory may be closed to nobody).
- */
+/* Each kind's RTTs, one per line (NaN when none came back, so gnuplot
+ * still draws the column), as dir/KIND.dat. */
 static int
-plot(struct ping *pg)
+plot_data(struct ping *pg, const char *dir)
 {
-	char dir[] = "/tmp/hdp-ping-plot.XXXXXX";
 	char path[64];
-	FILE *sf = NULL, *df;
-	int svg, i, kind, status, rc = -1;
+	FILE *df;
+	int i, kind;
 	uint64_t s;
-	pid_t pid;
 
-	svg = ends_with(pg->o.plot, ".svg");
-	if (mkdtemp(dir) == NULL) {
-		tool_errno("mkdtemp");
-		return -1;
-	}
 	for (i = 0; i < pg->o.nkinds; i++) {
 		kind = pg->o.kinds[i];
 		snprintf(path, sizeof(path), "%s/%s.dat", dir,
@@ -934,7 +939,7 @@ plot(struct ping *pg)
 		df = fopen(path, "w");
 		if (df == NULL) {
 			tool_errno("%s", path);
-			goto out;
+			return -1;
 		}
 		for (s = 0; s < pg->o.count; s++)
 			if (pg->k[kind].rx[s])
@@ -943,14 +948,23 @@ plot(struct ping *pg)
 			fprintf(df, "NaN\n");
 		fclose(df);
 	}
-	snprintf(path, sizeof(path), "%s/plot.gp", dir);
+	return 0;
+}
+
+/* The gnuplot script, as path: a box plot per kind, samples over it. */
+static int
+plot_script(struct ping *pg, const char *dir, const char *path)
+{
+	FILE *sf;
+	int i, kind;
+
 	sf = fopen(path, "w");
 	if (sf == NULL) {
 		tool_errno("%s", path);
-		goto out;
+		return -1;
 	}
 	fprintf(sf, "set terminal %s size 900,600 font ',11'\n",
-		svg ? "svg" : "pngcairo");
+		ends_with(pg->o.plot, ".svg") ? "svg" : "pngcairo");
 	fprintf(sf, "set title 'hdp ping %s: round-trip time by kind "
 		"(%llu probes each; libpcap kernel timestamps)'\n",
 		pg->dst_str, (unsigned long long)pg->o.count);
@@ -977,25 +991,36 @@ plot(struct ping *pg)
 			i + 1, i + 1);
 	}
 	fprintf(sf, "\n");
-	fclose(sf);
-	sf = NULL;
+	if (fclose(sf) != 0) {
+		tool_errno("%s", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Run gnuplot on script, its standard output the plot file. */
+static int
+plot_run(struct ping *pg, const char *script)
+{
+	int status;
+	pid_t pid;
 
 	fflush(stdout);
 	if (ftruncate(fileno(pg->plot_out), 0) != 0) {
 		tool_errno("%s", pg->o.plot);
-		goto out;
+		return -1;
 	}
 	pid = fork();
 	if (pid < 0) {
 		tool_errno("fork");
-		goto out;
+		return -1;
 	}
 	if (pid == 0) {
 		if (dup2(fileno(pg->plot_out), STDOUT_FILENO) < 0)
 			_exit(127);
 		/* gnuplot gets no raw socket or capture of ours */
 		closefrom(STDERR_FILENO + 1);
-		execlp("gnuplot", "gnuplot", path, (char *)NULL);
+		execlp("gnuplot", "gnuplot", script, (char *)NULL);
 		fprintf(stderr, "hdp ping: gnuplot: %s\n", strerror(errno));
 		_exit(127);
 	}
@@ -1004,16 +1029,37 @@ plot(struct ping *pg)
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		tool_err("%s: gnuplot failed (exit %d)", pg->o.plot,
 			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-		goto out;
+		return -1;
 	}
-	rc = 0;
-out:
+	return 0;
+}
+
+/*
+ * Draw the RTT distribution of each kind side by side (box plot with the
+ * samples jittered over it) with gnuplot.  gnuplot writes the image to
+ * its standard output, pg->plot_out: the file setup() created safely
+ * while it still could (a user's directory may be closed to nobody).
+ */
+static int
+plot(struct ping *pg)
+{
+	char dir[] = "/tmp/hdp-ping-plot.XXXXXX";
+	char path[64], script[64];
+	int i, rc = -1;
+
+	if (mkdtemp(dir) == NULL) {
+		tool_errno("mkdtemp");
+		return -1;
+	}
+	snprintf(script, sizeof(script), "%s/plot.gp", dir);
+	if (plot_data(pg, dir) == 0 && plot_script(pg, dir, script) == 0 &&
+	    plot_run(pg, script) == 0)
+		rc = 0;
 	for (i = 0; i < K_COUNT; i++) {
 		snprintf(path, sizeof(path), "%s/%s.dat", dir, kind_names[i]);
 		unlink(path);
 	}
-	snprintf(path, sizeof(path), "%s/plot.gp", dir);
-	unlink(path);
+	unlink(script);
 	rmdir(dir);
 	return rc;
 }
@@ -1196,24 +1242,13 @@ parse_opts(int argc, char **argv, struct ping_opts *o)
 
 /* ---- setup and the main loop ------------------------------------------- */
 
-/* Resolve, allocate and open everything the run uses (the UDP port, the
- * raw socket, the capture, the --plot file), then drop privileges (-Z):
- * nothing later needs them. */
+/* Each kind's per-probe arrays, the payload and the run's ids; 0 or an
+ * exit status. */
 static int
-setup(struct ping *pg)
+setup_alloc(struct ping *pg)
 {
-	struct hdp_cap_opts co;
-	char err[PCAP_ERRBUF_SIZE + 256], icmp[256];
-	char *filter;
-	unsigned scope = 0;
-	int perm = 0, kind, rc;
+	int kind;
 
-	if (hdp_resolve(pg->o.dest, pg->o.family, &pg->family, &pg->dst,
-			&scope, err, sizeof(err)) != 0) {
-		tool_err("%s: %s", pg->o.dest, err);
-		return HDP_EXIT_USAGE;
-	}
-	inet_ntop(pg->family, &pg->dst, pg->dst_str, sizeof(pg->dst_str));
 	for (kind = 0; kind < K_COUNT; kind++) {
 		struct kind_st *k = &pg->k[kind];
 		uint64_t n = pg->o.count;
@@ -1246,6 +1281,15 @@ setup(struct ping *pg)
 	pg->host_id = hdp_host_id();
 	memcpy(pg->payload, PROBE_MAGIC, 4);
 	put32(pg->payload + 4, pg->run_id);
+	return 0;
+}
+
+/* The UDP source port and the raw socket; 0 or an exit status. */
+static int
+setup_senders(struct ping *pg)
+{
+	char err[PCAP_ERRBUF_SIZE + 256];
+	int perm = 0;
 
 	/* our source port: replies to it meet a socket (no "port
 	 * unreachable") that drops them unread; one the responder answers */
@@ -1264,6 +1308,18 @@ setup(struct ping *pg)
 	/* libnet's IPPROTO_RAW socket also receives protocol 255: the
 	 * replies would pile up in its queue */
 	(void)hdp_tx_rx_filter(pg->tx);
+	return 0;
+}
+
+/* The capture of probes, replies and ICMP errors about them; 0 or an
+ * exit status. */
+static int
+setup_capture(struct ping *pg)
+{
+	struct hdp_cap_opts co;
+	char err[PCAP_ERRBUF_SIZE + 256], icmp[256];
+	char *filter;
+	int rc;
 
 	if (pg->o.ifname)
 		snprintf(pg->capif, sizeof(pg->capif), "%s", pg->o.ifname);
@@ -1308,6 +1364,28 @@ setup(struct ping *pg)
 		tool_err("%s: %s", pg->capif, err);
 		return HDP_EXIT_ENV;
 	}
+	return 0;
+}
+
+/* Resolve, allocate and open everything the run uses (the UDP port, the
+ * raw socket, the capture, the --plot file), then drop privileges (-Z):
+ * nothing later needs them. */
+static int
+setup(struct ping *pg)
+{
+	char err[PCAP_ERRBUF_SIZE + 256];
+	unsigned scope = 0;
+	int rc;
+
+	if (hdp_resolve(pg->o.dest, pg->o.family, &pg->family, &pg->dst,
+			&scope, err, sizeof(err)) != 0) {
+		tool_err("%s: %s", pg->o.dest, err);
+		return HDP_EXIT_USAGE;
+	}
+	inet_ntop(pg->family, &pg->dst, pg->dst_str, sizeof(pg->dst_str));
+	if ((rc = setup_alloc(pg)) != 0 || (rc = setup_senders(pg)) != 0 ||
+	    (rc = setup_capture(pg)) != 0)
+		return rc;
 	if (pg->o.plot != NULL) {
 		/* a file that was there (--force) is emptied only when
 		 * gnuplot is about to draw into it */

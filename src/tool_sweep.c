@@ -29,7 +29,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
-#include <sys/random.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
@@ -41,6 +40,7 @@
 #include "hdp_json.h"
 #include "hdp_print.h"
 #include "hdp_rawsock.h"
+#include "hdp_siphash.h"
 #include "tool.h"
 
 #ifndef DLT_LINUX_SLL2
@@ -185,31 +185,16 @@ scopy(char *d, size_t n, const char *src)
  * collide on purpose) and a key is indexed once: duplicates (a crafted
  * file with one key on every line) cost one probe, not a cluster.
  */
-static uint64_t hash_seed;
-
-static void
-hash_seed_init(void)
-{
-	if (getrandom(&hash_seed, sizeof(hash_seed), GRND_NONBLOCK) !=
-	    (ssize_t)sizeof(hash_seed))
-		hash_seed = hdp_now_ns() ^ ((uint64_t)getpid() << 32);
-	hash_seed |= 1;
-}
+static struct hdp_hsecret hash_secret;
 
 static size_t
 key_hash(uint8_t proto, uint16_t sport, uint16_t dport, uint64_t ts)
 {
-	/* splitmix64's finaliser over the secret-mixed key */
-	uint64_t h = (ts ^ hash_seed) * 0x9e3779b97f4a7c15ULL;
+	uint64_t w[2];
 
-	h ^= (((uint64_t)proto << 32) | ((uint64_t)sport << 16) | dport) +
-	     (hash_seed >> 7);
-	h ^= h >> 30;
-	h *= 0xbf58476d1ce4e5b9ULL;
-	h ^= h >> 27;
-	h *= 0x94d049bb133111ebULL;
-	h ^= h >> 31;
-	return (size_t)h;
+	w[0] = ts;
+	w[1] = (uint64_t)proto << 32 | (uint64_t)sport << 16 | dport;
+	return (size_t)hdp_siphash_u64(&hash_secret, w, 2);
 }
 
 static int
@@ -1817,7 +1802,7 @@ cmd_sweep(int argc, char **argv)
 	FILE *jf = NULL;
 
 	memset(&s, 0, sizeof(s));
-	hash_seed_init();
+	hdp_hsecret_init(&hash_secret);
 	for (i = 0; i < 256; i++)
 		s.rx_fd[i] = s.tx_fd[i] = -1;
 	s.count = 3;

@@ -104,16 +104,26 @@ veth_pair() {
 }
 
 # tracefs_dir: the host's view of tracefs, where hdp's instances
-# (instances/hdp-PID) show.  'ip netns exec' mounts a /sys of its own, so
-# a tracefs that hdp mounted in there is not seen from here: mount it at
-# its standard place, as hdp does (and systemd at boot), and like hdp
-# leave it mounted; a parallel test may be using it.
+# (instances/hdp-PID-NS: has_instance) show.  'ip netns exec' mounts a
+# /sys of its own, so a tracefs that hdp mounted in there is not seen from
+# here: mount it at its standard place, as hdp does (and systemd at boot),
+# and like hdp leave it mounted; a parallel test may be using it.
 tracefs_dir() {
 	d=/sys/kernel/tracing
 	[ -d "$d/instances" ] || mount -t tracefs nodev "$d" 2>/dev/null
 	[ -d "$d/instances" ] || d=/sys/kernel/debug/tracing
 	echo "$d"
 }
+
+# has_instance TRACEFS PID: PID owns a tracefs instance (hdp names them
+# hdp-PID-<monotonic ns> so that runs in two PID namespaces never collide)
+has_instance() {
+	for d in "$1/instances/hdp-$2"-*; do
+		[ -d "$d" ] && return 0
+	done
+	return 1
+}
+lacks_instance() { ! has_instance "$@"; }
 
 # wait_for_file FILE [TENTHS]: until FILE is non-empty (default 3 s).
 wait_for_file() {

@@ -127,5 +127,5 @@ check "trace's text names R2's namespace and hook" grep -qF \
 	"HDP dropped by the kernel: NETFILTER_DROP in netns $NS_R2 on r2a, netfilter FORWARD hook (nft_do_chain)" \
 	"$TMPD/tr.txt"
 check "its tracefs instance is gone" \
-	[ ! -d "$(tracefs_dir)/instances/hdp-$pid" ]
+	lacks_instance "$(tracefs_dir)" "$pid"
 finish

@@ -217,5 +217,5 @@ expect_eq "v6 58: bad ICMPv6 checksum, not delivered" "$(s6 58)" \
 	"dropped_before_socket 1"
 
 check "no tracefs instance left behind" \
-	[ ! -e "$TRACEFS/instances/hdp-$SWEEP_PID" ]
+	lacks_instance "$TRACEFS" "$SWEEP_PID"
 finish

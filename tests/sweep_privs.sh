@@ -5,7 +5,9 @@
 # nobody with every capability set empty while they send and decode;
 # only a helper stays root's uid, with no capability, no descriptor but
 # its pipe and no capture ring mapped, to remove the tracefs instance at
-# the end, also when hdp is killed.  /proc/PID/status is the judge; the drop reasons must still be
+# the end, also when hdp is killed; an instance left by a run killed with
+# its helper is removed by the next run only when no process holds it
+# locked.  /proc/PID/status is the judge; the drop reasons must still be
 # read after the drop (an nft rule in the namespace drops protocol 253
 # at output).  Everything is sent inside namespaces of its own: the
 # sender's, and a peer's across a veth pair.
@@ -73,11 +75,11 @@ helper_of() {
 }
 no_instance() {
 	i=0
-	while [ -d "$TRACEFS/instances/hdp-$2" ] && [ $i -lt 30 ]; do
+	while has_instance "$TRACEFS" "$2" && [ $i -lt 30 ]; do
 		sleep 0.1; i=$((i + 1))
 	done
 	check "$1: tracefs instance hdp-$2 removed" \
-		[ ! -d "$TRACEFS/instances/hdp-$2" ]
+		lacks_instance "$TRACEFS" "$2"
 }
 
 # ---- sweep: drop reasons on, as root by default -----------------------------
@@ -89,7 +91,7 @@ if grep -q "drop reasons unavailable" "$TMPD/sweep.err"; then
 	skip "kernel drop reasons unavailable: $(cat "$TMPD/sweep.err")"
 fi
 check "sweep: its tracefs instance exists while it runs" \
-	[ -d "$TRACEFS/instances/hdp-$pid" ]
+	has_instance "$TRACEFS" "$pid"
 unprivileged sweep "$pid"
 helper_of sweep "$pid"
 wait "$pid"; rc=$?
@@ -118,9 +120,33 @@ bg ip netns exec "$NS" "$bin" sweep -P 254 -c 1 --wait 5000 10.77.0.2 \
 	>/dev/null 2>&1
 pid=$BG_PID
 wait_uid "$pid" "$nobody_uid" || fail "sweep (to kill): never dropped"
-check "sweep (to kill): instance exists" [ -d "$TRACEFS/instances/hdp-$pid" ]
+check "sweep (to kill): instance exists" has_instance "$TRACEFS" "$pid"
 kill -KILL "$pid"; wait "$pid" 2>/dev/null
 no_instance "sweep killed by SIGKILL" "$pid"
+
+# ---- stale instances: removed only when their owner is verifiably gone ---
+# An instance whose directory no process holds locked is stale (its hdp
+# and the helper were killed together): the next run removes it.  One
+# held locked stays, whatever its pid says: this pid is no process here
+# (above pid_max), as a live hdp of another PID namespace sharing tracefs
+# looks.  Both made here by hand and removed on exit, also on failure.
+stale="$TRACEFS/instances/hdp-2147483646-1"
+live="$TRACEFS/instances/hdp-2147483645-2"
+trap 'cleanup; rmdir "$stale" "$live" 2>/dev/null' EXIT
+mkdir "$stale" "$live" || fail "cannot make tracefs instances by hand"
+# the holder: the shell opens the directory, flock(1) locks that open file
+# (waiting while the probe below holds it a moment), and the sleep that
+# replaces the shell keeps it (killed on exit)
+bg sh -c 'exec 9<"$1" && flock 9 && exec sleep 30' sh "$live"
+i=0
+while flock -n "$live" true 2>/dev/null && [ $i -lt 50 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+ip netns exec "$NS" "$bin" sweep -P 254 -c 1 --wait 100 10.77.0.2 \
+	>/dev/null 2>&1
+check "stale instance (its lock free) removed by the next run" \
+	[ ! -d "$stale" ]
+check "instance held locked by a pid from elsewhere kept" [ -d "$live" ]
 
 # ---- trace --drop-reasons ------------------------------------------------------
 for z in "" "-Z nobody"; do

@@ -128,7 +128,7 @@ ip netns exec "$A" "$HDP" sweep 10.71.2.1 -P 5 --wait 20000 \
 	>/dev/null 2>"$TMPD/int.err" &
 SP=$!
 i=0
-while [ $i -lt 50 ] && [ ! -e "$TRACEFS/instances/hdp-$SP" ] &&
+while [ $i -lt 50 ] && lacks_instance "$TRACEFS" "$SP" &&
 	[ ! -s "$TMPD/int.err" ]; do
 	sleep 0.1; i=$((i + 1))
 done
@@ -139,7 +139,7 @@ expect_eq "SIGTERM: exit 1, results so far" "$?" 1
 check "SIGTERM: said so" grep -q interrupted "$TMPD/int.err"
 if [ $DROPS -eq 1 ]; then
 	check "SIGTERM: no tracefs instance left behind" \
-		[ ! -e "$TRACEFS/instances/hdp-$SP" ]
+		lacks_instance "$TRACEFS" "$SP"
 fi
 # SIGKILL cannot be caught: the next run removes what a dead one left
 if [ $DROPS -eq 1 ]; then
@@ -147,15 +147,15 @@ if [ $DROPS -eq 1 ]; then
 		>/dev/null 2>&1 &
 	KP=$!
 	i=0
-	while [ $i -lt 50 ] && [ ! -e "$TRACEFS/instances/hdp-$KP" ]; do
+	while [ $i -lt 50 ] && lacks_instance "$TRACEFS" "$KP"; do
 		sleep 0.1; i=$((i + 1))
 	done
 	kill -KILL "$KP"; wait "$KP" 2>/dev/null
 	check "SIGKILL leaves the instance" \
-		[ -e "$TRACEFS/instances/hdp-$KP" ]
+		has_instance "$TRACEFS" "$KP"
 	ip netns exec "$A" "$HDP" sweep 10.71.2.1 -P 5 -c 1 --wait 10 \
 		>/dev/null 2>&1
 	check "the next sweep removed the dead run's instance" \
-		[ ! -e "$TRACEFS/instances/hdp-$KP" ]
+		lacks_instance "$TRACEFS" "$KP"
 fi
 finish

@@ -139,18 +139,32 @@ test_keys(void)
 	CHECK(key_of(a, la, la, &ka) == 0 && ka.ts_ns == 42 && ka.plen == 2);
 }
 
-/* SipHash-2-4: the reference vectors (key 00..0f, messages 00.. of 0 and
- * 8 bytes), and two secrets giving two hashes of one key. */
+/* SipHash-2-4, the library's one keyed hash (where, sweep --join, the
+ * echo responder's rate limiter): the reference vectors (key 00..0f,
+ * messages 00.. of 0, 1, 8 and 15 bytes, the last the paper's example),
+ * the word form equal to the byte form, and two secrets giving two
+ * hashes of one key. */
 static void
 test_siphash(void)
 {
 	struct hdp_hsecret ref = { 0x0706050403020100ULL,
 				   0x0f0e0d0c0b0a0908ULL }, a, b;
-	uint64_t m = 0x0706050403020100ULL;
+	uint64_t m = 0x0706050403020100ULL, w[2];
+	uint8_t msg[16];
 	struct hdp_key k;
+	size_t i;
 
 	CHECK(hdp_siphash_u64(&ref, &m, 0) == 0x726fdb47dd0e0e31ULL);
 	CHECK(hdp_siphash_u64(&ref, &m, 1) == 0x93f5f5799a932462ULL);
+	for (i = 0; i < sizeof(msg); i++)
+		msg[i] = (uint8_t)i;
+	CHECK(hdp_siphash(&ref, msg, 0) == 0x726fdb47dd0e0e31ULL);
+	CHECK(hdp_siphash(&ref, msg, 1) == 0x74f839c593dc67fdULL);
+	CHECK(hdp_siphash(&ref, msg, 8) == 0x93f5f5799a932462ULL);
+	CHECK(hdp_siphash(&ref, msg, 15) == 0xa129ca6149be45e5ULL);
+	w[0] = 0x0706050403020100ULL;
+	w[1] = 0x0f0e0d0c0b0a0908ULL;
+	CHECK(hdp_siphash_u64(&ref, w, 2) == hdp_siphash(&ref, msg, 16));
 	memset(&k, 0, sizeof(k));
 	k.proto = 255;
 	k.has_ts = 1;
