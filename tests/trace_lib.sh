@@ -75,6 +75,19 @@ where_path() {
 # print a line matching PATTERN (grep -E), within 12 s (far under the sum
 # of the timeouts: 30 TTLs x 4 protocols x 2 rounds x the wait).  Each
 # run's time and verdict line are printed; TRACE_MS holds the times.
+# drop_hdp_at NS: NS forwards everything but protocol 255, which an nft
+# rule drops in silence (the namespace takes the table with it)
+drop_hdp_at() {
+	ip netns exec "$1" nft -f - <<NFT || fatal "nft in $1"
+table inet hdptest {
+	chain forward {
+		type filter hook forward priority 0;
+		meta l4proto 255 counter drop
+	}
+}
+NFT
+}
+
 trace_runs() {
 	_l=$1; _n=$2; _rc=$3; _pat=$4; _dst=$5; shift 5
 	TRACE_MS=""

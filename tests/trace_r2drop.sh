@@ -8,14 +8,7 @@
 . "$top_srcdir/tests/trace_lib.sh"
 path_up
 
-ip netns exec "$NS_R2" nft -f - <<NFT || fatal "nft on R2"
-table inet hdptest {
-	chain forward {
-		type filter hook forward priority 0;
-		meta l4proto 255 counter drop
-	}
-}
-NFT
+drop_hdp_at "$NS_R2"
 
 # --- trace, 30 hops, one second of wait ---------------------------------
 t0=$(date +%s%N)

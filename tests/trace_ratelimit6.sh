@@ -11,14 +11,7 @@ all="^all of HDP, UDP, TCP and ICMP reach $D6 \\(hop 3\\)$"
 trace_runs "IPv6 clear path, -w 1" 4 0 "$all" "$D6" -6 -w 1
 trace_runs "IPv6 clear path, default wait" 4 0 "$all" "$D6" -6
 
-ip netns exec "$NS_R2" nft -f - <<NFT || fatal "nft on R2"
-table inet hdptest {
-	chain forward {
-		type filter hook forward priority 0;
-		meta l4proto 255 counter drop
-	}
-}
-NFT
+drop_hdp_at "$NS_R2"
 named="^HDP vanishes after hop 2 \\($R2A6\\); UDP, TCP and ICMP reach $D6$"
 trace_runs "IPv6, R2 drops HDP" 3 1 "$named" "$D6" -6 -w 1
 topo_limits_strict "$NS_R2"

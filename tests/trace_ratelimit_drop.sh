@@ -10,14 +10,7 @@
 . "$top_srcdir/tests/trace_lib.sh"
 path_up default
 
-ip netns exec "$NS_R2" nft -f - <<NFT || fatal "nft on R2"
-table inet hdptest {
-	chain forward {
-		type filter hook forward priority 0;
-		meta l4proto 255 counter drop
-	}
-}
-NFT
+drop_hdp_at "$NS_R2"
 
 named="^HDP vanishes after hop 2 \\($R2A4\\); UDP, TCP and ICMP reach $D4$"
 trace_runs "R2 drops HDP" 3 1 "$named" "$D4" -w 1

@@ -66,14 +66,7 @@ in_ns "$NS_D" sysctl -qw net.ipv4.icmp_ratelimit=4000 ||
 ok="^((all of |both )?[A-Z, and]+ reach $D4( \\(hop 3\\))?|([A-Z]+: unknown \\(hop 3 [a-zA-Z -]+: [0-9]+ of [0-9]+ probes answered\\); )+[A-Z, and]+ reach(es)? $D4)$"
 trace_runs "clear path, receiver one error per 4 s" 3 0 "$ok" "$D4" -w 1
 
-ip netns exec "$NS_R2" nft -f - <<NFT || fatal "nft on R2"
-table inet hdptest {
-	chain forward {
-		type filter hook forward priority 0;
-		meta l4proto 255 counter drop
-	}
-}
-NFT
+drop_hdp_at "$NS_R2"
 i=1
 while [ "$i" -le 2 ]; do
 	in_ns "$NS_S" "$HDP" trace -w 1 "$D4" >"$TMPD/drop.txt" 2>&1
