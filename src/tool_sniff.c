@@ -46,17 +46,73 @@ struct sniff {
 	int            out_opened;  /* the -w file(s) exist            */
 	int            out_started; /* the -w file(s) have headers     */
 	char           rot_err[512];
+	int            stopped;     /* the loop ended itself           */
 	struct hdp_printer pr;
 };
 
 static pcap_t *volatile g_pcap;
+static volatile sig_atomic_t g_info, g_flush;	/* SIGUSR1, SIGUSR2 */
 
+/*
+ * Signals, as tcpdump takes them; none may lose a captured packet.
+ * INT, TERM, HUP, ALRM and PIPE end the run with every file whole; USR1
+ * prints the counts so far and the capture goes on; USR2 writes what the
+ * -w buffer holds to the file now.  Each handler only sets a flag and
+ * breaks the loop, which looks at the flags.
+ */
 static void
 on_signal(int sig)
 {
 	(void)sig;
+	tool_stop = 1;
 	if (g_pcap != NULL)
 		pcap_breakloop(g_pcap);
+}
+
+static void
+on_user_signal(int sig)
+{
+	if (sig == SIGUSR1)
+		g_info = 1;
+	else
+		g_flush = 1;
+	if (g_pcap != NULL)
+		pcap_breakloop(g_pcap);
+}
+
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGALRM,
+				    SIGPIPE };
+
+static void
+catch_signals(void)
+{
+	struct sigaction sa;
+	size_t i;
+
+	tool_stop = 0;
+	g_info = g_flush = 0;
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_signal;	/* no SA_RESTART: poll() returns */
+	for (i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		sigaction(stop_signals[i], &sa, NULL);
+	sa.sa_handler = on_user_signal;
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
+}
+
+/* After the loop: a second INT, TERM or HUP may still end a final write
+ * that hangs; the others cannot cost the files anything any more. */
+static void
+release_signals(void)
+{
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGALRM, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);	/* a closed stdout: EPIPE, said */
+	signal(SIGUSR1, SIG_IGN);
+	signal(SIGUSR2, SIG_IGN);
 }
 
 void
@@ -136,8 +192,10 @@ usage_sniff(FILE *out)
 "expression given as trailing arguments comes first, ANDed with it; as in\n"
 "tcpdump, write 'vlan and ...' there to see tagged traffic.\n"
 "\n"
-"On exit (COUNT reached, end of file, SIGINT, SIGTERM, SIGHUP) the output and the\n"
-"-w file are flushed, and the counts go to standard error as tcpdump's.\n"
+"On exit (COUNT reached, end of file, SIGINT, SIGTERM, SIGHUP, SIGALRM,\n"
+"SIGPIPE) the output and the -w file are flushed, and the counts go to\n"
+"standard error as tcpdump's.  SIGUSR1 prints the counts so far and the\n"
+"capture goes on; SIGUSR2 writes the -w buffer to the file now.\n"
 "Exit status: 0 ok; 1 packets dropped or a read error; 2 bad usage, bad\n"
 "filter or bad file; 3 no permission to capture; 4 the system refused.\n");
 }
@@ -187,6 +245,14 @@ rotate(struct sniff *s, const struct pcap_pkthdr *h)
 	return r;
 }
 
+/* The loop ends for a reason of its own (count, rotation, full disk). */
+static void
+stop_loop(struct sniff *s)
+{
+	s->stopped = 1;
+	pcap_breakloop(s->p);
+}
+
 static void
 on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
@@ -198,7 +264,7 @@ on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 		return;
 	s->taken++;
 	if (s->rot != NULL && rotate(s, h) != 0) {
-		pcap_breakloop(s->p);	/* every file is complete */
+		stop_loop(s);	/* every file is complete */
 		return;
 	}
 	if (s->dumper != NULL &&
@@ -206,7 +272,7 @@ on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 	     (s->unbuffered && hdp_dump_flush(s->dumper) != 0))) {
 		/* a full disk: stop now rather than lose the rest; the
 		 * file keeps its whole packets, the close says how many */
-		pcap_breakloop(s->p);
+		stop_loop(s);
 		return;
 	}
 	if (s->print) {
@@ -215,7 +281,7 @@ on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 			hdp_printer_flush(&s->pr);
 	}
 	if (s->count && s->taken >= s->count)
-		pcap_breakloop(s->p);
+		stop_loop(s);
 }
 
 /* -C SIZE (millions of bytes, or with a k, m or g suffix), -G SECONDS,
@@ -400,6 +466,60 @@ drop_privileges(const char *zuser)
 		return HDP_EXIT_PERM;
 	}
 	return 0;
+}
+
+/* The counts, on standard error as tcpdump's (at the end and on
+ * SIGUSR1); 1 when the kernel or the interface dropped packets. */
+static int
+report_counts(const struct sniff *s, int offline)
+{
+	struct pcap_stat st;
+
+	if (offline) {
+		fprintf(stderr, "%llu packet%s captured\n"
+			"%llu packet%s received by filter\n"
+			"0 packets dropped by kernel\n",
+			(unsigned long long)s->taken, plural(s->taken),
+			(unsigned long long)s->seen, plural(s->seen));
+		return 0;
+	}
+	if (pcap_stats(s->p, &st) != 0) {
+		fprintf(stderr, "%llu packet%s captured\n",
+			(unsigned long long)s->taken, plural(s->taken));
+		return 0;
+	}
+	fprintf(stderr, "%llu packet%s captured\n"
+		"%u packet%s received by filter\n"
+		"%u packet%s dropped by kernel\n",
+		(unsigned long long)s->taken, plural(s->taken),
+		st.ps_recv, plural(st.ps_recv), st.ps_drop, plural(st.ps_drop));
+	if (st.ps_ifdrop != 0)
+		fprintf(stderr, "%u packet%s dropped by interface\n",
+			st.ps_ifdrop, plural(st.ps_ifdrop));
+	return st.ps_drop != 0 || st.ps_ifdrop != 0;
+}
+
+/*
+ * The loop was broken by SIGUSR1 or SIGUSR2 (and by nothing that ends
+ * it): do what they ask; 1 to go on capturing.
+ */
+static int
+on_user_break(struct sniff *s, int offline)
+{
+	if (tool_stop || s->stopped || (!g_info && !g_flush))
+		return 0;
+	if (g_info) {
+		g_info = 0;
+		hdp_printer_flush(&s->pr);
+		fflush(stdout);
+		report_counts(s, offline);
+	}
+	if (g_flush) {
+		g_flush = 0;
+		if (s->dumper != NULL && hdp_dump_flush(s->dumper) != 0)
+			return 0;	/* a full disk: the close says it */
+	}
+	return 1;
 }
 
 int
@@ -678,12 +798,15 @@ cmd_sniff(int argc, char **argv)
 
 	/* ---- the loop ---- */
 	g_pcap = s.p;
-	tool_catch_stop(on_signal);
+	catch_signals();
 
 	for (;;) {
 		r = pcap_dispatch(s.p, -1, on_packet, (u_char *)&s);
-		if (r == PCAP_ERROR_BREAK)
+		if (r == PCAP_ERROR_BREAK) {
+			if (on_user_break(&s, rfile != NULL))
+				continue;
 			break;
+		}
 		if (r == PCAP_ERROR) {
 			tool_err("%s: %s", rfile ? rfile : "capture",
 				 pcap_geterr(s.p));
@@ -698,9 +821,7 @@ cmd_sniff(int argc, char **argv)
 			break;
 	}
 	g_pcap = NULL;
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
+	release_signals();
 
 	/* ---- flush everything, then say how it went ---- */
 	if (s.print && mode == HDP_PR_QUIET) {
@@ -730,33 +851,8 @@ cmd_sniff(int argc, char **argv)
 	}
 	if (s.rot_stuck)	/* said when it happened; no packet lost */
 		rc = HDP_EXIT_ENV;
-	if (rfile != NULL) {
-		fprintf(stderr, "%llu packet%s captured\n"
-			"%llu packet%s received by filter\n"
-			"0 packets dropped by kernel\n",
-			(unsigned long long)s.taken, plural(s.taken),
-			(unsigned long long)s.seen, plural(s.seen));
-	} else {
-		struct pcap_stat st;
-
-		if (pcap_stats(s.p, &st) == 0) {
-			fprintf(stderr, "%llu packet%s captured\n"
-				"%u packet%s received by filter\n"
-				"%u packet%s dropped by kernel\n",
-				(unsigned long long)s.taken, plural(s.taken),
-				st.ps_recv, plural(st.ps_recv),
-				st.ps_drop, plural(st.ps_drop));
-			if (st.ps_ifdrop != 0)
-				fprintf(stderr, "%u packet%s dropped by "
-					"interface\n", st.ps_ifdrop,
-					plural(st.ps_ifdrop));
-			if ((st.ps_drop || st.ps_ifdrop) && rc == HDP_EXIT_OK)
-				rc = HDP_EXIT_FAIL;
-		} else {
-			fprintf(stderr, "%llu packet%s captured\n",
-				(unsigned long long)s.taken, plural(s.taken));
-		}
-	}
+	if (report_counts(&s, rfile != NULL) && rc == HDP_EXIT_OK)
+		rc = HDP_EXIT_FAIL;	/* the kernel dropped some */
 	fflush(stdout);
 
 out:
