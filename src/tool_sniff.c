@@ -522,6 +522,159 @@ on_user_break(struct sniff *s, int offline)
 	return 1;
 }
 
+/* tcpdump's -F, -Q, -L and -y: parsed here so cmd_sniff stays short. */
+struct sniff_extra {
+	const char *ffile;	/* -F: the filter expression's file */
+	int dir_set;		/* -Q given */
+	pcap_direction_t dir;
+	int list_dlts;		/* -L */
+	int dlt;		/* -y: -1 unless given */
+};
+
+static int
+extra_option(int c, const char *arg, struct sniff_extra *x)
+{
+	switch (c) {
+	case 'F': x->ffile = arg; return 0;
+	case 'L': x->list_dlts = 1; return 0;
+	case 'Q':
+		x->dir_set = 1;
+		if (strcmp(arg, "in") == 0)
+			x->dir = PCAP_D_IN;
+		else if (strcmp(arg, "out") == 0)
+			x->dir = PCAP_D_OUT;
+		else if (strcmp(arg, "inout") == 0)
+			x->dir = PCAP_D_INOUT;
+		else {
+			tool_err("bad direction '%s' for -Q: in, out or "
+				 "inout", tool_safe(arg));
+			return -1;
+		}
+		return 0;
+	case 'y':
+		x->dlt = pcap_datalink_name_to_val(arg);
+		if (x->dlt < 0) {
+			tool_err("unknown link type '%s' for -y",
+				 tool_safe(arg));
+			return -1;
+		}
+		if (!hdp_dlt_supported(x->dlt)) {
+			tool_err("link type '%s' is not one hdp decodes",
+				 tool_safe(arg));
+			return -1;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+/* -F: the whole file is the expression (tcpdump ignores one given on the
+ * command line too, and says so). */
+static int
+read_filter_file(const char *path, char **out)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
+	int ch, rc = HDP_EXIT_USAGE;
+
+	if (f == NULL) {
+		tool_err("-F %s: %s", tool_safe(path), strerror(errno));
+		return HDP_EXIT_USAGE;
+	}
+	while ((ch = getc(f)) != EOF) {
+		if (n + 2 > cap) {
+			char *nb = realloc(buf, cap ? cap * 2 : 256);
+
+			if (nb == NULL || cap > (1u << 20)) {
+				free(nb);
+				buf = NULL;
+				tool_err("-F %s: too long or out of memory",
+					 tool_safe(path));
+				goto out;
+			}
+			buf = nb;
+			cap = cap ? cap * 2 : 256;
+		}
+		buf[n++] = ch == '\n' || ch == '\t' || ch == '\r' ? ' ' : ch;
+	}
+	if (ferror(f)) {
+		tool_err("-F %s: %s", tool_safe(path), strerror(errno));
+		goto out;
+	}
+	if (buf == NULL || strspn(buf, " ") == n) {
+		free(buf);
+		buf = NULL;
+		rc = HDP_EXIT_OK;	/* an empty file: no expression */
+		*out = NULL;
+		goto out;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	buf = NULL;
+	rc = HDP_EXIT_OK;
+out:
+	free(buf);
+	fclose(f);
+	return rc;
+}
+
+/* -L: the link types of the interface, as tcpdump lists them. */
+static int
+list_dlts(struct hdp_cap_opts *co)
+{
+	char err[PCAP_ERRBUF_SIZE + 256];
+	pcap_t *p;
+	int *dl = NULL, n, i;
+
+	co->promisc = 0;
+	p = hdp_cap_open_live(co, err, sizeof(err));
+	if (p == NULL) {
+		tool_err("%s", err);
+		return strstr(err, "ermission") != NULL ||
+		       strstr(err, "not permitted") != NULL ?
+		       HDP_EXIT_PERM : HDP_EXIT_ENV;
+	}
+	n = pcap_list_datalinks(p, &dl);
+	if (n < 0) {
+		tool_err("%s", pcap_geterr(p));
+		pcap_close(p);
+		return HDP_EXIT_ENV;
+	}
+	printf("Data link types for %s (use option -y to set):\n",
+	       tool_safe(co->ifname ? co->ifname : "any"));
+	for (i = 0; i < n; i++) {
+		const char *nm = pcap_datalink_val_to_name(dl[i]);
+		const char *d = pcap_datalink_val_to_description(dl[i]);
+
+		if (nm != NULL)
+			printf("  %s (%s)%s\n", nm, d ? d : "?",
+			       hdp_dlt_supported(dl[i]) ? "" :
+			       " (not decoded by hdp)");
+		else
+			printf("  DLT %d\n", dl[i]);
+	}
+	pcap_free_datalinks(dl);
+	pcap_close(p);
+	return fflush(stdout) == 0 ? HDP_EXIT_OK : HDP_EXIT_ENV;
+}
+
+/* -Q and -y on the open live capture. */
+static int
+apply_extras(pcap_t *p, const struct sniff_extra *x)
+{
+	if (x->dlt >= 0 && pcap_set_datalink(p, x->dlt) != 0) {
+		tool_err("-y %s: %s", pcap_datalink_val_to_name(x->dlt),
+			 pcap_geterr(p));
+		return HDP_EXIT_USAGE;
+	}
+	if (x->dir_set && pcap_setdirection(p, x->dir) != 0) {
+		tool_err("-Q: %s", pcap_geterr(p));
+		return HDP_EXIT_ENV;
+	}
+	return HDP_EXIT_OK;
+}
+
 int
 cmd_sniff(int argc, char **argv)
 {
@@ -537,6 +690,7 @@ cmd_sniff(int argc, char **argv)
 		{ "ifnames",   no_argument,       NULL, OPT_IFNAMES },
 		{ "icmp",      no_argument,       NULL, OPT_ICMP },
 		{ "user",      required_argument, NULL, 'Z' },
+		{ "direction", required_argument, NULL, 'Q' },
 		{ "help",      no_argument,       NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -554,6 +708,7 @@ cmd_sniff(int argc, char **argv)
 	int icmp = 0;
 	int rc = HDP_EXIT_OK, c, dlt, r, in_fd = -1, dropped = 0;
 	uint64_t v;
+	struct sniff_extra x = { NULL, 0, PCAP_D_INOUT, 0, -1 };
 
 	memset(&s, 0, sizeof(s));
 	memset(&co, 0, sizeof(co));
@@ -561,7 +716,7 @@ cmd_sniff(int argc, char **argv)
 	co.promisc = 1;
 	opterr = 0;
 	optind = 0;	/* glibc: a fresh scan from argv[1] */
-	while ((c = getopt_long(argc, argv, "+i:Dr:w:Uc:s:pB:vXqntlZ:C:G:W:h",
+	while ((c = getopt_long(argc, argv, "+i:Dr:w:Uc:s:pB:vXqntlZ:C:G:W:hF:Q:Ly:",
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i': co.ifname = optarg; break;
@@ -607,6 +762,10 @@ cmd_sniff(int argc, char **argv)
 			if (rot_option(c, optarg, &ro) != 0)
 				return HDP_EXIT_USAGE;
 			break;
+		case 'F': case 'Q': case 'L': case 'y':
+			if (extra_option(c, optarg, &x) != 0)
+				return HDP_EXIT_USAGE;
+			break;
 		case OPT_JSON: mode = HDP_PR_JSON; break;
 		case OPT_TABLE: mode = HDP_PR_TABLE; break;
 		case OPT_FILTER:
@@ -625,7 +784,7 @@ cmd_sniff(int argc, char **argv)
 			usage_sniff(stdout);
 			return HDP_EXIT_OK;
 		default:
-			if (optopt && strchr("iDrwcsBZ", optopt) != NULL)
+			if (optopt && strchr("iDrwcsBZCGWFQy", optopt) != NULL)
 				tool_err("option -%c needs an argument; try "
 					 "'hdp help sniff'", optopt);
 			else
@@ -652,11 +811,22 @@ cmd_sniff(int argc, char **argv)
 		tool_err("-i and -r exclude each other");
 		return HDP_EXIT_USAGE;
 	}
+	if (rfile != NULL && (x.dir_set || x.dlt >= 0 || x.list_dlts)) {
+		tool_err("-Q, -y and -L need a live capture, not -r");
+		return HDP_EXIT_USAGE;
+	}
 	if (tcount == 1)
 		tmode = HDP_PR_TIME_NONE;
 	else if (tcount >= 2)
 		tmode = HDP_PR_TIME_EPOCH;
-	if (optind < argc) {
+	if (x.ffile != NULL) {
+		if (optind < argc)
+			fprintf(stderr, "%s: warning: -F given: the expression "
+				"on the command line is ignored\n",
+				hdp_progname);
+		if ((r = read_filter_file(x.ffile, &trailing)) != 0)
+			return r;
+	} else if (optind < argc) {
 		trailing = hdp_filter_join(argc - optind, argv + optind);
 		if (trailing == NULL) {
 			tool_err("out of memory");
@@ -671,6 +841,11 @@ cmd_sniff(int argc, char **argv)
 	s.print = wfile == NULL || also_print;
 	if (tool_parse_only)
 		goto out;
+	if (x.list_dlts) {
+		free(trailing);
+		free(expr);
+		return list_dlts(&co);
+	}
 
 	/* ---- open the source ---- */
 	if (rfile != NULL) {
@@ -711,6 +886,8 @@ cmd_sniff(int argc, char **argv)
 			     HDP_EXIT_PERM : HDP_EXIT_ENV;
 			goto out;
 		}
+		if ((rc = apply_extras(s.p, &x)) != 0)
+			goto out;
 		digits = 6;
 		ifnames = 1;
 	}
