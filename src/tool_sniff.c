@@ -611,17 +611,15 @@ read_filter_file(const char *path, char **out)
 		tool_err("-F %s: %s", tool_safe(path), strerror(errno));
 		goto out;
 	}
-	if (buf == NULL || strspn(buf, " ") == n) {
-		free(buf);
-		buf = NULL;
-		rc = HDP_EXIT_OK;	/* an empty file: no expression */
-		*out = NULL;
-		goto out;
-	}
-	buf[n] = '\0';
+	rc = HDP_EXIT_OK;
+	*out = NULL;
+	if (buf == NULL)
+		goto out;	/* an empty file: no expression */
+	buf[n] = '\0';		/* room kept by the n + 2 above */
+	if (strspn(buf, " ") == n)
+		goto out;	/* blanks only: no expression either */
 	*out = buf;
 	buf = NULL;
-	rc = HDP_EXIT_OK;
 out:
 	free(buf);
 	fclose(f);

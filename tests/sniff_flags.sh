@@ -57,11 +57,11 @@ ip netns exec "$B" "$HDP" send -q -c 2 -i 0.02 --data out 10.124.0.1 \
 	>/dev/null
 wait
 n() { grep -c . "$TMPD/$1.out"; }
-expect_eq "tcpdump -Q in sees the 3 sent to B" 3 "$(n tin)"
-expect_eq "tcpdump -Q out sees the 2 B sent" 2 "$(n tout)"
+expect_eq "tcpdump -Q in sees the 3 sent to B" "$(n tin)" 3
+expect_eq "tcpdump -Q out sees the 2 B sent" "$(n tout)" 2
 expect_eq "-Q in as tcpdump" "$(n tin)" "$(n hin)"
 expect_eq "--direction=out as tcpdump" "$(n tout)" "$(n hout)"
-expect_eq "-F src host 10.124.0.1: A's 3" 3 "$(n hF)"
+expect_eq "-F src host 10.124.0.1: A's 3" "$(n hF)" 3
 check "-F: only A's packets" sh -c "! grep -q '\"src\": *\"10.124.0.2\"' '$TMPD/hF.out'"
 
 # -y: a type the interface offers is what the -w file holds
