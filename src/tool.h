@@ -75,6 +75,10 @@ extern int tool_parse_only;
 /* Print "hdp CMD is not built yet" and return HDP_EXIT_USAGE. */
 int tool_not_built(const char *cmd);
 
+/* The exit status for a capture libpcap could not open, from its message
+ * err: HDP_EXIT_PERM when permission was refused, else HDP_EXIT_ENV. */
+int tool_cap_status(const char *err);
+
 /* Each subcommand's entry point and usage. */
 #define HDP_DECLARE_CMD(n) \
 	int cmd_##n(int argc, char **argv); \

@@ -108,6 +108,14 @@ tool_catch_stop(void (*handler)(int))
 }
 
 int
+tool_cap_status(const char *err)
+{
+	return strstr(err, "ermission") != NULL ||
+	       strstr(err, "not permitted") != NULL ?
+	       HDP_EXIT_PERM : HDP_EXIT_ENV;
+}
+
+int
 tool_not_built(const char *cmd)
 {
 	fprintf(stderr, "hdp: '%s' is not built yet\n", cmd);

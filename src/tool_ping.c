@@ -1340,8 +1340,7 @@ setup_capture(struct ping *pg)
 	pg->pc = hdp_cap_open_live(&co, err, sizeof(err));
 	if (pg->pc == NULL) {
 		tool_err("%s", err);
-		return strstr(err, "permission") || strstr(err, "Operation "
-			"not permitted") ? HDP_EXIT_PERM : HDP_EXIT_ENV;
+		return tool_cap_status(err);
 	}
 	/* SLL2 tells a packet leaving from one arriving (lo shows both) */
 	if (pcap_set_datalink(pg->pc, DLT_LINUX_SLL2) != 0)

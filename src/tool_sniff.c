@@ -638,9 +638,7 @@ list_dlts(struct hdp_cap_opts *co)
 	p = hdp_cap_open_live(co, err, sizeof(err));
 	if (p == NULL) {
 		tool_err("%s", err);
-		return strstr(err, "ermission") != NULL ||
-		       strstr(err, "not permitted") != NULL ?
-		       HDP_EXIT_PERM : HDP_EXIT_ENV;
+		return tool_cap_status(err);
 	}
 	n = pcap_list_datalinks(p, &dl);
 	if (n < 0) {
@@ -888,9 +886,7 @@ cmd_sniff(int argc, char **argv)
 		s.p = hdp_cap_open_live(&co, err, sizeof(err));
 		if (s.p == NULL) {
 			tool_err("%s", err);
-			rc = strstr(err, "ermission") != NULL ||
-			     strstr(err, "not permitted") != NULL ?
-			     HDP_EXIT_PERM : HDP_EXIT_ENV;
+			rc = tool_cap_status(err);
 			goto out;
 		}
 		if ((rc = apply_extras(s.p, &x)) != 0)

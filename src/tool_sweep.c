@@ -1717,8 +1717,7 @@ open_capture(struct sweep *s)
 	s->pcap = hdp_cap_open_live(&co, err, sizeof(err));
 	if (s->pcap == NULL) {
 		tool_err("libpcap: %s", err);
-		if (strstr(err, "ermission") != NULL ||
-		    strstr(err, "not permitted") != NULL) {
+		if (tool_cap_status(err) == HDP_EXIT_PERM) {
 			tool_err("needs root or CAP_NET_RAW and "
 				 "CAP_NET_ADMIN");
 			return HDP_EXIT_PERM;

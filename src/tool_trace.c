@@ -2676,8 +2676,7 @@ cmd_trace(int argc, char **argv)
 	t->cap = hdp_cap_open_live(&co, err, sizeof(err));
 	if (t->cap == NULL) {
 		tool_err("%s", err);
-		rc = strstr(err, "ermission") || strstr(err, "ermitted") ?
-			HDP_EXIT_PERM : HDP_EXIT_ENV;
+		rc = tool_cap_status(err);
 		goto out;
 	}
 	t->dlt = pcap_datalink(t->cap);
