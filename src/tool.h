@@ -79,6 +79,12 @@ int tool_not_built(const char *cmd);
  * err: HDP_EXIT_PERM when permission was refused, else HDP_EXIT_ENV. */
 int tool_cap_status(const char *err);
 
+/* Read all of fd, at most max bytes, into a new buffer with a NUL one
+ * byte past *len; -1 when it cannot (said, naming name; hint ends the
+ * message for an input over max). */
+int tool_read_all(int fd, const char *name, size_t max, const char *hint,
+		  uint8_t **buf, size_t *len);
+
 /* Each subcommand's entry point and usage. */
 #define HDP_DECLARE_CMD(n) \
 	int cmd_##n(int argc, char **argv); \

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hdp.h"
 #include "hdp_print.h"
@@ -113,6 +114,53 @@ tool_cap_status(const char *err)
 	return strstr(err, "ermission") != NULL ||
 	       strstr(err, "not permitted") != NULL ?
 	       HDP_EXIT_PERM : HDP_EXIT_ENV;
+}
+
+int
+tool_read_all(int fd, const char *name, size_t max, const char *hint,
+	      uint8_t **buf, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	uint8_t *b = malloc(cap + 1), *nb;
+	ssize_t r;
+
+	if (b == NULL) {
+		tool_err("%s: out of memory", name);
+		return -1;
+	}
+	for (;;) {
+		if (n == cap) {
+			if (cap >= max) {
+				tool_err("%s: more than %zu bytes%s", name,
+					 max, hint);
+				free(b);
+				return -1;
+			}
+			cap *= 2;
+			nb = realloc(b, cap + 1);
+			if (nb == NULL) {
+				tool_err("%s: out of memory", name);
+				free(b);
+				return -1;
+			}
+			b = nb;
+		}
+		r = read(fd, b + n, cap - n);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			tool_errno("%s: cannot read", name);
+			free(b);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
 }
 
 int

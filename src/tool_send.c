@@ -35,6 +35,7 @@
 #include "tool.h"
 
 #define MAX_INPUT   (1u << 20)   /* payload read from a file or stdin */
+#define INPUT_HINT  "; an IP datagram holds at most 65535"
 #define MAX_ERRS    32
 
 struct errcount {
@@ -244,53 +245,6 @@ parse_seconds(const char *arg, double *out, const char *what)
 			 what, arg);
 		return -1;
 	}
-	return 0;
-}
-
-/* Read all of fd (at most MAX_INPUT bytes) into a new buffer. */
-static int
-read_all(int fd, const char *name, uint8_t **buf, size_t *len)
-{
-	size_t cap = 4096, n = 0;
-	uint8_t *b = malloc(cap), *nb;
-	ssize_t r;
-
-	if (b == NULL) {
-		tool_err("%s: out of memory", name);
-		return -1;
-	}
-	for (;;) {
-		if (n == cap) {
-			if (cap >= MAX_INPUT) {
-				tool_err("%s: more than %u bytes; an IP "
-					 "datagram holds at most 65535",
-					 name, MAX_INPUT);
-				free(b);
-				return -1;
-			}
-			cap *= 2;
-			nb = realloc(b, cap);
-			if (nb == NULL) {
-				tool_err("%s: out of memory", name);
-				free(b);
-				return -1;
-			}
-			b = nb;
-		}
-		r = read(fd, b + n, cap - n);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			tool_errno("%s: cannot read", name);
-			free(b);
-			return -1;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	*buf = b;
-	*len = n;
 	return 0;
 }
 
@@ -653,13 +607,15 @@ make_payload(struct send *s, const char *data, const char *file,
 			return errno == ENOENT || errno == EISDIR ?
 			       HDP_EXIT_USAGE : HDP_EXIT_ENV;
 		}
-		if (read_all(fd, file, &in, &in_len) < 0) {
+		if (tool_read_all(fd, file, MAX_INPUT, INPUT_HINT, &in,
+				  &in_len) < 0) {
 			close(fd);
 			return HDP_EXIT_USAGE;
 		}
 		close(fd);
 	} else if (stdin_is_data()) {
-		if (read_all(STDIN_FILENO, "standard input", &in, &in_len) < 0)
+		if (tool_read_all(STDIN_FILENO, "standard input", MAX_INPUT,
+				  INPUT_HINT, &in, &in_len) < 0)
 			return HDP_EXIT_USAGE;
 	}
 	if (have_size) {

@@ -582,48 +582,29 @@ extra_option(int c, const char *arg, struct sniff_extra *x)
 static int
 read_filter_file(const char *path, char **out)
 {
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t n = 0, cap = 0;
-	int ch, rc = HDP_EXIT_USAGE;
+	char name[64];
+	uint8_t *b;
+	size_t n, i;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
 
-	if (f == NULL) {
+	*out = NULL;
+	if (fd < 0) {
 		tool_err("-F %s: %s", tool_safe(path), strerror(errno));
 		return HDP_EXIT_USAGE;
 	}
-	while ((ch = getc(f)) != EOF) {
-		if (n + 2 > cap) {
-			char *nb = realloc(buf, cap ? cap * 2 : 256);
-
-			if (nb == NULL || cap > (1u << 20)) {
-				free(nb);
-				buf = NULL;
-				tool_err("-F %s: too long or out of memory",
-					 tool_safe(path));
-				goto out;
-			}
-			buf = nb;
-			cap = cap ? cap * 2 : 256;
-		}
-		buf[n++] = ch == '\n' || ch == '\t' || ch == '\r' ? ' ' : ch;
-	}
-	if (ferror(f)) {
-		tool_err("-F %s: %s", tool_safe(path), strerror(errno));
-		goto out;
-	}
-	rc = HDP_EXIT_OK;
-	*out = NULL;
-	if (buf == NULL)
-		goto out;	/* an empty file: no expression */
-	buf[n] = '\0';		/* room kept by the n + 2 above */
-	if (strspn(buf, " ") == n)
-		goto out;	/* blanks only: no expression either */
-	*out = buf;
-	buf = NULL;
-out:
-	free(buf);
-	fclose(f);
-	return rc;
+	snprintf(name, sizeof(name), "-F %s", tool_safe(path));
+	r = tool_read_all(fd, name, 1u << 20, "", &b, &n);
+	close(fd);
+	if (r != 0)
+		return HDP_EXIT_USAGE;
+	for (i = 0; i < n; i++)
+		if (b[i] == '\n' || b[i] == '\t' || b[i] == '\r')
+			b[i] = ' ';
+	if (strspn((char *)b, " ") == n)
+		free(b);	/* empty or blanks only: no expression */
+	else
+		*out = (char *)b;
+	return HDP_EXIT_OK;
 }
 
 /* -L: the link types of the interface, as tcpdump lists them. */
