@@ -21,7 +21,7 @@
 #include <pcap/pcap.h>
 #include <string.h>
 
-#include "hdp.h"
+#include <hdp/hdp.h>
 #include "hdp_json.h"
 #include "hdp_match.h"
 #include "fuzz.h"

@@ -17,7 +17,7 @@
 #include <pcap/pcap.h>
 #include <string.h>
 
-#include "hdp.h"
+#include <hdp/hdp.h>
 #include "hdp_capture.h"
 #include "hdp_print.h"
 #include "fuzz.h"

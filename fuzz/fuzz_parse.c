@@ -15,7 +15,7 @@
 
 #include <string.h>
 
-#include "hdp.h"
+#include <hdp/hdp.h>
 #include "fuzz.h"
 
 static const uint64_t bounds[][2] = {

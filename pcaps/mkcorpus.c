@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hdp.h"
+#include <hdp/hdp.h>
 #include "hdp_dump.h"
 
 #ifndef DLT_LINUX_SLL2

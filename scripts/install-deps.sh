@@ -2,7 +2,7 @@
 # install-deps.sh: install what hdp needs to build, test and benchmark on
 # Debian 12, only the packages that are missing.  Run as root.
 set -eu
-PKGS="build-essential autoconf automake pkg-config libpcap-dev libnet1-dev
+PKGS="build-essential autoconf automake libtool pkg-config libpcap-dev libnet1-dev
  tcpdump tshark python3-scapy tcpreplay hping3 netsniff-ng nftables iproute2
  clang libfuzzer-14-dev libclang-rt-14-dev valgrind gnuplot-nox libcap2-bin
  man-db procps time iputils-ping"

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hdp.h"
+#include <hdp/hdp.h>
 #include "hdp_print.h"
 #include "tool.h"
 

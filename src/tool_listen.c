@@ -26,7 +26,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include "hdp.h"
+#include <hdp/hdp.h>
 #include "hdp_capture.h"
 #include "hdp_file.h"
 #include "hdp_echo.h"

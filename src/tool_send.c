@@ -26,7 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hdp.h"
+#include <hdp/hdp.h>
 #include "hdp_build.h"
 #include "hdp_capture.h"
 #include "hdp_dump.h"

@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hdp.h"
+#include <hdp/hdp.h>
 #include "hdp_capture.h"
 #include "hdp_dump.h"
 #include "hdp_file.h"

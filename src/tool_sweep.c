@@ -32,7 +32,7 @@
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
-#include "hdp.h"
+#include <hdp/hdp.h>
 #include "hdp_build.h"
 #include "hdp_capture.h"
 #include "hdp_dropmon.h"

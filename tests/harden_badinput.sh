@@ -294,10 +294,10 @@ fi
 # nothing is written to a fixed path in /tmp (the original server wrote
 # every packet to /tmp/hdp/): no source names one (mkdtemp/mkstemp
 # templates ending in XXXXXX are unpredictable, and fine)
-if grep -n '"/tmp\|/var/tmp' "$top_srcdir"/src/*.c "$top_srcdir"/src/*.h |
+if grep -n '"/tmp\|/var/tmp' "$top_srcdir"/src/*.[ch] "$top_srcdir"/lib/*.[ch] "$top_srcdir"/include/hdp/*.h |
    grep -v 'XXXXXX'; then
-	fail "a fixed path in /tmp in src/ (above)"
+	fail "a fixed path in /tmp in the sources (above)"
 else
-	ok "no fixed /tmp paths in src/"
+	ok "no fixed /tmp paths in the sources"
 fi
 finish

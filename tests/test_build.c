@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "hdp.h"
+#include <hdp/hdp.h>
 #include "hdp_build.h"
 #include "unit.h"
 

@@ -12,7 +12,7 @@
 #include <net/if.h>
 #include <string.h>
 
-#include "hdp.h"
+#include <hdp/hdp.h>
 #include "hdp_echo.h"
 #include "hdp_echo_guard.h"
 #include "unit.h"

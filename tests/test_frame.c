@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hdp.h"
+#include <hdp/hdp.h>
 #include "hdp_capture.h"
 #include "unit.h"
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "hdp.h"
+#include <hdp/hdp.h>
 #include "hdp_match.h"
 #include "unit.h"
 

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hdp.h"
+#include <hdp/hdp.h>
 #include "hdp_capture.h"
 #include "hdp_print.h"
 #include "unit.h"

@@ -39,7 +39,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "hdp.h"
+#include <hdp/hdp.h>
 
 #define HDP_ECHO_MAGIC        "HDPE"
 #define HDP_ECHO_LEN          32

@@ -21,7 +21,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "hdp.h"
+#include <hdp/hdp.h>
 
 enum hdp_pr_mode {
 	HDP_PR_LINE = 0,  /* one line per packet, tcpdump's manner        */

@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hdp.h"
+#include <hdp/hdp.h>
 
 /* One datagram as a raw socket returned it. */
 struct hdp_rawmsg {

@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hdp.h"
+#include <hdp/hdp.h>
 #include "hdp_siphash.h"
 
 /* Big-endian reads from bytes the caller has checked are captured. */

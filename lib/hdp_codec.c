@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "hdp.h"
+#include <hdp/hdp.h>
 
 size_t
 hdp_hdr_encode(const struct hdp_hdr *h, uint8_t *buf, size_t buflen)

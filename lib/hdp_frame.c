@@ -20,7 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hdp.h"
+#include <hdp/hdp.h>
 
 #ifndef DLT_LINUX_SLL2
 #define DLT_LINUX_SLL2 276

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hdp.h"
+#include <hdp/hdp.h>
 
 /* What follows the IP header. */
 enum hdp_l4 {

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hdp.h"
+#include <hdp/hdp.h>
 
 struct echo_addrs;
 
