@@ -7,6 +7,7 @@
 #define HDP_TOOL_H
 
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -84,6 +85,26 @@ int tool_cap_status(const char *err);
  * message for an input over max). */
 int tool_read_all(int fd, const char *name, size_t max, const char *hint,
 		  uint8_t **buf, size_t *len);
+
+struct option;
+/*
+ * getopt_long(3) for every subcommand, in one voice.  optstring may start
+ * with '+' (stop at the first operand); otherwise options may follow
+ * operands, as GNU getopt allows.  An unknown option, a missing argument or
+ * an argument given to a flag is said in one line that names it
+ * ("hdp send: -k: unknown option", "hdp sniff: -c: needs an argument"),
+ * followed by "try 'hdp help CMD'", and '?' is returned: the caller
+ * returns HDP_EXIT_USAGE.  Reset optind to 0 before the first call.
+ */
+int tool_getopt(int argc, char **argv, const char *optstring,
+		const struct option *longopts);
+/* A usage error: "hdp CMD: message" then "try 'hdp help CMD'" on stderr;
+ * returns HDP_EXIT_USAGE. */
+int tool_usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Install handler for each of the n signals in sigs, without SA_RESTART
+ * (a blocking call returns EINTR and the loop around it looks at what the
+ * handler set).  tool_catch_stop() is this for INT, TERM and HUP. */
+void tool_catch_signals(const int *sigs, size_t n, void (*handler)(int));
 
 /* Each subcommand's entry point and usage. */
 #define HDP_DECLARE_CMD(n) \

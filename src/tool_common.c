@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -97,15 +98,98 @@ set_tool_stop(int sig)
 void
 tool_catch_stop(void (*handler)(int))
 {
-	struct sigaction sa;
+	static const int stops[] = { SIGINT, SIGTERM, SIGHUP };
 
 	tool_stop = 0;
+	tool_catch_signals(stops, sizeof(stops) / sizeof(stops[0]),
+			   handler != NULL ? handler : set_tool_stop);
+}
+
+/* 1 when NAME (an unambiguous prefix is enough, as getopt_long takes
+ * it) is a long option that takes no argument. */
+static int
+longopt_is_flag(const struct option *lo, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; lo != NULL && lo->name != NULL; lo++)
+		if (strncmp(lo->name, name, n) == 0)
+			return lo->has_arg == no_argument;
+	return 0;
+}
+
+/* "send" from "hdp send", for "try 'hdp help send'" */
+static const char *
+cmd_name(void)
+{
+	const char *sp = strchr(hdp_progname, ' ');
+
+	return sp != NULL ? sp + 1 : hdp_progname;
+}
+
+int
+tool_usage_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verr(0, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "try 'hdp help %s'\n", cmd_name());
+	return HDP_EXIT_USAGE;
+}
+
+/* The option as the user typed it, for a message: "-k" for a short one
+ * (also inside a cluster such as -vk), "--long" without its "=value". */
+static void
+option_text(char *buf, size_t len, char **argv, int ind, int opt)
+{
+	const char *a = ind > 0 ? argv[ind - 1] : "";
+
+	if (opt != 0 && strncmp(a, "--", 2) != 0)
+		snprintf(buf, len, "-%c", opt);
+	else
+		snprintf(buf, len, "%.*s", (int)strcspn(a, "="), a);
+}
+
+int
+tool_getopt(int argc, char **argv, const char *optstring,
+	    const struct option *longopts)
+{
+	char opts[160], o[80];
+	int plus = optstring[0] == '+', c;
+
+	/* a leading ':' makes getopt_long tell a missing argument (':')
+	 * from an unknown option ('?'); after a '+' when there is one */
+	snprintf(opts, sizeof(opts), "%s:%s", plus ? "+" : "",
+		 optstring + plus);
+	opterr = 0;
+	c = getopt_long(argc, argv, opts, longopts, NULL);
+	if (c != '?' && c != ':')
+		return c;
+	option_text(o, sizeof(o), argv, optind, optopt);
+	if (c == ':')
+		tool_usage_err("%s: needs an argument", o);
+	else if (strncmp(o, "--", 2) == 0 &&
+		 strchr(argv[optind - 1], '=') != NULL &&
+		 longopt_is_flag(longopts, o + 2))
+		tool_usage_err("%s: takes no argument", o);
+	else
+		tool_usage_err("%s: unknown option", o);
+	return '?';
+}
+
+void
+tool_catch_signals(const int *sigs, size_t n, void (*handler)(int))
+{
+	struct sigaction sa;
+	size_t i;
+
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = handler != NULL ? handler : set_tool_stop;
+	sa.sa_handler = handler;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	for (i = 0; i < n; i++)
+		sigaction(sigs[i], &sa, NULL);
 }
 
 int

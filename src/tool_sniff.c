@@ -700,10 +700,9 @@ cmd_sniff(int argc, char **argv)
 	memset(&co, 0, sizeof(co));
 	memset(&ro, 0, sizeof(ro));
 	co.promisc = 1;
-	opterr = 0;
 	optind = 0;	/* glibc: a fresh scan from argv[1] */
-	while ((c = getopt_long(argc, argv, "+i:Dr:w:Uc:s:pB:vXqntlZ:C:G:W:hF:Q:Ly:",
-				longopts, NULL)) != -1) {
+	while ((c = tool_getopt(argc, argv, "+i:Dr:w:Uc:s:pB:vXqntlZ:C:G:W:hF:Q:Ly:",
+				longopts)) != -1) {
 		switch (c) {
 		case 'i': co.ifname = optarg; break;
 		case 'D':
@@ -770,12 +769,6 @@ cmd_sniff(int argc, char **argv)
 			usage_sniff(stdout);
 			return HDP_EXIT_OK;
 		default:
-			if (optopt && strchr("iDrwcsBZCGWFQy", optopt) != NULL)
-				tool_err("option -%c needs an argument; try "
-					 "'hdp help sniff'", optopt);
-			else
-				tool_err("unknown option '%s'; try 'hdp help "
-					 "sniff'", argv[optind - 1]);
 			return HDP_EXIT_USAGE;
 		}
 	}
