@@ -25,16 +25,31 @@
 
 enum hdp_pr_mode {
 	HDP_PR_LINE = 0,  /* one line per packet, tcpdump's manner        */
-	HDP_PR_VERBOSE,   /* the line, then the original server's decode  */
+	HDP_PR_VERBOSE,   /* the line, then the original server's         */
+			  /* multi-line decode (its own option name)      */
 	HDP_PR_TABLE,     /* the original server's markdown table row     */
 	HDP_PR_JSON,      /* one JSON object per line                     */
 	HDP_PR_QUIET      /* nothing per packet: counts only              */
 };
 
+/* The time stamp at the start of each line, as tcpdump's -t options. */
 enum hdp_pr_time {
 	HDP_PR_TIME_LOCAL = 0, /* HH:MM:SS.frac in local time (tcpdump)    */
 	HDP_PR_TIME_NONE,      /* -t                                        */
-	HDP_PR_TIME_EPOCH      /* -tt: seconds.frac since the epoch         */
+	HDP_PR_TIME_EPOCH,     /* -tt: seconds.frac since the epoch         */
+	HDP_PR_TIME_DELTA,     /* -ttt: since the previous packet printed   */
+	HDP_PR_TIME_DATE,      /* -tttt: YYYY-MM-DD HH:MM:SS.frac, local    */
+	HDP_PR_TIME_FIRST      /* -ttttt: since the first packet printed    */
+};
+
+/* The bytes shown after each line, as tcpdump's -x/-xx/-X/-XX/-A. */
+enum hdp_pr_dump {
+	HDP_PR_DUMP_NONE = 0,
+	HDP_PR_DUMP_HEX,        /* -x: hex from the network header on      */
+	HDP_PR_DUMP_HEX_LINK,   /* -xx: hex with the link header           */
+	HDP_PR_DUMP_HEXA,       /* -X: hex and ASCII, network header on    */
+	HDP_PR_DUMP_HEXA_LINK,  /* -XX: hex and ASCII with the link header */
+	HDP_PR_DUMP_ASCII       /* -A: ASCII from the network header on    */
 };
 
 /* Counts kept while printing (every mode, -q included). */
@@ -56,6 +71,12 @@ struct hdp_printer {
 	enum hdp_pr_time time;
 	int      dlt;
 	int      hex;          /* -X: hex and ASCII after each packet        */
+			       /* (being replaced by dump)                   */
+	enum hdp_pr_dump dump; /* -x, -xx, -X, -XX, -A                       */
+	int      link;         /* -e: link-level header on each line         */
+	int      verbose;      /* -v/-vv/-vvv (1-3): more fields inline,     */
+			       /* on the same line, as tcpdump adds them     */
+	int      brief;        /* -q: shorter lines                          */
 	int      ts_digits;    /* 6 or 9 digits of second fractions          */
 	int      ts_nano;      /* the pcap handle's timestamps are in ns     */
 	int      ifnames;      /* resolve SLL2 ifindex on this host          */
