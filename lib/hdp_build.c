@@ -1457,6 +1457,25 @@ hdp_resolve(const char *host, int family, int *out_family,
 			return 0;
 		}
 	}
+	/*
+	 * Digits and dots only: an IPv4 address in one of the forms
+	 * inet_aton(3) reads (198.51.100 is 198.51.0.100, as ping reads it),
+	 * or no address at all (999.1.1.1).  Never a name to ask DNS about.
+	 */
+	if (host[strspn(host, "0123456789.")] == '\0') {
+		if (inet_aton(host, &out->v4) == 0) {
+			snprintf(err, errlen, "%s: not a valid IPv4 address",
+				 host);
+			return -1;
+		}
+		if (family == AF_INET6) {
+			snprintf(err, errlen, "%s is an IPv4 address, but IPv6 "
+				 "was asked for (-6)", host);
+			return -1;
+		}
+		*out_family = AF_INET;
+		return 0;
+	}
 	/* no host name holds a '%': never ask DNS about one */
 	if (pct != NULL) {
 		snprintf(err, errlen, "%s: a scope (%%IFACE) goes only with an "

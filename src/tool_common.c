@@ -276,10 +276,15 @@ tool_parse_double(const char *s, double min, int above, double *out,
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || *end != '\0' || !isfinite(v) ||
+	if (end == s || *end != '\0' || isnan(v)) {
+		tool_err("%s '%s' is not a number", what, s);
+		return -1;
+	}
+	/* a number, but too large to hold or below the range: -1 included */
+	if (errno == ERANGE || !isfinite(v) ||
 	    (above ? !(v > min) : !(v >= min))) {
-		tool_err("%s: '%s' is not a number %s %g", what, s,
-			 above ? ">" : ">=", min);
+		tool_err("%s '%s' is out of range (%s %g)", what, s,
+			 above ? "above" : "at least", min);
 		return -1;
 	}
 	*out = v;

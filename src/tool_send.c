@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
+#include <arpa/inet.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@
 #include "hdp_dump.h"
 #include "hdp_file.h"
 #include "hdp_json.h"
+#include "hdp_rawsock.h"
 #include "tool.h"
 
 #define MAX_INPUT   (1u << 20)   /* payload read from a file or stdin */
@@ -78,6 +80,17 @@ struct send {
 	struct hdp_dump *dumper;  /* --pcap-out */
 	int      dlt;
 
+	/* options that only shape the above (parse_opts, open_send) */
+	const char *data;          /* --data */
+	const char *file;          /* --file; "-" is standard input */
+	const char *src;           /* --src */
+	int      family;           /* -4, -6: AF_UNSPEC when neither */
+	uint64_t size;             /* --size, when have_size */
+	int      have_size;
+	uint64_t dscp, ecn;
+	int      have_dscp, have_ecn, have_tos;
+	int      fragment;         /* the datagram is above the MTU: --frag */
+
 	/* outcome */
 	uint64_t sent, failed;
 	uint64_t first_ns, last_ns;    /* CLOCK_MONOTONIC of first/last write */
@@ -113,10 +126,11 @@ usage_send(FILE *out)
 "  --df                   IPv4 don't fragment\n"
 "  --flow-label N         IPv6 flow label (20 bits)\n"
 "\n"
-"payload (default: standard input when it is a pipe or a file, else none;\n"
-"--data '' ignores it):\n"
+"payload (default: none; standard input is read only when asked, with\n"
+"--file -, so a loop reading host names from it keeps them; the payload's\n"
+"source and size are said on standard error):\n"
 "  --data STRING          these bytes\n"
-"  --file PATH            the bytes of a file\n"
+"  --file PATH            the bytes of a file; - for standard input\n"
 "  --size N               exactly N bytes: the data above repeated, or\n"
 "                         the pattern 00 01 02 ... ff 00 ...\n"
 "  --frag                 larger than the MTU: send IP fragments, built by\n"
@@ -213,38 +227,29 @@ static int
 parse_num(const char *arg, uint64_t min, uint64_t max, uint64_t *out,
 	  const char *what)
 {
-	char err[160];
-
-	if (hdp_parse_uint(arg, min, max, out, what, err, sizeof(err)) < 0) {
-		tool_err("%s", err);
-		return -1;
-	}
-	return 0;
+	return tool_parse_uint(arg, min, max, out, what);
 }
 
+/* A decimal number in [min, max] into *out; else say why, naming what:
+ * "not a number" for text, "out of range" for a number outside (-1). */
 static int
-parse_double(const char *arg, double min, double max, double *out)
+parse_real(const char *arg, double min, double max, double *out,
+	   const char *what, const char *range)
 {
 	char *end;
 	double v;
 
 	errno = 0;
 	v = strtod(arg, &end);
-	if (errno != 0 || end == arg || *end != '\0' || !isfinite(v) ||
-	    v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static int
-parse_seconds(const char *arg, double *out, const char *what)
-{
-	if (parse_double(arg, 0, 86400.0 * 365, out) < 0) {
-		tool_err("%s '%s' is not a number of seconds (0 to a year)",
-			 what, arg);
+	if (end == arg || *end != '\0' || isnan(v)) {
+		tool_err("%s '%s' is not a number", what, arg);
 		return -1;
 	}
+	if (errno == ERANGE || !isfinite(v) || v < min || v > max) {
+		tool_err("%s '%s' is out of range (%s)", what, arg, range);
+		return -1;
+	}
+	*out = v;
 	return 0;
 }
 
@@ -309,7 +314,7 @@ print_row(const struct send *s, uint64_t seq, unsigned proto,
 }
 
 static void
-print_summary(const struct send *s)
+report_send(const struct send *s)
 {
 	double span = s->sent + s->failed > 1 ?
 		      (double)(s->last_ns - s->first_ns) / 1e9 : 0.0;
@@ -493,15 +498,15 @@ datagram_len(const struct send *s)
 }
 
 static int
-run(struct send *s, struct hdp_tx *tx, int fragment)
+run_send(struct send *s, struct hdp_tx *tx)
 {
 	uint64_t start, k = 0, round;
 	unsigned i;
 	int single = s->nprotos == 1;
 
-	/* the first frame was built in cmd_send(), still privileged */
+	/* the first frame was built in open_send(), still privileged */
 	print_header(s);
-	if (s->flood && single && !fragment && s->dumper == NULL) {
+	if (s->flood && single && !s->fragment && s->dumper == NULL) {
 		flood_burst(s, tx);
 		return 0;
 	}
@@ -520,13 +525,13 @@ run(struct send *s, struct hdp_tx *tx, int fragment)
 				break;
 			if (!single && build(s, tx, s->plist[i]) < 0)
 				return HDP_EXIT_USAGE;
-			send_one(s, tx, k, s->plist[i], fragment);
+			send_one(s, tx, k, s->plist[i], s->fragment);
 		}
 	}
 	return 0;
 }
 
-/* ---- setup ---------------------------------------------------------------- */
+/* ---- parse_opts: the command line into struct send ---------------------- */
 
 enum {
 	O_L4 = 256, O_SPORT, O_DPORT, O_TS, O_SRC, O_TTL, O_TOS, O_DSCP,
@@ -572,66 +577,141 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-/* Standard input is a payload when it is a pipe, file or socket: not a
- * terminal, not closed, not /dev/null or another device. */
+/* The options that shape the IP and transport headers: 0 taken, -1 bad
+ * (said), 1 not one of them. */
 static int
-stdin_is_data(void)
+parse_header_opt(struct send *s, int c, const char *arg)
 {
-	struct stat st;
+	char err[256];
+	uint64_t v;
 
-	if (fstat(STDIN_FILENO, &st) < 0 || isatty(STDIN_FILENO))
+	switch (c) {
+	case 'P':
+		if (hdp_protoset_parse(arg, &s->protos, err, sizeof(err)) < 0) {
+			tool_err("-P: %s", err);
+			return -1;
+		}
+		s->proto_given = 1;
 		return 0;
-	return S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode) ||
-	       S_ISSOCK(st.st_mode);
+	case O_L4:
+		if (strcmp(arg, "hdp") == 0)
+			s->spec.l4 = HDP_L4_HDP;
+		else if (strcmp(arg, "udp") == 0)
+			s->spec.l4 = HDP_L4_UDP;
+		else if (strcmp(arg, "none") == 0)
+			s->spec.l4 = HDP_L4_NONE;
+		else {
+			tool_err("--l4 '%s': use hdp, udp or none", arg);
+			return -1;
+		}
+		return 0;
+	case O_SPORT:
+	case O_DPORT:
+		if (parse_num(arg, 0, 65535, &v, c == O_SPORT ? "--sport" :
+			      "--dport") < 0)
+			return -1;
+		*(c == O_SPORT ? &s->spec.sport : &s->spec.dport) =
+			(uint16_t)v;
+		return 0;
+	case O_TS:
+		if (parse_num(arg, 0, UINT64_MAX, &v, "--timestamp") < 0)
+			return -1;
+		/* ts_ns 0 asks the builder to stamp: pin 0 after */
+		s->spec.ts_ns = v ? v : 1;
+		s->ts_zero = v == 0;
+		return 0;
+	case O_TTL:
+		if (parse_num(arg, 0, 255, &v, "--ttl") < 0)
+			return -1;
+		s->spec.ttl = (uint8_t)v;
+		return 0;
+	case O_TOS:
+		if (parse_num(arg, 0, 255, &v, "--tos") < 0)
+			return -1;
+		s->spec.tos = (uint8_t)v;
+		s->have_tos = 1;
+		return 0;
+	case O_DSCP:
+		s->have_dscp = 1;
+		return parse_num(arg, 0, 63, &s->dscp, "--dscp");
+	case O_ECN:
+		s->have_ecn = 1;
+		return parse_num(arg, 0, 3, &s->ecn, "--ecn");
+	case O_ID:
+		if (parse_num(arg, 0, 65535, &v, "--id") < 0)
+			return -1;
+		s->spec.ip_id = (uint16_t)v;
+		return 0;
+	case O_FLOW:
+		if (parse_num(arg, 0, 0xfffff, &v, "--flow-label") < 0)
+			return -1;
+		s->spec.flow_label = (uint32_t)v;
+		return 0;
+	}
+	return 1;
 }
 
-/* Fill the payload: data/file/stdin, then --size. */
+/* How many, how fast, the payload: 0 taken, -1 bad (said), 1 not one
+ * of them. */
 static int
-make_payload(struct send *s, const char *data, const char *file,
-	     int have_size, uint64_t size)
+parse_run_opt(struct send *s, int c, const char *arg)
 {
-	uint8_t *in = NULL, *p;
-	size_t in_len = 0, i;
-	int fd;
+	double v;
+	uint64_t u;
 
-	if (data != NULL) {
-		in_len = strlen(data);
-		in = malloc(in_len + 1);
-		if (in == NULL)
-			return HDP_EXIT_ENV;
-		memcpy(in, data, in_len);
-	} else if (file != NULL) {
-		fd = open(file, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			tool_errno("--file %s", file);
-			return errno == ENOENT || errno == EISDIR ?
-			       HDP_EXIT_USAGE : HDP_EXIT_ENV;
-		}
-		if (tool_read_all(fd, file, MAX_INPUT, INPUT_HINT, &in,
-				  &in_len) < 0) {
-			close(fd);
-			return HDP_EXIT_USAGE;
-		}
-		close(fd);
-	} else if (stdin_is_data()) {
-		if (tool_read_all(STDIN_FILENO, "standard input", MAX_INPUT,
-				  INPUT_HINT, &in, &in_len) < 0)
-			return HDP_EXIT_USAGE;
+	switch (c) {
+	case O_SIZE:
+		s->have_size = 1;
+		return parse_num(arg, 0, 65535, &s->size, "--size");
+	case O_MTU:
+		if (parse_num(arg, 68, 65535, &u, "--mtu") < 0)
+			return -1;
+		s->mtu = (unsigned)u;
+		return 0;
+	case 'c':
+		return parse_num(arg, 0, UINT64_MAX, &s->count, "-c");
+	case 'i':
+		if (parse_real(arg, 0, 86400.0 * 365, &v, "-i",
+			       "0 to a year of seconds") < 0)
+			return -1;
+		s->interval_ns = (uint64_t)llround(v * 1e9);
+		s->paced = 1;
+		return 0;
+	case O_RATE:
+		if (parse_real(arg, 1e-6, 1e8, &v, "--rate",
+			       "packets per second, above 0, up to 1e8") < 0)
+			return -1;
+		s->interval_ns = (uint64_t)llround(1e9 / v);
+		s->paced = 1;
+		return 0;
 	}
-	if (have_size) {
-		p = malloc(size ? size : 1);
-		if (p == NULL) {
-			free(in);
-			return HDP_EXIT_ENV;
-		}
-		for (i = 0; i < size; i++)
-			p[i] = in_len ? in[i % in_len] : (uint8_t)i;
-		free(in);
-		in = p;
-		in_len = size;
+	return 1;
+}
+
+/* The options that take no number: 0 taken, 1 not one of them. */
+static int
+parse_flag_opt(struct send *s, int c, const char *arg)
+{
+	switch (c) {
+	case '4': s->family = AF_INET; break;
+	case '6': s->family = AF_INET6; break;
+	case O_SRC: s->src = arg; break;
+	case O_DF: s->spec.df = 1; break;
+	case O_DATA: s->data = arg; break;
+	case O_FILE: s->file = arg; break;
+	case O_FRAG: s->frag = 1; break;
+	case O_FLOOD: s->flood = 1; break;
+	case 'I': s->ifname = arg; break;
+	case O_PCAP: s->pcap_out = arg; break;
+	case O_TEE: s->tee = 1; break;
+	case O_FORCE: s->force = 1; break;
+	case O_RXF: s->rx_filter = 1; break;
+	case O_NORXF: s->rx_filter = 0; break;
+	case O_JSON: s->json = 1; break;
+	case 'q': s->quiet = 1; break;
+	case 'Z': s->user = arg; break;
+	default: return 1;
 	}
-	s->payload = in;
-	s->payload_len = in_len;
 	return 0;
 }
 
@@ -647,359 +727,335 @@ set_protos(struct send *s)
 	return s->nprotos ? 0 : -1;
 }
 
-int
-cmd_send(int argc, char **argv)
+/* Options that exclude or need each other; the protocol list. */
+static int
+check_opts(struct send *s)
 {
-	struct send s;
-	struct hdp_tx *tx = NULL;
-	const char *data = NULL, *file = NULL, *src = NULL;
-	uint64_t v, size = 0, dscp = 0, ecn = 0;
-	int c, family = AF_UNSPEC, have_size = 0, have_dscp = 0, have_ecn = 0;
-	int have_tos = 0, ret = HDP_EXIT_OK, perm, fragment = 0, fam;
-	double secs, rate = 0;
 	char err[256];
-	unsigned scope;
-	size_t dlen;
 
-	memset(&s, 0, sizeof(s));
-	s.spec.l4 = HDP_L4_HDP;
-	s.spec.sport = HDP_DEFAULT_PORT;
-	s.spec.dport = HDP_DEFAULT_PORT;
-	s.spec.ttl = 64;
-	s.count = 1;
-	s.rx_filter = 1;
-	hdp_protoset_parse("255", &s.protos, err, sizeof(err));
+	if (s->flood && s->paced)
+		return tool_usage_err("--flood cannot be paced: drop "
+				      "-i/--rate");
+	if (s->tee && s->pcap_out == NULL)
+		return tool_usage_err("--tee needs --pcap-out FILE");
+	if (s->data != NULL && s->file != NULL)
+		return tool_usage_err("--data and --file: give one payload");
+	if (s->have_tos && (s->have_dscp || s->have_ecn))
+		return tool_usage_err("--tos sets the whole byte: use it or "
+				      "--dscp/--ecn");
+	if (s->frag && s->spec.df)
+		return tool_usage_err("--frag and --df contradict each other");
+	if (s->have_dscp || s->have_ecn)
+		s->spec.tos = (uint8_t)(s->dscp << 2 | s->ecn);
+	if (s->spec.l4 == HDP_L4_UDP && !s->proto_given)
+		hdp_protoset_parse("17", &s->protos, err, sizeof(err));
+	set_protos(s);
+	return -1;
+}
+
+/* The command line into s: -1 to go on, else the exit status. */
+static int
+parse_opts(int argc, char **argv, struct send *s)
+{
+	int c, r;
 
 	optind = 0;	/* glibc: a fresh scan from argv[1] */
-	while ((c = getopt_long(argc, argv, "+46P:c:i:I:qZ:h", longopts,
-				NULL)) != -1) {
-		switch (c) {
-		case '4':
-			family = AF_INET;
-			break;
-		case '6':
-			family = AF_INET6;
-			break;
-		case 'P':
-			if (hdp_protoset_parse(optarg, &s.protos, err,
-					       sizeof(err)) < 0) {
-				tool_err("-P: %s", err);
-				return HDP_EXIT_USAGE;
-			}
-			s.proto_given = 1;
-			break;
-		case O_L4:
-			if (strcmp(optarg, "hdp") == 0)
-				s.spec.l4 = HDP_L4_HDP;
-			else if (strcmp(optarg, "udp") == 0)
-				s.spec.l4 = HDP_L4_UDP;
-			else if (strcmp(optarg, "none") == 0)
-				s.spec.l4 = HDP_L4_NONE;
-			else {
-				tool_err("--l4 '%s': use hdp, udp or none",
-					 optarg);
-				return HDP_EXIT_USAGE;
-			}
-			break;
-		case O_SPORT:
-			if (parse_num(optarg, 0, 65535, &v, "--sport") < 0)
-				return HDP_EXIT_USAGE;
-			s.spec.sport = (uint16_t)v;
-			break;
-		case O_DPORT:
-			if (parse_num(optarg, 0, 65535, &v, "--dport") < 0)
-				return HDP_EXIT_USAGE;
-			s.spec.dport = (uint16_t)v;
-			break;
-		case O_TS:
-			if (parse_num(optarg, 0, UINT64_MAX, &v,
-				      "--timestamp") < 0)
-				return HDP_EXIT_USAGE;
-			/* ts_ns 0 asks the builder to stamp: pin 0 after */
-			s.spec.ts_ns = v ? v : 1;
-			s.ts_zero = v == 0;
-			break;
-		case O_SRC:
-			src = optarg;
-			break;
-		case O_TTL:
-			if (parse_num(optarg, 0, 255, &v, "--ttl") < 0)
-				return HDP_EXIT_USAGE;
-			s.spec.ttl = (uint8_t)v;
-			break;
-		case O_TOS:
-			if (parse_num(optarg, 0, 255, &v, "--tos") < 0)
-				return HDP_EXIT_USAGE;
-			s.spec.tos = (uint8_t)v;
-			have_tos = 1;
-			break;
-		case O_DSCP:
-			if (parse_num(optarg, 0, 63, &dscp, "--dscp") < 0)
-				return HDP_EXIT_USAGE;
-			have_dscp = 1;
-			break;
-		case O_ECN:
-			if (parse_num(optarg, 0, 3, &ecn, "--ecn") < 0)
-				return HDP_EXIT_USAGE;
-			have_ecn = 1;
-			break;
-		case O_ID:
-			if (parse_num(optarg, 0, 65535, &v, "--id") < 0)
-				return HDP_EXIT_USAGE;
-			s.spec.ip_id = (uint16_t)v;
-			break;
-		case O_DF:
-			s.spec.df = 1;
-			break;
-		case O_FLOW:
-			if (parse_num(optarg, 0, 0xfffff, &v,
-				      "--flow-label") < 0)
-				return HDP_EXIT_USAGE;
-			s.spec.flow_label = (uint32_t)v;
-			break;
-		case O_DATA:
-			data = optarg;
-			break;
-		case O_FILE:
-			file = optarg;
-			break;
-		case O_SIZE:
-			if (parse_num(optarg, 0, 65535, &size, "--size") < 0)
-				return HDP_EXIT_USAGE;
-			have_size = 1;
-			break;
-		case O_FRAG:
-			s.frag = 1;
-			break;
-		case O_MTU:
-			if (parse_num(optarg, 68, 65535, &v, "--mtu") < 0)
-				return HDP_EXIT_USAGE;
-			s.mtu = (unsigned)v;
-			break;
-		case 'c':
-			if (parse_num(optarg, 0, UINT64_MAX, &s.count,
-				      "-c") < 0)
-				return HDP_EXIT_USAGE;
-			break;
-		case 'i':
-			if (parse_seconds(optarg, &secs, "-i") < 0)
-				return HDP_EXIT_USAGE;
-			s.interval_ns = (uint64_t)llround(secs * 1e9);
-			s.paced = 1;
-			break;
-		case O_RATE:
-			if (parse_double(optarg, 1e-6, 1e8, &rate) < 0) {
-				tool_err("--rate '%s' is not a number of "
-					 "packets per second (above 0, up to "
-					 "1e8)", optarg);
-				return HDP_EXIT_USAGE;
-			}
-			s.interval_ns = (uint64_t)llround(1e9 / rate);
-			s.paced = 1;
-			break;
-		case O_FLOOD:
-			s.flood = 1;
-			break;
-		case 'I':
-			s.ifname = optarg;
-			break;
-		case O_PCAP:
-			s.pcap_out = optarg;
-			break;
-		case O_TEE:
-			s.tee = 1;
-			break;
-		case O_FORCE:
-			s.force = 1;
-			break;
-		case O_RXF:
-			s.rx_filter = 1;
-			break;
-		case O_NORXF:
-			s.rx_filter = 0;
-			break;
-		case O_JSON:
-			s.json = 1;
-			break;
-		case 'q':
-			s.quiet = 1;
-			break;
-		case 'Z':
-			s.user = optarg;
-			break;
-		case 'h':
+	while ((c = tool_getopt(argc, argv, "46P:c:i:I:qZ:h", longopts))
+	       != -1) {
+		if (c == '?')
+			return HDP_EXIT_USAGE;
+		if (c == 'h') {
 			usage_send(stdout);
 			return HDP_EXIT_OK;
-		default:
-			usage_send(stderr);
-			return HDP_EXIT_USAGE;
 		}
+		r = parse_header_opt(s, c, optarg);
+		if (r == 1)
+			r = parse_run_opt(s, c, optarg);
+		if (r == 1)
+			r = parse_flag_opt(s, c, optarg);
+		if (r != 0)
+			return HDP_EXIT_USAGE;
 	}
-	if (optind != argc - 1) {
-		tool_err(optind >= argc ? "no destination given" :
-			 "one destination only (got '%s' after '%s')",
-			 optind + 1 < argc ? argv[optind + 1] : "",
-			 optind < argc ? argv[optind] : "");
-		usage_send(stderr);
-		return HDP_EXIT_USAGE;
-	}
-	s.dest = argv[optind];
-	s.out = s.pcap_out != NULL && strcmp(s.pcap_out, "-") == 0 ? stderr :
-		stdout;
+	if (optind >= argc)
+		return tool_usage_err("no destination given");
+	if (optind != argc - 1)
+		return tool_usage_err("one destination only (got '%s' after "
+				      "'%s')", argv[optind + 1], argv[optind]);
+	s->dest = argv[optind];
+	s->out = s->pcap_out != NULL && strcmp(s->pcap_out, "-") == 0 ?
+		 stderr : stdout;
+	return check_opts(s);
+}
 
-	/* combinations */
-	if (s.flood && s.paced) {
-		tool_err("--flood cannot be paced: drop -i/--rate");
-		return HDP_EXIT_USAGE;
-	}
-	if (s.tee && s.pcap_out == NULL) {
-		tool_err("--tee needs --pcap-out FILE");
-		return HDP_EXIT_USAGE;
-	}
-	if (data != NULL && file != NULL) {
-		tool_err("--data and --file: give one payload");
-		return HDP_EXIT_USAGE;
-	}
-	if (have_tos && (have_dscp || have_ecn)) {
-		tool_err("--tos sets the whole byte: use it or --dscp/--ecn");
-		return HDP_EXIT_USAGE;
-	}
-	if (have_dscp || have_ecn)
-		s.spec.tos = (uint8_t)(dscp << 2 | ecn);
-	if (s.spec.l4 == HDP_L4_UDP && !s.proto_given)
-		hdp_protoset_parse("17", &s.protos, err, sizeof(err));
-	set_protos(&s);
-	if (s.frag && s.spec.df) {
-		tool_err("--frag and --df contradict each other");
-		return HDP_EXIT_USAGE;
-	}
-	if (tool_parse_only)
-		return HDP_EXIT_OK;
+/* ---- open_send: addresses, payload, route, sockets, files ---------------- */
 
-	/* addresses */
-	if (hdp_resolve(s.dest, family, &fam, &s.spec.dst, &scope, err,
+/* The destination and --src as addresses.  The address is said when it
+ * is not what was typed (198.51.100 is 198.51.0.100, as ping says). */
+static int
+open_addresses(struct send *s)
+{
+	char err[256], a[INET6_ADDRSTRLEN];
+	unsigned scope;
+	size_t typed;
+	int fam;
+
+	if (hdp_resolve(s->dest, s->family, &fam, &s->spec.dst, &scope, err,
 			sizeof(err)) < 0) {
 		tool_err("%s", err);
 		return HDP_EXIT_USAGE;
 	}
-	s.spec.family = fam;
-	s.spec.scope = scope;
-	if (fam == AF_INET && s.spec.flow_label != 0) {
-		tool_err("--flow-label is IPv6 only");
-		return HDP_EXIT_USAGE;
-	}
-	if (fam == AF_INET6 && s.spec.df) {
-		tool_err("--df is IPv4 only (IPv6 routers never fragment)");
-		return HDP_EXIT_USAGE;
-	}
-	if (src != NULL) {
-		if (hdp_resolve(src, fam, &fam, &s.spec.src, &scope, err,
+	s->spec.family = fam;
+	s->spec.scope = scope;
+	hdp_addr_ntop(fam, &s->spec.dst, a, sizeof(a));
+	typed = strcspn(s->dest, "%");
+	if (strlen(a) != typed || strncmp(a, s->dest, typed) != 0)
+		tool_err("%s is %s", s->dest, a);
+	if (fam == AF_INET && s->spec.flow_label != 0)
+		return tool_usage_err("--flow-label is IPv6 only");
+	if (fam == AF_INET6 && s->spec.df)
+		return tool_usage_err("--df is IPv4 only (IPv6 routers never "
+				      "fragment)");
+	if (s->src != NULL) {
+		if (hdp_resolve(s->src, fam, &fam, &s->spec.src, &scope, err,
 				sizeof(err)) < 0) {
 			tool_err("--src: %s", err);
 			return HDP_EXIT_USAGE;
 		}
-		s.spec.has_src = 1;
+		s->spec.has_src = 1;
 	}
+	return 0;
+}
 
-	ret = make_payload(&s, data, file, have_size, size);
-	if (ret != 0)
-		return ret;
-	s.spec.payload = s.payload;
-	s.spec.payload_len = s.payload_len;
-	dlen = datagram_len(&s);
+/* The bytes of --file PATH, or of standard input for --file -; said on
+ * standard error: where they came from and how many. */
+static int
+read_payload_file(const char *file, uint8_t **in, size_t *in_len)
+{
+	int fd = STDIN_FILENO, std = strcmp(file, "-") == 0;
+	const char *name = std ? "standard input" : file;
+
+	if (!std && (fd = open(file, O_RDONLY | O_CLOEXEC)) < 0) {
+		tool_errno("%s", file);
+		return errno == EISDIR ? HDP_EXIT_USAGE : HDP_EXIT_ENV;
+	}
+	if (tool_read_all(fd, name, MAX_INPUT, INPUT_HINT, in, in_len) < 0) {
+		if (!std)
+			close(fd);
+		return HDP_EXIT_USAGE;
+	}
+	if (!std)
+		close(fd);
+	tool_err("payload: %zu byte%s from %s", *in_len,
+		 *in_len == 1 ? "" : "s", tool_safe(name));
+	return 0;
+}
+
+/*
+ * Standard input that is not asked for (--file -) is never read: a
+ * script's loop (while read ip; do hdp send $ip; done < hosts) keeps the
+ * rest of its input.  Say so when it holds data we leave unread.
+ */
+static void
+note_stdin_unread(const struct send *s)
+{
+	struct stat st;
+
+	if (s->quiet || s->json || fstat(STDIN_FILENO, &st) < 0 ||
+	    isatty(STDIN_FILENO))
+		return;
+	if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) ||
+	    (S_ISREG(st.st_mode) && st.st_size > 0))
+		tool_err("standard input is not read: the payload is empty "
+			 "(--file - sends it)");
+}
+
+/* The payload: --data, --file (- is standard input), then --size. */
+static int
+open_payload(struct send *s)
+{
+	uint8_t *in = NULL, *p;
+	size_t in_len = 0, i;
+	int rc;
+
+	if (s->data != NULL) {
+		in_len = strlen(s->data);
+		if ((in = malloc(in_len + 1)) == NULL)
+			return HDP_EXIT_ENV;
+		memcpy(in, s->data, in_len);
+	} else if (s->file != NULL) {
+		if ((rc = read_payload_file(s->file, &in, &in_len)) != 0)
+			return rc;
+	} else if (!s->have_size) {
+		note_stdin_unread(s);
+	}
+	if (s->have_size) {
+		p = malloc(s->size ? s->size : 1);
+		if (p == NULL) {
+			free(in);
+			return HDP_EXIT_ENV;
+		}
+		for (i = 0; i < s->size; i++)
+			p[i] = in_len ? in[i % in_len] : (uint8_t)i;
+		free(in);
+		in = p;
+		in_len = s->size;
+	}
+	s->payload = in;
+	s->payload_len = in_len;
+	s->spec.payload = in;
+	s->spec.payload_len = in_len;
+	return 0;
+}
+
+/* The datagram against IP's limit and the MTU (--mtu, else the
+ * route's): fragments with --frag, else refused. */
+static int
+open_route(struct send *s)
+{
+	size_t dlen = datagram_len(s);
+	struct hdp_route rt;
+	char err[256];
+
+	if (s->ifname != NULL && if_nametoindex(s->ifname) == 0) {
+		tool_err("%s: no such interface", s->ifname);
+		return HDP_EXIT_ENV;
+	}
 	if (dlen > 65535) {
 		tool_err("payload of %zu bytes makes a %zu-byte datagram: IP "
-			 "allows 65535", s.payload_len, dlen);
-		ret = HDP_EXIT_USAGE;
-		goto out;
+			 "allows 65535", s->payload_len, dlen);
+		return HDP_EXIT_USAGE;
 	}
-
-	/* the MTU: --mtu, else the route's (ip route get) */
-	s.mode = s.pcap_out && !s.tee ? HDP_TX_NONE :
-		 s.ifname ? HDP_TX_LINK : HDP_TX_RAW;
-	if (s.mtu == 0 && s.mode != HDP_TX_NONE) {
-		struct hdp_route rt;
-
-		if (hdp_route_get(fam, &s.spec.dst, s.mode == HDP_TX_LINK ?
-				  if_nametoindex(s.ifname) : s.spec.scope,
+	s->mode = s->pcap_out && !s->tee ? HDP_TX_NONE :
+		  s->ifname ? HDP_TX_LINK : HDP_TX_RAW;
+	if (s->mtu == 0 && s->mode != HDP_TX_NONE) {
+		if (hdp_route_get(s->spec.family, &s->spec.dst,
+				  s->mode == HDP_TX_LINK ?
+				  if_nametoindex(s->ifname) : s->spec.scope,
 				  &rt, err, sizeof(err)) < 0) {
 			tool_err("%s", err);
-			ret = HDP_EXIT_ENV;
-			goto out;
+			return HDP_EXIT_ENV;
 		}
-		s.mtu = rt.mtu;
+		s->mtu = rt.mtu;
 	}
-	if (s.mtu != 0 && dlen > s.mtu) {
-		if (!s.frag) {
+	if (s->mtu != 0 && dlen > s->mtu) {
+		if (!s->frag) {
 			tool_err("%s: a %zu-byte datagram is larger than the "
 				 "MTU %u of the path; use --frag to send it as "
-				 "fragments, or a smaller payload", s.dest,
-				 dlen, s.mtu);
-			ret = HDP_EXIT_USAGE;
-			goto out;
+				 "fragments, or a smaller payload", s->dest,
+				 dlen, s->mtu);
+			return HDP_EXIT_USAGE;
 		}
-		fragment = 1;
+		s->fragment = 1;
 	}
+	return 0;
+}
 
-	/* open */
-	tx = hdp_tx_open(s.mode, fam, s.mode == HDP_TX_NONE ? NULL : s.ifname,
-			 &perm, err, sizeof(err));
-	if (tx == NULL) {
-		if (perm) {
-			tool_err("sending raw packets needs root or the "
-				 "CAP_NET_RAW capability (%s): run as root, or "
-				 "once: setcap cap_net_raw,cap_net_admin+ep "
-				 "%s; or write frames without privileges with "
-				 "--pcap-out FILE", err,
-				 "\"$(command -v hdp)\"");
-			ret = HDP_EXIT_PERM;
-		} else {
+/* The sender: raw socket, link-layer socket, or none (--pcap-out). */
+static int
+open_sender(struct send *s, struct hdp_tx **tx)
+{
+	char err[256];
+	int perm;
+
+	*tx = hdp_tx_open(s->mode, s->spec.family, s->mode == HDP_TX_NONE ?
+			  NULL : s->ifname, &perm, err, sizeof(err));
+	if (*tx == NULL) {
+		if (!perm) {
 			tool_err("%s", err);
-			ret = HDP_EXIT_ENV;
+			return HDP_EXIT_ENV;
 		}
-		goto out;
+		tool_err("sending raw packets needs root or the CAP_NET_RAW "
+			 "capability (%s): run as root, or once: setcap "
+			 "cap_net_raw,cap_net_admin+ep \"$(command -v hdp)\"; "
+			 "or write frames without privileges with --pcap-out "
+			 "FILE", err);
+		return HDP_EXIT_PERM;
 	}
-	if (s.rx_filter && s.mode != HDP_TX_NONE && hdp_tx_rx_filter(tx) < 0)
+	if (s->rx_filter && s->mode != HDP_TX_NONE &&
+	    hdp_tx_rx_filter(*tx) < 0)
 		tool_errno("warning: --rx-filter");
+	return 0;
+}
+
+/* Everything the run needs, opened while still privileged; then the
+ * privileges go.  0, or the exit status (said why). */
+static int
+open_send(struct send *s, struct hdp_tx **tx)
+{
+	char err[256];
+	int rc;
+
+	if ((rc = open_addresses(s)) != 0 || (rc = open_payload(s)) != 0 ||
+	    (rc = open_route(s)) != 0 || (rc = open_sender(s, tx)) != 0)
+		return rc;
 	/*
 	 * Build the first frame now, before privileges go: the route and
 	 * the next hop's MAC are looked up once (a neighbour probe can then
 	 * still be bound to -I's interface), and a destination that cannot
 	 * be reached is reported before any output.
 	 */
-	if (build(&s, tx, s.plist[0]) < 0) {
-		ret = HDP_EXIT_ENV;
-		goto out;
-	}
-	if (s.pcap_out != NULL) {
-		s.dlt = s.mode == HDP_TX_LINK ? DLT_EN10MB : DLT_RAW;
-		s.dumper = hdp_dump_open(s.pcap_out, s.dlt, 0, s.force, err,
-					 sizeof(err));
-		if (s.dumper == NULL) {
-			ret = HDP_FILE_REFUSED(errno) ? HDP_EXIT_USAGE :
-			      HDP_EXIT_ENV;
+	if (build(s, *tx, s->plist[0]) < 0)
+		return HDP_EXIT_ENV;
+	if (s->pcap_out != NULL) {
+		s->dlt = s->mode == HDP_TX_LINK ? DLT_EN10MB : DLT_RAW;
+		s->dumper = hdp_dump_open(s->pcap_out, s->dlt, 0, s->force,
+					  err, sizeof(err));
+		if (s->dumper == NULL) {
 			tool_err("--pcap-out %s", err);
-			goto out;
+			return HDP_FILE_REFUSED(errno) ? HDP_EXIT_USAGE :
+			       HDP_EXIT_ENV;
 		}
 	}
-	if (hdp_drop_privileges(s.user, err, sizeof(err)) < 0) {
+	if (hdp_drop_privileges(s->user, err, sizeof(err)) < 0) {
 		tool_err("%s", err);
-		ret = HDP_EXIT_PERM;
-		goto out;
+		return HDP_EXIT_PERM;
 	}
+	return 0;
+}
 
-	tool_catch_stop(NULL);
-	if (s.paced)	/* wake up on time, not up to 50 us late */
-		prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
-	if (!s.flood && !s.quiet)
-		setvbuf(s.out, NULL, _IOLBF, 0);
+static void
+init_send(struct send *s)
+{
+	char err[256];
 
-	ret = run(&s, tx, fragment);
+	memset(s, 0, sizeof(*s));
+	s->spec.l4 = HDP_L4_HDP;
+	s->spec.sport = HDP_DEFAULT_PORT;
+	s->spec.dport = HDP_DEFAULT_PORT;
+	s->spec.ttl = 64;
+	s->count = 1;
+	s->rx_filter = 1;
+	s->family = AF_UNSPEC;
+	hdp_protoset_parse("255", &s->protos, err, sizeof(err));
+}
+
+int
+cmd_send(int argc, char **argv)
+{
+	struct send s;
+	struct hdp_tx *tx = NULL;
+	char err[256];
+	int ret;
+
+	init_send(&s);
+	ret = parse_opts(argc, argv, &s);
+	if (ret >= 0)
+		return ret;
+	if (tool_parse_only)
+		return HDP_EXIT_OK;
+	ret = open_send(&s, &tx);
 	if (ret == 0) {
-		print_summary(&s);
+		tool_catch_stop(NULL);
+		if (s.paced)	/* wake up on time, not up to 50 us late */
+			prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+		if (!s.flood && !s.quiet)
+			setvbuf(s.out, NULL, _IOLBF, 0);
+		ret = run_send(&s, tx);
+	}
+	if (ret == 0) {
+		report_send(&s);
 		ret = s.failed ? HDP_EXIT_FAIL : HDP_EXIT_OK;
 	}
-out:
 	if (hdp_dump_close(s.dumper, err, sizeof(err)) != 0) {
 		tool_err("--pcap-out %s", err);
 		ret = HDP_EXIT_ENV;

@@ -51,7 +51,16 @@ fi
 refuse "flood" --flood -i 1 127.0.0.1
 refuse "--dscp" --tos 1 --dscp 1 127.0.0.1
 refuse "65535" --size 65530 127.0.0.1
-refuse "no-such-file" --file "$TMPD/no-such-file" 127.0.0.1
+refuse "out of range" -c -1 127.0.0.1
+refuse "out of range" -i -1 127.0.0.1
+refuse "'x' is not a number" -c x 127.0.0.1
+refuse "999.1.1.1: not a valid IPv4 address" 999.1.1.1
+# an input file that cannot be opened: the system refused (4), one line
+"$HDP" send --pcap-out "$TMPD/r.pcap" --file "$TMPD/no-such-file" 127.0.0.1 \
+	</dev/null >/dev/null 2>"$TMPD/err"; rc=$?
+expect_eq "--file missing: exit 4" "$rc" 4
+expect_eq "--file missing: one line naming it" "$(cat "$TMPD/err")" \
+	"hdp send: $TMPD/no-such-file: No such file or directory"
 refuse "--frag" --size 2000 --mtu 1500 127.0.0.1
 
 "$HDP" send --tee 127.0.0.1 </dev/null >/dev/null 2>"$TMPD/err"; rc=$?
@@ -61,8 +70,37 @@ grep -q "needs --pcap-out" "$TMPD/err" || fail "--tee alone: message"
 # payload sources
 "$HDP" send -q --pcap-out "$TMPD/d.pcap" --data "hi" 127.0.0.1 </dev/null >/dev/null
 expect_eq "--data" "$(payload "$TMPD/d.pcap")" 6869
-printf 'moo\n' | "$HDP" send -q --pcap-out "$TMPD/s.pcap" 127.0.0.1 >/dev/null
-expect_eq "standard input" "$(payload "$TMPD/s.pcap")" 6d6f6f0a
+printf 'moo\n' | "$HDP" send -q --pcap-out "$TMPD/s.pcap" --file - 127.0.0.1 \
+	>/dev/null 2>"$TMPD/err"
+expect_eq "standard input (--file -)" "$(payload "$TMPD/s.pcap")" 6d6f6f0a
+grep -q "payload: 4 bytes from standard input" "$TMPD/err" ||
+	fail "--file -: source and size said: $(cat "$TMPD/err")"
+# standard input is not read unless asked: a pipe or a regular file
+printf 'moo\n' | "$HDP" send -q --pcap-out "$TMPD/s2.pcap" 127.0.0.1 >/dev/null
+expect_eq "a pipe is not read unasked" "$(payload "$TMPD/s2.pcap")" ""
+printf 'moo\n' >"$TMPD/in"
+"$HDP" send --pcap-out "$TMPD/s3.pcap" 127.0.0.1 <"$TMPD/in" >/dev/null \
+	2>"$TMPD/err"
+expect_eq "a file is not read unasked" "$(payload "$TMPD/s3.pcap")" ""
+grep -q "standard input is not read" "$TMPD/err" ||
+	fail "unread standard input is said: $(cat "$TMPD/err")"
+# issue 16's loop: every host of the file gets its packet
+printf '127.0.0.1\n127.0.0.2\n127.0.0.3\n' >"$TMPD/hosts"
+i=0
+while read -r ip; do
+	i=$((i + 1))
+	"$HDP" send -q --pcap-out "$TMPD/loop$i.pcap" "$ip" >/dev/null 2>&1
+done <"$TMPD/hosts"
+expect_eq "a read loop reaches every host" "$i" 3
+set -- $(fields "$TMPD/loop3.pcap" ip ip.dst)
+expect_eq "the loop's last host" "${1:-}" 127.0.0.3
+# the address is said when it is not what was typed, as ping does
+"$HDP" send -q --pcap-out "$TMPD/n.pcap" 127.1 </dev/null >/dev/null \
+	2>"$TMPD/err"
+expect_eq "127.1 is 127.0.0.1" "$(cat "$TMPD/err")" \
+	"hdp send: 127.1 is 127.0.0.1"
+set -- $(fields "$TMPD/n.pcap" ip ip.dst)
+expect_eq "127.1 sent to 127.0.0.1" "${1:-}" 127.0.0.1
 printf 'filedata' >"$TMPD/f"
 "$HDP" send -q --pcap-out "$TMPD/f.pcap" --file "$TMPD/f" ::1 </dev/null >/dev/null
 expect_eq "--file, IPv6" "$(payload "$TMPD/f.pcap")" 66696c6564617461
