@@ -8,8 +8,10 @@
  * so a reader (hdp sweep --join) can tell "arrived but not delivered to
  * the socket" from "never arrived".
  *
- * The receive loop is listen_loop(); what happens to one datagram is
- * on_datagram(): the place to add replies (an echo mode).
+ * The four steps: parse_opts(), open_listen(), run_listen() and
+ * report_listen().  The receive loop is run_listen(); what happens to
+ * one datagram is on_datagram(): the place to add replies (an echo
+ * mode).
  */
 #include "config.h"
 
@@ -23,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -238,7 +241,7 @@ echo_datagram(struct listen_ctx *c, const struct hdp_rawmsg *m,
 
 /* The receive loop: poll every socket and the capture until stopped. */
 static int
-listen_loop(struct listen_ctx *c)
+run_listen(struct listen_ctx *c)
 {
 	struct pollfd pfd[258];
 	int map[258], n = 0, i, r, timeout;
@@ -321,7 +324,7 @@ listen_loop(struct listen_ctx *c)
  * those.  Returns the number dropped.
  */
 static uint64_t
-report_drops(const struct listen_ctx *c)
+report_listen(const struct listen_ctx *c)
 {
 	struct pcap_stat ps;
 	uint64_t drops = 0;
@@ -404,11 +407,12 @@ struct listen_args {
 	const char *protos, *ifname, *user;
 	int want_pcap, echo;
 	struct hdp_echo_opts eo;
+	struct hdp_protoset set;   /* -P, parsed */
 };
 
 /* Options into c and a: -1 to go on, else the exit status. */
 static int
-listen_parse(int argc, char **argv, struct listen_ctx *c,
+parse_opts(int argc, char **argv, struct listen_ctx *c,
 	     struct listen_args *a)
 {
 	static const struct option longopts[] = {
@@ -428,8 +432,8 @@ listen_parse(int argc, char **argv, struct listen_ctx *c,
 	uint64_t v;
 
 	optind = 0;	/* glibc: a fresh scan from argv[1] */
-	while ((ch = getopt_long(argc, argv, "P:46i:c:t:vZ:h", longopts,
-				 NULL)) != -1) {
+	while ((ch = tool_getopt(argc, argv, "P:46i:c:t:vZ:h", longopts))
+	       != -1) {
 		switch (ch) {
 		case 'P': a->protos = optarg; break;
 		case '4': c->family = AF_INET; break;
@@ -468,20 +472,22 @@ listen_parse(int argc, char **argv, struct listen_ctx *c,
 				return HDP_EXIT_USAGE;
 			break;
 		case 'h': usage_listen(stdout); return HDP_EXIT_OK;
-		default: usage_listen(stderr); return HDP_EXIT_USAGE;
+		default: return HDP_EXIT_USAGE;	/* '?': said */
 		}
 	}
-	if (optind != argc) {
-		tool_err("unexpected argument '%s'", argv[optind]);
-		usage_listen(stderr);
-		return HDP_EXIT_USAGE;
-	}
+	if (optind != argc)
+		return tool_usage_err("%s: unexpected argument (listen takes "
+				      "options only)", argv[optind]);
 	if (!a->echo && (a->eo.udp_port || a->eo.rate_src ||
-			 a->eo.rate_total)) {
-		tool_err("--echo-udp, --echo-rate and --echo-rate-total go "
-			 "with --echo");
+			 a->eo.rate_total))
+		return tool_usage_err("--echo-udp, --echo-rate and "
+				      "--echo-rate-total go with --echo");
+	if (hdp_protoset_parse(a->protos, &a->set, err, sizeof(err)) != 0) {
+		tool_err("-P: %s", err);
 		return HDP_EXIT_USAGE;
 	}
+	if (a->echo && a->eo.udp_port)
+		a->set.bits[17 >> 3] |= (uint8_t)(1u << (17 & 7)); /* UDP */
 	return -1;
 bad:
 	tool_err("%s", err);
@@ -491,7 +497,7 @@ bad:
 /* A raw socket for every number in set; refusals reported.  0, or the
  * exit status when none could be opened. */
 static int
-listen_open(struct listen_ctx *c, const struct hdp_protoset *set)
+open_sockets(struct listen_ctx *c, const struct hdp_protoset *set)
 {
 	char err[256];
 	int i, refused_perm = 0;
@@ -539,7 +545,7 @@ listen_open(struct listen_ctx *c, const struct hdp_protoset *set)
 /* libpcap watching arrivals on ifname (NULL: any); a failure only
  * means they are not watched. */
 static void
-listen_open_arrivals(struct listen_ctx *c, const char *ifname)
+open_arrivals(struct listen_ctx *c, const char *ifname)
 {
 	struct hdp_cap_opts co;
 	char err[PCAP_ERRBUF_SIZE + 256];
@@ -566,7 +572,7 @@ listen_open_arrivals(struct listen_ctx *c, const char *ifname)
 /* --echo: the responder, opened before the privileges go.  0, or the
  * exit status. */
 static int
-listen_open_echo(struct listen_ctx *c, struct hdp_echo_opts *eo)
+open_echo(struct listen_ctx *c, struct hdp_echo_opts *eo)
 {
 	char err[256];
 	int perm = 0;
@@ -581,13 +587,47 @@ listen_open_echo(struct listen_ctx *c, struct hdp_echo_opts *eo)
 	return 0;
 }
 
+/*
+ * What the run needs, opened while still privileged: the raw sockets,
+ * the arrivals capture, the echo responder; then the privileges go.
+ * 0, or the exit status (said why).
+ */
+static int
+open_listen(struct listen_ctx *c, struct listen_args *a)
+{
+	char err[256];
+	int rc;
+
+	/* an interface named must exist, as for every subcommand: never a
+	 * run that silently watches nothing */
+	if (a->ifname != NULL && strcmp(a->ifname, "any") != 0 &&
+	    if_nametoindex(a->ifname) == 0) {
+		tool_err("%s: no such interface", a->ifname);
+		return HDP_EXIT_ENV;
+	}
+	if ((rc = open_sockets(c, &a->set)) != 0)
+		return rc;
+	if (a->want_pcap && (c->json || c->verbose))
+		open_arrivals(c, a->ifname);
+	if (a->echo && (rc = open_echo(c, &a->eo)) != 0)
+		return rc;
+	if (hdp_drop_privileges(a->user, err, sizeof(err)) != 0) {
+		tool_err("%s", err);
+		return HDP_EXIT_PERM;
+	}
+	c->buf = malloc(RX_BUFLEN);
+	if (c->buf == NULL) {
+		tool_err("out of memory");
+		return HDP_EXIT_ENV;
+	}
+	return 0;
+}
+
 int
 cmd_listen(int argc, char **argv)
 {
 	struct listen_ctx c;
 	struct listen_args a;
-	struct hdp_protoset set;
-	char err[256];
 	int i, rc;
 
 	memset(&c, 0, sizeof(c));
@@ -600,36 +640,15 @@ cmd_listen(int argc, char **argv)
 	a.eo.family = AF_INET;
 	a.eo.hdp = 1;
 	a.eo.port = -1;
-	rc = listen_parse(argc, argv, &c, &a);
+	rc = parse_opts(argc, argv, &c, &a);
 	if (rc >= 0)
 		return rc;
-	if (hdp_protoset_parse(a.protos, &set, err, sizeof(err)) != 0) {
-		tool_err("-P %s: %s", a.protos, err);
-		return HDP_EXIT_USAGE;
-	}
-	if (a.echo && a.eo.udp_port)
-		set.bits[17 >> 3] |= (uint8_t)(1u << (17 & 7)); /* UDP: 17 */
 	if (tool_parse_only)
 		return HDP_EXIT_OK;
 
-	rc = listen_open(&c, &set);
+	rc = open_listen(&c, &a);
 	if (rc != 0)
 		goto out;
-	if (a.want_pcap && (c.json || c.verbose))
-		listen_open_arrivals(&c, a.ifname);
-	if (a.echo && (rc = listen_open_echo(&c, &a.eo)) != 0)
-		goto out;
-	if (hdp_drop_privileges(a.user, err, sizeof(err)) != 0) {
-		tool_err("%s", err);
-		rc = HDP_EXIT_PERM;
-		goto out;
-	}
-	c.buf = malloc(RX_BUFLEN);
-	if (c.buf == NULL) {
-		tool_err("out of memory");
-		rc = HDP_EXIT_ENV;
-		goto out;
-	}
 	tool_catch_stop(NULL);
 	if (!c.json)
 		print_header(&c);
@@ -637,11 +656,11 @@ cmd_listen(int argc, char **argv)
 	fprintf(stderr, "%s: listening on %d protocol number%s (%s)\n",
 		"hdp listen", c.nopen, c.nopen == 1 ? "" : "s",
 		c.family == AF_INET6 ? "IPv6" : "IPv4");
-	rc = listen_loop(&c);
+	rc = run_listen(&c);
 	if (c.echo != NULL)
 		hdp_echo_print_summary(c.json ? stdout : stderr, c.json,
 				       c.echo);
-	if (report_drops(&c) != 0 && rc == HDP_EXIT_OK)
+	if (report_listen(&c) != 0 && rc == HDP_EXIT_OK)
 		rc = HDP_EXIT_FAIL;
 out:
 	for (i = 0; i < 256; i++)
