@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
+#include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -259,18 +260,11 @@ get_be16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-/*
- * Fill *spec from the frame f (bytes pkt).  Returns 0, or a skip_kind + 1
- * with the detail in why.  The spec points into pkt: valid while pkt is.
- */
+/* Why frame f cannot be rebuilt whole: a skip_kind + 1 with the detail
+ * in why, or 0 when it can. */
 static int
-rewrite(const struct replay_opts *o, const struct hdp_frame *f,
-	const uint8_t *pkt, struct hdp_pkt_spec *spec, char *why,
-	size_t whylen)
+rewrite_refusal(const struct hdp_frame *f, char *why, size_t whylen)
 {
-	int family, fi;
-	int addr_rewritten = 0;
-
 	if (f->ip_version == 0 || (f->status == HDP_ST_UNSUPPORTED &&
 				   f->err_layer == HDP_LAYER_LINK)) {
 		snprintf(why, whylen, "not IP%s%s", f->err[0] ? ": " : "",
@@ -303,13 +297,54 @@ rewrite(const struct replay_opts *o, const struct hdp_frame *f,
 			 f->ip6_ext_count);
 		return SK_IP6_EXT + 1;
 	}
-	family = f->ip_version == 4 ? AF_INET : AF_INET6;
 	if (f->l4_caplen < f->l4_len) {	/* the decoder said OK: be sure */
 		snprintf(why, whylen, "truncated: %zu of %zu transport bytes",
 			 f->l4_caplen, f->l4_len);
 		return SK_TRUNCATED + 1;
 	}
+	return 0;
+}
 
+/* HDP-in-UDP, the comparison mode: UDP whose payload starts with an HDP
+ * header carrying the same ports.  libnet rebuilds it with a fresh UDP
+ * checksum, so ports and addresses can be rewritten.  1 when it is. */
+static int
+rewrite_udp(const struct replay_opts *o, const struct hdp_frame *f,
+	    const uint8_t *pkt, struct hdp_pkt_spec *spec)
+{
+	const uint8_t *u = pkt + f->l4_off;
+	struct hdp_hdr h;
+
+	if (f->proto != 17 || f->l4_len < 8 + HDP_HDR_LEN)
+		return 0;
+	if (hdp_hdr_decode(u + 8, f->l4_caplen - 8, &h) != HDP_HDR_LEN ||
+	    h.sport != get_be16(u) || h.dport != get_be16(u + 2) ||
+	    get_be16(u + 4) != f->l4_len)
+		return 0;
+	spec->l4 = HDP_L4_UDP;
+	spec->sport = o->set_sport ? o->sport : h.sport;
+	spec->dport = o->set_dport ? o->dport : h.dport;
+	spec->ts_ns = o->refresh_ts ? 0 : h.ts_ns;
+	spec->payload = u + 8 + HDP_HDR_LEN;
+	spec->payload_len = f->l4_len - 8 - HDP_HDR_LEN;
+	return 1;
+}
+
+/*
+ * Fill *spec from the frame f (bytes pkt).  Returns 0, or a skip_kind + 1
+ * with the detail in why.  The spec points into pkt: valid while pkt is.
+ */
+static int
+rewrite(const struct replay_opts *o, const struct hdp_frame *f,
+	const uint8_t *pkt, struct hdp_pkt_spec *spec, char *why,
+	size_t whylen)
+{
+	int family, fi, sk;
+	int addr_rewritten = 0;
+
+	if ((sk = rewrite_refusal(f, why, whylen)) != 0)
+		return sk;
+	family = f->ip_version == 4 ? AF_INET : AF_INET6;
 	memset(spec, 0, sizeof(*spec));
 	spec->family = family;
 	spec->src = f->src;
@@ -358,26 +393,8 @@ rewrite(const struct replay_opts *o, const struct hdp_frame *f,
 		return 0;
 	}
 
-	/* HDP-in-UDP, the comparison mode: UDP whose payload starts with an
-	 * HDP header carrying the same ports.  libnet rebuilds it with a
-	 * fresh UDP checksum, so ports and addresses can be rewritten. */
-	if (f->proto == 17 && f->l4_len >= 8 + HDP_HDR_LEN) {
-		const uint8_t *u = pkt + f->l4_off;
-		struct hdp_hdr h;
-
-		if (hdp_hdr_decode(u + 8, f->l4_caplen - 8, &h) ==
-		    HDP_HDR_LEN && h.sport == get_be16(u) &&
-		    h.dport == get_be16(u + 2) &&
-		    get_be16(u + 4) == f->l4_len) {
-			spec->l4 = HDP_L4_UDP;
-			spec->sport = o->set_sport ? o->sport : h.sport;
-			spec->dport = o->set_dport ? o->dport : h.dport;
-			spec->ts_ns = o->refresh_ts ? 0 : h.ts_ns;
-			spec->payload = u + 8 + HDP_HDR_LEN;
-			spec->payload_len = f->l4_len - 8 - HDP_HDR_LEN;
-			return 0;
-		}
-	}
+	if (rewrite_udp(o, f, pkt, spec))
+		return 0;
 
 	/* Any other protocol: the transport bytes go out bare, as captured.
 	 * Where its checksum covers the addresses, rewriting them would send
@@ -491,7 +508,7 @@ print_sent(struct replay *r, uint64_t n,
 }
 
 static void
-print_summary(const struct replay *r)
+report_replay(const struct replay *r)
 {
 	const struct replay_stats *st = &r->st;
 	double secs = st->t_last_ns > st->t_first_ns ?
@@ -914,124 +931,141 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+/* --dst ADDR or --src ADDR: one of each family. */
+static int
+parse_addr_opt(struct replay_opts *o, int c, const char *arg)
+{
+	union hdp_addr a;
+	int fam, fi, *set;
+
+	if (parse_addr(arg, &fam, &a))
+		return -1;
+	fi = fam == AF_INET6;
+	set = c == OPT_DST ? o->set_dst : o->set_src;
+	if (set[fi]) {
+		tool_usage_err("%s: one IPv%d address only",
+			       c == OPT_DST ? "--dst" : "--src", fi ? 6 : 4);
+		return -1;
+	}
+	set[fi] = 1;
+	(c == OPT_DST ? o->dst : o->src)[fi] = a;
+	return 0;
+}
+
+/* The fields rewritten: 0 taken, -1 bad (said), 1 not one of them. */
+static int
+parse_rewrite_opt(struct replay_opts *o, int c, const char *arg)
+{
+	uint64_t v;
+
+	switch (c) {
+	case OPT_DST:
+	case OPT_SRC:
+		return parse_addr_opt(o, c, arg);
+	case OPT_PROTO:
+	case OPT_TTL:
+		if (tool_parse_uint(arg, 0, 255, &v, c == OPT_TTL ? "--ttl" :
+				    "--proto"))
+			return -1;
+		if (c == OPT_TTL) {
+			o->ttl = (uint8_t)v;
+			o->set_ttl = 1;
+		} else {
+			o->proto = (uint8_t)v;
+			o->set_proto = 1;
+		}
+		break;
+	case OPT_SPORT:
+	case OPT_DPORT:
+		if (tool_parse_uint(arg, 0, 65535, &v, c == OPT_SPORT ?
+				    "--sport" : "--dport"))
+			return -1;
+		if (c == OPT_SPORT) {
+			o->sport = (uint16_t)v;
+			o->set_sport = 1;
+		} else {
+			o->dport = (uint16_t)v;
+			o->set_dport = 1;
+		}
+		break;
+	case OPT_REFRESH:
+		o->refresh_ts = 1;
+		break;
+	default:
+		return 1;
+	}
+	return 0;
+}
+
+/* Timing, what to read, output: 0 taken, -1 bad (said), 1 not one of
+ * them.  *ntiming counts the timing options given. */
+static int
+parse_run_opt(struct replay_opts *o, int c, const char *arg,
+	      int *ntiming)
+{
+	switch (c) {
+	case 'r': o->file = arg; break;
+	case 'I': o->ifname = arg; break;
+	case 'q': o->quiet = 1; break;
+	case 'Z': o->user = arg; break;
+	case OPT_JSON: o->json = 1; break;
+	case 'c':
+		return tool_parse_uint(arg, 1, UINT64_MAX, &o->count, "-c");
+	case OPT_LOOP:
+		return tool_parse_uint(arg, 1, UINT64_MAX, &o->loops,
+				       "--loop");
+	case OPT_SPEED:
+		(*ntiming)++;
+		return tool_parse_double(arg, 0, 1, &o->speed, "--speed");
+	case OPT_PPS:
+		(*ntiming)++;
+		return tool_parse_double(arg, 0, 1, &o->pps, "--pps");
+	case OPT_TOPSPEED:
+		(*ntiming)++;
+		o->topspeed = 1;
+		break;
+	default:
+		return 1;
+	}
+	return 0;
+}
+
 /* 0: options ready; 1: help printed; -1: bad arguments (said why). */
 static int
 parse_opts(int argc, char **argv, struct replay_opts *o)
 {
-	union hdp_addr a;
-	uint64_t v;
-	int c, ntiming = 0, fam, fi, *set;
+	int c, r, ntiming = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->loops = 1;
 	optind = 0;	/* glibc: a fresh scan from argv[1] */
-	while ((c = getopt_long(argc, argv, "r:I:c:qZ:h", longopts, NULL))
-	       != -1) {
-		switch (c) {
-		case 'r':
-			o->file = optarg;
-			break;
-		case 'I':
-			o->ifname = optarg;
-			break;
-		case 'c':
-			if (tool_parse_uint(optarg, 1, UINT64_MAX,
-					    &o->count, "-c"))
-				return -1;
-			break;
-		case 'q':
-			o->quiet = 1;
-			break;
-		case 'Z':
-			o->user = optarg;
-			break;
-		case 'h':
+	while ((c = tool_getopt(argc, argv, "r:I:c:qZ:h", longopts)) != -1) {
+		if (c == '?')
+			return -1;	/* said */
+		if (c == 'h') {
 			usage_replay(stdout);
 			return 1;
-		case OPT_SPEED:
-			if (tool_parse_double(optarg, 0, 1,
-					    &o->speed, "--speed"))
-				return -1;
-			ntiming++;
-			break;
-		case OPT_PPS:
-			if (tool_parse_double(optarg, 0, 1, &o->pps, "--pps"))
-				return -1;
-			ntiming++;
-			break;
-		case OPT_TOPSPEED:
-			o->topspeed = 1;
-			ntiming++;
-			break;
-		case OPT_LOOP:
-			if (tool_parse_uint(optarg, 1, UINT64_MAX,
-					    &o->loops, "--loop"))
-				return -1;
-			break;
-		case OPT_DST:
-		case OPT_SRC:
-			if (parse_addr(optarg, &fam, &a))
-				return -1;
-			fi = fam == AF_INET6;
-			set = c == OPT_DST ? o->set_dst : o->set_src;
-			if (set[fi]) {
-				tool_err("%s: one IPv%d address only",
-					 c == OPT_DST ? "--dst" : "--src",
-					 fi ? 6 : 4);
-				return -1;
-			}
-			set[fi] = 1;
-			(c == OPT_DST ? o->dst : o->src)[fi] = a;
-			break;
-		case OPT_PROTO:
-			if (tool_parse_uint(optarg, 0, 255, &v, "--proto"))
-				return -1;
-			o->proto = (uint8_t)v;
-			o->set_proto = 1;
-			break;
-		case OPT_TTL:
-			if (tool_parse_uint(optarg, 0, 255, &v, "--ttl"))
-				return -1;
-			o->ttl = (uint8_t)v;
-			o->set_ttl = 1;
-			break;
-		case OPT_SPORT:
-			if (tool_parse_uint(optarg, 0, 65535, &v, "--sport"))
-				return -1;
-			o->sport = (uint16_t)v;
-			o->set_sport = 1;
-			break;
-		case OPT_DPORT:
-			if (tool_parse_uint(optarg, 0, 65535, &v, "--dport"))
-				return -1;
-			o->dport = (uint16_t)v;
-			o->set_dport = 1;
-			break;
-		case OPT_REFRESH:
-			o->refresh_ts = 1;
-			break;
-		case OPT_JSON:
-			o->json = 1;
-			break;
-		default:
-			usage_replay(stderr);
-			return -1;
 		}
+		r = parse_run_opt(o, c, optarg, &ntiming);
+		if (r == 1)
+			r = parse_rewrite_opt(o, c, optarg);
+		if (r != 0)
+			return -1;
 	}
 	if (ntiming > 1) {
-		tool_err("--speed, --pps and --topspeed exclude each other");
+		tool_usage_err("--speed, --pps and --topspeed exclude each "
+			       "other");
 		return -1;
 	}
 	if (o->file == NULL) {
 		if (optind >= argc) {
-			tool_err("no capture file given");
-			usage_replay(stderr);
+			tool_usage_err("no capture file given");
 			return -1;
 		}
 		o->file = argv[optind++];
 	}
 	if (o->loops > 1 && strcmp(o->file, "-") == 0) {
-		tool_err("--loop: standard input can be read only once");
+		tool_usage_err("--loop: standard input can be read only once");
 		return -1;
 	}
 	if (optind < argc) {
@@ -1044,13 +1078,78 @@ parse_opts(int argc, char **argv, struct replay_opts *o)
 	return 0;
 }
 
+/*
+ * Everything that needs privileges or the starting user's access is
+ * opened before the drop: the capture file (kept open to be rewound for
+ * --loop) and a sender for each family.  The capture is hostile input:
+ * parsed (*p, the first pass) only once privileges are gone.  0, or the
+ * exit status (said why).
+ */
+static int
+open_replay(struct replay *r, pcap_t **p)
+{
+	char err[256];
+
+	if (strcmp(r->o.file, "-") != 0) {
+		r->fd = open(r->o.file, O_RDONLY | O_CLOEXEC);
+		if (r->fd < 0) {	/* missing, or not ours to read */
+			tool_errno("%s", r->o.file);
+			return HDP_EXIT_ENV;
+		}
+		if (r->o.loops > 1 && lseek(r->fd, 0, SEEK_CUR) < 0) {
+			tool_err("--loop: %s cannot be rewound, so it can be "
+				 "read only once", r->o.file);
+			return HDP_EXIT_USAGE;
+		}
+	}
+	if (r->o.ifname != NULL && if_nametoindex(r->o.ifname) == 0) {
+		tool_err("%s: no such interface", r->o.ifname);
+		return HDP_EXIT_ENV;
+	}
+	open_senders(r);
+	if (hdp_drop_privileges(r->o.user, err, sizeof(err)) != 0) {
+		tool_err("%s", err);
+		return HDP_EXIT_PERM;
+	}
+	*p = open_pass(r, 0);
+	return *p == NULL ? HDP_EXIT_USAGE : 0;
+}
+
+/* Every pass (--loop) over the capture, the first one p; the queue of
+ * --topspeed written at the end.  0, or the exit status. */
+static int
+run_replay(struct replay *r, pcap_t *p)
+{
+	uint64_t base = 0, seq = 0, loop;
+	int rc = 0;
+
+	tool_catch_stop(NULL);
+	/* timer slack to the minimum: sleeps end when asked, not 50 us later */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	if (!r->o.json && !r->o.quiet)
+		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	r->progress = (r->o.quiet || r->o.json) && isatty(STDERR_FILENO);
+
+	for (loop = 0; loop < r->o.loops && !tool_stop && rc == 0; loop++) {
+		if (loop > 0 && (p = open_pass(r, 1)) == NULL) {
+			rc = HDP_EXIT_USAGE;
+			break;
+		}
+		rc = replay_pass(r, p, &base, &seq);
+	}
+	if (loop == 0)		/* stopped before the first pass took p */
+		pcap_close(p);
+	flush_queue(r);
+	if (r->st.sent + r->st.failed > 0)
+		r->st.t_last_ns = hdp_mono_ns();
+	return rc;
+}
+
 int
 cmd_replay(int argc, char **argv)
 {
 	struct replay *r;
-	char err[256];
-	uint64_t base, seq = 0, loop;
-	pcap_t *p;
+	pcap_t *p = NULL;
 	int rc, fi;
 
 	r = calloc(1, sizeof(*r));
@@ -1064,66 +1163,17 @@ cmd_replay(int argc, char **argv)
 		rc = rc < 0 ? HDP_EXIT_USAGE : HDP_EXIT_OK;
 		goto out;
 	}
-	/*
-	 * Everything that needs privileges or the starting user's access is
-	 * opened before the drop: the capture file (kept open to be rewound
-	 * for --loop) and a sender for each family.
-	 */
-	if (strcmp(r->o.file, "-") != 0) {
-		r->fd = open(r->o.file, O_RDONLY | O_CLOEXEC);
-		if (r->fd < 0) {
-			tool_errno("%s", r->o.file);
-			rc = HDP_EXIT_USAGE;
-			goto out;
-		}
-		if (r->o.loops > 1 && lseek(r->fd, 0, SEEK_CUR) < 0) {
-			tool_err("--loop: %s cannot be rewound, so it can be "
-				 "read only once", r->o.file);
-			rc = HDP_EXIT_USAGE;
-			goto out;
-		}
-	}
-	open_senders(r);
-	if (hdp_drop_privileges(r->o.user, err, sizeof(err)) != 0) {
-		tool_err("%s", err);
-		rc = HDP_EXIT_PERM;
+	rc = open_replay(r, &p);
+	if (rc != 0)
 		goto out;
-	}
-	/* the capture is hostile input: parsed only once privileges are
-	 * gone (its descriptor was opened above, with them) */
-	p = open_pass(r, 0);
-	if (p == NULL) {
-		rc = HDP_EXIT_USAGE;
-		goto out;
-	}
-
-	tool_catch_stop(NULL);
-	/* timer slack to the minimum: sleeps end when asked, not 50 us later */
-	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
-	if (!r->o.json && !r->o.quiet)
-		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-	r->progress = (r->o.quiet || r->o.json) && isatty(STDERR_FILENO);
-
-	base = 0;
-	rc = 0;
-	for (loop = 0; loop < r->o.loops && !tool_stop && rc == 0; loop++) {
-		if (loop > 0 && (p = open_pass(r, 1)) == NULL) {
-			rc = HDP_EXIT_USAGE;
-			break;
-		}
-		rc = replay_pass(r, p, &base, &seq);
-	}
-	if (loop == 0)		/* stopped before the first pass took p */
-		pcap_close(p);
-	flush_queue(r);
-	if (r->st.sent + r->st.failed > 0)
-		r->st.t_last_ns = hdp_mono_ns();
+	rc = run_replay(r, p);
 	if (r->progress_ns)
 		progress(r, 1);
+	/* a summary of what was done, never an empty one after a failure
+	 * to start */
 	if (rc == 0 || r->st.read > 0)
-		print_summary(r);
+		report_replay(r);
 	fflush(stdout);
-
 	if (rc == 0)
 		rc = r->exit_code ? r->exit_code :
 		     r->st.failed ? HDP_EXIT_FAIL : HDP_EXIT_OK;
