@@ -99,9 +99,12 @@ ip netns exec "$A" "$HDP" replay --json --topspeed --loop 3 \
 expect_eq "BPF 'udp' and --loop 3: 9 UDP frames sent" \
 	"$(grep -c '"proto":17' "$TMPD/bpf.json")/$(grep -c '"type":"packet"' "$TMPD/bpf.json")" "9/9"
 
-# errors: one line, exit 2
+# errors: a file that cannot be opened is the system refusing (4), in
+# one line; usage errors exit 2
 ip netns exec "$A" "$HDP" replay "$TMPD/none.pcap" 2>"$TMPD/e1"
-expect_eq "missing file: exit 2" "$?" 2
+expect_eq "missing file: exit 4" "$?" 4
+expect_eq "missing file: one line" "$(cat "$TMPD/e1")" \
+	"hdp replay: $TMPD/none.pcap: No such file or directory"
 ip netns exec "$A" "$HDP" replay --speed 2 --pps 3 x 2>"$TMPD/e2"
 expect_eq "--speed with --pps: exit 2" "$?" 2
 ip netns exec "$A" "$HDP" replay --dst 1.2.3.4 --dst 1.2.3.5 x 2>"$TMPD/e3"
