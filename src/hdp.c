@@ -60,6 +60,40 @@ find_cmd(const char *name)
 	return NULL;
 }
 
+/* "hdp: NAME: unknown command" and where to look; exit 2. */
+static int
+unknown_cmd(const char *name)
+{
+	fprintf(stderr, "hdp: %s: unknown command\ntry 'hdp --help'\n",
+		tool_safe(name));
+	return HDP_EXIT_USAGE;
+}
+
+/*
+ * 'hdp help CMD' prints what 'hdp CMD --help' prints, on standard
+ * output, exit 0: the subcommand's own usage() is the one text.
+ */
+static int
+help(int argc, char **argv)
+{
+	const struct hdp_cmd *c;
+
+	if (argc < 3) {
+		usage(stdout);
+		return HDP_EXIT_OK;
+	}
+	if (argc > 3) {
+		fprintf(stderr, "hdp help: %s: one command only\n"
+			"try 'hdp --help'\n", tool_safe(argv[3]));
+		return HDP_EXIT_USAGE;
+	}
+	c = find_cmd(argv[2]);
+	if (c == NULL)
+		return unknown_cmd(argv[2]);
+	c->usage(stdout);
+	return HDP_EXIT_OK;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -67,7 +101,7 @@ main(int argc, char **argv)
 	const struct hdp_cmd *c;
 
 	if (argc < 2) {
-		usage(stderr);
+		fprintf(stderr, "hdp: no command given\ntry 'hdp --help'\n");
 		return HDP_EXIT_USAGE;
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -78,26 +112,11 @@ main(int argc, char **argv)
 		printf("hdp %s\n", PACKAGE_VERSION);
 		return HDP_EXIT_OK;
 	}
-	if (strcmp(argv[1], "help") == 0) {
-		if (argc < 3) {
-			usage(stdout);
-			return HDP_EXIT_OK;
-		}
-		c = find_cmd(argv[2]);
-		if (c == NULL) {
-			fprintf(stderr, "hdp: unknown command '%s'; try "
-				"'hdp --help'\n", argv[2]);
-			return HDP_EXIT_USAGE;
-		}
-		c->usage(stdout);
-		return HDP_EXIT_OK;
-	}
+	if (strcmp(argv[1], "help") == 0)
+		return help(argc, argv);
 	c = find_cmd(argv[1]);
-	if (c == NULL) {
-		fprintf(stderr, "hdp: unknown command '%s'; try 'hdp --help'\n",
-			argv[1]);
-		return HDP_EXIT_USAGE;
-	}
+	if (c == NULL)
+		return unknown_cmd(argv[1]);
 	snprintf(progname, sizeof(progname), "hdp %s", c->name);
 	hdp_progname = progname;
 	return c->main(argc - 1, argv + 1);
