@@ -1,0 +1,142 @@
+#!/bin/sh
+# cli_voice.sh: one voice across the eight subcommands (issue 16).  For
+# every subcommand where the case applies:
+#   - an input file that does not exist: exit 4, one line
+#     "hdp CMD: FILE: No such file or directory";
+#   - an output file that exists: exit 2, one line naming the option that
+#     allows overwriting it;
+#   - an interface that does not exist: exit 4, one line, the name once;
+#   - an unknown option, a missing argument: exactly two lines (the error,
+#     then "try 'hdp help CMD'"), exit 2, never the whole usage;
+#   - -1 for a count: "out of range", never "not a number".
+# Every command runs in a network namespace of its own when we are root
+# (nothing it might send can leave), else only loopback is named.
+. "$top_srcdir/tests/lib.sh"
+
+NS=""
+if [ "$(id -u)" -eq 0 ]; then
+	NS=$(netns_add voice)
+fi
+P="$top_srcdir/pcaps/lo4.pcap"
+[ -r "$P" ] || fatal "no $P"
+MISSING="$TMPD/no-such.pcap"
+EXIST="$TMPD/exists.pcap"
+cp "$P" "$EXIST"
+cp "$P" "$TMPD/exists.png"
+
+# run CMD ARGS...: hdp CMD ARGS, standard input empty, bounded in time;
+# stdout to $TMPD/out, stderr to $TMPD/err, the exit status in RC.
+run() {
+	if [ -n "$NS" ]; then
+		ip netns exec "$NS" timeout 20 "$HDP" "$@" </dev/null \
+			>"$TMPD/out" 2>"$TMPD/err"
+	else
+		timeout 20 "$HDP" "$@" </dev/null >"$TMPD/out" 2>"$TMPD/err"
+	fi
+	RC=$?
+}
+
+lines() { wc -l <"$TMPD/err" | tr -d ' '; }
+# what was said, lines joined by '|'; the first 3 lines of a longer text
+said() {
+	head -n 3 "$TMPD/err" | tr '\n' '|'
+	[ "$(lines)" -le 3 ] || printf '... (%s lines)' "$(lines)"
+}
+
+# missing_input CMD ARGS...: ARGS name $MISSING as an input file
+missing_input() {
+	c=$1
+	run "$@"
+	expect_eq "missing input ($*): exit 4" "$RC" 4
+	expect_eq "missing input ($*): one line" "$(said)" \
+		"hdp $c: $MISSING: No such file or directory|"
+}
+
+# existing_output OPT CMD ARGS...: ARGS name an existing output file;
+# OPT is the option that would allow overwriting it
+existing_output() {
+	o=$1; shift
+	run "$@"
+	expect_eq "existing output ($*): exit 2" "$RC" 2
+	[ "$(lines)" -eq 1 ] && grep -q -- "$o" "$TMPD/err" ||
+		fail "existing output ($*): one line naming $o: $(said)"
+	if cmp -s "$P" "$EXIST" && cmp -s "$P" "$TMPD/exists.png"; then
+		ok "existing output ($*): kept"
+	else
+		fail "existing output ($*): kept"
+	fi
+}
+
+# no_iface CMD ARGS...: ARGS name the interface nosuch0
+no_iface() {
+	run "$@"
+	expect_eq "no such interface ($*): exit 4" "$RC" 4
+	n=$(grep -o nosuch0 "$TMPD/err" | wc -l | tr -d ' ')
+	[ "$(lines)" -eq 1 ] && [ "$n" -eq 1 ] ||
+		fail "no such interface ($*): one line, the name once: $(said)"
+}
+
+# usage_err CMD WANT ARGS...: exactly WANT, then where to look
+usage_err() {
+	c=$1; want=$2; shift 2
+	run "$c" "$@"
+	expect_eq "$c $*: exit 2" "$RC" 2
+	expect_eq "$c $*: two lines" "$(said)" \
+		"hdp $c: $want|try 'hdp help $c'|"
+}
+
+# minus_one CMD ARGS...: ARGS give -1 where a count goes
+minus_one() {
+	run "$@"
+	expect_eq "-1 ($*): exit 2" "$RC" 2
+	grep -q "out of range" "$TMPD/err" &&
+		! grep -q "not a number" "$TMPD/err" ||
+		fail "-1 ($*): out of range, not 'not a number': $(said)"
+}
+
+# an input file that does not exist
+missing_input sniff -r "$MISSING"
+missing_input sniff -F "$MISSING" -r "$P"
+missing_input replay -r "$MISSING"
+missing_input replay "$MISSING"
+missing_input where "$MISSING" "$P"
+missing_input sweep --join "$MISSING" "$P"
+missing_input send --pcap-out "$TMPD/send.pcap" --file "$MISSING" 127.0.0.1
+
+# an output file that exists
+existing_output --force sniff -r "$P" -w "$EXIST"
+existing_output --force send --pcap-out "$EXIST" 127.0.0.1
+existing_output --force sweep -P 255 -c 1 -o "$EXIST" 127.0.0.1
+existing_output --force ping -c 1 --plot "$TMPD/exists.png" 127.0.0.1
+
+# an interface that does not exist
+no_iface sniff -i nosuch0 -c 1
+no_iface listen -i nosuch0 -c 1 -t 1
+no_iface send -I nosuch0 127.0.0.1
+no_iface replay -I nosuch0 "$P"
+no_iface ping -I nosuch0 -c 1 127.0.0.1
+
+# an unknown option, a missing argument: two lines, exit 2
+for c in send sniff listen replay sweep trace where ping; do
+	usage_err "$c" "--no-such-option: unknown option" --no-such-option
+done
+usage_err send "-c: needs an argument" -c
+usage_err sniff "-c: needs an argument" -c
+usage_err listen "-c: needs an argument" -c
+usage_err replay "-c: needs an argument" -c
+usage_err sweep "-c: needs an argument" -c
+usage_err trace "-m: needs an argument" -m
+usage_err where "--window: needs an argument" --window
+usage_err ping "-c: needs an argument" -c
+
+# -1 is out of range
+minus_one send -c -1 127.0.0.1
+minus_one sniff -c -1 -r "$P"
+minus_one listen -c -1
+minus_one replay -c -1 "$P"
+minus_one sweep -c -1 127.0.0.1
+minus_one trace -m -1 127.0.0.1
+minus_one where --window -1 "$P" "$P"
+minus_one ping -c -1 127.0.0.1
+
+finish
