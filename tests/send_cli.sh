@@ -130,6 +130,13 @@ expect_eq "-P all: 256 protocol numbers" "$n" 256
 n=$(fields "$TMPD/g.pcap" "ip" ip.flags.mf | wc -l)
 expect_eq "--frag --mtu 576: 2 fragments" "$n" 2
 
+# options may follow the destination, as GNU getopt allows
+"$HDP" send --pcap-out "$TMPD/perm.pcap" 127.0.0.1 -q -c 2 --data x \
+	</dev/null >"$TMPD/out" 2>&1
+n=$(fields "$TMPD/perm.pcap" ip ip.dst | wc -l)
+expect_eq "options after the destination: -c 2" "$n" 2
+grep -q '^2 packets' "$TMPD/out" || fail "options after the destination: -q"
+
 "$HDP" send --help >"$TMPD/help"; rc=$?
 expect_eq "--help exits 0" "$rc" 0
 for o in -P --l4 --sport --dport --timestamp --src --ttl --hop-limit --tos \
