@@ -138,5 +138,17 @@ minus_one sweep -c -1 127.0.0.1
 minus_one trace -m -1 127.0.0.1
 minus_one where --window -1 "$P" "$P"
 minus_one ping -c -1 127.0.0.1
+# and for the other numbers: sizes, times (decimals), ports, TTLs
+minus_one send -i -1 127.0.0.1
+minus_one send --ttl -1 127.0.0.1
+minus_one sniff -s -1 -r "$P"
+minus_one listen -t -1
+minus_one replay --speed -1 "$P"
+minus_one replay --ttl -1 "$P"
+minus_one sweep -s -1 127.0.0.1
+minus_one trace -w -1 127.0.0.1
+minus_one where --memory -1 "$P" "$P"
+minus_one ping -i -1 127.0.0.1
+minus_one ping --size -1 127.0.0.1
 
 finish
