@@ -223,13 +223,6 @@ count_err(struct send *s, int e)
 	}
 }
 
-static int
-parse_num(const char *arg, uint64_t min, uint64_t max, uint64_t *out,
-	  const char *what)
-{
-	return tool_parse_uint(arg, min, max, out, what);
-}
-
 /* A decimal number in [min, max] into *out; else say why, naming what:
  * "not a number" for text, "out of range" for a number outside (-1). */
 static int
@@ -607,43 +600,43 @@ parse_header_opt(struct send *s, int c, const char *arg)
 		return 0;
 	case O_SPORT:
 	case O_DPORT:
-		if (parse_num(arg, 0, 65535, &v, c == O_SPORT ? "--sport" :
-			      "--dport") < 0)
+		if (tool_parse_uint(arg, 0, 65535, &v, c == O_SPORT ?
+				    "--sport" : "--dport") < 0)
 			return -1;
 		*(c == O_SPORT ? &s->spec.sport : &s->spec.dport) =
 			(uint16_t)v;
 		return 0;
 	case O_TS:
-		if (parse_num(arg, 0, UINT64_MAX, &v, "--timestamp") < 0)
+		if (tool_parse_uint(arg, 0, UINT64_MAX, &v, "--timestamp") < 0)
 			return -1;
 		/* ts_ns 0 asks the builder to stamp: pin 0 after */
 		s->spec.ts_ns = v ? v : 1;
 		s->ts_zero = v == 0;
 		return 0;
 	case O_TTL:
-		if (parse_num(arg, 0, 255, &v, "--ttl") < 0)
+		if (tool_parse_uint(arg, 0, 255, &v, "--ttl") < 0)
 			return -1;
 		s->spec.ttl = (uint8_t)v;
 		return 0;
 	case O_TOS:
-		if (parse_num(arg, 0, 255, &v, "--tos") < 0)
+		if (tool_parse_uint(arg, 0, 255, &v, "--tos") < 0)
 			return -1;
 		s->spec.tos = (uint8_t)v;
 		s->have_tos = 1;
 		return 0;
 	case O_DSCP:
 		s->have_dscp = 1;
-		return parse_num(arg, 0, 63, &s->dscp, "--dscp");
+		return tool_parse_uint(arg, 0, 63, &s->dscp, "--dscp");
 	case O_ECN:
 		s->have_ecn = 1;
-		return parse_num(arg, 0, 3, &s->ecn, "--ecn");
+		return tool_parse_uint(arg, 0, 3, &s->ecn, "--ecn");
 	case O_ID:
-		if (parse_num(arg, 0, 65535, &v, "--id") < 0)
+		if (tool_parse_uint(arg, 0, 65535, &v, "--id") < 0)
 			return -1;
 		s->spec.ip_id = (uint16_t)v;
 		return 0;
 	case O_FLOW:
-		if (parse_num(arg, 0, 0xfffff, &v, "--flow-label") < 0)
+		if (tool_parse_uint(arg, 0, 0xfffff, &v, "--flow-label") < 0)
 			return -1;
 		s->spec.flow_label = (uint32_t)v;
 		return 0;
@@ -662,14 +655,14 @@ parse_run_opt(struct send *s, int c, const char *arg)
 	switch (c) {
 	case O_SIZE:
 		s->have_size = 1;
-		return parse_num(arg, 0, 65535, &s->size, "--size");
+		return tool_parse_uint(arg, 0, 65535, &s->size, "--size");
 	case O_MTU:
-		if (parse_num(arg, 68, 65535, &u, "--mtu") < 0)
+		if (tool_parse_uint(arg, 68, 65535, &u, "--mtu") < 0)
 			return -1;
 		s->mtu = (unsigned)u;
 		return 0;
 	case 'c':
-		return parse_num(arg, 0, UINT64_MAX, &s->count, "-c");
+		return tool_parse_uint(arg, 0, UINT64_MAX, &s->count, "-c");
 	case 'i':
 		if (parse_real(arg, 0, 86400.0 * 365, &v, "-i",
 			       "0 to a year of seconds") < 0)
