@@ -1,7 +1,9 @@
 /*
  * tool_replay.c: hdp replay -- put captured HDP back on the wire, with the
  * capture's timing kept, scaled (--speed), flat (--pps) or flat out
- * (--topspeed), optionally looped, with fields rewritten.
+ * (--topspeed), optionally looped, with fields rewritten.  cmd_replay()
+ * is four steps: parse_opts(), open_replay(), run_replay() (a
+ * replay_pass() per --loop) and report_replay().
  *
  * Every frame is decoded with hdp_decode_frame(), turned into a struct
  * hdp_pkt_spec (see rewrite()) and rebuilt by libnet through hdp_build.h;

@@ -3,7 +3,10 @@
  * protocol number, over IPv4 and IPv6.
  *
  * This file parses options, paces and reports; libhdp builds and writes
- * (hdp_build.h) and writes pcap (hdp_capture.h).  Pacing sleeps with
+ * (hdp_build.h) and writes pcap (hdp_capture.h).  cmd_send() is four
+ * steps: parse_opts() (the command line into struct send), open_send()
+ * (addresses, payload, route, sockets and files, then the privileges
+ * go), run_send() and report_send().  Pacing sleeps with
  * clock_nanosleep() until absolute CLOCK_MONOTONIC deadlines
  * (start + k * interval), so lateness never accumulates and a long
  * interval costs no CPU.  --flood takes the lean path: one build, then
