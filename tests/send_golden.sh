@@ -46,7 +46,7 @@ if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null 2>&1; then
 fi
 A=$(netns_add a)
 B=$(netns_add b)
-golden lo ip netns exec "$A" "$BF" link lo 127.0.0.1 127.0.0.2 ::1 ::1
+golden loopback ip netns exec "$A" "$BF" link lo 127.0.0.1 127.0.0.2 ::1 ::1
 
 VA="gA$$"
 VB="gB$$"
