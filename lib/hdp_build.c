@@ -1364,6 +1364,63 @@ frag_plan(struct hdp_tx *tx, unsigned mtu, const uint8_t *ip, size_t hl,
 }
 
 /*
+ * The options of a fragment after the first: those without the copied
+ * flag (RFC 791: record route, timestamp...) become NOPs, as Linux's
+ * ip_options_fragment() does, so every fragment keeps the header length
+ * the first one has (and the offsets computed with it).
+ */
+static void
+frag_opts_later(uint8_t *o, size_t n)
+{
+	size_t i = 0, ol;
+
+	while (i < n) {
+		if (o[i] == 0)		/* end of options list */
+			return;
+		if (o[i] == 1) {	/* NOP */
+			i++;
+			continue;
+		}
+		if (n - i < 2 || o[i + 1] < 2 || o[i + 1] > n - i)
+			return;
+		ol = o[i + 1];
+		if (!(o[i] & 0x80))
+			memset(o + i, 1, ol);
+		i += ol;
+	}
+}
+
+/*
+ * An IPv4 fragment of a datagram with options: built afresh each time
+ * (a data block, the options, the header, as hdp_tx_build() does), since
+ * the header's payload argument would put the options after the data.
+ */
+static void
+frag_build_ip4_opts(struct frag_job *j, size_t off, size_t len, int more)
+{
+	const uint8_t *ip = j->ip;
+	uint8_t opts[40];
+	size_t ol = j->hl - IP4_HDR_LEN;
+	uint32_t src, dst;
+
+	memcpy(opts, ip + IP4_HDR_LEN, ol);
+	if (off != 0)
+		frag_opts_later(opts, ol);
+	memcpy(&src, ip + 12, 4);
+	memcpy(&dst, ip + 16, 4);
+	libnet_clear_packet(j->l);
+	j->te = 0;
+	j->ti = -1;
+	if (libnet_build_data(ip + j->hl + off, (uint32_t)len, j->l, 0) == -1 ||
+	    libnet_build_ipv4_options(opts, (uint32_t)ol, j->l, 0) == -1)
+		return;
+	j->ti = libnet_build_ipv4((uint16_t)(j->hl + len), ip[1],
+				  (uint16_t)j->id,
+				  (uint16_t)((more ? IP_MF : 0) | (off / 8)),
+				  ip[8], ip[9], 0, src, dst, NULL, 0, j->l, 0);
+}
+
+/*
  * The pblocks of the fragment holding len payload bytes from off: IPv4,
  * the header with MF and the offset; IPv6, a fragment header under the
  * fixed one; link mode, the Ethernet header too.  -1 with r filled in.
@@ -1374,7 +1431,9 @@ frag_build(struct hdp_tx *tx, struct frag_job *j, size_t off, size_t len,
 {
 	const uint8_t *ip = j->ip;
 
-	if (tx->family == AF_INET) {
+	if (tx->family == AF_INET && j->hl > IP4_HDR_LEN) {
+		frag_build_ip4_opts(j, off, len, more);
+	} else if (tx->family == AF_INET) {
 		uint32_t src, dst;
 
 		memcpy(&src, ip + 12, 4);

@@ -8,6 +8,8 @@
 # Ethernet frames really written on the loopback of a namespace of this
 # test's own and across a veth pair with fixed MAC addresses (the next
 # hop's MAC from the kernel's neighbour table) when root.
+# scapy judges every fragment written (tests/send_frags_judge.py): lengths,
+# checksums, offsets, MF, options, and the data put back together.
 # After an intended change of the output, regenerate with
 #     tests/send_golden.sh --regen   (as root, from the build tree)
 . "${top_srcdir:-.}/tests/lib.sh"
@@ -39,6 +41,29 @@ golden() {
 
 golden none "$BF" none
 
+PY=/usr/bin/python3
+$PY -c 'import scapy' 2>/dev/null || PY=python3
+$PY -c 'import scapy' 2>/dev/null || PY=""
+# judge NAME none|link COMMAND...: scapy over COMMAND's hex dump of every
+# fragment (link: Ethernet frames)
+judge() {
+	name=$1; link=$2; shift 2
+	if [ -z "$PY" ]; then
+		echo "SKIP (scapy judge): needs python3-scapy"
+		return
+	fi
+	"$@" >"$TMPD/$name.x" 2>"$TMPD/$name.x.err" ||
+		{ fail "$name: build_frames -x failed"; return; }
+	if "$PY" "$top_srcdir/tests/send_frags_judge.py" "$TMPD/$name.x" \
+		"$link" >"$TMPD/$name.judge" 2>&1; then
+		ok "$name: scapy: $(tail -1 "$TMPD/$name.judge"), all whole"
+	else
+		head -5 "$TMPD/$name.judge"
+		fail "$name: scapy finds fragments that do not add up"
+	fi
+}
+[ "$REGEN" = 1 ] || judge none none "$BF" -x none
+
 if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null 2>&1; then
 	[ "$REGEN" = 1 ] && fatal "--regen needs root"
 	echo "SKIP (link frames): needs root and ip"
@@ -47,6 +72,9 @@ fi
 A=$(netns_add a)
 B=$(netns_add b)
 golden loopback ip netns exec "$A" "$BF" link lo 127.0.0.1 127.0.0.2 ::1 ::1
+[ "$REGEN" = 1 ] ||
+	judge loopback link ip netns exec "$A" "$BF" -x link lo 127.0.0.1 127.0.0.2 \
+		::1 ::1
 
 VA="gA$$"
 VB="gB$$"
