@@ -16,7 +16,7 @@ layers already do (bytes past the IP length become Padding).
 Importing this module binds HDP both ways (dissection and building) to
 IPv4 protocol 255, IPv6 next header 255 (also behind the extension headers
 hdp's decoder walks: hop-by-hop, routing, destination options, fragment,
-AH), and to UDP port 420 for the comparison mode of `hdp send --l4 udp`
+AH; AH only in IPv6, as hdp reads it), and to UDP port 420 for the comparison mode of `hdp send --l4 udp`
 (section 9; other UDP ports are left to `bind_layers(UDP, HDP, dport=N)`).
 
 What a receiver must not decode as HDP stays Raw, as scapy does for every
@@ -38,6 +38,11 @@ from scapy.layers.inet6 import (IPv6, IPerror6, IPv6ExtHdrDestOpt,
                                 IPv6ExtHdrFragment, IPv6ExtHdrHopByHop,
                                 IPv6ExtHdrRouting, ipv6nhcls)
 from scapy.packet import Packet, bind_bottom_up, bind_layers, bind_top_down
+
+try:
+    from scapy.layers.ipsec import AH as _AH
+except ImportError:     # scapy without ipsec (no cryptography): no AH
+    _AH = None
 
 __all__ = ["HDP", "HDP_PROTO", "HDP_DEFAULT_PORT", "HDP_HDR_LEN",
            "hdp_ts_str"]
@@ -104,6 +109,11 @@ class HDP(Packet):
         if len(_pkt) < HDP_HDR_LEN:
             return conf.raw_layer
         ip = kargs.get("_underlayer")
+        if _AH is not None and isinstance(ip, _AH) and \
+                isinstance(ip.underlayer, IP):
+            # hdp walks AH only in IPv6's header chain (specification,
+            # 5.2): in IPv4 the protocol is 51, not HDP's
+            return conf.raw_layer
         if isinstance(ip, IP) and ip.ihl is not None and ip.len is not None:
             if ip.ihl < 5 or 0 < ip.len < ip.ihl * 4:
                 return conf.raw_layer
@@ -143,11 +153,8 @@ bind_layers(IPerror, HDP, frag=0, proto=HDP_PROTO)    # quoted in ICMP errors
 for _l in (IPv6, IPerror6, IPv6ExtHdrHopByHop, IPv6ExtHdrRouting,
            IPv6ExtHdrDestOpt, IPv6ExtHdrFragment):
     bind_layers(_l, HDP, nh=HDP_PROTO)
-try:
-    from scapy.layers.ipsec import AH
-    bind_layers(AH, HDP, nh=HDP_PROTO)
-except ImportError:     # scapy without ipsec (no cryptography): no AH
-    pass
+if _AH is not None:
+    bind_layers(_AH, HDP, nh=HDP_PROTO)
 # any other header that chains by next header (mobility, segment routing)
 ipv6nhcls[HDP_PROTO] = HDP
 # the comparison mode: HDP inside UDP, port 420 either way
