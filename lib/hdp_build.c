@@ -751,18 +751,11 @@ build_ip6_word_fix(struct hdp_tx *tx, const struct hdp_pkt_spec *s)
 	return 0;
 }
 
-int
-hdp_tx_build(struct hdp_tx *tx, const struct hdp_pkt_spec *s, char *err,
-	     size_t errlen)
+/* The spec's own consistency, before anything is built.  -1 and err. */
+static int
+build_check_spec(struct hdp_tx *tx, const struct hdp_pkt_spec *s,
+		 char *err, size_t errlen)
 {
-	union hdp_addr src;
-	const uint8_t *l3pl;
-	uint8_t *pkt = NULL;
-	uint32_t pkt_len = 0, l3pl_len, l4_len;
-	size_t hlen, n, pl_len;
-	uint8_t proto = s->proto;
-	libnet_ptag_t t;
-
 	if (s->family != tx->family) {
 		snprintf(err, errlen, "packet is IPv%d but the sender IPv%d",
 			 s->family == AF_INET ? 4 : 6,
@@ -780,16 +773,24 @@ hdp_tx_build(struct hdp_tx *tx, const struct hdp_pkt_spec *s, char *err,
 			 (unsigned)s->flow_label);
 		return -1;
 	}
-	if (route_src(tx, s, &src, err, errlen) < 0)
-		return -1;
-	if (tx->built && (tx->built_l4 != s->l4 ||
-			  tx->built_opts != (s->ip_opts_len != 0)))
-		reset_pblocks(tx);
+	return 0;
+}
 
-	/* the bytes after the L4 header libnet builds (or after IP) */
+/*
+ * The bytes after the L4 header libnet builds (or after IP): the HDP
+ * header (HDP and UDP modes) and the payload, in tx->pl, made the
+ * innermost pblock.  Their length goes to *pl_len.
+ */
+static int
+build_payload(struct hdp_tx *tx, const struct hdp_pkt_spec *s,
+	      size_t *pl_len, char *err, size_t errlen)
+{
+	size_t hlen;
+	libnet_ptag_t t;
+
 	hlen = (s->l4 == HDP_L4_HDP || s->l4 == HDP_L4_UDP) ? HDP_HDR_LEN : 0;
-	pl_len = hlen + s->payload_len;
-	if (pl_len > 65535 || grow(&tx->pl, &tx->pl_cap, pl_len + 1) < 0) {
+	*pl_len = hlen + s->payload_len;
+	if (*pl_len > 65535 || grow(&tx->pl, &tx->pl_cap, *pl_len + 1) < 0) {
 		snprintf(err, errlen, "payload of %zu bytes is too large",
 			 s->payload_len);
 		return -1;
@@ -811,46 +812,58 @@ hdp_tx_build(struct hdp_tx *tx, const struct hdp_pkt_spec *s, char *err,
 	 * reliably on reuse in libnet 1.1.6.  A zero-length payload keeps an
 	 * empty block so the ptags stay valid.
 	 */
-	if (tx->built && (pl_len > 0) != (tx->t_data != 0))
+	if (tx->built && (*pl_len > 0) != (tx->t_data != 0))
 		reset_pblocks(tx);	/* a new block would land outermost */
-	if (pl_len > 0) {
-		t = libnet_build_data(tx->pl, (uint32_t)pl_len, tx->l,
+	if (*pl_len > 0) {
+		t = libnet_build_data(tx->pl, (uint32_t)*pl_len, tx->l,
 				      tx->t_data);
 		if (t == -1)
 			return lnerr(tx, "payload", err, errlen);
 		tx->t_data = t;
 	}
-	tx->data_len = pl_len;
-	l3pl = NULL;
-	l3pl_len = 0;
+	tx->data_len = *pl_len;
+	return 0;
+}
+
+/*
+ * The transport header libnet builds around pl_len bytes, if any: UDP,
+ * TCP SYN, ICMP/ICMPv6 echo.  *proto becomes the IP protocol those carry
+ * (UDP keeps the spec's), *l4_len what follows the IP header.
+ */
+static int
+build_l4(struct hdp_tx *tx, const struct hdp_pkt_spec *s, size_t pl_len,
+	 uint8_t *proto, uint32_t *l4_len, char *err, size_t errlen)
+{
+	libnet_ptag_t t;
+
 	switch (s->l4) {
 	case HDP_L4_UDP:
-		l4_len = (uint32_t)(UDP_HDR_LEN + pl_len);
-		t = libnet_build_udp(s->sport, s->dport, (uint16_t)l4_len, 0,
+		*l4_len = (uint32_t)(UDP_HDR_LEN + pl_len);
+		t = libnet_build_udp(s->sport, s->dport, (uint16_t)*l4_len, 0,
 				     NULL, 0, tx->l, tx->t_l4);
 		if (t == -1)
 			return lnerr(tx, "udp", err, errlen);
 		tx->t_l4 = t;
 		break;
 	case HDP_L4_TCP_SYN:
-		proto = IPPROTO_TCP;
-		l4_len = (uint32_t)(LIBNET_TCP_H + pl_len);
+		*proto = IPPROTO_TCP;
+		*l4_len = (uint32_t)(LIBNET_TCP_H + pl_len);
 		t = libnet_build_tcp(s->sport, s->dport, s->tcp_seq, 0,
-				     TH_SYN, 65535, 0, 0, (uint16_t)l4_len,
+				     TH_SYN, 65535, 0, 0, (uint16_t)*l4_len,
 				     NULL, 0, tx->l, tx->t_l4);
 		if (t == -1)
 			return lnerr(tx, "tcp", err, errlen);
 		tx->t_l4 = t;
 		break;
 	case HDP_L4_ICMP_ECHO:
-		l4_len = (uint32_t)(LIBNET_ICMPV4_ECHO_H + pl_len);
+		*l4_len = (uint32_t)(LIBNET_ICMPV4_ECHO_H + pl_len);
 		if (tx->family == AF_INET) {
-			proto = IPPROTO_ICMP;
+			*proto = IPPROTO_ICMP;
 			t = libnet_build_icmpv4_echo(ICMP_ECHO, 0, 0, s->sport,
 						     s->dport, NULL, 0, tx->l,
 						     tx->t_l4);
 		} else {
-			proto = IPPROTO_ICMPV6;
+			*proto = IPPROTO_ICMPV6;
 			t = libnet_build_icmpv6_echo(128, 0, 0, s->sport,
 						     s->dport, NULL, 0, tx->l,
 						     tx->t_l4);
@@ -860,79 +873,107 @@ hdp_tx_build(struct hdp_tx *tx, const struct hdp_pkt_spec *s, char *err,
 		tx->t_l4 = t;
 		break;
 	default:	/* HDP, NONE: the bytes ride as the IP payload */
-		l4_len = (uint32_t)pl_len;
+		*l4_len = (uint32_t)pl_len;
 		break;
 	}
+	return 0;
+}
 
-	if (tx->family == AF_INET) {
-		uint32_t tot = IP4_HDR_LEN + (uint32_t)s->ip_opts_len + l4_len;
+/* The IPv4 header (and its options) around l4_len bytes. */
+static int
+build_ip4(struct hdp_tx *tx, const struct hdp_pkt_spec *s,
+	  const union hdp_addr *src, uint8_t proto, uint32_t l4_len,
+	  char *err, size_t errlen)
+{
+	uint32_t tot = IP4_HDR_LEN + (uint32_t)s->ip_opts_len + l4_len;
+	libnet_ptag_t t;
 
-		if (tot > 65535) {
-			snprintf(err, errlen, "IPv4 datagram of %u bytes is "
-				 "larger than 65535", (unsigned)tot);
-			return -1;
-		}
-		if (s->ip_opts_len) {
-			t = libnet_build_ipv4_options(s->ip_opts,
-						      (uint32_t)s->ip_opts_len,
-						      tx->l, tx->t_opts);
-			if (t == -1)
-				return lnerr(tx, "ip options", err, errlen);
-			tx->t_opts = t;
-		}
-		t = libnet_build_ipv4((uint16_t)tot, s->tos, s->ip_id,
-				      s->df ? IP_DF : 0, s->ttl, proto, 0,
-				      src.v4.s_addr, s->dst.v4.s_addr,
-				      l3pl, l3pl_len, tx->l, tx->t_ip);
-		if (t == -1)
-			return lnerr(tx, "ipv4", err, errlen);
-		tx->t_ip = t;
-	} else {
-		struct libnet_in6_addr a6s, a6d;
-
-		if (l4_len > 65535) {
-			snprintf(err, errlen, "IPv6 payload of %u bytes is "
-				 "larger than 65535", (unsigned)l4_len);
-			return -1;
-		}
-		memcpy(&a6s, &src.v6, 16);
-		memcpy(&a6d, &s->dst.v6, 16);
-		t = libnet_build_ipv6(s->tos, s->flow_label, (uint16_t)l4_len,
-				      proto, s->ttl, a6s, a6d, l3pl, l3pl_len,
-				      tx->l, tx->t_ip);
-		if (t == -1)
-			return lnerr(tx, "ipv6", err, errlen);
-		tx->t_ip = t;
-		if (build_ip6_word_fix(tx, s) < 0) {
-			snprintf(err, errlen, "ipv6: header block not found");
-			return -1;
-		}
+	if (tot > 65535) {
+		snprintf(err, errlen, "IPv4 datagram of %u bytes is "
+			 "larger than 65535", (unsigned)tot);
+		return -1;
 	}
-
-	if (tx->mode == HDP_TX_LINK) {
-		if (resolve_mac(tx, &s->dst, err, errlen) < 0)
-			return -1;
-		if (!tx->have_smac && !tx->is_loopback) {
-			struct libnet_ether_addr *ea = libnet_get_hwaddr(tx->l);
-
-			if (ea == NULL)
-				return lnerr(tx, "interface address", err,
-					     errlen);
-			memcpy(tx->smac, ea->ether_addr_octet, 6);
-			tx->have_smac = 1;
-		}
-		t = libnet_build_ethernet(tx->dmac,
-					  tx->is_loopback ?
-					  (uint8_t *)"\0\0\0\0\0" : tx->smac,
-					  tx->family == AF_INET ? 0x0800 :
-					  0x86dd, NULL, 0, tx->l, tx->t_eth);
+	if (s->ip_opts_len) {
+		t = libnet_build_ipv4_options(s->ip_opts,
+					      (uint32_t)s->ip_opts_len,
+					      tx->l, tx->t_opts);
 		if (t == -1)
-			return lnerr(tx, "ethernet", err, errlen);
-		tx->t_eth = t;
+			return lnerr(tx, "ip options", err, errlen);
+		tx->t_opts = t;
 	}
-	tx->built = 1;
-	tx->built_l4 = s->l4;
-	tx->built_opts = s->ip_opts_len != 0;
+	t = libnet_build_ipv4((uint16_t)tot, s->tos, s->ip_id,
+			      s->df ? IP_DF : 0, s->ttl, proto, 0,
+			      src->v4.s_addr, s->dst.v4.s_addr,
+			      NULL, 0, tx->l, tx->t_ip);
+	if (t == -1)
+		return lnerr(tx, "ipv4", err, errlen);
+	tx->t_ip = t;
+	return 0;
+}
+
+/* The IPv6 header around l4_len bytes, its first word put right. */
+static int
+build_ip6(struct hdp_tx *tx, const struct hdp_pkt_spec *s,
+	  const union hdp_addr *src, uint8_t proto, uint32_t l4_len,
+	  char *err, size_t errlen)
+{
+	struct libnet_in6_addr a6s, a6d;
+	libnet_ptag_t t;
+
+	if (l4_len > 65535) {
+		snprintf(err, errlen, "IPv6 payload of %u bytes is "
+			 "larger than 65535", (unsigned)l4_len);
+		return -1;
+	}
+	memcpy(&a6s, &src->v6, 16);
+	memcpy(&a6d, &s->dst.v6, 16);
+	t = libnet_build_ipv6(s->tos, s->flow_label, (uint16_t)l4_len,
+			      proto, s->ttl, a6s, a6d, NULL, 0,
+			      tx->l, tx->t_ip);
+	if (t == -1)
+		return lnerr(tx, "ipv6", err, errlen);
+	tx->t_ip = t;
+	if (build_ip6_word_fix(tx, s) < 0) {
+		snprintf(err, errlen, "ipv6: header block not found");
+		return -1;
+	}
+	return 0;
+}
+
+/* Link mode: the Ethernet header to the next hop of dst. */
+static int
+build_eth(struct hdp_tx *tx, const struct hdp_pkt_spec *s, char *err,
+	  size_t errlen)
+{
+	libnet_ptag_t t;
+
+	if (resolve_mac(tx, &s->dst, err, errlen) < 0)
+		return -1;
+	if (!tx->have_smac && !tx->is_loopback) {
+		struct libnet_ether_addr *ea = libnet_get_hwaddr(tx->l);
+
+		if (ea == NULL)
+			return lnerr(tx, "interface address", err, errlen);
+		memcpy(tx->smac, ea->ether_addr_octet, 6);
+		tx->have_smac = 1;
+	}
+	t = libnet_build_ethernet(tx->dmac,
+				  tx->is_loopback ?
+				  (uint8_t *)"\0\0\0\0\0" : tx->smac,
+				  tx->family == AF_INET ? 0x0800 : 0x86dd,
+				  NULL, 0, tx->l, tx->t_eth);
+	if (t == -1)
+		return lnerr(tx, "ethernet", err, errlen);
+	tx->t_eth = t;
+	return 0;
+}
+
+/* libnet's pblocks, flattened once into tx->frame. */
+static int
+flatten_frame(struct hdp_tx *tx, char *err, size_t errlen)
+{
+	uint8_t *pkt = NULL;
+	uint32_t pkt_len = 0;
 
 	if (libnet_pblock_coalesce(tx->l, &pkt, &pkt_len) < 0)
 		return lnerr(tx, "building the frame", err, errlen);
@@ -946,7 +987,18 @@ hdp_tx_build(struct hdp_tx *tx, const struct hdp_pkt_spec *s, char *err,
 	free(pkt - tx->l->aligner);
 	tx->frame_len = pkt_len;
 	tx->ip_off = tx->mode == HDP_TX_LINK ? ETH_HDR_LEN : 0;
-	n = tx->ip_off;
+	return 0;
+}
+
+/*
+ * The flattened frame's last touches (the IPv4 header checksum, the IPv6
+ * first word) and where its timestamp and UDP checksum are, for the
+ * writes that patch them.
+ */
+static void
+finish_frame(struct hdp_tx *tx, const struct hdp_pkt_spec *s)
+{
+	size_t n = tx->ip_off;
 
 	if (tx->family == AF_INET) {
 		uint8_t *ip = tx->frame + n;
@@ -975,8 +1027,12 @@ hdp_tx_build(struct hdp_tx *tx, const struct hdp_pkt_spec *s, char *err,
 	 * IPv6 a zero UDP checksum is not even allowed (RFC 8200 8.1) */
 	if (tx->udp_csum_off && get_be16(tx->frame + tx->udp_csum_off) == 0)
 		put_be16(tx->frame + tx->udp_csum_off, 0xffff);
+}
 
-	/* where the writes go */
+/* Where the writes go: the destination address (raw), the MAC (link). */
+static void
+set_destination(struct hdp_tx *tx, const struct hdp_pkt_spec *s)
+{
 	if (tx->mode == HDP_TX_RAW) {
 		memset(&tx->to, 0, sizeof(tx->to));
 		if (tx->family == AF_INET) {
@@ -999,6 +1055,50 @@ hdp_tx_build(struct hdp_tx *tx, const struct hdp_pkt_spec *s, char *err,
 
 		memcpy(sll->sll_addr, tx->dmac, 6);
 	}
+}
+
+/*
+ * Build in steps, innermost first as libnet wants: check the spec, find
+ * the source, the payload block, the transport header, the IP header,
+ * the link header; then flatten, finish and aim the frame.
+ */
+int
+hdp_tx_build(struct hdp_tx *tx, const struct hdp_pkt_spec *s, char *err,
+	     size_t errlen)
+{
+	union hdp_addr src;
+	uint32_t l4_len;
+	size_t pl_len;
+	uint8_t proto = s->proto;
+	int rc;
+
+	if (build_check_spec(tx, s, err, errlen) < 0)
+		return -1;
+	if (route_src(tx, s, &src, err, errlen) < 0)
+		return -1;
+	if (tx->built && (tx->built_l4 != s->l4 ||
+			  tx->built_opts != (s->ip_opts_len != 0)))
+		reset_pblocks(tx);
+	if (build_payload(tx, s, &pl_len, err, errlen) < 0)
+		return -1;
+	if (build_l4(tx, s, pl_len, &proto, &l4_len, err, errlen) < 0)
+		return -1;
+	if (tx->family == AF_INET)
+		rc = build_ip4(tx, s, &src, proto, l4_len, err, errlen);
+	else
+		rc = build_ip6(tx, s, &src, proto, l4_len, err, errlen);
+	if (rc < 0)
+		return -1;
+	if (tx->mode == HDP_TX_LINK && build_eth(tx, s, err, errlen) < 0)
+		return -1;
+	tx->built = 1;
+	tx->built_l4 = s->l4;
+	tx->built_opts = s->ip_opts_len != 0;
+
+	if (flatten_frame(tx, err, errlen) < 0)
+		return -1;
+	finish_frame(tx, s);
+	set_destination(tx, s);
 	tx->burst_n = 0;	/* burst copies are stale */
 	return 0;
 }
@@ -1225,6 +1325,205 @@ hdp_tx_flush(struct hdp_tx *tx, int *errs)
 	return (int)n;
 }
 
+/* One fragmenting: libnet's context of its own, the ptags it reuses. */
+struct frag_job {
+	libnet_t      *l;
+	libnet_ptag_t  tf, ti, te;
+	const uint8_t *ip;	/* the datagram being cut                   */
+	size_t         hl;	/* its IP header length                      */
+	uint32_t       id;	/* the identification every fragment shares  */
+};
+
+/*
+ * How many bytes of the datagram's payload go into each fragment (a
+ * multiple of 8) for mtu: *per, and 0.  -1 with r filled in when mtu
+ * leaves no room, or IPv4 DF forbids fragmenting.
+ */
+static int
+frag_plan(struct hdp_tx *tx, unsigned mtu, const uint8_t *ip, size_t hl,
+	  size_t *per, struct hdp_tx_result *r)
+{
+	if (tx->family == AF_INET)
+		*per = mtu > hl + 8 ? (mtu - hl) & ~(size_t)7 : 0;
+	else
+		*per = mtu > hl + FRAG6_HDR_LEN + 8 ?
+		       (mtu - hl - FRAG6_HDR_LEN) & ~(size_t)7 : 0;
+	if (*per == 0) {
+		fill_err(r, EMSGSIZE);
+		snprintf(r->error, sizeof(r->error), "MTU %u is too small to "
+			 "fragment into", mtu);
+		return -1;
+	}
+	if (tx->family == AF_INET && (ip[6] & 0x40)) {
+		fill_err(r, EMSGSIZE);
+		snprintf(r->error, sizeof(r->error), "DF is set: not "
+			 "fragmenting");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The options of a fragment after the first: those without the copied
+ * flag (RFC 791: record route, timestamp...) become NOPs, as Linux's
+ * ip_options_fragment() does, so every fragment keeps the header length
+ * the first one has (and the offsets computed with it).
+ */
+static void
+frag_opts_later(uint8_t *o, size_t n)
+{
+	size_t i = 0, ol;
+
+	while (i < n) {
+		if (o[i] == 0)		/* end of options list */
+			return;
+		if (o[i] == 1) {	/* NOP */
+			i++;
+			continue;
+		}
+		if (n - i < 2 || o[i + 1] < 2 || o[i + 1] > n - i)
+			return;
+		ol = o[i + 1];
+		if (!(o[i] & 0x80))
+			memset(o + i, 1, ol);
+		i += ol;
+	}
+}
+
+/*
+ * An IPv4 fragment of a datagram with options: built afresh each time
+ * (a data block, the options, the header, as hdp_tx_build() does), since
+ * the header's payload argument would put the options after the data.
+ */
+static void
+frag_build_ip4_opts(struct frag_job *j, size_t off, size_t len, int more)
+{
+	const uint8_t *ip = j->ip;
+	uint8_t opts[40];
+	size_t ol = j->hl - IP4_HDR_LEN;
+	uint32_t src, dst;
+
+	memcpy(opts, ip + IP4_HDR_LEN, ol);
+	if (off != 0)
+		frag_opts_later(opts, ol);
+	memcpy(&src, ip + 12, 4);
+	memcpy(&dst, ip + 16, 4);
+	libnet_clear_packet(j->l);
+	j->te = 0;
+	j->ti = -1;
+	if (libnet_build_data(ip + j->hl + off, (uint32_t)len, j->l, 0) == -1 ||
+	    libnet_build_ipv4_options(opts, (uint32_t)ol, j->l, 0) == -1)
+		return;
+	j->ti = libnet_build_ipv4((uint16_t)(j->hl + len), ip[1],
+				  (uint16_t)j->id,
+				  (uint16_t)((more ? IP_MF : 0) | (off / 8)),
+				  ip[8], ip[9], 0, src, dst, NULL, 0, j->l, 0);
+}
+
+/*
+ * The pblocks of the fragment holding len payload bytes from off: IPv4,
+ * the header with MF and the offset; IPv6, a fragment header under the
+ * fixed one; link mode, the Ethernet header too.  -1 with r filled in.
+ */
+static int
+frag_build(struct hdp_tx *tx, struct frag_job *j, size_t off, size_t len,
+	   int more, struct hdp_tx_result *r)
+{
+	const uint8_t *ip = j->ip;
+
+	if (tx->family == AF_INET && j->hl > IP4_HDR_LEN) {
+		frag_build_ip4_opts(j, off, len, more);
+	} else if (tx->family == AF_INET) {
+		uint32_t src, dst;
+
+		memcpy(&src, ip + 12, 4);
+		memcpy(&dst, ip + 16, 4);
+		j->ti = libnet_build_ipv4((uint16_t)(j->hl + len), ip[1],
+					  (uint16_t)j->id,
+					  (uint16_t)((more ? IP_MF : 0) |
+						     (off / 8)),
+					  ip[8], ip[9], 0, src, dst,
+					  ip + j->hl + off, (uint32_t)len,
+					  j->l, j->ti);
+	} else {
+		struct libnet_in6_addr a6s, a6d;
+
+		j->tf = libnet_build_ipv6_frag(ip[6], 0,
+					       htons((uint16_t)(off | more)),
+					       htonl(j->id), ip + j->hl + off,
+					       (uint32_t)len, j->l, j->tf);
+		memcpy(&a6s, ip + 8, 16);
+		memcpy(&a6d, ip + 24, 16);
+		if (j->tf != -1)
+			j->ti = libnet_build_ipv6((uint8_t)((ip[0] << 4) |
+							   (ip[1] >> 4)), 0,
+						  (uint16_t)(FRAG6_HDR_LEN
+							     + len),
+						  44, ip[7], a6s, a6d,
+						  NULL, 0, j->l, j->ti);
+		if (j->tf != -1 && j->ti != -1) {
+			libnet_pblock_t *p = libnet_pblock_find(j->l, j->ti);
+
+			if (p != NULL)	/* see fix_ip6_word() */
+				memcpy(p->buf, ip, 4);
+		}
+	}
+	if (j->ti == -1 || j->tf == -1) {
+		r->ok = 0;
+		r->err = EINVAL;
+		snprintf(r->error, sizeof(r->error), "%s",
+			 libnet_geterror(j->l));
+		return -1;
+	}
+	if (tx->mode == HDP_TX_LINK)
+		j->te = libnet_build_ethernet(tx->dmac, tx->frame + 6,
+					      tx->family == AF_INET ?
+					      0x0800 : 0x86dd, NULL, 0,
+					      j->l, j->te);
+	return 0;
+}
+
+/*
+ * Flatten the fragment built, put its IPv4 header checksum in, write it
+ * (unless build-only) and show it to cb.  -1 with r filled in.
+ */
+static int
+frag_send(struct hdp_tx *tx, struct frag_job *j,
+	  void (*cb)(void *, const uint8_t *, size_t, uint64_t), void *arg,
+	  struct hdp_tx_result *r)
+{
+	uint8_t *pkt;
+	uint32_t plen;
+	ssize_t c;
+
+	if (libnet_pblock_coalesce(j->l, &pkt, &plen) < 0) {
+		r->err = EINVAL;
+		snprintf(r->error, sizeof(r->error), "%s",
+			 libnet_geterror(j->l));
+		return -1;
+	}
+	if (tx->family == AF_INET && tx->mode != HDP_TX_LINK) {
+		pkt[10] = pkt[11] = 0;
+		put_be16(pkt + 10, hdp_inet_csum(pkt, j->hl));
+	} else if (tx->family == AF_INET) {
+		pkt[ETH_HDR_LEN + 10] = pkt[ETH_HDR_LEN + 11] = 0;
+		put_be16(pkt + ETH_HDR_LEN + 10,
+			 hdp_inet_csum(pkt + ETH_HDR_LEN, j->hl));
+	}
+	c = 0;
+	if (tx->mode != HDP_TX_NONE)
+		c = sendto(tx->fd, pkt, plen, 0,
+			   (struct sockaddr *)&tx->to, tx->tolen);
+	if (cb != NULL && c >= 0)
+		cb(arg, pkt, plen, hdp_now_ns());
+	free(pkt - j->l->aligner);
+	if (c < 0) {
+		fill_err(r, errno);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Write the frame last built as fragments of at most mtu bytes of IP each,
  * every one built by libnet in a context of its own (IPv4: the header with
@@ -1237,131 +1536,42 @@ hdp_tx_write_frags(struct hdp_tx *tx, unsigned mtu,
 		   void *arg, struct hdp_tx_result *r)
 {
 	char eb[LIBNET_ERRBUF_SIZE];
-	const uint8_t *ip;
-	size_t hl, data_len, per, off;
+	struct frag_job j;
+	size_t data_len, per, off;
 	unsigned nfrag = 0;
-	libnet_t *l = NULL;
-	libnet_ptag_t tf = 0, ti = 0, te = 0;
 	int rc = -1;
-	uint32_t id;
 
 	if (result_begin(tx, r) < 0)
 		return -1;
 	stamp_frame(tx, r);
-	ip = tx->frame + tx->ip_off;
-	hl = tx->family == AF_INET ? (size_t)(ip[0] & 0x0f) * 4 : IP6_HDR_LEN;
-	data_len = tx->ip_len - hl;
-	if (tx->family == AF_INET)
-		per = mtu > hl + 8 ? (mtu - hl) & ~(size_t)7 : 0;
-	else
-		per = mtu > hl + FRAG6_HDR_LEN + 8 ?
-		      (mtu - hl - FRAG6_HDR_LEN) & ~(size_t)7 : 0;
-	if (per == 0) {
-		fill_err(r, EMSGSIZE);
-		snprintf(r->error, sizeof(r->error), "MTU %u is too small to "
-			 "fragment into", mtu);
+	memset(&j, 0, sizeof(j));
+	j.ip = tx->frame + tx->ip_off;
+	j.hl = tx->family == AF_INET ? (size_t)(j.ip[0] & 0x0f) * 4 :
+	       IP6_HDR_LEN;
+	data_len = tx->ip_len - j.hl;
+	if (frag_plan(tx, mtu, j.ip, j.hl, &per, r) < 0)
 		return -1;
-	}
-	if (tx->family == AF_INET && (ip[6] & 0x40)) {
-		fill_err(r, EMSGSIZE);
-		snprintf(r->error, sizeof(r->error), "DF is set: not "
-			 "fragmenting");
-		return -1;
-	}
-	l = libnet_init(LIBNET_NONE, NULL, eb);
-	if (l == NULL) {
+	j.l = libnet_init(LIBNET_NONE, NULL, eb);
+	if (j.l == NULL) {
 		fill_err(r, ENOMEM);
 		return -1;
 	}
-	id = tx->family == AF_INET ? get_be16(ip + 4) : ++tx->frag_id;
-	if (tx->family == AF_INET && id == 0)
-		id = (uint16_t)++tx->frag_id;
+	j.id = tx->family == AF_INET ? get_be16(j.ip + 4) : ++tx->frag_id;
+	if (tx->family == AF_INET && j.id == 0)
+		j.id = (uint16_t)++tx->frag_id;
 	for (off = 0; off < data_len; off += per) {
 		size_t len = data_len - off < per ? data_len - off : per;
 		int more = off + len < data_len;
-		uint8_t *pkt;
-		uint32_t plen;
-		ssize_t c;
 
-		if (tx->family == AF_INET) {
-			uint32_t src, dst;
-
-			memcpy(&src, ip + 12, 4);
-			memcpy(&dst, ip + 16, 4);
-			ti = libnet_build_ipv4((uint16_t)(hl + len), ip[1],
-					       (uint16_t)id,
-					       (uint16_t)((more ? IP_MF : 0) |
-							  (off / 8)),
-					       ip[8], ip[9], 0, src, dst,
-					       ip + hl + off, (uint32_t)len,
-					       l, ti);
-		} else {
-			struct libnet_in6_addr a6s, a6d;
-
-			tf = libnet_build_ipv6_frag(ip[6], 0,
-						    htons((uint16_t)(off |
-								     more)),
-						    htonl(id), ip + hl + off,
-						    (uint32_t)len, l, tf);
-			memcpy(&a6s, ip + 8, 16);
-			memcpy(&a6d, ip + 24, 16);
-			if (tf != -1)
-				ti = libnet_build_ipv6((uint8_t)((ip[0] << 4) |
-							(ip[1] >> 4)), 0,
-						       (uint16_t)(FRAG6_HDR_LEN
-								  + len),
-						       44, ip[7], a6s, a6d,
-						       NULL, 0, l, ti);
-			if (tf != -1 && ti != -1) {
-				libnet_pblock_t *p = libnet_pblock_find(l, ti);
-
-				if (p != NULL)	/* see fix_ip6_word() */
-					memcpy(p->buf, ip, 4);
-			}
-		}
-		if (ti == -1 || tf == -1) {
-			r->ok = 0;
-			r->err = EINVAL;
-			snprintf(r->error, sizeof(r->error), "%s",
-				 libnet_geterror(l));
+		if (frag_build(tx, &j, off, len, more, r) < 0 ||
+		    frag_send(tx, &j, cb, arg, r) < 0)
 			goto out;
-		}
-		if (tx->mode == HDP_TX_LINK)
-			te = libnet_build_ethernet(tx->dmac, tx->frame + 6,
-						   tx->family == AF_INET ?
-						   0x0800 : 0x86dd, NULL, 0,
-						   l, te);
-		if (libnet_pblock_coalesce(l, &pkt, &plen) < 0) {
-			r->err = EINVAL;
-			snprintf(r->error, sizeof(r->error), "%s",
-				 libnet_geterror(l));
-			goto out;
-		}
-		if (tx->family == AF_INET && tx->mode != HDP_TX_LINK) {
-			pkt[10] = pkt[11] = 0;
-			put_be16(pkt + 10, hdp_inet_csum(pkt, hl));
-		} else if (tx->family == AF_INET) {
-			pkt[ETH_HDR_LEN + 10] = pkt[ETH_HDR_LEN + 11] = 0;
-			put_be16(pkt + ETH_HDR_LEN + 10,
-				 hdp_inet_csum(pkt + ETH_HDR_LEN, hl));
-		}
-		c = 0;
-		if (tx->mode != HDP_TX_NONE)
-			c = sendto(tx->fd, pkt, plen, 0,
-				   (struct sockaddr *)&tx->to, tx->tolen);
-		if (cb != NULL && c >= 0)
-			cb(arg, pkt, plen, hdp_now_ns());
-		free(pkt - l->aligner);
-		if (c < 0) {
-			fill_err(r, errno);
-			goto out;
-		}
 		nfrag++;
 	}
 	r->ok = 1;
 	rc = (int)nfrag;
 out:
-	libnet_destroy(l);
+	libnet_destroy(j.l);
 	return rc;
 }
 
