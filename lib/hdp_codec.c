@@ -183,6 +183,12 @@ hdp_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out,
 	unsigned long long v;
 	char *end;
 
+	if (s != NULL && s[0] == '-' && s[1] >= '0' && s[1] <= '9') {
+		/* "-1": a negative number, below every range here */
+		snprintf(err, errlen, "%s '%s' is out of range %" PRIu64
+			 "-%" PRIu64, what, s, min, max);
+		return -1;
+	}
 	if (s == NULL || *s == '\0' || *s == '-' || *s == '+' ||
 	    *s == ' ' || *s == '\t') {
 		snprintf(err, errlen, "%s '%s' is not a number", what,

@@ -128,7 +128,7 @@ grep -qF 'snapshot length 262144' err ||
 	fail "snaplen 0 in the file: not read as 262144: $(cat err)"
 "$bin" sniff -s 0 -r three.pcap -q >/dev/null 2>&1; rc=$?
 expect_eq "-s 0: the default snaplen" "$rc" 0
-try "negative snaplen" 2 "hdp sniff: -s '-1' is not a number" \
+try "negative snaplen" 2 "hdp sniff: -s '-1' is out of range 0-262144" \
 	"$bin" sniff -s -1 -r three.pcap
 try "snaplen too large" 2 "hdp sniff: -s '300000' is out of range 0-262144" \
 	"$bin" sniff -s 300000 -r three.pcap
