@@ -1,0 +1,133 @@
+#!/bin/sh
+# sweep_voice.sh: hdp sweep speaks in the one voice every subcommand has
+# (issue 16): one exit status per kind of failure (a missing input file
+# 4, an output file that exists 2 naming the option that allows it, an
+# interface that does not exist 4, no privileges 3, a bad option or
+# value 2), one line "hdp sweep: what: why" with the name said once
+# (then "try 'hdp help sweep'" for usage errors, never the whole help),
+# "-1" out of range, and nothing on standard output -- no empty table --
+# when the sweep does not start.  Options may follow DEST.  Nothing here
+# sends a packet: every case fails before the first send (the route
+# lookups are netlink questions to the kernel), and the one that needs a
+# route without one asks inside a namespace of our own.
+. "$top_srcdir/tests/lib.sh"
+
+# voice DESC RC LINES WANT CMD...: exit RC, LINES lines on stderr, the
+# first one exactly WANT, nothing on standard output
+voice() {
+	desc=$1 want_rc=$2 want_n=$3 want=$4; shift 4
+	"$@" >"$TMPD/out" 2>"$TMPD/err" </dev/null; rc=$?
+	expect_eq "$desc: exit $want_rc" "$rc" "$want_rc"
+	expect_eq "$desc: $want_n line(s) on stderr" \
+		"$(wc -l <"$TMPD/err" | tr -d ' ')" "$want_n"
+	expect_eq "$desc: the message" "$(head -n 1 "$TMPD/err")" "$want"
+	if [ "$want_n" -eq 2 ]; then
+		expect_eq "$desc: then where to look" \
+			"$(sed -n 2p "$TMPD/err")" "try 'hdp help sweep'"
+	fi
+	check "$desc: nothing on standard output" [ ! -s "$TMPD/out" ]
+}
+# once DESC WORD: WORD is in the message once, not twice
+once() {
+	expect_eq "$1: '$2' said once" \
+		"$(grep -o -F -- "$2" "$TMPD/err" | wc -l | tr -d ' ')" 1
+}
+
+# ---- bad options and values: 2, one line and where to look ----------------
+voice "unknown option" 2 2 "hdp sweep: -k: unknown option" \
+	"$HDP" sweep -k 127.0.0.1
+voice "missing argument" 2 2 "hdp sweep: -c: needs an argument" \
+	"$HDP" sweep 127.0.0.1 -c
+voice "-c -1" 2 2 "hdp sweep: -c '-1' is out of range 1-100" \
+	"$HDP" sweep -c -1 127.0.0.1
+voice "-c after DEST" 2 2 "hdp sweep: -c '101' is out of range 1-100" \
+	"$HDP" sweep 127.0.0.1 -c 101
+voice "-c text" 2 2 "hdp sweep: -c 'many' is not a number" \
+	"$HDP" sweep -c many 127.0.0.1
+voice "--wait -1" 2 2 "hdp sweep: --wait '-1' is out of range 0-60000" \
+	"$HDP" sweep --wait -1 127.0.0.1
+voice "-s -1" 2 2 "hdp sweep: -s '-1' is out of range 0-1400" \
+	"$HDP" sweep -s -1 127.0.0.1
+voice "--sport -1" 2 2 "hdp sweep: --sport '-1' is out of range 0-65535" \
+	"$HDP" sweep --sport -1 127.0.0.1
+voice "-P -1" 2 2 "hdp sweep: -P: protocol '-1' is out of range 0-255" \
+	"$HDP" sweep -P -1 127.0.0.1
+voice "-P 256" 2 2 "hdp sweep: -P: protocol '256' is out of range 0-255" \
+	"$HDP" sweep -P 256 127.0.0.1
+once "-P 256" 256
+voice "--method" 2 2 \
+	"hdp sweep: --method 'raw' is not libnet, socket or both" \
+	"$HDP" sweep --method raw 127.0.0.1
+voice "no destination" 2 2 "hdp sweep: a destination is needed" \
+	"$HDP" sweep -c 1
+voice "two destinations" 2 2 "hdp sweep: one destination only" \
+	"$HDP" sweep 127.0.0.1 127.0.0.2
+voice "--join with one file" 2 2 \
+	"hdp sweep: --join needs TX.json and RX.json" \
+	"$HDP" sweep --join "$TMPD/tx.json"
+"$HDP" sweep --help >"$TMPD/out" 2>&1
+expect_eq "--help: exit 0" "$?" 0
+check "--help: the usage" grep -q "^usage: hdp sweep" "$TMPD/out"
+
+# ---- input files: missing 4, bad contents 2 ----------------------------------
+printf '{"layer":"pcap"}\n' >"$TMPD/rx.json"
+voice "--join, TX missing" 4 1 \
+	"hdp sweep: $TMPD/none.json: No such file or directory" \
+	"$HDP" sweep --join "$TMPD/none.json" "$TMPD/rx.json"
+once "--join, TX missing" none.json
+voice "--join, options after the files" 4 1 \
+	"hdp sweep: $TMPD/none.json: No such file or directory" \
+	"$HDP" sweep --join "$TMPD/none.json" "$TMPD/rx.json" --json
+printf '{"proto":255,"verdict":"delivered","packets":[{"ts":1}]}\n' \
+	>"$TMPD/tx.json"
+voice "--join, RX missing" 4 1 \
+	"hdp sweep: $TMPD/gone.json: No such file or directory" \
+	"$HDP" sweep --join "$TMPD/tx.json" "$TMPD/gone.json"
+printf 'not json\n' >"$TMPD/bad.json"
+voice "--join, TX not JSON" 2 1 \
+	"hdp sweep: $TMPD/bad.json:1: not a line of hdp sweep --json" \
+	"$HDP" sweep --join "$TMPD/bad.json" "$TMPD/rx.json"
+if [ "$(id -u)" -ne 0 ]; then
+	: >"$TMPD/locked.json"; chmod 000 "$TMPD/locked.json"
+	voice "--join, TX unreadable" 4 1 \
+		"hdp sweep: $TMPD/locked.json: Permission denied" \
+		"$HDP" sweep --join "$TMPD/locked.json" "$TMPD/rx.json"
+fi
+
+# ---- -o FILE that exists: 2, naming --force; the file kept as it was ------
+echo "keep me" >"$TMPD/exists.json"
+voice "-o over a file" 2 1 \
+	"hdp sweep: $TMPD/exists.json: exists (use --force to overwrite)" \
+	"$HDP" sweep -P 255 -c 1 -o "$TMPD/exists.json" 127.0.0.1
+expect_eq "-o over a file: the file untouched" \
+	"$(cat "$TMPD/exists.json")" "keep me"
+once "-o over a file" exists.json
+
+# ---- an interface that does not exist: 4, its name once ----------------------
+voice "scope naming no interface" 4 1 \
+	"hdp sweep: fe80::1%nosuch0: no such interface" \
+	"$HDP" sweep -P 255 -c 1 'fe80::1%nosuch0'
+once "scope naming no interface" nosuch0
+
+[ "$(id -u)" -eq 0 ] || { finish; }
+need_cmd ip
+
+# ---- no route: 4, the address once ----------------------------------------------
+NS=$(netns_add voice)
+voice "no route" 4 1 \
+	"hdp sweep: no route to 10.9.9.9: Network is unreachable" \
+	ip netns exec "$NS" "$HDP" sweep -P 255 -c 1 10.9.9.9
+once "no route" 10.9.9.9
+
+# ---- no privileges: 3, one line, no table, no -o file left behind ---------
+if command -v setpriv >/dev/null 2>&1 && id nobody >/dev/null 2>&1; then
+	mkdir "$TMPD/w" && chmod 777 "$TMPD/w" && chmod 755 "$TMPD"
+	voice "unprivileged" 3 1 \
+		"hdp sweep: raw sockets need root or CAP_NET_RAW" \
+		ip netns exec "$NS" setpriv --reuid=nobody --regid=nogroup \
+		--clear-groups --inh-caps=-all "$HDP" sweep -P 255 -c 1 \
+		-o "$TMPD/w/tx.json" 127.0.0.1
+	check "unprivileged: no -o file left behind" \
+		[ ! -e "$TMPD/w/tx.json" ]
+fi
+finish
