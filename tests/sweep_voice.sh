@@ -12,25 +12,35 @@
 # route without one asks inside a namespace of our own.
 . "$top_srcdir/tests/lib.sh"
 
+# in TMPD: the messages name the files as the README's table shows them
+HDP=$(cd "$(dirname "$HDP")" && pwd)/$(basename "$HDP")
+README=$(cd "$top_srcdir" && pwd)/README.md
+cd "$TMPD" || fatal "cd $TMPD"
+
 # voice DESC RC LINES WANT CMD...: exit RC, LINES lines on stderr, the
 # first one exactly WANT, nothing on standard output
 voice() {
 	desc=$1 want_rc=$2 want_n=$3 want=$4; shift 4
-	"$@" >"$TMPD/out" 2>"$TMPD/err" </dev/null; rc=$?
+	"$@" >out 2>err </dev/null; rc=$?
 	expect_eq "$desc: exit $want_rc" "$rc" "$want_rc"
 	expect_eq "$desc: $want_n line(s) on stderr" \
-		"$(wc -l <"$TMPD/err" | tr -d ' ')" "$want_n"
-	expect_eq "$desc: the message" "$(head -n 1 "$TMPD/err")" "$want"
+		"$(wc -l <err | tr -d ' ')" "$want_n"
+	expect_eq "$desc: the message" "$(head -n 1 err)" "$want"
 	if [ "$want_n" -eq 2 ]; then
 		expect_eq "$desc: then where to look" \
-			"$(sed -n 2p "$TMPD/err")" "try 'hdp help sweep'"
+			"$(sed -n 2p err)" "try 'hdp help sweep'"
 	fi
-	check "$desc: nothing on standard output" [ ! -s "$TMPD/out" ]
+	check "$desc: nothing on standard output" [ ! -s out ]
+}
+# readme DESC: the README's table of failures shows the message
+readme() {
+	check "$1: README.md shows it" grep -qF -- "| \`$(head -n 1 err)\` |" \
+		"$README"
 }
 # once DESC WORD: WORD is in the message once, not twice
 once() {
 	expect_eq "$1: '$2' said once" \
-		"$(grep -o -F -- "$2" "$TMPD/err" | wc -l | tr -d ' ')" 1
+		"$(grep -o -F -- "$2" err | wc -l | tr -d ' ')" 1
 }
 
 # ---- bad options and values: 2, one line and where to look ----------------
@@ -40,6 +50,7 @@ voice "missing argument" 2 2 "hdp sweep: -c: needs an argument" \
 	"$HDP" sweep 127.0.0.1 -c
 voice "-c -1" 2 2 "hdp sweep: -c '-1' is out of range 1-100" \
 	"$HDP" sweep -c -1 127.0.0.1
+readme "-c -1"
 voice "-c after DEST" 2 2 "hdp sweep: -c '101' is out of range 1-100" \
 	"$HDP" sweep 127.0.0.1 -c 101
 voice "-c text" 2 2 "hdp sweep: -c 'many' is not a number" \
@@ -64,50 +75,51 @@ voice "two destinations" 2 2 "hdp sweep: one destination only" \
 	"$HDP" sweep 127.0.0.1 127.0.0.2
 voice "--join with one file" 2 2 \
 	"hdp sweep: --join needs TX.json and RX.json" \
-	"$HDP" sweep --join "$TMPD/tx.json"
-"$HDP" sweep --help >"$TMPD/out" 2>&1
+	"$HDP" sweep --join tx.json
+"$HDP" sweep --help >out 2>&1
 expect_eq "--help: exit 0" "$?" 0
-check "--help: the usage" grep -q "^usage: hdp sweep" "$TMPD/out"
+check "--help: the usage" grep -q "^usage: hdp sweep" out
 
 # ---- input files: missing 4, bad contents 2 ----------------------------------
-printf '{"layer":"pcap"}\n' >"$TMPD/rx.json"
+printf '{"layer":"pcap"}\n' >rx.json
 voice "--join, TX missing" 4 1 \
-	"hdp sweep: $TMPD/none.json: No such file or directory" \
-	"$HDP" sweep --join "$TMPD/none.json" "$TMPD/rx.json"
+	"hdp sweep: none.json: No such file or directory" \
+	"$HDP" sweep --join none.json rx.json
 once "--join, TX missing" none.json
+readme "--join, TX missing"
 voice "--join, options after the files" 4 1 \
-	"hdp sweep: $TMPD/none.json: No such file or directory" \
-	"$HDP" sweep --join "$TMPD/none.json" "$TMPD/rx.json" --json
+	"hdp sweep: none.json: No such file or directory" \
+	"$HDP" sweep --join none.json rx.json --json
 printf '{"proto":255,"verdict":"delivered","packets":[{"ts":1}]}\n' \
-	>"$TMPD/tx.json"
+	>tx.json
 voice "--join, RX missing" 4 1 \
-	"hdp sweep: $TMPD/gone.json: No such file or directory" \
-	"$HDP" sweep --join "$TMPD/tx.json" "$TMPD/gone.json"
-printf 'not json\n' >"$TMPD/bad.json"
-voice "--join, TX not JSON" 2 1 \
-	"hdp sweep: $TMPD/bad.json:1: not a line of hdp sweep --json" \
-	"$HDP" sweep --join "$TMPD/bad.json" "$TMPD/rx.json"
+	"hdp sweep: gone.json: No such file or directory" \
+	"$HDP" sweep --join tx.json gone.json
+printf 'not json\n' >bad.json
+voice "--join, TX not a sweep's" 2 1 \
+	"hdp sweep: bad.json:1: not a line of hdp sweep --json" \
+	"$HDP" sweep --join bad.json rx.json
 if [ "$(id -u)" -ne 0 ]; then
-	: >"$TMPD/locked.json"; chmod 000 "$TMPD/locked.json"
+	: >locked.json; chmod 000 locked.json
 	voice "--join, TX unreadable" 4 1 \
-		"hdp sweep: $TMPD/locked.json: Permission denied" \
-		"$HDP" sweep --join "$TMPD/locked.json" "$TMPD/rx.json"
+		"hdp sweep: locked.json: Permission denied" \
+		"$HDP" sweep --join locked.json rx.json
 fi
 
 # ---- -o FILE that exists: 2, naming --force; the file kept as it was ------
-echo "keep me" >"$TMPD/exists.json"
 voice "-o over a file" 2 1 \
-	"hdp sweep: $TMPD/exists.json: exists (use --force to overwrite)" \
-	"$HDP" sweep -P 255 -c 1 -o "$TMPD/exists.json" 127.0.0.1
-expect_eq "-o over a file: the file untouched" \
-	"$(cat "$TMPD/exists.json")" "keep me"
-once "-o over a file" exists.json
+	"hdp sweep: tx.json: exists (use --force to overwrite)" \
+	"$HDP" sweep -P 255 -c 1 -o tx.json 127.0.0.1
+check "-o over a file: the file untouched" grep -q '"verdict"' tx.json
+once "-o over a file" tx.json
+readme "-o over a file"
 
 # ---- an interface that does not exist: 4, its name once ----------------------
 voice "scope naming no interface" 4 1 \
 	"hdp sweep: fe80::1%nosuch0: no such interface" \
 	"$HDP" sweep -P 255 -c 1 'fe80::1%nosuch0'
 once "scope naming no interface" nosuch0
+readme "scope naming no interface"
 
 [ "$(id -u)" -eq 0 ] || { finish; }
 need_cmd ip
@@ -118,16 +130,17 @@ voice "no route" 4 1 \
 	"hdp sweep: no route to 10.9.9.9: Network is unreachable" \
 	ip netns exec "$NS" "$HDP" sweep -P 255 -c 1 10.9.9.9
 once "no route" 10.9.9.9
+readme "no route"
 
 # ---- no privileges: 3, one line, no table, no -o file left behind ---------
 if command -v setpriv >/dev/null 2>&1 && id nobody >/dev/null 2>&1; then
-	mkdir "$TMPD/w" && chmod 777 "$TMPD/w" && chmod 755 "$TMPD"
+	mkdir w && chmod 777 w && chmod 755 .
 	voice "unprivileged" 3 1 \
 		"hdp sweep: raw sockets need root or CAP_NET_RAW" \
 		ip netns exec "$NS" setpriv --reuid=nobody --regid=nogroup \
 		--clear-groups --inh-caps=-all "$HDP" sweep -P 255 -c 1 \
-		-o "$TMPD/w/tx.json" 127.0.0.1
-	check "unprivileged: no -o file left behind" \
-		[ ! -e "$TMPD/w/tx.json" ]
+		-o w/tx.json 127.0.0.1
+	readme "unprivileged"
+	check "unprivileged: no -o file left behind" [ ! -e w/tx.json ]
 fi
 finish
