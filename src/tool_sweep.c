@@ -1714,13 +1714,13 @@ open_capture(struct sweep *s)
 	co.buffer_kb = 8192;
 	s->pcap = hdp_cap_open_live(&co, err, sizeof(err));
 	if (s->pcap == NULL) {
-		tool_err("libpcap: %s", err);
-		if (tool_cap_status(err) == HDP_EXIT_PERM) {
-			tool_err("needs root or CAP_NET_RAW and "
-				 "CAP_NET_ADMIN");
-			return HDP_EXIT_PERM;
+		if (tool_cap_status(err) != HDP_EXIT_PERM) {
+			tool_err("libpcap: %s", err);
+			return HDP_EXIT_ENV;
 		}
-		return HDP_EXIT_ENV;
+		tool_err("libpcap: %s; needs root or CAP_NET_RAW and "
+			 "CAP_NET_ADMIN", err);
+		return HDP_EXIT_PERM;
 	}
 	/* SLL2 carries the interface index along with the direction */
 	(void)pcap_set_datalink(s->pcap, DLT_LINUX_SLL2);

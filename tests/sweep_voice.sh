@@ -142,5 +142,24 @@ if command -v setpriv >/dev/null 2>&1 && id nobody >/dev/null 2>&1; then
 		-o w/tx.json 127.0.0.1
 	readme "unprivileged"
 	check "unprivileged: no -o file left behind" [ ! -e w/tx.json ]
+	# another host (a veth pair inside the namespace, nothing sent):
+	# no listeners, the capture is what needs the privilege
+	ip -n "$NS" link add va type veth peer name vb &&
+	ip -n "$NS" addr add 10.9.0.1/24 dev va && ip -n "$NS" link set va up &&
+	ip -n "$NS" link set vb up || fatal "veth in $NS"
+	ip netns exec "$NS" setpriv --reuid=nobody --regid=nogroup \
+		--clear-groups --inh-caps=-all "$HDP" sweep -P 255 -c 1 \
+		10.9.0.2 >out 2>err; rc=$?
+	expect_eq "unprivileged, another host: exit 3" "$rc" 3
+	expect_eq "unprivileged, another host: one line" \
+		"$(wc -l <err | tr -d ' ')" 1
+	# libpcap's own words vary with its version
+	case $(cat err) in
+	"hdp sweep: libpcap: any: "*"; needs root or CAP_NET_RAW and CAP_NET_ADMIN")
+		ok "unprivileged, another host: the message" ;;
+	*)	fail "unprivileged, another host: the message: $(cat err)" ;;
+	esac
+	check "unprivileged, another host: nothing on standard output" \
+		[ ! -s out ]
 fi
 finish
