@@ -1846,6 +1846,10 @@ parse_operands(struct sweep *s, int argc, char **argv)
 		if (argc - optind != 2)
 			return tool_usage_err("--join needs TX.json and "
 					      "RX.json");
+		/* never a file silently not written */
+		if (s->outpath != NULL)
+			return tool_usage_err("-o: not with --join (-o keeps "
+					      "a sweep's own results)");
 		s->join_tx = argv[optind];
 		s->join_rx = argv[optind + 1];
 		return HDP_EXIT_OK;

@@ -76,6 +76,10 @@ voice "two destinations" 2 2 "hdp sweep: one destination only" \
 voice "--join with one file" 2 2 \
 	"hdp sweep: --join needs TX.json and RX.json" \
 	"$HDP" sweep --join tx.json
+voice "--join with -o" 2 2 \
+	"hdp sweep: -o: not with --join (-o keeps a sweep's own results)" \
+	"$HDP" sweep --join -o joined.json tx.json rx.json
+check "--join with -o: no file made" [ ! -e joined.json ]
 "$HDP" sweep --help >out 2>&1
 expect_eq "--help: exit 0" "$?" 0
 check "--help: the usage" grep -q "^usage: hdp sweep" out
