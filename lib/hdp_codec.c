@@ -183,25 +183,21 @@ hdp_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out,
 	unsigned long long v;
 	char *end;
 
-	if (s != NULL && s[0] == '-' && s[1] >= '0' && s[1] <= '9') {
-		/* "-1": a negative number, below every range here */
-		snprintf(err, errlen, "%s '%s' is out of range %" PRIu64
-			 "-%" PRIu64, what, s, min, max);
-		return -1;
-	}
-	if (s == NULL || *s == '\0' || *s == '-' || *s == '+' ||
-	    *s == ' ' || *s == '\t') {
+	if (s == NULL || *s == '\0' || *s == '+' || *s == ' ' ||
+	    *s == '\t' || (*s == '-' && (s[1] < '0' || s[1] > '9'))) {
 		snprintf(err, errlen, "%s '%s' is not a number", what,
 			 s ? s : "");
 		return -1;
 	}
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	/* a leading '-' is read as a digit string, never wrapped around
+	 * as strtoull would: "-1" is a number below the range */
+	v = strtoull(s + (*s == '-'), &end, 0);
 	if (*end != '\0') {
 		snprintf(err, errlen, "%s '%s' is not a number", what, s);
 		return -1;
 	}
-	if (errno == ERANGE || v < min || v > max) {
+	if (errno == ERANGE || (*s == '-' && v != 0) || v < min || v > max) {
 		snprintf(err, errlen, "%s '%s' is out of range %" PRIu64
 			 "-%" PRIu64, what, s, min, max);
 		return -1;
