@@ -1658,6 +1658,7 @@ hdp_resolve(const char *host, int family, int *out_family,
 					snprintf(err, errlen, "%s: no such "
 						 "interface '%s'", host,
 						 pct + 1);
+					errno = ENODEV;	/* not bad input */
 					return -1;
 				}
 				if (scope != NULL)

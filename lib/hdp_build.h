@@ -164,7 +164,8 @@ void hdp_tx_close(struct hdp_tx *tx);
 /*
  * Resolve a destination: IPv4 or IPv6 literal, or a host name
  * (family AF_UNSPEC, AF_INET or AF_INET6 to force).  A scoped IPv6
- * address ("fe80::1%eth0") is accepted and its scope returned in *scope.
+ * address ("fe80::1%eth0") is accepted and its scope returned in *scope;
+ * a scope that names no interface fails with errno ENODEV.
  */
 int  hdp_resolve(const char *host, int family, int *out_family,
 		 union hdp_addr *out, unsigned *scope, char *err,

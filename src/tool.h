@@ -106,6 +106,14 @@ int tool_usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * handler set).  tool_catch_stop() is this for INT, TERM and HUP. */
 void tool_catch_signals(const int *sigs, size_t n, void (*handler)(int));
 
+union hdp_addr;
+/* hdp_resolve() in one voice: HDP_EXIT_OK, or after one line saying why,
+ * HDP_EXIT_ENV for a scope that names no interface ("hdp trace:
+ * fe80::1%nosuch0: no such interface"), HDP_EXIT_USAGE for a name that
+ * does not resolve or a bad address. */
+int tool_resolve(const char *host, int family, int *out_family,
+		 union hdp_addr *out, unsigned *scope);
+
 /* Each subcommand's entry point and usage. */
 #define HDP_DECLARE_CMD(n) \
 	int cmd_##n(int argc, char **argv); \

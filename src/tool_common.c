@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <hdp/hdp.h>
+#include "hdp_build.h"
 #include "hdp_print.h"
 #include "tool.h"
 
@@ -289,4 +290,24 @@ tool_parse_double(const char *s, double min, int above, double *out,
 	}
 	*out = v;
 	return 0;
+}
+
+int
+tool_resolve(const char *host, int family, int *out_family,
+	     union hdp_addr *out, unsigned *scope)
+{
+	char err[512];
+	const char *pct = strchr(host, '%');
+
+	if (hdp_resolve(host, family, out_family, out, scope, err,
+			sizeof(err)) == 0)
+		return HDP_EXIT_OK;
+	/* the scope names no interface: the system's "no such interface",
+	 * the name said once (it is in HOST already) */
+	if (errno == ENODEV && pct != NULL) {
+		tool_err("%s: no such interface", host);
+		return HDP_EXIT_ENV;
+	}
+	tool_err("%s", err);
+	return HDP_EXIT_USAGE;
 }

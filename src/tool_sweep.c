@@ -49,6 +49,7 @@
 
 #define RX_BUFLEN   65536
 #define MAX_COUNT   100
+#define MAX_PAYLOAD 1400      /* -s: bytes after the HDP header */
 
 enum method { M_LIBNET = 0, M_SOCKET = 1 };
 static const char *const method_names[] = { "libnet", "socket" };
@@ -118,6 +119,23 @@ struct sweep {
 	int            progress;
 	unsigned       count;
 	int            methods;     /* bit 0 libnet, bit 1 socket           */
+	/* the other options (parse_opts) */
+	const char    *dest;        /* DEST as typed                       */
+	const char    *protos;      /* -P                                  */
+	struct hdp_protoset set;    /* ... parsed                          */
+	const char    *outpath;     /* -o                                  */
+	const char    *user;        /* -Z                                  */
+	const char    *join_tx, *join_rx;  /* --join's files              */
+	unsigned       wait_ms;     /* --wait                              */
+	size_t         plen;        /* -s                                  */
+	uint16_t       sport, dport;
+	int            want_family; /* -4, -6 or AF_UNSPEC                 */
+	int            join, force, drops;
+	/* what the run made */
+	FILE          *jf;          /* -o FILE                             */
+	struct hdp_file_id jf_id;   /* ... and whether this run made it    */
+	uint64_t       t0;          /* the first send (CLOCK_MONOTONIC)     */
+	uint8_t        payload[MAX_PAYLOAD];
 };
 
 void
@@ -1619,26 +1637,6 @@ join_rx(struct jline *jl, const struct jobj *o)
 	return 0;
 }
 
-static int
-do_join(struct sweep *s, const char *txp, const char *rxp)
-{
-	int rc;
-
-	if ((rc = join_read(txp, join_tx, join_tx_pkt, s)) != 0)
-		return rc;
-	if (s->npkts == 0) {
-		tool_err("%s: no sweep results in it", txp);
-		return HDP_EXIT_USAGE;
-	}
-	if (hash_build(s) != 0) {
-		tool_err("out of memory");
-		return HDP_EXIT_ENV;
-	}
-	if ((rc = join_read(rxp, join_rx, NULL, s)) != 0)
-		return rc;
-	return print_results(s, NULL, NULL);
-}
-
 /* ---- setup ---------------------------------------------------------------- */
 
 static int
@@ -1716,13 +1714,13 @@ open_capture(struct sweep *s)
 	co.buffer_kb = 8192;
 	s->pcap = hdp_cap_open_live(&co, err, sizeof(err));
 	if (s->pcap == NULL) {
-		tool_err("libpcap: %s", err);
-		if (tool_cap_status(err) == HDP_EXIT_PERM) {
-			tool_err("needs root or CAP_NET_RAW and "
-				 "CAP_NET_ADMIN");
-			return HDP_EXIT_PERM;
+		if (tool_cap_status(err) != HDP_EXIT_PERM) {
+			tool_err("libpcap: %s", err);
+			return HDP_EXIT_ENV;
 		}
-		return HDP_EXIT_ENV;
+		tool_err("libpcap: %s; needs root or CAP_NET_RAW and "
+			 "CAP_NET_ADMIN", err);
+		return HDP_EXIT_PERM;
 	}
 	/* SLL2 carries the interface index along with the direction */
 	(void)pcap_set_datalink(s->pcap, DLT_LINUX_SLL2);
@@ -1764,13 +1762,112 @@ settle(struct sweep *s, unsigned wait_ms)
 	drain_all(s);
 }
 
+/* ---- step 1: parse the options into struct sweep -------------------------- */
+
 enum {
 	OPT_JSON = 256, OPT_METHOD, OPT_SPORT, OPT_DPORT, OPT_WAIT,
 	OPT_JOIN, OPT_FORCE, OPT_NODROPS
 };
 
-int
-cmd_sweep(int argc, char **argv)
+/* parse_opts()'s "done, exit 0" (after --help) */
+#define PARSE_DONE (-1)
+
+/* A number option in [lo, hi] into *v; a usage error (said) is -1. */
+static int
+opt_num(const char *arg, const char *what, uint64_t lo, uint64_t hi,
+	uint64_t *v)
+{
+	char err[160];
+
+	if (hdp_parse_uint(arg, lo, hi, v, what, err, sizeof(err)) != 0) {
+		tool_usage_err("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+parse_method(struct sweep *s, const char *arg)
+{
+	if (strcmp(arg, "libnet") == 0)
+		s->methods = 1;
+	else if (strcmp(arg, "socket") == 0)
+		s->methods = 2;
+	else if (strcmp(arg, "both") == 0)
+		s->methods = 3;
+	else {
+		tool_usage_err("--method '%s' is not libnet, socket or both",
+			       arg);
+		return -1;
+	}
+	return 0;
+}
+
+/* One option c with argument arg into s; -1 after a usage error (said). */
+static int
+parse_opt(struct sweep *s, int c, const char *arg)
+{
+	uint64_t v = 0;
+	int r = 0;
+
+	switch (c) {
+	case 'P': s->protos = arg; break;
+	case 'c': r = opt_num(arg, "-c", 1, MAX_COUNT, &v);
+		s->count = (unsigned)v; break;
+	case '4': s->want_family = AF_INET; break;
+	case '6': s->want_family = AF_INET6; break;
+	case 's': r = opt_num(arg, "-s", 0, MAX_PAYLOAD, &v);
+		s->plen = (size_t)v; break;
+	case 'o': s->outpath = arg; break;
+	case 'Z': s->user = arg; break;
+	case 'v': s->wide = 1; break;
+	case OPT_JSON: s->json = 1; break;
+	case OPT_METHOD: r = parse_method(s, arg); break;
+	case OPT_SPORT: r = opt_num(arg, "--sport", 0, 65535, &v);
+		s->sport = (uint16_t)v; break;
+	case OPT_DPORT: r = opt_num(arg, "--dport", 0, 65535, &v);
+		s->dport = (uint16_t)v; break;
+	case OPT_WAIT: r = opt_num(arg, "--wait", 0, 60000, &v);
+		s->wait_ms = (unsigned)v; break;
+	case OPT_JOIN: s->join = 1; break;
+	case OPT_FORCE: s->force = 1; break;
+	case OPT_NODROPS: s->drops = 0; break;
+	}
+	return r;
+}
+
+/* The operands: DEST, or with --join the two files. */
+static int
+parse_operands(struct sweep *s, int argc, char **argv)
+{
+	char err[256];
+
+	if (s->join) {
+		if (argc - optind != 2)
+			return tool_usage_err("--join needs TX.json and "
+					      "RX.json");
+		/* never a file silently not written */
+		if (s->outpath != NULL)
+			return tool_usage_err("-o: not with --join (-o keeps "
+					      "a sweep's own results)");
+		s->join_tx = argv[optind];
+		s->join_rx = argv[optind + 1];
+		return HDP_EXIT_OK;
+	}
+	if (argc - optind != 1)
+		return tool_usage_err(argc == optind ?
+				      "a destination is needed" :
+				      "one destination only");
+	s->dest = argv[optind];
+	if (hdp_protoset_parse(s->protos, &s->set, err, sizeof(err)) != 0)
+		return tool_usage_err("-P: %s", err);
+	return HDP_EXIT_OK;
+}
+
+/* The command line into s: HDP_EXIT_OK to go on, PARSE_DONE after
+ * --help, or HDP_EXIT_USAGE (said). */
+static int
+parse_opts(struct sweep *s, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json",     no_argument,       NULL, OPT_JSON },
@@ -1786,224 +1883,252 @@ cmd_sweep(int argc, char **argv)
 		{ "help",     no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct sweep s;
-	struct hdp_protoset set;
+	int c;
+
+	s->protos = "all";
+	s->count = 3;
+	s->methods = 1;
+	s->wait_ms = 200;
+	s->plen = 8;
+	s->sport = s->dport = HDP_DEFAULT_PORT;
+	s->drops = 1;
+	s->want_family = AF_UNSPEC;
+	optind = 0;	/* glibc: a fresh scan from argv[1] */
+	while ((c = tool_getopt(argc, argv, "P:c:46s:o:Z:vh",
+				longopts)) != -1) {
+		if (c == '?')
+			return HDP_EXIT_USAGE;
+		if (c == 'h') {
+			usage_sweep(stdout);
+			return PARSE_DONE;
+		}
+		if (parse_opt(s, c, optarg) != 0)
+			return HDP_EXIT_USAGE;
+	}
+	return parse_operands(s, argc, argv);
+}
+
+/* ---- step 2: open what the sweep needs -------------------------------------- */
+
+/* DEST, its route (local or the egress interface) and the payload. */
+static int
+open_dest(struct sweep *s)
+{
 	struct hdp_route rt;
-	const char *protos = "all", *outpath = NULL, *user = NULL;
 	char err[256];
-	uint8_t payload[1400];
-	uint64_t v, t0;
-	unsigned wait_ms = 200, i;
-	size_t plen = 8;
-	uint16_t sport = HDP_DEFAULT_PORT, dport = HDP_DEFAULT_PORT;
-	int ch, join = 0, force = 0, drops = 1, fam = AF_UNSPEC, rc;
 	unsigned scope = 0;
-	FILE *jf = NULL;
+	size_t i;
+	int rc;
+
+	if ((rc = tool_resolve(s->dest, s->want_family, &s->family, &s->dst,
+			       &scope)) != HDP_EXIT_OK)
+		return rc;
+	hdp_addr_ntop(s->family, &s->dst, s->dst_str, sizeof(s->dst_str));
+	if (hdp_route_get(s->family, &s->dst, scope, &rt, err,
+			  sizeof(err)) != 0) {
+		/* the message names the address: say it once */
+		if (strstr(err, s->dest) != NULL)
+			tool_err("%s", err);
+		else
+			tool_err("%s: %s", s->dest, err);
+		return HDP_EXIT_ENV;
+	}
+	s->local = rt.type == RTN_LOCAL;
+	s->known_arrival = s->local;
+	s->egress = rt.oif;
+	scopy(s->egress_name, sizeof(s->egress_name), rt.ifname);
+	for (i = 0; i < s->plen; i++)
+		s->payload[i] = (uint8_t)('a' + i % 26);
+	return HDP_EXIT_OK;
+}
+
+/* -o FILE, made now (it may not exist without --force: bad usage, 2);
+ * removed again when the sweep does not start. */
+static int
+open_output(struct sweep *s)
+{
+	char err[512];
+	int rc;
+
+	if (s->outpath == NULL)
+		return HDP_EXIT_OK;
+	s->jf = hdp_file_create_id(s->outpath, s->force, &s->jf_id, err,
+				   sizeof(err));
+	if (s->jf == NULL) {
+		rc = HDP_FILE_REFUSED(errno) ? HDP_EXIT_USAGE : HDP_EXIT_ENV;
+		tool_err("%s", err);
+		return rc;
+	}
+	return HDP_EXIT_OK;
+}
+
+/* The drop reason reader first: its cleanup helper is forked before any
+ * socket or capture exists, so it holds none of them.  Then the
+ * listeners (a local DEST), the capture and the senders; then
+ * privileges go: the drop reasons' reader's helper removes the tracefs
+ * instance, so nothing more needs them. */
+static int
+open_sweep(struct sweep *s)
+{
+	char err[256];
+	int rc;
+
+	if ((rc = open_dest(s)) != HDP_EXIT_OK ||
+	    (rc = open_output(s)) != HDP_EXIT_OK)
+		return rc;
+	s->buf = malloc(RX_BUFLEN);
+	if (s->buf == NULL) {
+		tool_err("out of memory");
+		return HDP_EXIT_ENV;
+	}
+	tool_catch_stop(NULL);
+	s->progress = isatty(STDERR_FILENO);
+	if (s->drops)
+		s->dm = hdp_dropmon_open((int)getpid(), s->dm_err,
+					 sizeof(s->dm_err));
+	if (s->local && (rc = open_listeners(s, &s->set)) != HDP_EXIT_OK)
+		return rc;
+	if ((rc = open_capture(s)) != HDP_EXIT_OK ||
+	    (rc = open_senders(s, &s->set)) != HDP_EXIT_OK)
+		return rc;
+	if (hdp_drop_privileges(s->user, err, sizeof(err)) != 0) {
+		tool_err("%s", err);
+		return HDP_EXIT_PERM;
+	}
+	/* said only now: a sweep that does not start says one thing */
+	if (s->drops && s->dm == NULL)
+		tool_err("kernel drop reasons unavailable: %s", s->dm_err);
+	return HDP_EXIT_OK;
+}
+
+/* ---- step 3: run: send everything, then let the captures settle ----------- */
+
+static int
+run_sweep(struct sweep *s)
+{
+	struct pcap_stat ps;
+	size_t i;
+
+	s->t0 = hdp_mono_ns();
+	send_all(s, &s->set, s->sport, s->dport, s->payload, s->plen);
+	if (hash_build(s) != 0) {
+		tool_err("out of memory");
+		return HDP_EXIT_ENV;
+	}
+	settle(s, s->wait_ms);
+	if (s->pcap != NULL && pcap_stats(s->pcap, &ps) == 0 &&
+	    ps.ps_drop != 0)
+		tool_err("warning: libpcap lost %u frames; some \"on wire\" "
+			 "counts are low", ps.ps_drop);
+	if (s->dm != NULL && hdp_dropmon_overruns(s->dm) != 0)
+		tool_err("warning: the trace buffer overflowed; some drop "
+			 "reasons are missing");
+	/* a number nobody could listen on: say why in the drop reason */
+	for (i = 0; i < s->npkts; i++) {
+		struct pkt *p = &s->pkts[i];
+
+		if (s->local && p->sent && !p->delivered &&
+		    p->reason[0] == '\0' && s->rx_err[p->proto] != NULL) {
+			snprintf(p->reason, sizeof(p->reason), "NO_LISTENER");
+			scopy(p->location, sizeof(p->location),
+			      s->rx_err[p->proto]);
+		}
+	}
+	return HDP_EXIT_OK;
+}
+
+/* --join's run: the sweep's JSON, then the receiver's. */
+static int
+run_join(struct sweep *s)
+{
+	int rc;
+
+	if ((rc = join_read(s->join_tx, join_tx, join_tx_pkt, s)) != 0)
+		return rc;
+	if (s->npkts == 0) {
+		tool_err("%s: no sweep results in it", s->join_tx);
+		return HDP_EXIT_USAGE;
+	}
+	if (hash_build(s) != 0) {
+		tool_err("out of memory");
+		return HDP_EXIT_ENV;
+	}
+	return join_read(s->join_rx, join_rx, NULL, s);
+}
+
+/* ---- step 4: report ---------------------------------------------------------- */
+
+static int
+report_sweep(struct sweep *s)
+{
+	int rc;
+
+	if (s->join)
+		return print_results(s, NULL, NULL);
+	if (tool_stop)
+		tool_err("interrupted: results so far");
+	rc = print_results(s, s->jf, s->outpath);
+	fprintf(stderr, "%s: %zu packets to %s (%s%s) in %.3f s\n",
+		"hdp sweep", s->npkts, s->dst_str,
+		s->local ? "local, via " : "egress ", s->egress_name,
+		(double)(hdp_mono_ns() - s->t0) / 1e9);
+	return tool_stop ? HDP_EXIT_FAIL : rc;
+}
+
+/* Close everything; the exit status from rc and -o's close.  started:
+ * the sweep ran (else a -o file made by this run goes again). */
+static int
+close_sweep(struct sweep *s, int rc, int started)
+{
+	unsigned i;
+
+	if (s->jf != NULL && fclose(s->jf) != 0 && rc == HDP_EXIT_OK) {
+		tool_errno("%s", s->outpath);
+		rc = HDP_EXIT_ENV;
+	}
+	if (s->jf != NULL && !started)
+		(void)hdp_file_remove_created(s->outpath, &s->jf_id);
+	hdp_dropmon_close(s->dm);
+	if (s->pcap != NULL)
+		pcap_close(s->pcap);
+	hdp_tx_close(s->tx);
+	for (i = 0; i < 256; i++) {
+		if (s->rx_fd[i] >= 0)
+			close(s->rx_fd[i]);
+		if (s->tx_fd[i] >= 0)
+			close(s->tx_fd[i]);
+		free(s->rx_err[i]);
+	}
+	free(s->pkts);
+	free(s->hash);
+	free(s->buf);
+	return rc;
+}
+
+int
+cmd_sweep(int argc, char **argv)
+{
+	struct sweep s;
+	unsigned i;
+	int rc, started = 0;
 
 	memset(&s, 0, sizeof(s));
 	hdp_hsecret_init(&hash_secret);
 	for (i = 0; i < 256; i++)
 		s.rx_fd[i] = s.tx_fd[i] = -1;
-	s.count = 3;
-	s.methods = 1;
-	optind = 0;	/* glibc: a fresh scan from argv[1] */
-	while ((ch = getopt_long(argc, argv, "P:c:46s:o:Z:vh", longopts,
-				 NULL)) != -1) {
-		switch (ch) {
-		case 'P': protos = optarg; break;
-		case 'c':
-			if (hdp_parse_uint(optarg, 1, MAX_COUNT, &v, "-c", err,
-					   sizeof(err)) != 0)
-				goto badarg;
-			s.count = (unsigned)v;
-			break;
-		case '4': fam = AF_INET; break;
-		case '6': fam = AF_INET6; break;
-		case 's':
-			if (hdp_parse_uint(optarg, 0, sizeof(payload), &v,
-					   "-s", err, sizeof(err)) != 0)
-				goto badarg;
-			plen = (size_t)v;
-			break;
-		case 'o': outpath = optarg; break;
-		case 'Z': user = optarg; break;
-		case 'v': s.wide = 1; break;
-		case OPT_JSON: s.json = 1; break;
-		case OPT_METHOD:
-			if (strcmp(optarg, "libnet") == 0)
-				s.methods = 1;
-			else if (strcmp(optarg, "socket") == 0)
-				s.methods = 2;
-			else if (strcmp(optarg, "both") == 0)
-				s.methods = 3;
-			else {
-				tool_err("--method %s: not libnet, socket or "
-					 "both", optarg);
-				return HDP_EXIT_USAGE;
-			}
-			break;
-		case OPT_SPORT:
-		case OPT_DPORT:
-			if (hdp_parse_uint(optarg, 0, 65535, &v, ch == OPT_SPORT
-					   ? "--sport" : "--dport", err,
-					   sizeof(err)) != 0)
-				goto badarg;
-			if (ch == OPT_SPORT)
-				sport = (uint16_t)v;
-			else
-				dport = (uint16_t)v;
-			break;
-		case OPT_WAIT:
-			if (hdp_parse_uint(optarg, 0, 60000, &v, "--wait", err,
-					   sizeof(err)) != 0)
-				goto badarg;
-			wait_ms = (unsigned)v;
-			break;
-		case OPT_JOIN: join = 1; break;
-		case OPT_FORCE: force = 1; break;
-		case OPT_NODROPS: drops = 0; break;
-		case 'h': usage_sweep(stdout); return HDP_EXIT_OK;
-		default: usage_sweep(stderr); return HDP_EXIT_USAGE;
-		}
-	}
-	if (join) {
-		if (argc - optind != 2) {
-			tool_err("--join needs TX.json and RX.json");
-			return HDP_EXIT_USAGE;
-		}
-		if (tool_parse_only)
-			return HDP_EXIT_OK;
-		rc = do_join(&s, argv[optind], argv[optind + 1]);
+	rc = parse_opts(&s, argc, argv);
+	if (rc == PARSE_DONE || (rc == HDP_EXIT_OK && tool_parse_only)) {
+		rc = HDP_EXIT_OK;
 		goto out;
 	}
-	if (argc - optind != 1) {
-		tool_err(argc == optind ? "a destination is needed" :
-			 "one destination only");
-		usage_sweep(stderr);
-		return HDP_EXIT_USAGE;
-	}
-	if (hdp_protoset_parse(protos, &set, err, sizeof(err)) != 0) {
-		tool_err("-P %s: %s", protos, err);
-		return HDP_EXIT_USAGE;
-	}
-	if (tool_parse_only)
-		return HDP_EXIT_OK;
-	if (hdp_resolve(argv[optind], fam, &s.family, &s.dst, &scope, err,
-			sizeof(err)) != 0) {
-		tool_err("%s", err);
-		return HDP_EXIT_USAGE;
-	}
-	hdp_addr_ntop(s.family, &s.dst, s.dst_str, sizeof(s.dst_str));
-	if (hdp_route_get(s.family, &s.dst, scope, &rt, err,
-			  sizeof(err)) != 0) {
-		tool_err("%s: %s", s.dst_str, err);
-		return HDP_EXIT_ENV;
-	}
-	s.local = rt.type == RTN_LOCAL;
-	s.known_arrival = s.local;
-	s.egress = rt.oif;
-	scopy(s.egress_name, sizeof(s.egress_name), rt.ifname);
-	for (i = 0; i < plen; i++)
-		payload[i] = (uint8_t)('a' + i % 26);
-	if (outpath != NULL) {
-		jf = hdp_file_create(outpath, force, err, sizeof(err));
-		if (jf == NULL) {
-			rc = HDP_FILE_REFUSED(errno) ? HDP_EXIT_USAGE :
-			     HDP_EXIT_ENV;
-			tool_err("%s", err);
-			return rc;
-		}
-	}
-
-	s.buf = malloc(RX_BUFLEN);
-	if (s.buf == NULL) {
-		tool_err("out of memory");
-		rc = HDP_EXIT_ENV;
+	if (rc != HDP_EXIT_OK)
 		goto out;
-	}
-	tool_catch_stop(NULL);
-	s.progress = isatty(STDERR_FILENO);
-
-	/* the drop reason reader first: its cleanup helper is forked before
-	 * any socket or capture exists, so it holds none of them */
-	if (drops) {
-		s.dm = hdp_dropmon_open((int)getpid(), s.dm_err,
-					sizeof(s.dm_err));
-		if (s.dm == NULL)
-			tool_err("kernel drop reasons unavailable: %s",
-				 s.dm_err);
-	}
-	if (s.local && (rc = open_listeners(&s, &set)) != 0)
-		goto out;
-	if ((rc = open_capture(&s)) != 0)
-		goto out;
-	if ((rc = open_senders(&s, &set)) != 0)
-		goto out;
-	/* everything is open (the drop reasons' reader too, whose helper
-	 * removes the tracefs instance): nothing more needs privilege */
-	if (hdp_drop_privileges(user, err, sizeof(err)) != 0) {
-		tool_err("%s", err);
-		rc = HDP_EXIT_PERM;
-		goto out;
-	}
-	t0 = hdp_mono_ns();
-	send_all(&s, &set, sport, dport, payload, plen);
-	if (hash_build(&s) != 0) {
-		tool_err("out of memory");
-		rc = HDP_EXIT_ENV;
-		goto out;
-	}
-	settle(&s, wait_ms);
-	if (s.pcap != NULL) {
-		struct pcap_stat ps;
-
-		if (pcap_stats(s.pcap, &ps) == 0 && ps.ps_drop != 0)
-			tool_err("warning: libpcap lost %u frames; some "
-				 "\"on wire\" counts are low", ps.ps_drop);
-	}
-	if (s.dm != NULL && hdp_dropmon_overruns(s.dm) != 0)
-		tool_err("warning: the trace buffer overflowed; some drop "
-			 "reasons are missing");
-	/* a number nobody could listen on: say why in the drop reason */
-	for (i = 0; i < s.npkts; i++) {
-		struct pkt *p = &s.pkts[i];
-
-		if (s.local && p->sent && !p->delivered &&
-		    p->reason[0] == '\0' && s.rx_err[p->proto] != NULL) {
-			snprintf(p->reason, sizeof(p->reason), "NO_LISTENER");
-			scopy(p->location, sizeof(p->location), s.rx_err[p->proto]);
-		}
-	}
-	if (tool_stop)
-		tool_err("interrupted: results so far");
-	rc = print_results(&s, jf, outpath);
-	fprintf(stderr, "%s: %zu packets to %s (%s%s) in %.3f s\n",
-		"hdp sweep", s.npkts, s.dst_str,
-		s.local ? "local, via " : "egress ", s.egress_name,
-		(double)(hdp_mono_ns() - t0) / 1e9);
-	if (tool_stop)
-		rc = HDP_EXIT_FAIL;
+	rc = s.join ? run_join(&s) : open_sweep(&s);
+	if (rc == HDP_EXIT_OK && !s.join)
+		rc = run_sweep(&s);
+	started = rc == HDP_EXIT_OK;
+	if (started)
+		rc = report_sweep(&s);
 out:
-	if (jf != NULL && fclose(jf) != 0 && rc == HDP_EXIT_OK) {
-		tool_errno("%s", outpath);
-		rc = HDP_EXIT_ENV;
-	}
-	hdp_dropmon_close(s.dm);
-	if (s.pcap != NULL)
-		pcap_close(s.pcap);
-	hdp_tx_close(s.tx);
-	for (i = 0; i < 256; i++) {
-		if (s.rx_fd[i] >= 0)
-			close(s.rx_fd[i]);
-		if (s.tx_fd[i] >= 0)
-			close(s.tx_fd[i]);
-		free(s.rx_err[i]);
-	}
-	free(s.pkts);
-	free(s.hash);
-	free(s.buf);
-	return rc;
-badarg:
-	tool_err("%s", err);
-	return HDP_EXIT_USAGE;
+	return close_sweep(&s, rc, started);
 }

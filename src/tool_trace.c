@@ -228,6 +228,7 @@ struct trace {
 	union hdp_addr dst, src;
 	char     dst_str[INET6_ADDRSTRLEN], src_str[INET6_ADDRSTRLEN];
 	const char *dest_arg;
+	int      want_family;    /* -4, -6 or AF_UNSPEC                   */
 	int      first_ttl, max_ttl;
 	unsigned wait_ms;
 	int      kinds[K_N];
@@ -256,7 +257,7 @@ struct trace {
 	uint64_t t0, last_send;  /* CLOCK_MONOTONIC                       */
 	uint64_t max_rtt;
 	unsigned nsent, send_failed;
-	struct hdp_tx **tx;
+	struct hdp_tx *tx[K_N];  /* each protocol's sender                */
 	struct verdict v[K_N];
 	pcap_t  *cap, *rxcap;
 	int      dlt, rxdlt;
@@ -2482,25 +2483,113 @@ open_in_netns(const char *ns, const struct hdp_cap_opts *o, char *err,
 	return p;
 }
 
+/* ---- step 1: parse the options into struct trace ------------------------ */
+
+enum { O_PROBES = 256, O_SPORT, O_DPORT, O_UDP, O_TCP, O_TOS, O_RX,
+       O_DROPS, O_JSON };
+
+/* parse_opts()'s "done, exit 0" (after --help) */
+#define PARSE_DONE (-1)
+
+/* A number option in [lo, hi] into *v; a usage error (said) is -1. */
+static int
+opt_num(const char *arg, const char *what, uint64_t lo, uint64_t hi,
+	uint64_t *v)
+{
+	char err[160];
+
+	if (hdp_parse_uint(arg, lo, hi, v, what, err, sizeof(err)) != 0) {
+		tool_usage_err("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* -w SECONDS: a decimal from 0 to 600 (decimals ok) into *ms. */
 static int
 parse_wait(const char *s, unsigned *ms)
 {
 	char *end;
 	double d;
 
-	errno = 0;
 	d = strtod(s, &end);
-	if (errno != 0 || end == s || *end != '\0' || !(d >= 0) || d > 600)
+	if (end == s || *end != '\0' || isnan(d)) {
+		tool_usage_err("-w '%s' is not a number of seconds", s);
 		return -1;
+	}
+	if (!(d >= 0) || d > 600) {
+		tool_usage_err("-w '%s' is out of range 0-600", s);
+		return -1;
+	}
 	*ms = (unsigned)(d * 1000.0 + 0.5);
 	return 0;
 }
 
-int
-cmd_trace(int argc, char **argv)
+static void
+trace_defaults(struct trace *t)
 {
-	enum { O_PROBES = 256, O_SPORT, O_DPORT, O_UDP, O_TCP, O_TOS, O_RX,
-	       O_DROPS, O_JSON };
+	int k;
+
+	t->want_family = AF_UNSPEC;
+	t->first_ttl = 1;
+	t->max_ttl = 30;
+	t->wait_ms = 2000;
+	t->hdp_proto = HDP_PROTO;
+	t->hdp_sport = t->hdp_dport = HDP_DEFAULT_PORT;
+	t->udp_dport = 33434;
+	t->tcp_dport = 80;
+	for (k = 0; k < K_N; k++)
+		t->kinds[k] = 1;
+}
+
+/* One option c with argument arg into t; -1 after a usage error (said). */
+static int
+parse_opt(struct trace *t, int c, const char *arg)
+{
+	uint64_t v = 0;
+	int r = 0;
+
+	switch (c) {
+	case '4': t->want_family = AF_INET; break;
+	case '6': t->want_family = AF_INET6; break;
+	case 'f': r = opt_num(arg, "-f", 1, MAX_TTL, &v);
+		t->first_ttl = (int)v; break;
+	case 'm': r = opt_num(arg, "-m", 1, MAX_TTL, &v);
+		t->max_ttl = (int)v; break;
+	case 'w': r = parse_wait(arg, &t->wait_ms); break;
+	case 'P': r = opt_num(arg, "-P", 0, 255, &v);
+		t->hdp_proto = (uint8_t)v; break;
+	case 'n': break;	/* addresses are never resolved */
+	case 'Z': t->user = arg; break;
+	case O_PROBES:
+		if (parse_kinds(arg, t->kinds) != 0) {
+			tool_usage_err("--probes '%s' is not a list of hdp, "
+				       "udp, tcp, icmp", arg);
+			r = -1;
+		}
+		break;
+	case O_SPORT: r = opt_num(arg, "--sport", 0, 65535, &v);
+		t->hdp_sport = (uint16_t)v; break;
+	case O_DPORT: r = opt_num(arg, "--dport", 0, 65535, &v);
+		t->hdp_dport = (uint16_t)v; break;
+	case O_UDP: r = opt_num(arg, "--udp-port", 1, 65535, &v);
+		t->udp_dport = (uint16_t)v; break;
+	case O_TCP: r = opt_num(arg, "--tcp-port", 1, 65535, &v);
+		t->tcp_dport = (uint16_t)v; break;
+	case O_TOS: r = opt_num(arg, "--tos", 0, 255, &v);
+		t->tos = (uint8_t)v; break;
+	case O_RX: t->rx_netns = arg; break;
+	case O_DROPS: t->drop_reasons = 1; break;
+	case O_JSON: t->json = 1; break;
+	}
+	return r;
+}
+
+/* The command line into t: HDP_EXIT_OK to go on, PARSE_DONE after
+ * --help, or HDP_EXIT_USAGE (said). */
+static int
+parse_opts(struct trace *t, int argc, char **argv)
+{
 	static const struct option lopts[] = {
 		{ "probes",       required_argument, NULL, O_PROBES },
 		{ "sport",        required_argument, NULL, O_SPORT },
@@ -2518,118 +2607,68 @@ cmd_trace(int argc, char **argv)
 		{ "help",         no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct trace *t;
-	struct hdp_tx *tx[K_N] = { NULL };
-	struct hdp_cap_opts co;
-	char err[512], filter[512];
-	int c, k, rc = HDP_EXIT_OK, want_family = AF_UNSPEC, perm = 0;
-	uint64_t v;
-	unsigned scope = 0;
+	int c;
 
-	t = calloc(1, sizeof(*t));
-	if (t == NULL) {
-		tool_err("out of memory");
-		return HDP_EXIT_ENV;
-	}
-	t->first_ttl = 1;
-	t->max_ttl = 30;
-	t->wait_ms = 2000;
-	t->hdp_proto = HDP_PROTO;
-	t->hdp_sport = t->hdp_dport = HDP_DEFAULT_PORT;
-	t->udp_dport = 33434;
-	t->tcp_dport = 80;
-	for (k = 0; k < K_N; k++)
-		t->kinds[k] = 1;
-
-#define NUM(what, lo, hi) do { \
-	if (hdp_parse_uint(optarg, lo, hi, &v, what, err, sizeof(err))) { \
-		tool_err("%s", err); rc = HDP_EXIT_USAGE; goto out; } \
-	} while (0)
+	trace_defaults(t);
 	optind = 0;	/* glibc: a fresh scan from argv[1] */
-	while ((c = getopt_long(argc, argv, "+46f:m:w:P:nZ:h", lopts,
-				NULL)) != -1) {
-		switch (c) {
-		case '4': want_family = AF_INET; break;
-		case '6': want_family = AF_INET6; break;
-		case 'f': NUM("-f", 1, MAX_TTL); t->first_ttl = (int)v; break;
-		case 'm': NUM("-m", 1, MAX_TTL); t->max_ttl = (int)v; break;
-		case 'w':
-			if (parse_wait(optarg, &t->wait_ms) != 0) {
-				tool_err("-w %s: seconds from 0 to 600",
-					 optarg);
-				rc = HDP_EXIT_USAGE;
-				goto out;
-			}
-			break;
-		case 'P': NUM("-P", 0, 255); t->hdp_proto = (uint8_t)v; break;
-		case 'n': break;	/* addresses are never resolved */
-		case 'Z': t->user = optarg; break;
-		case O_PROBES:
-			if (parse_kinds(optarg, t->kinds) != 0) {
-				tool_err("--probes %s: a list of hdp, udp, "
-					 "tcp, icmp", optarg);
-				rc = HDP_EXIT_USAGE;
-				goto out;
-			}
-			break;
-		case O_SPORT: NUM("--sport", 0, 65535);
-			t->hdp_sport = (uint16_t)v; break;
-		case O_DPORT: NUM("--dport", 0, 65535);
-			t->hdp_dport = (uint16_t)v; break;
-		case O_UDP: NUM("--udp-port", 1, 65535);
-			t->udp_dport = (uint16_t)v; break;
-		case O_TCP: NUM("--tcp-port", 1, 65535);
-			t->tcp_dport = (uint16_t)v; break;
-		case O_TOS: NUM("--tos", 0, 255); t->tos = (uint8_t)v; break;
-		case O_RX: t->rx_netns = optarg; break;
-		case O_DROPS: t->drop_reasons = 1; break;
-		case O_JSON: t->json = 1; break;
-		case 'h':
+	while ((c = tool_getopt(argc, argv, "46f:m:w:P:nZ:h", lopts)) != -1) {
+		if (c == '?')
+			return HDP_EXIT_USAGE;
+		if (c == 'h') {
 			usage_trace(stdout);
-			goto out;
-		default:
-			usage_trace(stderr);
-			rc = HDP_EXIT_USAGE;
-			goto out;
+			return PARSE_DONE;
 		}
+		if (parse_opt(t, c, optarg) != 0)
+			return HDP_EXIT_USAGE;
 	}
-#undef NUM
-	if (optind != argc - 1) {
-		tool_err(optind >= argc ? "no destination given" :
-			 "one destination only");
-		usage_trace(stderr);
-		rc = HDP_EXIT_USAGE;
-		goto out;
-	}
-	if (t->first_ttl > t->max_ttl) {
-		tool_err("-f %d is beyond -m %d", t->first_ttl, t->max_ttl);
-		rc = HDP_EXIT_USAGE;
-		goto out;
-	}
+	if (optind != argc - 1)
+		return tool_usage_err(optind >= argc ? "no destination given" :
+				      "one destination only");
+	if (t->first_ttl > t->max_ttl)
+		return tool_usage_err("-f %d is beyond -m %d", t->first_ttl,
+				      t->max_ttl);
 	t->dest_arg = argv[optind];
-	if (tool_parse_only)
-		goto out;	/* rc is still HDP_EXIT_OK */
-	if (hdp_resolve(t->dest_arg, want_family, &t->family, &t->dst, &scope,
-			err, sizeof(err)) != 0) {
+	return HDP_EXIT_OK;
+}
+
+/* ---- step 2: open what the walk needs ------------------------------------ */
+
+/* "what: why" for the destination: the name as typed, and the address
+ * only when the message does not already hold it (said once). */
+static void
+dest_err(const struct trace *t, const char *err)
+{
+	if (strstr(err, t->dest_arg) != NULL)
 		tool_err("%s", err);
-		rc = HDP_EXIT_USAGE;
-		goto out;
-	}
+	else
+		tool_err("%s: %s", t->dest_arg, err);
+}
+
+/* The destination, its route's source, the flow fields and the probe
+ * table. */
+static int
+open_dest(struct trace *t)
+{
+	char err[512];
+	unsigned scope = 0;
+	int k;
+
+	if ((k = tool_resolve(t->dest_arg, t->want_family, &t->family,
+			      &t->dst, &scope)) != HDP_EXIT_OK)
+		return k;
 	/* -P naming a baseline's protocol: its probes would be told apart
 	 * only by luck, so that baseline stays out */
 	for (k = K_UDP; k < K_N; k++) {
 		if (t->kinds[K_HDP] && t->kinds[k] &&
 		    kind_proto(t, k) == t->hdp_proto) {
-			fprintf(stderr, "%s: -P %u is %s's protocol: no %s "
-				"probes\n", hdp_progname, t->hdp_proto,
-				kind_name[k], kind_name[k]);
+			tool_err("-P %u is %s's protocol: no %s probes",
+				 t->hdp_proto, kind_name[k], kind_name[k]);
 			t->kinds[k] = 0;
 		}
 	}
 	if (hdp_route_src(t->family, &t->dst, &t->src, err, sizeof(err))) {
-		tool_err("%s: %s", t->dest_arg, err);
-		rc = HDP_EXIT_ENV;
-		goto out;
+		dest_err(t, err);
+		return HDP_EXIT_ENV;
 	}
 	addr_str(t->family, &t->dst, t->dst_str, sizeof(t->dst_str));
 	addr_str(t->family, &t->src, t->src_str, sizeof(t->src_str));
@@ -2646,17 +2685,24 @@ cmd_trace(int argc, char **argv)
 		       sizeof(*t->pr));
 	if (t->pr == NULL) {
 		tool_err("out of memory");
-		rc = HDP_EXIT_ENV;
-		goto out;
+		return HDP_EXIT_ENV;
 	}
+	return HDP_EXIT_OK;
+}
 
-	/* sockets and captures first, then privileges go */
+/* A raw socket (libnet) for each protocol probed. */
+static int
+open_senders(struct trace *t)
+{
+	char err[512];
+	int k, perm = 0;
+
 	for (k = 0; k < K_N; k++) {
 		if (!t->kinds[k])
 			continue;
-		tx[k] = hdp_tx_open(HDP_TX_RAW, t->family, NULL, &perm, err,
-				    sizeof(err));
-		if (tx[k] == NULL) {
+		t->tx[k] = hdp_tx_open(HDP_TX_RAW, t->family, NULL, &perm,
+				       err, sizeof(err));
+		if (t->tx[k] == NULL) {
 			if (perm)
 				tool_err("%s; raw sockets need root or "
 					 "CAP_NET_RAW (setcap cap_net_raw,"
@@ -2664,10 +2710,38 @@ cmd_trace(int argc, char **argv)
 					 err);
 			else
 				tool_err("%s", err);
-			rc = perm ? HDP_EXIT_PERM : HDP_EXIT_ENV;
-			goto out;
+			return perm ? HDP_EXIT_PERM : HDP_EXIT_ENV;
 		}
 	}
+	return HDP_EXIT_OK;
+}
+
+/* Non-blocking, what is sent to host (our answers, or at --rx-netns
+ * the probes' arrivals) only. */
+static int
+cap_prepare(const struct trace *t, pcap_t *p, const char *host)
+{
+	char filter[512], err[PCAP_ERRBUF_SIZE + 256];
+
+	snprintf(filter, sizeof(filter), "%s dst host %s",
+		 t->family == AF_INET6 ? "ip6 and" : "ip and", host);
+	if (hdp_cap_set_filter(p, filter, err, sizeof(err)) != 0 ||
+	    pcap_setnonblock(p, 1, err) != 0) {
+		tool_err("%s", err);
+		return HDP_EXIT_ENV;
+	}
+	return HDP_EXIT_OK;
+}
+
+/* The capture of the answers ("any"), and with --rx-netns the capture
+ * of the arrivals. */
+static int
+open_captures(struct trace *t)
+{
+	struct hdp_cap_opts co;
+	char err[512];
+	int rc;
+
 	memset(&co, 0, sizeof(co));
 	co.ifname = "any";
 	co.snaplen = 2048;
@@ -2676,79 +2750,97 @@ cmd_trace(int argc, char **argv)
 	t->cap = hdp_cap_open_live(&co, err, sizeof(err));
 	if (t->cap == NULL) {
 		tool_err("%s", err);
-		rc = tool_cap_status(err);
-		goto out;
+		return tool_cap_status(err);
 	}
 	t->dlt = pcap_datalink(t->cap);
-	snprintf(filter, sizeof(filter), "%s dst host %s",
-		 t->family == AF_INET6 ? "ip6 and" : "ip and", t->src_str);
-	if (hdp_cap_set_filter(t->cap, filter, err, sizeof(err)) != 0 ||
-	    pcap_setnonblock(t->cap, 1, err) != 0) {
+	if ((rc = cap_prepare(t, t->cap, t->src_str)) != HDP_EXIT_OK)
+		return rc;
+	if (t->rx_netns == NULL)
+		return HDP_EXIT_OK;
+	t->rxcap = open_in_netns(t->rx_netns, &co, err, sizeof(err));
+	if (t->rxcap == NULL) {
+		rc = errno == EPERM ? HDP_EXIT_PERM : HDP_EXIT_ENV;
 		tool_err("%s", err);
-		rc = HDP_EXIT_ENV;
-		goto out;
+		return rc;
 	}
-	if (t->rx_netns != NULL) {
-		t->rxcap = open_in_netns(t->rx_netns, &co, err, sizeof(err));
-		if (t->rxcap == NULL) {
-			tool_err("%s", err);
-			rc = errno == EPERM ? HDP_EXIT_PERM : HDP_EXIT_ENV;
-			goto out;
-		}
-		t->rxdlt = pcap_datalink(t->rxcap);
-		snprintf(filter, sizeof(filter), "%s dst host %s",
-			 t->family == AF_INET6 ? "ip6 and" : "ip and",
-			 t->dst_str);
-		if (hdp_cap_set_filter(t->rxcap, filter, err,
-				       sizeof(err)) != 0 ||
-		    pcap_setnonblock(t->rxcap, 1, err) != 0) {
-			tool_err("%s", err);
-			rc = HDP_EXIT_ENV;
-			goto out;
-		}
-	}
+	t->rxdlt = pcap_datalink(t->rxcap);
+	return cap_prepare(t, t->rxcap, t->dst_str);
+}
+
+/* Everything, then privileges go: sockets and captures first, the drop
+ * monitor's descriptors and its helper (which removes the tracefs
+ * instance) too, so reading needs no privilege either. */
+static int
+open_trace(struct trace *t)
+{
+	char err[512];
+	int rc;
+
+	if ((rc = open_dest(t)) != HDP_EXIT_OK ||
+	    (rc = open_senders(t)) != HDP_EXIT_OK ||
+	    (rc = open_captures(t)) != HDP_EXIT_OK)
+		return rc;
 	if (t->drop_reasons) {
 		t->dm = hdp_dropmon_open(getpid(), err, sizeof(err));
 		if (t->dm == NULL)
-			fprintf(stderr, "%s: no kernel drop reasons: %s\n",
-				hdp_progname, err);
+			tool_err("no kernel drop reasons: %s", err);
 	}
-	/* the drop monitor's descriptors are open and its helper removes
-	 * the tracefs instance: reading needs no privilege either */
 	if (hdp_drop_privileges(t->user, err, sizeof(err)) != 0) {
 		tool_err("%s", err);
-		rc = HDP_EXIT_PERM;
-		goto out;
+		return HDP_EXIT_PERM;
 	}
+	return HDP_EXIT_OK;
+}
 
+/* ---- step 3: run the walk and judge it ------------------------------------ */
+
+static void
+print_header(const struct trace *t)
+{
+	int k;
+
+	printf("hdp trace to %s (%s) from %s, ttl %d-%d, probes:",
+	       tool_safe(t->dest_arg), t->dst_str, t->src_str,
+	       t->first_ttl, t->max_ttl);
+	for (k = 0; k < K_N; k++)
+		if (t->kinds[k])
+			printf(" %s", kind_name[k]);
+	if (t->kinds[K_HDP] && t->hdp_proto != HDP_PROTO)
+		printf(" (HDP as protocol %u)", t->hdp_proto);
+	putchar('\n');
+	fflush(stdout);
+}
+
+/* The walk, the kernel's drop reasons, the verdicts: HDP_EXIT_OK,
+ * HDP_EXIT_FAIL when a send failed, or HDP_EXIT_ENV when the walk
+ * could not go on (said; nothing to report then). */
+static int
+run_trace(struct trace *t)
+{
 	tool_catch_stop(NULL);
-
-	if (!t->json) {
-		printf("hdp trace to %s (%s) from %s, ttl %d-%d, probes:",
-		       tool_safe(t->dest_arg), t->dst_str, t->src_str,
-		       t->first_ttl, t->max_ttl);
-		for (k = 0; k < K_N; k++)
-			if (t->kinds[k])
-				printf(" %s", kind_name[k]);
-		if (t->kinds[K_HDP] && t->hdp_proto != HDP_PROTO)
-			printf(" (HDP as protocol %u)", t->hdp_proto);
-		putchar('\n');
-		fflush(stdout);
-	}
+	if (!t->json)
+		print_header(t);
 	t->t_start = hdp_mono_ns();
-	t->tx = tx;
-	if (walk(t) != 0) {
-		rc = HDP_EXIT_ENV;
-		goto out;
-	}
-	if (t->send_failed > 0)
-		rc = HDP_EXIT_FAIL;
+	if (walk(t) != 0)
+		return HDP_EXIT_ENV;
 	t->t_end = hdp_mono_ns();
 	if (t->dm != NULL) {
 		usleep(20000);	/* the last events reach the ring */
 		hdp_dropmon_read(t->dm, drop_cb, t);
 	}
 	judge(t);
+	return t->send_failed > 0 ? HDP_EXIT_FAIL : HDP_EXIT_OK;
+}
+
+/* ---- step 4: report ---------------------------------------------------------- */
+
+/* The hops and verdicts, as text or JSON lines; the exit status from
+ * rc (run_trace's) and the verdicts. */
+static int
+report_trace(struct trace *t, int rc)
+{
+	int k;
+
 	if (t->json) {
 		print_json(t);
 	} else {
@@ -2771,10 +2863,17 @@ cmd_trace(int argc, char **argv)
 		tool_errno("standard output");
 		rc = HDP_EXIT_ENV;
 	}
-out:
+	return rc;
+}
+
+static void
+close_trace(struct trace *t)
+{
+	int k;
+
 	for (k = 0; k < K_N; k++)
-		if (tx[k] != NULL)
-			hdp_tx_close(tx[k]);
+		if (t->tx[k] != NULL)
+			hdp_tx_close(t->tx[k]);
 	if (t->cap != NULL)
 		pcap_close(t->cap);
 	if (t->rxcap != NULL)
@@ -2784,5 +2883,30 @@ out:
 	free(t->pr);
 	free(t->log);
 	free(t);
+}
+
+int
+cmd_trace(int argc, char **argv)
+{
+	struct trace *t;
+	int rc;
+
+	t = calloc(1, sizeof(*t));
+	if (t == NULL) {
+		tool_err("out of memory");
+		return HDP_EXIT_ENV;
+	}
+	rc = parse_opts(t, argc, argv);
+	if (rc == PARSE_DONE || (rc == HDP_EXIT_OK && tool_parse_only)) {
+		rc = HDP_EXIT_OK;
+		goto out;
+	}
+	if (rc != HDP_EXIT_OK || (rc = open_trace(t)) != HDP_EXIT_OK)
+		goto out;
+	rc = run_trace(t);
+	if (rc != HDP_EXIT_ENV)
+		rc = report_trace(t, rc);
+out:
+	close_trace(t);
 	return rc;
 }
