@@ -1283,7 +1283,7 @@ parse_secs(const char *arg, double min, int above, double *out,
 
 	v = strtod(arg, &end);
 	if (end == arg || *end != '\0' || isnan(v)) {
-		tool_usage_err("%s: '%s': not a number", what, tool_safe(arg));
+		tool_usage_err("%s: %s: not a number", what, tool_safe(arg));
 		return -1;
 	}
 	if (!isfinite(v) || (above ? !(v > min) : !(v >= min)) ||
@@ -1297,6 +1297,30 @@ parse_secs(const char *arg, double min, int above, double *out,
 	return 0;
 }
 
+/* A whole number in [min, max] (decimal or 0x hex), said the same way. */
+static int
+parse_u(const char *arg, uint64_t min, uint64_t max, uint64_t *out,
+	const char *what)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(arg, &end, 0);
+	if (end == arg || *end != '\0') {
+		tool_usage_err("%s: %s: not a number", what, tool_safe(arg));
+		return -1;
+	}
+	if (errno == ERANGE || v < (long long)min || v > (long long)max) {
+		tool_usage_err("%s: %s: out of range (%llu to %llu)", what,
+			       tool_safe(arg), (unsigned long long)min,
+			       (unsigned long long)max);
+		return -1;
+	}
+	*out = (uint64_t)v;
+	return 0;
+}
+
 /* A number option of o; 0, or -1 when bad (said). */
 static int
 parse_num(struct ping_opts *o, int c, const char *arg)
@@ -1307,7 +1331,7 @@ parse_num(struct ping_opts *o, int c, const char *arg)
 	switch (c) {
 	case 'c':
 		o->count_set = 1;
-		return tool_parse_uint(arg, 1, MAX_PROBES, &o->count, "-c");
+		return parse_u(arg, 1, MAX_PROBES, &o->count, "-c");
 	case 'i':
 		return parse_secs(arg, 0, 0, &o->interval, "-i");
 	case OPT_RATE:
@@ -1320,10 +1344,10 @@ parse_num(struct ping_opts *o, int c, const char *arg)
 	case 'W':
 		return parse_secs(arg, 0, 0, &o->wait, "-W");
 	case 's':
-		return tool_parse_uint(arg, MIN_SIZE, MAX_SIZE, &o->size, "-s");
+		return parse_u(arg, MIN_SIZE, MAX_SIZE, &o->size, "-s");
 	case 'p':
 	case OPT_TCP_PORT:
-		if (tool_parse_uint(arg, c == 'p' ? 0 : 1, 65535, &v,
+		if (parse_u(arg, c == 'p' ? 0 : 1, 65535, &v,
 				    c == 'p' ? "--port" : "--tcp-port"))
 			return -1;
 		if (c == 'p')
@@ -1332,7 +1356,7 @@ parse_num(struct ping_opts *o, int c, const char *arg)
 			o->tcp_port = (uint16_t)v;
 		return 0;
 	case 't':
-		if (tool_parse_uint(arg, 1, 255, &v, "--ttl"))
+		if (parse_u(arg, 1, 255, &v, "--ttl"))
 			return -1;
 		o->ttl = (uint8_t)v;
 		return 0;
