@@ -89,7 +89,7 @@ expect_eq "prohibit: UDP passes R2 (port unreachable from the receiver)" \
 ping_run prohib6 -c 3 --json "$D6"
 expect_eq "IPv6 prohibit: exit 1" "$(cat "$TMPD/prohib6.rc")" 1
 expect_eq "IPv6 prohibit: JSON error objects" "$(grep -c \
-	"\"type\":\"icmp_error\",\"kind\":\"hdp\",\"seq\":[0-2],\"from\":\"$R2A6\",\"icmp_type\":1,\"icmp_code\":1,\"error\":\"admin-prohibited\",\"text\":\"Destination unreachable: Administratively prohibited\",\"rtt_us\":[0-9.]*}" \
+	"\"type\":\"icmp_error\",\"kind\":\"hdp\",\"seq\":[1-3],\"from\":\"$R2A6\",\"icmp_type\":1,\"icmp_code\":1,\"error\":\"admin-prohibited\",\"text\":\"Destination unreachable: Administratively prohibited\",\"rtt_us\":[0-9.]*}" \
 	"$TMPD/prohib6")" 3
 check "IPv6 prohibit: JSON summary counts 3" grep -q \
 	'"type":"summary","kind":"hdp".*"received":0,"loss_pct":100.00,.*"icmp_errors":3,' "$TMPD/prohib6"
