@@ -1611,7 +1611,7 @@ open_ping(struct ping *pg)
 
 	if (hdp_resolve(pg->o.dest, pg->o.family, &pg->family, &pg->dst,
 			&scope, err, sizeof(err)) != 0) {
-		tool_err("%s: %s", pg->o.dest, err);
+		tool_err("%s", err);	/* it names the destination */
 		return HDP_EXIT_USAGE;
 	}
 	inet_ntop(pg->family, &pg->dst, pg->dst_str, sizeof(pg->dst_str));
