@@ -1718,7 +1718,7 @@ run_ping(struct ping *pg)
 	uint64_t r, next, step, last;
 	int i;
 
-	if (!pg->o.json && !pg->o.quiet)
+	if (!pg->o.json)	/* -q too, as ping(8) */
 		print_banner(pg);
 	step = (uint64_t)(pg->o.interval * 1e9) / (uint64_t)pg->o.nkinds;
 	next = hdp_mono_ns();
