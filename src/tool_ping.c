@@ -124,6 +124,8 @@ struct ping {
 	uint64_t nslots;          /* probes per kind the arrays hold      */
 	uint64_t deadline_mono;   /* -w: when the run ends (0: none)      */
 	int icmp_seen;            /* an ICMP error quoted one of ours     */
+	int draining;             /* the last wait: ends once every probe */
+				  /* sent is answered                     */
 	uint8_t *payload;
 };
 
@@ -749,6 +751,21 @@ finished(const struct ping *pg)
 	return 1;
 }
 
+/* Every probe sent has its reply or ICMP error. */
+static int
+all_answered(const struct ping *pg)
+{
+	int i;
+
+	for (i = 0; i < pg->o.nkinds; i++) {
+		const struct kind_st *k = &pg->k[pg->o.kinds[i]];
+
+		if (k->received + k->icmp_errors < k->sent)
+			return 0;
+	}
+	return 1;
+}
+
 /* Read the capture until until_mono (never past the deadline), a stop
  * signal, or the end of the run; 0, or -1 when the capture failed. */
 static int
@@ -769,7 +786,8 @@ pump(struct ping *pg, uint64_t until_mono)
 		now = hdp_mono_ns();
 		if (pg->deadline_mono && until_mono > pg->deadline_mono)
 			until_mono = pg->deadline_mono;
-		if (now >= until_mono || tool_stop || finished(pg))
+		if (now >= until_mono || tool_stop || finished(pg) ||
+		    (pg->draining && all_answered(pg)))
 			return 0;
 		ts.tv_sec = (time_t)((until_mono - now) / 1000000000u);
 		ts.tv_nsec = (long)((until_mono - now) % 1000000000u);
@@ -1715,8 +1733,8 @@ more_rounds(const struct ping *pg, uint64_t r)
 static int
 run_ping(struct ping *pg)
 {
-	uint64_t r, next, step, last;
-	int i;
+	uint64_t r, next, step;
+	int i, last;
 
 	if (!pg->o.json)	/* -q too, as ping(8) */
 		print_banner(pg);
@@ -1725,8 +1743,7 @@ run_ping(struct ping *pg)
 	if (pg->o.deadline > 0)
 		pg->deadline_mono = next + (uint64_t)(pg->o.deadline * 1e9);
 	for (r = 0; more_rounds(pg, r); r++) {
-		last = !more_rounds(pg, r + 1) ||
-		       (pg->deadline_mono == 0 && r + 1 == pg->o.count);
+		last = !more_rounds(pg, r + 1);
 		for (i = 0; i < pg->o.nkinds && !tool_stop; i++) {
 			send_probe(pg, pg->o.kinds[(i + r) % pg->o.nkinds],
 				   (uint32_t)r);
@@ -1737,9 +1754,12 @@ run_ping(struct ping *pg)
 		}
 	}
 	if (!tool_stop || pg->o.wait > 0) {
-		tool_stop = 0;   /* a second ^C ends the wait */
-		next = pg->deadline_mono ? pg->deadline_mono :
+		/* after a ^C only -W, never the rest of -w's deadline; but
+		 * no waiting for what has come */
+		next = pg->deadline_mono && !tool_stop ? pg->deadline_mono :
 		       hdp_mono_ns() + (uint64_t)(pg->o.wait * 1e9);
+		pg->draining = !pg->deadline_mono || tool_stop;
+		tool_stop = 0;   /* a second ^C ends the wait */
 		if (pump(pg, next) != 0)
 			return HDP_EXIT_ENV;
 	}
