@@ -18,12 +18,19 @@
  *        measures the path plus the far kernel's TCP input, not a
  *        user-space responder, so it is the floor under the other two.
  *
- * Probe payload (hdp, udp), after the HDP header:
+ * Probe payload (hdp, udp), after the HDP header, -s SIZE bytes in all
+ * (ping(8)'s data bytes):
  *   0 "HDPP"  4 run id  8 sequence  12 kind  13..15 zero  16.. zeros,
- *   then HDP_ECHO_LEN (32) zero bytes of room for the echo block
+ *   the last HDP_ECHO_LEN (32) of them room for the echo block
  * The echo reply carries the 32-byte echo block first (hdp_echo.h), then
  * this payload back without that room: the request is as large as its
  * reply, so the responder is no amplifier (hdp_specification.md 9.1).
+ *
+ * The four steps: parse_opts() (struct ping_opts), open_ping() (address,
+ * sockets, capture, --plot file, then -Z), run_ping() (the rounds and the
+ * wait, ping(8)'s -c/-w/-W rules) and report_ping() (statistics, plot).
+ * Sequence numbers are 0-based inside and printed from 1, as ping(8)'s
+ * icmp_seq.
  */
 #include "config.h"
 
@@ -56,6 +63,8 @@
 #define PROBE_MAGIC   "HDPP"
 #define PROBE_HDR     16
 #define MAX_PROBES    1000000u
+#define MIN_SIZE      (PROBE_HDR + HDP_ECHO_LEN)
+#define MAX_SIZE      65000u
 
 enum kind { K_HDP = 0, K_UDP, K_TCP, K_COUNT };
 static const char *const kind_names[K_COUNT] = { "hdp", "udp", "tcp" };
@@ -64,6 +73,7 @@ struct kind_st {
 	int      on;
 	uint64_t sent, errors, received, dups, reordered, tx_user_used;
 	uint64_t icmp_errors;  /* ICMP errors quoting a probe (ping's +N) */
+	uint64_t first_tx, last_tx; /* user time of the first, last send  */
 	int64_t  max_seq_rx;
 	uint64_t *tx_pcap;     /* kernel time the probe left (0: unseen)  */
 	uint64_t *tx_user;     /* user time just before the write         */
@@ -80,10 +90,12 @@ struct ping_opts {
 	const char *ifname;
 	const char *plot;
 	const char *user;         /* -Z: run as USER once all is open */
-	uint64_t    count;
+	uint64_t    count;        /* -c: replies wanted per kind          */
+	int         count_set;
 	double      interval;     /* seconds between rounds */
-	double      wait;         /* after the last round   */
-	uint64_t    size;         /* payload bytes           */
+	double      wait;         /* -W: after the last round   */
+	double      deadline;     /* -w: the whole run, seconds (0: none)  */
+	uint64_t    size;         /* -s: HDP payload bytes (ping's data)   */
 	uint16_t    port, tcp_port;
 	int         family;
 	int         json, quiet, force, synced;
@@ -109,6 +121,11 @@ struct ping {
 	uint32_t run_id, isn;
 	uint64_t host_id;
 	struct kind_st k[K_COUNT];
+	uint64_t nslots;          /* probes per kind the arrays hold      */
+	uint64_t deadline_mono;   /* -w: when the run ends (0: none)      */
+	int icmp_seen;            /* an ICMP error quoted one of ours     */
+	int draining;             /* the last wait: ends once every probe */
+				  /* sent is answered                     */
 	uint8_t *payload;
 };
 
@@ -121,11 +138,15 @@ usage_ping(FILE *out)
 "Send HDP probes to DEST, where `hdp listen --echo` answers them, and\n"
 "report round-trip times, loss, duplicates and reordering in ping's form.\n"
 "\n"
-"  -c N               probes per kind (default 10)\n"
+"  -c N               probes per kind (default 10); with -w, replies: probes\n"
+"                     go on until N are answered or the deadline passed\n"
 "  -i SEC             seconds between rounds (default 1)\n"
 "  --rate N           rounds per second (instead of -i)\n"
-"  --size N           probe payload bytes, at least 16 (default 56); each\n"
-"                     request carries 32 more, room for the echo block\n"
+"  -s, --size N       HDP payload bytes of each probe and reply, as\n"
+"                     ping(8)'s data bytes (default 56, at least 48: the\n"
+"                     probe's id and 32 bytes of room for the echo block)\n"
+"  -w SEC             deadline: the whole run ends after SEC seconds, how\n"
+"                     many ever probes were sent or answered (ping(8) -w)\n"
 "  -W SEC             wait for late replies after the last round (default 1)\n"
 "  -p, --port N       HDP and UDP port of the responder (default 420)\n"
 "  --tcp-port N       TCP port for tcp probes (default: --port)\n"
@@ -146,14 +167,18 @@ usage_ping(FILE *out)
 "                     (default nobody when started as root; -Z root\n"
 "                     stays root)\n"
 "\n"
-"An ICMP error answering a probe is printed as ping(8) prints it\n"
-"(From ROUTER kind=hdp seq=N Destination Protocol Unreachable) and counted\n"
-"in the summary as +N errors.\n"
+"Lines as ping(8) prints them: 'N bytes from DEST: kind=hdp seq=1 ttl=64\n"
+"time=0.052 ms' (bytes: the reply's IP payload; seq from 1), then per\n"
+"kind '--- DEST hdp ping statistics ---', 'N packets transmitted, ...'\n"
+"and 'rtt min/avg/max/mdev = .../... ms'.  An ICMP error answering a\n"
+"probe is printed as ping(8) prints it (From ROUTER kind=hdp seq=N\n"
+"Destination Protocol Unreachable) and counted as +N errors; with -w it\n"
+"ends the run, as in ping(8).\n"
 "RTT = kernel capture time of the reply - kernel capture time of the probe\n"
 "(libpcap, nanosecond timestamps).  tcp probes are answered by the far\n"
 "kernel itself (RST from a closed port, SYN-ACK from an open one).\n"
-"Exit: 0 every probe answered, 1 some lost, 2 usage, 3 privileges,\n"
-"4 the system refused.\n");
+"Exit: 0 every probe answered, 1 some lost (with -c and -w: fewer than N\n"
+"answered), 2 usage, 3 privileges, 4 the system refused.\n");
 }
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -234,6 +259,42 @@ route_ifname(int family, const union hdp_addr *dst, char *out, size_t len)
 	freeifaddrs(ifa);
 }
 
+/*
+ * A time of us microseconds in milliseconds, as iputils ping prints a
+ * reply's time: three decimals under 1 ms (0.052), two under 10 ms
+ * (1.23), one under 100 ms (12.3), none from there (123); rounded to
+ * the microsecond first.  buf needs 32 bytes.
+ */
+static const char *
+fmt_ms(double us, char *buf, size_t len)
+{
+	const char *sign = us < 0 ? "-" : "";
+	long long t = llround(fabs(us));
+
+	if (t >= 100000 - 50)
+		snprintf(buf, len, "%s%lld", sign, (t + 500) / 1000);
+	else if (t >= 10000 - 5)
+		snprintf(buf, len, "%s%lld.%01lld", sign, (t + 50) / 1000,
+			 ((t + 50) % 1000) / 100);
+	else if (t >= 1000)
+		snprintf(buf, len, "%s%lld.%02lld", sign, (t + 5) / 1000,
+			 ((t + 5) % 1000) / 10);
+	else
+		snprintf(buf, len, "%s%lld.%03lld", sign, t / 1000, t % 1000);
+	return buf;
+}
+
+/* us in milliseconds with three decimals, as ping(8)'s rtt summary. */
+static const char *
+fmt_ms3(double us, char *buf, size_t len)
+{
+	long long t = llround(us);
+
+	snprintf(buf, len, "%s%lld.%03lld", t < 0 ? "-" : "", llabs(t) / 1000,
+		 llabs(t) % 1000);
+	return buf;
+}
+
 static int
 cmp_dbl(const void *a, const void *b)
 {
@@ -268,47 +329,72 @@ probe_id(const struct ping *pg, const uint8_t *p, size_t len, int *kind,
 		return 0;
 	*kind = p[12];
 	*seq = be32(p + 8);
-	return *seq < pg->o.count;
+	return *seq < pg->nslots;
 }
 
+/* What a reply line says besides its kind and sequence. */
+struct reply_info {
+	size_t bytes;            /* the reply's IP payload, as ping(8)'s  */
+	int ttl;
+	int dup;
+	const char *what;        /* tcp: RST, SYN-ACK                    */
+	int owd;                 /* fwd, back, turn are set              */
+	double fwd, back, turn;
+};
+
 static void
-print_reply(struct ping *pg, int kind, uint32_t seq, size_t bytes, int dup,
-	    const char *what, int owd, double fwd, double back, double turn)
+print_reply_json(struct ping *pg, int kind, uint32_t seq,
+		 const struct reply_info *ri)
 {
 	struct kind_st *k = &pg->k[kind];
 	struct hdp_json j;
 
+	hj_begin(&j, stdout);
+	hj_str(&j, "type", "probe");
+	hj_str(&j, "kind", kind_names[kind]);
+	hj_u64(&j, "seq", (uint64_t)seq + 1);
+	hj_bool(&j, "received", 1);
+	hj_bool(&j, "duplicate", ri->dup);
+	hj_dbl(&j, "rtt_us", k->rtt_us[seq], 3);
+	if (ri->owd) {
+		hj_dbl(&j, "fwd_us", ri->fwd, 3);
+		hj_dbl(&j, "back_us", ri->back, 3);
+		hj_dbl(&j, "turnaround_us", ri->turn, 3);
+	}
+	hj_str(&j, "tx_clock", k->tx_pcap[seq] ? "pcap" : "user");
+	if (ri->what != NULL)
+		hj_str(&j, "reply", ri->what);
+	hj_u64(&j, "bytes", ri->bytes);
+	hj_u64(&j, "ttl", (uint64_t)ri->ttl);
+	hj_end(&j);
+}
+
+/* "68 bytes from 10.0.0.2: kind=hdp seq=1 ttl=64 time=0.052 ms", as
+ * ping(8) prints a reply, or its JSON object. */
+static void
+print_reply(struct ping *pg, int kind, uint32_t seq,
+	    const struct reply_info *ri)
+{
+	char a[32], b[32], c[32];
+
 	if (pg->o.quiet)
 		return;
 	if (pg->o.json) {
-		hj_begin(&j, stdout);
-		hj_str(&j, "type", "probe");
-		hj_str(&j, "kind", kind_names[kind]);
-		hj_u64(&j, "seq", seq);
-		hj_bool(&j, "received", 1);
-		hj_bool(&j, "duplicate", dup);
-		hj_dbl(&j, "rtt_us", k->rtt_us[seq], 3);
-		if (owd) {
-			hj_dbl(&j, "fwd_us", fwd, 3);
-			hj_dbl(&j, "back_us", back, 3);
-			hj_dbl(&j, "turnaround_us", turn, 3);
-		}
-		hj_str(&j, "tx_clock", k->tx_pcap[seq] ? "pcap" : "user");
-		if (what != NULL)
-			hj_str(&j, "reply", what);
-		hj_u64(&j, "bytes", bytes);
-		hj_end(&j);
+		print_reply_json(pg, kind, seq, ri);
 		fflush(stdout);
 		return;
 	}
-	printf("%zu bytes from %s: kind=%s seq=%u rtt=%.1f us", bytes,
-	       pg->dst_str, kind_names[kind], seq, k->rtt_us[seq]);
-	if (owd)
-		printf(" (fwd %.1f us, back %.1f us, turnaround %.1f us)",
-		       fwd, back, turn);
-	if (what != NULL)
-		printf(" (%s)", what);
-	if (dup)
+	printf("%zu bytes from %s: kind=%s seq=%u ttl=%d time=%s ms",
+	       ri->bytes, pg->dst_str, kind_names[kind], seq + 1, ri->ttl,
+	       fmt_ms(pg->k[kind].rtt_us[seq], a, sizeof(a)));
+	if (ri->owd)
+		printf(" (fwd %s ms, back %s ms, turnaround %s ms)",
+		       fmt_ms(ri->fwd, a, sizeof(a)),
+		       fmt_ms(ri->back, b, sizeof(b)),
+		       fmt_ms(ri->turn, c, sizeof(c)));
+	if (ri->what != NULL)
+		printf(" (%s)", ri->what);
+	if (ri->dup)
 		printf(" (DUP!)");
 	printf("\n");
 	fflush(stdout);
@@ -316,19 +402,17 @@ print_reply(struct ping *pg, int kind, uint32_t seq, size_t bytes, int dup,
 
 static void
 got_reply(struct ping *pg, int kind, uint32_t seq, uint64_t ts,
-	  size_t bytes, const struct hdp_echo_block *eb, const char *what)
+	  struct reply_info *ri, const struct hdp_echo_block *eb)
 {
 	struct kind_st *k = &pg->k[kind];
 	uint64_t tx;
-	double fwd = 0, back = 0, turn = 0;
-	int owd = 0, dup;
 
 	if (!k->on || !k->sent_ok[seq])
 		return;
-	dup = k->rx[seq] != 0;
-	if (dup) {
+	ri->dup = k->rx[seq] != 0;
+	if (ri->dup) {
 		k->dups++;
-		print_reply(pg, kind, seq, bytes, 1, what, 0, 0, 0, 0);
+		print_reply(pg, kind, seq, ri);
 		return;
 	}
 	tx = k->tx_pcap[seq] ? k->tx_pcap[seq] : k->tx_user[seq];
@@ -341,16 +425,16 @@ got_reply(struct ping *pg, int kind, uint32_t seq, uint64_t ts,
 	k->rtt_us[seq] = ts > tx ? (double)(ts - tx) / 1e3 : 0.0;
 	if (eb != NULL && (pg->o.synced || (eb->host_id != 0 &&
 					    eb->host_id == pg->host_id))) {
-		owd = 1;
-		fwd = ((double)eb->rx_ns - (double)tx) / 1e3;
-		back = ((double)ts - (double)eb->tx_ns) / 1e3;
-		turn = ((double)eb->tx_ns - (double)eb->rx_ns) / 1e3;
-		k->fwd_sum += fwd;
-		k->back_sum += back;
-		k->turn_sum += turn;
+		ri->owd = 1;
+		ri->fwd = ((double)eb->rx_ns - (double)tx) / 1e3;
+		ri->back = ((double)ts - (double)eb->tx_ns) / 1e3;
+		ri->turn = ((double)eb->tx_ns - (double)eb->rx_ns) / 1e3;
+		k->fwd_sum += ri->fwd;
+		k->back_sum += ri->back;
+		k->turn_sum += ri->turn;
 		k->owd_n++;
 	}
-	print_reply(pg, kind, seq, bytes, 0, what, owd, fwd, back, turn);
+	print_reply(pg, kind, seq, ri);
 }
 
 /* A request of ours leaving: note the kernel's time. */
@@ -359,7 +443,7 @@ saw_probe(struct ping *pg, int kind, uint32_t seq, uint64_t ts)
 {
 	struct kind_st *k = &pg->k[kind];
 
-	if (k->on && seq < pg->o.count && k->tx_pcap[seq] == 0)
+	if (k->on && seq < pg->nslots && k->tx_pcap[seq] == 0)
 		k->tx_pcap[seq] = ts;
 }
 
@@ -470,7 +554,7 @@ quoted_probe(const struct ping *pg, const struct hdp_icmp_err *e, int *kind,
 	    be16(l4 + 2) == pg->o.tcp_port) {
 		*kind = K_TCP;
 		*seq = be32(l4 + 4) - pg->isn;
-		return *seq < pg->o.count;
+		return *seq < pg->nslots;
 	}
 	return 0;
 }
@@ -494,14 +578,14 @@ print_icmp_error(struct ping *pg, int kind, uint32_t seq,
 		icmp6_ping_text(text, sizeof(text), e);
 	if (!pg->o.json) {
 		printf("From %s kind=%s seq=%u %s\n", from, kind_names[kind],
-		       seq, text);
+		       seq + 1, text);
 		fflush(stdout);
 		return;
 	}
 	hj_begin(&j, stdout);
 	hj_str(&j, "type", "icmp_error");
 	hj_str(&j, "kind", kind_names[kind]);
-	hj_u64(&j, "seq", seq);
+	hj_u64(&j, "seq", (uint64_t)seq + 1);
 	hj_str(&j, "from", from);
 	hj_u64(&j, "icmp_type", e->type);
 	hj_u64(&j, "icmp_code", e->code);
@@ -537,6 +621,7 @@ icmp_error_in(struct ping *pg, const struct hdp_frame *f, const uint8_t *pkt,
 	if (!k->on || !k->sent_ok[seq])
 		return 1;
 	k->icmp_errors++;
+	pg->icmp_seen = 1;	/* with -w it ends the run, as in ping(8) */
 	tx = k->tx_pcap[seq] ? k->tx_pcap[seq] : k->tx_user[seq];
 	print_icmp_error(pg, kind, seq, f, &e,
 			 ts > tx ? (double)(ts - tx) / 1e3 : 0.0);
@@ -574,6 +659,7 @@ on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *pkt)
 	uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000000u +
 		      (uint64_t)h->ts.tv_usec;	/* nanosecond precision */
 	struct hdp_echo_block eb;
+	struct reply_info ri;
 	struct hdp_frame f;
 	const uint8_t *l4, *pl;
 	size_t l4len, plen;
@@ -598,6 +684,9 @@ on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *pkt)
 		return;
 	l4 = pkt + f.l4_off;
 	l4len = f.l4_len;
+	memset(&ri, 0, sizeof(ri));
+	ri.bytes = f.l4_len;
+	ri.ttl = f.ttl;
 
 	if (f.proto == HDP_PROTO && f.has_hdp) {
 		pl = pkt + f.payload_off;
@@ -609,7 +698,7 @@ on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *pkt)
 			 hdp_echo_block_decode(pl, plen, &eb) == 0 &&
 			 probe_id(pg, pl + HDP_ECHO_LEN, plen - HDP_ECHO_LEN,
 				  &kind, &seq) && kind == K_HDP)
-			got_reply(pg, kind, seq, ts, f.ip_len, &eb, NULL);
+			got_reply(pg, kind, seq, ts, &ri, &eb);
 	} else if (f.proto == 17 && l4len >= 8 + HDP_HDR_LEN) {
 		pl = l4 + 8 + HDP_HDR_LEN;
 		plen = l4len - 8 - HDP_HDR_LEN;
@@ -620,7 +709,7 @@ on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *pkt)
 			 hdp_echo_block_decode(pl, plen, &eb) == 0 &&
 			 probe_id(pg, pl + HDP_ECHO_LEN, plen - HDP_ECHO_LEN,
 				  &kind, &seq) && kind == K_UDP)
-			got_reply(pg, kind, seq, ts, f.ip_len, &eb, NULL);
+			got_reply(pg, kind, seq, ts, &ri, &eb);
 	} else if (f.proto == 6 && l4len >= 20) {
 		uint8_t flags = l4[13];
 
@@ -631,14 +720,54 @@ on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *pkt)
 		} else if (in && be16(l4 + 2) == pg->sport &&
 			   be16(l4) == pg->o.tcp_port && (flags & 0x10)) {
 			seq = be32(l4 + 8) - pg->isn - 1;
-			if (seq < pg->o.count)
-				got_reply(pg, K_TCP, seq, ts, f.ip_len, NULL,
-					  (flags & 0x04) ? "RST" :
-					  (flags & 0x02) ? "SYN-ACK" : "ACK");
+			ri.what = (flags & 0x04) ? "RST" :
+				  (flags & 0x02) ? "SYN-ACK" : "ACK";
+			if (seq < pg->nslots)
+				got_reply(pg, K_TCP, seq, ts, &ri, NULL);
 		}
 	}
 }
 
+/*
+ * ping(8)'s ends of a run: the deadline (-w) is past; -c replies (or
+ * ICMP errors) of every kind are in; with -w, an ICMP error came.
+ */
+static int
+finished(const struct ping *pg)
+{
+	int i;
+
+	if (pg->deadline_mono && (hdp_mono_ns() >= pg->deadline_mono ||
+				  pg->icmp_seen))
+		return 1;
+	if (!pg->o.count_set && pg->deadline_mono)
+		return 0;	/* -w alone: until the deadline */
+	for (i = 0; i < pg->o.nkinds; i++) {
+		const struct kind_st *k = &pg->k[pg->o.kinds[i]];
+
+		if (k->received + k->icmp_errors < pg->o.count)
+			return 0;
+	}
+	return 1;
+}
+
+/* Every probe sent has its reply or ICMP error. */
+static int
+all_answered(const struct ping *pg)
+{
+	int i;
+
+	for (i = 0; i < pg->o.nkinds; i++) {
+		const struct kind_st *k = &pg->k[pg->o.kinds[i]];
+
+		if (k->received + k->icmp_errors < k->sent)
+			return 0;
+	}
+	return 1;
+}
+
+/* Read the capture until until_mono (never past the deadline), a stop
+ * signal, or the end of the run; 0, or -1 when the capture failed. */
 static int
 pump(struct ping *pg, uint64_t until_mono)
 {
@@ -655,7 +784,10 @@ pump(struct ping *pg, uint64_t until_mono)
 			return -1;
 		}
 		now = hdp_mono_ns();
-		if (now >= until_mono || tool_stop)
+		if (pg->deadline_mono && until_mono > pg->deadline_mono)
+			until_mono = pg->deadline_mono;
+		if (now >= until_mono || tool_stop || finished(pg) ||
+		    (pg->draining && all_answered(pg)))
 			return 0;
 		ts.tv_sec = (time_t)((until_mono - now) / 1000000000u);
 		ts.tv_nsec = (long)((until_mono - now) % 1000000000u);
@@ -693,7 +825,7 @@ send_probe(struct ping *pg, int kind, uint32_t seq)
 		put32(pg->payload + 8, seq);
 		pg->payload[12] = (uint8_t)kind;
 		spec.payload = pg->payload;
-		spec.payload_len = pg->o.size + HDP_ECHO_LEN;
+		spec.payload_len = pg->o.size;	/* the room included */
 	}
 	memset(&res, 0, sizeof(res));
 	if (hdp_tx_build(pg->tx, &spec, err, sizeof(err)) != 0) {
@@ -702,6 +834,9 @@ send_probe(struct ping *pg, int kind, uint32_t seq)
 		k->sent++;
 		k->sent_ok[seq] = 1;
 		k->tx_user[seq] = res.time_ns;
+		if (k->first_tx == 0)
+			k->first_tx = res.time_ns;
+		k->last_tx = res.time_ns;
 		return;
 	}
 	k->errors++;
@@ -710,7 +845,7 @@ send_probe(struct ping *pg, int kind, uint32_t seq)
 			 res.error[0] ? res.error : strerror(res.err));
 	if (!pg->o.quiet && !pg->o.json)
 		printf("kind=%s seq=%u: send failed: %s\n", kind_names[kind],
-		       seq, res.error[0] ? res.error : strerror(res.err));
+		       seq + 1, res.error[0] ? res.error : strerror(res.err));
 }
 
 /* ---- results ------------------------------------------------------------ */
@@ -735,7 +870,7 @@ summarise(struct ping *pg, int kind, struct kind_sum *s)
 		v = malloc(k->received * sizeof(*v));
 	if (v == NULL)
 		return;
-	for (i = 0; i < pg->o.count; i++) {
+	for (i = 0; i < pg->nslots; i++) {
 		if (k->rx[i] == 0)
 			continue;
 		v[n++] = k->rtt_us[i];
@@ -770,18 +905,26 @@ print_lost(struct ping *pg)
 
 		if (!k->on)
 			continue;
-		for (i = 0; i < pg->o.count; i++) {
+		for (i = 0; i < pg->nslots; i++) {
 			if (!k->sent_ok[i] || k->rx[i])
 				continue;
 			hj_begin(&j, stdout);
 			hj_str(&j, "type", "probe");
 			hj_str(&j, "kind", kind_names[kind]);
-			hj_u64(&j, "seq", i);
+			hj_u64(&j, "seq", i + 1);
 			hj_bool(&j, "received", 0);
 			hj_null(&j, "rtt_us");	/* same keys as an answer */
 			hj_end(&j);
 		}
 	}
+}
+
+/* ping(8)'s "time": first probe sent to the last, in whole ms. */
+static uint64_t
+tx_span_ms(const struct kind_st *k)
+{
+	return k->last_tx > k->first_tx ?
+	       (k->last_tx - k->first_tx + 500000) / 1000000 : 0;
 }
 
 /* One kind's summary as a --json line. */
@@ -802,6 +945,7 @@ summary_json(struct ping *pg, int kind, const struct kind_sum *ks)
 	hj_u64(&j, "duplicates", k->dups);
 	hj_u64(&j, "reordered", k->reordered);
 	hj_u64(&j, "icmp_errors", k->icmp_errors);
+	hj_u64(&j, "time_ms", tx_span_ms(k));
 	if (ks->n) {
 		hj_dbl(&j, "rtt_min_us", ks->min, 3);
 		hj_dbl(&j, "rtt_avg_us", ks->avg, 3);
@@ -831,64 +975,86 @@ summary_json(struct ping *pg, int kind, const struct kind_sum *ks)
 	hj_end(&j);
 }
 
-/* One kind's summary as text, ping(8)'s lines and a few of our own. */
+/*
+ * One kind's statistics as ping(8) prints them (iputils: "+N duplicates",
+ * "+N errors", the loss with %g, "time" from the first probe sent to the
+ * last, the rtt line in ms with three decimals), then a few of our own.
+ */
 static void
 summary_text(struct ping *pg, int kind, const struct kind_sum *ks)
 {
 	struct kind_st *k = &pg->k[kind];
+	char a[32], b[32], c[32], d[32];
 
-	printf("%s: %llu probes sent, %llu received, ",
-	       kind_names[kind], (unsigned long long)k->sent,
-	       (unsigned long long)k->received);
-	if (k->icmp_errors)	/* as ping(8): "+5 errors" */
-		printf("+%llu errors, ", (unsigned long long)k->icmp_errors);
-	printf("%.1f%% loss, %llu duplicates, %llu reordered", ks->loss,
-	       (unsigned long long)k->dups, (unsigned long long)k->reordered);
-	if (k->errors)	/* not sent: apart from ping's +N errors */
-		printf(", %llu send failures (%s)",
-		       (unsigned long long)k->errors, k->first_error);
+	printf("\n--- %s %s ping statistics ---\n", pg->dst_str,
+	       kind_names[kind]);
+	printf("%llu packets transmitted, %llu received",
+	       (unsigned long long)k->sent, (unsigned long long)k->received);
+	if (k->dups)
+		printf(", +%llu duplicates", (unsigned long long)k->dups);
+	if (k->icmp_errors)
+		printf(", +%llu errors", (unsigned long long)k->icmp_errors);
+	if (k->sent)
+		printf(", %g%% packet loss, time %llums", (float)ks->loss,
+		       (unsigned long long)tx_span_ms(k));
 	printf("\n");
 	if (ks->n) {
-		printf("%s: rtt min/avg/max/mdev = %.1f/%.1f/%.1f/%.1f "
-		       "us, p50/p90/p99 = %.1f/%.1f/%.1f us\n",
-		       kind_names[kind], ks->min, ks->avg, ks->max, ks->mdev,
-		       ks->p50, ks->p90, ks->p99);
+		printf("rtt min/avg/max/mdev = %s/%s/%s/%s ms\n",
+		       fmt_ms3(ks->min, a, sizeof(a)),
+		       fmt_ms3(ks->avg, b, sizeof(b)),
+		       fmt_ms3(ks->max, c, sizeof(c)),
+		       fmt_ms3(ks->mdev, d, sizeof(d)));
+		printf("rtt p50/p90/p99 = %s/%s/%s ms, %llu reordered\n",
+		       fmt_ms3(ks->p50, a, sizeof(a)),
+		       fmt_ms3(ks->p90, b, sizeof(b)),
+		       fmt_ms3(ks->p99, c, sizeof(c)),
+		       (unsigned long long)k->reordered);
 	}
 	if (k->owd_n)
-		printf("%s: one-way avg fwd/back = %.1f/%.1f us, "
-		       "responder turnaround %.1f us\n",
-		       kind_names[kind], k->fwd_sum / (double)k->owd_n,
-		       k->back_sum / (double)k->owd_n,
-		       k->turn_sum / (double)k->owd_n);
+		printf("one-way avg fwd/back = %s/%s ms, responder "
+		       "turnaround %s ms\n",
+		       fmt_ms3(k->fwd_sum / (double)k->owd_n, a, sizeof(a)),
+		       fmt_ms3(k->back_sum / (double)k->owd_n, b, sizeof(b)),
+		       fmt_ms3(k->turn_sum / (double)k->owd_n, c, sizeof(c)));
+	if (k->errors)	/* not sent: apart from ping's +N errors */
+		printf("%llu probes not sent: %s\n",
+		       (unsigned long long)k->errors, k->first_error);
 	if (k->tx_user_used)
-		printf("%s: %llu departures not captured; user-space "
-		       "send time used\n", kind_names[kind],
-		       (unsigned long long)k->tx_user_used);
+		printf("%llu departures not captured; user-space send time "
+		       "used\n", (unsigned long long)k->tx_user_used);
 }
 
 /* --compare in text: every kind side by side, one Markdown table. */
 static void
 summary_table(struct ping *pg, const struct kind_sum *s)
 {
+	char v[7][32];
 	int kind, i;
 
-	printf("\n| kind | sent | received | loss %% | dup | reord | min us "
-	       "| avg us | max us | mdev us | p50 us | p90 us | p99 us |\n");
+	printf("\n| kind | sent | received | loss %% | dup | reord | min ms "
+	       "| avg ms | max ms | mdev ms | p50 ms | p90 ms | p99 ms |\n");
 	printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- "
 	       "| --- | --- | --- |\n");
 	for (i = 0; i < pg->o.nkinds; i++) {
+		const struct kind_sum *ks;
+
 		kind = pg->o.kinds[i];
+		ks = &s[kind];
 		printf("| %s | %llu | %llu | %.1f | %llu | %llu ",
 		       kind_names[kind],
 		       (unsigned long long)pg->k[kind].sent,
 		       (unsigned long long)pg->k[kind].received,
-		       s[kind].loss, (unsigned long long)pg->k[kind].dups,
+		       ks->loss, (unsigned long long)pg->k[kind].dups,
 		       (unsigned long long)pg->k[kind].reordered);
-		if (s[kind].n)
-			printf("| %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | "
-			       "%.1f |\n", s[kind].min, s[kind].avg,
-			       s[kind].max, s[kind].mdev, s[kind].p50,
-			       s[kind].p90, s[kind].p99);
+		if (ks->n)
+			printf("| %s | %s | %s | %s | %s | %s | %s |\n",
+			       fmt_ms3(ks->min, v[0], 32),
+			       fmt_ms3(ks->avg, v[1], 32),
+			       fmt_ms3(ks->max, v[2], 32),
+			       fmt_ms3(ks->mdev, v[3], 32),
+			       fmt_ms3(ks->p50, v[4], 32),
+			       fmt_ms3(ks->p90, v[5], 32),
+			       fmt_ms3(ks->p99, v[6], 32));
 		else
 			printf("| | | | | | | |\n");
 	}
@@ -899,8 +1065,6 @@ print_summaries(struct ping *pg, struct kind_sum *s)
 {
 	int kind, i;
 
-	if (!pg->o.json)
-		printf("\n--- %s hdp ping statistics ---\n", pg->dst_str);
 	for (i = 0; i < pg->o.nkinds; i++) {
 		kind = pg->o.kinds[i];
 		if (pg->o.json)
@@ -941,9 +1105,10 @@ plot_data(struct ping *pg, const char *dir)
 			tool_errno("%s", path);
 			return -1;
 		}
-		for (s = 0; s < pg->o.count; s++)
+		for (s = 0; s < pg->nslots; s++)
 			if (pg->k[kind].rx[s])
-				fprintf(df, "%.3f\n", pg->k[kind].rtt_us[s]);
+				fprintf(df, "%.3f\n",
+					pg->k[kind].rtt_us[s] / 1e3);
 		if (pg->k[kind].received == 0)
 			fprintf(df, "NaN\n");
 		fclose(df);
@@ -966,10 +1131,9 @@ plot_script(struct ping *pg, const char *dir, const char *path)
 	fprintf(sf, "set terminal %s size 900,600 font ',11'\n",
 		ends_with(pg->o.plot, ".svg") ? "svg" : "pngcairo");
 	fprintf(sf, "set title 'hdp ping %s: round-trip time by kind "
-		"(%llu probes each; libpcap kernel timestamps)'\n",
-		pg->dst_str, (unsigned long long)pg->o.count);
+		"(libpcap kernel timestamps)'\n", pg->dst_str);
 	/* a log scale: a few slow outliers must not flatten the rest */
-	fprintf(sf, "set ylabel 'RTT (us, log scale)'\nset logscale y\n"
+	fprintf(sf, "set ylabel 'RTT (ms, log scale)'\nset logscale y\n"
 		"set grid ytics mytics\n"
 		"set style fill transparent solid 0.3 border -1\n"
 		"set style boxplot nooutliers\nset boxwidth 0.5\n"
@@ -1067,13 +1231,15 @@ plot(struct ping *pg)
 /* ---- options ------------------------------------------------------------ */
 
 enum {
-	OPT_RATE = 256, OPT_SIZE, OPT_COMPARE, OPT_JSON, OPT_PLOT, OPT_FORCE,
+	OPT_RATE = 256, OPT_COMPARE, OPT_JSON, OPT_PLOT, OPT_FORCE,
 	OPT_SYNCED, OPT_TCP_PORT
 };
 
+static const char shortopts[] = "c:i:s:w:W:p:I:t:46qZ:h";
+
 static const struct option longopts[] = {
 	{ "rate",     required_argument, NULL, OPT_RATE },
-	{ "size",     required_argument, NULL, OPT_SIZE },
+	{ "size",     required_argument, NULL, 's' },
 	{ "compare",  required_argument, NULL, OPT_COMPARE },
 	{ "json",     no_argument,       NULL, OPT_JSON },
 	{ "plot",     required_argument, NULL, OPT_PLOT },
@@ -1088,6 +1254,7 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+/* --compare's comma list into o->kinds; -1 when bad (said). */
 static int
 parse_kinds(const char *s, struct ping_opts *o)
 {
@@ -1103,8 +1270,8 @@ parse_kinds(const char *s, struct ping_opts *o)
 			    strncmp(p, kind_names[k], n) == 0)
 				break;
 		if (k == K_COUNT) {
-			tool_err("--compare: unknown kind '%.*s' (hdp, udp, "
-				 "tcp)", (int)n, p);
+			tool_usage_err("--compare: unknown kind '%s' (hdp, "
+				       "udp, tcp)", tool_safe(s));
 			return -1;
 		}
 		for (i = 0; i < o->nkinds; i++)
@@ -1117,19 +1284,155 @@ parse_kinds(const char *s, struct ping_opts *o)
 			p++;
 	}
 	if (o->nkinds == 0) {
-		tool_err("--compare: no kinds given");
+		tool_usage_err("--compare: no kinds given");
 		return -1;
 	}
 	return 0;
 }
 
-/* 0: options ready; 1: help printed; -1: bad arguments (said why). */
+/* A number of seconds: "out of range" for a number below min (or not
+ * above it), "not a number" only for text. */
 static int
-parse_opts(int argc, char **argv, struct ping_opts *o)
+parse_secs(const char *arg, double min, int above, double *out,
+	   const char *what)
+{
+	char *end;
+	double v;
+
+	v = strtod(arg, &end);
+	if (end == arg || *end != '\0' || isnan(v)) {
+		tool_usage_err("%s: %s: not a number", what, tool_safe(arg));
+		return -1;
+	}
+	if (!isfinite(v) || (above ? !(v > min) : !(v >= min)) ||
+	    v > 1e6) {
+		tool_usage_err("%s: %s: out of range (%s %g to 1e6)", what,
+			       tool_safe(arg), above ? "more than" : "from",
+			       min);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* A whole number in [min, max] (decimal or 0x hex), said the same way. */
+static int
+parse_u(const char *arg, uint64_t min, uint64_t max, uint64_t *out,
+	const char *what)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(arg, &end, 0);
+	if (end == arg || *end != '\0') {
+		tool_usage_err("%s: %s: not a number", what, tool_safe(arg));
+		return -1;
+	}
+	if (errno == ERANGE || v < (long long)min || v > (long long)max) {
+		tool_usage_err("%s: %s: out of range (%llu to %llu)", what,
+			       tool_safe(arg), (unsigned long long)min,
+			       (unsigned long long)max);
+		return -1;
+	}
+	*out = (uint64_t)v;
+	return 0;
+}
+
+/* A number option of o; 0, or -1 when bad (said). */
+static int
+parse_num(struct ping_opts *o, int c, const char *arg)
 {
 	uint64_t v;
 	double d;
-	int c, tcp_port_set = 0;
+
+	switch (c) {
+	case 'c':
+		o->count_set = 1;
+		return parse_u(arg, 1, MAX_PROBES, &o->count, "-c");
+	case 'i':
+		return parse_secs(arg, 0, 0, &o->interval, "-i");
+	case OPT_RATE:
+		if (parse_secs(arg, 0, 1, &d, "--rate"))
+			return -1;
+		o->interval = 1.0 / d;
+		return 0;
+	case 'w':
+		return parse_secs(arg, 0, 1, &o->deadline, "-w");
+	case 'W':
+		return parse_secs(arg, 0, 0, &o->wait, "-W");
+	case 's':
+		return parse_u(arg, MIN_SIZE, MAX_SIZE, &o->size, "-s");
+	case 'p':
+	case OPT_TCP_PORT:
+		if (parse_u(arg, c == 'p' ? 0 : 1, 65535, &v,
+				    c == 'p' ? "--port" : "--tcp-port"))
+			return -1;
+		if (c == 'p')
+			o->port = (uint16_t)v;
+		else
+			o->tcp_port = (uint16_t)v;
+		return 0;
+	case 't':
+		if (parse_u(arg, 1, 255, &v, "--ttl"))
+			return -1;
+		o->ttl = (uint8_t)v;
+		return 0;
+	}
+	return -1;
+}
+
+/* One option into o; 0, 1 after --help, -1 when bad (said). */
+static int
+parse_opt(struct ping_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case 'I':
+		o->ifname = arg;
+		break;
+	case '4':
+	case '6':
+		o->family = c == '4' ? AF_INET : AF_INET6;
+		break;
+	case 'q':
+		o->quiet = 1;
+		break;
+	case 'Z':
+		o->user = arg;
+		break;
+	case OPT_COMPARE:
+		return parse_kinds(arg, o);
+	case OPT_JSON:
+		o->json = 1;
+		break;
+	case OPT_PLOT:
+		o->plot = arg;
+		break;
+	case OPT_FORCE:
+		o->force = 1;
+		break;
+	case OPT_SYNCED:
+		o->synced = 1;
+		break;
+	case 'h':
+		usage_ping(stdout);
+		return 1;
+	case '?':	/* tool_getopt said what */
+		return -1;
+	default:
+		return parse_num(o, c, arg);
+	}
+	return 0;
+}
+
+static int ends_with(const char *s, const char *suf);
+
+/* Step 1: the options into o.  0: ready; 1: help printed; -1: bad
+ * arguments (said why). */
+static int
+parse_opts(int argc, char **argv, struct ping_opts *o)
+{
+	int c, rc;
 
 	memset(o, 0, sizeof(*o));
 	o->count = 10;
@@ -1142,116 +1445,64 @@ parse_opts(int argc, char **argv, struct ping_opts *o)
 	o->nkinds = 1;
 	o->ttl = 64;
 	optind = 0;	/* glibc: a fresh scan from argv[1] */
-	while ((c = getopt_long(argc, argv, "c:i:W:p:I:t:46qZ:h", longopts,
-				NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			if (tool_parse_uint(optarg, 1, MAX_PROBES,
-					    &o->count, "-c"))
-				return -1;
-			break;
-		case 'i':
-			if (tool_parse_double(optarg, 0, 0, &o->interval, "-i"))
-				return -1;
-			break;
-		case OPT_RATE:
-			if (tool_parse_double(optarg, 0, 1, &d, "--rate"))
-				return -1;
-			o->interval = 1.0 / d;
-			break;
-		case 'W':
-			if (tool_parse_double(optarg, 0, 0, &o->wait, "-W"))
-				return -1;
-			break;
-		case OPT_SIZE:
-			if (tool_parse_uint(optarg, PROBE_HDR, 65000, &o->size,
-				    "--size"))
-				return -1;
-			break;
-		case 'p':
-			if (tool_parse_uint(optarg, 0, 65535, &v, "--port"))
-				return -1;
-			o->port = (uint16_t)v;
-			break;
-		case OPT_TCP_PORT:
-			if (tool_parse_uint(optarg, 1, 65535, &v, "--tcp-port"))
-				return -1;
-			o->tcp_port = (uint16_t)v;
-			tcp_port_set = 1;
-			break;
-		case 't':
-			if (tool_parse_uint(optarg, 1, 255, &v, "--ttl"))
-				return -1;
-			o->ttl = (uint8_t)v;
-			break;
-		case 'I':
-			o->ifname = optarg;
-			break;
-		case '4':
-			o->family = AF_INET;
-			break;
-		case '6':
-			o->family = AF_INET6;
-			break;
-		case 'q':
-			o->quiet = 1;
-			break;
-		case 'Z':
-			o->user = optarg;
-			break;
-		case OPT_COMPARE:
-			if (parse_kinds(optarg, o))
-				return -1;
-			break;
-		case OPT_JSON:
-			o->json = 1;
-			break;
-		case OPT_PLOT:
-			o->plot = optarg;
-			break;
-		case OPT_FORCE:
-			o->force = 1;
-			break;
-		case OPT_SYNCED:
-			o->synced = 1;
-			break;
-		case 'h':
-			usage_ping(stdout);
-			return 1;
-		default:
-			usage_ping(stderr);
-			return -1;
-		}
-	}
-	if (!tcp_port_set)
+	while ((c = tool_getopt(argc, argv, shortopts, longopts)) != -1)
+		if ((rc = parse_opt(o, c, optarg)) != 0)
+			return rc;
+	if (o->tcp_port == 0)
 		o->tcp_port = o->port ? o->port : HDP_DEFAULT_PORT;
 	if (o->plot != NULL && !ends_with(o->plot, ".svg") &&
 	    !ends_with(o->plot, ".png")) {
-		tool_err("%s: --plot wants a .png or .svg file", o->plot);
+		tool_usage_err("--plot: %s: not a .png or .svg file",
+			       tool_safe(o->plot));
+		return -1;
+	}
+	if (optind >= argc) {
+		tool_usage_err("no destination given");
 		return -1;
 	}
 	if (optind != argc - 1) {
-		tool_err(optind >= argc ? "no destination given" :
-			 "one destination only");
-		usage_ping(stderr);
+		tool_usage_err("%s: one destination only",
+			       tool_safe(argv[optind + 1]));
 		return -1;
 	}
 	o->dest = argv[optind];
 	return 0;
 }
 
-/* ---- setup and the main loop ------------------------------------------- */
+/* ---- step 2: open what the run needs ------------------------------------ */
+
+/*
+ * How many probes of each kind the run may send: -c; with -w, as many as
+ * fit in the deadline at -i's pace (ping(8) goes on past -c until -c are
+ * answered), at least -c, at most MAX_PROBES.
+ */
+static uint64_t
+probe_slots(const struct ping_opts *o)
+{
+	double fit;
+
+	if (o->deadline <= 0)
+		return o->count;
+	fit = o->interval > 0 ? floor(o->deadline / o->interval) + 1 :
+	      (double)MAX_PROBES;
+	if (fit > (double)MAX_PROBES)
+		fit = (double)MAX_PROBES;
+	if (o->count_set && (double)o->count > fit)
+		return o->count;
+	return (uint64_t)fit;
+}
 
 /* Each kind's per-probe arrays, the payload and the run's ids; 0 or an
  * exit status. */
 static int
-setup_alloc(struct ping *pg)
+open_alloc(struct ping *pg)
 {
 	int kind;
 
+	pg->nslots = probe_slots(&pg->o);
 	for (kind = 0; kind < K_COUNT; kind++) {
 		struct kind_st *k = &pg->k[kind];
-		uint64_t n = pg->o.count;
+		uint64_t n = pg->nslots;
 		int i;
 
 		for (i = 0; i < pg->o.nkinds; i++)
@@ -1271,7 +1522,7 @@ setup_alloc(struct ping *pg)
 			return HDP_EXIT_ENV;
 		}
 	}
-	pg->payload = calloc(1, pg->o.size + HDP_ECHO_LEN);
+	pg->payload = calloc(1, pg->o.size);
 	if (pg->payload == NULL) {
 		tool_err("out of memory");
 		return HDP_EXIT_ENV;
@@ -1286,7 +1537,7 @@ setup_alloc(struct ping *pg)
 
 /* The UDP source port and the raw socket; 0 or an exit status. */
 static int
-setup_senders(struct ping *pg)
+open_senders(struct ping *pg)
 {
 	char err[PCAP_ERRBUF_SIZE + 256];
 	int perm = 0;
@@ -1314,7 +1565,7 @@ setup_senders(struct ping *pg)
 /* The capture of probes, replies and ICMP errors about them; 0 or an
  * exit status. */
 static int
-setup_capture(struct ping *pg)
+open_capture(struct ping *pg)
 {
 	struct hdp_cap_opts co;
 	char err[PCAP_ERRBUF_SIZE + 256], icmp[256];
@@ -1366,11 +1617,11 @@ setup_capture(struct ping *pg)
 	return 0;
 }
 
-/* Resolve, allocate and open everything the run uses (the UDP port, the
- * raw socket, the capture, the --plot file), then drop privileges (-Z):
- * nothing later needs them. */
+/* Step 2: resolve, allocate and open everything the run uses (the UDP
+ * port, the raw socket, the capture, the --plot file), then drop
+ * privileges (-Z): nothing later needs them.  0 or an exit status. */
 static int
-setup(struct ping *pg)
+open_ping(struct ping *pg)
 {
 	char err[PCAP_ERRBUF_SIZE + 256];
 	unsigned scope = 0;
@@ -1378,12 +1629,12 @@ setup(struct ping *pg)
 
 	if (hdp_resolve(pg->o.dest, pg->o.family, &pg->family, &pg->dst,
 			&scope, err, sizeof(err)) != 0) {
-		tool_err("%s: %s", pg->o.dest, err);
+		tool_err("%s", err);	/* it names the destination */
 		return HDP_EXIT_USAGE;
 	}
 	inet_ntop(pg->family, &pg->dst, pg->dst_str, sizeof(pg->dst_str));
-	if ((rc = setup_alloc(pg)) != 0 || (rc = setup_senders(pg)) != 0 ||
-	    (rc = setup_capture(pg)) != 0)
+	if ((rc = open_alloc(pg)) != 0 || (rc = open_senders(pg)) != 0 ||
+	    (rc = open_capture(pg)) != 0)
 		return rc;
 	if (pg->o.plot != NULL) {
 		/* a file that was there (--force) is emptied only when
@@ -1406,7 +1657,7 @@ setup(struct ping *pg)
 }
 
 static void
-teardown(struct ping *pg)
+close_ping(struct ping *pg)
 {
 	int kind;
 
@@ -1437,13 +1688,132 @@ teardown(struct ping *pg)
 		close(pg->udp_fd);
 }
 
+/* ---- step 3: run ------------------------------------------------------- */
+
+/* ping(8)'s first line: "PING DEST (ADDR) 56(88) bytes of data", the
+ * sizes those of the first kind, then what hdp adds. */
+static void
+print_banner(const struct ping *pg)
+{
+	size_t ip = pg->family == AF_INET ? 20 : 40, l4;
+	int first = pg->o.kinds[0], i;
+
+	l4 = first == K_TCP ? 20 : HDP_HDR_LEN + pg->o.size +
+	     (first == K_UDP ? 8 : 0);
+	printf("PING %s (%s) %llu(%zu) bytes of data: kind%s ",
+	       tool_safe(pg->o.dest), pg->dst_str,
+	       (unsigned long long)(first == K_TCP ? 0 : pg->o.size), ip + l4,
+	       pg->o.nkinds > 1 ? "s" : "");
+	for (i = 0; i < pg->o.nkinds; i++)
+		printf("%s%s", i ? "," : "", kind_names[pg->o.kinds[i]]);
+	printf(", port %u (tcp %u), from port %u, capture on %s\n",
+	       pg->o.port, pg->o.tcp_port, pg->sport, tool_safe(pg->capif));
+	fflush(stdout);
+}
+
+/* Round r may start: ping(8)'s -c without -w sends -c; with -w, probes
+ * go on until the deadline or the end of the run. */
+static int
+more_rounds(const struct ping *pg, uint64_t r)
+{
+	if (tool_stop || r >= pg->nslots)
+		return 0;
+	if (pg->deadline_mono == 0)
+		return r < pg->o.count;
+	return !finished(pg);
+}
+
+/*
+ * Step 3: the rounds, one probe of each kind spread over the interval in
+ * rotating order (no probe waits behind another's reply at the
+ * responder), then the wait for late replies: -W after the last round,
+ * or with -w until the deadline; both end early once the run is
+ * finished.  0, or an exit status.
+ */
+static int
+run_ping(struct ping *pg)
+{
+	uint64_t r, next, step;
+	int i, last;
+
+	if (!pg->o.json)	/* -q too, as ping(8) */
+		print_banner(pg);
+	step = (uint64_t)(pg->o.interval * 1e9) / (uint64_t)pg->o.nkinds;
+	next = hdp_mono_ns();
+	if (pg->o.deadline > 0)
+		pg->deadline_mono = next + (uint64_t)(pg->o.deadline * 1e9);
+	for (r = 0; more_rounds(pg, r); r++) {
+		last = !more_rounds(pg, r + 1);
+		for (i = 0; i < pg->o.nkinds && !tool_stop; i++) {
+			send_probe(pg, pg->o.kinds[(i + r) % pg->o.nkinds],
+				   (uint32_t)r);
+			next += step;
+			if ((!last || i + 1 < pg->o.nkinds) &&
+			    pump(pg, next) != 0)
+				return HDP_EXIT_ENV;
+		}
+	}
+	if (!tool_stop || pg->o.wait > 0) {
+		/* after a ^C only -W, never the rest of -w's deadline; but
+		 * no waiting for what has come */
+		next = pg->deadline_mono && !tool_stop ? pg->deadline_mono :
+		       hdp_mono_ns() + (uint64_t)(pg->o.wait * 1e9);
+		pg->draining = !pg->deadline_mono || tool_stop;
+		tool_stop = 0;   /* a second ^C ends the wait */
+		if (pump(pg, next) != 0)
+			return HDP_EXIT_ENV;
+	}
+	return 0;
+}
+
+/* ---- step 4: report ----------------------------------------------------- */
+
+/* Some probe went unanswered: with -c and -w, fewer than -c replies
+ * (ping(8)'s rule); otherwise a probe sent and not answered. */
+static int
+some_lost(const struct ping *pg, const struct kind_st *k)
+{
+	if (k->errors)
+		return 1;
+	if (pg->o.deadline > 0 && pg->o.count_set)
+		return k->received < pg->o.count;
+	return k->received < k->sent || k->sent == 0;
+}
+
+/* Step 4: the lost probes (--json), each kind's statistics, the plot;
+ * the exit status. */
+static int
+report_ping(struct ping *pg)
+{
+	struct kind_sum sums[K_COUNT];
+	int kind, rc = HDP_EXIT_OK;
+
+	print_lost(pg);
+	for (kind = 0; kind < K_COUNT; kind++) {
+		if (!pg->k[kind].on)
+			continue;
+		summarise(pg, kind, &sums[kind]);
+		if (some_lost(pg, &pg->k[kind]))
+			rc = HDP_EXIT_FAIL;
+	}
+	print_summaries(pg, sums);
+	if (fflush(stdout) != 0) {
+		tool_errno("standard output");
+		return HDP_EXIT_ENV;
+	}
+	if (pg->o.plot) {
+		if (plot(pg) != 0)
+			return HDP_EXIT_ENV;
+		pg->plotted = 1;
+	}
+	return rc;
+}
+
 int
 cmd_ping(int argc, char **argv)
 {
-	struct kind_sum sums[K_COUNT];
 	struct ping *pg;
-	uint64_t r, next, step;
-	int rc, i, kind, lost = 0;
+	int rc;
 
 	pg = calloc(1, sizeof(*pg));
 	if (pg == NULL) {
@@ -1456,68 +1826,14 @@ cmd_ping(int argc, char **argv)
 		free(pg);
 		return rc < 0 ? HDP_EXIT_USAGE : HDP_EXIT_OK;
 	}
-	rc = setup(pg);
-	if (rc != 0)
+	if ((rc = open_ping(pg)) != 0)
 		goto out;
 	tool_catch_stop(NULL);
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
-
-	if (!pg->o.json && !pg->o.quiet) {
-		printf("HDP PING %s: %llu payload bytes, kinds ", pg->dst_str,
-		       (unsigned long long)pg->o.size);
-		for (i = 0; i < pg->o.nkinds; i++)
-			printf("%s%s", i ? "," : "",
-			       kind_names[pg->o.kinds[i]]);
-		printf(", port %u (tcp %u), from port %u, capture on %s\n",
-		       pg->o.port, pg->o.tcp_port, pg->sport,
-		       tool_safe(pg->capif));
-		fflush(stdout);
-	}
-
-	/* the kinds of a round are spread over the interval, in rotating
-	 * order: no probe waits behind another's reply at the responder */
-	step = (uint64_t)(pg->o.interval * 1e9) / (uint64_t)pg->o.nkinds;
-	next = hdp_mono_ns();
-	for (r = 0; r < pg->o.count && !tool_stop; r++) {
-		for (i = 0; i < pg->o.nkinds && !tool_stop; i++) {
-			send_probe(pg, pg->o.kinds[(i + r) % pg->o.nkinds],
-				   (uint32_t)r);
-			next += step;
-			if ((r + 1 < pg->o.count || i + 1 < pg->o.nkinds) &&
-			    pump(pg, next) != 0) {
-				rc = HDP_EXIT_ENV;
-				goto out;
-			}
-		}
-	}
-	if (!tool_stop || pg->o.wait > 0) {
-		tool_stop = 0;   /* a second ^C ends the wait */
-		if (pump(pg, hdp_mono_ns() + (uint64_t)(pg->o.wait * 1e9)) != 0) {
-			rc = HDP_EXIT_ENV;
-			goto out;
-		}
-	}
-
-	print_lost(pg);
-	for (kind = 0; kind < K_COUNT; kind++) {
-		if (!pg->k[kind].on)
-			continue;
-		summarise(pg, kind, &sums[kind]);
-		if (pg->k[kind].received < pg->k[kind].sent ||
-		    pg->k[kind].errors)
-			lost = 1;
-	}
-	print_summaries(pg, sums);
-	fflush(stdout);
-	rc = lost ? HDP_EXIT_FAIL : HDP_EXIT_OK;
-	if (pg->o.plot) {
-		if (plot(pg) != 0)
-			rc = HDP_EXIT_ENV;
-		else
-			pg->plotted = 1;
-	}
+	if ((rc = run_ping(pg)) == 0)
+		rc = report_ping(pg);
 out:
-	teardown(pg);
+	close_ping(pg);
 	free(pg);
 	return rc;
 }

@@ -23,6 +23,8 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -159,7 +161,21 @@ snap_at(const struct pkt *k, int i)
 	return &k->s[__builtin_popcountll(k->seen & ((1ULL << i) - 1))];
 }
 
+/* Step 1's result: the options and operands, parsed and checked. */
+struct where_opts {
+	int      json, verbose, quiet;
+	uint64_t window_ns;      /* --window                            */
+	uint64_t held_max;       /* --memory, in bytes                  */
+	const char *zuser;       /* -Z; NULL: nobody when root          */
+	const char *filter;      /* -f/--filter; NULL: HDP for each file */
+	char    *expr;           /* the trailing expression; NULL: none */
+	int      np;             /* captures, in path order             */
+	const char *path[MAX_POINTS];
+	char     label[MAX_POINTS][LABEL_LEN];
+};
+
 struct where {
+	struct where_opts o;
 	struct point pt[MAX_POINTS];
 	int      np;
 	struct segment seg[MAX_POINTS];
@@ -167,13 +183,11 @@ struct where {
 	struct hdp_hsecret hsec; /* keys the tables' hashes            */
 	struct pkt_queue open;   /* first-seen order: not at every point */
 	struct pkt_queue done;   /* seen at every point, in that order  */
-	uint64_t window_ns;
 	uint64_t settle_ns;
 	uint64_t all_bits;       /* seen-mask of a packet every point saw */
-	int      json, verbose, quiet;
 	uint64_t packets, vanished, changed;
 	uint64_t max_live, live;
-	uint64_t held, held_max; /* bytes of packet state, and the bound */
+	uint64_t held;           /* bytes of packet state (bound: o.held_max) */
 	uint64_t early;          /* decided before their time: held_max  */
 	uint64_t early_open;     /* ... of them not seen at every point  */
 	uint64_t capped;         /* lookups that stopped at SCAN_MAX     */
@@ -184,8 +198,8 @@ usage_where(FILE *out)
 {
 	fprintf(out,
 "usage: hdp where [--json] [-v | -q] [--window SECONDS] [--memory MIB]\n"
-"                 [--filter EXPR] [-Z USER]\n"
-"                 [LABEL=]A.pcap [LABEL=]B.pcap [...] [EXPRESSION]\n"
+"                 [-f EXPR] [-Z USER]\n"
+"                 [LABEL=]A.pcap [LABEL=]B.pcap [...] [--] [EXPRESSION]\n"
 "\n"
 "Compare captures taken at several points of a path, given in path order\n"
 "(sender, router in, router out, receiver ...; any link types hdp sniff\n"
@@ -197,7 +211,13 @@ usage_where(FILE *out)
 "payload).  For every segment between two neighbouring points: how many\n"
 "packets entered it and how many left it.\n"
 "\n"
-"  LABEL=FILE       name a point (default: the file name without .pcap)\n"
+"  LABEL=FILE       name a point (default: the file name without .pcap);\n"
+"                   LABEL is a plain name (letters, digits, - _ .) and\n"
+"                   FILE a file that exists or ends in .pcap, .pcapng or\n"
+"                   .cap: an expression such as 'ip[9] = 255' is never\n"
+"                   taken for a capture.  The captures end at \"--\" or\n"
+"                   at the first operand that is none; the rest is the\n"
+"                   EXPRESSION\n"
 "  --json           one object per packet, then one per segment and one\n"
 "                   summary object (JSON lines)\n"
 "  -v               print every packet and its changes, not only those\n"
@@ -210,7 +230,8 @@ usage_where(FILE *out)
 "                   capture clock standing still keeps every packet in the\n"
 "                   window; past it the oldest are decided early, and the\n"
 "                   run says so\n"
-"  --filter EXPR    BPF filter for every capture instead of the default\n"
+"  -f, --filter EXPR\n"
+"                   BPF filter for every capture instead of the default\n"
 "                   (HDP over IPv4 and IPv6); a trailing EXPRESSION is\n"
 "                   ANDed with it\n"
 "  -Z USER          once the captures are open, parse them as USER with no\n"
@@ -218,8 +239,8 @@ usage_where(FILE *out)
 "                   -Z root stays root)\n"
 "\n"
 "Exit status: 0 every packet the first point saw reached the last; 1 some\n"
-"vanished; 2 bad usage or a capture that cannot be read; 4 a file that\n"
-"cannot be opened.\n");
+"vanished; 2 bad usage or a capture whose contents cannot be read; 4 a\n"
+"capture file that cannot be opened (missing, permission).\n");
 }
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -493,7 +514,7 @@ emit_text(const struct where *w, const struct pkt *k, const struct verdict *v)
 	int i;
 
 	/* by default only the packets that went missing; -v: all of them */
-	if (w->quiet || (!w->verbose && !v->lost && v->missing < 0))
+	if (w->o.quiet || (!w->o.verbose && !v->lost && v->missing < 0))
 		return;
 
 	fprintf(f, "%s %s", proto_name(k->key.proto, pb, sizeof(pb)), v->src);
@@ -561,7 +582,7 @@ emit_packet(struct where *w, struct pkt *k)
 	w->vanished += v.lost;
 	w->changed += v.nc > 0;
 
-	if (w->json)
+	if (w->o.json)
 		emit_json(w, k, &v);
 	else
 		emit_text(w, k, &v);
@@ -750,7 +771,7 @@ expire(struct where *w, uint64_t now, int all)
 			;
 		} else if ((k = w->open.head) != NULL && (all ||
 			   (now > k->first_ts &&
-			    now - k->first_ts > w->window_ns))) {
+			    now - k->first_ts > w->o.window_ns))) {
 			;
 		} else {
 			break;
@@ -771,7 +792,7 @@ bound_held(struct where *w)
 {
 	struct pkt *k;
 
-	while (w->held > w->held_max &&
+	while (w->held > w->o.held_max &&
 	       ((k = w->done.head) != NULL || (k = w->open.head) != NULL)) {
 		w->early++;
 		w->early_open += k->seen != w->all_bits;
@@ -951,8 +972,12 @@ next_point(const struct where *w)
 	return best;
 }
 
+/* ---- step 3: run ------------------------------------------------------- */
+
+/* Step 3: merge the captures by time and follow every packet; 0, -1 when
+ * a capture could not be read to its end, -2 out of memory (said). */
 static int
-run(struct where *w)
+run_where(struct where *w)
 {
 	struct hdp_frame fr;
 	struct hdp_key key;
@@ -1043,7 +1068,7 @@ print_segments_json(struct where *w)
 	hj_u64(&j, "vanished", w->vanished);
 	hj_u64(&j, "changed", w->changed);
 	hj_u64(&j, "max_in_window", w->max_live);
-	hj_u64(&j, "memory_mib", w->held_max >> 20);
+	hj_u64(&j, "memory_mib", w->o.held_max >> 20);
 	hj_u64(&j, "decided_early", w->early);
 	hj_u64(&j, "decided_early_unfinished", w->early_open);
 	hj_u64(&j, "lookups_cut_short", w->capped);
@@ -1060,7 +1085,7 @@ print_bound_notes(const struct where *w)
 			 "held at once (a capture clock standing still?): %"
 			 PRIu64 " decided before their window ended, %" PRIu64
 			 " of them not yet seen at every point (--memory "
-			 "raises the bound)", w->held_max >> 20, w->early,
+			 "raises the bound)", w->o.held_max >> 20, w->early,
 			 w->early_open);
 	if (w->capped > 0)
 		tool_err("note: %" PRIu64 " lookups among more than %d "
@@ -1102,7 +1127,7 @@ print_segments_text(struct where *w)
 	int i, m, any = 0;
 	FILE *f = stdout;
 
-	if (w->packets > 0 && !w->quiet)
+	if (w->packets > 0 && !w->o.quiet)
 		fputc('\n', f);
 	print_points_text(w);
 	for (i = 0; i + 1 < w->np; i++) {
@@ -1154,22 +1179,6 @@ print_segments_text(struct where *w)
 	fputc('\n', f);
 }
 
-/* ---- main ------------------------------------------------------------- */
-
-/* A capture argument: "-", an existing file, or a name ending in .pcap,
- * .pcapng or .cap; what follows the captures is the BPF expression. */
-static int
-is_capture_arg(const char *a)
-{
-	const char *dot = strrchr(a, '.');
-
-	if (strcmp(a, "-") == 0 || access(a, F_OK) == 0)
-		return 1;
-	return dot != NULL && (strcmp(dot, ".pcap") == 0 ||
-			       strcmp(dot, ".pcapng") == 0 ||
-			       strcmp(dot, ".cap") == 0);
-}
-
 static void
 free_all(struct where *w)
 {
@@ -1182,152 +1191,244 @@ free_all(struct where *w)
 		hdp_ktab_free(&w->tab[i]);
 }
 
+/* ---- step 1: options and operands ------------------------------------- */
+
+/* A capture named on the command line: "-" (standard input), a file that
+ * exists, or a name ending in .pcap, .pcapng or .cap (when it is missing,
+ * opening it says so). */
+static int
+capture_name(const char *a)
+{
+	const char *dot = strrchr(a, '.');
+
+	if (strcmp(a, "-") == 0 || access(a, F_OK) == 0)
+		return 1;
+	return dot != NULL && (strcmp(dot, ".pcap") == 0 ||
+			       strcmp(dot, ".pcapng") == 0 ||
+			       strcmp(dot, ".cap") == 0);
+}
+
+/* LABEL of LABEL=FILE: a plain name (letters, digits, - _ .), so that
+ * "ip[9] = 255" or "len = 100" is never taken for one. */
+static int
+plain_label(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n >= LABEL_LEN)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-' &&
+		    s[i] != '_' && s[i] != '.')
+			return 0;
+	return 1;
+}
+
+/*
+ * Operand a as the next capture point: 1 when it is one, 0 when it is
+ * not (the filter expression begins there), -1 when there are too many
+ * (said).  LABEL=FILE when LABEL is a plain name and FILE names a capture
+ * (a file a=b.pcap that exists is itself); before "--" (sure) every
+ * operand is a capture.
+ */
+static int
+add_point(struct where_opts *o, const char *a, int sure)
+{
+	const char *eq = strchr(a, '='), *path = a;
+	size_t n = 0;
+
+	if (eq != NULL && plain_label(a, (size_t)(eq - a)) &&
+	    (sure || access(eq + 1, F_OK) == 0 ||
+	     (access(a, F_OK) != 0 && capture_name(eq + 1)))) {
+		path = eq + 1;
+		n = (size_t)(eq - a);
+	} else if (!sure && !capture_name(a)) {
+		return 0;
+	}
+	if (o->np == MAX_POINTS) {
+		tool_usage_err("at most %d captures", MAX_POINTS);
+		return -1;
+	}
+	o->path[o->np] = path;
+	if (n > 0) {
+		memcpy(o->label[o->np], a, n);
+		o->label[o->np][n] = '\0';
+	} else {
+		label_from_path(path, o->label[o->np], LABEL_LEN);
+	}
+	o->np++;
+	return 1;
+}
+
 /* Numeric option value into *v; 0, or -1 when bad (said). */
 static int
 opt_uint(const char *arg, uint64_t max, const char *name, uint64_t *v)
 {
-	char err[256];
+	char *end;
+	long long n;
 
-	if (hdp_parse_uint(arg, 1, max, v, name, err, sizeof(err)) != 0) {
-		tool_err("%s", err);
+	errno = 0;
+	n = strtoll(arg, &end, 0);
+	if (end == arg || *end != '\0') {
+		tool_usage_err("%s: %s: not a number", name, tool_safe(arg));
+		return -1;
+	}
+	if (errno == ERANGE || n < 1 || (unsigned long long)n > max) {
+		tool_usage_err("%s: %s: out of range (1 to %llu)", name,
+			       tool_safe(arg), (unsigned long long)max);
+		return -1;
+	}
+	*v = (uint64_t)n;
+	return 0;
+}
+
+static const struct option where_lopts[] = {
+	{ "json",   no_argument,       NULL, 'j' },
+	{ "window", required_argument, NULL, 'W' },
+	{ "memory", required_argument, NULL, 'M' },
+	{ "filter", required_argument, NULL, 'f' },
+	{ "user",   required_argument, NULL, 'Z' },
+	{ "help",   no_argument,       NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* One option into o: 0, 1 after --help, -1 when bad (said). */
+static int
+where_opt(struct where_opts *o, int c, const char *arg)
+{
+	uint64_t v;
+
+	switch (c) {
+	case 'j':
+		o->json = 1;
+		break;
+	case 'v':
+		o->verbose = 1;
+		break;
+	case 'q':
+		o->quiet = 1;
+		break;
+	case 'W':
+		if (opt_uint(arg, 86400, "--window", &v) != 0)
+			return -1;
+		o->window_ns = v * 1000000000ULL;
+		break;
+	case 'M':
+		if (opt_uint(arg, 1048576, "--memory", &v) != 0)
+			return -1;
+		o->held_max = v << 20;
+		break;
+	case 'f':
+		o->filter = arg;
+		break;
+	case 'Z':
+		o->zuser = arg;
+		break;
+	case 'h':
+		usage_where(stdout);
+		return 1;
+	default:	/* '?': tool_getopt said what */
 		return -1;
 	}
 	return 0;
 }
 
-/* The options into w, *zuser and *base; -1 to go on, else the exit
- * status (0 after --help).  Leaves optind at the first operand. */
+/*
+ * How many operands (the last ones) followed a "--" that ended the
+ * options, or -1 when there was none.  getopt_long moves the operands
+ * after the options and the "--" just before them: find that "--" (by
+ * its pointer, not an option's argument that reads "--") in the order
+ * given.
+ */
 static int
-where_options(struct where *w, int argc, char **argv, const char **zuser,
-	      const char **base)
+after_dashdash(int argc, char **argv, char *const *given, const char *arg)
 {
-	static const struct option lopts[] = {
-		{ "json",   no_argument,       NULL, 'j' },
-		{ "window", required_argument, NULL, 'W' },
-		{ "memory", required_argument, NULL, 'M' },
-		{ "filter", required_argument, NULL, 'F' },
-		{ "user",   required_argument, NULL, 'Z' },
-		{ "help",   no_argument,       NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	uint64_t v;
-	int c;
+	const char *dd;
+	int i;
 
-	optind = 0;	/* glibc: a fresh scan from argv[1] */
-	while ((c = getopt_long(argc, argv, "+vqhZ:", lopts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			w->json = 1;
-			break;
-		case 'v':
-			w->verbose = 1;
-			break;
-		case 'q':
-			w->quiet = 1;
-			break;
-		case 'W':
-			if (opt_uint(optarg, 86400, "--window", &v) != 0)
-				return HDP_EXIT_USAGE;
-			w->window_ns = v * 1000000000ULL;
-			break;
-		case 'M':
-			if (opt_uint(optarg, 1048576, "--memory", &v) != 0)
-				return HDP_EXIT_USAGE;
-			w->held_max = v << 20;
-			break;
-		case 'F':
-			*base = optarg;
-			break;
-		case 'Z':
-			*zuser = optarg;
-			break;
-		case 'h':
-			usage_where(stdout);
-			return HDP_EXIT_OK;
-		default:
-			usage_where(stderr);
-			return HDP_EXIT_USAGE;
-		}
-	}
+	if (optind < 1 || strcmp(argv[optind - 1], "--") != 0 ||
+	    argv[optind - 1] == arg)
+		return -1;
+	dd = argv[optind - 1];
+	for (i = 1; i < argc; i++)
+		if (given[i] == dd)
+			return argc - 1 - i;
 	return -1;
 }
 
-/* The capture operands (they name an existing file or hold '=') into
- * w->pt; returns how many, or -1 (said).  What follows is the BPF
- * expression. */
+/* The operands into o: captures (until "--", or until one is not a
+ * capture), then the expression; 0, or -1 when bad (said). */
 static int
-where_files(struct where *w, int argc, char **argv)
+where_operands(struct where_opts *o, int argc, char **argv, int nafter)
 {
-	int i, nfiles;
+	int i, end = nafter >= 0 ? argc - nafter : argc, r = 1;
 
-	for (nfiles = 0; nfiles < argc; nfiles++) {
-		const char *a = argv[nfiles], *eq = strchr(a, '=');
-
-		if (eq == NULL && !is_capture_arg(a))
-			break;
-		if (nfiles == MAX_POINTS) {
-			tool_err("at most %d captures", MAX_POINTS);
+	for (i = optind; i < end && r == 1; i++)
+		if ((r = add_point(o, argv[i], nafter >= 0)) < 0)
 			return -1;
-		}
-		if (eq != NULL && eq != a) {
-			size_t n = (size_t)(eq - a);
-
-			if (n >= LABEL_LEN)
-				n = LABEL_LEN - 1;
-			memcpy(w->pt[nfiles].label, a, n);
-			w->pt[nfiles].label[n] = '\0';
-			w->pt[nfiles].path = eq + 1;
-		} else {
-			w->pt[nfiles].path = a;
-			label_from_path(a, w->pt[nfiles].label, LABEL_LEN);
-		}
-	}
-	for (i = 0; i < nfiles; i++) {
-		struct point *p = &w->pt[i];
-
-		p->show[hdp_fmt_safe(p->show, p->label, strlen(p->label))] =
-			'\0';
-	}
-	if (nfiles < 2) {
-		tool_err("need at least two captures, in path order");
-		usage_where(stderr);
+	if (r == 0)
+		i--;		/* the expression starts here */
+	else
+		i = end;
+	if (o->np < 2) {
+		if (i < argc)
+			tool_usage_err("need at least two captures, in path "
+				       "order ('%s' is no capture file: "
+				       "taken as the expression)",
+				       tool_safe(argv[i]));
+		else
+			tool_usage_err("need at least two captures, in path "
+				       "order");
 		return -1;
 	}
-	return nfiles;
+	o->expr = hdp_filter_join(argc - i, argv + i);
+	return 0;
 }
 
-/*
- * Open every capture with the privileges we started with, drop them
- * (tcpdump's -Z: hostile captures are parsed without root), then let
- * libpcap read each header and set each point's filter: base (--filter)
- * or HDP's own for its link type, ANDed with the user's expression.
- */
+/* Step 1: the options and operands into o; 0 to go on, 1 after --help,
+ * -1 when bad (said). */
 static int
-open_points(struct where *w, const char *zuser, const char *base,
-	    const char *user)
+parse_opts(int argc, char **argv, struct where_opts *o)
+{
+	char **given;
+	const char *lastarg = NULL;
+	int c, rc = 0;
+
+	o->window_ns = 10ULL * 1000000000ULL;
+	o->held_max = (uint64_t)HELD_MIB << 20;
+	given = malloc(((size_t)argc + 1) * sizeof(*given));
+	if (given == NULL) {
+		tool_err("out of memory");
+		return -1;
+	}
+	memcpy(given, argv, ((size_t)argc + 1) * sizeof(*given));
+	optind = 0;	/* glibc: a fresh scan from argv[1] */
+	while (rc == 0 &&
+	       (c = tool_getopt(argc, argv, "vqhf:Z:", where_lopts)) != -1) {
+		lastarg = optarg;
+		rc = where_opt(o, c, optarg);
+	}
+	if (rc == 0)
+		rc = where_operands(o, argc, argv,
+				    after_dashdash(argc, argv, given,
+						   lastarg));
+	free(given);
+	return rc;
+}
+
+/* ---- step 2: open the captures ----------------------------------------- */
+
+/* Each point's libpcap reader on fds[i] and its filter: --filter or
+ * HDP's own for its link type, ANDed with the expression.  0 or an exit
+ * status. */
+static int
+open_readers(struct where *w, int *fds)
 {
 	char err[PCAP_ERRBUF_SIZE + 256];
-	int fds[MAX_POINTS], i, rc = HDP_EXIT_OK;
 	char *filter = NULL;
+	int i, rc = HDP_EXIT_OK;
 
-	for (i = 0; i < MAX_POINTS; i++)
-		fds[i] = -1;
-	for (i = 0; i < w->np; i++) {
-		fds[i] = strcmp(w->pt[i].path, "-") == 0 ?
-			 dup(STDIN_FILENO) : open(w->pt[i].path,
-						  O_RDONLY | O_CLOEXEC);
-		if (fds[i] < 0) {
-			tool_errno("%s", w->pt[i].path);
-			rc = HDP_EXIT_ENV;
-			goto out;
-		}
-	}
-	if (hdp_drop_privileges(zuser, err, sizeof(err)) != 0) {
-		tool_err("%s", err);
-		rc = HDP_EXIT_PERM;
-		goto out;
-	}
-	for (i = 0; i < w->np; i++) {
+	for (i = 0; i < w->np && rc == HDP_EXIT_OK; i++) {
 		struct point *p = &w->pt[i];
 
 		p->p = hdp_cap_open_fd(fds[i], p->path, 1, err, sizeof(err));
@@ -1336,7 +1437,7 @@ open_points(struct where *w, const char *zuser, const char *base,
 		if (p->p == NULL) {
 			tool_err("%s", err);
 			rc = HDP_EXIT_USAGE;
-			goto out;
+			break;
 		}
 		p->dlt = pcap_datalink(p->p);
 		if (!hdp_dlt_supported(p->dlt)) {
@@ -1344,95 +1445,129 @@ open_points(struct where *w, const char *zuser, const char *base,
 				 p->path, dlt_name(p->dlt, err, sizeof(err)),
 				 p->dlt);
 			rc = HDP_EXIT_USAGE;
-			goto out;
+			break;
 		}
 		/* captures of one path may differ in link type */
 		free(filter);
-		if (base != NULL)	/* NULL when both are empty: no filter */
-			filter = hdp_filter_and(*base ? base : NULL, user);
-		else if ((filter = hdp_filter_hdp(p->dlt, user, 0)) == NULL) {
+		if (w->o.filter != NULL) /* NULL when both are empty */
+			filter = hdp_filter_and(*w->o.filter ? w->o.filter :
+						NULL, w->o.expr);
+		else if ((filter = hdp_filter_hdp(p->dlt, w->o.expr, 0)) ==
+			 NULL) {
 			tool_err("out of memory");
 			rc = HDP_EXIT_ENV;
-			goto out;
+			break;
 		}
 		if (hdp_cap_set_filter(p->p, filter, err, sizeof(err)) != 0) {
 			tool_err("%s: %s", p->path, err);
 			rc = HDP_EXIT_USAGE;
-			goto out;
 		}
 	}
-out:
-	for (i = 0; i < MAX_POINTS; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
 	free(filter);
 	return rc;
 }
 
-int
-cmd_where(int argc, char **argv)
+/*
+ * Step 2: the points, the tables, then every capture opened with the
+ * privileges we started with (a file that cannot be opened: exit 4),
+ * dropped (tcpdump's -Z: hostile captures are parsed without root), and
+ * read by libpcap.  0 or an exit status.
+ */
+static int
+open_where(struct where *w)
 {
-	struct where *w;
-	const char *zuser = NULL;	/* -Z; NULL: nobody when root */
-	const char *base = NULL;	/* --filter; NULL: HDP for each file */
-	char *user = NULL;
-	int i, nfiles, rc = HDP_EXIT_OK, r;
+	char err[PCAP_ERRBUF_SIZE + 256];
+	int fds[MAX_POINTS], i, rc = HDP_EXIT_OK;
 
-	w = calloc(1, sizeof(*w));
-	if (w == NULL) {
-		tool_err("out of memory");
-		return HDP_EXIT_ENV;
+	w->np = w->o.np;
+	for (i = 0; i < w->np; i++) {
+		struct point *p = &w->pt[i];
+
+		p->path = w->o.path[i];
+		memcpy(p->label, w->o.label[i], LABEL_LEN);
+		p->show[hdp_fmt_safe(p->show, p->label, strlen(p->label))] =
+			'\0';
 	}
-	w->window_ns = 10ULL * 1000000000ULL;
-	w->held_max = (uint64_t)HELD_MIB << 20;
-	if ((rc = where_options(w, argc, argv, &zuser, &base)) >= 0)
-		goto out;
-	rc = HDP_EXIT_OK;
-	argc -= optind;
-	argv += optind;
-	if ((nfiles = where_files(w, argc, argv)) < 0) {
-		rc = HDP_EXIT_USAGE;
-		goto out;
-	}
-	w->np = nfiles;
-	w->all_bits = nfiles == 64 ? ~0ULL : (1ULL << nfiles) - 1;
-	w->settle_ns = w->window_ns < SETTLE_NS ? w->window_ns : SETTLE_NS;
-	user = hdp_filter_join(argc - nfiles, argv + nfiles);
-	if (tool_parse_only)
-		goto out;
+	w->all_bits = w->np == 64 ? ~0ULL : (1ULL << w->np) - 1;
+	w->settle_ns = w->o.window_ns < SETTLE_NS ? w->o.window_ns : SETTLE_NS;
 	hdp_hsecret_init(&w->hsec);
 	for (i = 0; i < NTAB; i++) {
 		if (hdp_ktab_init(&w->tab[i], 4096) != 0) {
 			tool_err("out of memory");
-			rc = HDP_EXIT_ENV;
-			goto out;
+			return HDP_EXIT_ENV;
 		}
 	}
-	if ((rc = open_points(w, zuser, base, user)) != 0)
-		goto out;
+	for (i = 0; i < MAX_POINTS; i++)
+		fds[i] = -1;
+	for (i = 0; i < w->np && rc == HDP_EXIT_OK; i++) {
+		fds[i] = strcmp(w->pt[i].path, "-") == 0 ?
+			 dup(STDIN_FILENO) : open(w->pt[i].path,
+						  O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0) {
+			tool_errno("%s", w->pt[i].path);
+			rc = HDP_EXIT_ENV;
+		}
+	}
+	if (rc == HDP_EXIT_OK &&
+	    hdp_drop_privileges(w->o.zuser, err, sizeof(err)) != 0) {
+		tool_err("%s", err);
+		rc = HDP_EXIT_PERM;
+	}
+	if (rc == HDP_EXIT_OK)
+		rc = open_readers(w, fds);
+	for (i = 0; i < MAX_POINTS; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return rc;
+}
 
-	r = run(w);
-	if (w->json)
+/* ---- step 4: report ----------------------------------------------------- */
+
+/* Step 4: the segments (text or JSON) and the notes on the bounds; the
+ * exit status from step 3's r (run_where()). */
+static int
+report_where(struct where *w, int r)
+{
+	if (w->o.json)
 		print_segments_json(w);
 	else
 		print_segments_text(w);
 	print_bound_notes(w);
 	if (fflush(stdout) != 0) {
 		tool_errno("standard output");
-		rc = HDP_EXIT_ENV;
-	} else if (r == -2) {
-		rc = HDP_EXIT_ENV;
-	} else if (r < 0) {
-		rc = HDP_EXIT_USAGE;
-	} else if (w->vanished > 0) {
-		rc = HDP_EXIT_FAIL;
+		return HDP_EXIT_ENV;
 	}
+	if (r == -2)
+		return HDP_EXIT_ENV;
+	if (r < 0)
+		return HDP_EXIT_USAGE;
+	return w->vanished > 0 ? HDP_EXIT_FAIL : HDP_EXIT_OK;
+}
+
+int
+cmd_where(int argc, char **argv)
+{
+	struct where *w;
+	int i, rc;
+
+	w = calloc(1, sizeof(*w));
+	if (w == NULL) {
+		tool_err("out of memory");
+		return HDP_EXIT_ENV;
+	}
+	rc = parse_opts(argc, argv, &w->o);
+	if (rc != 0 || tool_parse_only) {
+		rc = rc < 0 ? HDP_EXIT_USAGE : HDP_EXIT_OK;
+		goto out;
+	}
+	if ((rc = open_where(w)) == HDP_EXIT_OK)
+		rc = report_where(w, run_where(w));
 out:
-	for (i = 0; i < w->np || i < MAX_POINTS; i++)
+	for (i = 0; i < MAX_POINTS; i++)
 		if (w->pt[i].p != NULL)
 			pcap_close(w->pt[i].p);
 	free_all(w);
-	free(user);
+	free(w->o.expr);
 	free(w);
 	return rc;
 }

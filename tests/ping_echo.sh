@@ -61,8 +61,8 @@ for k in ("hdp", "udp", "tcp"):
         print("  %s: RTT figures out of order" % k); bad += 1
     probes = [r for r in rows if r["type"] == "probe" and r["kind"] == k
               and r["received"] and not r["duplicate"]]
-    if sorted(r["seq"] for r in probes) != list(range(100)):
-        print("  %s: probe rows do not cover seq 0-99" % k); bad += 1
+    if sorted(r["seq"] for r in probes) != list(range(1, 101)):
+        print("  %s: probe rows do not cover seq 1-100" % k); bad += 1
     if k != "tcp" and not all("fwd_us" in r for r in probes):
         print("  %s: one-way delays missing (same host)" % k); bad += 1
 sys.exit(1 if bad else 0)

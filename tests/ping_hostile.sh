@@ -221,8 +221,8 @@ ip netns exec "$NS_C" "$HDP" ping --json -q -c 20 --rate 20 -W 2 \
 	--compare hdp,udp "$R1" >"$TMPD/p1.json"
 expect_eq "hdp ping to R1: every probe answered" "$?" 0
 ip netns exec "$NS_C" "$HDP" ping --json -q -c 10 --rate 20 -W 2 \
-	--size 16 --compare hdp,udp "$R2" >"$TMPD/p2.json"
-expect_eq "hdp ping --size 16 to R2: every probe answered" "$?" 0
+	--size 48 --compare hdp,udp "$R2" >"$TMPD/p2.json"
+expect_eq "hdp ping --size 48 (the least) to R2: every probe answered" "$?" 0
 ip netns exec "$NS_C" "$HDP" ping -6 --json -q -c 10 --rate 20 -W 2 \
 	--compare hdp,udp "$R1_6" >"$TMPD/p3.json"
 expect_eq "hdp ping -6 to R1: every probe answered" "$?" 0

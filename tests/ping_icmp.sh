@@ -36,6 +36,9 @@ ping_run() {
 
 # lines NAME REGEX: how many output lines match
 lines() { grep -cE "$2" "$TMPD/$1"; }
+# stats NAME KIND: the counting line of KIND's statistics (ping(8)'s
+# "N packets transmitted, ..." after "--- DEST KIND ping statistics ---")
+stats() { awk -v k="$2" 'f { print; exit } $0 ~ "^--- .* " k " ping statistics ---$" { f = 1 }' "$TMPD/$1"; }
 
 bg ip netns exec "$NS_S" tcpdump -Z root --immediate-mode -n -U -i s0 -w "$TMPD/s0.pcap" 'icmp or icmp6' \
 	2>"$TMPD/tcpdump.err"
@@ -49,44 +52,44 @@ done
 ping_run nolisten -c 3 --compare hdp,udp,tcp "$D4"
 expect_eq "no listener: exit 1" "$(cat "$TMPD/nolisten.rc")" 1
 expect_eq "no listener: 3 protocol unreachable lines" \
-	"$(lines nolisten "^From $D4 kind=hdp seq=[0-2] Destination Protocol Unreachable$")" 3
+	"$(lines nolisten "^From $D4 kind=hdp seq=[1-3] Destination Protocol Unreachable$")" 3
 expect_eq "no listener: 3 port unreachable lines (udp kind)" \
-	"$(lines nolisten "^From $D4 kind=udp seq=[0-2] Destination Port Unreachable$")" 3
+	"$(lines nolisten "^From $D4 kind=udp seq=[1-3] Destination Port Unreachable$")" 3
 expect_eq "no listener: tcp still answered" \
-	"$(lines nolisten "kind=tcp seq=[0-2] rtt=.*RST")" 3
-check "no listener: summary hdp +3 errors" grep -q \
-	"^hdp: 3 probes sent, 0 received, +3 errors, 100.0% loss" "$TMPD/nolisten"
-check "no listener: summary udp +3 errors" grep -q \
-	"^udp: 3 probes sent, 0 received, +3 errors, 100.0% loss" "$TMPD/nolisten"
-check "no listener: tcp without errors" grep -q \
-	"^tcp: 3 probes sent, 3 received, 0.0% loss" "$TMPD/nolisten"
+	"$(lines nolisten "kind=tcp seq=[1-3] ttl=[0-9]+ time=[0-9.]+ ms \\(RST\\)$")" 3
+expect_eq "no listener: summary hdp +3 errors" "$(stats nolisten hdp | sed 's/, time.*//')" \
+	"3 packets transmitted, 0 received, +3 errors, 100% packet loss"
+expect_eq "no listener: summary udp +3 errors" "$(stats nolisten udp | sed 's/, time.*//')" \
+	"3 packets transmitted, 0 received, +3 errors, 100% packet loss"
+expect_eq "no listener: tcp without errors" "$(stats nolisten tcp | sed 's/, time.*//')" \
+	"3 packets transmitted, 3 received, 0% packet loss"
 
 ping_run nolisten6 -c 3 "$D6"
 expect_eq "IPv6 no listener: 3 parameter problem lines" \
-	"$(lines nolisten6 "^From $D6 kind=hdp seq=[0-2] Parameter problem: Unknown header at 6$")" 3
-check "IPv6 no listener: +3 errors" grep -q \
-	"^hdp: 3 probes sent, 0 received, +3 errors, 100.0% loss" "$TMPD/nolisten6"
+	"$(lines nolisten6 "^From $D6 kind=hdp seq=[1-3] Parameter problem: Unknown header at 6$")" 3
+expect_eq "IPv6 no listener: +3 errors" "$(stats nolisten6 hdp | sed 's/, time.*//')" \
+	"3 packets transmitted, 0 received, +3 errors, 100% packet loss"
 
 # 2: TTL / hop limit too small
 ping_run ttl -c 2 -t 1 "$D4"
 expect_eq "TTL 1: time exceeded from R1" \
-	"$(lines ttl "^From $R1A4 kind=hdp seq=[01] Time to live exceeded$")" 2
+	"$(lines ttl "^From $R1A4 kind=hdp seq=[12] Time to live exceeded$")" 2
 ping_run hop -c 2 -t 2 "$D6"
 expect_eq "hop limit 2: time exceeded from R2" \
-	"$(lines hop "^From $R2A6 kind=hdp seq=[01] Time exceeded: Hop limit$")" 2
+	"$(lines hop "^From $R2A6 kind=hdp seq=[12] Time exceeded: Hop limit$")" 2
 
 # 3: R2 refuses protocol 255 by policy
 in_ns "$NS_R2" ip rule add ipproto 255 prohibit || fatal "ip rule"
 in_ns "$NS_R2" ip -6 rule add ipproto 255 prohibit || fatal "ip -6 rule"
 ping_run prohib -c 3 --compare hdp,udp "$D4"
 expect_eq "prohibit: Packet filtered from R2" \
-	"$(lines prohib "^From $R2A4 kind=hdp seq=[0-2] Packet filtered$")" 3
+	"$(lines prohib "^From $R2A4 kind=hdp seq=[1-3] Packet filtered$")" 3
 expect_eq "prohibit: UDP passes R2 (port unreachable from the receiver)" \
-	"$(lines prohib "^From $D4 kind=udp seq=[0-2] Destination Port Unreachable$")" 3
+	"$(lines prohib "^From $D4 kind=udp seq=[1-3] Destination Port Unreachable$")" 3
 ping_run prohib6 -c 3 --json "$D6"
 expect_eq "IPv6 prohibit: exit 1" "$(cat "$TMPD/prohib6.rc")" 1
 expect_eq "IPv6 prohibit: JSON error objects" "$(grep -c \
-	"\"type\":\"icmp_error\",\"kind\":\"hdp\",\"seq\":[0-2],\"from\":\"$R2A6\",\"icmp_type\":1,\"icmp_code\":1,\"error\":\"admin-prohibited\",\"text\":\"Destination unreachable: Administratively prohibited\",\"rtt_us\":[0-9.]*}" \
+	"\"type\":\"icmp_error\",\"kind\":\"hdp\",\"seq\":[1-3],\"from\":\"$R2A6\",\"icmp_type\":1,\"icmp_code\":1,\"error\":\"admin-prohibited\",\"text\":\"Destination unreachable: Administratively prohibited\",\"rtt_us\":[0-9.]*}" \
 	"$TMPD/prohib6")" 3
 check "IPv6 prohibit: JSON summary counts 3" grep -q \
 	'"type":"summary","kind":"hdp".*"received":0,"loss_pct":100.00,.*"icmp_errors":3,' "$TMPD/prohib6"
@@ -98,12 +101,12 @@ if command -v ping >/dev/null 2>&1; then
 	in_ns "$NS_S" ping -n -c 1 -W 1 "$D4" >"$TMPD/iputils" 2>&1
 	in_ns "$NS_R2" ip rule del iif r2a ipproto icmp prohibit
 	want=$(sed -n "s/^From $R2A4 icmp_seq=1 //p" "$TMPD/iputils")
-	got=$(sed -n "s/^From $R2A4 kind=hdp seq=0 //p" "$TMPD/prohib")
+	got=$(sed -n "s/^From $R2A4 kind=hdp seq=1 //p" "$TMPD/prohib")
 	[ -n "$want" ] || fail "ping(8) printed no error: $(cat "$TMPD/iputils")"
 	expect_eq "the words are ping(8)'s" "$got" "$want"
 	in_ns "$NS_S" ping -n -c 1 -W 1 -t 1 "$D4" >"$TMPD/iputils" 2>&1
 	want=$(sed -n "s/^From $R1A4 icmp_seq=1 //p" "$TMPD/iputils")
-	got=$(sed -n "s/^From $R1A4 kind=hdp seq=0 //p" "$TMPD/ttl")
+	got=$(sed -n "s/^From $R1A4 kind=hdp seq=1 //p" "$TMPD/ttl")
 	expect_eq "TTL words are ping(8)'s" "$got" "$want"
 	check "ping(8) counts the same way" grep -q "+1 errors" "$TMPD/iputils"
 else

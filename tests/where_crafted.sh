@@ -137,12 +137,20 @@ check "DLT 160: named, no (null): $(cat "$TMPD/dlt.err")" \
 # labels and file names from the user reach the terminal escaped
 esc=$(printf 'r\033[2Jx')
 cp "$TMPD/wrap31-a.pcap" "$TMPD/$esc.pcap"
-"$HDP" where "$esc=$TMPD/wrap31-a.pcap" "$TMPD/$esc.pcap" >"$TMPD/esc.txt"
+"$HDP" where "$TMPD/$esc.pcap" "$TMPD/wrap31-a.pcap" >"$TMPD/esc.txt"
 expect_eq "escaped: exit 0" "$?" 0
 expect_eq "escaped: no raw ESC in the text output" \
 	"$(tr -dc '\033' <"$TMPD/esc.txt" | wc -c | tr -d ' ')" 0
-check "escaped: label shown as r\\x1b[2Jx" \
+check "escaped: label (from the file name) shown as r\\x1b[2Jx" \
 	grep -qF 'point 0 r\x1b[2Jx: ' "$TMPD/esc.txt"
+# a LABEL must be a plain name: with control bytes "LABEL=FILE" is one
+# file name, missing here, and said escaped
+"$HDP" where "$TMPD/wrap31-a.pcap" "$esc=nosuch.pcap" >/dev/null \
+	2>"$TMPD/esc.err"
+expect_eq "escaped: a label with control bytes is no label: exit 4" "$?" 4
+check "escaped: ... and its name is said escaped" \
+	grep -qxF 'hdp where: r\x1b[2Jx=nosuch.pcap: No such file or directory' \
+	"$TMPD/esc.err"
 
 # the benchmark of these cases still runs (tiny; its figures mean nothing)
 if [ -x /usr/bin/time ]; then
