@@ -107,6 +107,9 @@ int tool_usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void tool_catch_signals(const int *sigs, size_t n, void (*handler)(int));
 
 /* Each subcommand's entry point and usage. */
+/* Show hdp_cap_open_live()'s warning, when it left one in err. */
+void tool_cap_warn(const char *err);
+
 #define HDP_DECLARE_CMD(n) \
 	int cmd_##n(int argc, char **argv); \
 	void usage_##n(FILE *out)

@@ -285,3 +285,12 @@ tool_parse_double(const char *s, double min, int above, double *out,
 	*out = v;
 	return 0;
 }
+
+/* libhdp prints nothing itself: a capture that opened with a warning
+ * (pcap_activate > 0) leaves it in the caller's error buffer. */
+void
+tool_cap_warn(const char *err)
+{
+	if (err[0] != '\0')
+		fprintf(stderr, "hdp: warning: %s\n", err);
+}

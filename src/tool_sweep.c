@@ -1724,6 +1724,7 @@ open_capture(struct sweep *s)
 		}
 		return HDP_EXIT_ENV;
 	}
+	tool_cap_warn(err);
 	/* SLL2 carries the interface index along with the direction */
 	(void)pcap_set_datalink(s->pcap, DLT_LINUX_SLL2);
 	s->dlt = pcap_datalink(s->pcap);

@@ -2470,6 +2470,8 @@ open_in_netns(const char *ns, const struct hdp_cap_opts *o, char *err,
 	}
 	close(fd);
 	p = hdp_cap_open_live(o, err, errlen);
+	if (p != NULL)
+		tool_cap_warn(err);
 	if (setns(self, CLONE_NEWNET) != 0) {
 		/* cannot get back: nothing after this would be right */
 		snprintf(err, errlen, "--rx-netns %s: cannot return to our "
@@ -2679,6 +2681,7 @@ cmd_trace(int argc, char **argv)
 		rc = tool_cap_status(err);
 		goto out;
 	}
+	tool_cap_warn(err);
 	t->dlt = pcap_datalink(t->cap);
 	snprintf(filter, sizeof(filter), "%s dst host %s",
 		 t->family == AF_INET6 ? "ip6 and" : "ip and", t->src_str);
