@@ -28,6 +28,9 @@
 #include <netinet/in.h>
 
 #define HDP_PROTO          255   /* IP protocol / IPv6 next header */
+/* Room for the one-line message a failing libhdp call writes into the
+ * caller's error buffer (as libpcap's PCAP_ERRBUF_SIZE). */
+#define HDP_ERRBUF_SIZE    256
 #define HDP_HDR_LEN        12
 #define HDP_DEFAULT_PORT   420   /* what the original tools used */
 
@@ -195,5 +198,8 @@ uint64_t hdp_mono_ns(void);
 /* "looks like base64" hint for payloads: 1 when every byte is in the
  * base64 alphabet (optionally with padding and line breaks) and len >= 4. */
 int hdp_looks_base64(const uint8_t *p, size_t len);
+
+/* libhdp's version, "libhdp X.Y.Z" (as pcap_lib_version). */
+const char *hdp_lib_version(void);
 
 #endif /* HDP_H */
