@@ -6,11 +6,11 @@
  *     cc hdp_build.c $(pkg-config --cflags --libs libhdp)
  *     ./a.out out.pcap
  *
- * Prints one line per packet: the decoded fields.  Exit status 0 when
- * every packet decodes to what was asked, 1 otherwise.
+ * Prints each packet as hdp sniff --json would (hdp_print_frame_buf()),
+ * one line each.  Exit status 0 when every packet decodes to what was
+ * asked, 1 otherwise.
  */
 #include <arpa/inet.h>
-#include <inttypes.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,6 +47,35 @@ opts_of(int i, struct hdp_build_opts *o)
 	o->payload_len = sizeof(payload) - 1;
 }
 
+/*
+ * Show the packet as hdp sniff --json shows it, captured at ts_ns: the
+ * text into a buffer, then to standard output.  A buffer too small gets
+ * the start of the same text, and the length of all of it.
+ */
+static int
+show(hdp_print_t *pr, const uint8_t *pkt, int n, uint64_t ts_ns)
+{
+	char line[4096], small[8];
+	int len;
+
+	len = hdp_print_frame_buf(pr, pkt, (size_t)n, (size_t)n, ts_ns, line,
+				  sizeof(line));
+	if (len < 0 || (size_t)len >= sizeof(line)) {
+		fprintf(stderr, "hdp_build: %s\n", len < 0 ?
+			hdp_print_geterr(pr) : "line too long");
+		return 1;
+	}
+	fputs(line, stdout);
+	if (hdp_print_frame_buf(pr, pkt, (size_t)n, (size_t)n, ts_ns, small,
+				sizeof(small)) != len ||
+	    strncmp(small, line, sizeof(small) - 1) != 0 ||
+	    small[sizeof(small) - 1] != '\0') {
+		fprintf(stderr, "hdp_build: a short buffer got other text\n");
+		return 1;
+	}
+	return 0;
+}
+
 /* Decode pkt back; 0 when the fields are those of o. */
 static int
 check(int i, const struct hdp_build_opts *o, const uint8_t *pkt, int n)
@@ -56,16 +85,13 @@ check(int i, const struct hdp_build_opts *o, const uint8_t *pkt, int n)
 	struct hdp_hdr h;
 
 	if (hdp_decode_ip(pkt, (size_t)n, (size_t)n, &f) != HDP_ST_OK) {
-		fprintf(stderr, "packet %d: %s\n", i, f.err);
+		fprintf(stderr, "hdp_build: packet %d: %s\n", i, f.err);
 		return 1;
 	}
 	/* the UDP mode's HDP header follows the 8-byte UDP header */
 	hdr = pkt + f.l4_off + (o->udp ? 8 : 0);
 	if (hdp_hdr_decode(hdr, (size_t)n - (size_t)(hdr - pkt), &h) == 0)
 		return 1;
-	printf("%d v%d proto %u ttl %u sport %u dport %u ts %" PRIu64
-	       " len %u\n", i, f.ip_version, f.proto, f.ttl, h.sport,
-	       h.dport, h.ts_ns, f.ip_len);
 	return f.ip_version != (o->family == AF_INET ? 4 : 6) ||
 	       f.ttl != o->ttl || h.sport != o->sport ||
 	       h.dport != o->dport || h.ts_ns != o->ts_ns ||
@@ -81,7 +107,9 @@ main(int argc, char **argv)
 	struct hdp_build_opts o;
 	struct pcap_pkthdr h;
 	pcap_dumper_t *d = NULL;
+	hdp_print_t *pr = NULL;
 	pcap_t *dead;
+	uint64_t ts;
 	int i, n, rc = 0;
 
 	if (argc != 2) {
@@ -95,6 +123,12 @@ main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
+	pr = hdp_print_open(NULL, HDP_FORM_JSON, DLT_RAW, 0, errbuf);
+	if (pr == NULL) {
+		fprintf(stderr, "hdp_build: %s\n", errbuf);
+		rc = 1;
+		goto out;
+	}
 	for (i = 0; i < 3; i++) {
 		opts_of(i, &o);
 		n = hdp_build_packet(&o, pkt, sizeof(pkt), errbuf);
@@ -104,9 +138,13 @@ main(int argc, char **argv)
 			continue;
 		}
 		rc |= check(i, &o, pkt, n);
+		/* "captured" 5 us after it was built, to the microsecond a
+		 * pcap file keeps */
+		ts = (o.ts_ns + 5000u) / 1000u * 1000u;
+		rc |= show(pr, pkt, n, ts);
 		memset(&h, 0, sizeof(h));
-		h.ts.tv_sec = (time_t)(o.ts_ns / 1000000000u);
-		h.ts.tv_usec = (suseconds_t)(o.ts_ns % 1000000000u / 1000u);
+		h.ts.tv_sec = (time_t)(ts / 1000000000u);
+		h.ts.tv_usec = (suseconds_t)(ts % 1000000000u / 1000u);
 		h.caplen = h.len = (bpf_u_int32)n;
 		pcap_dump((u_char *)d, &h, pkt);
 	}
@@ -117,6 +155,7 @@ main(int argc, char **argv)
 		rc = 1;
 	}
 out:
+	hdp_print_close(pr);
 	if (d != NULL)
 		pcap_dump_close(d);
 	if (dead != NULL)

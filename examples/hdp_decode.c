@@ -51,8 +51,7 @@ decode_all(pcap_t *p, hdp_print_t *pr, int nano)
 			bad++;
 		hdp += f.has_hdp != 0;
 		n++;
-		ts = (uint64_t)h->ts.tv_sec * 1000000000u +
-		     (uint64_t)h->ts.tv_usec * (nano ? 1u : 1000u);
+		ts = hdp_pcap_time_ns(h, nano);
 		if (hdp_print_frame(pr, bytes, h->caplen, h->len, ts) != 0) {
 			fprintf(stderr, "hdp_decode: %s\n",
 				hdp_print_geterr(pr));
@@ -89,12 +88,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "hdp_decode: %s\n", eb);
 		goto out;
 	}
-	if (!hdp_dlt_supported(pcap_datalink(p))) {
-		fprintf(stderr, "hdp_decode: %s: link type %s is not one "
-			"libhdp decodes\n", argv[1],
-			pcap_datalink_val_to_name(pcap_datalink(p)));
-		goto out;
-	}
+	/* its frames are still printed, each saying "unsupported" */
+	if (!hdp_dlt_supported(pcap_datalink(p)))
+		fprintf(stderr, "hdp_decode: %s: warning: link type %d is not "
+			"decoded\n", argv[1], pcap_datalink(p));
 	nano = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
 	pr = hdp_print_open(stdout, form, pcap_datalink(p),
 			    nano ? HDP_PRINT_NANO : 0, errbuf);

@@ -22,6 +22,7 @@
 #include <hdp/print.h>
 
 #include "hdp_build.h"
+#include "hdp_capture.h"
 #include "hdp_print.h"
 
 #define IP4_HDR 20
@@ -45,6 +46,12 @@ const char *
 hdp_lib_version(void)
 {
 	return "libhdp " PACKAGE_VERSION;
+}
+
+uint64_t
+hdp_pcap_time_ns(const struct pcap_pkthdr *h, int nano)
+{
+	return hdp_cap_time_ns(h, nano);
 }
 
 /* ---- building ------------------------------------------------------------ */

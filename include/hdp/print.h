@@ -7,7 +7,7 @@
  *                                      pcap_datalink(p), 0, errbuf);
  *     ... for every packet read with libpcap:
  *     hdp_print_frame(pr, bytes, h->caplen, h->len,
- *                     h->ts.tv_sec * 1000000000ull + h->ts.tv_usec * 1000);
+ *                     hdp_pcap_time_ns(h, 0));
  *     hdp_print_close(pr);
  *
  * Every frame is decoded with hdp_decode_frame(); the printer reads the
