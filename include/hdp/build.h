@@ -23,12 +23,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>   /* AF_INET, AF_INET6 */
 
 #include <hdp/hdp.h>
 
-/* The largest datagram hdp_build_packet() makes: IPv4's total length is
- * 16 bits (IPv6 jumbograms are not built). */
-#define HDP_BUILD_MAX 65535
+/* The largest datagram hdp_build_packet() makes: an IPv6 header and the
+ * most its 16-bit payload length holds (no jumbograms; IPv4: 65535). */
+#define HDP_BUILD_MAX (40 + 65535)
 
 struct hdp_build_opts {
 	int            family;      /* AF_INET or AF_INET6                    */
