@@ -38,6 +38,8 @@ hdp_cap_open_live(const struct hdp_cap_opts *o, char *err, size_t errlen)
 	pcap_t *p;
 	int rc;
 
+	if (errlen > 0)
+		err[0] = '\0';
 	p = pcap_create(dev, eb);
 	if (p == NULL) {
 		snprintf(err, errlen, "%s: %s", dev, eb);
@@ -73,10 +75,11 @@ hdp_cap_open_live(const struct hdp_cap_opts *o, char *err, size_t errlen)
 		pcap_close(p);
 		return NULL;
 	}
+	/* a warning (rc > 0) is the caller's to show: the library prints
+	 * nothing of its own */
 	if (rc > 0)
-		fprintf(stderr, "hdp: warning: %s: %s%s%s\n", dev,
-			pcap_statustostr(rc), detail ? ": " : "",
-			detail ? detail : "");
+		snprintf(err, errlen, "%s: %s%s%s", dev, pcap_statustostr(rc),
+			 detail ? ": " : "", detail ? detail : "");
 #ifdef DLT_LINUX_SLL2
 	/* the any device: cooked v2 headers name each packet's interface,
 	 * as tcpdump shows them; v1 (libpcap's default) does not */

@@ -41,7 +41,9 @@ struct hdp_cap_opts {
 };
 
 /* Live capture: pcap_create, each pcap_set_* checked, pcap_activate.
- * Warnings from pcap_activate go to stderr; errors return NULL, err. */
+ * Errors return NULL with the reason in err.  On success err is empty,
+ * or holds pcap_activate's warning ("dev: <warning>: detail") for the
+ * caller to show (tool_cap_warn()). */
 pcap_t *hdp_cap_open_live(const struct hdp_cap_opts *o, char *err,
 			  size_t errlen);
 

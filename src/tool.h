@@ -115,6 +115,9 @@ int tool_resolve(const char *host, int family, int *out_family,
 		 union hdp_addr *out, unsigned *scope);
 
 /* Each subcommand's entry point and usage. */
+/* Show hdp_cap_open_live()'s warning, when it left one in err. */
+void tool_cap_warn(const char *err);
+
 #define HDP_DECLARE_CMD(n) \
 	int cmd_##n(int argc, char **argv); \
 	void usage_##n(FILE *out)

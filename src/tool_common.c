@@ -311,3 +311,12 @@ tool_resolve(const char *host, int family, int *out_family,
 	tool_err("%s", err);
 	return HDP_EXIT_USAGE;
 }
+
+/* libhdp prints nothing itself: a capture that opened with a warning
+ * (pcap_activate > 0) leaves it in the caller's error buffer. */
+void
+tool_cap_warn(const char *err)
+{
+	if (err[0] != '\0')
+		fprintf(stderr, "%s: warning: %s\n", hdp_progname, err);
+}

@@ -556,6 +556,8 @@ open_arrivals(struct listen_ctx *c, const char *ifname)
 	co.nano = 1;
 	co.snaplen = 128;
 	c->pcap = hdp_cap_open_live(&co, err, sizeof(err));
+	if (c->pcap != NULL)
+		tool_cap_warn(err);
 	if (c->pcap == NULL) {
 		tool_err("libpcap: %s (arrivals not watched)", err);
 	} else if (hdp_cap_set_filter(c->pcap, c->family == AF_INET ? "ip" :

@@ -1593,6 +1593,7 @@ open_capture(struct ping *pg)
 		tool_err("%s", err);
 		return tool_cap_status(err);
 	}
+	tool_cap_warn(err);
 	/* SLL2 tells a packet leaving from one arriving (lo shows both) */
 	if (pcap_set_datalink(pg->pc, DLT_LINUX_SLL2) != 0)
 		(void)pcap_set_datalink(pg->pc, DLT_LINUX_SLL);

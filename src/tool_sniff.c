@@ -621,6 +621,7 @@ list_dlts(struct hdp_cap_opts *co)
 		tool_err("%s", err);
 		return tool_cap_status(err);
 	}
+	tool_cap_warn(err);
 	n = pcap_list_datalinks(p, &dl);
 	if (n < 0) {
 		tool_err("%s", pcap_geterr(p));
@@ -863,6 +864,7 @@ cmd_sniff(int argc, char **argv)
 			rc = tool_cap_status(err);
 			goto out;
 		}
+		tool_cap_warn(err);
 		if ((rc = apply_extras(s.p, &x)) != 0)
 			goto out;
 		digits = 6;

@@ -1722,6 +1722,7 @@ open_capture(struct sweep *s)
 			 "CAP_NET_ADMIN", err);
 		return HDP_EXIT_PERM;
 	}
+	tool_cap_warn(err);
 	/* SLL2 carries the interface index along with the direction */
 	(void)pcap_set_datalink(s->pcap, DLT_LINUX_SLL2);
 	s->dlt = pcap_datalink(s->pcap);

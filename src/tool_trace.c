@@ -2471,6 +2471,8 @@ open_in_netns(const char *ns, const struct hdp_cap_opts *o, char *err,
 	}
 	close(fd);
 	p = hdp_cap_open_live(o, err, errlen);
+	if (p != NULL)
+		tool_cap_warn(err);
 	if (setns(self, CLONE_NEWNET) != 0) {
 		/* cannot get back: nothing after this would be right */
 		snprintf(err, errlen, "--rx-netns %s: cannot return to our "
@@ -2752,6 +2754,7 @@ open_captures(struct trace *t)
 		tool_err("%s", err);
 		return tool_cap_status(err);
 	}
+	tool_cap_warn(err);
 	t->dlt = pcap_datalink(t->cap);
 	if ((rc = cap_prepare(t, t->cap, t->src_str)) != HDP_EXIT_OK)
 		return rc;

@@ -28,6 +28,9 @@
 #include <netinet/in.h>
 
 #define HDP_PROTO          255   /* IP protocol / IPv6 next header */
+/* Room for the one-line message a failing libhdp call writes into the
+ * caller's error buffer (as libpcap's PCAP_ERRBUF_SIZE). */
+#define HDP_ERRBUF_SIZE    256
 #define HDP_HDR_LEN        12
 #define HDP_DEFAULT_PORT   420   /* what the original tools used */
 
@@ -195,5 +198,19 @@ uint64_t hdp_mono_ns(void);
 /* "looks like base64" hint for payloads: 1 when every byte is in the
  * base64 alphabet (optionally with padding and line breaks) and len >= 4. */
 int hdp_looks_base64(const uint8_t *p, size_t len);
+
+/*
+ * The time stamp of a libpcap packet header in nanoseconds since the
+ * epoch; nano is 1 when the handle was opened with nanosecond precision.
+ * A pcap file keeps unsigned 32-bit seconds, which libpcap may hand over
+ * sign-extended (times after 2038): they are read back as the file meant
+ * them.  Declared with an incomplete struct: <pcap/pcap.h> is needed
+ * only by the caller that has such a header.
+ */
+struct pcap_pkthdr;
+uint64_t hdp_pcap_time_ns(const struct pcap_pkthdr *h, int nano);
+
+/* libhdp's version, "libhdp X.Y.Z" (as pcap_lib_version). */
+const char *hdp_lib_version(void);
 
 #endif /* HDP_H */
