@@ -18,8 +18,9 @@
 # pkg-config and run on pcaps/lo4.pcap (timestamps compared with hdp
 # sniff --json), the Lua plugin loaded by tshark from Wireshark's global
 # folder, send and sniff on lo as a non-root member of group hdp (and
-# refused to a non-member, and to the member once the answer is no), the
-# bash completion as bash-completion loads it, and the purge.
+# refused to a non-member, kept across a reinstall, and refused to the
+# member once the answer is no), the bash completion as bash-completion
+# loads it, and the purge.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 PKGS="hdp libhdp0 libhdp-dev"
@@ -192,7 +193,9 @@ elif cc -Wall -o "$W/hdp_decode" "$EX" \
 	rc=$?
 	miss=0
 	while read -r ts; do
-		grep -q "$ts" "$W/decode.out" || miss=$((miss + 1))
+		# as nanoseconds, or as seconds.nanoseconds
+		grep -q -e "$ts" -e "${ts%?????????}\.${ts#"${ts%?????????}"}" \
+			"$W/decode.out" || miss=$((miss + 1))
 	done <"$W/ts.json"
 	n=$(wc -l <"$W/ts.json")
 	if [ "$rc" -eq 0 ] && [ "$n" -gt 0 ] && [ "$miss" -eq 0 ]; then
@@ -231,6 +234,13 @@ check "hdp send / hdp sniff on lo as $TUSER, a non-root member of hdp" \
 check "a user outside the group may not run /usr/bin/hdp" sh -c \
 	"! setpriv --reuid=nobody --regid=nogroup --clear-groups \
 		/bin/sh -c '/usr/bin/hdp --version' >/dev/null 2>&1"
+# dpkg replaces the file on upgrade (no capabilities in a .deb); the
+# statoverride stays and postinst sets the capabilities again
+dpkg -i "$W/hdp_${V}_$A.deb" >"$W/reinstall.log" 2>&1 ||
+	cat "$W/reinstall.log"
+expect_eq "after a reinstall: root:hdp 0754 and the capabilities again" \
+	"$(stat -c '%U:%G %a' /usr/bin/hdp) $(getcap /usr/bin/hdp | awk '{ print $2 }')" \
+	"root:hdp 754 cap_net_admin,cap_net_raw=eip"
 echo "hdp hdp/install-capture-group boolean false" | debconf-set-selections
 DEBIAN_FRONTEND=noninteractive dpkg-reconfigure hdp >/dev/null 2>&1
 expect_eq "answered no: no statoverride, root:root 0755, no capabilities" \

@@ -11,7 +11,7 @@ command -v bash >/dev/null 2>&1 || skip "no bash"
 COMP=$top_srcdir/completions/hdp
 BC=/usr/share/bash-completion/bash_completion
 
-# The completion driver: complete MODE WORD... (the last word, maybe
+# The completion driver: comp MODE WORD... (the last word, maybe
 # empty, is the one under the cursor) prints COMPREPLY sorted, one line.
 cat >"$TMPD/complete.bash" <<'EOB'
 mode=$1; shift
@@ -25,7 +25,7 @@ COMP_POINT=${#COMP_LINE}
 _hdp
 printf '%s\n' "${COMPREPLY[@]}" | sort | tr '\n' ' ' | sed 's/ $//'
 EOB
-complete() {
+comp() {
 	COMP="$COMP" BC="$BC" bash "$TMPD/complete.bash" "$MODE" "$@"
 }
 
@@ -89,18 +89,18 @@ for MODE in plain bc; do
 	fi
 	echo "# $MODE"
 	# the real program
-	expect_eq "$MODE: hdp sn" "$(complete "$HDP" sn)" "sniff"
-	expect_eq "$MODE: hdp sniff --js" "$(complete "$HDP" sniff --js)" \
+	expect_eq "$MODE: hdp sn" "$(comp "$HDP" sn)" "sniff"
+	expect_eq "$MODE: hdp sniff --js" "$(comp "$HDP" sniff --js)" \
 		"--json"
-	expect_eq "$MODE: hdp help sn" "$(complete "$HDP" help sn)" "sniff"
-	expect_eq "$MODE: hdp --ver" "$(complete "$HDP" --ver)" "--version"
+	expect_eq "$MODE: hdp help sn" "$(comp "$HDP" help sn)" "sniff"
+	expect_eq "$MODE: hdp --ver" "$(comp "$HDP" --ver)" "--version"
 	for c in $("$HDP" --help | sed -n '/^commands:/,/^$/s/^  *\([a-z]*\) .*/\1/p'); do
-		case " $(complete "$HDP" "") " in
+		case " $(comp "$HDP" "") " in
 		*" $c "*) ok "$MODE: hdp TAB offers $c";;
 		*) fail "$MODE: hdp TAB does not offer $c";;
 		esac
 		# every subcommand offers options, and only options
-		got=$(complete "$HDP" "$c" -)
+		got=$(comp "$HDP" "$c" -)
 		case "$got" in
 		-*) ;;
 		*) fail "$MODE: hdp $c -TAB: '$got'";;
@@ -109,36 +109,36 @@ for MODE in plain bc; do
 			fail "$MODE: hdp $c -TAB offers a non-option: $got"
 	done
 	expect_eq "$MODE: hdp sniff -r DIR/a" \
-		"$(complete "$HDP" sniff -r "$F/a")" "$F/a.pcap"
-	case " $(complete "$HDP" sniff -i l) " in
+		"$(comp "$HDP" sniff -r "$F/a")" "$F/a.pcap"
+	case " $(comp "$HDP" sniff -i l) " in
 	*" lo "*) ok "$MODE: hdp sniff -i l offers lo";;
-	*) fail "$MODE: hdp sniff -i l: $(complete "$HDP" sniff -i l)";;
+	*) fail "$MODE: hdp sniff -i l: $(comp "$HDP" sniff -i l)";;
 	esac
 
 	# the stand-in's forms
-	expect_eq "$MODE: commands" "$(complete "$FAKE" "")" \
+	expect_eq "$MODE: commands" "$(comp "$FAKE" "")" \
 		"help send sniff where"
 	expect_eq "$MODE: send options (quoted mentions left out)" \
-		"$(complete "$FAKE" send -)" \
+		"$(comp "$FAKE" send -)" \
 		"--dscp --dst --l4 --pcap-out --tee --tos --traffic-class --user -4 -6 -Z"
-	expect_eq "$MODE: choices" "$(complete "$FAKE" send --l4 "")" \
+	expect_eq "$MODE: choices" "$(comp "$FAKE" send --l4 "")" \
 		"hdp none udp"
 	expect_eq "$MODE: synopsis choices" \
-		"$(complete "$FAKE" sniff -Q in)" "in inout"
+		"$(comp "$FAKE" sniff -Q in)" "in inout"
 	expect_eq "$MODE: comma list shares USER" \
-		"$(complete "$FAKE" send -Z roo)" "root"
+		"$(comp "$FAKE" send -Z roo)" "root"
 	expect_eq "$MODE: second column's FILE" \
-		"$(complete "$FAKE" send --pcap-out "$F/")" \
+		"$(comp "$FAKE" send --pcap-out "$F/")" \
 		"$F/a.pcap $F/b.txt"
 	expect_eq "$MODE: an option without argument" \
-		"$(complete "$FAKE" send --tee --js)" ""
+		"$(comp "$FAKE" send --tee --js)" ""
 	expect_eq "$MODE: FILE argument" \
-		"$(complete "$FAKE" sniff -r "$F/b")" "$F/b.txt"
+		"$(comp "$FAKE" sniff -r "$F/b")" "$F/b.txt"
 	expect_eq "$MODE: no files for a BPF expression" \
-		"$(complete "$FAKE" sniff "$F/")" ""
+		"$(comp "$FAKE" sniff "$F/")" ""
 	expect_eq "$MODE: *.pcap operands are files" \
-		"$(complete "$FAKE" where --json "$F/a")" "$F/a.pcap"
+		"$(comp "$FAKE" where --json "$F/a")" "$F/a.pcap"
 	expect_eq "$MODE: unknown command" \
-		"$(complete "$FAKE" nosuch -)" ""
+		"$(comp "$FAKE" nosuch -)" ""
 done
 finish
