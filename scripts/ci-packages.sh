@@ -22,6 +22,8 @@
 # member once the answer is no), the bash completion as bash-completion
 # loads it, and the purge.
 set -u
+# no terminal in CI: debconf must not try to ask (dpkg -i, dpkg-reconfigure)
+export DEBIAN_FRONTEND=noninteractive
 top=$(cd "$(dirname "$0")/.." && pwd)
 PKGS="hdp libhdp0 libhdp-dev"
 P=0 F=0
@@ -49,7 +51,7 @@ cleanup() {
 	[ -n "$BGPID" ] && kill "$BGPID" 2>/dev/null
 	[ -n "$TUSER" ] && userdel "$TUSER" 2>/dev/null
 	if [ -n "$INSTALLED" ]; then
-		DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq $PKGS \
+		apt-get purge -y -qq $PKGS \
 			>/dev/null 2>&1
 		echo "hdp hdp/install-capture-group boolean false" |
 			debconf-set-selections 2>/dev/null
@@ -130,7 +132,7 @@ check "no package ships a .la or a set-user-ID file" sh -c "
 # ---- install, with the capture group (the debconf question answered yes)
 echo "hdp hdp/install-capture-group boolean true" | debconf-set-selections
 INSTALLED=1
-if DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $DEBS \
+if apt-get install -y -qq $DEBS \
 	>"$W/install.log" 2>&1; then
 	pass "apt-get install of the three packages"
 else
@@ -242,7 +244,7 @@ expect_eq "after a reinstall: root:hdp 0754 and the capabilities again" \
 	"$(stat -c '%U:%G %a' /usr/bin/hdp) $(getcap /usr/bin/hdp | awk '{ print $2 }')" \
 	"root:hdp 754 cap_net_admin,cap_net_raw=eip"
 echo "hdp hdp/install-capture-group boolean false" | debconf-set-selections
-DEBIAN_FRONTEND=noninteractive dpkg-reconfigure hdp >/dev/null 2>&1
+dpkg-reconfigure hdp >/dev/null 2>&1
 expect_eq "answered no: no statoverride, root:root 0755, no capabilities" \
 	"$(dpkg-statoverride --list /usr/bin/hdp; stat -c '%U:%G %a' /usr/bin/hdp;
 	   getcap /usr/bin/hdp)" "root:root 755"
@@ -268,7 +270,7 @@ expect_eq "bash completion of hdp sn and hdp sniff --js" \
 
 # ---- purge: nothing left behind
 userdel "$TUSER" && TUSER=""
-DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq $PKGS >"$W/purge.log" 2>&1
+apt-get purge -y -qq $PKGS >"$W/purge.log" 2>&1
 rc=$?
 INSTALLED=""
 left=$(for p in $PKGS; do
