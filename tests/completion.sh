@@ -61,11 +61,17 @@ Send to DESTINATION, where `hdp listen --echo` answers.
 EOT
 ;;
 "help sniff") cat <<'EOT'
-usage: hdp sniff [-i IFACE | -r FILE] [-Q in|out|inout]
+usage: hdp sniff [-i IFACE | -r FILE] [-w FILE [-U]] [-Q in|out|inout]
                  [BPF EXPRESSION ...]
 
   -i IFACE       capture on IFACE
   -r FILE        read FILE
+EOT
+;;
+"help replay") cat <<'EOT'
+usage: hdp replay [options] [-r] FILE [BPF expression]
+
+  --pps N        packets per second
 EOT
 ;;
 "help where") cat <<'EOT'
@@ -136,6 +142,15 @@ for MODE in plain bc; do
 		"$(comp "$FAKE" sniff -r "$F/b")" "$F/b.txt"
 	expect_eq "$MODE: no files for a BPF expression" \
 		"$(comp "$FAKE" sniff "$F/")" ""
+	expect_eq "$MODE: a FILE operand after a flag ([-r] FILE)" \
+		"$(comp "$FAKE" replay "$F/a")" "$F/a.pcap"
+	expect_eq "$MODE: no FILE operand for an option's FILE" \
+		"$(comp "$FAKE" sniff "$F/a")" ""
+	case " $(comp "$FAKE" send --tee loc) " in
+	*" localhost "*) ok "$MODE: DEST completes host names";;
+	*) grep -qw localhost /etc/hosts &&
+		fail "$MODE: DEST: $(comp "$FAKE" send --tee loc)";;
+	esac
 	expect_eq "$MODE: *.pcap operands are files" \
 		"$(comp "$FAKE" where --json "$F/a")" "$F/a.pcap"
 	expect_eq "$MODE: unknown command" \
