@@ -119,8 +119,9 @@ check "libhdp0 holds the shared library only" sh -c "
 	! grep -v -e '/\$' -e '^./usr/lib/$MA/libhdp\\.so\\.0' \
 		-e '^./usr/share/doc/libhdp0/' '$W/libhdp0.list' | grep -q . &&
 	grep -q 'libhdp\\.so\\.0\$' '$W/libhdp0.list'"
-check "libhdp-dev holds hdp.h, libhdp.so, libhdp.a, libhdp.pc" sh -c "
+check "libhdp-dev holds hdp.h, libhdp.so, libhdp.a, libhdp.pc, libhdp(3)" sh -c "
 	grep -qx './usr/include/hdp/hdp.h' '$W/libhdp-dev.list' &&
+	grep -qx './usr/share/man/man3/libhdp.3.gz' '$W/libhdp-dev.list' &&
 	grep -qx './usr/lib/$MA/libhdp.so' '$W/libhdp-dev.list' &&
 	grep -qx './usr/lib/$MA/libhdp.a' '$W/libhdp-dev.list' &&
 	grep -qx './usr/lib/$MA/pkgconfig/libhdp.pc' '$W/libhdp-dev.list'"
