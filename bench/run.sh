@@ -427,7 +427,9 @@ b_live() {
 # packets from va.  Recorded per run: loss (% of the packets that arrived
 # at vb whose line never reached the terminal), drops (what the tool's
 # "dropped by kernel" line says) and printed (lines on the terminal).
-# "hdp --immediate" is the old default on a terminal, for reference.
+# "hdp --immediate" is the old default on a terminal, for reference; "hdp
+# -B 2048" and "tcpdump -B 32768" swap the capture buffers (libpcap's
+# default, hdp's on a terminal), to tell the ring from the printing.
 tty_once() {
 	tl=$1 rl=$2; shift 2
 	rm -f "$WORK/tty.ts" "$WORK/tty.err" "$WORK/tty.pid"
@@ -484,6 +486,11 @@ b_sniff_tty() {
 		[ -n "$hcmd" ] && tty_once hdp hdp $hcmd
 		[ -n "$hcmd" ] && hdp_opt sniff -- --immediate &&
 			tty_once "hdp --immediate" ref $hcmd --immediate
+		# the ring against the printing: each tool with the
+		# other's capture buffer (libpcap's 2 MiB, hdp's 32 MiB)
+		[ -n "$hcmd" ] && tty_once "hdp -B 2048" ref $hcmd -B 2048
+		tty_once "tcpdump -B 32768" ref tcpdump -n -i vb -B 32768 \
+			"'ip[9] == 255'"
 	done
 	note sniff_tty - "flood: trafgen --cpus 1, $NTTY packets a run; the terminal is script(1)'s pty, drained into a file on tmpfs"
 	veth_done
