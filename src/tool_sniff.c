@@ -250,7 +250,8 @@ usage_sniff(FILE *out)
 "standard error as tcpdump's.  SIGUSR1 prints the counts so far and the\n"
 "capture goes on; SIGUSR2 writes the -w buffer to the file now.\n"
 "Exit status: 0 ok; 1 packets dropped or a read error; 2 bad usage, bad\n"
-"filter or bad file; 3 no permission to capture; 4 the system refused.\n");
+"filter or a file that is no capture; 3 no permission to capture; 4 the\n"
+"system refused (no such interface, a file that cannot be opened).\n");
 }
 
 static int
@@ -386,7 +387,7 @@ open_input(const char *rfile, int *fd)
 	*fd = open(rfile, O_RDONLY | O_CLOEXEC);
 	if (*fd < 0) {
 		tool_errno("%s", rfile);
-		return HDP_EXIT_USAGE;
+		return HDP_EXIT_ENV;	/* missing or not ours: as every command */
 	}
 	return 0;
 }
@@ -619,7 +620,7 @@ read_filter_file(const char *path, char **out)
 	*out = NULL;
 	if (fd < 0) {
 		tool_err("-F %s: %s", tool_safe(path), strerror(errno));
-		return HDP_EXIT_USAGE;
+		return HDP_EXIT_ENV;	/* cannot be opened: as -r */
 	}
 	snprintf(name, sizeof(name), "-F %s", tool_safe(path));
 	r = tool_read_all(fd, name, 1u << 20, "", &b, &n);
