@@ -4,8 +4,13 @@
  * libpcap does all of it: live capture (pcap_create/pcap_activate through
  * hdp_cap_open_live), offline reading of pcap and pcapng (also from
  * standard input), writing with nanosecond timestamps (hdp_dump_open).
- * The printers are in hdp_print.c; this file parses options, opens
- * things, runs the loop and says how it went.
+ * The printers are in hdp_print.c.  cmd_sniff, at the end, is four steps:
+ *   parse_opts()   the command line into struct sniff_opts
+ *   open_sniff()   the source (-r or -i), the filter, the -w file and the
+ *                  printer, privileges dropped on the way (-Z)
+ *   run_capture()  the pcap_dispatch loop, with tcpdump's signals
+ *   report_end()   flush and close everything, then tcpdump's counts
+ * and close_sniff() for whatever is still open after a failure.
  */
 #include "config.h"
 
@@ -152,6 +157,8 @@ release_signals(void)
 	tool_catch_signals(quiet, NSIG_OF(quiet), SIG_IGN);
 }
 
+static void usage_sniff_notes(FILE *out);
+
 void
 usage_sniff(FILE *out)
 {
@@ -235,7 +242,15 @@ usage_sniff(FILE *out)
 "  -L             list the link types of IFACE, as tcpdump -L\n"
 "  -y TYPE        capture with link type TYPE (a name -L lists; only\n"
 "                 types hdp decodes)\n"
-"\n"
+"\n");
+	usage_sniff_notes(out);
+}
+
+/* The rest of usage_sniff: the filter, the signals, the exit status. */
+static void
+usage_sniff_notes(FILE *out)
+{
+	fprintf(out,
 "Default filter (IPv6 extension headers are walked by protochain):\n"
 "  " HDP_FILTER_DEFAULT "\n"
 "Linux cannot run protochain's loop in the kernel, so a live capture loads the\n"
