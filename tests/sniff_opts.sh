@@ -26,6 +26,15 @@ grep -q "bad filter" "$TMPD/after.err" &&
 	fail "-c taken as part of the filter: $(cat "$TMPD/after.err")"
 "$HDP" sniff -r "$P" ip -n --json -c 2 >"$TMPD/json.out" 2>/dev/null
 expect_eq "--json after the expression" "$(grep -c '^{' "$TMPD/json.out")" 2
+# an expression in several words, unquoted, options between and after
+"$HDP" sniff -r "$P" ip proto 255 -n and dst host 127.0.0.1 -c 3 \
+	>"$TMPD/words.out" 2>"$TMPD/words.err"; rc=$?
+tcpdump -r "$P" ip proto 255 -n and dst host 127.0.0.1 -c 3 \
+	>"$TMPD/words.td" 2>/dev/null
+expect_eq "words and options mixed: exit 0" "$rc" 0
+expect_eq "words and options mixed: as tcpdump" "$(lines "$TMPD/words.out")" \
+	"$(lines "$TMPD/words.td")"
+expect_eq "words and options mixed: 3 packets" "$(lines "$TMPD/words.out")" 3
 
 # 2. '--' ends the options: what follows is expression, even '-c 1'
 "$HDP" sniff -n -r "$P" -- -c 1 >/dev/null 2>"$TMPD/dd.err"; rc=$?
