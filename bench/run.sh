@@ -23,8 +23,8 @@
 : "${HDP_FLOOR:=$top_builddir/bench/hdp-floor}"
 . "$top_srcdir/bench/lib.sh"
 
-ALL="send_lo send_veth read_text read_json live_w live_text replay_veth \
-sweep_lo trace_ns join_line join_key"
+ALL="send_lo send_veth read_text read_json live_w live_text sniff_tty \
+replay_veth sweep_lo trace_ns join_line join_key"
 SMOKE=0
 ONLY=""
 OUTDIR=""
@@ -56,6 +56,7 @@ if [ "$SMOKE" -eq 1 ]; then
 	REPS=1; MIN_REPS=1; BUDGET=5; WARM=0.2; DUR=0.2; RUN_LIMIT=15
 	DRAIN=0.3; FLOOR_LO="drop" FLOOR_VETH=""; TRACE_W=0.3
 	NREAD=2000; NSMALL=200; NLIVE=2000; NREPLAY=2000; NJOIN=600
+	NTTY=2000
 else
 	REPS=5; MIN_REPS=3; BUDGET=100; WARM=0.5; DUR=2; RUN_LIMIT=180
 	# TPACKET_V3 hands a block to the reader when it is full or after
@@ -64,7 +65,7 @@ else
 	DRAIN=1.5; TRACE_W=""
 	FLOOR_LO="drop batch" FLOOR_VETH="--qdisc-bypass"
 	NREAD=1000000; NSMALL=100000; NLIVE=1000000; NREPLAY=1000000
-	NJOIN=16000
+	NJOIN=16000; NTTY=100000
 fi
 [ -n "$REPS_SET" ] && REPS=$REPS_SET && [ "$MIN_REPS" -gt "$REPS" ] &&
 	MIN_REPS=$REPS
@@ -96,6 +97,7 @@ read_json	tshark -T json	hi:10	>= 10x
 read_json	tcpdump (text)	hi:1	>= 1x
 live_w	tcpdump	zero:0	no loss where tcpdump loses none
 live_text	tcpdump	lo:0.5	<= 0.5x tcpdump's loss
+sniff_tty	tcpdump	zero:0	no more lost or dropped than tcpdump (issue 16)
 replay_veth	tcpreplay	hi:1	>= 1x
 sweep_lo	hdp	abs:1	< 1 s (issue 5: < 2 s)
 join_line	ordinary input	hi:0.333	crafted within 3x ordinary (issue 15)
@@ -415,6 +417,82 @@ b_live() {
 	sender_rate "$NSA" "cnt_rx $NSB vb" "$DUR" trafgen \
 		-i "$WORK/hdp.trafgen" -o va --cpus 1 -n "$MAXC"; r=$RATE
 	note "$bn" - "flood: trafgen --cpus 1, $NLIVE packets a run, about $r pps with no capture"
+	veth_done
+}
+
+# ---------------------------------------------------------------------
+# sniff_tty (issue 16): printing to a terminal during a flood.  The tool
+# captures on vb under script(1), so its standard output is a pty that
+# script drains (into a file), while one trafgen process sends NTTY
+# packets from va.  Recorded per run: loss (% of the packets that arrived
+# at vb whose line never reached the terminal), drops (what the tool's
+# "dropped by kernel" line says) and printed (lines on the terminal).
+# "hdp --immediate" is the old default on a terminal, for reference; "hdp
+# -B 2048" and "tcpdump -B 32768" swap the capture buffers (libpcap's
+# default, hdp's on a terminal), to tell the ring from the printing.
+tty_once() {
+	tl=$1 rl=$2; shift 2
+	rm -f "$WORK/tty.ts" "$WORK/tty.err" "$WORK/tty.pid"
+	# the shell script(1) starts writes its PID, then becomes the tool
+	ip netns exec "$NSB" timeout -s INT -k 2 "$RUN_LIMIT" script -qfc \
+		"echo \$\$ >$WORK/tty.pid; exec $* 2>$WORK/tty.err" \
+		"$WORK/tty.ts" >/dev/null 2>&1 &
+	sp=$!
+	B_PIDS="$B_PIDS $sp"
+	j=0
+	while [ "$j" -lt 40 ] && ! grep -qi "listening" "$WORK/tty.err" \
+		2>/dev/null; do
+		sleep 0.05; j=$((j + 1))
+	done
+	sleep 0.2
+	r0=$(cnt_rx "$NSB" vb)
+	ip netns exec "$NSA" timeout -k 2 "$RUN_LIMIT" trafgen \
+		-i "$WORK/hdp.trafgen" -o va --cpus 1 -n "$NTTY" >/dev/null 2>&1
+	sleep "$DRAIN"
+	r1=$(cnt_rx "$NSB" vb)
+	tp=$(cat "$WORK/tty.pid" 2>/dev/null)
+	[ -n "$tp" ] && kill -INT "$tp" 2>/dev/null
+	wait "$sp"
+	B_PIDS=$(echo "$B_PIDS" | sed "s/ $sp\$//; s/ $sp / /")
+	# packet lines start with the time stamp; script's own lines do not
+	got=$(grep -c '^[0-9].* > ' "$WORK/tty.ts" 2>/dev/null)
+	drops=$(sed -n 's/^\([0-9]*\) packets* dropped by kernel.*/\1/p' \
+		"$WORK/tty.err" 2>/dev/null | tail -n 1)
+	[ -n "$drops" ] || note sniff_tty "$tl" "no counts: $(head -n 1 "$WORK/tty.err" 2>/dev/null)"
+	# vb may also get a packet of the kernel's own (IPv6 neighbour
+	# discovery on the new link): at most NTTY are the flood's
+	arrived=$((r1 - r0)); [ "$arrived" -le "$NTTY" ] || arrived=$NTTY
+	loss=$(awk -v a="$arrived" -v g="${got:-0}" \
+		'BEGIN { l = a > 0 ? 100 * (a - g) / a : 0; if (l < 0) l = 0;
+		printf "%.2f\n", l }')
+	rec sniff_tty "$tl" "$rl" loss % lo "$loss" "$(show "$*")"
+	rec sniff_tty "$tl" "$rl" drops dropped lo "${drops:-0}" "$(show "$*")"
+	# its own tool name for the peer: the zero:0 target judges loss
+	# and drops, where fewer is better; printed counts the other way
+	pt=$tl; [ "$rl" = peer ] && pt="$tl (printed)"
+	rec sniff_tty "$pt" "$rl" printed lines hi "${got:-0}" "$(show "$*")"
+}
+
+b_sniff_tty() {
+	have script || { note sniff_tty - "script(1) not installed"; return; }
+	have trafgen || { note sniff_tty - "trafgen not installed"; return; }
+	veth_path || { note sniff_tty - "veth setup failed"; return; }
+	trafgen_cfg
+	hcmd="$HDP sniff -n -i vb"
+	hdp_has sniff || { hcmd=""; note sniff_tty hdp "hdp sniff: not built"; }
+	rep_start
+	while rep_next; do
+		tty_once tcpdump peer tcpdump -n -i vb "'ip[9] == 255'"
+		[ -n "$hcmd" ] && tty_once hdp hdp $hcmd
+		[ -n "$hcmd" ] && hdp_opt sniff -- --immediate &&
+			tty_once "hdp --immediate" ref $hcmd --immediate
+		# the ring against the printing: each tool with the
+		# other's capture buffer (libpcap's 2 MiB, hdp's 32 MiB)
+		[ -n "$hcmd" ] && tty_once "hdp -B 2048" ref $hcmd -B 2048
+		tty_once "tcpdump -B 32768" ref tcpdump -n -i vb -B 32768 \
+			"'ip[9] == 255'"
+	done
+	note sniff_tty - "flood: trafgen --cpus 1, $NTTY packets a run; the terminal is script(1)'s pty, drained into a file on tmpfs"
 	veth_done
 }
 

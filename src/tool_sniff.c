@@ -4,8 +4,13 @@
  * libpcap does all of it: live capture (pcap_create/pcap_activate through
  * hdp_cap_open_live), offline reading of pcap and pcapng (also from
  * standard input), writing with nanosecond timestamps (hdp_dump_open).
- * The printers are in hdp_print.c; this file parses options, opens
- * things, runs the loop and says how it went.
+ * The printers are in hdp_print.c.  cmd_sniff, at the end, is four steps:
+ *   parse_opts()   the command line into struct sniff_opts
+ *   open_sniff()   the source (-r or -i), the filter, the -w file and the
+ *                  printer, privileges dropped on the way (-Z)
+ *   run_capture()  the pcap_dispatch loop, with tcpdump's signals
+ *   report_end()   flush and close everything, then tcpdump's counts
+ * and close_sniff() for whatever is still open after a failure.
  */
 #include "config.h"
 
@@ -27,15 +32,57 @@
 #include "hdp_rotate.h"
 #include "tool.h"
 
+/* tcpdump's -F, -Q, -L and -y. */
+struct sniff_extra {
+	const char *ffile;	/* -F: the filter expression's file */
+	int dir_set;		/* -Q given */
+	pcap_direction_t dir;
+	int list_dlts;		/* -L */
+	int dlt;		/* -y: -1 unless given */
+};
+
+/* Step 1, parse_opts(): everything the command line asks for. */
+struct sniff_opts {
+	struct hdp_cap_opts co;    /* -i -s -p -B --immediate           */
+	struct hdp_rot_opts ro;    /* -C -G -W                          */
+	struct sniff_extra x;      /* -F -Q -L -y                       */
+	const char *rfile;         /* -r                                */
+	const char *wfile;         /* -w                                */
+	const char *zuser;         /* -Z                                */
+	const char *user_filter;   /* --filter: replaces the default    */
+	int      have_filter_opt;
+	char    *trailing;         /* the operands' (or -F's) expression */
+	uint64_t count;            /* -c; 0: no limit                   */
+	int      unbuffered;       /* -U: the -w file per packet        */
+	int      linebuf;          /* -l: standard output per packet    */
+	int      force;            /* --force                           */
+	int      also_print;       /* --print                           */
+	int      immediate;        /* --immediate                       */
+	int      icmp;             /* --icmp                            */
+	int      list_devices;     /* -D                                */
+	int      help;             /* -h, --help                        */
+	/* the printer's settings */
+	enum hdp_pr_mode mode;     /* -v -q --json --table              */
+	int      hex;              /* -X                                */
+	int      tcount;           /* how many -t                       */
+	int      nprec;            /* --nano 9, --micro 6, else 0       */
+	int      ifnames;          /* --ifnames                         */
+};
+
+/* Steps 2-4: what is open while the capture runs. */
 struct sniff {
+	struct sniff_opts *o;
 	pcap_t        *p;
+	int            offline;     /* -r: a file, not a live capture */
+	int            dlt;
+	int            digits;      /* the source's time stamp digits */
+	char          *expr;        /* the whole filter              */
+	int            in_fd;       /* -r, opened before the drop    */
+	int            dropped;     /* privileges dropped (-Z)       */
 	struct hdp_dump *dumper;
 	struct bpf_program prog;   /* offline: applied here, to count */
 	int            offline_filter;
 	int            print;
-	int            unbuffered;  /* -U: the -w file per packet */
-	int            linebuf;     /* -l: standard output per packet */
-	uint64_t       count;       /* -c; 0: no limit */
 	uint64_t       seen;        /* packets read (offline)      */
 	uint64_t       taken;       /* packets that passed the filter */
 	struct hdp_rot *rot;        /* -C/-G/-W: rotating -w files     */
@@ -80,40 +127,37 @@ on_user_signal(int sig)
 		pcap_breakloop(g_pcap);
 }
 
-static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGALRM,
-				    SIGPIPE };
+/* INT, TERM and HUP come through tool_catch_stop(); these two end the
+ * run the same way (a log rotation's alarm, a reader that went away). */
+static const int end_signals[] = { SIGALRM, SIGPIPE };
+static const int user_signals[] = { SIGUSR1, SIGUSR2 };
+
+#define NSIG_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 static void
 catch_signals(void)
 {
-	struct sigaction sa;
-	size_t i;
-
-	tool_stop = 0;
 	g_info = g_flush = 0;
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = on_signal;	/* no SA_RESTART: poll() returns */
-	for (i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
-		sigaction(stop_signals[i], &sa, NULL);
-	sa.sa_handler = on_user_signal;
-	sigaction(SIGUSR1, &sa, NULL);
-	sigaction(SIGUSR2, &sa, NULL);
+	tool_catch_stop(on_signal);	/* no SA_RESTART: poll() returns */
+	tool_catch_signals(end_signals, NSIG_OF(end_signals), on_signal);
+	tool_catch_signals(user_signals, NSIG_OF(user_signals),
+			   on_user_signal);
 }
 
 /* After the loop: a second INT, TERM or HUP may still end a final write
- * that hangs; the others cannot cost the files anything any more. */
+ * that hangs; the others cannot cost the files anything any more (a
+ * closed standard output: EPIPE, said). */
 static void
 release_signals(void)
 {
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
-	signal(SIGALRM, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);	/* a closed stdout: EPIPE, said */
-	signal(SIGUSR1, SIG_IGN);
-	signal(SIGUSR2, SIG_IGN);
+	static const int ends[] = { SIGINT, SIGTERM, SIGHUP };
+	static const int quiet[] = { SIGALRM, SIGPIPE, SIGUSR1, SIGUSR2 };
+
+	tool_catch_signals(ends, NSIG_OF(ends), SIG_DFL);
+	tool_catch_signals(quiet, NSIG_OF(quiet), SIG_IGN);
 }
+
+static void usage_sniff_notes(FILE *out);
 
 void
 usage_sniff(FILE *out)
@@ -122,17 +166,18 @@ usage_sniff(FILE *out)
 "usage: hdp sniff [-i IFACE | -r FILE] [-w FILE [-U] [--print] [--force]\n"
 "                 [-C SIZE] [-G SECONDS] [-W N]]\n"
 "                 [-c COUNT] [-s SNAPLEN] [-p] [-B KIB] [--immediate]\n"
-"                 [-v | -q | --json | --table] [-X] [-n] [-t | -tt]\n"
+"                 [-v | -q | --json | --table] [-X] [-n] [-S] [-t | -tt]\n"
 "                 [--nano | --micro] [--ifnames] [-l] [-Z USER]\n"
 "                 [--icmp] [-Q in|out|inout] [-y TYPE]\n"
-"                 [--filter EXPR] [-F FILE | BPF EXPRESSION ...]\n"
+"                 [--filter EXPR] [-F FILE | [--] BPF EXPRESSION ...]\n"
 "       hdp sniff -D\n"
 "       hdp sniff -L [-i IFACE]\n"
 "\n"
 "Capture HDP (IP protocol 255) live, or read a pcap/pcapng file, and print\n"
 "one line per packet in tcpdump's manner:\n"
 "  12:00:00.000000 IP 127.0.0.1.420 > 127.0.0.1.420: HDP ts NS latency USus len N\n"
-"latency is the capture time minus the HDP timestamp.\n"
+"latency is the capture time minus the HDP timestamp.  Options may also\n"
+"follow the BPF expression, as in tcpdump; '--' ends them.\n"
 "\n"
 "  -i IFACE       capture on IFACE (default: any; Linux cooked v2 headers\n"
 "                 give each packet's interface and direction)\n"
@@ -155,11 +200,15 @@ usage_sniff(FILE *out)
 "                 are not overwritten (--force).  A next file that\n"
 "                 cannot be made: the rest goes into the current one\n"
 "  -c COUNT       stop after COUNT packets\n"
-"  -s SNAPLEN     capture at most SNAPLEN bytes of each packet (262144)\n"
+"  -s SNAPLEN     capture at most SNAPLEN bytes of each packet, 0 to\n"
+"                 262144 (0 and the default: 262144), as tcpdump -s\n"
 "  -p             do not put the interface into promiscuous mode\n"
-"  -B KIB         capture buffer size in KiB\n"
-"  --immediate    deliver every packet at once (default when printing\n"
-"                 to a terminal)\n"
+"  -B KIB         capture buffer size in KiB (default libpcap's 2 MiB;\n"
+"                 32 MiB when printing to a terminal, which shows lines\n"
+"                 slower than they come: the buffer holds the burst)\n"
+"  --immediate    deliver every packet at once (libpcap then keeps only\n"
+"                 a few dozen packets: bursts are lost); without it a\n"
+"                 packet is delivered within 0.1 s\n"
 "  -v             the original server's decode: ~~~ IP Header ~~~ with\n"
 "                 every field and the checksum verified, then\n"
 "                 ~~~ HDP Header & Data ~~~\n"
@@ -174,6 +223,8 @@ usage_sniff(FILE *out)
 "                 by this host's interface indexes (default: ifN)\n"
 "  -l             flush standard output after every packet\n"
 "  -n             accepted for tcpdump's sake: hdp never resolves names\n"
+"  -S             accepted for tcpdump's sake: tcpdump -S prints TCP's\n"
+"                 absolute sequence numbers; HDP has none to print\n"
 "  -Z, --user USER  after opening the capture (-r: the file, before a\n"
 "                 byte is read) and the -w file, run as USER with no\n"
 "                 capabilities or groups (default nobody when started\n"
@@ -191,7 +242,15 @@ usage_sniff(FILE *out)
 "  -L             list the link types of IFACE, as tcpdump -L\n"
 "  -y TYPE        capture with link type TYPE (a name -L lists; only\n"
 "                 types hdp decodes)\n"
-"\n"
+"\n");
+	usage_sniff_notes(out);
+}
+
+/* The rest of usage_sniff: the filter, the signals, the exit status. */
+static void
+usage_sniff_notes(FILE *out)
+{
+	fprintf(out,
 "Default filter (IPv6 extension headers are walked by protochain):\n"
 "  " HDP_FILTER_DEFAULT "\n"
 "Linux cannot run protochain's loop in the kernel, so a live capture loads the\n"
@@ -206,7 +265,8 @@ usage_sniff(FILE *out)
 "standard error as tcpdump's.  SIGUSR1 prints the counts so far and the\n"
 "capture goes on; SIGUSR2 writes the -w buffer to the file now.\n"
 "Exit status: 0 ok; 1 packets dropped or a read error; 2 bad usage, bad\n"
-"filter or bad file; 3 no permission to capture; 4 the system refused.\n");
+"filter or a file that is no capture; 3 no permission to capture; 4 the\n"
+"system refused (no such interface, a file that cannot be opened).\n");
 }
 
 static int
@@ -278,7 +338,7 @@ on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 	}
 	if (s->dumper != NULL &&
 	    (hdp_dump_packet(s->dumper, h, bytes) != 0 ||
-	     (s->unbuffered && hdp_dump_flush(s->dumper) != 0))) {
+	     (s->o->unbuffered && hdp_dump_flush(s->dumper) != 0))) {
 		/* a full disk: stop now rather than lose the rest; the
 		 * file keeps its whole packets, the close says how many */
 		stop_loop(s);
@@ -286,10 +346,10 @@ on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 	}
 	if (s->print) {
 		hdp_print_packet(&s->pr, h, bytes);
-		if (s->linebuf)
+		if (s->o->linebuf)
 			hdp_printer_flush(&s->pr);
 	}
-	if (s->count && s->taken >= s->count)
+	if (s->o->count && s->taken >= s->o->count)
 		stop_loop(s);
 }
 
@@ -330,12 +390,6 @@ plural(uint64_t n)
 	return n == 1 ? "" : "s";
 }
 
-/* Options without a short letter. */
-enum {
-	OPT_JSON = 256, OPT_TABLE, OPT_FILTER, OPT_FORCE, OPT_PRINT,
-	OPT_IMMEDIATE, OPT_NANO, OPT_MICRO, OPT_IFNAMES, OPT_ICMP, OPT_HELP
-};
-
 /* -r FILE: opened now, with the privileges we started with, and read
  * only after they are dropped (a capture is hostile input). */
 static int
@@ -348,7 +402,7 @@ open_input(const char *rfile, int *fd)
 	*fd = open(rfile, O_RDONLY | O_CLOEXEC);
 	if (*fd < 0) {
 		tool_errno("%s", rfile);
-		return HDP_EXIT_USAGE;
+		return HDP_EXIT_ENV;	/* missing or not ours: as every command */
 	}
 	return 0;
 }
@@ -531,15 +585,6 @@ on_user_break(struct sniff *s, int offline)
 	return 1;
 }
 
-/* tcpdump's -F, -Q, -L and -y: parsed here so cmd_sniff stays short. */
-struct sniff_extra {
-	const char *ffile;	/* -F: the filter expression's file */
-	int dir_set;		/* -Q given */
-	pcap_direction_t dir;
-	int list_dlts;		/* -L */
-	int dlt;		/* -y: -1 unless given */
-};
-
 static int
 extra_option(int c, const char *arg, struct sniff_extra *x)
 {
@@ -555,20 +600,20 @@ extra_option(int c, const char *arg, struct sniff_extra *x)
 		else if (strcmp(arg, "inout") == 0)
 			x->dir = PCAP_D_INOUT;
 		else {
-			tool_err("bad direction '%s' for -Q: in, out or "
-				 "inout", tool_safe(arg));
+			tool_err("-Q %s: not a direction (in, out or "
+				 "inout)", tool_safe(arg));
 			return -1;
 		}
 		return 0;
 	case 'y':
 		x->dlt = pcap_datalink_name_to_val(arg);
 		if (x->dlt < 0) {
-			tool_err("unknown link type '%s' for -y",
-				 tool_safe(arg));
+			tool_err("-y %s: not a link type libpcap knows "
+				 "(-L lists them)", tool_safe(arg));
 			return -1;
 		}
 		if (!hdp_dlt_supported(x->dlt)) {
-			tool_err("link type '%s' is not one hdp decodes",
+			tool_err("-y %s: not a link type hdp decodes",
 				 tool_safe(arg));
 			return -1;
 		}
@@ -590,7 +635,7 @@ read_filter_file(const char *path, char **out)
 	*out = NULL;
 	if (fd < 0) {
 		tool_err("-F %s: %s", tool_safe(path), strerror(errno));
-		return HDP_EXIT_USAGE;
+		return HDP_EXIT_ENV;	/* cannot be opened: as -r */
 	}
 	snprintf(name, sizeof(name), "-F %s", tool_safe(path));
 	r = tool_read_all(fd, name, 1u << 20, "", &b, &n);
@@ -662,369 +707,508 @@ apply_extras(pcap_t *p, const struct sniff_extra *x)
 	return HDP_EXIT_OK;
 }
 
-int
-cmd_sniff(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "json",      no_argument,       NULL, OPT_JSON },
-		{ "table",     no_argument,       NULL, OPT_TABLE },
-		{ "filter",    required_argument, NULL, OPT_FILTER },
-		{ "force",     no_argument,       NULL, OPT_FORCE },
-		{ "print",     no_argument,       NULL, OPT_PRINT },
-		{ "immediate", no_argument,       NULL, OPT_IMMEDIATE },
-		{ "nano",      no_argument,       NULL, OPT_NANO },
-		{ "micro",     no_argument,       NULL, OPT_MICRO },
-		{ "ifnames",   no_argument,       NULL, OPT_IFNAMES },
-		{ "icmp",      no_argument,       NULL, OPT_ICMP },
-		{ "user",      required_argument, NULL, 'Z' },
-		{ "direction", required_argument, NULL, 'Q' },
-		{ "help",      no_argument,       NULL, OPT_HELP },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct hdp_cap_opts co;
-	struct hdp_rot_opts ro;
-	struct sniff s;
-	const char *rfile = NULL, *wfile = NULL, *user_filter = NULL;
-	const char *zuser = NULL;
-	char *trailing = NULL, *expr = NULL;
-	char err[PCAP_ERRBUF_SIZE + 256];
-	enum hdp_pr_mode mode = HDP_PR_LINE;
-	enum hdp_pr_time tmode = HDP_PR_TIME_LOCAL;
-	int hex = 0, force = 0, also_print = 0, immediate = 0, digits = 0;
-	int ifnames = 0, tcount = 0, nprec = 0, have_filter_opt = 0;
-	int icmp = 0;
-	int rc = HDP_EXIT_OK, c, dlt, r, in_fd = -1, dropped = 0;
-	uint64_t v;
-	struct sniff_extra x = { NULL, 0, PCAP_D_INOUT, 0, -1 };
+/* ---- step 1: parse the options into one struct ---- */
 
-	memset(&s, 0, sizeof(s));
-	memset(&co, 0, sizeof(co));
-	memset(&ro, 0, sizeof(ro));
-	co.promisc = 1;
-	optind = 0;	/* glibc: a fresh scan from argv[1] */
-	while ((c = tool_getopt(argc, argv, "+i:Dr:w:Uc:s:pB:vXqntlZ:C:G:W:hF:Q:Ly:",
-				longopts)) != -1) {
-		switch (c) {
-		case 'i': co.ifname = optarg; break;
-		case 'D':
-			if (tool_parse_only)
-				break;
-			return list_devices();
-		case 'r': rfile = optarg; break;
-		case 'w': wfile = optarg; break;
-		case 'U': s.unbuffered = 1; break;
-		case 'c':
-			if (hdp_parse_uint(optarg, 1, UINT64_MAX, &s.count,
-					   "-c", err, sizeof(err)) != 0) {
-				tool_err("%s", err);
-				return HDP_EXIT_USAGE;
-			}
-			break;
-		case 's':
-			if (hdp_parse_uint(optarg, 0, 262144, &v, "-s", err,
-					   sizeof(err)) != 0) {
-				tool_err("%s", err);
-				return HDP_EXIT_USAGE;
-			}
-			co.snaplen = v == 0 ? 262144 : (int)v;
-			break;
-		case 'p': co.promisc = 0; break;
-		case 'B':
-			if (hdp_parse_uint(optarg, 1, 4194304, &v, "-B", err,
-					   sizeof(err)) != 0) {
-				tool_err("%s", err);
-				return HDP_EXIT_USAGE;
-			}
-			co.buffer_kb = (int)v;
-			break;
-		case 'v': mode = HDP_PR_VERBOSE; break;
-		case 'X': hex = 1; break;
-		case 'q': mode = HDP_PR_QUIET; break;
-		case 'n': break;
-		case 't': tcount++; break;
-		case 'l': s.linebuf = 1; break;
-		case 'Z': zuser = optarg; break;
-		case 'C': case 'G': case 'W':
-			if (rot_option(c, optarg, &ro) != 0)
-				return HDP_EXIT_USAGE;
-			break;
-		case 'F': case 'Q': case 'L': case 'y':
-			if (extra_option(c, optarg, &x) != 0)
-				return HDP_EXIT_USAGE;
-			break;
-		case OPT_JSON: mode = HDP_PR_JSON; break;
-		case OPT_TABLE: mode = HDP_PR_TABLE; break;
-		case OPT_FILTER:
-			user_filter = optarg;
-			have_filter_opt = 1;
-			break;
-		case OPT_FORCE: force = 1; break;
-		case OPT_PRINT: also_print = 1; break;
-		case OPT_IMMEDIATE: immediate = 1; break;
-		case OPT_NANO: nprec = 9; break;
-		case OPT_MICRO: nprec = 6; break;
-		case OPT_IFNAMES: ifnames = 1; break;
-		case OPT_ICMP: icmp = 1; break;
-		case 'h':
-		case OPT_HELP:
-			usage_sniff(stdout);
-			return HDP_EXIT_OK;
-		default:
-			return HDP_EXIT_USAGE;
-		}
+/* Options without a short letter. */
+enum {
+	OPT_JSON = 256, OPT_TABLE, OPT_FILTER, OPT_FORCE, OPT_PRINT,
+	OPT_IMMEDIATE, OPT_NANO, OPT_MICRO, OPT_IFNAMES, OPT_ICMP, OPT_HELP
+};
+
+static const struct option sniff_longopts[] = {
+	{ "json",      no_argument,       NULL, OPT_JSON },
+	{ "table",     no_argument,       NULL, OPT_TABLE },
+	{ "filter",    required_argument, NULL, OPT_FILTER },
+	{ "force",     no_argument,       NULL, OPT_FORCE },
+	{ "print",     no_argument,       NULL, OPT_PRINT },
+	{ "immediate", no_argument,       NULL, OPT_IMMEDIATE },
+	{ "nano",      no_argument,       NULL, OPT_NANO },
+	{ "micro",     no_argument,       NULL, OPT_MICRO },
+	{ "ifnames",   no_argument,       NULL, OPT_IFNAMES },
+	{ "icmp",      no_argument,       NULL, OPT_ICMP },
+	{ "user",      required_argument, NULL, 'Z' },
+	{ "direction", required_argument, NULL, 'Q' },
+	{ "help",      no_argument,       NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 }
+};
+
+/*
+ * No '+': options may follow the filter expression, as GNU getopt (and
+ * tcpdump on Linux) allow; '--' ends the options, so an expression word
+ * that starts with '-' can still be given after it.
+ */
+static const char sniff_optstring[] =
+	"i:Dr:w:Uc:s:SpB:vXqntlZ:C:G:W:hF:Q:Ly:";
+
+/* -s SNAPLEN as tcpdump(8) takes it: 0 to 262144, 0 meaning 262144. */
+static int
+snaplen_option(const char *arg, int *snaplen)
+{
+	char err[160];
+	uint64_t v;
+
+	if (hdp_parse_uint(arg, 0, 262144, &v, "-s", err, sizeof(err)) != 0) {
+		tool_err("%s", err);
+		return -1;
 	}
-	if ((ro.max_bytes || ro.max_secs || ro.max_files) &&
-	    (wfile == NULL || strcmp(wfile, "-") == 0)) {
-		tool_err("-C, -G and -W need -w FILE");
-		return HDP_EXIT_USAGE;
+	*snaplen = v == 0 ? 262144 : (int)v;
+	return 0;
+}
+
+/* -c COUNT and -B KIB. */
+static int
+number_option(int c, const char *arg, struct sniff_opts *o)
+{
+	char err[160];
+	uint64_t v = 0;
+	int r;
+
+	if (c == 'c')
+		r = hdp_parse_uint(arg, 1, UINT64_MAX, &o->count, "-c", err,
+				   sizeof(err));
+	else
+		r = hdp_parse_uint(arg, 1, 4194304, &v, "-B", err,
+				   sizeof(err));
+	if (r != 0) {
+		tool_err("%s", err);
+		return -1;
 	}
-	if (ro.max_files && !ro.max_bytes && !ro.max_secs) {
-		tool_err("-W needs -C or -G");
-		return HDP_EXIT_USAGE;
+	if (c == 'B')
+		o->co.buffer_kb = (int)v;
+	return 0;
+}
+
+/* One option into o; -1 when it is wrong (said). */
+static int
+sniff_option(struct sniff_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case 'i': o->co.ifname = arg; break;
+	case 'D': o->list_devices = 1; break;
+	case 'r': o->rfile = arg; break;
+	case 'w': o->wfile = arg; break;
+	case 'U': o->unbuffered = 1; break;
+	case 'c': case 'B': return number_option(c, arg, o);
+	case 's': return snaplen_option(arg, &o->co.snaplen);
+	case 'p': o->co.promisc = 0; break;
+	case 'v': o->mode = HDP_PR_VERBOSE; break;
+	case 'X': o->hex = 1; break;
+	case 'q': o->mode = HDP_PR_QUIET; break;
+	case 'n': break;	/* hdp never resolves names */
+	case 'S': break;	/* absolute sequence numbers: HDP has none */
+	case 't': o->tcount++; break;
+	case 'l': o->linebuf = 1; break;
+	case 'Z': o->zuser = arg; break;
+	case 'C': case 'G': case 'W': return rot_option(c, arg, &o->ro);
+	case 'F': case 'Q': case 'L': case 'y':
+		return extra_option(c, arg, &o->x);
+	case OPT_JSON: o->mode = HDP_PR_JSON; break;
+	case OPT_TABLE: o->mode = HDP_PR_TABLE; break;
+	case OPT_FILTER:
+		o->user_filter = arg;
+		o->have_filter_opt = 1;
+		break;
+	case OPT_FORCE: o->force = 1; break;
+	case OPT_PRINT: o->also_print = 1; break;
+	case OPT_IMMEDIATE: o->immediate = 1; break;
+	case OPT_NANO: o->nprec = 9; break;
+	case OPT_MICRO: o->nprec = 6; break;
+	case OPT_IFNAMES: o->ifnames = 1; break;
+	case OPT_ICMP: o->icmp = 1; break;
+	case 'h': case OPT_HELP: o->help = 1; break;
+	default: return -1;	/* tool_getopt said what */
 	}
-	if (icmp && have_filter_opt) {
-		tool_err("--icmp adds to the default filter; --filter "
-			 "replaces it (write the ICMP part there)");
-		return HDP_EXIT_USAGE;
-	}
-	if (rfile != NULL && co.ifname != NULL) {
-		tool_err("-i and -r exclude each other");
-		return HDP_EXIT_USAGE;
-	}
-	if (rfile != NULL && (x.dir_set || x.dlt >= 0 || x.list_dlts)) {
-		tool_err("-Q, -y and -L need a live capture, not -r");
-		return HDP_EXIT_USAGE;
-	}
-	if (tcount == 1)
-		tmode = HDP_PR_TIME_NONE;
-	else if (tcount >= 2)
-		tmode = HDP_PR_TIME_EPOCH;
-	if (x.ffile != NULL) {
-		if (optind < argc)
+	return 0;
+}
+
+/* The options that make sense only together, or never together. */
+static int
+check_opts(const struct sniff_opts *o)
+{
+	const struct hdp_rot_opts *ro = &o->ro;
+
+	if ((ro->max_bytes || ro->max_secs || ro->max_files) &&
+	    (o->wfile == NULL || strcmp(o->wfile, "-") == 0))
+		return tool_usage_err("-C, -G and -W need -w FILE");
+	if (ro->max_files && !ro->max_bytes && !ro->max_secs)
+		return tool_usage_err("-W needs -C or -G");
+	if (o->icmp && o->have_filter_opt)
+		return tool_usage_err("--icmp adds to the default filter; "
+				      "--filter replaces it (write the ICMP "
+				      "part there)");
+	if (o->rfile != NULL && o->co.ifname != NULL)
+		return tool_usage_err("-i and -r exclude each other");
+	if (o->rfile != NULL &&
+	    (o->x.dir_set || o->x.dlt >= 0 || o->x.list_dlts))
+		return tool_usage_err("-Q, -y and -L need a live capture, "
+				      "not -r");
+	return HDP_EXIT_OK;
+}
+
+/* The expression: -F's file, else the operands joined (tcpdump's
+ * trailing arguments). */
+static int
+read_expression(struct sniff_opts *o, int nargs, char **args)
+{
+	if (o->x.ffile != NULL) {
+		if (nargs > 0)
 			fprintf(stderr, "%s: warning: -F given: the expression "
 				"on the command line is ignored\n",
 				hdp_progname);
-		if ((r = read_filter_file(x.ffile, &trailing)) != 0)
-			return r;
-	} else if (optind < argc) {
-		trailing = hdp_filter_join(argc - optind, argv + optind);
-		if (trailing == NULL) {
+		return read_filter_file(o->x.ffile, &o->trailing);
+	}
+	if (nargs > 0 &&
+	    (o->trailing = hdp_filter_join(nargs, args)) == NULL) {
+		tool_err("out of memory");
+		return HDP_EXIT_ENV;
+	}
+	return HDP_EXIT_OK;
+}
+
+static int
+parse_opts(int argc, char **argv, struct sniff_opts *o)
+{
+	int c, rc;
+
+	memset(o, 0, sizeof(*o));
+	o->co.promisc = 1;
+	o->x.dir = PCAP_D_INOUT;
+	o->x.dlt = -1;
+	o->mode = HDP_PR_LINE;
+	optind = 0;	/* glibc: a fresh scan from argv[1] */
+	while ((c = tool_getopt(argc, argv, sniff_optstring,
+				sniff_longopts)) != -1)
+		if (sniff_option(o, c, optarg) != 0)
+			return HDP_EXIT_USAGE;
+	if (o->help)
+		return HDP_EXIT_OK;
+	if ((rc = check_opts(o)) != HDP_EXIT_OK)
+		return rc;
+	return read_expression(o, argc - optind, argv + optind);
+}
+
+/* ---- step 2: open the source, the filter, the -w file, the printer ---- */
+
+/* The capture buffer when printing to a terminal without -B: 32 MiB. */
+#define TTY_BUFFER_KB 32768
+
+/* -r FILE: the file and the -w output are opened with the privileges we
+ * have, which are dropped before the first byte is parsed. */
+static int
+open_file_source(struct sniff *s)
+{
+	struct sniff_opts *o = s->o;
+	char err[PCAP_ERRBUF_SIZE + 256];
+	int rc;
+
+	if ((rc = open_input(o->rfile, &s->in_fd)) != 0 ||
+	    (may_be_capture(s->in_fd) &&
+	     (rc = open_output(s, o->wfile, &o->ro, o->force)) != 0) ||
+	    (rc = drop_privileges(o->zuser)) != 0)
+		return rc;
+	s->dropped = 1;
+	s->p = hdp_cap_open_fd_prec(s->in_fd, o->rfile, &s->digits, err,
+				    sizeof(err));
+	s->in_fd = -1;	/* the capture's now */
+	if (s->p == NULL) {
+		tool_err("%s", err);
+		return HDP_EXIT_USAGE;
+	}
+	return HDP_EXIT_OK;
+}
+
+/* -i IFACE (default any). */
+static int
+open_live_source(struct sniff *s)
+{
+	struct hdp_cap_opts *co = &s->o->co;
+	char err[PCAP_ERRBUF_SIZE + 256];
+
+	co->nano = 1;
+	/*
+	 * Printing to a terminal, the terminal sets the pace: hdp itself
+	 * needs under 1 us a packet (80 writes for 70,000 lines), the
+	 * terminal takes them far slower, and the capture ring must hold
+	 * the burst it has not shown yet.  So on a terminal:
+	 *  - no immediate mode unless asked (--immediate), as tcpdump: it
+	 *    makes libpcap use TPACKET_V2, a ring of snaplen-sized slots
+	 *    (a few dozen packets with the default buffer; bench/ sniff_tty
+	 *    lost a median 80% of a 100,000-packet flood that way).  The
+	 *    read timeout (100 ms) still shows each packet within 0.1 s;
+	 *  - a ring of TTY_BUFFER_KB unless -B says otherwise: libpcap's
+	 *    2 MiB of TPACKET_V3 blocks hold some 16,000 such packets and
+	 *    lost a median 22% of the flood (tcpdump, the same ring, 33%);
+	 *    32 MiB lost none.
+	 */
+	co->immediate = s->o->immediate;
+	if (co->buffer_kb == 0 && s->print && isatty(STDOUT_FILENO))
+		co->buffer_kb = TTY_BUFFER_KB;
+	if (co->ifname == NULL || strcmp(co->ifname, "any") == 0)
+		co->promisc = 0;	/* the any device has no such mode */
+	s->p = hdp_cap_open_live(co, err, sizeof(err));
+	if (s->p == NULL) {
+		tool_err("%s", err);
+		return tool_cap_status(err);
+	}
+	tool_cap_warn(err);
+	s->digits = 6;
+	return apply_extras(s->p, &s->o->x);
+}
+
+/* A bad expression is named as the user wrote it, not inside the
+ * default filter it is joined to (some 6 KB for a live capture). */
+static int
+check_expression(struct sniff *s, const char *trailing)
+{
+	struct bpf_program prog;
+
+	if (pcap_compile(s->p, &prog, trailing, 1,
+			 PCAP_NETMASK_UNKNOWN) != 0) {
+		tool_err("bad filter '%s': %s", trailing, pcap_geterr(s->p));
+		return HDP_EXIT_USAGE;
+	}
+	pcap_freecode(&prog);
+	return HDP_EXIT_OK;
+}
+
+/* The filter: --filter's, else the default for the link type with the
+ * user's expression; offline we apply it ourselves, to count. */
+static int
+open_filter(struct sniff *s)
+{
+	const struct sniff_opts *o = s->o;
+	char err[PCAP_ERRBUF_SIZE + 256];
+	int rc;
+
+	if (o->have_filter_opt) {
+		s->expr = hdp_filter_and(*o->user_filter ? o->user_filter :
+					 NULL, o->trailing);
+	} else {
+		if (o->trailing != NULL &&
+		    (rc = check_expression(s, o->trailing)) != 0)
+			return rc;
+		s->expr = o->icmp ?
+			  hdp_filter_hdp_icmp(s->dlt, o->trailing, !s->offline) :
+			  hdp_filter_hdp(s->dlt, o->trailing, !s->offline);
+		if (s->expr == NULL) {
 			tool_err("out of memory");
 			return HDP_EXIT_ENV;
 		}
 	}
-	/* --filter replaces the default; the default depends on the link
-	 * type and is made once the source is open */
-	if (have_filter_opt)
-		expr = hdp_filter_and(*user_filter ? user_filter : NULL,
-				      trailing);
-	s.print = wfile == NULL || also_print;
-	if (tool_parse_only)
-		goto out;
-	if (x.list_dlts) {
-		free(trailing);
-		free(expr);
-		return list_dlts(&co);
+	if (s->expr == NULL)
+		return HDP_EXIT_OK;
+	if (!s->offline) {
+		if (hdp_cap_set_filter(s->p, s->expr, err, sizeof(err)) == 0)
+			return HDP_EXIT_OK;
+		tool_err("%s", err);
+		return HDP_EXIT_USAGE;
 	}
+	if (pcap_compile(s->p, &s->prog, s->expr, 1,
+			 PCAP_NETMASK_UNKNOWN) != 0) {
+		tool_err("bad filter '%s': %s", s->expr, pcap_geterr(s->p));
+		return HDP_EXIT_USAGE;
+	}
+	s->offline_filter = 1;
+	return HDP_EXIT_OK;
+}
 
-	/* ---- open the source ---- */
-	if (rfile != NULL) {
-		/* open the file and the -w output with the privileges we
-		 * have, then drop them before the first byte is parsed */
-		if ((rc = open_input(rfile, &in_fd)) != 0 ||
-		    (may_be_capture(in_fd) &&
-		     (rc = open_output(&s, wfile, &ro, force)) != 0) ||
-		    (rc = drop_privileges(zuser)) != 0)
-			goto out;
-		dropped = 1;
-		s.p = hdp_cap_open_fd_prec(in_fd, rfile, &digits, err,
-					   sizeof(err));
-		in_fd = -1;	/* the capture's now */
-		if (s.p == NULL) {
-			tool_err("%s", err);
-			rc = HDP_EXIT_USAGE;
-			goto out;
-		}
-	} else {
-		co.nano = 1;
-		/* Immediate mode makes libpcap use a ring of snaplen-sized
-		 * slots: with the default buffer, 8 packets.  Printing to a
-		 * pipe or file gains nothing from it and loses bursts
-		 * (87% in bench/ live_text), so like tcpdump use it only
-		 * when asked or when a person watches a terminal. */
-		co.immediate = immediate ||
-			       (s.print && isatty(STDOUT_FILENO));
-		if (co.ifname != NULL && strcmp(co.ifname, "any") == 0)
-			co.promisc = 0;	/* the any device has no such mode */
-		if (co.ifname == NULL)
-			co.promisc = 0;
-		s.p = hdp_cap_open_live(&co, err, sizeof(err));
-		if (s.p == NULL) {
-			tool_err("%s", err);
-			rc = tool_cap_status(err);
-			goto out;
-		}
-		tool_cap_warn(err);
-		if ((rc = apply_extras(s.p, &x)) != 0)
-			goto out;
-		digits = 6;
-		ifnames = 1;
-	}
-	dlt = pcap_datalink(s.p);
-	/* a bad expression is named as the user wrote it, not inside the
-	 * default filter it is joined to (some 6 KB for a live capture) */
-	if (!have_filter_opt && trailing != NULL) {
-		struct bpf_program prog;
+/* "reading from file ..." or "listening on ...", as tcpdump says it. */
+static void
+say_source(const struct sniff *s)
+{
+	const char *dn = pcap_datalink_val_to_name(s->dlt);
+	const char *dd = pcap_datalink_val_to_description(s->dlt);
+	const char *ifname = s->o->co.ifname;
 
-		if (pcap_compile(s.p, &prog, trailing, 1,
-				 PCAP_NETMASK_UNKNOWN) != 0) {
-			tool_err("bad filter '%s': %s", trailing,
-				 pcap_geterr(s.p));
-			rc = HDP_EXIT_USAGE;
-			goto out;
-		}
-		pcap_freecode(&prog);
-	}
-	if (!have_filter_opt &&
-	    (expr = icmp ? hdp_filter_hdp_icmp(dlt, trailing, rfile == NULL) :
-		    hdp_filter_hdp(dlt, trailing, rfile == NULL)) == NULL) {
-		tool_err("out of memory");
-		rc = HDP_EXIT_ENV;
-		goto out;
-	}
-
-	/* ---- the filter: offline we apply it ourselves, to count ---- */
-	if (expr != NULL) {
-		if (rfile != NULL) {
-			if (pcap_compile(s.p, &s.prog, expr, 1,
-					 PCAP_NETMASK_UNKNOWN) != 0) {
-				tool_err("bad filter '%s': %s", expr,
-					 pcap_geterr(s.p));
-				rc = HDP_EXIT_USAGE;
-				goto out;
-			}
-			s.offline_filter = 1;
-		} else if (hdp_cap_set_filter(s.p, expr, err,
-					      sizeof(err)) != 0) {
-			tool_err("%s", err);
-			rc = HDP_EXIT_USAGE;
-			goto out;
-		}
-	}
-	{
-		const char *dn = pcap_datalink_val_to_name(dlt);
-		const char *dd = pcap_datalink_val_to_description(dlt);
-
-		if (rfile != NULL)
-			fprintf(stderr, "%s: reading from file %s, link-type "
-				"%s (%s), snapshot length %d\n", hdp_progname,
-				tool_safe(rfile), dn ? dn : "?", dd ? dd : "?",
-				pcap_snapshot(s.p));
-		else
-			fprintf(stderr, "%s: listening on %s, link-type %s "
-				"(%s), snapshot length %d bytes\n",
-				hdp_progname,
-				tool_safe(co.ifname ? co.ifname : "any"),
-				dn ? dn : "?", dd ? dd : "?",
-				pcap_snapshot(s.p));
-	}
-	if (!hdp_dlt_supported(dlt))
+	if (s->offline)
+		fprintf(stderr, "%s: reading from file %s, link-type %s (%s), "
+			"snapshot length %d\n", hdp_progname,
+			tool_safe(s->o->rfile), dn ? dn : "?", dd ? dd : "?",
+			pcap_snapshot(s->p));
+	else
+		fprintf(stderr, "%s: listening on %s, link-type %s (%s), "
+			"snapshot length %d bytes\n", hdp_progname,
+			tool_safe(ifname ? ifname : "any"), dn ? dn : "?",
+			dd ? dd : "?", pcap_snapshot(s->p));
+	if (!hdp_dlt_supported(s->dlt))
 		fprintf(stderr, "%s: warning: link type %s (%d) is not "
-			"decoded\n", hdp_progname,
-			pcap_datalink_val_to_name(dlt) ?
-			pcap_datalink_val_to_name(dlt) : "?", dlt);
+			"decoded\n", hdp_progname, dn ? dn : "?", s->dlt);
+}
 
-	/* ---- the output file ---- */
-	if ((rc = open_output(&s, wfile, &ro, force)) != 0 ||
-	    (rc = start_output(&s, wfile, dlt)) != 0 ||
-	    (!dropped && (rc = drop_privileges(zuser)) != 0))
-		goto out;
+/* The -t options, as tcpdump counts them. */
+static enum hdp_pr_time
+time_mode(int tcount)
+{
+	if (tcount == 1)
+		return HDP_PR_TIME_NONE;
+	if (tcount >= 2)
+		return HDP_PR_TIME_EPOCH;
+	return HDP_PR_TIME_LOCAL;
+}
 
-	if (hdp_printer_init(&s.pr, stdout, mode, dlt) != 0) {
+static int
+open_printer(struct sniff *s)
+{
+	const struct sniff_opts *o = s->o;
+
+	if (hdp_printer_init(&s->pr, stdout, o->mode, s->dlt) != 0) {
 		tool_err("out of memory");
-		rc = HDP_EXIT_ENV;
-		goto out;
+		return HDP_EXIT_ENV;
 	}
-	s.pr.time = tmode;
-	s.pr.hex = hex;
-	s.pr.ifnames = ifnames;
-	s.pr.ts_nano = pcap_get_tstamp_precision(s.p) ==
-		       PCAP_TSTAMP_PRECISION_NANO;
-	s.pr.ts_digits = nprec ? nprec : digits;
+	s->pr.time = time_mode(o->tcount);
+	s->pr.hex = o->hex;
+	/* live: the interfaces are this host's */
+	s->pr.ifnames = o->ifnames || !s->offline;
+	s->pr.ts_nano = pcap_get_tstamp_precision(s->p) ==
+			PCAP_TSTAMP_PRECISION_NANO;
+	s->pr.ts_digits = o->nprec ? o->nprec : s->digits;
+	return HDP_EXIT_OK;
+}
 
-	/* ---- the loop ---- */
-	g_pcap = s.p;
+static int
+open_sniff(struct sniff *s)
+{
+	struct sniff_opts *o = s->o;
+	int rc;
+
+	rc = s->offline ? open_file_source(s) : open_live_source(s);
+	if (rc != HDP_EXIT_OK)
+		return rc;
+	s->dlt = pcap_datalink(s->p);
+	if ((rc = open_filter(s)) != HDP_EXIT_OK)
+		return rc;
+	say_source(s);
+	if ((rc = open_output(s, o->wfile, &o->ro, o->force)) != 0 ||
+	    (rc = start_output(s, o->wfile, s->dlt)) != 0 ||
+	    (!s->dropped && (rc = drop_privileges(o->zuser)) != 0))
+		return rc;
+	return open_printer(s);
+}
+
+/* ---- step 3: run the capture ---- */
+
+static int
+run_capture(struct sniff *s)
+{
+	int r, rc = HDP_EXIT_OK;
+
+	g_pcap = s->p;
 	catch_signals();
-
 	for (;;) {
-		r = pcap_dispatch(s.p, -1, on_packet, (u_char *)&s);
+		r = pcap_dispatch(s->p, -1, on_packet, (u_char *)s);
 		if (r == PCAP_ERROR_BREAK) {
-			if (on_user_break(&s, rfile != NULL))
+			if (on_user_break(s, s->offline))
 				continue;
 			break;
 		}
 		if (r == PCAP_ERROR) {
-			tool_err("%s: %s", rfile ? rfile : "capture",
-				 pcap_geterr(s.p));
+			tool_err("%s: %s", s->offline ? s->o->rfile : "capture",
+				 pcap_geterr(s->p));
 			rc = HDP_EXIT_FAIL;
 			break;
 		}
-		if (rfile != NULL && r == 0)
+		if (s->offline && r == 0)
 			break;		/* end of file */
-		if (rfile == NULL)
-			hdp_printer_flush(&s.pr);
-		if (s.count && s.taken >= s.count)
+		if (!s->offline)
+			hdp_printer_flush(&s->pr);
+		if (s->o->count && s->taken >= s->o->count)
 			break;
 	}
 	g_pcap = NULL;
 	release_signals();
+	return rc;
+}
 
-	/* ---- flush everything, then say how it went ---- */
-	if (s.print && mode == HDP_PR_QUIET) {
-		const struct hdp_pr_counts *n = &s.pr.n;
+/* ---- step 4: flush everything, then say how it went ---- */
 
-		printf("%llu packet%s: %llu HDP, %llu other, %llu truncated, "
-		       "%llu malformed, %llu not decoded\n",
-		       (unsigned long long)n->packets, plural(n->packets),
-		       (unsigned long long)n->hdp,
-		       (unsigned long long)n->other,
-		       (unsigned long long)n->truncated,
-		       (unsigned long long)n->malformed,
-		       (unsigned long long)n->unsupported);
-	}
-	if (hdp_printer_finish(&s.pr) != 0) {
-		tool_err("standard output: %s", strerror(s.pr.error));
+/* -q: the counts of what was seen, on standard output. */
+static void
+report_quiet(const struct sniff *s)
+{
+	const struct hdp_pr_counts *n = &s->pr.n;
+
+	printf("%llu packet%s: %llu HDP, %llu other, %llu truncated, "
+	       "%llu malformed, %llu not decoded\n",
+	       (unsigned long long)n->packets, plural(n->packets),
+	       (unsigned long long)n->hdp, (unsigned long long)n->other,
+	       (unsigned long long)n->truncated,
+	       (unsigned long long)n->malformed,
+	       (unsigned long long)n->unsupported);
+}
+
+/* The exit status, from rc (the loop's) and how the outputs closed. */
+static int
+report_end(struct sniff *s, int rc)
+{
+	char err[PCAP_ERRBUF_SIZE + 256];
+
+	if (s->print && s->o->mode == HDP_PR_QUIET)
+		report_quiet(s);
+	if (hdp_printer_finish(&s->pr) != 0) {
+		tool_err("standard output: %s", strerror(s->pr.error));
 		rc = HDP_EXIT_ENV;
 	}
-	if (hdp_dump_close(s.dumper, err, sizeof(err)) != 0) {
+	if (hdp_dump_close(s->dumper, err, sizeof(err)) != 0) {
 		tool_err("%s", err);
 		rc = HDP_EXIT_ENV;
 	}
-	s.dumper = NULL;
-	if (s.rot_stop < 0) {
-		tool_err("%s", s.rot_err);
+	s->dumper = NULL;
+	if (s->rot_stop < 0) {
+		tool_err("%s", s->rot_err);
 		rc = HDP_EXIT_ENV;
 	}
-	if (s.rot_stuck)	/* said when it happened; no packet lost */
+	if (s->rot_stuck)	/* said when it happened; no packet lost */
 		rc = HDP_EXIT_ENV;
-	if (report_counts(&s, rfile != NULL) && rc == HDP_EXIT_OK)
+	if (report_counts(s, s->offline) && rc == HDP_EXIT_OK)
 		rc = HDP_EXIT_FAIL;	/* the kernel dropped some */
 	fflush(stdout);
+	return rc;
+}
 
-out:
-	if (in_fd > STDIN_FILENO)
-		close(in_fd);
-	discard_output(&s, wfile);
-	hdp_dump_close(s.dumper, NULL, 0);
-	if (s.offline_filter)
-		pcap_freecode(&s.prog);
-	if (s.rot != NULL)
-		hdp_rot_free(s.rot);
-	if (s.pr.buf != NULL)
-		hdp_printer_finish(&s.pr);
-	if (s.p != NULL)
-		pcap_close(s.p);
-	free(trailing);
-	free(expr);
+/* Whatever is still open, also after a failure on the way. */
+static void
+close_sniff(struct sniff *s)
+{
+	if (s->in_fd > STDIN_FILENO)
+		close(s->in_fd);
+	discard_output(s, s->o->wfile);
+	hdp_dump_close(s->dumper, NULL, 0);
+	if (s->offline_filter)
+		pcap_freecode(&s->prog);
+	if (s->rot != NULL)
+		hdp_rot_free(s->rot);
+	if (s->pr.buf != NULL)
+		hdp_printer_finish(&s->pr);
+	if (s->p != NULL)
+		pcap_close(s->p);
+	free(s->expr);
+}
+
+int
+cmd_sniff(int argc, char **argv)
+{
+	struct sniff_opts o;
+	struct sniff s;
+	int rc;
+
+	rc = parse_opts(argc, argv, &o);
+	if (rc != HDP_EXIT_OK || o.help || tool_parse_only) {
+		if (rc == HDP_EXIT_OK && o.help)
+			usage_sniff(stdout);
+	} else if (o.list_devices) {
+		rc = list_devices();
+	} else if (o.x.list_dlts) {
+		rc = list_dlts(&o.co);
+	} else {
+		memset(&s, 0, sizeof(s));
+		s.o = &o;
+		s.in_fd = -1;
+		s.offline = o.rfile != NULL;
+		s.print = o.wfile == NULL || o.also_print;
+		if ((rc = open_sniff(&s)) == HDP_EXIT_OK)
+			rc = report_end(&s, run_capture(&s));
+		close_sniff(&s);
+	}
+	free(o.trailing);
 	return rc;
 }

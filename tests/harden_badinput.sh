@@ -286,7 +286,7 @@ print(sum(1 for l in open(sys.argv[1]) if json.loads(l)))' got/s.json) ||
 	try "output directory not writable" 4 \
 		"hdp sniff: ro/x.pcap: Permission denied" \
 		$as_nobody "$bin" sniff -r three.pcap -w ro/x.pcap
-	try "input not readable" 2 \
+	try "input not readable" 4 \
 		"hdp sniff: secret.pcap: Permission denied" \
 		$as_nobody "$bin" sniff -r secret.pcap
 fi

@@ -26,7 +26,7 @@ expect_eq "-c 0 exits 2" "$?" 2
 "$HDP" sniff --bogus >/dev/null 2>&1
 expect_eq "unknown option exits 2" "$?" 2
 "$HDP" sniff -r "$TMPD/nonexistent.pcap" >/dev/null 2>"$TMPD/err"
-expect_eq "missing file exits 2" "$?" 2
+expect_eq "missing file exits 4 (as in every command)" "$?" 4
 grep -q "nonexistent.pcap" "$TMPD/err" || fail "missing file named in the error"
 printf 'not a capture file at all\n' >"$TMPD/junk.pcap"
 "$HDP" sniff -r "$TMPD/junk.pcap" >/dev/null 2>"$TMPD/err"

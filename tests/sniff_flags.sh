@@ -18,7 +18,7 @@ veth_pair "$A" "$VA" 10.124.0.1/24 "$B" "$VB" 10.124.0.2/24
 # bad input: one line naming it, exit 2
 "$HDP" sniff -F "$TMPD/nofile" -r "$top_srcdir/pcaps/lo4.pcap" \
 	>/dev/null 2>"$TMPD/e"; rc=$?
-check "-F missing file: exit 2" [ "$rc" = 2 ]
+check "-F missing file: exit 4 (cannot be opened)" [ "$rc" = 4 ]
 check "-F missing file is named" grep -q "nofile" "$TMPD/e"
 ip netns exec "$B" "$HDP" sniff -Q sideways -i "$VB" >/dev/null \
 	2>"$TMPD/e"; rc=$?
