@@ -333,7 +333,8 @@ plural(uint64_t n)
 /* Options without a short letter. */
 enum {
 	OPT_JSON = 256, OPT_TABLE, OPT_FILTER, OPT_FORCE, OPT_PRINT,
-	OPT_IMMEDIATE, OPT_NANO, OPT_MICRO, OPT_IFNAMES, OPT_ICMP, OPT_HELP
+	OPT_IMMEDIATE, OPT_NANO, OPT_MICRO, OPT_IFNAMES, OPT_ICMP, OPT_HELP,
+	OPT_COUNT, OPT_DECODE
 };
 
 /* -r FILE: opened now, with the privileges we started with, and read
@@ -677,6 +678,8 @@ cmd_sniff(int argc, char **argv)
 		{ "icmp",      no_argument,       NULL, OPT_ICMP },
 		{ "user",      required_argument, NULL, 'Z' },
 		{ "direction", required_argument, NULL, 'Q' },
+		{ "count",     no_argument,       NULL, OPT_COUNT },
+		{ "decode",    no_argument,       NULL, OPT_DECODE },
 		{ "help",      no_argument,       NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -689,7 +692,8 @@ cmd_sniff(int argc, char **argv)
 	char err[PCAP_ERRBUF_SIZE + 256];
 	enum hdp_pr_mode mode = HDP_PR_LINE;
 	enum hdp_pr_time tmode = HDP_PR_TIME_LOCAL;
-	int hex = 0, force = 0, also_print = 0, immediate = 0, digits = 0;
+	int xcount = 0, Xcount = 0, acount = 0, link = 0, vcount = 0;
+	int brief = 0, force = 0, also_print = 0, immediate = 0, digits = 0;
 	int ifnames = 0, tcount = 0, nprec = 0, have_filter_opt = 0;
 	int icmp = 0;
 	int rc = HDP_EXIT_OK, c, dlt, r, in_fd = -1, dropped = 0;
@@ -701,7 +705,7 @@ cmd_sniff(int argc, char **argv)
 	memset(&ro, 0, sizeof(ro));
 	co.promisc = 1;
 	optind = 0;	/* glibc: a fresh scan from argv[1] */
-	while ((c = tool_getopt(argc, argv, "+i:Dr:w:Uc:s:pB:vXqntlZ:C:G:W:hF:Q:Ly:",
+	while ((c = tool_getopt(argc, argv, "+i:Dr:w:Uc:s:pB:vxXAeqntlZ:C:G:W:hF:Q:Ly:",
 				longopts)) != -1) {
 		switch (c) {
 		case 'i': co.ifname = optarg; break;
@@ -736,9 +740,14 @@ cmd_sniff(int argc, char **argv)
 			}
 			co.buffer_kb = (int)v;
 			break;
-		case 'v': mode = HDP_PR_VERBOSE; break;
-		case 'X': hex = 1; break;
-		case 'q': mode = HDP_PR_QUIET; break;
+		case 'v': vcount++; break;
+		case 'x': xcount++; break;
+		case 'X': Xcount++; break;
+		case 'A': acount++; break;
+		case 'e': link = 1; break;
+		case 'q': brief = 1; break;
+		case OPT_COUNT: mode = HDP_PR_QUIET; break;
+		case OPT_DECODE: mode = HDP_PR_VERBOSE; break;
 		case 'n': break;
 		case 't': tcount++; break;
 		case 'l': s.linebuf = 1; break;
@@ -794,10 +803,13 @@ cmd_sniff(int argc, char **argv)
 		tool_err("-Q, -y and -L need a live capture, not -r");
 		return HDP_EXIT_USAGE;
 	}
-	if (tcount == 1)
-		tmode = HDP_PR_TIME_NONE;
-	else if (tcount >= 2)
-		tmode = HDP_PR_TIME_EPOCH;
+	if (tcount > 0) {	/* -t .. -ttttt, as tcpdump counts them */
+		static const enum hdp_pr_time tm[] = {
+			HDP_PR_TIME_NONE, HDP_PR_TIME_EPOCH, HDP_PR_TIME_DELTA,
+			HDP_PR_TIME_DATE, HDP_PR_TIME_FIRST
+		};
+		tmode = tm[(tcount > 5 ? 5 : tcount) - 1];
+	}
 	if (x.ffile != NULL) {
 		if (optind < argc)
 			fprintf(stderr, "%s: warning: -F given: the expression "
@@ -944,7 +956,16 @@ cmd_sniff(int argc, char **argv)
 		goto out;
 	}
 	s.pr.time = tmode;
-	s.pr.hex = hex;
+	/* tcpdump's precedence: -X over -x over -A; doubled, from the
+	 * link-level header */
+	s.pr.dump = Xcount ? (Xcount > 1 ? HDP_PR_DUMP_HEXA_LINK :
+			      HDP_PR_DUMP_HEXA) :
+		    xcount ? (xcount > 1 ? HDP_PR_DUMP_HEX_LINK :
+			      HDP_PR_DUMP_HEX) :
+		    acount ? HDP_PR_DUMP_ASCII : HDP_PR_DUMP_NONE;
+	s.pr.link = link;
+	s.pr.verbose = vcount > 3 ? 3 : vcount;
+	s.pr.brief = brief;
 	s.pr.ifnames = ifnames;
 	s.pr.ts_nano = pcap_get_tstamp_precision(s.p) ==
 		       PCAP_TSTAMP_PRECISION_NANO;
