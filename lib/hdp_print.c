@@ -305,7 +305,8 @@ put_frac(const struct hdp_printer *pr, char *p, uint64_t frac_ns)
 /*
  * -ttt and -ttttt as tcpdump 4.99 prints them (util-print.c): a sign
  * column (' ' or '-'), then HH:MM:SS.frac of the time since the previous
- * (-ttt) or the first (-ttttt) packet printed; hours are not wrapped.
+ * (-ttt) or the first (-ttttt) packet printed.  As tcpdump's, the hours
+ * wrap at a day (it formats the span as a time of day).
  * Both times are cut to the printed precision before they are
  * subtracted, as tcpdump subtracts the timevals it was given.
  */
@@ -325,8 +326,7 @@ put_span(struct hdp_printer *pr, char *p, uint64_t now)
 	d = a >= b ? a - b : b - a;
 	*p++ = a >= b ? ' ' : '-';
 	sec = d / per;
-	p = sec / 3600 >= 100 ? put_u64(p, sec / 3600) :
-				put_fixed(p, sec / 3600, 2);
+	p = put_fixed(p, sec / 3600 % 24, 2);
 	*p++ = ':';
 	p = put_fixed(p, sec % 3600 / 60, 2);
 	*p++ = ':';
@@ -574,15 +574,27 @@ put_length_colon(char *p, uint64_t n)
 	return PUTS(p, ": ");
 }
 
-/* The 802.2 LLC/SNAP header that hdp decodes (SNAP, an IP ethertype), as
- * tcpdump's llc_print and snap_print show it; len counts from the LLC. */
+/* The 802.2 LLC/SNAP header that hdp decodes (SNAP, an IP ethertype,
+ * ending at f->link_len), as tcpdump's llc_print and snap_print show it;
+ * len counts from the LLC. */
 static char *
 put_snap(const struct hdp_printer *pr, char *p, const struct hdp_frame *f,
-	 uint64_t len)
+	 const uint8_t *pkt, uint64_t len)
 {
 	p = PUTS(p, "LLC, dsap SNAP (0xaa) Individual, ssap SNAP (0xaa) "
-		 "Command, ctrl 0x03: oui Ethernet (0x000000), ");
-	p = put_ethertype(pr, p, f->ethertype);
+		 "Command, ctrl 0x03: ");
+	if (pkt[f->link_len - 3] == 0xf8) {
+		const char *name = ethertype_name(f->ethertype);
+
+		p = PUTS(p, "oui Cisco bridged (0x0000f8), pid ");
+		p = name ? put(p, name, strlen(name)) : PUTS(p, "Unknown");
+		p = PUTS(p, " (");
+		p = put_hex16(p, f->ethertype);
+		*p++ = ')';
+	} else {
+		p = PUTS(p, "oui Ethernet (0x000000), ");
+		p = put_ethertype(pr, p, f->ethertype);
+	}
 	return put_length_colon(p, len >= 8 ? len - 8 : 0);
 }
 
@@ -603,9 +615,14 @@ put_ether_e(const struct hdp_printer *pr, char *p, const struct hdp_frame *f,
 	p = PUTS(p, ", ");
 	t = hdp_rd16(pkt + 12);
 	if (t <= 1500) {
+		/* tcpdump's length: the 802.3 length, when the frame holds
+		 * that much */
+		uint64_t n = wirelen >= 14 ? wirelen - 14 : 0;
+
 		p = PUTS(p, "802.3");
-		p = put_length_colon(p, wirelen);
-		return f->llc && f->ip_version ? put_snap(pr, p, f, t) : p;
+		p = put_length_colon(p, t < n ? t : n);
+		return f->llc && f->ip_version ?
+		       put_snap(pr, p, f, pkt, t < n ? t : n) : p;
 	}
 	p = put_ethertype(pr, p, t);
 	p = put_length_colon(p, wirelen);
@@ -625,6 +642,12 @@ put_ether_e(const struct hdp_printer *pr, char *p, const struct hdp_frame *f,
 		if (t > 1500) {
 			p = put_ethertype(pr, p, t);
 			p = PUTS(p, ", ");
+		} else {
+			/* tcpdump 4.99: "802.3" and LLC with no separator */
+			p = PUTS(p, "802.3");
+			if (f->llc && f->ip_version)
+				p = put_snap(pr, p, f, pkt, wirelen >= off ?
+					     wirelen - off : 0);
 		}
 	}
 	return p;
@@ -665,7 +688,7 @@ put_sll_e(const struct hdp_printer *pr, char *p, const struct hdp_frame *f,
 		p = t == 4 ? PUTS(p, "802.2") : PUTS(p, "802.3");
 		p = put_length_colon(p, wirelen);
 		if (f->llc && f->ip_version)
-			p = put_snap(pr, p, f, wirelen - hlen);
+			p = put_snap(pr, p, f, pkt, wirelen - hlen);
 		return p;
 	}
 	p = put_ethertype(pr, p, t);
@@ -687,9 +710,15 @@ put_null_e(char *p, const struct hdp_frame *f, const uint8_t *pkt,
 		af = (af >> 24) | (af >> 8 & 0xff00) | (af << 8 & 0xff0000) |
 		     af << 24;
 	p = PUTS(p, "AF ");
-	p = af == 2 ? PUTS(p, "IPv4") :
-	    (af == 24 || af == 28 || af == 30) ? PUTS(p, "IPv6") :
-	    PUTS(p, "Unknown");
+	switch (af) {	/* tcpdump's bsd_af_values */
+	case 2:  p = PUTS(p, "IPv4"); break;
+	case 6:  p = PUTS(p, "NS"); break;
+	case 7:  p = PUTS(p, "ISO"); break;
+	case 16: p = PUTS(p, "Appletalk"); break;
+	case 23: p = PUTS(p, "IPX"); break;
+	case 24: case 28: case 30: p = PUTS(p, "IPv6"); break;
+	default: p = PUTS(p, "Unknown"); break;
+	}
 	p = PUTS(p, " (");
 	p = put_u64(p, af);
 	*p++ = ')';
@@ -715,6 +744,19 @@ put_link_e(const struct hdp_printer *pr, char *p, const struct hdp_frame *f,
 	}
 }
 
+/* The 802.2 LLC header at off, and SNAP after it: 3 bytes (4 for an I or
+ * S frame's two-byte control), 8 with SNAP; tcpdump counts it as link
+ * header. */
+static size_t
+llc_len(const uint8_t *pkt, size_t caplen, size_t off)
+{
+	if (off + 3 > caplen || (pkt[off] == 0xff && pkt[off + 1] == 0xff))
+		return 0;	/* cut, or Novell's raw 802.3 (no LLC) */
+	if (pkt[off] == 0xaa && pkt[off + 1] == 0xaa && pkt[off + 2] == 3)
+		return 8;
+	return (pkt[off + 2] & 3) == 3 ? 3 : 4;
+}
+
 /* tcpdump's hdrlen: where -x, -X and -A begin (the network header),
  * whether or not hdp could decode what follows. */
 static size_t
@@ -731,16 +773,22 @@ link_hdrlen(int dlt, const uint8_t *pkt, size_t caplen)
 		     (t == 0x8100 || t == 0x88a8 || t == 0x9100 ||
 		      t == 0x9200) && n + 4 <= caplen; n += 4)
 			t = hdp_rd16(pkt + n + 2);
-		return n;
+		if (t <= 1500)
+			n += llc_len(pkt, caplen, n);
+		break;
 	case DLT_NULL:
 	case DLT_LOOP:
 		n = 4;
 		break;
 	case DLT_LINUX_SLL:
 		n = 16;
+		if (caplen >= 16 && hdp_rd16(pkt + 14) == 4)
+			n += llc_len(pkt, caplen, n);
 		break;
 	case DLT_LINUX_SLL2:
 		n = 20;
+		if (caplen >= 20 && hdp_rd16(pkt) == 4)
+			n += llc_len(pkt, caplen, n);
 		break;
 	default:
 		n = 0;
