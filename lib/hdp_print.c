@@ -1049,6 +1049,10 @@ fields_of(const struct hdp_frame *f, const struct udp_view *u,
 	x->has_len = f->ip_fixed && (f->status == HDP_ST_OK || f->l4_off != 0);
 	if (x->has_hdp)
 		x->len = x->payload_len;
+	else if (f->proto == HDP_PROTO && !(f->is_fragment && f->frag_off))
+		/* the HDP header was not captured: what the IP length leaves
+		 * for the payload after it */
+		x->len = f->l4_len >= HDP_HDR_LEN ? f->l4_len - HDP_HDR_LEN : 0;
 	else if (u->ok)
 		x->len = f->l4_len >= 8 ? f->l4_len - 8 : 0;
 	else
