@@ -171,9 +171,11 @@ function hdp.dissector(tvb, pinfo, tree)
 		local cap_ns = Int64.new(cap.secs) * NS + cap.nsecs
 		local lat = latency_of(cap_ns, ts)
 		if lat ~= nil then
+			local human = latency_text(lat)
 			t:add(pf.latency, tvb(4, 8), nstime_of(lat))
+				:append_text(" (" .. human .. ")")
 			t:add(pf.latency_ns, tvb(4, 8), lat)
-			lat_text = " latency " .. latency_text(lat)
+			lat_text = " latency " .. human
 		else
 			lat_text = " latency -"
 		end
