@@ -682,8 +682,10 @@ put_sll_e(const struct hdp_printer *pr, char *p, const struct hdp_frame *f,
 		alen = hdp_rd16(pkt + 4);
 		t = hdp_rd16(pkt + 14);
 	}
-	p = put_mac(p, pkt + (v2 ? 12 : 6), alen < 8 ? alen : 8);
-	*p++ = ' ';
+	if (alen == 6) {	/* tcpdump shows a MAC-48 address only */
+		p = put_mac(p, pkt + (v2 ? 12 : 6), 6);
+		*p++ = ' ';
+	}
 	if (t == 0x0004 || t == 0x0001) {
 		p = t == 4 ? PUTS(p, "802.2") : PUTS(p, "802.3");
 		p = put_length_colon(p, wirelen);
