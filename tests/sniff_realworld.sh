@@ -17,6 +17,10 @@
 # lengths (sniff_judge.py --lenient).  Tests fetch nothing.
 . "$top_srcdir/tests/lib.sh"
 need_cmd tshark tcpdump python3
+# tshark loads only the dissector of this tree: a personal plugin folder
+# (where another checkout's `make install` may have put an older hdp.lua)
+# would register "hdp" first
+HOME=$TMPD; export HOME
 
 RW="$top_srcdir/pcaps/realworld"
 LUA="$top_srcdir/dissect/hdp.lua"
