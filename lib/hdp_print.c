@@ -851,12 +851,166 @@ put_proto(char *p, uint8_t proto)
 	return p;
 }
 
-/* "(tos 0x0, ttl 64, id 1, offset 0, flags [DF], proto unknown (255),
- * length 50) ": tcpdump's ip_print; IPv4 options are not decoded (their
- * length is said instead), a wrong checksum is shown as tcpdump shows
- * it.  Needs the fixed header (f->ip_fixed). */
+/* tcpdump's names of IPv4 options (print-ip.c ip_option_values). */
+static const char *
+ipopt_name(uint8_t code)
+{
+	switch (code) {
+	case 0:   return "EOL";
+	case 1:   return "NOP";
+	case 7:   return "RR";
+	case 68:  return "timestamp";
+	case 82:  return "traceroute";
+	case 130: return "security";
+	case 131: return "LSRR";
+	case 137: return "SSRR";
+	case 148: return "RA";
+	default:  return NULL;
+	}
+}
+
 static char *
-put_ip4_v(char *p, const struct hdp_frame *f, const uint8_t *pkt)
+put_bad_len(char *p, unsigned n)
+{
+	p = PUTS(p, " [bad length ");
+	p = put_u64(p, n);
+	*p++ = ']';
+	return p;
+}
+
+/* RR, LSRR, SSRR: the addresses, a ',' after those already recorded
+ * (tcpdump's ip_printroute); the option claims len bytes, avail of them
+ * from o on were captured.  As tcpdump, a length that is not 3 + 4n
+ * reads on into the next option's bytes. */
+static char *
+put_ipopt_route(char *p, const uint8_t *o, unsigned len, unsigned avail)
+{
+	unsigned ptr, i;
+
+	if (len < 3)
+		return put_bad_len(p, len);
+	if ((len + 1) & 3)
+		p = put_bad_len(p, len);
+	ptr = o[2] - 1u;
+	if (ptr < 3 || ((ptr + 1) & 3) || ptr > len + 1) {
+		p = PUTS(p, " [bad ptr ");
+		p = put_u64(p, o[2]);
+		*p++ = ']';
+	}
+	for (i = 3; i < len && i + 4 <= avail; i += 4) {
+		*p++ = ' ';
+		p += hdp_fmt_ip4(p, o + i);
+		if (ptr > i)
+			*p++ = ',';
+	}
+	return p;
+}
+
+/* The timestamp option (tcpdump's ip_printts): " TS{TSONLY 1@ 2@}",
+ * '^' where the pointer points; len >= 4 bytes claimed, avail captured. */
+static char *
+put_ipopt_ts(char *p, const uint8_t *o, unsigned len, unsigned avail)
+{
+	static const char *const kind[] = { "TSONLY", "TS+ADDR", "", "PRESPEC" };
+	unsigned hop = (o[3] & 15) != 0 ? 8 : 4, ptr = o[2] - 1u, i = 0;
+
+	p = PUTS(p, " TS{");
+	if ((len - 4) & (hop - 1)) {
+		p = PUTS(p, "[bad length ");
+		p = put_u64(p, len);
+		*p++ = ']';
+	}
+	if (ptr < 4 || ((ptr - 4) & (hop - 1)) || ptr > len + 1) {
+		p = PUTS(p, "[bad ptr ");
+		p = put_u64(p, o[2]);
+		*p++ = ']';
+	}
+	if ((o[3] & 15) > 3 || (o[3] & 15) == 2) {
+		p = PUTS(p, "[bad ts type ");
+		p = put_u64(p, o[3] & 15u);
+		*p++ = ']';
+	} else {
+		p = put(p, kind[o[3] & 15], strlen(kind[o[3] & 15]));
+		for (i = 4; i < len && i + hop <= avail; i += hop) {
+			p = ptr == i ? PUTS(p, " ^ ") : PUTS(p, " ");
+			p = put_u64(p, hdp_rd32(o + i + hop - 4));
+			*p++ = '@';
+			if (hop == 8)
+				p += hdp_fmt_ip4(p, o + i);
+		}
+	}
+	if (ptr == i)
+		p = PUTS(p, " ^ ");
+	if (o[3] >> 4) {
+		p = PUTS(p, " [");
+		p = put_u64(p, o[3] >> 4);
+		p = PUTS(p, " hops not recorded]} ");
+	} else {
+		*p++ = '}';
+	}
+	return p;
+}
+
+/* ", options (NOP,RR 10.0.0.1, 0.0.0.0,RA value 1)": tcpdump's
+ * ip_optprint.  o holds n bytes (the options captured). */
+static char *
+put_ipopts(char *p, const uint8_t *o, unsigned n)
+{
+	unsigned len, i;
+
+	p = PUTS(p, ", options (");
+	for (i = 0; i < n && i < 40; i += len) {
+		const char *name = ipopt_name(o[i]);
+
+		if (i)
+			*p++ = ',';
+		if (name != NULL) {
+			p = put(p, name, strlen(name));
+		} else {
+			p = PUTS(p, "unknown ");
+			p = put_u64(p, o[i]);
+		}
+		if (o[i] <= 1) {
+			if (o[i] == 0)
+				break;		/* EOL ends the list */
+			len = 1;
+			continue;
+		}
+		if (n - i < 2) {
+			p = put_bad_len(p, n - i);
+			break;
+		}
+		len = o[i + 1];
+		if (len < 2 || len > n - i) {
+			p = put_bad_len(p, len);
+			break;
+		}
+		if (o[i] == 7 || o[i] == 131 || o[i] == 137)
+			p = put_ipopt_route(p, o + i, len, n - i);
+		else if (o[i] == 68 && len >= 4)
+			p = put_ipopt_ts(p, o + i, len, n - i);
+		else if (o[i] == 68) {	/* tcpdump: no space before it */
+			p = PUTS(p, "[bad length ");
+			p = put_u64(p, len);
+			*p++ = ']';
+		} else if (o[i] == 148 && len < 4) {
+			p = put_bad_len(p, len);
+		} else if (o[i] == 148 && hdp_rd16(o + i + 2) != 0) {
+			p = PUTS(p, " value ");
+			p = put_u64(p, hdp_rd16(o + i + 2));
+		}
+	}
+	*p++ = ')';
+	return p;
+}
+
+/* "(tos 0x0, ttl 64, id 1, offset 0, flags [DF], proto unknown (255),
+ * length 50) ": tcpdump's ip_print, IPv4 options and a wrong checksum
+ * as it shows them.  Needs the fixed header (f->ip_fixed); options are
+ * read as far as they were captured. */
+static char *
+put_ip4_v(char *p, const struct hdp_frame *f, const uint8_t *pkt,
+	  size_t caplen)
 {
 	const uint8_t *ip = pkt + f->ip_off;
 	static const char *const ecn[] = { "", ",ECT(1)", ",ECT(0)", ",CE" };
@@ -887,10 +1041,11 @@ put_ip4_v(char *p, const struct hdp_frame *f, const uint8_t *pkt)
 	p = put_proto(p, ip[9]);
 	p = PUTS(p, ", length ");
 	p = put_u64(p, hdp_rd16(ip + 2));
-	if (f->ihl > 5) {
-		p = PUTS(p, ", options ");
-		p = put_u64(p, (f->ihl - 5) * 4u);
-		p = PUTS(p, " bytes");
+	if (f->ihl > 5 && caplen - f->ip_off > 20) {
+		size_t n = caplen - f->ip_off - 20;
+
+		p = put_ipopts(p, ip + 20, (unsigned)(n < (f->ihl - 5) * 4u ?
+						      n : (f->ihl - 5) * 4u));
 	}
 	if (f->ip_csum_ok == 0) {
 		uint8_t h[60];
@@ -942,13 +1097,13 @@ put_ip6_v(char *p, const struct hdp_frame *f, const uint8_t *pkt)
  * the header's fields in parentheses. */
 static char *
 put_ip_head(const struct hdp_printer *pr, char *p, const struct hdp_frame *f,
-	    const uint8_t *pkt)
+	    const uint8_t *pkt, size_t caplen)
 {
 	if (!pr->link)
 		p = f->ip_version == 4 ? PUTS(p, "IP ") : PUTS(p, "IP6 ");
 	if (!pr->verbose || !f->ip_fixed)
 		return p;
-	return f->ip_version == 4 ? put_ip4_v(p, f, pkt) :
+	return f->ip_version == 4 ? put_ip4_v(p, f, pkt, caplen) :
 				    put_ip6_v(p, f, pkt);
 }
 
@@ -1149,7 +1304,7 @@ print_line(struct hdp_printer *pr, const struct hdp_frame *f,
 		p = put_err(p, f, 0);
 		goto end;
 	}
-	p = put_ip_head(pr, p, f, pkt);
+	p = put_ip_head(pr, p, f, pkt, h->caplen);
 	if (!f->ip_fixed) {
 		/* fixed header not captured: no addresses to show */
 		p = put_err(p, f, 0);
@@ -1968,7 +2123,7 @@ print_icmp_line(struct hdp_printer *pr, const struct hdp_frame *f,
 
 	icmp_what(what, sizeof(what), e);
 	p = put_line_head(pr, p, f, pkt, h, now);
-	p = put_ip_head(pr, p, f, pkt);
+	p = put_ip_head(pr, p, f, pkt, h->caplen);
 	p = put_addr(p, f, &f->src);
 	p = PUTS(p, " > ");
 	p = put_addr(p, f, &f->dst);

@@ -7,7 +7,8 @@ both byte orders, OpenBSD loopback, raw IP), each at micro- and
 nanosecond precision, holding HDP and other traffic with the fields -e
 and -v show set to unusual values: ECN bits, TTL 0, DF/MF/reserved
 flags, fragment offsets, a wrong checksum, IPv6 traffic class and flow
-label, extension headers, 802.1Q and 802.1ad tags with priority and DEI,
+label, extension headers, IPv4 options (RR, LSRR, SSRR, timestamps,
+router alert, security, unknown, bad lengths), 802.1Q and 802.1ad tags with priority and DEI,
 802.3 LLC/SNAP, short frames with Ethernet padding, ARP; time stamps that
 go back, jump by more than a day and fall between microseconds.
 """
@@ -17,7 +18,10 @@ import sys
 
 from scapy.all import (ARP, IP, IPv6, UDP, Dot1Q, Dot1AD, Ether, LLC, SNAP,
                        IPv6ExtHdrHopByHop, IPv6ExtHdrFragment, Raw, raw,
-                       wrpcap)
+                       wrpcap, IPOption_EOL, IPOption_NOP,
+                       IPOption_RR, IPOption_LSRR, IPOption_SSRR,
+                       IPOption_Router_Alert, IPOption_Timestamp,
+                       IPOption_Security)
 from scapy.layers.l2 import CookedLinux
 from scapy.data import DLT_NULL, DLT_LOOP, DLT_RAW, DLT_LINUX_SLL
 
@@ -50,7 +54,54 @@ def ip4_variants():
         IP(src="10.9.0.1", dst="10.9.0.2", proto=47) / Raw(b"\x00" * 8),
         IP(src="10.9.0.1", dst="10.9.0.2", proto=255) / Raw(hdp(data=b"")),
     ]
-    return [raw(p) for p in out]
+    # IPv4 options, as tcpdump -v decodes them
+    opts = [
+        [IPOption_NOP(), IPOption_NOP(), IPOption_NOP(), IPOption_EOL()],
+        [IPOption_Router_Alert()],
+        [IPOption_Router_Alert(alert=5)],
+        [IPOption_RR(routers=["10.0.0.1", "10.0.0.2", "0.0.0.0"],
+                     pointer=8)],
+        [IPOption_LSRR(routers=["192.0.2.1", "192.0.2.2"]),
+         IPOption_NOP()],
+        [IPOption_SSRR(routers=["192.0.2.9"], pointer=4)],
+        [IPOption_Timestamp(flg=0, timestamp=12345, length=8, pointer=9)],
+        [IPOption_Timestamp(flg=1, internet_address="10.1.1.1",
+                            timestamp=77, length=12, pointer=5),
+         IPOption_EOL()],
+        [IPOption_Timestamp(flg=3, oflw=2, internet_address="10.1.1.1",
+                            timestamp=0, length=12, pointer=13),
+         IPOption_EOL()],
+        [IPOption_Security(), IPOption_NOP()],
+    ]
+    for o in opts:
+        out.append(IP(src="10.9.0.1", dst="10.9.0.2", proto=255,
+                      options=o) / Raw(hdp()))
+    out = [raw(p) for p in out]
+    # options scapy will not build: unknown, bad lengths, a bad pointer
+    for o in (b"\x99\x04\x00\x00", b"\x07\x09\x04\x0a\x00\x00\x01"
+              b"\x00\x00\x00\x00\x00", b"\x94\x02\x00\x00",
+              b"\x01\x83\x01\x00", b"\x44\x03\x05\x00"):
+        out.append(ip_with_options(o))
+    return out
+
+
+def csum(b):
+    s = sum(struct.unpack(">%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def ip_with_options(opt):
+    """An IPv4 HDP datagram whose header carries opt as it is."""
+    body = hdp()
+    hl = 20 + len(opt)
+    h = bytearray(struct.pack(">BBHHHBBH4s4s", 0x40 | hl // 4, 0,
+                              hl + len(body), 9, 0, 64, 255, 0,
+                              bytes([10, 9, 0, 1]), bytes([10, 9, 0, 2])))
+    h += opt
+    h[10:12] = struct.pack(">H", csum(bytes(h)))
+    return bytes(h) + body
 
 
 def ip6_variants():
