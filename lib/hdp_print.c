@@ -2040,7 +2040,8 @@ icmp6_text(char *w, size_t n, const struct hdp_icmp_err *e,
  * latency L len N", "IP6 ...: UDP len N", "IP ...: ip-proto-N len N";
  * a transport header cut by the quote ends in tcpdump's "[|proto]". */
 static char *
-put_quoted(char *p, const struct hdp_icmp_err *e, uint64_t now)
+put_quoted(const struct hdp_printer *pr, char *p,
+	   const struct hdp_icmp_err *e, uint64_t now)
 {
 	const struct hdp_frame *q = &e->inner;
 	int ports = icmp_quoted_dport(e) >= 0 && (q->proto == HDP_PROTO ||
@@ -2049,6 +2050,9 @@ put_quoted(char *p, const struct hdp_icmp_err *e, uint64_t now)
 	int64_t lat;
 
 	p = q->ip_version == 4 ? PUTS(p, "IP ") : PUTS(p, "IP6 ");
+	/* tcpdump -v shows a quoted IPv4 header's fields too */
+	if (pr->verbose && q->ip_version == 4 && q->ip_fixed)
+		p = put_ip4_v(p, q, e->quote, e->quote_len);
 	p = put_addr(p, q, &q->src);
 	if (ports) {
 		*p++ = '.';
@@ -2134,7 +2138,7 @@ print_icmp_line(struct hdp_printer *pr, const struct hdp_frame *f,
 	p = put_u64(p, f->l4_len);
 	p = put_err(p, f, 1);
 	p = PUTS(p, "\n\t");
-	p = put_quoted(p, e, now);
+	p = put_quoted(pr, p, e, now);
 	*p++ = '\n';
 	done(pr, p);
 }

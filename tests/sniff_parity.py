@@ -224,6 +224,13 @@ def check_file(path):
         if ga != gb:
             bad(name, "-v", i, ga, gb)
         count("-v header fields")
+        # an ICMP error's quoted IPv4 header, on the line after the error
+        qa = [ln for ln in a[2] if ln.startswith("\tIP (")]
+        qb = [ln for ln in b[2] if ln.startswith("\tIP (")]
+        if qb:
+            if [paren(x) for x in qa[:1]] != [paren(x) for x in qb[:1]]:
+                bad(name, "-v quoted", i, qa[:1], qb[:1])
+            count("-v quoted header fields")
     # the time columns
     for prec, hp, tp in (("micro", ["--micro"], []),
                          ("nano", ["--nano"], ["--nano"])):
