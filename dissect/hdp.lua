@@ -90,6 +90,29 @@ local function latency_of(cap_ns, ts)
 	return ts > cap and -lat or lat
 end
 
+-- The latency as hdp sniff prints it (hdp_fmt_latency): one decimal in
+-- the largest unit that keeps it at 1 or more, "21.2 us", "3.4 ms",
+-- "185.3 s"; lat is Int64 nanoseconds.
+local function latency_text(lat)
+	local neg = lat < Int64.new(0)
+	local a = neg and -lat or lat
+	local tenth, unit
+	if a < Int64.new(999950) then
+		tenth, unit = 100, " us"
+	elseif a < Int64.new(999950000) then
+		tenth, unit = 100000, " ms"
+	else
+		tenth, unit = 100000000, " s"
+	end
+	local t = a / Int64.new(tenth)
+	if (a % Int64.new(tenth)):tonumber() >= tenth / 2 then
+		t = t + Int64.new(1)
+	end
+	return string.format("%s%s.%d%s", neg and "-" or "",
+			     tostring(t / Int64.new(10)),
+			     (t % Int64.new(10)):tonumber(), unit)
+end
+
 local function printable(s)
 	return s:match("^[%g%s]*$") ~= nil
 end
@@ -148,10 +171,11 @@ function hdp.dissector(tvb, pinfo, tree)
 		local cap_ns = Int64.new(cap.secs) * NS + cap.nsecs
 		local lat = latency_of(cap_ns, ts)
 		if lat ~= nil then
+			local human = latency_text(lat)
 			t:add(pf.latency, tvb(4, 8), nstime_of(lat))
+				:append_text(" (" .. human .. ")")
 			t:add(pf.latency_ns, tvb(4, 8), lat)
-			lat_text = string.format(" latency %.3fus",
-						 lat:tonumber() / 1000)
+			lat_text = " latency " .. human
 		else
 			lat_text = " latency -"
 		end

@@ -243,10 +243,15 @@ run_mode(const uint8_t *data, size_t size, enum hdp_pr_mode mode, int hex,
 	pr->table_head = 0;
 	memset(&pr->n, 0, sizeof(pr->n));
 	memset(pr->ifc, 0, sizeof(pr->ifc));
-	pr->hex = hex;
+	/* the dump (-x .. -A), -e, -v and -q chosen by the input's size */
+	pr->dump = hex ? (enum hdp_pr_dump)(1 + size % 5) : HDP_PR_DUMP_NONE;
+	pr->link = (int)(size >> 2) & 1;
+	pr->verbose = (int)(size >> 3) % 4;
+	pr->brief = (int)(size >> 5) & 1;
+	pr->t_ref = 0;
 	pr->ts_nano = nano;
 	pr->ts_digits = nano ? 9 : 6;
-	pr->time = (enum hdp_pr_time)(size % 3);
+	pr->time = (enum hdp_pr_time)(size % 6);
 	while (n < MAX_PACKETS &&
 	       (r = pcap_next_ex(p, &h, &bytes)) == 1) {
 		FUZZ_ASSERT(h->caplen <= (bpf_u_int32)pcap_snapshot(p) ||

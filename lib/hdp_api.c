@@ -196,10 +196,8 @@ hdp_print_open(FILE *out, enum hdp_form form, int dlt, unsigned flags,
 		free(p);
 		return NULL;
 	}
-	if (form == HDP_FORM_HEX) {
-		p->pr.hex = 1;                     /* hdp sniff -X */
-		p->pr.dump = HDP_PR_DUMP_HEXA;
-	}
+	if (form == HDP_FORM_HEX)
+		p->pr.dump = HDP_PR_DUMP_HEXA;     /* hdp sniff -X */
 	if (flags & HDP_PRINT_NOTIME)
 		p->pr.time = HDP_PR_TIME_NONE;
 	else if (flags & HDP_PRINT_EPOCH)

@@ -26,10 +26,10 @@
 enum hdp_pr_mode {
 	HDP_PR_LINE = 0,  /* one line per packet, tcpdump's manner        */
 	HDP_PR_VERBOSE,   /* the line, then the original server's         */
-			  /* multi-line decode (its own option name)      */
+			  /* multi-line decode (hdp sniff --decode)       */
 	HDP_PR_TABLE,     /* the original server's markdown table row     */
 	HDP_PR_JSON,      /* one JSON object per line                     */
-	HDP_PR_QUIET      /* nothing per packet: counts only              */
+	HDP_PR_QUIET      /* nothing per packet: counts only (--count)    */
 };
 
 /* The time stamp at the start of each line, as tcpdump's -t options. */
@@ -70,8 +70,6 @@ struct hdp_printer {
 	enum hdp_pr_mode mode;
 	enum hdp_pr_time time;
 	int      dlt;
-	int      hex;          /* -X: hex and ASCII after each packet        */
-			       /* (being replaced by dump)                   */
 	enum hdp_pr_dump dump; /* -x, -xx, -X, -XX, -A                       */
 	int      link;         /* -e: link-level header on each line         */
 	int      verbose;      /* -v/-vv/-vvv (1-3): more fields inline,     */
@@ -92,6 +90,11 @@ struct hdp_printer {
 	int64_t  tm_base;      /* first second of that minute                */
 	int      tm_valid;
 	char     tm_hhmm[6];   /* "HH:MM"                                    */
+	char     tm_date[11];  /* "YYYY-MM-DD" of that minute (-tttt)        */
+
+	/* -ttt, -ttttt: the previous and the first packet's time */
+	uint64_t t_prev, t_first;
+	int      t_ref;        /* t_prev and t_first are set                 */
 
 	/* interface names by SLL2 ifindex */
 	struct {
@@ -124,6 +127,14 @@ int  hdp_printer_finish(struct hdp_printer *pr);
 size_t hdp_fmt_u64(char *dst, uint64_t v);
 size_t hdp_fmt_ip4(char *dst, const uint8_t a[4]);
 size_t hdp_fmt_ip6(char *dst, const uint8_t a[16]);   /* RFC 5952 */
+
+/*
+ * A latency (or any signed span of nanoseconds) as a person reads it,
+ * one decimal in the largest unit that keeps it at 1 or more: "21.2 us",
+ * "3.4 ms", "185.3 s" ("-" first when negative).  dst needs 32 bytes.
+ * dissect/hdp.lua writes the same text.
+ */
+size_t hdp_fmt_latency(char *dst, int64_t ns);
 
 /*
  * Text that came from a packet, a file or the user (a payload, an

@@ -43,14 +43,14 @@ if [ "$(id -u)" != 0 ]; then
 	"$HDP" send --sport "$port" --data "$MSG" --src 127.0.0.1 \
 		--pcap-out "$tmp/demo.pcap" 127.0.0.1 || exit $?
 	say "decoded by hdp sniff -r"
-	"$HDP" sniff -r "$tmp/demo.pcap" -v -X
+	"$HDP" sniff -r "$tmp/demo.pcap" --decode -X
 	exit $?
 fi
 
 say "capturing on lo: HDP from source port $port, 1 packet, at most ${WAIT}s"
-echo "$HDP sniff -i lo -c 1 -v -X 'ip[20:2] == $port'"
+echo "$HDP sniff -i lo -c 1 --decode -X 'ip[20:2] == $port'"
 # the trailing expression is ANDed with sniff's default (protocol 255)
-timeout "$WAIT" "$HDP" sniff -i lo -c 1 -v -X "ip[20:2] == $port" \
+timeout "$WAIT" "$HDP" sniff -i lo -c 1 --decode -X "ip[20:2] == $port" \
 	>"$tmp/sniff.out" 2>"$tmp/sniff.err" &
 sniff_pid=$!
 # send once the capture is open (sniff says "listening on"), 3 s at most

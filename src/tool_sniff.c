@@ -62,8 +62,13 @@ struct sniff_opts {
 	int      list_devices;     /* -D                                */
 	int      help;             /* -h, --help                        */
 	/* the printer's settings */
-	enum hdp_pr_mode mode;     /* -v -q --json --table              */
-	int      hex;              /* -X                                */
+	enum hdp_pr_mode mode;     /* --decode --count --json --table   */
+	int      xcount;           /* how many -x                       */
+	int      Xcount;           /* how many -X                       */
+	int      acount;           /* how many -A                       */
+	int      link;             /* -e                                */
+	int      vcount;           /* how many -v                       */
+	int      brief;            /* -q                                */
 	int      tcount;           /* how many -t                       */
 	int      nprec;            /* --nano 9, --micro 6, else 0       */
 	int      ifnames;          /* --ifnames                         */
@@ -166,7 +171,9 @@ usage_sniff(FILE *out)
 "usage: hdp sniff [-i IFACE | -r FILE] [-w FILE [-U] [--print] [--force]\n"
 "                 [-C SIZE] [-G SECONDS] [-W N]]\n"
 "                 [-c COUNT] [-s SNAPLEN] [-p] [-B KIB] [--immediate]\n"
-"                 [-v | -q | --json | --table] [-X] [-n] [-S] [-t | -tt]\n"
+"                 [-e] [-v | -vv | -vvv] [-q] [-x | -xx | -X | -XX | -A]\n"
+"                 [--decode | --count | --json | --table] [-n] [-S]\n"
+"                 [-t | -tt | -ttt | -tttt | -ttttt]\n"
 "                 [--nano | --micro] [--ifnames] [-l] [-Z USER]\n"
 "                 [--icmp] [-Q in|out|inout] [-y TYPE]\n"
 "                 [--filter EXPR] [-F FILE | [--] BPF EXPRESSION ...]\n"
@@ -175,9 +182,11 @@ usage_sniff(FILE *out)
 "\n"
 "Capture HDP (IP protocol 255) live, or read a pcap/pcapng file, and print\n"
 "one line per packet in tcpdump's manner:\n"
-"  12:00:00.000000 IP 127.0.0.1.420 > 127.0.0.1.420: HDP ts NS latency USus len N\n"
-"latency is the capture time minus the HDP timestamp.  Options may also\n"
-"follow the BPF expression, as in tcpdump; '--' ends them.\n"
+"  12:00:00.000000 IP 127.0.0.1.420 > 127.0.0.1.420: HDP ts NS latency 21.2 us len N\n"
+"latency is the capture time minus the HDP timestamp (in us, ms or s); len\n"
+"is tcpdump's: the payload's length at the layer printed (after the HDP\n"
+"header).  The flags below mean what they mean in tcpdump(8).  Options may\n"
+"also follow the BPF expression, as in tcpdump; '--' ends them.\n"
 "\n"
 "  -i IFACE       capture on IFACE (default: any; Linux cooked v2 headers\n"
 "                 give each packet's interface and direction)\n"
@@ -209,14 +218,26 @@ usage_sniff(FILE *out)
 "  --immediate    deliver every packet at once (libpcap then keeps only\n"
 "                 a few dozen packets: bursts are lost); without it a\n"
 "                 packet is delivered within 0.1 s\n"
-"  -v             the original server's decode: ~~~ IP Header ~~~ with\n"
-"                 every field and the checksum verified, then\n"
-"                 ~~~ HDP Header & Data ~~~\n"
-"  -X             hex and ASCII of each packet from the IP header on\n"
+"  -e             the link-level header on each line (MAC addresses,\n"
+"                 ethertype, VLAN tags, cooked header, length)\n"
+"  -v, -vv, -vvv  the IP header's fields on the line: (tos, ttl, id,\n"
+"                 offset, flags, proto, length) or IPv6's (class,\n"
+"                 flowlabel, hlim, next-header, payload length)\n"
+"  -q             shorter lines: no HDP timestamp\n"
+"  -x, -xx        each packet in hex from the network header (-xx: from\n"
+"                 the link-level header)\n"
+"  -X, -XX        the same in hex and ASCII\n"
+"  -A             each packet in ASCII from the network header, as\n"
+"                 tcpdump -A (tabs and newlines as they are)\n"
+"  --decode       the original server's decode after each line:\n"
+"                 ~~~ IP Header ~~~ with every field and the checksum\n"
+"                 verified, then ~~~ HDP Header & Data ~~~\n"
+"  --count        print no packets, only the counts\n"
 "  --json         one JSON object per packet (fields in hdp(1))\n"
 "  --table        the original server's markdown table rows\n"
-"  -q             print no packets, only the counts\n"
-"  -t, -tt        no time stamp; seconds since the epoch\n"
+"  -t, -tt, -ttt, -tttt, -ttttt  no time stamp; seconds since the epoch;\n"
+"                 time since the previous packet; date and time; time\n"
+"                 since the first packet\n"
 "  --nano, --micro  print time stamps with 9 or 6 decimals (default: the\n"
 "                 file's precision; 6 for live capture)\n"
 "  --ifnames      name the interfaces of a file's cooked (SLL2) headers\n"
@@ -712,7 +733,8 @@ apply_extras(pcap_t *p, const struct sniff_extra *x)
 /* Options without a short letter. */
 enum {
 	OPT_JSON = 256, OPT_TABLE, OPT_FILTER, OPT_FORCE, OPT_PRINT,
-	OPT_IMMEDIATE, OPT_NANO, OPT_MICRO, OPT_IFNAMES, OPT_ICMP, OPT_HELP
+	OPT_IMMEDIATE, OPT_NANO, OPT_MICRO, OPT_IFNAMES, OPT_ICMP, OPT_HELP,
+	OPT_COUNT, OPT_DECODE
 };
 
 static const struct option sniff_longopts[] = {
@@ -728,6 +750,8 @@ static const struct option sniff_longopts[] = {
 	{ "icmp",      no_argument,       NULL, OPT_ICMP },
 	{ "user",      required_argument, NULL, 'Z' },
 	{ "direction", required_argument, NULL, 'Q' },
+	{ "count",     no_argument,       NULL, OPT_COUNT },
+	{ "decode",    no_argument,       NULL, OPT_DECODE },
 	{ "help",      no_argument,       NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 }
 };
@@ -738,7 +762,7 @@ static const struct option sniff_longopts[] = {
  * that starts with '-' can still be given after it.
  */
 static const char sniff_optstring[] =
-	"i:Dr:w:Uc:s:SpB:vXqntlZ:C:G:W:hF:Q:Ly:";
+	"i:Dr:w:Uc:s:SpB:vxXAeqntlZ:C:G:W:hF:Q:Ly:";
 
 /* -s SNAPLEN as tcpdump(8) takes it: 0 to 262144, 0 meaning 262144. */
 static int
@@ -791,9 +815,14 @@ sniff_option(struct sniff_opts *o, int c, const char *arg)
 	case 'c': case 'B': return number_option(c, arg, o);
 	case 's': return snaplen_option(arg, &o->co.snaplen);
 	case 'p': o->co.promisc = 0; break;
-	case 'v': o->mode = HDP_PR_VERBOSE; break;
-	case 'X': o->hex = 1; break;
-	case 'q': o->mode = HDP_PR_QUIET; break;
+	case 'v': o->vcount++; break;
+	case 'x': o->xcount++; break;
+	case 'X': o->Xcount++; break;
+	case 'A': o->acount++; break;
+	case 'e': o->link = 1; break;
+	case 'q': o->brief = 1; break;
+	case OPT_COUNT: o->mode = HDP_PR_QUIET; break;
+	case OPT_DECODE: o->mode = HDP_PR_VERBOSE; break;
 	case 'n': break;	/* hdp never resolves names */
 	case 'S': break;	/* absolute sequence numbers: HDP has none */
 	case 't': o->tcount++; break;
@@ -1039,11 +1068,24 @@ say_source(const struct sniff *s)
 static enum hdp_pr_time
 time_mode(int tcount)
 {
-	if (tcount == 1)
-		return HDP_PR_TIME_NONE;
-	if (tcount >= 2)
-		return HDP_PR_TIME_EPOCH;
-	return HDP_PR_TIME_LOCAL;
+	static const enum hdp_pr_time tm[] = {
+		HDP_PR_TIME_LOCAL, HDP_PR_TIME_NONE, HDP_PR_TIME_EPOCH,
+		HDP_PR_TIME_DELTA, HDP_PR_TIME_DATE, HDP_PR_TIME_FIRST
+	};
+
+	return tm[tcount > 5 ? 5 : tcount];
+}
+
+/* -x/-xx/-X/-XX/-A with tcpdump's precedence: -X over -x over -A;
+ * doubled, from the link-level header on. */
+static enum hdp_pr_dump
+dump_mode(const struct sniff_opts *o)
+{
+	if (o->Xcount)
+		return o->Xcount > 1 ? HDP_PR_DUMP_HEXA_LINK : HDP_PR_DUMP_HEXA;
+	if (o->xcount)
+		return o->xcount > 1 ? HDP_PR_DUMP_HEX_LINK : HDP_PR_DUMP_HEX;
+	return o->acount ? HDP_PR_DUMP_ASCII : HDP_PR_DUMP_NONE;
 }
 
 static int
@@ -1056,7 +1098,10 @@ open_printer(struct sniff *s)
 		return HDP_EXIT_ENV;
 	}
 	s->pr.time = time_mode(o->tcount);
-	s->pr.hex = o->hex;
+	s->pr.dump = dump_mode(o);
+	s->pr.link = o->link;
+	s->pr.verbose = o->vcount > 3 ? 3 : o->vcount;
+	s->pr.brief = o->brief;
 	/* live: the interfaces are this host's */
 	s->pr.ifnames = o->ifnames || !s->offline;
 	s->pr.ts_nano = pcap_get_tstamp_precision(s->p) ==

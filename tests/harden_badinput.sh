@@ -136,7 +136,7 @@ try "snaplen too large" 2 "hdp sniff: -s '300000' is out of range 0-262144" \
 # caplen greater than len: decoded from the bytes held, both lengths shown
 "$bin" sniff -r caplen-gt-len.pcap --json >out 2>err; rc=$?
 expect_eq "caplen > len: exit 0" "$rc" 0
-grep -q '"caplen":37,"len":27' out ||
+grep -q '"caplen":37,"frame_len":27' out ||
 	fail "caplen > len: JSON shows both: $(cat out)"
 
 # ---- sending --------------------------------------------------------------

@@ -35,7 +35,7 @@ judge() {
 	fi
 	[ "$n" -ge "$3" ] && ok "$1: $n packets (>= $3)" ||
 		fail "$1: $n packets in the file, want >= $3"
-	m=$("$bin" sniff -r "$2" -q 2>/dev/null | sed -n 's/^\([0-9]*\) packet.*/\1/p')
+	m=$("$bin" sniff -r "$2" --count 2>/dev/null | sed -n 's/^\([0-9]*\) packet.*/\1/p')
 	expect_eq "$1: hdp sniff -r counts as tcpdump" "$m" "$n"
 }
 

@@ -44,7 +44,7 @@ done
 # IPv6 chains ending in AH: hdp and hdp.lua find the same HDP header
 "$HDP" sniff -r "$TMPD/ah.pcap" --filter '' --json >"$TMPD/ah.json" 2>/dev/null
 expect_eq "AH: hdp decodes both" \
-	"$(grep -c '"proto":255,.*"sport":420,.*"payload_len":10,.*"status":"ok"' "$TMPD/ah.json")" 2
+	"$(grep -c '"proto":255,.*"sport":420,.*"len":10,.*"status":"ok"' "$TMPD/ah.json")" 2
 expect_eq "AH: hdp.lua decodes both" "$(tshark -X lua_script:"$LUA" -n \
 	-r "$TMPD/ah.pcap" -T fields -e hdp.srcport -e hdp.len 2>/dev/null |
 	tr '\t\n' ' ,')" "420 10,420 10,"

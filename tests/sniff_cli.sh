@@ -54,7 +54,7 @@ n=$("$HDP" sniff -r "$P/lo4.pcap" greater 100 2>/dev/null | wc -l)
 expect_eq "trailing args ANDed" "$n" 1
 
 # statistics, as tcpdump words them
-"$HDP" sniff -r "$P/sweep.pcap" -q >/dev/null 2>"$TMPD/err"
+"$HDP" sniff -r "$P/sweep.pcap" --count >/dev/null 2>"$TMPD/err"
 grep -qx "1 packet captured" "$TMPD/err" || fail "captured line: $(cat "$TMPD/err")"
 grep -qx "256 packets received by filter" "$TMPD/err" || fail "received line"
 grep -qx "0 packets dropped by kernel" "$TMPD/err" || fail "dropped line"
@@ -111,8 +111,8 @@ if command -v python3 >/dev/null 2>&1; then
 	"$HDP" sniff -r "$P/any_sll2.pcap" --json 2>/dev/null | python3 -c '
 import json, sys
 need = ("time_ns ifname direction ip_version src dst proto ttl tos ip_id "
-        "ip_len sport dport hdp_ts_ns latency_ns payload_len payload_hex "
-        "caplen len truncated error").split()
+        "ip_len sport dport hdp_ts_ns latency_ns len payload_hex "
+        "caplen frame_len truncated error").split()
 for line in sys.stdin:
     o = json.loads(line)
     missing = [k for k in need if k not in o]

@@ -117,7 +117,7 @@ else
 fi
 expect_eq "hdp: each error followed by its quoted HDP line" \
 	"$("$HDP" sniff -t -r "$TMPD/hdp.pcap" --icmp 2>/dev/null |
-	   grep -c "^	IP6\? [0-9a-f:.]* > [0-9a-f:.]*: HDP ts [0-9]* latency [0-9.]*us len [0-9]*$")" 6
+	   grep -c "^	IP6\? [0-9a-f:.]* > [0-9a-f:.]*: HDP ts [0-9]* latency [0-9.]* [mu]\{0,1\}s len [0-9]*$")" 6
 "$HDP" sniff -t -r "$TMPD/hdp.pcap" --icmp >"$TMPD/hdp.all" 2>/dev/null
 check "hop limit 1: the quoted ports" grep -q \
 	"^	IP6 $S6.7 > $D6.9: HDP ts" "$TMPD/hdp.all"
@@ -192,7 +192,7 @@ PY
 	[ "${1:-0}" -gt 250 ] || fail "only ${1:-0} frames made"
 	expect_eq "offline: kept every error quoting HDP (0-3 ext headers, VLAN)" \
 		"$kept" "${2:-}"
-	expect_eq "offline: and nothing else" "$("$HDP" sniff -q -r \
+	expect_eq "offline: and nothing else" "$("$HDP" sniff --count -r \
 		"$TMPD/ext.pcap" --icmp 2>&1 | sed -n 's/ packets\{0,1\} captured//p')" "${2:-}"
 else
 	echo "no scapy: the offline walk not checked"

@@ -36,12 +36,26 @@ TSHARK_FIELDS = [
     "hdp.srcport", "hdp.dstport", "hdp.ts_ns", "hdp.latency_ns", "hdp.len",
     "hdp.payload",
     "udp.srcport", "udp.dstport",
-    "_ws.expert.message",
+    "_ws.expert.message", "_ws.col.Info",
 ]
 
 DIRS = {"0": "In", "1": "B", "2": "M", "3": "P", "4": "Out"}
 
 problems = []
+
+
+def latency_text(ns):
+    """hdp's latency text (hdp_fmt_latency, and the dissector's Info):
+    one decimal in the largest unit that keeps the value at 1 or more."""
+    a = abs(ns)
+    if a < 999950:
+        tenth, unit = 100, "us"
+    elif a < 999950000:
+        tenth, unit = 100000, "ms"
+    else:
+        tenth, unit = 100000000, "s"
+    t = a // tenth + (1 if a % tenth >= tenth // 2 else 0)
+    return "%s%d.%d %s" % ("-" if ns < 0 else "", t // 10, t % 10, unit)
 
 
 def bad(name, i, what, ours, theirs, judge):
@@ -95,7 +109,7 @@ def judge_tshark(name, ours, rows):
 
         cmp("time_ns", o["time_ns"], ns_of_epoch(t["frame.time_epoch"]))
         cmp("caplen", o["caplen"], num(t["frame.cap_len"]))
-        cmp("len", o["len"], num(t["frame.len"]))
+        cmp("frame_len", o["frame_len"], num(t["frame.len"]))
         if o["ifindex"] is not None:
             cmp("ifindex", o["ifindex"], num(t["sll.ifindex"]))
         if o["direction"] is not None:
@@ -136,7 +150,12 @@ def judge_tshark(name, ours, rows):
                 cmp("dport", o["dport"], num(t["hdp.dstport"]))
                 cmp("hdp_ts_ns", o["hdp_ts_ns"], num(t["hdp.ts_ns"]))
                 cmp("latency_ns", o["latency_ns"], num(t["hdp.latency_ns"]))
-                cmp("payload_len", o["payload_len"], num(t["hdp.len"]))
+                cmp("len", o["len"], num(t["hdp.len"]))
+                if o["latency_ns"] is not None:
+                    want = " latency %s " % latency_text(o["latency_ns"])
+                    if want not in t["_ws.col.Info"]:
+                        bad(name, i, "latency in Info", want.strip(),
+                            t["_ws.col.Info"], "tshark")
                 cmp("payload_hex", o["payload_hex"],
                     t["hdp.payload"].replace(":", ""))
         elif o["proto"] == 17 and o["sport"] is not None:

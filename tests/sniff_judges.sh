@@ -6,6 +6,10 @@
 # when a script fails to load or throws.
 . "$top_srcdir/tests/lib.sh"
 need_cmd tshark tcpdump python3
+# tshark loads only the dissector of this tree: a personal plugin folder
+# (where another checkout's `make install` may have put an older hdp.lua)
+# would register "hdp" first
+HOME=$TMPD; export HOME
 
 LUA="$top_srcdir/dissect/hdp.lua"
 FIELDS=$(python3 -c "

@@ -130,7 +130,7 @@ check "-i any: ifname $VA, Out" json_check "$TMPD/any.out" 3 10.123.0.1 any "$VA
 start_sniff "$A" any2 -c 1
 send_hdp "$B" 10.123.0.1 1 "in"
 wait "$SNIFF_PID"
-grep -q "^[0-9:.]* $VA *In  IP 10.123.0.2.420 > 10.123.0.1.420: HDP ts [0-9]* latency [0-9.]*us len 2$" \
+grep -q "^[0-9:.]* $VA *In  IP 10.123.0.2.420 > 10.123.0.1.420: HDP ts [0-9]* latency [0-9.]* [mu]\{0,1\}s len 2$" \
 	"$TMPD/any2.out" || fail "-i any line: $(cat "$TMPD/any2.out")"
 
 # 3. Ethernet on the receiver's veth, through an nft rule that drops HDP

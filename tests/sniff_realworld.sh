@@ -17,6 +17,10 @@
 # lengths (sniff_judge.py --lenient).  Tests fetch nothing.
 . "$top_srcdir/tests/lib.sh"
 need_cmd tshark tcpdump python3
+# tshark loads only the dissector of this tree: a personal plugin folder
+# (where another checkout's `make install` may have put an older hdp.lua)
+# would register "hdp" first
+HOME=$TMPD; export HOME
 
 RW="$top_srcdir/pcaps/realworld"
 LUA="$top_srcdir/dissect/hdp.lua"
@@ -64,7 +68,7 @@ for l in open(sys.argv[1]): json.loads(l)' "$TMPD/$b.json"; then
 		return 1
 	fi
 	"$HDP" sniff -r "$f" --filter '' -tt >"$TMPD/$b.tt" 2>/dev/null
-	"$HDP" sniff -r "$f" --filter '' -v -X >"$TMPD/$b.vx" 2>/dev/null
+	"$HDP" sniff -r "$f" --filter '' --decode -X >"$TMPD/$b.vx" 2>/dev/null
 	if ! printable "$TMPD/$b.tt" "$TMPD/$b.vx" "$TMPD/$b.err"; then
 		fail "$b: a control byte reached the text output"
 		return 1
@@ -143,7 +147,7 @@ expect_eq "BIG TCP over IPv6 with a jumbo option" \
 	"$(lens bigtcp_ipv6_hbh.pcap)" "80068/ok"
 expect_eq "HDP in a BIG TCP datagram" "$(python3 -c 'import json,sys
 d = json.loads(open(sys.argv[1]).readline())
-print(d["payload_len"], d["status"])' "$TMPD/bigtcp_ipv4.hdp.pcap.json")" \
+print(d["len"], d["status"])' "$TMPD/bigtcp_ipv4.hdp.pcap.json")" \
 	"80008 ok"
 expect_eq "payload length 0: no option, a lie, empty, IPv4 TSO" \
 	"$(lens ipv6_len0.pcap)" "40/malformed 100040/malformed 40/ok 1440/ok"
@@ -163,7 +167,7 @@ expect_eq "neither a length nor a type" "$(sed -n 7p "$TMPD/llc" | cut -c1-31)" 
 	"type/length 0x05ff is neither ("
 grep -q "ethertype" "$TMPD/llc" && fail "an 802.3 length called an ethertype"
 
-"$HDP" sniff -r "$RW/ctl_bytes.pcap" -v -t >"$TMPD/ctl" 2>/dev/null
+"$HDP" sniff -r "$RW/ctl_bytes.pcap" --decode -t >"$TMPD/ctl" 2>/dev/null
 check "a CR in a payload is shown, not obeyed" grep -q -F 'harmless\x0dEVIL' "$TMPD/ctl"
 check "an LF in a payload forges no packet line" \
 	sh -c "! grep -q '^12:00:00.000000 IP 6.6.6.6' '$TMPD/ctl'"

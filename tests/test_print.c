@@ -233,9 +233,16 @@ ipv6_dstopt_hdp(uint8_t *b, const char *data)
 	return n;
 }
 
+/* The printer's settings a test varies. */
+struct pr_set {
+	enum hdp_pr_dump dump;
+	int link, verbose, brief;
+	enum hdp_pr_time time;
+};
+
 static char *
-print_all(int dlt, const uint8_t *pkt, size_t caplen, size_t len,
-	  enum hdp_pr_mode mode, int hex)
+print_with(int dlt, const uint8_t *pkt, size_t caplen, size_t len,
+	   enum hdp_pr_mode mode, const struct pr_set *set)
 {
 	struct hdp_printer pr;
 	struct pcap_pkthdr h;
@@ -245,9 +252,12 @@ print_all(int dlt, const uint8_t *pkt, size_t caplen, size_t len,
 
 	if (f == NULL || hdp_printer_init(&pr, f, mode, dlt) != 0)
 		exit(99);
-	pr.hex = hex;
+	pr.dump = set->dump;
+	pr.link = set->link;
+	pr.verbose = set->verbose;
+	pr.brief = set->brief;
 	pr.ts_digits = 9;
-	pr.time = HDP_PR_TIME_EPOCH;
+	pr.time = set->time;
 	h.ts.tv_sec = 1795435200;
 	h.ts.tv_usec = 0;
 	h.caplen = (bpf_u_int32)caplen;
@@ -256,6 +266,16 @@ print_all(int dlt, const uint8_t *pkt, size_t caplen, size_t len,
 	hdp_printer_finish(&pr);
 	fclose(f);
 	return out;
+}
+
+static char *
+print_all(int dlt, const uint8_t *pkt, size_t caplen, size_t len,
+	  enum hdp_pr_mode mode, int dump)
+{
+	struct pr_set set = { (enum hdp_pr_dump)dump, 0, 0, 0,
+			      HDP_PR_TIME_EPOCH };
+
+	return print_with(dlt, pkt, caplen, len, mode, &set);
 }
 
 static void
@@ -290,13 +310,13 @@ test_printers(void)
 	s = print_all(dlts[0], fr[0], fn[0], fn[0], HDP_PR_LINE, 0);
 	CHECK_MSG(strcmp(s, "1795435200.000000000 if3   Out IP "
 			 "127.0.0.1.420 > 127.0.0.2.421: HDP ts "
-			 "1795435199999987655 latency 12.345us len 10\n") == 0,
+			 "1795435199999987655 latency 12.3 us len 10\n") == 0,
 		  "line: %s", s);
 	free(s);
 	s = print_all(dlts[1], fr[1], fn[1], fn[1], HDP_PR_LINE, 0);
 	CHECK_MSG(strcmp(s, "1795435200.000000000 IP6 2001::1.420 > "
 			 "2001::2.420: HDP ts 1795435199999999000 latency "
-			 "1.000us len 3\n") == 0, "line6: %s", s);
+			 "1.0 us len 3\n") == 0, "line6: %s", s);
 	free(s);
 	s = print_all(dlts[2], fr[2], fn[2], fn[2], HDP_PR_LINE, 0);
 	CHECK_MSG(strstr(s, "IP 127.0.0.1.420 > 127.0.0.2.421: UDP ") != NULL,
@@ -325,8 +345,15 @@ test_printers(void)
 				uint8_t *copy = malloc(cut ? cut : 1);
 
 				memcpy(copy, fr[i], cut);
-				s = print_all(dlts[i], copy, cut, fn[i],
-					      modes[m], (int)(cut & 1));
+				struct pr_set set = {
+					(enum hdp_pr_dump)(cut % 6),
+					(int)(cut & 1), (int)(cut >> 1) % 4,
+					(int)(cut >> 2) & 1,
+					(enum hdp_pr_time)(cut % 6)
+				};
+
+				s = print_with(dlts[i], copy, cut, fn[i],
+					       modes[m], &set);
 				CHECK(s != NULL);
 				if (modes[m] == HDP_PR_JSON)
 					CHECK_MSG(s[0] == '{' &&
@@ -335,6 +362,76 @@ test_printers(void)
 				free(s);
 				free(copy);
 			}
+}
+
+/* Issue 16: latency as a person reads it, rounded to a tenth. */
+static void
+test_latency(void)
+{
+	static const struct {
+		int64_t ns;
+		const char *s;
+	} t[] = {
+		{ 0, "0.0 us" }, { 49, "0.0 us" }, { 50, "0.1 us" },
+		{ 21192, "21.2 us" }, { 999949, "999.9 us" },
+		{ 999950, "1.0 ms" }, { 3456789, "3.5 ms" },
+		{ 999949999, "999.9 ms" }, { 999950000, "1.0 s" },
+		{ 185324074017ll, "185.3 s" }, { -12345, "-12.3 us" },
+		{ INT64_MAX, "9223372036.9 s" },
+		{ INT64_MIN + 1, "-9223372036.9 s" }
+	};
+	char b[32];
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		b[hdp_fmt_latency(b, t[i].ns)] = '\0';
+		CHECK_MSG(strcmp(b, t[i].s) == 0, "%lld: %s, want %s",
+			  (long long)t[i].ns, b, t[i].s);
+	}
+}
+
+/* Issue 16: -e, -v, -x, -A and -ttt on whole frames, exact text. */
+static void
+test_tcpdump_forms(void)
+{
+	uint8_t fr[256];
+	size_t n;
+	struct pr_set set = { HDP_PR_DUMP_NONE, 1, 1, 0, HDP_PR_TIME_NONE };
+	char *s;
+
+	memset(fr, 0, 20);	/* SLL2, ifindex 3, outgoing */
+	fr[0] = 0x08;
+	fr[7] = 3;
+	fr[10] = 4;
+	fr[11] = 6;
+	memcpy(fr + 12, "\x02\x00\x00\x00\x00\x01", 6);
+	n = 20 + ipv4_hdp(fr + 20, 255, "hi");
+	s = print_with(DLT_LINUX_SLL2, fr, n, n, HDP_PR_LINE, &set);
+	CHECK_MSG(strcmp(s, "if3   Out ifindex 3 02:00:00:00:00:01 ethertype "
+			 "IPv4 (0x0800), length 54: (tos 0x0, ttl 64, id 0, "
+			 "offset 0, flags [none], proto unknown (255), "
+			 "length 34) 127.0.0.1.420 > 127.0.0.2.421: HDP ts "
+			 "1795435199999987655 latency 12.3 us len 2\n") == 0,
+		  "-e -v: %s", s);
+	free(s);
+	set.link = set.verbose = 0;
+	set.brief = 1;
+	set.dump = HDP_PR_DUMP_HEX;
+	s = print_with(DLT_LINUX_SLL2, fr, n, n, HDP_PR_LINE, &set);
+	CHECK_MSG(strstr(s, "HDP latency 12.3 us len 2\n"
+			 "\t0x0000:  4500 0022 0000 0000 40ff ") != NULL &&
+		  strstr(s, "\n\t0x0020:  6869\n") != NULL, "-q -x: %s", s);
+	free(s);
+	set.dump = HDP_PR_DUMP_ASCII;
+	s = print_with(DLT_LINUX_SLL2, fr, n, n, HDP_PR_LINE, &set);
+	CHECK_MSG(strstr(s, "len 2\nE..\"") != NULL &&
+		  strcmp(s + strlen(s) - 3, "hi\n") == 0, "-A: %s", s);
+	free(s);
+	set.dump = HDP_PR_DUMP_HEX_LINK;
+	s = print_with(DLT_LINUX_SLL2, fr, n, n, HDP_PR_LINE, &set);
+	CHECK_MSG(strstr(s, "\t0x0000:  0800 0000 0000 0003 0000 0406 0200 "
+			 "0000\n") != NULL, "-xx: %s", s);
+	free(s);
 }
 
 /* Issue 15: a payload's CR and LF are shown, not obeyed; hdp_fmt_safe. */
@@ -363,6 +460,8 @@ main(void)
 	test_formatters();
 	test_digits();
 	test_printers();
+	test_latency();
+	test_tcpdump_forms();
 	test_escaping();
 	return unit_report("test_print");
 }
