@@ -86,7 +86,7 @@ print(len(want))
 PY
 		{ fail "$(cat "$TMPD/cmp")"; continue; }
 	objs=$((objs + $(cat "$TMPD/cmp")))
-	for form in line:'' verbose:-v table:--table hex:-X; do
+	for form in line:'' verbose:--decode table:--table hex:-X; do
 		"$HDP" sniff -r "$f" --nano --filter '' ${form#*:} > "$TMPD/want.txt" 2>/dev/null
 		"$TMPD/hdp_decode" "$f" "${form%%:*}" > "$TMPD/got.txt" 2>/dev/null ||
 			fail "$b: example failed in form ${form%%:*}"

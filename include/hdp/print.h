@@ -27,7 +27,8 @@
 /* The output forms, with the hdp sniff option that shows each. */
 enum hdp_form {
 	HDP_FORM_LINE = 0, /* one line per packet, tcpdump's manner         */
-	HDP_FORM_VERBOSE,  /* the line, then the multi-line decode (-v)     */
+	HDP_FORM_VERBOSE,  /* the line, then the multi-line decode          */
+			   /* (hdp sniff --decode)                          */
 	HDP_FORM_TABLE,    /* the original server's markdown table row      */
 			   /* (--table); the header comes before the first  */
 	HDP_FORM_JSON,     /* one JSON object per line (--json)             */
