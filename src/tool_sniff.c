@@ -648,18 +648,16 @@ extra_option(int c, const char *arg, struct sniff_extra *x)
 static int
 read_filter_file(const char *path, char **out)
 {
-	char name[64];
 	uint8_t *b;
 	size_t n, i;
 	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
 
 	*out = NULL;
 	if (fd < 0) {
-		tool_err("-F %s: %s", tool_safe(path), strerror(errno));
+		tool_errno("%s", path);
 		return HDP_EXIT_ENV;	/* cannot be opened: as -r */
 	}
-	snprintf(name, sizeof(name), "-F %s", tool_safe(path));
-	r = tool_read_all(fd, name, 1u << 20, "", &b, &n);
+	r = tool_read_all(fd, path, 1u << 20, "", &b, &n);
 	close(fd);
 	if (r != 0)
 		return HDP_EXIT_USAGE;

@@ -182,8 +182,8 @@ def compare(where, j, p):
         bad(where, "payload: hdp %d bytes %s, scapy %d bytes %s"
             % (len(want), want[:16].hex(), len(got), got[:16].hex()))
     # the datagram's payload length; a snaplen cut leaves fewer bytes
-    if j["status"] == "ok" and len(got) != j["payload_len"]:
-        bad(where, "payload_len: hdp %d, scapy %d" % (j["payload_len"],
+    if j["status"] == "ok" and len(got) != j["len"]:
+        bad(where, "len: hdp %d, scapy %d" % (j["len"],
                                                       len(got)))
 
 

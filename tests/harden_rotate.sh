@@ -90,7 +90,7 @@ expect_eq "-G -W 2: both whole" "$(total w.pcap w.pcap1)" 400
 # ---- bad usage --------------------------------------------------------------
 "$bin" sniff -r big.pcap -C 1 2>err; rc=$?
 expect_eq "-C without -w: exit 2" "$rc" 2
-expect_eq "-C without -w: message" "$(cat err)" "hdp sniff: -C, -G and -W need -w FILE"
+expect_eq "-C without -w: message" "$(head -1 err)" "hdp sniff: -C, -G and -W need -w FILE"
 "$bin" sniff -r big.pcap -w x.pcap -W 3 2>err; rc=$?
 expect_eq "-W alone: exit 2" "$rc" 2
 "$bin" sniff -r big.pcap -w x.pcap -C 0 2>err; rc=$?
