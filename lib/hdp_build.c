@@ -24,6 +24,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <libnet.h>
 #include <linux/if_packet.h>
@@ -1609,90 +1610,80 @@ hdp_tx_close(struct hdp_tx *tx)
 
 /* ---- addresses ---------------------------------------------------------- */
 
-int
-hdp_resolve(const char *host, int family, int *out_family,
-	    union hdp_addr *out, unsigned *scope, char *err, size_t errlen)
+/* A v4 address was found; refuse it when IPv6 was asked for. */
+static int
+resolved_v4(const char *host, int family, int *out_family, char *err,
+	    size_t errlen)
+{
+	if (family == AF_INET6) {
+		snprintf(err, errlen, "%s is an IPv4 address, but IPv6 was "
+			 "asked for (-6)", host);
+		return -1;
+	}
+	*out_family = AF_INET;
+	return 0;
+}
+
+/* The interface index of "%IFACE" (a name, or a number); 0: none. */
+static unsigned
+scope_index(const char *name)
+{
+	unsigned idx = if_nametoindex(name);
+	unsigned long v;
+	char *end;
+
+	if (idx == 0) {
+		v = strtoul(name, &end, 10);
+		if (*end == '\0' && end != name && v <= UINT_MAX)
+			idx = (unsigned)v;
+	}
+	return idx;
+}
+
+/* HOST as an IPv6 literal with an optional %scope: 0 done, -1 error
+ * (said), 1 not an IPv6 literal. */
+static int
+resolve_v6_literal(const char *host, const char *pct, int family,
+		   int *out_family, union hdp_addr *out, unsigned *scope,
+		   char *err, size_t errlen)
+{
+	char buf[256];
+	unsigned idx;
+
+	if (strlen(host) >= sizeof(buf))
+		return 1;
+	snprintf(buf, sizeof(buf), "%.*s",
+		 (int)(pct ? (size_t)(pct - host) : strlen(host)), host);
+	if (inet_pton(AF_INET6, buf, &out->v6) != 1)
+		return 1;
+	if (family == AF_INET) {
+		snprintf(err, errlen, "%s is an IPv6 address, but IPv4 was "
+			 "asked for (-4)", host);
+		return -1;
+	}
+	if (pct != NULL) {
+		idx = scope_index(pct + 1);
+		if (idx == 0) {
+			snprintf(err, errlen, "%s: no such interface '%s'",
+				 host, pct + 1);
+			errno = ENODEV;	/* not bad input */
+			return -1;
+		}
+		if (scope != NULL)
+			*scope = idx;
+	}
+	*out_family = AF_INET6;
+	return 0;
+}
+
+/* A host name, through getaddrinfo(3): its first IPv4 or IPv6 address. */
+static int
+resolve_name(const char *host, int family, int *out_family,
+	     union hdp_addr *out, unsigned *scope, char *err, size_t errlen)
 {
 	struct addrinfo hints, *res = NULL, *ai;
-	char buf[256];
-	const char *pct;
 	int rc;
 
-	if (scope != NULL)
-		*scope = 0;
-	if (host == NULL || *host == '\0') {
-		snprintf(err, errlen, "empty destination");
-		return -1;
-	}
-	if (inet_pton(AF_INET, host, &out->v4) == 1) {
-		if (family == AF_INET6) {
-			snprintf(err, errlen, "%s is an IPv4 address, but IPv6 "
-				 "was asked for (-6)", host);
-			return -1;
-		}
-		*out_family = AF_INET;
-		return 0;
-	}
-	pct = strchr(host, '%');
-	if (strlen(host) < sizeof(buf)) {
-		snprintf(buf, sizeof(buf), "%.*s",
-			 (int)(pct ? (size_t)(pct - host) : strlen(host)), host);
-		if (inet_pton(AF_INET6, buf, &out->v6) == 1) {
-			if (family == AF_INET) {
-				snprintf(err, errlen, "%s is an IPv6 address, "
-					 "but IPv4 was asked for (-4)", host);
-				return -1;
-			}
-			if (pct != NULL) {
-				unsigned idx = if_nametoindex(pct + 1);
-				char *end;
-
-				if (idx == 0) {
-					unsigned long v = strtoul(pct + 1,
-								  &end, 10);
-
-					if (*end == '\0' && end != pct + 1)
-						idx = (unsigned)v;
-				}
-				if (idx == 0) {
-					snprintf(err, errlen, "%s: no such "
-						 "interface '%s'", host,
-						 pct + 1);
-					errno = ENODEV;	/* not bad input */
-					return -1;
-				}
-				if (scope != NULL)
-					*scope = idx;
-			}
-			*out_family = AF_INET6;
-			return 0;
-		}
-	}
-	/*
-	 * Digits and dots only: an IPv4 address in one of the forms
-	 * inet_aton(3) reads (198.51.100 is 198.51.0.100, as ping reads it),
-	 * or no address at all (999.1.1.1).  Never a name to ask DNS about.
-	 */
-	if (host[strspn(host, "0123456789.")] == '\0') {
-		if (inet_aton(host, &out->v4) == 0) {
-			snprintf(err, errlen, "%s: not a valid IPv4 address",
-				 host);
-			return -1;
-		}
-		if (family == AF_INET6) {
-			snprintf(err, errlen, "%s is an IPv4 address, but IPv6 "
-				 "was asked for (-6)", host);
-			return -1;
-		}
-		*out_family = AF_INET;
-		return 0;
-	}
-	/* no host name holds a '%': never ask DNS about one */
-	if (pct != NULL) {
-		snprintf(err, errlen, "%s: a scope (%%IFACE) goes only with an "
-			 "IPv6 address", host);
-		return -1;
-	}
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = family;
 	hints.ai_socktype = SOCK_DGRAM;
@@ -1723,6 +1714,49 @@ hdp_resolve(const char *host, int family, int *out_family,
 		return -1;
 	}
 	return 0;
+}
+
+int
+hdp_resolve(const char *host, int family, int *out_family,
+	    union hdp_addr *out, unsigned *scope, char *err, size_t errlen)
+{
+	const char *pct;
+	int rc;
+
+	if (scope != NULL)
+		*scope = 0;
+	if (host == NULL || *host == '\0') {
+		snprintf(err, errlen, "empty destination");
+		return -1;
+	}
+	if (inet_pton(AF_INET, host, &out->v4) == 1)
+		return resolved_v4(host, family, out_family, err, errlen);
+	pct = strchr(host, '%');
+	rc = resolve_v6_literal(host, pct, family, out_family, out, scope,
+				err, errlen);
+	if (rc <= 0)
+		return rc;
+	/*
+	 * Digits and dots only: an IPv4 address in one of the forms
+	 * inet_aton(3) reads (198.51.100 is 198.51.0.100, as ping reads it),
+	 * or no address at all (999.1.1.1).  Never a name to ask DNS about.
+	 */
+	if (host[strspn(host, "0123456789.")] == '\0') {
+		if (inet_aton(host, &out->v4) == 0) {
+			snprintf(err, errlen, "%s: not a valid IPv4 address",
+				 host);
+			return -1;
+		}
+		return resolved_v4(host, family, out_family, err, errlen);
+	}
+	/* no host name holds a '%': never ask DNS about one */
+	if (pct != NULL) {
+		snprintf(err, errlen, "%s: a scope (%%IFACE) goes only with an "
+			 "IPv6 address", host);
+		return -1;
+	}
+	return resolve_name(host, family, out_family, out, scope, err,
+			    errlen);
 }
 
 int
