@@ -793,13 +793,12 @@ open_addresses(struct send *s)
 	char err[256], a[INET6_ADDRSTRLEN];
 	unsigned scope;
 	size_t typed;
-	int fam;
+	int fam, rc;
 
-	if (hdp_resolve(s->dest, s->family, &fam, &s->spec.dst, &scope, err,
-			sizeof(err)) < 0) {
-		tool_err("%s", err);
-		return HDP_EXIT_USAGE;
-	}
+	/* tool_resolve: an unknown scope interface is 4, as everywhere */
+	if ((rc = tool_resolve(s->dest, s->family, &fam, &s->spec.dst,
+			       &scope)) != HDP_EXIT_OK)
+		return rc;
 	s->spec.family = fam;
 	s->spec.scope = scope;
 	hdp_addr_ntop(fam, &s->spec.dst, a, sizeof(a));
@@ -814,6 +813,12 @@ open_addresses(struct send *s)
 	if (s->src != NULL) {
 		if (hdp_resolve(s->src, fam, &fam, &s->spec.src, &scope, err,
 				sizeof(err)) < 0) {
+			/* as tool_resolve: a scope naming no interface is 4 */
+			if (errno == ENODEV && strchr(s->src, '%') != NULL) {
+				tool_err("--src: %s: no such interface",
+					 s->src);
+				return HDP_EXIT_ENV;
+			}
 			tool_err("--src: %s", err);
 			return HDP_EXIT_USAGE;
 		}

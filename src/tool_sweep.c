@@ -20,6 +20,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
 #include <getopt.h>
 #include <poll.h>
 #include <stdio.h>
@@ -623,7 +624,8 @@ struct row {
 	const char *listen_err;     /* no raw socket for the number  */
 	const char *stack_reason;   /* delivered, but the kernel's own */
 	const char *stack_location; /* handler dropped its copy        */
-	double   latency_us;        /* mean over delivered; < 0 none */
+	int      has_latency;       /* some delivered packet had one  */
+	int64_t  latency_ns;        /* mean over those, in ns          */
 };
 
 static void
@@ -642,7 +644,6 @@ row_make(const struct sweep *s, size_t from, size_t to, struct row *r)
 	r->src = "";
 	r->error = "";
 	r->v = V_DELIVERED;
-	r->latency_us = -1;
 	for (i = from; i < to; i++) {
 		p = &s->pkts[i];
 		r->n++;
@@ -664,8 +665,7 @@ row_make(const struct sweep *s, size_t from, size_t to, struct row *r)
 			if (r->src[0] == '\0')
 				r->src = p->rx_src;
 			if (p->rx_time != 0 && p->ts != 0) {
-				lat += ((double)p->rx_time - (double)p->ts) /
-				       1e3;
+				lat += (double)p->rx_time - (double)p->ts;
 				nlat++;
 			}
 		}
@@ -684,8 +684,11 @@ row_make(const struct sweep *s, size_t from, size_t to, struct row *r)
 			r->drop = p;
 		}
 	}
-	if (nlat)
-		r->latency_us = lat / nlat;
+	if (nlat) {
+		/* signed: a --join receiver's clock may run behind */
+		r->has_latency = 1;
+		r->latency_ns = (int64_t)llround(lat / nlat);
+	}
 	r->listen_err = s->rx_err[r->proto];
 }
 
@@ -821,8 +824,9 @@ print_row_wide(const struct sweep *s, const struct row *r, void *arg)
 	int n;
 
 	(void)arg;
-	if (r->latency_us >= 0)
-		snprintf(lat, sizeof(lat), "%.1f", r->latency_us);
+	/* as hdp sniff prints a latency: "21.2 us", "3.4 ms" */
+	if (r->has_latency)
+		lat[hdp_fmt_latency(lat, r->latency_ns)] = '\0';
 	else
 		snprintf(lat, sizeof(lat), "-");
 	verdict_text(r, verdict, sizeof(verdict));
@@ -974,10 +978,11 @@ json_row(const struct sweep *s, const struct row *r, void *arg)
 	hj_str(&j, "listen_error", r->listen_err);
 	hj_str(&j, "stack_drop_reason", r->stack_reason);
 	hj_str(&j, "stack_drop_location", r->stack_location);
-	if (r->latency_us >= 0)
-		hj_dbl(&j, "latency_us", r->latency_us, 3);
+	/* exact mean nanoseconds, named as hdp sniff --json names them */
+	if (r->has_latency)
+		hj_i64(&j, "latency_ns", r->latency_ns);
 	else
-		hj_null(&j, "latency_us");
+		hj_null(&j, "latency_ns");
 	/* every packet, for --join and for scripts */
 	fprintf(f, ",\"packets\":[");
 	for (i = r->from; i < r->to; i++)
@@ -1193,7 +1198,7 @@ print_results(struct sweep *s, FILE *jf, const char *jpath)
 		printf("| Protocol Number | Source IP (Server) "
 		       "| Byte Sum (Server) | Received (Server) "
 		       "| Succeeded (Client) | Byte sum (Client) "
-		       "| Failure reason (Client) | Time difference (μs) "
+		       "| Failure reason (Client) | Time difference "
 		       "| Method | Written | On wire | Arrived | Delivered "
 		       "| Verdict | Drop reason |\n");
 		printf("| --- | --- | --- | --- | --- | --- | --- | --- "
