@@ -40,6 +40,7 @@
 #include "hdp_capture.h"
 #include "hdp_file.h"
 #include "hdp_json.h"
+#include "hdp_print.h"
 #include "tool.h"
 
 #define SPIN_NS      200000ull  /* spin, rather than sleep, this close   */
@@ -586,10 +587,16 @@ report_replay(const struct replay *r)
 			       (unsigned long long)st->skip_by[i]);
 	printf("| elapsed | %.6f s |\n", secs);
 	printf("| rate | %.1f pkt/s, %.3f Mbit/s |\n", pps, mbps);
-	if (st->lag_n)
-		printf("| lag behind schedule, mean / worst | %.1f / %.1f us "
-		       "|\n", lag_mean, (double)st->lag_max_ns / 1e3);
-	else
+	if (st->lag_n) {
+		/* as hdp sniff prints a latency: "21.2 us", "1.3 ms" */
+		char mean[32], worst[32];
+
+		mean[hdp_fmt_latency(mean, (int64_t)(st->lag_sum_ns /
+						     st->lag_n))] = '\0';
+		worst[hdp_fmt_latency(worst, (int64_t)st->lag_max_ns)] = '\0';
+		printf("| lag behind schedule, mean / worst | %s / %s |\n",
+		       mean, worst);
+	} else
 		printf("| lag behind schedule | n/a (--topspeed) |\n");
 	if (st->enobufs_retries)
 		printf("| writes retried (no buffer space) | %llu |\n",
