@@ -194,7 +194,7 @@ on_arrival(struct listen_ctx *c, const struct pcap_pkthdr *h,
 		hj_str(&j, "src", src);
 		hj_str(&j, "dst", dst);
 		hj_u64(&j, "time_ns", t);
-		hj_u64(&j, "bytes", f.ip_len);
+		hj_u64(&j, "ip_len", f.ip_len);	/* as hdp sniff names it */
 		hj_bool(&j, "hdp", has);
 		if (has) {
 			hj_u64(&j, "sport", hh.sport);

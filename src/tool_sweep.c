@@ -908,13 +908,16 @@ json_pkt(FILE *f, const struct pkt *p, int first)
 	pj.f = f;
 	pj.n = 0;
 	fputc('{', f);
-	hj_u64(&pj, "ts", p->ts);
+	/* named as hdp sniff --json names them: the HDP timestamp with its
+	 * unit, the datagram's length as ip_len (--join still reads the
+	 * older "ts" and "bytes") */
+	hj_u64(&pj, "hdp_ts_ns", p->ts);
 	hj_u64(&pj, "sport", p->sport);
 	hj_u64(&pj, "dport", p->dport);
 	hj_bool(&pj, "sent", p->sent);
 	hj_u64(&pj, "errno", (uint64_t)p->err);
 	hj_str(&pj, "error", p->error[0] ? p->error : NULL);
-	hj_u64(&pj, "bytes", p->bytes);
+	hj_u64(&pj, "ip_len", p->bytes);
 	hj_bool(&pj, "on_wire", p->on_wire);
 	hj_bool(&pj, "arrived", p->arrived);
 	hj_bool(&pj, "delivered", p->delivered);
@@ -1529,23 +1532,25 @@ join_tx_pkt(void *arg, const struct jobj *o)
 {
 	struct jline *jl = arg;
 	struct pkt *p;
-	const char *v;
+	const char *v, *ts_key;
 
-	if (jget(o, "ts") == NULL)
+	ts_key = jget(o, "hdp_ts_ns") != NULL ? "hdp_ts_ns" : "ts";
+	if (jget(o, ts_key) == NULL)
 		return 0;
 	p = pkt_add(jl->s);
 	if (p == NULL) {
 		tool_err("out of memory");
 		return HDP_EXIT_ENV;
 	}
-	p->ts = jnum(o, "ts", 0);
+	p->ts = jnum(o, ts_key, 0);
 	p->sport = (uint16_t)jnum(o, "sport", 0);
 	p->dport = (uint16_t)jnum(o, "dport", 0);
 	p->sent = (int)jnum(o, "sent", 0);
 	p->err = (int)jnum(o, "errno", 0);
 	v = jstr(o, "error");
 	scopy(p->error, sizeof(p->error), v ? v : "");
-	p->bytes = jnum(o, "bytes", 0);
+	p->bytes = jnum(o, jget(o, "ip_len") != NULL ? "ip_len" : "bytes",
+			0);
 	p->on_wire = (int)jnum(o, "on_wire", 0);
 	p->arrived = (int)jnum(o, "arrived", 0);
 	p->delivered = (int)jnum(o, "delivered", 0);

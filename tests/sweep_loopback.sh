@@ -119,7 +119,7 @@ import json, sys
 for l in open(sys.argv[1]):
     r = json.loads(l)
     for p in r['packets']:
-        print(r['proto'], p['ts'], 1 if p['on_wire'] else 0)
+        print(r['proto'], p['hdp_ts_ns'], 1 if p['on_wire'] else 0)
 PY
 # tcpdump wrote the capture; a few lines of python read its records
 python3 - "$TMPD/any.pcap" >"$TMPD/judge" <<'PY'
