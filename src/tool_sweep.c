@@ -665,7 +665,9 @@ row_make(const struct sweep *s, size_t from, size_t to, struct row *r)
 			if (r->src[0] == '\0')
 				r->src = p->rx_src;
 			if (p->rx_time != 0 && p->ts != 0) {
-				lat += (double)p->rx_time - (double)p->ts;
+				/* the difference first: a double holds a
+				 * time since 1970 only to 256 ns */
+				lat += (double)(int64_t)(p->rx_time - p->ts);
 				nlat++;
 			}
 		}
