@@ -9,6 +9,11 @@
 #   - an unknown option, a missing argument: exactly two lines (the error,
 #     then "try 'hdp help CMD'"), exit 2, never the whole usage;
 #   - -1 for a count: "out of range", never "not a number".
+#   - an IPv6 scope naming no interface: 4 in every command that resolves;
+#     a pcapng libpcap refuses: 2;
+#   - one meaning of len and named units, as hdp sniff --json: where's
+#     ip_len/len, send's ip_len, sweep's latency_ns; latencies in text as
+#     "21.2 us" (sweep -v, replay's lag).
 # Every command runs in a network namespace of its own when we are root
 # (nothing it might send can leave), else only loopback is named.
 . "$top_srcdir/tests/lib.sh"
