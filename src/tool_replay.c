@@ -421,8 +421,8 @@ print_header(struct replay *r)
 	if (r->o.json || r->o.quiet || r->header_done)
 		return;
 	r->header_done = 1;
-	printf("| # | time | src | dst | proto | sport | dport | bytes "
-	       "| lag us | result |\n");
+	printf("| # | time | src | dst | proto | sport | dport | ip_len "
+	       "| lag | result |\n");
 	printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- "
 	       "| --- |\n");
 }
@@ -476,7 +476,8 @@ print_sent(struct replay *r, uint64_t n,
 			hj_u64(&j, "dport", spec->dport);
 			hj_u64(&j, "hdp_ts_ns", res->hdp_ts_ns);
 		}
-		hj_u64(&j, "bytes", res->bytes);
+		/* the datagram's length, named as hdp sniff --json names it */
+		hj_u64(&j, "ip_len", res->bytes);
 		if (have_lag)
 			hj_dbl(&j, "lag_us", (double)lag_ns / 1e3, 1);
 		else
@@ -500,10 +501,14 @@ print_sent(struct replay *r, uint64_t n,
 	else
 		printf("| | ");
 	printf("%zu | ", res->bytes);
-	if (have_lag)
-		printf("%.1f | ", (double)lag_ns / 1e3);
-	else
+	if (have_lag) {
+		char lag[32];	/* as hdp sniff prints a latency */
+
+		lag[hdp_fmt_latency(lag, (int64_t)lag_ns)] = '\0';
+		printf("%s | ", lag);
+	} else {
 		printf("| ");
+	}
 	if (res->ok)
 		printf("sent |\n");
 	else

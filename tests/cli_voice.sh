@@ -12,8 +12,8 @@
 #   - an IPv6 scope naming no interface: 4 in every command that resolves;
 #     a pcapng libpcap refuses: 2;
 #   - one meaning of len and named units, as hdp sniff --json: where's
-#     ip_len/len, send's ip_len, sweep's latency_ns; latencies in text as
-#     "21.2 us" (sweep -v, replay's lag).
+#     ip_len/len, send's and replay's ip_len, sweep's latency_ns;
+#     latencies in text as "21.2 us" (sweep -v, replay's lag).
 # Every command runs in a network namespace of its own when we are root
 # (nothing it might send can leave), else only loopback is named.
 . "$top_srcdir/tests/lib.sh"
@@ -235,6 +235,20 @@ PY
 		"$TMPD/out")
 	echo "$lag" | grep -Eq '^[0-9]+\.[0-9] (us|ms|s) / [0-9]+\.[0-9] (us|ms|s)$' &&
 		ok "replay: lag '$lag'" || fail "replay: lag '$lag'"
+	col=$(awk -F' [|] ' '$1 == "| 1" { print $9 }' "$TMPD/out")
+	echo "$col" | grep -Eq '^[0-9]+\.[0-9] (us|ms|s)$' &&
+		ok "replay: lag column '$col'" || fail "replay: lag column '$col'"
+	run replay --json -I lo "$P"
+	python3 - "$TMPD/out" "$TMPD/sniff.json" <<'PY' &&
+import json, sys
+rp = [json.loads(l) for l in open(sys.argv[1])]
+rp = [o for o in rp if o["type"] == "packet"]
+sn = [json.loads(l) for l in open(sys.argv[2])]
+assert [o["ip_len"] for o in rp] == [o["ip_len"] for o in sn], (rp, sn)
+assert all("bytes" not in o for o in rp), rp
+PY
+		ok "replay --json: ip_len as sniff's" ||
+		fail "replay --json: ip_len: $(head -c 300 "$TMPD/out")"
 fi
 
 finish
