@@ -279,7 +279,10 @@ print_row(const struct send *s, uint64_t seq, unsigned proto,
 			hj_u64(&j, "hdp_ts_ns", r->hdp_ts_ns);
 		else
 			hj_null(&j, "hdp_ts_ns");
-		hj_u64(&j, "ip_len", r->bytes);	/* as hdp sniff names it */
+		/* as hdp sniff --json names them: the datagram, the payload
+		 * after the transport header */
+		hj_u64(&j, "ip_len", r->bytes);
+		hj_u64(&j, "len", s->spec.payload_len);
 		hj_bool(&j, "ok", r->ok);
 		hj_i64(&j, "errno", r->err);
 		if (r->ok) {

@@ -209,8 +209,10 @@ PY
 	>"$TMPD/send.json" 2>/dev/null
 td=$(tcpdump -r "$TMPD/s.pcap" -n -v 2>/dev/null |
 	sed -n 's/.* length \([0-9]*\)).*/\1/p')
-sj=$(python3 -c 'import json,sys; o=json.loads(open(sys.argv[1]).readline()); assert "bytes" not in o; print(o["ip_len"])' "$TMPD/send.json")
-expect_eq "send --json: ip_len as tcpdump -v reads it" "$sj" "$td"
+sj=$(python3 -c 'import json,sys; o=json.loads(open(sys.argv[1]).readline()); assert "bytes" not in o; print(o["ip_len"], o["len"])' "$TMPD/send.json")
+sn=$("$HDP" sniff -r "$TMPD/s.pcap" --json 2>/dev/null | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["len"])')
+expect_eq "send --json: ip_len as tcpdump -v reads it, len as sniff's" \
+	"$sj" "$td $sn"
 
 # latencies: sweep's JSON in exact ns (no latency_us), its wide table and
 # replay's lag in hdp_fmt_latency's units ("21.2 us"), as sniff prints them
