@@ -146,10 +146,11 @@ on_datagram(struct listen_ctx *c, const struct hdp_rawmsg *m)
 			hj_u64(&j, "sport", m->hdp.sport);
 			hj_u64(&j, "dport", m->hdp.dport);
 			hj_u64(&j, "hdp_ts_ns", m->hdp.ts_ns);
+			/* exact nanoseconds, named as hdp sniff --json names
+			 * them (latency_us, a rounded double, is gone) */
 			if (plausible_ts(m->hdp.ts_ns, m->time_ns))
-				hj_dbl(&j, "latency_us",
-				       ((double)m->time_ns -
-					(double)m->hdp.ts_ns) / 1e3, 3);
+				hj_i64(&j, "latency_ns",
+				       (int64_t)(m->time_ns - m->hdp.ts_ns));
 		}
 		hj_end(&j);
 	} else {
@@ -193,7 +194,7 @@ on_arrival(struct listen_ctx *c, const struct pcap_pkthdr *h,
 		hj_str(&j, "src", src);
 		hj_str(&j, "dst", dst);
 		hj_u64(&j, "time_ns", t);
-		hj_u64(&j, "bytes", f.ip_len);
+		hj_u64(&j, "ip_len", f.ip_len);	/* as hdp sniff names it */
 		hj_bool(&j, "hdp", has);
 		if (has) {
 			hj_u64(&j, "sport", hh.sport);

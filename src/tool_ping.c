@@ -1628,11 +1628,10 @@ open_ping(struct ping *pg)
 	unsigned scope = 0;
 	int rc;
 
-	if (hdp_resolve(pg->o.dest, pg->o.family, &pg->family, &pg->dst,
-			&scope, err, sizeof(err)) != 0) {
-		tool_err("%s", err);	/* it names the destination */
-		return HDP_EXIT_USAGE;
-	}
+	/* tool_resolve: an unknown scope interface is 4, as everywhere */
+	if ((rc = tool_resolve(pg->o.dest, pg->o.family, &pg->family,
+			       &pg->dst, &scope)) != HDP_EXIT_OK)
+		return rc;
 	inet_ntop(pg->family, &pg->dst, pg->dst_str, sizeof(pg->dst_str));
 	if ((rc = open_alloc(pg)) != 0 || (rc = open_senders(pg)) != 0 ||
 	    (rc = open_capture(pg)) != 0)

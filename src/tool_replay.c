@@ -40,6 +40,7 @@
 #include "hdp_capture.h"
 #include "hdp_file.h"
 #include "hdp_json.h"
+#include "hdp_print.h"
 #include "tool.h"
 
 #define SPIN_NS      200000ull  /* spin, rather than sleep, this close   */
@@ -420,8 +421,8 @@ print_header(struct replay *r)
 	if (r->o.json || r->o.quiet || r->header_done)
 		return;
 	r->header_done = 1;
-	printf("| # | time | src | dst | proto | sport | dport | bytes "
-	       "| lag us | result |\n");
+	printf("| # | time | src | dst | proto | sport | dport | ip_len "
+	       "| lag | result |\n");
 	printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- "
 	       "| --- |\n");
 }
@@ -475,7 +476,8 @@ print_sent(struct replay *r, uint64_t n,
 			hj_u64(&j, "dport", spec->dport);
 			hj_u64(&j, "hdp_ts_ns", res->hdp_ts_ns);
 		}
-		hj_u64(&j, "bytes", res->bytes);
+		/* the datagram's length, named as hdp sniff --json names it */
+		hj_u64(&j, "ip_len", res->bytes);
 		if (have_lag)
 			hj_dbl(&j, "lag_us", (double)lag_ns / 1e3, 1);
 		else
@@ -499,10 +501,14 @@ print_sent(struct replay *r, uint64_t n,
 	else
 		printf("| | ");
 	printf("%zu | ", res->bytes);
-	if (have_lag)
-		printf("%.1f | ", (double)lag_ns / 1e3);
-	else
+	if (have_lag) {
+		char lag[32];	/* as hdp sniff prints a latency */
+
+		lag[hdp_fmt_latency(lag, (int64_t)lag_ns)] = '\0';
+		printf("%s | ", lag);
+	} else {
 		printf("| ");
+	}
 	if (res->ok)
 		printf("sent |\n");
 	else
@@ -586,10 +592,16 @@ report_replay(const struct replay *r)
 			       (unsigned long long)st->skip_by[i]);
 	printf("| elapsed | %.6f s |\n", secs);
 	printf("| rate | %.1f pkt/s, %.3f Mbit/s |\n", pps, mbps);
-	if (st->lag_n)
-		printf("| lag behind schedule, mean / worst | %.1f / %.1f us "
-		       "|\n", lag_mean, (double)st->lag_max_ns / 1e3);
-	else
+	if (st->lag_n) {
+		/* as hdp sniff prints a latency: "21.2 us", "1.3 ms" */
+		char mean[32], worst[32];
+
+		mean[hdp_fmt_latency(mean, (int64_t)(st->lag_sum_ns /
+						     st->lag_n))] = '\0';
+		worst[hdp_fmt_latency(worst, (int64_t)st->lag_max_ns)] = '\0';
+		printf("| lag behind schedule, mean / worst | %s / %s |\n",
+		       mean, worst);
+	} else
 		printf("| lag behind schedule | n/a (--topspeed) |\n");
 	if (st->enobufs_retries)
 		printf("| writes retried (no buffer space) | %llu |\n",

@@ -279,7 +279,10 @@ print_row(const struct send *s, uint64_t seq, unsigned proto,
 			hj_u64(&j, "hdp_ts_ns", r->hdp_ts_ns);
 		else
 			hj_null(&j, "hdp_ts_ns");
-		hj_u64(&j, "bytes", r->bytes);
+		/* as hdp sniff --json names them: the datagram, the payload
+		 * after the transport header */
+		hj_u64(&j, "ip_len", r->bytes);
+		hj_u64(&j, "len", s->spec.payload_len);
 		hj_bool(&j, "ok", r->ok);
 		hj_i64(&j, "errno", r->err);
 		if (r->ok) {
@@ -793,13 +796,12 @@ open_addresses(struct send *s)
 	char err[256], a[INET6_ADDRSTRLEN];
 	unsigned scope;
 	size_t typed;
-	int fam;
+	int fam, rc;
 
-	if (hdp_resolve(s->dest, s->family, &fam, &s->spec.dst, &scope, err,
-			sizeof(err)) < 0) {
-		tool_err("%s", err);
-		return HDP_EXIT_USAGE;
-	}
+	/* tool_resolve: an unknown scope interface is 4, as everywhere */
+	if ((rc = tool_resolve(s->dest, s->family, &fam, &s->spec.dst,
+			       &scope)) != HDP_EXIT_OK)
+		return rc;
 	s->spec.family = fam;
 	s->spec.scope = scope;
 	hdp_addr_ntop(fam, &s->spec.dst, a, sizeof(a));
@@ -814,6 +816,12 @@ open_addresses(struct send *s)
 	if (s->src != NULL) {
 		if (hdp_resolve(s->src, fam, &fam, &s->spec.src, &scope, err,
 				sizeof(err)) < 0) {
+			/* as tool_resolve: a scope naming no interface is 4 */
+			if (errno == ENODEV && strchr(s->src, '%') != NULL) {
+				tool_err("--src: %s: no such interface",
+					 s->src);
+				return HDP_EXIT_ENV;
+			}
 			tool_err("--src: %s", err);
 			return HDP_EXIT_USAGE;
 		}

@@ -285,8 +285,9 @@ usage_sniff_notes(FILE *out)
 "SIGPIPE) the output and the -w file are flushed, and the counts go to\n"
 "standard error as tcpdump's.  SIGUSR1 prints the counts so far and the\n"
 "capture goes on; SIGUSR2 writes the -w buffer to the file now.\n"
-"Exit status: 0 ok; 1 packets dropped or a read error; 2 bad usage, bad\n"
-"filter or a file that is no capture; 3 no permission to capture; 4 the\n"
+"Exit status: 0 ok; 1 packets dropped or a file cut after some packets;\n"
+"2 bad usage, bad filter or a file that is no capture (or that libpcap\n"
+"refuses before its first packet); 3 no permission to capture; 4 the\n"
 "system refused (no such interface, a file that cannot be opened).\n");
 }
 
@@ -1147,7 +1148,12 @@ run_capture(struct sniff *s)
 		if (r == PCAP_ERROR) {
 			tool_err("%s: %s", s->offline ? s->o->rfile : "capture",
 				 pcap_geterr(s->p));
-			rc = HDP_EXIT_FAIL;
+			/* a file libpcap refuses before its first packet (a
+			 * second link type, a bad block) is bad contents: 2, as
+			 * in every command; one cut after some packets were
+			 * printed, or a live capture that fails, lost some: 1 */
+			rc = s->offline && s->seen == 0 ? HDP_EXIT_USAGE :
+			     HDP_EXIT_FAIL;
 			break;
 		}
 		if (s->offline && r == 0)

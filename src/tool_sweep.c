@@ -20,6 +20,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
 #include <getopt.h>
 #include <poll.h>
 #include <stdio.h>
@@ -623,7 +624,8 @@ struct row {
 	const char *listen_err;     /* no raw socket for the number  */
 	const char *stack_reason;   /* delivered, but the kernel's own */
 	const char *stack_location; /* handler dropped its copy        */
-	double   latency_us;        /* mean over delivered; < 0 none */
+	int      has_latency;       /* some delivered packet had one  */
+	int64_t  latency_ns;        /* mean over those, in ns          */
 };
 
 static void
@@ -642,7 +644,6 @@ row_make(const struct sweep *s, size_t from, size_t to, struct row *r)
 	r->src = "";
 	r->error = "";
 	r->v = V_DELIVERED;
-	r->latency_us = -1;
 	for (i = from; i < to; i++) {
 		p = &s->pkts[i];
 		r->n++;
@@ -664,8 +665,9 @@ row_make(const struct sweep *s, size_t from, size_t to, struct row *r)
 			if (r->src[0] == '\0')
 				r->src = p->rx_src;
 			if (p->rx_time != 0 && p->ts != 0) {
-				lat += ((double)p->rx_time - (double)p->ts) /
-				       1e3;
+				/* the difference first: a double holds a
+				 * time since 1970 only to 256 ns */
+				lat += (double)(int64_t)(p->rx_time - p->ts);
 				nlat++;
 			}
 		}
@@ -684,8 +686,11 @@ row_make(const struct sweep *s, size_t from, size_t to, struct row *r)
 			r->drop = p;
 		}
 	}
-	if (nlat)
-		r->latency_us = lat / nlat;
+	if (nlat) {
+		/* signed: a --join receiver's clock may run behind */
+		r->has_latency = 1;
+		r->latency_ns = (int64_t)llround(lat / nlat);
+	}
 	r->listen_err = s->rx_err[r->proto];
 }
 
@@ -821,8 +826,9 @@ print_row_wide(const struct sweep *s, const struct row *r, void *arg)
 	int n;
 
 	(void)arg;
-	if (r->latency_us >= 0)
-		snprintf(lat, sizeof(lat), "%.1f", r->latency_us);
+	/* as hdp sniff prints a latency: "21.2 us", "3.4 ms" */
+	if (r->has_latency)
+		lat[hdp_fmt_latency(lat, r->latency_ns)] = '\0';
 	else
 		snprintf(lat, sizeof(lat), "-");
 	verdict_text(r, verdict, sizeof(verdict));
@@ -904,13 +910,16 @@ json_pkt(FILE *f, const struct pkt *p, int first)
 	pj.f = f;
 	pj.n = 0;
 	fputc('{', f);
-	hj_u64(&pj, "ts", p->ts);
+	/* named as hdp sniff --json names them: the HDP timestamp with its
+	 * unit, the datagram's length as ip_len (--join still reads the
+	 * older "ts" and "bytes") */
+	hj_u64(&pj, "hdp_ts_ns", p->ts);
 	hj_u64(&pj, "sport", p->sport);
 	hj_u64(&pj, "dport", p->dport);
 	hj_bool(&pj, "sent", p->sent);
 	hj_u64(&pj, "errno", (uint64_t)p->err);
 	hj_str(&pj, "error", p->error[0] ? p->error : NULL);
-	hj_u64(&pj, "bytes", p->bytes);
+	hj_u64(&pj, "ip_len", p->bytes);
 	hj_bool(&pj, "on_wire", p->on_wire);
 	hj_bool(&pj, "arrived", p->arrived);
 	hj_bool(&pj, "delivered", p->delivered);
@@ -974,10 +983,11 @@ json_row(const struct sweep *s, const struct row *r, void *arg)
 	hj_str(&j, "listen_error", r->listen_err);
 	hj_str(&j, "stack_drop_reason", r->stack_reason);
 	hj_str(&j, "stack_drop_location", r->stack_location);
-	if (r->latency_us >= 0)
-		hj_dbl(&j, "latency_us", r->latency_us, 3);
+	/* exact mean nanoseconds, named as hdp sniff --json names them */
+	if (r->has_latency)
+		hj_i64(&j, "latency_ns", r->latency_ns);
 	else
-		hj_null(&j, "latency_us");
+		hj_null(&j, "latency_ns");
 	/* every packet, for --join and for scripts */
 	fprintf(f, ",\"packets\":[");
 	for (i = r->from; i < r->to; i++)
@@ -1193,7 +1203,7 @@ print_results(struct sweep *s, FILE *jf, const char *jpath)
 		printf("| Protocol Number | Source IP (Server) "
 		       "| Byte Sum (Server) | Received (Server) "
 		       "| Succeeded (Client) | Byte sum (Client) "
-		       "| Failure reason (Client) | Time difference (μs) "
+		       "| Failure reason (Client) | Time difference "
 		       "| Method | Written | On wire | Arrived | Delivered "
 		       "| Verdict | Drop reason |\n");
 		printf("| --- | --- | --- | --- | --- | --- | --- | --- "
@@ -1524,23 +1534,25 @@ join_tx_pkt(void *arg, const struct jobj *o)
 {
 	struct jline *jl = arg;
 	struct pkt *p;
-	const char *v;
+	const char *v, *ts_key;
 
-	if (jget(o, "ts") == NULL)
+	ts_key = jget(o, "hdp_ts_ns") != NULL ? "hdp_ts_ns" : "ts";
+	if (jget(o, ts_key) == NULL)
 		return 0;
 	p = pkt_add(jl->s);
 	if (p == NULL) {
 		tool_err("out of memory");
 		return HDP_EXIT_ENV;
 	}
-	p->ts = jnum(o, "ts", 0);
+	p->ts = jnum(o, ts_key, 0);
 	p->sport = (uint16_t)jnum(o, "sport", 0);
 	p->dport = (uint16_t)jnum(o, "dport", 0);
 	p->sent = (int)jnum(o, "sent", 0);
 	p->err = (int)jnum(o, "errno", 0);
 	v = jstr(o, "error");
 	scopy(p->error, sizeof(p->error), v ? v : "");
-	p->bytes = jnum(o, "bytes", 0);
+	p->bytes = jnum(o, jget(o, "ip_len") != NULL ? "ip_len" : "bytes",
+			0);
 	p->on_wire = (int)jnum(o, "on_wire", 0);
 	p->arrived = (int)jnum(o, "arrived", 0);
 	p->delivered = (int)jnum(o, "delivered", 0);

@@ -476,7 +476,9 @@ emit_json(const struct where *w, const struct pkt *k, const struct verdict *v)
 		hj_u64(&j, "hdp_ts_ns", k->key.ts_ns);
 	else
 		hj_null(&j, "hdp_ts_ns");
-	hj_u64(&j, "len", v->s0->ip_len);
+	/* as hdp sniff --json: ip_len the datagram, len the payload */
+	hj_u64(&j, "ip_len", v->s0->ip_len);
+	hj_u64(&j, "len", v->s0->plen);
 	hj_raw(&j, "seen", "[");
 	for (i = 0; i < w->np; i++)
 		fprintf(f, "%s%s", i ? "," : "",
@@ -525,7 +527,8 @@ emit_text(const struct where *w, const struct pkt *k, const struct verdict *v)
 		fprintf(f, " > %s", v->dst);
 	if (k->key.has_ts && k->key.proto == HDP_PROTO)
 		fprintf(f, " ts %" PRIu64, k->key.ts_ns);
-	fprintf(f, " len %u: last seen at %s", v->s0->ip_len,
+	/* len as tcpdump's and hdp sniff's: the payload */
+	fprintf(f, " len %u: last seen at %s", v->s0->plen,
 		w->pt[v->last].show);
 	if (v->missing >= 0)
 		fprintf(f, ", missing from %s", w->pt[v->missing].show);

@@ -9,6 +9,11 @@
 #   - an unknown option, a missing argument: exactly two lines (the error,
 #     then "try 'hdp help CMD'"), exit 2, never the whole usage;
 #   - -1 for a count: "out of range", never "not a number".
+#   - an IPv6 scope naming no interface: 4 in every command that resolves;
+#     a pcapng libpcap refuses: 2;
+#   - one meaning of len and named units, as hdp sniff --json: where's
+#     ip_len/len, send's and replay's ip_len, sweep's latency_ns;
+#     latencies in text as "21.2 us" (sweep -v, replay's lag).
 # Every command runs in a network namespace of its own when we are root
 # (nothing it might send can leave), else only loopback is named.
 . "$top_srcdir/tests/lib.sh"
@@ -150,5 +155,102 @@ minus_one trace -w -1 127.0.0.1
 minus_one where --memory -1 "$P" "$P"
 minus_one ping -i -1 127.0.0.1
 minus_one ping --size -1 127.0.0.1
+
+
+# an IPv6 scope that names no interface is an interface that does not
+# exist: 4 in every command that resolves a destination (tool_resolve).
+# Only in our namespace: the address is not loopback.
+if [ -n "$NS" ]; then
+	no_iface send fe80::1%nosuch0
+	no_iface send --src fe80::2%nosuch0 ::1
+	no_iface ping -c 1 fe80::1%nosuch0
+	no_iface sweep -P 255 -c 1 fe80::1%nosuch0
+	no_iface trace -m 2 fe80::1%nosuch0
+fi
+
+# a file libpcap refuses (two link types in one pcapng) is bad contents:
+# 2, the file named once in the error
+NG="$top_srcdir/pcaps/realworld/ng_two_linktypes.pcapng"
+run sniff -r "$NG"
+expect_eq "sniff -r a refused file: exit 2" "$RC" 2
+n=$(grep -c "^hdp sniff: $NG: " "$TMPD/err")
+expect_eq "sniff -r a refused file: one error naming it" "$n" 1
+
+# one meaning of len, lengths and times named as hdp sniff --json names
+# them: where's len is the payload, ip_len the datagram (tshark judges)
+"$HDP" sniff -r "$P" --json 2>/dev/null >"$TMPD/sniff.json"
+"$HDP" where -v --json "$P" "$P" >"$TMPD/where.json" 2>/dev/null
+"$HDP" where -v "$P" "$P" >"$TMPD/where.txt" 2>/dev/null
+if command -v tshark >/dev/null 2>&1; then
+	tshark -r "$P" -T fields -e ip.len 2>/dev/null >"$TMPD/ts.len"
+else
+	: >"$TMPD/ts.len"
+fi
+python3 - "$TMPD/sniff.json" "$TMPD/where.json" "$TMPD/where.txt" \
+	"$TMPD/ts.len" <<'PY' && ok "where: ip_len and len as sniff's" ||
+import json, re, sys
+sn = [json.loads(l) for l in open(sys.argv[1])]
+wh = [json.loads(l) for l in open(sys.argv[2])]
+wh = [o for o in wh if o["type"] == "packet"]
+tx = [l for l in open(sys.argv[3]) if ": last seen at" in l]
+ts = [int(l) for l in open(sys.argv[4]) if l.strip()]
+assert len(sn) == len(wh) == len(tx) == 5, (len(sn), len(wh), len(tx))
+for i, (s, w, t) in enumerate(zip(sn, wh, tx)):
+    assert w["hdp_ts_ns"] == s["hdp_ts_ns"], i
+    assert (w["ip_len"], w["len"]) == (s["ip_len"], s["len"]), (i, w, s)
+    assert " len %d:" % s["len"] in t, (i, t)
+    if ts:
+        assert w["ip_len"] == ts[i], (i, w, ts[i])
+PY
+	fail "where: ip_len/len differ from sniff's"
+
+# send --json: ip_len (was bytes) is what tcpdump -v reads in the frame
+"$HDP" send --pcap-out "$TMPD/s.pcap" --json -c 1 --size 10 127.0.0.1 \
+	>"$TMPD/send.json" 2>/dev/null
+td=$(tcpdump -r "$TMPD/s.pcap" -n -v 2>/dev/null |
+	sed -n 's/.* length \([0-9]*\)).*/\1/p')
+sj=$(python3 -c 'import json,sys; o=json.loads(open(sys.argv[1]).readline()); assert "bytes" not in o; print(o["ip_len"], o["len"])' "$TMPD/send.json")
+sn=$("$HDP" sniff -r "$TMPD/s.pcap" --json 2>/dev/null | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["len"])')
+expect_eq "send --json: ip_len as tcpdump -v reads it, len as sniff's" \
+	"$sj" "$td $sn"
+
+# latencies: sweep's JSON in exact ns (no latency_us), its wide table and
+# replay's lag in hdp_fmt_latency's units ("21.2 us"), as sniff prints them
+if [ -n "$NS" ]; then
+	run sweep -P 255 -c 2 --json 127.0.0.1
+	python3 - "$TMPD/out" <<'PY' && ok "sweep --json: latency_ns, hdp_ts_ns, ip_len" ||
+import json, sys
+r = json.loads(open(sys.argv[1]).readline())
+assert "latency_us" not in r and isinstance(r["latency_ns"], int), r
+lat = [p["rx_time_ns"] - p["hdp_ts_ns"] for p in r["packets"]]
+assert abs(r["latency_ns"] - sum(lat) / len(lat)) <= 1, (r["latency_ns"], lat)
+assert all(p["ip_len"] == 40 and "ts" not in p for p in r["packets"]), r
+PY
+		fail "sweep --json: $(head -c 300 "$TMPD/out")"
+	run sweep -P 255 -c 2 -v 127.0.0.1
+	lat=$(awk -F' [|] ' '$1 == "| 255" { print $8 }' "$TMPD/out")
+	echo "$lat" | grep -Eq '^-?[0-9]+\.[0-9] (us|ms|s)$' &&
+		ok "sweep -v: Time difference '$lat'" ||
+		fail "sweep -v: Time difference '$lat'"
+	run replay -I lo "$P"
+	lag=$(sed -n 's/^| lag behind schedule, mean \/ worst | \(.*\) |$/\1/p' \
+		"$TMPD/out")
+	echo "$lag" | grep -Eq '^[0-9]+\.[0-9] (us|ms|s) / [0-9]+\.[0-9] (us|ms|s)$' &&
+		ok "replay: lag '$lag'" || fail "replay: lag '$lag'"
+	col=$(awk -F' [|] ' '$1 == "| 1" { print $9 }' "$TMPD/out")
+	echo "$col" | grep -Eq '^[0-9]+\.[0-9] (us|ms|s)$' &&
+		ok "replay: lag column '$col'" || fail "replay: lag column '$col'"
+	run replay --json -I lo "$P"
+	python3 - "$TMPD/out" "$TMPD/sniff.json" <<'PY' &&
+import json, sys
+rp = [json.loads(l) for l in open(sys.argv[1])]
+rp = [o for o in rp if o["type"] == "packet"]
+sn = [json.loads(l) for l in open(sys.argv[2])]
+assert [o["ip_len"] for o in rp] == [o["ip_len"] for o in sn], (rp, sn)
+assert all("bytes" not in o for o in rp), rp
+PY
+		ok "replay --json: ip_len as sniff's" ||
+		fail "replay --json: ip_len: $(head -c 300 "$TMPD/out")"
+fi
 
 finish

@@ -66,6 +66,33 @@ while read -r p ts; do
 	fi
 done <"$TMPD/sent"
 
+# issue 16's one voice, as hdp sniff --json: latency_ns an exact integer
+# (socket time minus the sender's timestamp, never latency_us), ip_len the
+# datagram's length as tcpdump -v reads it from the capture
+tcpdump -r "$TMPD/lo.pcap" -n -v 'ip proto 255' 2>/dev/null |
+	sed -n 's/.* length \([0-9]*\)).*/\1/p' | head -1 >"$TMPD/td_len"
+python3 - "$OUT" "$TMPD/sent" "$(cat "$TMPD/td_len")" <<'PY' ||
+import json, sys
+sent = {int(p): int(ts) for p, ts in (l.split() for l in open(sys.argv[2]))}
+want_len = int(sys.argv[3])
+n = 0
+for l in open(sys.argv[1]):
+    o = json.loads(l)
+    if o.get("proto") != 255 or o.get("hdp_ts_ns") != sent[255]:
+        continue
+    assert "latency_us" not in o and "bytes" not in o or o["layer"] == "socket", o
+    if o["layer"] == "socket":
+        lat = o["latency_ns"]
+        assert isinstance(lat, int), o
+        assert lat == o["time_ns"] - sent[255], o
+        assert 0 <= lat < 10**9, o
+    else:
+        assert o["ip_len"] == want_len, (o, want_len)
+    n += 1
+assert n == 2, n
+PY
+	fail "listen --json: latency_ns / ip_len as hdp sniff names them"
+
 # the kernel answers protocol 0 with ICMP protocol unreachable (type 3
 # code 2), which the socket for 1 receives like any ICMP
 check "ICMP protocol unreachable seen by the socket for 1" \

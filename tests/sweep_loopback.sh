@@ -66,7 +66,8 @@ rows = [json.loads(l) for l in open(sys.argv[1])]
 assert len(rows) == 256, len(rows)
 for r in rows:
     for k in ('proto', 'sent', 'send_error', 'on_wire', 'arrived',
-              'delivered', 'verdict', 'drop_reason', 'latency_us'):
+              'delivered', 'verdict', 'drop_reason', 'latency_ns'):
+        assert 'latency_us' not in r
         assert k in r, k
     print(r['proto'], r['verdict'], r['drop_reason'], r['send_errno'] if
           r['send_error'] else 0, r['delivered'], r['on_wire'],
@@ -118,7 +119,7 @@ import json, sys
 for l in open(sys.argv[1]):
     r = json.loads(l)
     for p in r['packets']:
-        print(r['proto'], p['ts'], 1 if p['on_wire'] else 0)
+        print(r['proto'], p['hdp_ts_ns'], 1 if p['on_wire'] else 0)
 PY
 # tcpdump wrote the capture; a few lines of python read its records
 python3 - "$TMPD/any.pcap" >"$TMPD/judge" <<'PY'
@@ -174,7 +175,7 @@ expect_eq "tcpdump saw 3 packets of 200 (input drop comes later)" \
 "$HDP" sweep --join -v "$TMPD/tx.json" /dev/null >"$TMPD/join.txt" 2>&1
 check "--join reproduces the table" cmp -s "$TMPD/table.txt" "$TMPD/join.txt"
 check "-v: the table has the original columns" grep -q \
-	'^| Protocol Number | Source IP (Server) | Byte Sum (Server) | Received (Server) | Succeeded (Client) | Byte sum (Client) | Failure reason (Client) | Time difference (μs) |' \
+	'^| Protocol Number | Source IP (Server) | Byte Sum (Server) | Received (Server) | Succeeded (Client) | Byte sum (Client) | Failure reason (Client) | Time difference |' \
 	"$TMPD/table.txt"
 check "summary names the stopped numbers" \
 	grep -q '^- refused_by_sender: 1 (201)' "$TMPD/table.txt"
