@@ -223,6 +223,16 @@ if command -v tshark >/dev/null; then
 		"$(wc -l <"$W/ts.json")"
 fi
 
+# ---- the scapy layer, importable by the system's python3 as installed
+got=$(cd / && /usr/bin/python3 -c '
+import sys
+from scapy.all import rdpcap
+from hdp_scapy import HDP
+print(" ".join(str(p[HDP].timestamp) for p in rdpcap(sys.argv[1]) if HDP in p))
+' "$top/pcaps/lo4.pcap" 2>&1)
+expect_eq "the installed scapy layer reads pcaps/lo4.pcap's 5 HDP timestamps" \
+	"$got" "$(tr '\n' ' ' <"$W/ts.json" | sed 's/ $//')"
+
 # ---- capturing without root: the group hdp
 expect_eq "statoverride root:hdp 0754 on /usr/bin/hdp" \
 	"$(dpkg-statoverride --list /usr/bin/hdp)" "root hdp 754 /usr/bin/hdp"
