@@ -51,6 +51,10 @@ const char *tool_safe(const char *s);
  * on error say why with tool_err() (naming what) and return -1. */
 int tool_parse_uint(const char *s, uint64_t min, uint64_t max,
 		    uint64_t *out, const char *what);
+/* The same for an option's value, said as a usage error (tool_usage_err:
+ * then "try 'hdp help CMD'"). */
+int tool_opt_uint(const char *s, uint64_t min, uint64_t max,
+		  uint64_t *out, const char *what);
 /* Parse a finite decimal number at least min (more than min when
  * above) into *out; on error say why and return -1. */
 int tool_parse_double(const char *s, double min, int above, double *out,

@@ -255,17 +255,34 @@ tool_not_built(const char *cmd)
 	return HDP_EXIT_USAGE;
 }
 
+/* hdp_parse_uint, its reason said as an error or a usage error */
+static int
+parse_uint_said(const char *s, uint64_t min, uint64_t max, uint64_t *out,
+		const char *what, int usage)
+{
+	char err[160];
+
+	if (hdp_parse_uint(s, min, max, out, what, err, sizeof(err)) == 0)
+		return 0;
+	if (usage)
+		tool_usage_err("%s", err);
+	else
+		tool_err("%s", err);
+	return -1;
+}
+
 int
 tool_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out,
 		const char *what)
 {
-	char err[160];
+	return parse_uint_said(s, min, max, out, what, 0);
+}
 
-	if (hdp_parse_uint(s, min, max, out, what, err, sizeof(err)) != 0) {
-		tool_err("%s", err);
-		return -1;
-	}
-	return 0;
+int
+tool_opt_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out,
+	      const char *what)
+{
+	return parse_uint_said(s, min, max, out, what, 1);
 }
 
 int

@@ -1785,20 +1785,6 @@ enum {
 /* parse_opts()'s "done, exit 0" (after --help) */
 #define PARSE_DONE (-1)
 
-/* A number option in [lo, hi] into *v; a usage error (said) is -1. */
-static int
-opt_num(const char *arg, const char *what, uint64_t lo, uint64_t hi,
-	uint64_t *v)
-{
-	char err[160];
-
-	if (hdp_parse_uint(arg, lo, hi, v, what, err, sizeof(err)) != 0) {
-		tool_usage_err("%s", err);
-		return -1;
-	}
-	return 0;
-}
-
 static int
 parse_method(struct sweep *s, const char *arg)
 {
@@ -1825,22 +1811,22 @@ parse_opt(struct sweep *s, int c, const char *arg)
 
 	switch (c) {
 	case 'P': s->protos = arg; break;
-	case 'c': r = opt_num(arg, "-c", 1, MAX_COUNT, &v);
+	case 'c': r = tool_opt_uint(arg, 1, MAX_COUNT, &v, "-c");
 		s->count = (unsigned)v; break;
 	case '4': s->want_family = AF_INET; break;
 	case '6': s->want_family = AF_INET6; break;
-	case 's': r = opt_num(arg, "-s", 0, MAX_PAYLOAD, &v);
+	case 's': r = tool_opt_uint(arg, 0, MAX_PAYLOAD, &v, "-s");
 		s->plen = (size_t)v; break;
 	case 'o': s->outpath = arg; break;
 	case 'Z': s->user = arg; break;
 	case 'v': s->wide = 1; break;
 	case OPT_JSON: s->json = 1; break;
 	case OPT_METHOD: r = parse_method(s, arg); break;
-	case OPT_SPORT: r = opt_num(arg, "--sport", 0, 65535, &v);
+	case OPT_SPORT: r = tool_opt_uint(arg, 0, 65535, &v, "--sport");
 		s->sport = (uint16_t)v; break;
-	case OPT_DPORT: r = opt_num(arg, "--dport", 0, 65535, &v);
+	case OPT_DPORT: r = tool_opt_uint(arg, 0, 65535, &v, "--dport");
 		s->dport = (uint16_t)v; break;
-	case OPT_WAIT: r = opt_num(arg, "--wait", 0, 60000, &v);
+	case OPT_WAIT: r = tool_opt_uint(arg, 0, 60000, &v, "--wait");
 		s->wait_ms = (unsigned)v; break;
 	case OPT_JOIN: s->join = 1; break;
 	case OPT_FORCE: s->force = 1; break;

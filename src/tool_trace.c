@@ -2493,20 +2493,6 @@ enum { O_PROBES = 256, O_SPORT, O_DPORT, O_UDP, O_TCP, O_TOS, O_RX,
 /* parse_opts()'s "done, exit 0" (after --help) */
 #define PARSE_DONE (-1)
 
-/* A number option in [lo, hi] into *v; a usage error (said) is -1. */
-static int
-opt_num(const char *arg, const char *what, uint64_t lo, uint64_t hi,
-	uint64_t *v)
-{
-	char err[160];
-
-	if (hdp_parse_uint(arg, lo, hi, v, what, err, sizeof(err)) != 0) {
-		tool_usage_err("%s", err);
-		return -1;
-	}
-	return 0;
-}
-
 /* -w SECONDS: a decimal from 0 to 600 (decimals ok) into *ms. */
 static int
 parse_wait(const char *s, unsigned *ms)
@@ -2554,12 +2540,12 @@ parse_opt(struct trace *t, int c, const char *arg)
 	switch (c) {
 	case '4': t->want_family = AF_INET; break;
 	case '6': t->want_family = AF_INET6; break;
-	case 'f': r = opt_num(arg, "-f", 1, MAX_TTL, &v);
+	case 'f': r = tool_opt_uint(arg, 1, MAX_TTL, &v, "-f");
 		t->first_ttl = (int)v; break;
-	case 'm': r = opt_num(arg, "-m", 1, MAX_TTL, &v);
+	case 'm': r = tool_opt_uint(arg, 1, MAX_TTL, &v, "-m");
 		t->max_ttl = (int)v; break;
 	case 'w': r = parse_wait(arg, &t->wait_ms); break;
-	case 'P': r = opt_num(arg, "-P", 0, 255, &v);
+	case 'P': r = tool_opt_uint(arg, 0, 255, &v, "-P");
 		t->hdp_proto = (uint8_t)v; break;
 	case 'n': break;	/* addresses are never resolved */
 	case 'Z': t->user = arg; break;
@@ -2570,15 +2556,15 @@ parse_opt(struct trace *t, int c, const char *arg)
 			r = -1;
 		}
 		break;
-	case O_SPORT: r = opt_num(arg, "--sport", 0, 65535, &v);
+	case O_SPORT: r = tool_opt_uint(arg, 0, 65535, &v, "--sport");
 		t->hdp_sport = (uint16_t)v; break;
-	case O_DPORT: r = opt_num(arg, "--dport", 0, 65535, &v);
+	case O_DPORT: r = tool_opt_uint(arg, 0, 65535, &v, "--dport");
 		t->hdp_dport = (uint16_t)v; break;
-	case O_UDP: r = opt_num(arg, "--udp-port", 1, 65535, &v);
+	case O_UDP: r = tool_opt_uint(arg, 1, 65535, &v, "--udp-port");
 		t->udp_dport = (uint16_t)v; break;
-	case O_TCP: r = opt_num(arg, "--tcp-port", 1, 65535, &v);
+	case O_TCP: r = tool_opt_uint(arg, 1, 65535, &v, "--tcp-port");
 		t->tcp_dport = (uint16_t)v; break;
-	case O_TOS: r = opt_num(arg, "--tos", 0, 255, &v);
+	case O_TOS: r = tool_opt_uint(arg, 0, 255, &v, "--tos");
 		t->tos = (uint8_t)v; break;
 	case O_RX: t->rx_netns = arg; break;
 	case O_DROPS: t->drop_reasons = 1; break;
