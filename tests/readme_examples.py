@@ -14,6 +14,11 @@ between) by an HTML comment, invisible on GitHub, that says how it is checked:
                             run-dependent fields (times, rates) are
                             normalised by NORMALISE below, and the
                             namespace's name reads as "lab"
+  <!-- checked in netns, alongside: CMD -->
+                            the same, with CMD started in the background in
+                            that namespace as each example starts (a sender
+                            for a receiver example; CMD waits, bounded, for
+                            what it needs)
   <!-- checked excerpt: CMD -->
                             the block is part of CMD's output: its lines must
                             appear in CMD's output in this order
@@ -49,6 +54,8 @@ NORMALISE = [
      '| lag behind schedule, mean / worst | M / W us |'),
     # hdp sweep's closing line on standard error: its duration
     (re.compile(r'^(hdp sweep: \d+ packets to .*) in [0-9.]+ s$'), r'\1 in T s'),
+    # hdp listen's rows: the kernel's receive time in microseconds
+    (re.compile(r'^\| (\d+) \| \d{16} \| '), r'| \1 | RECEIVED_AT | '),
 ]
 
 # Lines the environment adds, not the example: tshark run as root warns.
@@ -110,15 +117,37 @@ def commands(body, prompt):
     return out
 
 
-def run(cmd, netns=None):
+def argv_env(cmd, netns):
     argv = ['sh', '-c', cmd]
     if netns:
         argv = ['ip', 'netns', 'exec', netns] + argv
     env = dict(os.environ)
     env['PATH'] = os.environ['HDP_BIN_DIR'] + ':' + env['PATH']
-    p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                       stdin=subprocess.DEVNULL, env=env, timeout=60)
-    out = p.stdout.decode('utf-8', 'backslashreplace').splitlines()
+    return argv, env
+
+
+def run(cmd, netns=None, alongside=None):
+    argv, env = argv_env(cmd, netns)
+    side = None
+    if alongside:
+        a_argv, _ = argv_env(alongside, netns)
+        side = subprocess.Popen(a_argv, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, env=env)
+    try:
+        p = subprocess.run(argv, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                           env=env, timeout=60)
+        out = p.stdout.decode('utf-8', 'backslashreplace').splitlines()
+    except subprocess.TimeoutExpired:
+        out = ['(no end within 60 s)']
+    finally:
+        if side:
+            try:
+                side.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                side.kill()
+                side.wait()
     return [line for line in out if line not in NOISE]
 
 
@@ -184,13 +213,17 @@ def main():
                 fails += 1
             continue
         ns = None
-        setup = ''
+        setup = alongside = ''
         if arg.startswith('in netns'):
             if not netns:
                 print('SKIP: README.md:%d: needs root and namespaces' % where)
                 continue
             ns = netns
-            setup = arg[len('in netns'):].lstrip(':').strip()
+            rest = arg[len('in netns'):]
+            if rest.startswith(', alongside:'):
+                alongside = rest[len(', alongside:'):].strip()
+            else:
+                setup = rest.lstrip(':').strip()
         elif arg:
             print('FAIL: README.md:%d: unknown marker "%s"' % (where, arg))
             fails += 1
@@ -210,7 +243,7 @@ def main():
                 subprocess.run(['ip', 'netns', 'exec', ns, 'sh', '-c',
                                 setup], check=True)
         for cmd, exp in cmds:
-            got = run(cmd.replace('\\\n', ' '), ns)
+            got = run(cmd.replace('\\\n', ' '), ns, alongside)
             e, g = (normalise(exp, None), normalise(got, ns)) if ns \
                 else (exp, got)
             if matches(e, g):
