@@ -13,6 +13,11 @@ case $HDP in /*) hdp_abs=$HDP;; *) hdp_abs=$PWD/$HDP;; esac
 printf '#!/bin/sh\nexec "%s" "$@"\n' "$hdp_abs" >"$TMPD/bin/hdp"
 chmod +x "$TMPD/bin/hdp"
 export HDP_BIN_DIR="$TMPD/bin"
+# the examples run as a fresh user would: no personal Wireshark plugins or
+# preferences (another checkout's test may install hdp.lua there meanwhile)
+mkdir -p "$TMPD/home"
+HOME="$TMPD/home" XDG_CONFIG_HOME="$TMPD/home/.config"
+export HOME XDG_CONFIG_HOME
 command -v tshark >/dev/null 2>&1 ||
 	fatal "tshark is needed for the README's tshark examples"
 
