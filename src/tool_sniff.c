@@ -1148,12 +1148,7 @@ run_capture(struct sniff *s)
 		if (r == PCAP_ERROR) {
 			tool_err("%s: %s", s->offline ? s->o->rfile : "capture",
 				 pcap_geterr(s->p));
-			/* a file libpcap refuses before its first packet (a
-			 * second link type, a bad block) is bad contents: 2, as
-			 * in every command; one cut after some packets were
-			 * printed, or a live capture that fails, lost some: 1 */
-			rc = s->offline && s->seen == 0 ? HDP_EXIT_USAGE :
-			     HDP_EXIT_FAIL;
+			rc = HDP_EXIT_FAIL;
 			break;
 		}
 		if (s->offline && r == 0)
