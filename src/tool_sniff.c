@@ -285,9 +285,8 @@ usage_sniff_notes(FILE *out)
 "SIGPIPE) the output and the -w file are flushed, and the counts go to\n"
 "standard error as tcpdump's.  SIGUSR1 prints the counts so far and the\n"
 "capture goes on; SIGUSR2 writes the -w buffer to the file now.\n"
-"Exit status: 0 ok; 1 packets dropped or a file cut after some packets;\n"
-"2 bad usage, bad filter or a file that is no capture (or that libpcap\n"
-"refuses before its first packet); 3 no permission to capture; 4 the\n"
+"Exit status: 0 ok; 1 packets dropped or a read error; 2 bad usage, bad\n"
+"filter or a file that is no capture; 3 no permission to capture; 4 the\n"
 "system refused (no such interface, a file that cannot be opened).\n");
 }
 
