@@ -153,8 +153,8 @@ try "protocol -1" 2 "hdp send: -P: protocol '-1' is out of range 0-255" \
 try "protocol list with a word" 2 \
 	"hdp send: -P: protocol 'tcp' is not a number in 0-255 (use N, N-M, lists like 0-10,17,255, or all)" \
 	"$bin" send -P tcp --pcap-out x.pcap 127.0.0.1
-try "IPv6 address with an unknown scope" 2 \
-	"hdp send: fe80::1%nosuch0: no such interface 'nosuch0'" \
+try "IPv6 address with an unknown scope" 4 \
+	"hdp send: fe80::1%nosuch0: no such interface" \
 	"$bin" send --pcap-out x.pcap fe80::1%nosuch0
 try "IPv4 address with a scope" 2 \
 	"hdp send: 127.0.0.1%lo: a scope (%IFACE) goes only with an IPv6 address" \
