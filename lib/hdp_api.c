@@ -72,8 +72,11 @@ hdp_build_init(struct hdp_build_opts *o, int family)
 size_t
 hdp_build_len(const struct hdp_build_opts *o)
 {
-	size_t l4 = (o->udp ? UDP_HDR : 0) + HDP_HDR_LEN;
+	size_t l4;
 
+	if (o == NULL || (o->payload == NULL && o->payload_len > 0))
+		return 0;
+	l4 = (o->udp ? UDP_HDR : 0) + HDP_HDR_LEN;
 	if (o->payload_len > 65535 - l4)
 		return 0;
 	l4 += o->payload_len;
@@ -118,6 +121,16 @@ hdp_build_packet(const struct hdp_build_opts *o, uint8_t *buf,
 	size_t need = hdp_build_len(o), len;
 	int perm, dlt, rc = -1;
 
+	if (o == NULL || buf == NULL) {
+		seterr(errbuf, "%s is NULL", o == NULL ? "the options" :
+		       "the buffer");
+		goto out;
+	}
+	if (o->payload == NULL && o->payload_len > 0) {
+		seterr(errbuf, "payload is NULL but payload_len is %zu",
+		       o->payload_len);
+		goto out;
+	}
 	if (o->family != AF_INET && o->family != AF_INET6) {
 		seterr(errbuf, "address family %d is not IPv4 or IPv6",
 		       o->family);
@@ -245,6 +258,25 @@ hdp_print_frame(hdp_print_t *p, const uint8_t *pkt, size_t caplen,
 }
 
 /*
+ * A frame whose text was cut counts as not printed: the counts, the table
+ * header and the times -ttt/-ttttt measure from go back to what they were,
+ * so the same call with a larger buffer gives the same text (snprintf's
+ * contract, and its "measure with 0, allocate, print" use).  The output
+ * buffer stays (it may have moved), empty after the flush.
+ */
+static void
+restore_state(hdp_print_t *p, const struct hdp_printer *before)
+{
+	char *buf = p->pr.buf;
+	size_t cap = p->pr.cap;
+
+	p->pr = *before;
+	p->pr.buf = buf;
+	p->pr.cap = cap;
+	p->pr.len = 0;
+}
+
+/*
  * One frame's text into buf: the printer writes into a memory stream for
  * the time of this call (its counters and table state carry on), after
  * what it had buffered for its own stream went there.
@@ -254,12 +286,14 @@ hdp_print_frame_buf(hdp_print_t *p, const uint8_t *pkt, size_t caplen,
 		    size_t wirelen, uint64_t ts_ns, char *buf, size_t buflen)
 {
 	FILE *saved = p->pr.out, *ms;
+	struct hdp_printer before;
 	char *text = NULL;
 	size_t len = 0;
 	int rc = -1;
 
 	if (saved != NULL && hdp_printer_flush(&p->pr) != 0)
 		return check_write(p);
+	before = p->pr;
 	ms = open_memstream(&text, &len);
 	if (ms == NULL) {
 		snprintf(p->err, sizeof(p->err), "open_memstream: %s",
@@ -282,6 +316,8 @@ hdp_print_frame_buf(hdp_print_t *p, const uint8_t *pkt, size_t caplen,
 		memcpy(buf, text, n);
 		buf[n] = '\0';
 	}
+	if (len >= buflen)
+		restore_state(p, &before);
 	rc = (int)len;
 out:
 	free(text);

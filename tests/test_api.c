@@ -84,6 +84,44 @@ test_build(void)
 	CHECK(hdp_build_packet(&o, pkt, 31, errbuf) == -1);
 	CHECK_MSG(strstr(errbuf, "too small") != NULL, "%s", errbuf);
 	CHECK(hdp_build_packet(&o, pkt, 32, errbuf) == 32);
+
+	/* a length without bytes, or nothing at all: refused, said */
+	o.payload = NULL;
+	o.payload_len = 5;
+	CHECK(hdp_build_len(&o) == 0);
+	CHECK(hdp_build_packet(&o, pkt, sizeof(pkt), errbuf) == -1);
+	CHECK_MSG(strstr(errbuf, "payload is NULL") != NULL, "%s", errbuf);
+	CHECK(hdp_build_len(NULL) == 0);
+	CHECK(hdp_build_packet(NULL, pkt, sizeof(pkt), errbuf) == -1);
+	o.payload_len = 0;
+	CHECK(hdp_build_packet(&o, NULL, 100, errbuf) == -1);
+}
+
+/* snprintf's way: measure with no buffer, then print; the printer's
+ * state (the table's header, the counts) must not move in between. */
+static void
+test_measure_then_print(void)
+{
+	char errbuf[HDP_ERRBUF_SIZE], buf[4096];
+	struct hdp_build_opts o;
+	struct hdp_print_stats st;
+	hdp_print_t *pr = hdp_print_open(NULL, HDP_FORM_TABLE, DLT_RAW,
+					 HDP_PRINT_NOTIME, errbuf);
+	int n = build_v4(&o, "xyz"), m1, m2, m3;
+
+	CHECK(pr != NULL);
+	if (pr == NULL)
+		return;
+	m1 = hdp_print_frame_buf(pr, pkt, (size_t)n, (size_t)n, 0, NULL, 0);
+	m2 = hdp_print_frame_buf(pr, pkt, (size_t)n, (size_t)n, 0, buf, 10);
+	m3 = hdp_print_frame_buf(pr, pkt, (size_t)n, (size_t)n, 0, buf,
+				 sizeof(buf));
+	CHECK_MSG(m1 == m2 && m2 == m3 && (size_t)m3 == strlen(buf),
+		  "%d %d %d", m1, m2, m3);
+	CHECK_MSG(strstr(buf, "| Protocol Number |") != NULL, "%s", buf);
+	hdp_print_stats(pr, &st);
+	CHECK_MSG(st.packets == 1, "%llu", (unsigned long long)st.packets);
+	hdp_print_close(pr);
 }
 
 /* The text of form for the packet in pkt, n bytes, into a buffer. */
@@ -223,6 +261,7 @@ main(void)
 {
 	test_build();
 	test_forms();
+	test_measure_then_print();
 	test_printer();
 	test_misc();
 	return unit_report("test_api");

@@ -54,13 +54,15 @@ struct hdp_build_opts {
  * addresses zero.  Call it first: later versions may add fields. */
 void hdp_build_init(struct hdp_build_opts *o, int family);
 
-/* Bytes the datagram o describes will take, or 0 when o is invalid. */
+/* Bytes the datagram o describes will take, or 0 when o is invalid
+ * (NULL, a payload_len without a payload, too large for one datagram). */
 size_t hdp_build_len(const struct hdp_build_opts *o);
 
 /*
  * Build the datagram o describes into buf (buflen bytes).  Returns its
  * length; or -1 with a one-line reason in errbuf (HDP_ERRBUF_SIZE bytes):
- * a bad family, a payload too large for one datagram, buf too small.
+ * o or buf NULL, a payload_len without a payload, a bad family, a
+ * payload too large for one datagram, buf too small.
  */
 int hdp_build_packet(const struct hdp_build_opts *o, uint8_t *buf,
 		     size_t buflen, char *errbuf);

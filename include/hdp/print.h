@@ -78,7 +78,10 @@ int hdp_print_frame(hdp_print_t *pr, const uint8_t *pkt, size_t caplen,
  * The same text for one frame into buf instead, with snprintf's
  * contract: at most buflen - 1 characters and a NUL; returns the length
  * of the whole text (a return >= buflen means it was cut), or -1 on
- * error (no memory; hdp_print_geterr()).
+ * error (no memory; hdp_print_geterr()).  A cut frame counts as not
+ * printed (counts, the table's header and -ttt's previous time stay as
+ * they were), so buf NULL and buflen 0 measure, and a second call with
+ * a buffer that large prints the same text.
  */
 int hdp_print_frame_buf(hdp_print_t *pr, const uint8_t *pkt, size_t caplen,
 			size_t wirelen, uint64_t ts_ns, char *buf,
