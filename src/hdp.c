@@ -28,6 +28,8 @@ static const struct hdp_cmd cmds[] = {
 	  "compare captures from several points of a path" },
 	{ "ping",   cmd_ping,   usage_ping,
 	  "measure HDP round trips against UDP and TCP" },
+	{ "survey", cmd_survey, usage_survey,
+	  "A/B campaigns over many paths (not built yet)" },
 	{ NULL, NULL, NULL, NULL }
 };
 

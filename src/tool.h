@@ -133,5 +133,6 @@ HDP_DECLARE_CMD(sweep);
 HDP_DECLARE_CMD(trace);
 HDP_DECLARE_CMD(where);
 HDP_DECLARE_CMD(ping);
+HDP_DECLARE_CMD(survey);
 
 #endif /* HDP_TOOL_H */

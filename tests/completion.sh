@@ -105,7 +105,9 @@ for MODE in plain bc; do
 		*" $c "*) ok "$MODE: hdp TAB offers $c";;
 		*) fail "$MODE: hdp TAB does not offer $c";;
 		esac
-		# every subcommand offers options, and only options
+		# every subcommand offers options, and only options (one
+		# that is not built yet has none to offer)
+		"$HDP" --help | grep -q "^  $c .*(not built yet)" && continue
 		got=$(comp "$HDP" "$c" -)
 		case "$got" in
 		-*) ;;
