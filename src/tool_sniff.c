@@ -80,7 +80,6 @@ struct sniff {
 	pcap_t        *p;
 	int            offline;     /* -r: a file, not a live capture */
 	int            dlt;
-	int            digits;      /* the source's time stamp digits */
 	char          *expr;        /* the whole filter              */
 	int            in_fd;       /* -r, opened before the drop    */
 	int            dropped;     /* privileges dropped (-Z)       */
@@ -238,8 +237,8 @@ usage_sniff(FILE *out)
 "  -t, -tt, -ttt, -tttt, -ttttt  no time stamp; seconds since the epoch;\n"
 "                 time since the previous packet; date and time; time\n"
 "                 since the first packet\n"
-"  --nano, --micro  print time stamps with 9 or 6 decimals (default: the\n"
-"                 file's precision; 6 for live capture)\n"
+"  --nano, --micro  print time stamps with 9 or 6 decimals (default 6,\n"
+"                 as tcpdump, also for a nanosecond file)\n"
 "  --ifnames      name the interfaces of a file's cooked (SLL2) headers\n"
 "                 by this host's interface indexes (default: ifN)\n"
 "  -l             flush standard output after every packet\n"
@@ -926,7 +925,7 @@ open_file_source(struct sniff *s)
 {
 	struct sniff_opts *o = s->o;
 	char err[PCAP_ERRBUF_SIZE + 256];
-	int rc;
+	int rc, digits;
 
 	if ((rc = open_input(o->rfile, &s->in_fd)) != 0 ||
 	    (may_be_capture(s->in_fd) &&
@@ -934,7 +933,9 @@ open_file_source(struct sniff *s)
 	    (rc = drop_privileges(o->zuser)) != 0)
 		return rc;
 	s->dropped = 1;
-	s->p = hdp_cap_open_fd_prec(s->in_fd, o->rfile, &s->digits, err,
+	/* the file's own precision is not what is printed: tcpdump prints
+	 * 6 decimals unless asked (--nano) */
+	s->p = hdp_cap_open_fd_prec(s->in_fd, o->rfile, &digits, err,
 				    sizeof(err));
 	s->in_fd = -1;	/* the capture's now */
 	if (s->p == NULL) {
@@ -978,7 +979,6 @@ open_live_source(struct sniff *s)
 		return tool_cap_status(err);
 	}
 	tool_cap_warn(err);
-	s->digits = 6;
 	return apply_extras(s->p, &s->o->x);
 }
 
@@ -1104,7 +1104,9 @@ open_printer(struct sniff *s)
 	s->pr.ifnames = o->ifnames || !s->offline;
 	s->pr.ts_nano = pcap_get_tstamp_precision(s->p) ==
 			PCAP_TSTAMP_PRECISION_NANO;
-	s->pr.ts_digits = o->nprec ? o->nprec : s->digits;
+	/* tcpdump prints microseconds unless asked (--time-stamp-precision=nano;
+	 * here --nano), whatever the file holds */
+	s->pr.ts_digits = o->nprec ? o->nprec : 6;
 	return HDP_EXIT_OK;
 }
 

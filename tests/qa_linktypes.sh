@@ -49,11 +49,15 @@ expect_eq "AH: hdp.lua decodes both" "$(tshark -X lua_script:"$LUA" -n \
 	-r "$TMPD/ah.pcap" -T fields -e hdp.srcport -e hdp.len 2>/dev/null |
 	tr '\t\n' ' ,')" "420 10,420 10,"
 
-# the file's precision: 6 decimals for a microsecond pcap, 9 for ns
+# as tcpdump: 6 decimals whatever the file holds; 9 when asked (--nano,
+# tcpdump's --nano)
 expect_eq "micro.pcap prints microseconds" \
 	"$("$HDP" sniff -r "$TMPD/micro.pcap" -c 1 2>/dev/null | cut -d' ' -f1)" \
 	"$(TZ=${TZ:-} tcpdump -n -r "$TMPD/micro.pcap" -c 1 2>/dev/null | cut -d' ' -f1)"
-expect_eq "raw.pcap prints nanoseconds" \
+expect_eq "raw.pcap (ns) prints microseconds, as tcpdump" \
 	"$("$HDP" sniff -r "$TMPD/raw.pcap" -c 1 2>/dev/null | cut -d' ' -f1)" \
+	"$(TZ=${TZ:-} tcpdump -n -r "$TMPD/raw.pcap" -c 1 2>/dev/null | cut -d' ' -f1)"
+expect_eq "raw.pcap --nano prints nanoseconds" \
+	"$("$HDP" sniff --nano -r "$TMPD/raw.pcap" -c 1 2>/dev/null | cut -d' ' -f1)" \
 	"$(TZ=${TZ:-} tcpdump -n --nano -r "$TMPD/raw.pcap" -c 1 2>/dev/null | cut -d' ' -f1)"
 finish

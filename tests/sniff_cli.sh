@@ -66,7 +66,8 @@ for f in lo4.pcap lo4.pcapng; do
 	if cmp -s "$TMPD/a" "$TMPD/b"; then ok "-r - reads $f from a pipe"
 	else fail "-r - differs for $f"; fi
 done
-grep -q '\.[0-9]\{9\} IP' "$TMPD/b" || fail "pcapng: nanosecond times"
+"$HDP" sniff --nano -r "$P/lo4.pcapng" >"$TMPD/b" 2>/dev/null
+grep -q '\.[0-9]\{9\} IP' "$TMPD/b" || fail "pcapng --nano: nanosecond times"
 
 # -w: nanosecond pcap, no clobbering, --force
 "$HDP" sniff -r "$P/gen_frags.pcap" --filter '' -w "$TMPD/w.pcap" 2>/dev/null

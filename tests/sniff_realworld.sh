@@ -121,11 +121,12 @@ done
 [ "$n" -ge 40 ] || fail "only $n captures in $RW"
 
 # ---- what was decoded wrong before, said exactly ---------------------------
-tt() { "$HDP" sniff -r "$RW/$1" --filter '' -tt 2>/dev/null | cut -d' ' -f1; }
+tt() { f=$1; shift; "$HDP" sniff -r "$RW/$f" --filter '' -tt "$@" 2>/dev/null |
+	cut -d' ' -f1; }
 expect_eq "2^31 s is 2038, not sign-extended" \
 	"$(tt time_2038_overflow.pcap)" 2147483648.709551
 expect_eq "2^32 - 1 s" "$(tt time_2106_max.pcap)" 4294967295.999999
-expect_eq "2106 in nanoseconds" "$(tt time_2106_nano.pcap)" \
+expect_eq "2106 in nanoseconds" "$(tt time_2106_nano.pcap --nano)" \
 	4291747200.123456789
 expect_eq "pcapng past 2106" "$(tt time_2107.pcapng)" 4323283200.250000
 expect_eq "a clock jumping across 2^31" "$(tt time_jumps.pcap | tr '\n' ' ')" \
