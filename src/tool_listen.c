@@ -362,7 +362,7 @@ enum { OPT_JSON = 256, OPT_NOPCAP, OPT_ECHO, OPT_ECHO_UDP, OPT_ECHO_RATE,
 static int
 parse_rate(const char *arg, const char *opt, uint32_t *out)
 {
-	char num[32], err[256];
+	char num[32];
 	size_t n = strlen(arg);
 	uint64_t v;
 
@@ -374,10 +374,8 @@ parse_rate(const char *arg, const char *opt, uint32_t *out)
 	}
 	memcpy(num, arg, n);
 	num[n] = '\0';
-	if (hdp_parse_uint(num, 1, 10000000, &v, opt, err, sizeof(err)) != 0) {
-		tool_err("%s", err);
+	if (tool_parse_uint(num, 1, 10000000, &v, opt) != 0)
 		return -1;
-	}
 	*out = (uint32_t)v;
 	return 0;
 }
@@ -441,15 +439,13 @@ parse_opts(int argc, char **argv, struct listen_ctx *c,
 		case '6': c->family = AF_INET6; break;
 		case 'i': a->ifname = optarg; break;
 		case 'c':
-			if (hdp_parse_uint(optarg, 1, UINT32_MAX, &v, "-c",
-					   err, sizeof(err)) != 0)
-				goto bad;
+			if (tool_parse_uint(optarg, 1, UINT32_MAX, &v, "-c"))
+				return HDP_EXIT_USAGE;
 			c->count = v;
 			break;
 		case 't':
-			if (hdp_parse_uint(optarg, 1, 86400, &v, "-t", err,
-					   sizeof(err)) != 0)
-				goto bad;
+			if (tool_parse_uint(optarg, 1, 86400, &v, "-t"))
+				return HDP_EXIT_USAGE;
 			c->deadline_ns = hdp_mono_ns() + v * 1000000000ULL;
 			break;
 		case 'v': c->verbose = 1; break;
@@ -458,9 +454,9 @@ parse_opts(int argc, char **argv, struct listen_ctx *c,
 		case OPT_NOPCAP: a->want_pcap = 0; break;
 		case OPT_ECHO: a->echo = 1; break;
 		case OPT_ECHO_UDP:
-			if (hdp_parse_uint(optarg, 1, 65535, &v, "--echo-udp",
-					   err, sizeof(err)) != 0)
-				goto bad;
+			if (tool_parse_uint(optarg, 1, 65535, &v,
+					    "--echo-udp"))
+				return HDP_EXIT_USAGE;
 			a->eo.udp_port = (int)v;
 			break;
 		case OPT_ECHO_RATE:
@@ -490,9 +486,6 @@ parse_opts(int argc, char **argv, struct listen_ctx *c,
 	if (a->echo && a->eo.udp_port)
 		a->set.bits[17 >> 3] |= (uint8_t)(1u << (17 & 7)); /* UDP */
 	return -1;
-bad:
-	tool_err("%s", err);
-	return HDP_EXIT_USAGE;
 }
 
 /* A raw socket for every number in set; refusals reported.  0, or the

@@ -378,7 +378,7 @@ on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 static int
 rot_option(int c, const char *arg, struct hdp_rot_opts *ro)
 {
-	char num[32], err[128], opt[3] = { '-', (char)c, '\0' };
+	char num[32], opt[3] = { '-', (char)c, '\0' };
 	uint64_t v, unit = 1000000;
 	size_t n = strlen(arg);
 
@@ -390,11 +390,9 @@ rot_option(int c, const char *arg, struct hdp_rot_opts *ro)
 		num[n - 1] = '\0';
 		arg = num;
 	}
-	if (hdp_parse_uint(arg, 1, c == 'G' ? 31536000 : 1000000, &v, opt,
-			   err, sizeof(err)) != 0) {
-		tool_err("%s", err);
+	if (tool_parse_uint(arg, 1, c == 'G' ? 31536000 : 1000000, &v,
+			    opt) != 0)
 		return -1;
-	}
 	if (c == 'C')
 		ro->max_bytes = v * unit;
 	else if (c == 'G')
@@ -765,13 +763,10 @@ static const char sniff_optstring[] =
 static int
 snaplen_option(const char *arg, int *snaplen)
 {
-	char err[160];
 	uint64_t v;
 
-	if (hdp_parse_uint(arg, 0, 262144, &v, "-s", err, sizeof(err)) != 0) {
-		tool_err("%s", err);
+	if (tool_parse_uint(arg, 0, 262144, &v, "-s") != 0)
 		return -1;
-	}
 	*snaplen = v == 0 ? 262144 : (int)v;
 	return 0;
 }
@@ -780,20 +775,12 @@ snaplen_option(const char *arg, int *snaplen)
 static int
 number_option(int c, const char *arg, struct sniff_opts *o)
 {
-	char err[160];
 	uint64_t v = 0;
-	int r;
 
 	if (c == 'c')
-		r = hdp_parse_uint(arg, 1, UINT64_MAX, &o->count, "-c", err,
-				   sizeof(err));
-	else
-		r = hdp_parse_uint(arg, 1, 4194304, &v, "-B", err,
-				   sizeof(err));
-	if (r != 0) {
-		tool_err("%s", err);
+		return tool_parse_uint(arg, 1, UINT64_MAX, &o->count, "-c");
+	if (tool_parse_uint(arg, 1, 4194304, &v, "-B") != 0)
 		return -1;
-	}
 	if (c == 'B')
 		o->co.buffer_kb = (int)v;
 	return 0;
