@@ -59,6 +59,7 @@
 #include "hdp_json.h"
 #include "hdp_match.h"
 #include "tool.h"
+#include "tool_half.h"
 
 #define PROBE_MAGIC   "HDPP"
 #define PROBE_HDR     16
@@ -102,6 +103,9 @@ struct ping_opts {
 	int         kinds[K_COUNT];
 	int         nkinds;
 	uint8_t     ttl;
+	const char *responder;    /* --responder ssh://HOST               */
+	struct point rpt;         /* ... parsed                           */
+	struct remote_cfg rcfg;   /* --ssh-option, --sudo, --remote-hdp   */
 };
 
 struct ping {
@@ -127,6 +131,7 @@ struct ping {
 	int draining;             /* the last wait: ends once every probe */
 				  /* sent is answered                     */
 	uint8_t *payload;
+	struct half *resp;        /* --responder: hdp listen --echo there */
 };
 
 void
@@ -166,6 +171,13 @@ usage_ping(FILE *out)
 "                     --plot file, run as USER with no capabilities\n"
 "                     (default nobody when started as root; -Z root\n"
 "                     stays root)\n"
+"  --responder ssh://[USER@]HOST[:PORT]  start the responder, hdp listen\n"
+"                     --echo (with --echo-udp PORT for udp probes), on\n"
+"                     HOST over ssh for the run: probes go once it\n"
+"                     listens; it is stopped after the run and on Ctrl-C.\n"
+"                     When it cannot be started, one line says why, no\n"
+"                     probe is sent and the exit status is 4\n"
+"%s"
 "\n"
 "Lines as ping(8) prints them: 'N bytes from DEST: kind=hdp seq=1 ttl=64\n"
 "time=0.052 ms' (bytes: the reply's IP payload; seq from 1), then per\n"
@@ -178,7 +190,8 @@ usage_ping(FILE *out)
 "(libpcap, nanosecond timestamps).  tcp probes are answered by the far\n"
 "kernel itself (RST from a closed port, SYN-ACK from an open one).\n"
 "Exit: 0 every probe answered, 1 some lost (with -c and -w: fewer than N\n"
-"answered), 2 usage, 3 privileges, 4 the system refused.\n");
+"answered), 2 usage, 3 privileges, 4 the system refused (or the\n"
+"--responder could not be started).\n", remote_usage);
 }
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -1232,7 +1245,7 @@ plot(struct ping *pg)
 
 enum {
 	OPT_RATE = 256, OPT_COMPARE, OPT_JSON, OPT_PLOT, OPT_FORCE,
-	OPT_SYNCED, OPT_TCP_PORT
+	OPT_SYNCED, OPT_TCP_PORT, OPT_RESPONDER
 };
 
 static const char shortopts[] = "c:i:s:w:W:p:I:t:46qZ:h";
@@ -1250,6 +1263,8 @@ static const struct option longopts[] = {
 	{ "ttl",      required_argument, NULL, 't' },
 	{ "quiet",    no_argument,       NULL, 'q' },
 	{ "user",     required_argument, NULL, 'Z' },
+	{ "responder", required_argument, NULL, OPT_RESPONDER },
+	REMOTE_LONGOPTS,
 	{ "help",     no_argument,       NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -1414,6 +1429,13 @@ parse_opt(struct ping_opts *o, int c, const char *arg)
 	case OPT_SYNCED:
 		o->synced = 1;
 		break;
+	case OPT_RESPONDER:
+		o->responder = arg;
+		break;
+	case REMOTE_OPT_SSH:
+	case REMOTE_OPT_SUDO:
+	case REMOTE_OPT_HDP:
+		return remote_cfg_opt(&o->rcfg, c, arg) < 0 ? -1 : 0;
 	case 'h':
 		usage_ping(stdout);
 		return 1;
@@ -1426,6 +1448,30 @@ parse_opt(struct ping_opts *o, int c, const char *arg)
 }
 
 static int ends_with(const char *s, const char *suf);
+
+/* --responder: a host, reached over ssh; 0 or -1 (said). */
+static int
+parse_responder(struct ping_opts *o)
+{
+	if (o->responder == NULL)
+		return 0;
+	if (point_parse(o->responder, 0, &o->rpt) != 0)
+		return -1;
+	if (o->rpt.kind != POINT_SSH || o->rpt.iface != NULL) {
+		tool_usage_err("--responder %s: not ssh://[USER@]HOST[:PORT]",
+			       tool_safe(o->responder));
+		return -1;
+	}
+	return 0;
+}
+
+/* What parse_opts allocated. */
+static void
+free_opts(struct ping_opts *o)
+{
+	point_free(&o->rpt);
+	free(o->rcfg.ssh_opts);
+}
 
 /* Step 1: the options into o.  0: ready; 1: help printed; -1: bad
  * arguments (said why). */
@@ -1444,6 +1490,7 @@ parse_opts(int argc, char **argv, struct ping_opts *o)
 	o->kinds[0] = K_HDP;
 	o->nkinds = 1;
 	o->ttl = 64;
+	o->rcfg.connect_timeout = 10;
 	optind = 0;	/* glibc: a fresh scan from argv[1] */
 	while ((c = tool_getopt(argc, argv, shortopts, longopts)) != -1)
 		if ((rc = parse_opt(o, c, optarg)) != 0)
@@ -1466,7 +1513,7 @@ parse_opts(int argc, char **argv, struct ping_opts *o)
 		return -1;
 	}
 	o->dest = argv[optind];
-	return 0;
+	return parse_responder(o);
 }
 
 /* ---- step 2: open what the run needs ------------------------------------ */
@@ -1618,6 +1665,50 @@ open_capture(struct ping *pg)
 	return 0;
 }
 
+/*
+ * --responder: hdp listen --echo on the host, for this run's family
+ * (and --echo-udp for udp probes; a rate limit above the run's rate),
+ * started by a keeper process (tool_half.h) and listening before the
+ * first probe.  0, or HDP_EXIT_ENV after one line saying why.
+ */
+static int
+open_responder(struct ping *pg)
+{
+	char *argv[12], port[8], rate[24];
+	struct half_spec sp;
+	double per_s;
+	int n = 0, i;
+
+	argv[n++] = (char *)"hdp";
+	argv[n++] = (char *)"listen";
+	argv[n++] = (char *)"--echo";
+	argv[n++] = (char *)(pg->family == AF_INET6 ? "-6" : "-4");
+	for (i = 0; i < pg->o.nkinds; i++)
+		if (pg->o.kinds[i] == K_UDP && pg->o.port != 0) {
+			snprintf(port, sizeof(port), "%u", pg->o.port);
+			argv[n++] = (char *)"--echo-udp";
+			argv[n++] = port;
+		}
+	/* one probe of each kind a round: never above the limits */
+	per_s = pg->o.interval > 0 ? pg->o.nkinds / pg->o.interval : 1e7;
+	if (per_s * 2 > HDP_ECHO_RATE_SRC) {
+		snprintf(rate, sizeof(rate), "%.0f",
+			 per_s * 2 > 1e7 ? 1e7 : ceil(per_s * 2));
+		argv[n++] = (char *)"--echo-rate";
+		argv[n++] = rate;
+		argv[n++] = (char *)"--echo-rate-total";
+		argv[n++] = rate;
+	}
+	argv[n] = NULL;
+	memset(&sp, 0, sizeof(sp));
+	sp.argv = argv;
+	sp.ready = "listening on";
+	sp.discard = 1;
+	sp.timeout_ms = 15000;
+	pg->resp = half_start(&pg->o.rcfg, &pg->o.rpt, &sp);
+	return pg->resp != NULL ? 0 : HDP_EXIT_ENV;
+}
+
 /* Step 2: resolve, allocate and open everything the run uses (the UDP
  * port, the raw socket, the capture, the --plot file), then drop
  * privileges (-Z): nothing later needs them.  0 or an exit status. */
@@ -1633,6 +1724,10 @@ open_ping(struct ping *pg)
 			       &pg->dst, &scope)) != HDP_EXIT_OK)
 		return rc;
 	inet_ntop(pg->family, &pg->dst, pg->dst_str, sizeof(pg->dst_str));
+	/* the responder first: it listens while the rest opens, and its
+	 * keeper holds none of the sockets */
+	if (pg->o.responder != NULL && (rc = open_responder(pg)) != 0)
+		return rc;
 	if ((rc = open_alloc(pg)) != 0 || (rc = open_senders(pg)) != 0 ||
 	    (rc = open_capture(pg)) != 0)
 		return rc;
@@ -1686,6 +1781,10 @@ close_ping(struct ping *pg)
 		hdp_tx_close(pg->tx);
 	if (pg->udp_fd >= 0)
 		close(pg->udp_fd);
+	/* the responder ends with the run (also after a Ctrl-C) */
+	if (pg->resp != NULL)
+		(void)half_finish(pg->resp, 5000);
+	free_opts(&pg->o);
 }
 
 /* ---- step 3: run ------------------------------------------------------- */
@@ -1823,6 +1922,7 @@ cmd_ping(int argc, char **argv)
 	pg->udp_fd = -1;
 	rc = parse_opts(argc, argv, &pg->o);
 	if (rc != 0 || tool_parse_only) {
+		free_opts(&pg->o);
 		free(pg);
 		return rc < 0 ? HDP_EXIT_USAGE : HDP_EXIT_OK;
 	}

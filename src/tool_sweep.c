@@ -43,6 +43,7 @@
 #include "hdp_rawsock.h"
 #include "hdp_siphash.h"
 #include "tool.h"
+#include "tool_half.h"
 
 #ifndef DLT_LINUX_SLL2
 #define DLT_LINUX_SLL2 276
@@ -137,6 +138,12 @@ struct sweep {
 	struct hdp_file_id jf_id;   /* ... and whether this run made it    */
 	uint64_t       t0;          /* the first send (CLOCK_MONOTONIC)     */
 	uint8_t        payload[MAX_PAYLOAD];
+	/* --rx-at: the receiving half, hdp listen on the receiver over ssh */
+	const char    *rx_at;
+	struct point   rx_pt;
+	struct remote_cfg rcfg;
+	struct half   *rx;
+	int            rx_failed;   /* the receiver was not observed       */
 };
 
 void
@@ -146,7 +153,8 @@ usage_sweep(FILE *out)
 "usage: hdp sweep DEST [-P LIST] [-c COUNT] [-4|-6] [--method M]\n"
 "                 [--sport N] [--dport N] [-s SIZE] [--wait MS]\n"
 "                 [--json] [-v|--wide] [-o FILE] [--force] [--no-drops]\n"
-"                 [-Z USER]\n"
+"                 [-Z USER] [--rx-at ssh://[USER@]HOST[:PORT]]\n"
+"                 [--ssh-option OPT] [--sudo] [--remote-hdp PATH]\n"
 "       hdp sweep --join TX.json RX.json [--json] [-v|--wide]\n"
 "\n"
 "Send COUNT packets (default 3) under every protocol number of LIST\n"
@@ -155,8 +163,9 @@ usage_sweep(FILE *out)
 "egress interface), arrived (libpcap saw it come in), delivered (a raw\n"
 "socket for that number returned it).  Verdicts: delivered,\n"
 "refused_by_sender, dropped_before_wire, never_arrived,\n"
-"dropped_before_socket, and left_sender when DEST is another host (run\n"
-"'hdp listen -P all --json > rx.json' there and use --join).  As root,\n"
+"dropped_before_socket, and left_sender when DEST is another host (use\n"
+"--rx-at, or run 'hdp listen -P all --json > rx.json' there and use\n"
+"--join).  As root,\n"
 "the kernel's drop reason (skb:kfree_skb) is added, with where it\n"
 "happened: the namespace, the interface, the netfilter hook or the\n"
 "kernel function.  The table fits 80 columns; -v shows every column.\n"
@@ -179,8 +188,22 @@ usage_sweep(FILE *out)
 "                 reader are open, run as USER with no capabilities\n"
 "                 (default nobody when started as root; -Z root stays\n"
 "                 root)\n"
+"  --rx-at ssh://[USER@]HOST[:PORT][/IFACE]  run the receiving half,\n"
+"                 hdp listen -P LIST --json (-i IFACE), on HOST over ssh\n"
+"                 for the sweep (started and listening before the first\n"
+"                 packet, stopped after --wait) and join its lines: the\n"
+"                 output is what --join prints.  When HOST cannot be used\n"
+"                 (one line says why) the local result is printed with\n"
+"                 the receiver's side not observed (arrived and delivered\n"
+"                 '?', verdict left_sender) and the exit status is 4\n"
+"%s"
 "  --join TX RX   merge a sweep's JSON with the receiver's hdp listen\n"
-"                 JSON and print the table\n", MAX_COUNT);
+"                 JSON and print the table\n"
+"\n"
+"Exit status: 0 every packet delivered, 1 some were not, 2 bad usage or\n"
+"input, 3 no privileges, 4 the system refused, or the --rx-at receiver\n"
+"could not be used (or stopped before the sweep did).\n", MAX_COUNT,
+		remote_usage);
 }
 
 /* Copy a string into a fixed buffer, cut to fit. */
@@ -1479,13 +1502,14 @@ struct jline {
 	size_t        first;   /* the line's first packet in s->pkts */
 };
 
-/* Read one JSON file line by line; fn gets each parsed object, elem
- * (when not NULL) each element of its "packets" array as it is read. */
+/* Read JSON lines from f (named path in messages); fn gets each parsed
+ * object, elem (when not NULL) each element of its "packets" array as it
+ * is read. */
 static int
-join_read(const char *path, int (*fn)(struct jline *, const struct jobj *),
-	  int (*elem)(void *, const struct jobj *), struct sweep *s)
+join_stream(FILE *f, const char *path,
+	    int (*fn)(struct jline *, const struct jobj *),
+	    int (*elem)(void *, const struct jobj *), struct sweep *s)
 {
-	FILE *f;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
@@ -1493,11 +1517,6 @@ join_read(const char *path, int (*fn)(struct jline *, const struct jobj *),
 	struct jline jl = { s, path, 0, 0 };
 	int rc = 0;
 
-	f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	if (f == NULL) {
-		tool_errno("%s", path);
-		return HDP_EXIT_ENV;
-	}
 	memset(&o, 0, sizeof(o));
 	memset(&sub, 0, sizeof(sub));
 	o.sub = &sub;
@@ -1522,6 +1541,23 @@ join_read(const char *path, int (*fn)(struct jline *, const struct jobj *),
 	free(o.kv);
 	free(sub.kv);
 	free(line);
+	return rc;
+}
+
+/* The same for a file ("-": standard input). */
+static int
+join_read(const char *path, int (*fn)(struct jline *, const struct jobj *),
+	  int (*elem)(void *, const struct jobj *), struct sweep *s)
+{
+	FILE *f;
+	int rc;
+
+	f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	if (f == NULL) {
+		tool_errno("%s", path);
+		return HDP_EXIT_ENV;
+	}
+	rc = join_stream(f, path, fn, elem, s);
 	if (f != stdin)
 		fclose(f);
 	return rc;
@@ -1779,7 +1815,7 @@ settle(struct sweep *s, unsigned wait_ms)
 
 enum {
 	OPT_JSON = 256, OPT_METHOD, OPT_SPORT, OPT_DPORT, OPT_WAIT,
-	OPT_JOIN, OPT_FORCE, OPT_NODROPS
+	OPT_JOIN, OPT_FORCE, OPT_NODROPS, OPT_RXAT
 };
 
 /* parse_opts()'s "done, exit 0" (after --help) */
@@ -1831,6 +1867,8 @@ parse_opt(struct sweep *s, int c, const char *arg)
 	case OPT_JOIN: s->join = 1; break;
 	case OPT_FORCE: s->force = 1; break;
 	case OPT_NODROPS: s->drops = 0; break;
+	case OPT_RXAT: s->rx_at = arg; break;
+	default: r = remote_cfg_opt(&s->rcfg, c, arg) < 0 ? -1 : 0; break;
 	}
 	return r;
 }
@@ -1849,6 +1887,9 @@ parse_operands(struct sweep *s, int argc, char **argv)
 		if (s->outpath != NULL)
 			return tool_usage_err("-o: not with --join (-o keeps "
 					      "a sweep's own results)");
+		if (s->rx_at != NULL)
+			return tool_usage_err("--rx-at: not with --join (it "
+					      "joins the receiver by itself)");
 		s->join_tx = argv[optind];
 		s->join_rx = argv[optind + 1];
 		return HDP_EXIT_OK;
@@ -1860,6 +1901,14 @@ parse_operands(struct sweep *s, int argc, char **argv)
 	s->dest = argv[optind];
 	if (hdp_protoset_parse(s->protos, &s->set, err, sizeof(err)) != 0)
 		return tool_usage_err("-P: %s", err);
+	if (s->rx_at == NULL)
+		return HDP_EXIT_OK;
+	if (point_parse(s->rx_at, 0, &s->rx_pt) != 0)
+		return HDP_EXIT_USAGE;
+	if (s->rx_pt.kind != POINT_SSH)
+		return tool_usage_err("--rx-at %s: not ssh://[USER@]HOST"
+				      "[:PORT] (the receiver is another "
+				      "host)", tool_safe(s->rx_at));
 	return HDP_EXIT_OK;
 }
 
@@ -1879,12 +1928,15 @@ parse_opts(struct sweep *s, int argc, char **argv)
 		{ "no-drops", no_argument,       NULL, OPT_NODROPS },
 		{ "wide",     no_argument,       NULL, 'v' },
 		{ "user",     required_argument, NULL, 'Z' },
+		{ "rx-at",    required_argument, NULL, OPT_RXAT },
+		REMOTE_LONGOPTS,
 		{ "help",     no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c;
 
 	s->protos = "all";
+	s->rcfg.connect_timeout = 10;
 	s->count = 3;
 	s->methods = 1;
 	s->wait_ms = 200;
@@ -1961,6 +2013,39 @@ open_output(struct sweep *s)
 	return HDP_EXIT_OK;
 }
 
+/*
+ * --rx-at: the receiving half, hdp listen on the receiver, started (by a
+ * keeper process, tool_half.h: ssh needs the privileges and the user's
+ * keys this command gives up) and listening before the first packet.
+ * A receiver that cannot be used is said in one line and the sweep goes
+ * on: its side is then not observed.
+ */
+static void
+open_receiver(struct sweep *s)
+{
+	char *argv[10];
+	struct half_spec sp;
+	int n = 0;
+
+	argv[n++] = (char *)"hdp";
+	argv[n++] = (char *)"listen";
+	argv[n++] = (char *)"-P";
+	argv[n++] = (char *)s->protos;
+	argv[n++] = (char *)"--json";
+	argv[n++] = (char *)(s->family == AF_INET6 ? "-6" : "-4");
+	if (s->rx_pt.iface != NULL) {
+		argv[n++] = (char *)"-i";
+		argv[n++] = s->rx_pt.iface;
+	}
+	argv[n] = NULL;
+	memset(&sp, 0, sizeof(sp));
+	sp.argv = argv;
+	sp.ready = "listening on";
+	sp.timeout_ms = 15000;
+	s->rx = half_start(&s->rcfg, &s->rx_pt, &sp);
+	s->rx_failed = s->rx == NULL;
+}
+
 /* The drop reason reader first: its cleanup helper is forked before any
  * socket or capture exists, so it holds none of them.  Then the
  * listeners (a local DEST), the capture and the senders; then
@@ -1975,6 +2060,11 @@ open_sweep(struct sweep *s)
 	if ((rc = open_dest(s)) != HDP_EXIT_OK ||
 	    (rc = open_output(s)) != HDP_EXIT_OK)
 		return rc;
+	if (s->rx_at != NULL && s->local) {
+		tool_err("--rx-at: %s is this host: the sweep sees its "
+			 "arrivals itself", s->dst_str);
+		return HDP_EXIT_USAGE;
+	}
 	s->buf = malloc(RX_BUFLEN);
 	if (s->buf == NULL) {
 		tool_err("out of memory");
@@ -1985,6 +2075,8 @@ open_sweep(struct sweep *s)
 	if (s->drops)
 		s->dm = hdp_dropmon_open((int)getpid(), s->dm_err,
 					 sizeof(s->dm_err));
+	if (s->rx_at != NULL)
+		open_receiver(s);
 	if (s->local && (rc = open_listeners(s, &s->set)) != HDP_EXIT_OK)
 		return rc;
 	if ((rc = open_capture(s)) != HDP_EXIT_OK ||
@@ -2002,6 +2094,56 @@ open_sweep(struct sweep *s)
 
 /* ---- step 3: run: send everything, then let the captures settle ----------- */
 
+/* The receiver was not observed (or only for part of the sweep): forget
+ * what it said, so that no packet reads as arrived or not. */
+static void
+receiver_unseen(struct sweep *s)
+{
+	size_t i;
+
+	s->rx_failed = 1;
+	s->known_arrival = 0;
+	for (i = 0; i < s->npkts; i++) {
+		struct pkt *p = &s->pkts[i];
+
+		p->arrived = p->delivered = 0;
+		p->rx_time = 0;
+		p->rx_bytes = 0;
+		p->rx_src[0] = '\0';
+	}
+	for (i = 0; i < 256; i++) {
+		free(s->rx_err[i]);
+		s->rx_err[i] = NULL;
+	}
+}
+
+/* --rx-at, after the settle interval: stop the receiver and join every
+ * line it printed, as --join joins a file. */
+static void
+join_receiver(struct sweep *s)
+{
+	FILE *f = NULL;
+	int fd, rc = HDP_EXIT_ENV;
+
+	half_stop(s->rx);
+	fd = dup(half_fd(s->rx));
+	if (fd >= 0 && (f = fdopen(fd, "r")) == NULL)
+		close(fd);
+	if (f == NULL) {
+		tool_errno("%s", tool_safe(s->rx_at));
+	} else {
+		rc = join_stream(f, s->rx_at, join_rx, NULL, s);
+		fclose(f);
+	}
+	if (half_finish(s->rx, 10000) != 0)
+		rc = HDP_EXIT_ENV;
+	s->rx = NULL;
+	if (rc != 0)
+		receiver_unseen(s);
+	else
+		s->known_arrival = 1;
+}
+
 static int
 run_sweep(struct sweep *s)
 {
@@ -2015,6 +2157,8 @@ run_sweep(struct sweep *s)
 		return HDP_EXIT_ENV;
 	}
 	settle(s, s->wait_ms);
+	if (s->rx != NULL)
+		join_receiver(s);
 	if (s->pcap != NULL && pcap_stats(s->pcap, &ps) == 0 &&
 	    ps.ps_drop != 0)
 		tool_err("warning: libpcap lost %u frames; some \"on wire\" "
@@ -2067,6 +2211,13 @@ report_sweep(struct sweep *s)
 	if (tool_stop)
 		tool_err("interrupted: results so far");
 	rc = print_results(s, s->jf, s->outpath);
+	if (s->rx_failed) {
+		/* said once at the failure; here what it means */
+		if (!s->json)
+			printf("(receiver %s: not observed)\n",
+			       tool_safe(s->rx_at));
+		rc = HDP_EXIT_ENV;
+	}
 	fprintf(stderr, "%s: %zu packets to %s (%s%s) in %.3f s\n",
 		"hdp sweep", s->npkts, s->dst_str,
 		s->local ? "local, via " : "egress ", s->egress_name,
@@ -2087,6 +2238,10 @@ close_sweep(struct sweep *s, int rc, int started)
 	}
 	if (s->jf != NULL && !started)
 		(void)hdp_file_remove_created(s->outpath, &s->jf_id);
+	if (s->rx != NULL)
+		(void)half_finish(s->rx, 5000);
+	point_free(&s->rx_pt);
+	free(s->rcfg.ssh_opts);
 	hdp_dropmon_close(s->dm);
 	if (s->pcap != NULL)
 		pcap_close(s->pcap);

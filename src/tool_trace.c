@@ -86,6 +86,7 @@
 #include "hdp_json.h"
 #include "hdp_match.h"
 #include "tool.h"
+#include "tool_half.h"
 
 enum kind { K_HDP = 0, K_UDP, K_TCP, K_ICMP, K_N };
 
@@ -241,6 +242,13 @@ struct trace {
 	uint32_t seq_base;
 	int      json;
 	const char *rx_netns;
+	const char *rx_at;       /* --rx-at POINT                          */
+	struct point rx_pt;      /* ... parsed                             */
+	struct remote_cfg rcfg;  /* --ssh-option, --sudo, --remote-hdp     */
+	struct half *rx;         /* its capture, kept by a keeper process  */
+	int      rx_stream;      /* rxcap reads that capture's pcap stream */
+	int      rx_eof;         /* ... which has ended                    */
+	int      rx_failed;      /* the point was not observed             */
 	int      drop_reasons;
 	const char *user;
 	struct probe *pr;        /* [ROUNDS][K_N][MAX_TTL + 1]            */
@@ -273,8 +281,9 @@ usage_trace(FILE *out)
 "usage: hdp trace [-4|-6] [-f FIRST_TTL] [-m MAX_TTL] [-w SECONDS]\n"
 "                 [-P PROTO] [--probes hdp,udp,tcp,icmp] [--sport N]\n"
 "                 [--dport N] [--udp-port N] [--tcp-port N] [--tos N]\n"
-"                 [--rx-netns NAME] [--drop-reasons] [-Z USER] [--json]\n"
-"                 DEST\n"
+"                 [--rx-netns NAME | --rx-at POINT] [--ssh-option OPT]\n"
+"                 [--sudo] [--remote-hdp PATH] [--drop-reasons]\n"
+"                 [-Z USER] [--json] DEST\n"
 "\n"
 "Walk the path to DEST hop by hop (TTL / hop limit) with HDP and, side by\n"
 "side, UDP, TCP SYN and ICMP echo probes, the flow fields the same for all\n"
@@ -310,6 +319,13 @@ usage_trace(FILE *out)
 "                    namespace NAME (ip netns), and report what arrived\n"
 "                    (a NAT restores the quotes it forwards, so only the\n"
 "                    arrival shows the translated source)\n"
+"  --rx-at POINT     the same, with the capture taken at POINT: a local\n"
+"                    interface, or ssh://[USER@]HOST[:PORT]/IFACE (hdp\n"
+"                    sniff there, or tcpdump where hdp is not; streamed\n"
+"                    back over ssh as pcap and read as it arrives).  When\n"
+"                    POINT cannot be used (one line says why) the trace\n"
+"                    goes on, its arrivals not observed, and exits 4\n"
+"%s"
 "  --drop-reasons    ask the kernel why it dropped probes on this host\n"
 "                    (namespaces included): skb:kfree_skb in tracefs\n"
 "  -Z, --user USER   user to run as once sockets are open (default nobody)\n"
@@ -321,10 +337,30 @@ usage_trace(FILE *out)
 "not reached within -m; 1 some was shown not to (vanished, refused,\n"
 "stateful), or a signal cut the run short; 2 bad usage;\n"
 "3 no privileges (raw sockets need root or CAP_NET_RAW); 4 the system\n"
-"refused.\n");
+"refused, or the --rx-at point could not be used.\n", remote_usage);
 }
 
 /* ---- small helpers ------------------------------------------------------ */
+
+/* A capture where the probes arrive was taken, and read to its end. */
+static int
+rx_observed(const struct trace *t)
+{
+	return t->rx_netns != NULL || (t->rx_at != NULL && !t->rx_failed);
+}
+
+/* That place, for messages: "netns NAME" or the point. */
+static const char *
+rx_name(const struct trace *t)
+{
+	static char b[160];
+
+	if (t->rx_netns != NULL)
+		snprintf(b, sizeof(b), "netns %s", t->rx_netns);
+	else
+		snprintf(b, sizeof(b), "%s", t->rx_at ? t->rx_at : "");
+	return tool_safe(b);
+}
 
 /* The probe's index in t->pr, also its drop monitor tag. */
 static size_t
@@ -1525,6 +1561,41 @@ walk_done(struct trace *t, uint64_t now)
 	return 1;
 }
 
+/* The descriptor that says the arrivals capture holds packets (-1:
+ * none, or its stream has ended). */
+static int
+rx_fd(const struct trace *t)
+{
+	if (t->rxcap == NULL || t->rx_eof)
+		return -1;
+	if (t->rx_stream)
+		return fileno(pcap_file(t->rxcap));
+	return pcap_get_selectable_fd(t->rxcap);
+}
+
+/*
+ * --rx-at: the point's pcap stream, read with libpcap as it arrives.
+ * The FILE under it is unbuffered, so poll() on the pipe says whether a
+ * packet waits: take every one that has come (wait_ms 0), or wait up to
+ * wait_ms for each until the stream ends.
+ */
+static void
+drain_stream(struct trace *t, int wait_ms)
+{
+	struct pollfd pfd;
+	struct pcap_pkthdr *h;
+	const u_char *pkt;
+
+	pfd.fd = rx_fd(t);
+	pfd.events = POLLIN;
+	while (!t->rx_eof && poll(&pfd, 1, wait_ms) > 0) {
+		if (pcap_next_ex(t->rxcap, &h, &pkt) == 1)
+			on_arrival(t, h, pkt);
+		else
+			t->rx_eof = 1;	/* its end, or a stream cut short */
+	}
+}
+
 /* Read what the captures hold; -1 on a capture error (said). */
 static int
 drain(struct trace *t)
@@ -1537,7 +1608,9 @@ drain(struct trace *t)
 		tool_err("capture: %s", pcap_geterr(t->cap));
 		return -1;
 	}
-	if (t->rxcap != NULL)
+	if (t->rx_stream)
+		drain_stream(t, 0);
+	else if (t->rxcap != NULL)
 		while (pcap_dispatch(t->rxcap, -1, arrival_cb,
 				     (u_char *)t) > 0)
 			;
@@ -1558,7 +1631,7 @@ walk(struct trace *t)
 	pfd[nfd].fd = pcap_get_selectable_fd(t->cap);
 	pfd[nfd++].events = POLLIN;
 	if (t->rxcap != NULL) {
-		pfd[nfd].fd = pcap_get_selectable_fd(t->rxcap);
+		pfd[nfd].fd = rx_fd(t);
 		pfd[nfd++].events = POLLIN;
 	}
 	t->t0 = t->last_send = hdp_mono_ns();
@@ -1580,6 +1653,8 @@ walk(struct trace *t)
 		}
 		if (tool_stop || walk_done(t, hdp_mono_ns()))
 			break;
+		if (nfd > 1)
+			pfd[1].fd = rx_fd(t);	/* -1 once its stream ended */
 		if (poll(pfd, (nfds_t)nfd, 10) < 0 && errno != EINTR) {
 			tool_errno("poll");
 			return -1;
@@ -1953,6 +2028,8 @@ flag_of(const struct seen *s)
 	return "";
 }
 
+static void print_arrivals(struct trace *t, FILE *f);
+
 static void
 print_text(struct trace *t)
 {
@@ -2023,12 +2100,30 @@ print_text(struct trace *t)
 		}
 	}
 
-	/* arrivals */
+	print_arrivals(t, f);
+}
+
+/* Where the probes arrive (--rx-netns, --rx-at): each protocol that
+ * arrived and what it looked like there, each that never did; or that
+ * the point was not observed. */
+static void
+print_arrivals(struct trace *t, FILE *f)
+{
+	int k, i;
+
+	if (t->rx_failed) {
+		fprintf(f, "arrivals at %s: not observed\n",
+			tool_safe(t->rx_at));
+		return;
+	}
 	for (k = 0; k < K_N; k++) {
 		struct change c[MAX_CHG];
 		const struct probe *p;
 		int nc, round, tt;
 
+		if (t->kinds[k] && !t->v[k].arrived && rx_observed(t))
+			fprintf(f, "%s never arrived at %s (capture at %s)\n",
+				kind_name[k], t->dst_str, rx_name(t));
 		if (!t->kinds[k] || !t->v[k].arrived)
 			continue;
 		tt = t->v[k].arrival_ttl;
@@ -2387,7 +2482,7 @@ print_json(struct trace *t)
 				v->last_ttl[round],
 				v->settled[round] ? "true" : "false");
 		fputc(']', f);
-		if (t->rx_netns != NULL) {
+		if (rx_observed(t)) {
 			hj_bool(&j, "arrived", v->arrived);
 			nc = 0;
 			if (v->arrived) {
@@ -2488,7 +2583,7 @@ open_in_netns(const char *ns, const struct hdp_cap_opts *o, char *err,
 /* ---- step 1: parse the options into struct trace ------------------------ */
 
 enum { O_PROBES = 256, O_SPORT, O_DPORT, O_UDP, O_TCP, O_TOS, O_RX,
-       O_DROPS, O_JSON };
+       O_DROPS, O_JSON, O_RXAT };
 
 /* parse_opts()'s "done, exit 0" (after --help) */
 #define PARSE_DONE (-1)
@@ -2569,8 +2664,42 @@ parse_opt(struct trace *t, int c, const char *arg)
 	case O_RX: t->rx_netns = arg; break;
 	case O_DROPS: t->drop_reasons = 1; break;
 	case O_JSON: t->json = 1; break;
+	case O_RXAT: t->rx_at = arg; break;
+	default: r = remote_cfg_opt(&t->rcfg, c, arg) < 0 ? -1 : 0; break;
 	}
 	return r;
+}
+
+/* --rx-at POINT: a local interface or an ssh:// point with one (a
+ * capture file is no place where a live trace's probes arrive). */
+static int
+parse_rx_at(struct trace *t)
+{
+	if (t->rx_at == NULL)
+		return HDP_EXIT_OK;
+	if (t->rx_netns != NULL)
+		return tool_usage_err("--rx-at: not with --rx-netns (one "
+				      "place where the probes arrive)");
+	if (point_parse(t->rx_at, 1, &t->rx_pt) != 0)
+		return HDP_EXIT_USAGE;
+	if (t->rx_pt.kind == POINT_FILE) {
+		/* a name with no '/' and no capture file's ending is an
+		 * interface this host lacks (tool_remote.h's rule) */
+		size_t l = strlen(t->rx_at);
+		int cap_ext = (l > 5 && !strcmp(t->rx_at + l - 5, ".pcap")) ||
+			      (l > 7 && !strcmp(t->rx_at + l - 7, ".pcapng")) ||
+			      (l > 4 && !strcmp(t->rx_at + l - 4, ".cap"));
+
+		if (strchr(t->rx_at, '/') == NULL && !cap_ext) {
+			tool_err("--rx-at %s: no such interface",
+				 tool_safe(t->rx_at));
+			return HDP_EXIT_ENV;
+		}
+		return tool_usage_err("--rx-at %s: not an interface or "
+				      "ssh://[USER@]HOST[:PORT]/IFACE",
+				      tool_safe(t->rx_at));
+	}
+	return HDP_EXIT_OK;
 }
 
 /* The command line into t: HDP_EXIT_OK to go on, PARSE_DONE after
@@ -2586,6 +2715,8 @@ parse_opts(struct trace *t, int argc, char **argv)
 		{ "tcp-port",     required_argument, NULL, O_TCP },
 		{ "tos",          required_argument, NULL, O_TOS },
 		{ "rx-netns",     required_argument, NULL, O_RX },
+		{ "rx-at",        required_argument, NULL, O_RXAT },
+		REMOTE_LONGOPTS,
 		{ "drop-reasons", no_argument,       NULL, O_DROPS },
 		{ "json",         no_argument,       NULL, O_JSON },
 		{ "max-ttl",      required_argument, NULL, 'm' },
@@ -2598,6 +2729,7 @@ parse_opts(struct trace *t, int argc, char **argv)
 	int c;
 
 	trace_defaults(t);
+	t->rcfg.connect_timeout = 10;
 	optind = 0;	/* glibc: a fresh scan from argv[1] */
 	while ((c = tool_getopt(argc, argv, "46f:m:w:P:nZ:h", lopts)) != -1) {
 		if (c == '?')
@@ -2616,7 +2748,7 @@ parse_opts(struct trace *t, int argc, char **argv)
 		return tool_usage_err("-f %d is beyond -m %d", t->first_ttl,
 				      t->max_ttl);
 	t->dest_arg = argv[optind];
-	return HDP_EXIT_OK;
+	return parse_rx_at(t);
 }
 
 /* ---- step 2: open what the walk needs ------------------------------------ */
@@ -2721,6 +2853,54 @@ cap_prepare(const struct trace *t, pcap_t *p, const char *host)
 	return HDP_EXIT_OK;
 }
 
+/*
+ * --rx-at: the capture at the point, started by a keeper process
+ * (tool_half.h: hdp sniff there, or tcpdump) and listening before the
+ * first probe; its pcap stream is read with libpcap as it arrives.  A
+ * point that cannot be used is said in one line and the walk goes on:
+ * its arrivals are then not observed.
+ */
+static void
+open_rx_point(struct trace *t)
+{
+	char filter[256], err[PCAP_ERRBUF_SIZE];
+	struct half_spec sp;
+	FILE *f = NULL;
+	int fd;
+
+	snprintf(filter, sizeof(filter), "%s dst host %s",
+		 t->family == AF_INET6 ? "ip6 and" : "ip and", t->dst_str);
+	memset(&sp, 0, sizeof(sp));
+	sp.filter = filter;
+	sp.timeout_ms = 15000;
+	t->rx_failed = 1;
+	t->rx = half_start(&t->rcfg, &t->rx_pt, &sp);
+	if (t->rx == NULL)
+		return;
+	fd = dup(half_fd(t->rx));
+	if (fd >= 0 && (f = fdopen(fd, "rb")) == NULL)
+		close(fd);
+	if (f == NULL) {
+		tool_errno("%s", tool_safe(t->rx_at));
+	} else {
+		setvbuf(f, NULL, _IONBF, 0);	/* see drain_stream() */
+		t->rxcap = pcap_fopen_offline_with_tstamp_precision(f,
+			PCAP_TSTAMP_PRECISION_NANO, err);
+		if (t->rxcap == NULL) {
+			tool_err("%s: %s", tool_safe(t->rx_at), err);
+			fclose(f);
+		}
+	}
+	if (t->rxcap == NULL) {
+		(void)half_finish(t->rx, 5000);
+		t->rx = NULL;
+		return;
+	}
+	t->rx_failed = 0;
+	t->rx_stream = 1;
+	t->rxdlt = pcap_datalink(t->rxcap);
+}
+
 /* The capture of the answers ("any"), and with --rx-netns the capture
  * of the arrivals. */
 static int
@@ -2744,6 +2924,8 @@ open_captures(struct trace *t)
 	t->dlt = pcap_datalink(t->cap);
 	if ((rc = cap_prepare(t, t->cap, t->src_str)) != HDP_EXIT_OK)
 		return rc;
+	if (t->rx_at != NULL)
+		open_rx_point(t);
 	if (t->rx_netns == NULL)
 		return HDP_EXIT_OK;
 	t->rxcap = open_in_netns(t->rx_netns, &co, err, sizeof(err));
@@ -2800,6 +2982,27 @@ print_header(const struct trace *t)
 	fflush(stdout);
 }
 
+/* --rx-at, after the walk: stop the capture and read its stream to the
+ * end.  A capture that ended before it was stopped saw part of the run
+ * only: its point is then not observed (no probe reads as "never
+ * arrived" on its word). */
+static void
+finish_rx_point(struct trace *t)
+{
+	size_t i, n = (size_t)ROUNDS * K_N * (MAX_TTL + 1);
+
+	half_stop(t->rx);
+	drain_stream(t, 3000);
+	if (half_finish(t->rx, 10000) == 0 && t->rx_eof) {
+		t->rx = NULL;
+		return;
+	}
+	t->rx = NULL;
+	t->rx_failed = 1;
+	for (i = 0; i < n; i++)
+		memset(&t->pr[i].a, 0, sizeof(t->pr[i].a));
+}
+
 /* The walk, the kernel's drop reasons, the verdicts: HDP_EXIT_OK,
  * HDP_EXIT_FAIL when a send failed, or HDP_EXIT_ENV when the walk
  * could not go on (said; nothing to report then). */
@@ -2813,6 +3016,8 @@ run_trace(struct trace *t)
 	if (walk(t) != 0)
 		return HDP_EXIT_ENV;
 	t->t_end = hdp_mono_ns();
+	if (t->rx != NULL)
+		finish_rx_point(t);
 	if (t->dm != NULL) {
 		usleep(20000);	/* the last events reach the ring */
 		hdp_dropmon_read(t->dm, drop_cb, t);
@@ -2837,6 +3042,10 @@ report_trace(struct trace *t, int rc)
 		rate_list(t, -1, stdout, 0);
 		verdict_line(t);
 	}
+	/* the --rx-at point was not observed: said when it failed */
+	if (t->rx_failed)
+		rc = rc == HDP_EXIT_OK || rc == HDP_EXIT_FAIL ? HDP_EXIT_ENV :
+		     rc;
 	/* a run cut short decided nothing for sure: 1, as ping and sweep */
 	if (tool_stop) {
 		tool_err("interrupted: results so far");
@@ -2867,6 +3076,10 @@ close_trace(struct trace *t)
 		pcap_close(t->cap);
 	if (t->rxcap != NULL)
 		pcap_close(t->rxcap);
+	if (t->rx != NULL)
+		(void)half_finish(t->rx, 5000);
+	point_free(&t->rx_pt);
+	free(t->rcfg.ssh_opts);
 	if (t->dm != NULL)
 		hdp_dropmon_close(t->dm);
 	free(t->pr);
