@@ -166,10 +166,7 @@ relay_stop(struct relay *r)
 	r->stopping = 1;
 	r->stop_t = hdp_mono_ns();
 	/* the command ends when its standard input closes (tool_remote.h) */
-	if (r->rp->in >= 0) {
-		close(r->rp->in);
-		r->rp->in = -1;
-	}
+	remote_stop(r->rp);
 }
 
 /* One round of the relay: poll, then move what is ready. */
@@ -298,10 +295,6 @@ keeper_main(const struct remote_cfg *c, const struct point *p,
 		tool_err("%s: %s ended before the run did%s%s", r.rp->name,
 			 sp->argv != NULL ? "the command" : "the capture",
 			 r.last[0] ? ": " : "", r.last);
-	if (r.rp->in >= 0) {
-		close(r.rp->in);
-		r.rp->in = -1;
-	}
 	(void)remote_finish(r.rp, STOP_WAIT_MS);
 	if (rh != NULL)
 		remote_close(rh);

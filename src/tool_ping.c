@@ -1470,7 +1470,7 @@ static void
 free_opts(struct ping_opts *o)
 {
 	point_free(&o->rpt);
-	free(o->rcfg.ssh_opts);
+	remote_cfg_free(&o->rcfg);
 }
 
 /* Step 1: the options into o.  0: ready; 1: help printed; -1: bad

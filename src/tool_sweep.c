@@ -2241,7 +2241,7 @@ close_sweep(struct sweep *s, int rc, int started)
 	if (s->rx != NULL)
 		(void)half_finish(s->rx, 5000);
 	point_free(&s->rx_pt);
-	free(s->rcfg.ssh_opts);
+	remote_cfg_free(&s->rcfg);
 	hdp_dropmon_close(s->dm);
 	if (s->pcap != NULL)
 		pcap_close(s->pcap);

@@ -3079,7 +3079,7 @@ close_trace(struct trace *t)
 	if (t->rx != NULL)
 		(void)half_finish(t->rx, 5000);
 	point_free(&t->rx_pt);
-	free(t->rcfg.ssh_opts);
+	remote_cfg_free(&t->rcfg);
 	if (t->dm != NULL)
 		hdp_dropmon_close(t->dm);
 	free(t->pr);
