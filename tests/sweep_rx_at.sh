@@ -29,7 +29,7 @@ LIST=1,6,17,200,253,255
 SW="sweep $D4 -P $LIST -c 2 --wait 300 -Z root"
 
 # the halves by hand, joined with --join
-bg in_ns "$NS_D" "$HDP" listen -P "$LIST" --json -4 -t 30 \
+bg ip netns exec "$NS_D" "$HDP" listen -P "$LIST" --json -4 -t 30 \
 	>"$TMPD/rx.json" 2>"$TMPD/rx.err"
 LPID=$BG_PID
 i=0
@@ -38,7 +38,7 @@ while ! grep -q "listening on" "$TMPD/rx.err" && [ $i -lt 50 ]; do
 done
 in_ns "$NS_S" "$HDP" $SW -o "$TMPD/tx.json" >/dev/null 2>"$TMPD/tx.err"
 sleep 0.3
-kill -INT "$LPID"; wait "$LPID" 2>/dev/null
+kill "$LPID"; wait "$LPID" 2>/dev/null
 "$HDP" sweep --join "$TMPD/tx.json" "$TMPD/rx.json" --json \
 	>"$TMPD/joined.json" 2>"$TMPD/joined.err"
 expect_eq "--join of the hand-run halves: exit 1 (17, 253 lost)" "$?" 1
