@@ -26,7 +26,7 @@ table inet hdptest {
 }
 NFT
 LIST=1,6,17,200,253,255
-SW="sweep $D4 -P $LIST -c 2 --wait 300 -Z root"
+SW="sweep $D4 -P $LIST -c 2 --wait 300"
 
 # the halves by hand, joined with --join
 bg ip netns exec "$NS_D" "$HDP" listen -P "$LIST" --json -4 -t 30 \

@@ -24,7 +24,7 @@ table ip hdpnat {
 	}
 }
 NFT
-TR="trace --json -m 6 -w 0.5 -Z root"
+TR="trace --json -m 6 -w 0.5"
 no_line() { ! grep -q "$1" "$2"; }
 
 # per protocol: arrived, and the changes seen on arrival
@@ -60,7 +60,7 @@ expect_eq "no capture left on the receiver" \
 
 # R2 drops HDP: it never arrives
 drop_hdp_at "$NS_R2"
-in_ns "$NS_S" timeout 60 "$HDP" trace -m 6 -w 0.5 -Z root \
+in_ns "$NS_S" timeout 60 "$HDP" trace -m 6 -w 0.5 \
 	--probes hdp,icmp --rx-at "ssh://$D4/d0" "$D4" >"$TMPD/drop.txt" \
 	2>"$TMPD/drop.err"
 rc=$?
@@ -90,7 +90,7 @@ expect_eq "wrong key: arrived null (not observed), never false" \
 	"$(facts "$TMPD/wrong.json" | cut -d' ' -f1,2 | tr '\n' ' ')" \
 	"hdp None icmp None "
 HDP_SSH=$SSH_WRONG in_ns "$NS_S" timeout 60 "$HDP" trace -m 6 -w 0.5 \
-	-Z root --probes hdp,icmp --rx-at "ssh://$D4/d0" "$D4" \
+	--probes hdp,icmp --rx-at "ssh://$D4/d0" "$D4" \
 	>"$TMPD/wrong.txt" 2>/dev/null
 check "wrong key, text: arrivals not observed" \
 	grep -q "^arrivals at ssh://$D4/d0: not observed$" "$TMPD/wrong.txt"
