@@ -380,7 +380,8 @@ half_start(const struct remote_cfg *c, const struct point *p,
 	if (wait_ready(h, st[0], (int)(c->connect_timeout + 30) * 1000 +
 		       sp->timeout_ms) != 0) {
 		close(st[0]);
-		(void)half_finish(h, 2000);
+		/* time for the keeper to stop what it started, in order */
+		(void)half_finish(h, 5000);
 		return NULL;
 	}
 	close(st[0]);
