@@ -204,16 +204,24 @@ parse_hostport(const char *spec, const char *a, size_t n, struct point *p)
 	if ((p->host = strndup(h, hn)) == NULL)
 		return tool_err("out of memory"), -1;
 	if (colon != NULL) {
-		char port[8];
-		size_t pn = (size_t)(end - colon - 1);
-		uint64_t v;
+		const char *d = colon + 1;
+		unsigned long v = 0;
 
-		if (pn == 0 || pn >= sizeof(port))
-			return tool_usage_err("%s: bad port", spec), -1;
-		memcpy(port, colon + 1, pn);
-		port[pn] = '\0';
-		if (tool_opt_uint(port, 1, 65535, &v, "port") != 0)
-			return -1;
+		if (d == end)
+			return tool_usage_err("%s: no port after ':'",
+					      spec), -1;
+		for (; d < end; d++) {
+			if (*d < '0' || *d > '9')
+				return tool_usage_err("%s: port '%.*s' is not "
+					"a number", spec, (int)(end - colon - 1),
+					colon + 1), -1;
+			if (v <= 65535)
+				v = v * 10 + (unsigned long)(*d - '0');
+		}
+		if (v < 1 || v > 65535)
+			return tool_usage_err("%s: port %.*s is out of range "
+				"1-65535", spec, (int)(end - colon - 1),
+				colon + 1), -1;
 		p->port = (unsigned)v;
 	}
 	return 0;
@@ -894,8 +902,9 @@ static const char probe_script[] =
 	"echo \"conn=${SSH_CONNECTION:-}\"\n"
 	"echo \"uid=$(id -u)\"\n"
 	"if [ \"$2\" = 1 ]; then\n"
-	"  s=$(sudo -n true 2>&1 </dev/null) && echo sudo=ok ||"
-	" echo \"sudo=${s:-sudo -n failed}\" | head -n 1\n"
+	"  if ! command -v sudo >/dev/null 2>&1; then echo sudo=none\n"
+	"  elif s=$(sudo -n true 2>&1 </dev/null); then echo sudo=ok\n"
+	"  else echo \"sudo=${s:-sudo -n failed}\" | head -n 1; fi\n"
 	"fi\n"
 	"exit 0\n";
 
@@ -940,6 +949,8 @@ probe_line(struct remote_host *h, const char *k, const char *v)
 			copy_str(in->addr, sizeof(in->addr), a[2]);
 	} else if (strcmp(k, "uid") == 0) {
 		h->uid = atoi(v);
+	} else if (strcmp(k, "sudo") == 0 && strcmp(v, "none") == 0) {
+		host_fail(h, "--sudo: no sudo on %s", h->label);
 	} else if (strcmp(k, "sudo") == 0 && strcmp(v, "ok") != 0) {
 		host_fail(h, "sudo -n: %s", strncmp(v, "sudo: ", 6) == 0 ?
 			  v + 6 : v);
@@ -1345,12 +1356,24 @@ remote_spawn(struct remote_host *h, const char *name, char *const argv[])
 
 /* ---- standard error, line by line ---- */
 
-/* One line of the command's standard error arrived. */
+/* One line of the command's standard error arrived.  tcpdump says a
+ * libpcap error in two lines, "tcpdump: eth9: No such device exists"
+ * then "(SIOCGIFHWADDR: No such device)": such a "(...)" line is kept
+ * after the line before it. */
 static void
 err_line(struct proc_priv *pp, const char *line)
 {
-	if (line[0] != '\0')
+	size_t n = strlen(pp->last);
+
+	if (line[0] == '\0')
+		return;
+	if (line[0] == '(' && n > 0 && pp->last[n - 1] != ')' &&
+	    n + 2 < sizeof(pp->last)) {
+		pp->last[n] = ' ';
+		copy_str(pp->last + n + 1, sizeof(pp->last) - n - 1, line);
+	} else {
 		copy_str(pp->last, sizeof(pp->last), line);
+	}
 }
 
 /* Read what is there on .err (after poll said so); split it into lines.
