@@ -204,16 +204,24 @@ parse_hostport(const char *spec, const char *a, size_t n, struct point *p)
 	if ((p->host = strndup(h, hn)) == NULL)
 		return tool_err("out of memory"), -1;
 	if (colon != NULL) {
-		char port[8];
-		size_t pn = (size_t)(end - colon - 1);
-		uint64_t v;
+		const char *d = colon + 1;
+		unsigned long v = 0;
 
-		if (pn == 0 || pn >= sizeof(port))
-			return tool_usage_err("%s: bad port", spec), -1;
-		memcpy(port, colon + 1, pn);
-		port[pn] = '\0';
-		if (tool_opt_uint(port, 1, 65535, &v, "port") != 0)
-			return -1;
+		if (d == end)
+			return tool_usage_err("%s: no port after ':'",
+					      spec), -1;
+		for (; d < end; d++) {
+			if (*d < '0' || *d > '9')
+				return tool_usage_err("%s: port '%.*s' is not "
+					"a number", spec, (int)(end - colon - 1),
+					colon + 1), -1;
+			if (v <= 65535)
+				v = v * 10 + (unsigned long)(*d - '0');
+		}
+		if (v < 1 || v > 65535)
+			return tool_usage_err("%s: port %.*s is out of range "
+				"1-65535", spec, (int)(end - colon - 1),
+				colon + 1), -1;
 		p->port = (unsigned)v;
 	}
 	return 0;
@@ -342,9 +350,12 @@ remote_cfg_free(struct remote_cfg *c)
  * which stops every remote side in order, not ssh first), default
  * signal dispositions, and SIGTERM when hdp dies (even by SIGKILL), so no
  * ssh outlives it.  Every other descriptor of ours is close-on-exec.
- * The pid, or -1 after saying why (an exec failure comes back through a
- * close-on-exec pipe).
+ * The pid, or -1 with the reason in spawn_why (an exec failure comes
+ * back through a close-on-exec pipe), for the caller to say with the
+ * point's name.
  */
+static char spawn_why[512];
+
 static pid_t
 spawn_argv(char *const argv[], const int fds[3])
 {
@@ -356,7 +367,8 @@ spawn_argv(char *const argv[], const int fds[3])
 	ssize_t r;
 
 	if (pipe2(st, O_CLOEXEC) != 0) {
-		tool_errno("pipe");
+		snprintf(spawn_why, sizeof(spawn_why), "pipe: %s",
+			 strerror(errno));
 		return -1;
 	}
 	pid = fork();
@@ -384,7 +396,8 @@ fail:
 	}
 	close(st[1]);
 	if (pid < 0) {
-		tool_errno("fork");
+		snprintf(spawn_why, sizeof(spawn_why), "fork: %s",
+			 strerror(errno));
 		close(st[0]);
 		return -1;
 	}
@@ -395,8 +408,8 @@ fail:
 	if (r == (ssize_t)sizeof(e)) {
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
-		errno = e;
-		tool_errno("%s", argv[0]);
+		snprintf(spawn_why, sizeof(spawn_why), "%.100s: %s", argv[0],
+			 strerror(e));
 		return -1;
 	}
 	return pid;
@@ -547,13 +560,47 @@ ssh_argv(struct argv_b *a, const struct remote_host *h, int master,
 	if (cmd != NULL)
 		bad |= av_add(a, cmd);
 	if (bad) {
-		tool_err("ssh: too many options");
+		snprintf(spawn_why, sizeof(spawn_why), "ssh: too many options");
 		return -1;
 	}
 	return 0;
 }
 
+/* ssh_argv, then spawn_argv: the pid, or -1 with spawn_why said. */
+static pid_t
+ssh_spawn(const struct remote_host *h, int master, const char *ctl_op,
+	  const char *cmd, const int fds[3])
+{
+	struct argv_b a;
+
+	if (ssh_argv(&a, h, master, ctl_op, cmd) != 0)
+		return -1;
+	return spawn_argv(a.v, fds);
+}
+
 /* ---- the master connection ---- */
+
+static int atexit_set;
+
+/* The program ends without remote_close (an error path, exit()): the
+ * masters would end anyway (SIGTERM when their parent dies), but the
+ * directory would stay; end them and remove it now. */
+static void
+remote_atexit(void)
+{
+	struct remote_host *h;
+
+	for (h = hosts; h != NULL; h = h->next)
+		if (h->master > 0) {
+			kill(h->master, SIGTERM);
+			if (wait_ms(h->master, NULL, 500))
+				h->master = 0;
+			unlink(h->sock);
+			unlink(h->log);
+		}
+	if (ctl_dir[0] != '\0')
+		rmdir(ctl_dir);
+}
 
 /* The private directory for control sockets and ssh's logs: short
  * enough that "DIR/m99.XXXXXXXXXXXXXXXX" (ssh's temporary name for the
@@ -569,10 +616,13 @@ make_ctl_dir(void)
 		t = "/tmp";
 	snprintf(ctl_dir, sizeof(ctl_dir), "%s/hdp-ssh.XXXXXX", t);
 	if (mkdtemp(ctl_dir) == NULL) {
-		tool_errno("%s", ctl_dir);
+		snprintf(spawn_why, sizeof(spawn_why), "%.100s: %s", ctl_dir,
+			 strerror(errno));
 		ctl_dir[0] = '\0';
 		return -1;
 	}
+	if (!atexit_set && atexit(remote_atexit) == 0)
+		atexit_set = 1;
 	return 0;
 }
 
@@ -652,24 +702,25 @@ host_fail(struct remote_host *h, const char *fmt, ...)
 static int
 start_master(struct remote_host *h)
 {
-	struct argv_b a;
 	int fds[3] = { -1, -1, -1 };
 
-	if (make_ctl_dir() != 0)
+	if (make_ctl_dir() != 0) {
+		host_fail(h, "%s", spawn_why);
 		return -1;
+	}
 	snprintf(h->sock, sizeof(h->sock), "%s/m%u", ctl_dir, n_made);
 	snprintf(h->log, sizeof(h->log), "%s/m%u.log", ctl_dir, n_made);
 	n_made++;
 	fds[2] = open(h->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fds[2] < 0) {
-		tool_errno("%s", h->log);
+		host_fail(h, "%s: %s", h->log, strerror(errno));
 		drop_ctl_dir();
 		return -1;
 	}
-	if (ssh_argv(&a, h, 1, NULL, NULL) == 0)
-		h->master = spawn_argv(a.v, fds);
+	h->master = ssh_spawn(h, 1, NULL, NULL, fds);
 	close(fds[2]);
 	if (h->master <= 0) {
+		host_fail(h, "%s", spawn_why);
 		unlink(h->log);
 		drop_ctl_dir();
 		return -1;
@@ -684,12 +735,10 @@ start_master(struct remote_host *h)
 static int
 ctl_op(struct remote_host *h, const char *op)
 {
-	struct argv_b a;
 	int fds[3] = { -1, -1, -1 };
 	pid_t pid;
 
-	if (ssh_argv(&a, h, 0, op, NULL) != 0 ||
-	    (pid = spawn_argv(a.v, fds)) < 0)
+	if ((pid = ssh_spawn(h, 0, op, NULL, fds)) < 0)
 		return -1;
 	return reap(pid, 5000);
 }
@@ -766,7 +815,7 @@ new_host(const struct remote_cfg *c, const struct point *p)
 	h->info.clock_start.uncert_ns = -1;
 	h->next = hosts;
 	hosts = h;
-	if (start_master(h) != 0)
+	if (start_master(h) != 0 && h->state != H_FAILED)
 		host_fail(h, "cannot start ssh");
 	return h;
 }
@@ -792,7 +841,6 @@ static int
 run_short(struct remote_host *h, const char *script, char *out, size_t len,
 	  char *err, size_t elen, long ms)
 {
-	struct argv_b a;
 	struct sbuf cmd = { 0 };
 	int po[2] = { -1, -1 }, pe[2] = { -1, -1 }, fds[3] = { -1, -1, -1 };
 	size_t no = 0, ne = 0;
@@ -809,9 +857,10 @@ run_short(struct remote_host *h, const char *script, char *out, size_t len,
 		goto done;
 	fds[1] = po[1];
 	fds[2] = pe[1];
-	if (ssh_argv(&a, h, 0, NULL, cmd.s) != 0 ||
-	    (pid = spawn_argv(a.v, fds)) < 0)
+	if ((pid = ssh_spawn(h, 0, NULL, cmd.s, fds)) < 0) {
+		copy_str(err, elen, spawn_why);
 		goto done;
+	}
 	close(po[1]);
 	close(pe[1]);
 	po[1] = pe[1] = -1;
@@ -894,8 +943,9 @@ static const char probe_script[] =
 	"echo \"conn=${SSH_CONNECTION:-}\"\n"
 	"echo \"uid=$(id -u)\"\n"
 	"if [ \"$2\" = 1 ]; then\n"
-	"  s=$(sudo -n true 2>&1 </dev/null) && echo sudo=ok ||"
-	" echo \"sudo=${s:-sudo -n failed}\" | head -n 1\n"
+	"  if ! command -v sudo >/dev/null 2>&1; then echo sudo=none\n"
+	"  elif s=$(sudo -n true 2>&1 </dev/null); then echo sudo=ok\n"
+	"  else echo \"sudo=${s:-sudo -n failed}\" | head -n 1; fi\n"
 	"fi\n"
 	"exit 0\n";
 
@@ -940,6 +990,8 @@ probe_line(struct remote_host *h, const char *k, const char *v)
 			copy_str(in->addr, sizeof(in->addr), a[2]);
 	} else if (strcmp(k, "uid") == 0) {
 		h->uid = atoi(v);
+	} else if (strcmp(k, "sudo") == 0 && strcmp(v, "none") == 0) {
+		host_fail(h, "--sudo: no sudo on %s", h->label);
 	} else if (strcmp(k, "sudo") == 0 && strcmp(v, "ok") != 0) {
 		host_fail(h, "sudo -n: %s", strncmp(v, "sudo: ", 6) == 0 ?
 			  v + 6 : v);
@@ -1021,7 +1073,6 @@ proc_start(struct remote_host *h, const char *name, const char *script,
 	struct proc_priv *pp = calloc(1, sizeof(*pp));
 	struct remote_proc *p = pp ? &pp->pub : NULL;
 	struct sbuf cmd = { 0 };
-	struct argv_b a;
 	int pi[2] = { -1, -1 }, po[2] = { -1, -1 }, pe[2] = { -1, -1 };
 	int fds[3];
 	char *sh[] = { "/bin/sh", "-c", (char *)script, NULL };
@@ -1045,14 +1096,14 @@ proc_start(struct remote_host *h, const char *name, const char *script,
 			tool_err("out of memory");
 			goto fail;
 		}
-		if (ssh_argv(&a, h, 0, NULL, cmd.s) != 0)
-			goto fail;
-		p->pid = spawn_argv(a.v, fds);
+		p->pid = ssh_spawn(h, 0, NULL, cmd.s, fds);
 	} else {
 		p->pid = spawn_argv(sh, fds);
 	}
-	if (p->pid < 0)
+	if (p->pid < 0) {
+		tool_err("%s: %s", name, spawn_why);
 		goto fail;
+	}
 	close(pi[0]);
 	close(po[1]);
 	close(pe[1]);
@@ -1345,12 +1396,24 @@ remote_spawn(struct remote_host *h, const char *name, char *const argv[])
 
 /* ---- standard error, line by line ---- */
 
-/* One line of the command's standard error arrived. */
+/* One line of the command's standard error arrived.  tcpdump says a
+ * libpcap error in two lines, "tcpdump: eth9: No such device exists"
+ * then "(SIOCGIFHWADDR: No such device)": such a "(...)" line is kept
+ * after the line before it. */
 static void
 err_line(struct proc_priv *pp, const char *line)
 {
-	if (line[0] != '\0')
+	size_t n = strlen(pp->last);
+
+	if (line[0] == '\0')
+		return;
+	if (line[0] == '(' && n > 0 && pp->last[n - 1] != ')' &&
+	    n + 2 < sizeof(pp->last)) {
+		pp->last[n] = ' ';
+		copy_str(pp->last + n + 1, sizeof(pp->last) - n - 1, line);
+	} else {
 		copy_str(pp->last, sizeof(pp->last), line);
+	}
 }
 
 /* Read what is there on .err (after poll said so); split it into lines.
@@ -1443,6 +1506,19 @@ remote_wait_line(struct remote_proc *p, const char *what, int timeout_ms,
 		tool_err("%s: not ready after %d.%d s", p->name,
 			 timeout_ms / 1000, timeout_ms % 1000 / 100);
 	return -1;
+}
+
+int
+remote_read_err(struct remote_proc *p)
+{
+	struct pollfd pf = { p->err, POLLIN, 0 };
+
+	if (p->err < 0)
+		return -1;
+	while (poll(&pf, 1, 0) > 0 && pf.revents)
+		if (err_read((struct proc_priv *)p, NULL, NULL, 0) < 0)
+			return -1;
+	return 0;
 }
 
 const char *

@@ -45,9 +45,13 @@
 # ssh_pathdir NAME [SECONDS]: makes $SSH_DIR/path-NAME, a directory for
 #   sshd_start's PATHDIR, and prints it.  It holds hdp (the built $HDP:
 #   a symbolic link, or a small exec script when $HDP is a libtool wrapper
-#   script, which cannot run from elsewhere) unless NAME starts with
+#   script, which cannot run from elsewhere) unless NAME contains
 #   "no-hdp"; with SECONDS, a date that answers "date +%s%N" SECONDS
 #   ahead (a faked remote clock; anything else goes to the real date).
+#   NAME starting with "bare": it also holds links to sh, date, id and
+#   the other few tools a remote side needs, and sshd_start makes it the
+#   whole PATH: a host without tcpdump (or, with "bare-no-hdp", without
+#   either).
 #
 # ns_procs NS PATTERN: the processes in NS whose command line matches
 #   PATTERN (grep -E), one "PID ARGS" line each; nothing when none.
@@ -117,7 +121,16 @@ ssh_pathdir() {
 	_d="$SSH_DIR/path-$1"
 	mkdir -p "$_d" || fatal "mkdir $_d"
 	case $1 in
-	no-hdp*) ;;
+	bare*)
+		# the few tools the remote side needs, without tcpdump
+		for t in sh uname id cat sleep head dirname basename date \
+			 kill tr; do
+			_t=$(command -v "$t") && ln -sf "$_t" "$_d/$t"
+		done
+		;;
+	esac
+	case $1 in
+	*no-hdp*) ;;
 	*)
 		_h=$(cd "$(dirname "$HDP")" && pwd)/$(basename "$HDP")
 		if [ "$(head -c 4 "$_h")" = "$(printf '\177ELF')" ]; then
@@ -171,11 +184,12 @@ sshd_start() {
 		echo "MaxSessions 64"
 		echo "MaxStartups 64"
 		echo "LogLevel INFO"
-		if [ -n "$_pd" ]; then
-			echo "SetEnv PATH=$_pd:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-		else
-			echo "SetEnv PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-		fi
+		_sys=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+		case $_pd in
+		"") echo "SetEnv PATH=$_sys" ;;
+		*/path-bare*) echo "SetEnv PATH=$_pd" ;;
+		*) echo "SetEnv PATH=$_pd:$_sys" ;;
+		esac
 		for l in "$@"; do echo "$l"; done
 	} >"$_c.config"
 	_SSH_NS="$_SSH_NS $_ns"

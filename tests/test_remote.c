@@ -10,7 +10,8 @@
  *   test_remote [REMOTE OPTIONS] capture POINT COUNT [FILTER]
  *       remote_capture; "listening" on standard output once it is; then
  *       COUNT packets read back with pcap_fopen_offline from .out (one
- *       "pkt CAPLEN PROTO" line each), remote_stop, the rest until the
+ *       "pkt CAPLEN PROTO" line each; COUNT 0: none, only the pcap
+ *       header, "linktype=N"), remote_stop, the rest until the
  *       end of the stream, remote_finish: "status=N captured=N"
  *   test_remote [REMOTE OPTIONS] hold POINT [POINT2]
  *       captures at POINT (and POINT2), says "listening", then waits for
@@ -198,7 +199,7 @@ do_capture(const char *spec, long count, const char *filter)
 	}
 	rp->out = -1;	/* pcap_close closes it */
 	printf("linktype=%d\n", pcap_datalink(pc));
-	n = read_packets(pc, count);
+	n = count > 0 ? read_packets(pc, count) : 0;
 	remote_stop(rp);
 	n += read_packets(pc, 0);
 	pcap_close(pc);
