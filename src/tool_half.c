@@ -49,8 +49,6 @@ struct relay {
 	size_t   qoff, qlen, qcap;
 	int      stopping, out_open, err_open, cut;
 	uint64_t stop_t;
-	char     last[256];  /* the command's last line of error           */
-	size_t   llen;
 };
 
 /* ---- the keeper ---------------------------------------------------------- */
@@ -109,40 +107,18 @@ relay_keep(struct relay *r, const char *b, size_t n)
 	r->qlen += n;
 }
 
-/* The command's standard error: keep its last line, for the message
- * when it ends before it was asked to. */
-static void
-relay_err(struct relay *r, const char *b, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (b[i] == '\n' || b[i] == '\r') {
-			if (r->llen)
-				r->last[r->llen] = '\0';
-			r->llen = 0;
-			continue;
-		}
-		if (r->llen + 1 < sizeof(r->last))
-			r->last[r->llen++] = b[i];
-	}
-}
-
-/* Read what fd holds into the queue (out) or the error line; 0 at EOF. */
+/* Read what the command's output holds into the queue; 0 at EOF. */
 static int
-relay_read(struct relay *r, int fd, int is_out)
+relay_read(struct relay *r)
 {
 	char b[16384];
-	ssize_t n = read(fd, b, sizeof(b));
+	ssize_t n = read(r->rp->out, b, sizeof(b));
 
 	if (n < 0)
 		return errno == EINTR || errno == EAGAIN;
 	if (n == 0)
 		return 0;
-	if (is_out)
-		relay_keep(r, b, (size_t)n);
-	else
-		relay_err(r, b, (size_t)n);
+	relay_keep(r, b, (size_t)n);
 	return 1;
 }
 
@@ -191,9 +167,11 @@ relay_round(struct relay *r)
 	if (poll(pfd, (nfds_t)n, 200) <= 0)
 		return;
 	if (io >= 0 && pfd[io].revents)
-		r->out_open = relay_read(r, r->rp->out, 1);
+		r->out_open = relay_read(r);
+	/* its error: drained (a full pipe would stop it), the last line
+	 * kept for the message when it ends before it was asked to */
 	if (ie >= 0 && pfd[ie].revents)
-		r->err_open = relay_read(r, r->rp->err, 0);
+		r->err_open = remote_read_err(r->rp) == 0;
 	if (ic >= 0 && pfd[ic].revents)
 		relay_stop(r);	/* closed by us, or we are gone */
 	if (iw >= 0 && pfd[iw].revents)
@@ -294,7 +272,8 @@ keeper_main(const struct remote_cfg *c, const struct point *p,
 	if (rc == K_EARLY)
 		tool_err("%s: %s ended before the run did%s%s", r.rp->name,
 			 sp->argv != NULL ? "the command" : "the capture",
-			 r.last[0] ? ": " : "", r.last);
+			 remote_last_line(r.rp)[0] ? ": " : "",
+			 remote_last_line(r.rp));
 	(void)remote_finish(r.rp, STOP_WAIT_MS);
 	if (rh != NULL)
 		remote_close(rh);
