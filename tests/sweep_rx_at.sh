@@ -98,6 +98,29 @@ check "wrong key, text: the receiver reads not observed" \
 	grep -q "^(receiver ssh://$D4: not observed)" "$TMPD/wrong.txt"
 expect_eq "no hdp listen left on the receiver" \
 	"$(ns_procs "$NS_D" 'hdp listen' | wc -l)" 0
+
+# a receiver whose listener dies mid-sweep saw only part of it: not
+# observed, never "never arrived"
+bg ip netns exec "$NS_S" timeout 60 "$HDP" $SW --wait 4000 \
+	--rx-at "ssh://$D4" --json >"$TMPD/died.json" 2>"$TMPD/died.err"
+SPID=$BG_PID
+i=0
+while [ -z "$(ns_procs "$NS_D" 'hdp listen')" ] && [ $i -lt 100 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+sleep 1
+for p in $(ns_procs "$NS_D" 'hdp listen' | awk '{ print $1 }'); do
+	kill -KILL "$p" 2>/dev/null
+done
+wait "$SPID"
+expect_eq "listener killed mid-sweep: exit 4" "$?" 4
+check "listener killed mid-sweep: said, naming the receiver" \
+	grep -q "^hdp sweep: ssh://$D4: the command ended before the run did" \
+	"$TMPD/died.err"
+rows "$TMPD/died.json" >"$TMPD/died.rows" || fail "died: JSON"
+expect_eq "listener killed mid-sweep: every number not observed" \
+	"$(awk '$2 == "left_sender" && $5 == "None"' "$TMPD/died.rows" |
+	   wc -l)" 6
 expect_eq "no ssh left on the sender" \
 	"$(ns_procs "$NS_S" 'ssh' | wc -l)" 0
 finish
