@@ -53,6 +53,16 @@
 #   whole PATH: a host without tcpdump (or, with "bare-no-hdp", without
 #   either).
 #
+# ssh_sudo_user NAME: a non-root user NAME (uid 4242, shell /bin/sh, home
+#   in $SSH_DIR) that exists only for the next sshd_start: it sets
+#   SSHD_WRAP so that sshd runs in a mount namespace of its own where
+#   copies of /etc/passwd, group, shadow (with NAME added) and a sudoers
+#   are bound over the real ones; the host's files are never touched.
+#   Then ssh_sudo_allow yes|no rewrites that sudoers in place: NAME may
+#   run anything as root without a password, or NAME is not in it (sudo
+#   -n then says "a password is required").  Unset SSHD_WRAP after the
+#   sshd_start.  Skips (77) without sudo or unshare.
+#
 # ns_procs NS PATTERN: the processes in NS whose command line matches
 #   PATTERN (grep -E), one "PID ARGS" line each; nothing when none.
 
@@ -203,6 +213,39 @@ sshd_start() {
 		[ "$i" -lt 50 ] || fatal "sshd in $_ns does not listen"
 		sleep 0.1; i=$((i + 1))
 	done
+}
+
+ssh_sudo_user() {
+	need_cmd sudo unshare mount
+	_e="$SSH_DIR/etc"
+	mkdir -p "$_e" "$SSH_DIR/home-$1"
+	chown 4242:4242 "$SSH_DIR/home-$1"
+	{ cat /etc/passwd; echo "$1:x:4242:4242::$SSH_DIR/home-$1:/bin/sh"; } \
+		>"$_e/passwd"
+	{ cat /etc/group; echo "$1:x:4242:"; } >"$_e/group"
+	{ cat /etc/shadow; echo "$1:*:20000:0:99999:7:::"; } >"$_e/shadow"
+	chmod 644 "$_e/passwd" "$_e/group"
+	chmod 640 "$_e/shadow"
+	: >"$_e/sudoers"
+	chmod 440 "$_e/sudoers"
+	_SUDO_USER=$1
+	ssh_sudo_allow no
+	cat >"$SSH_DIR/mnt.sh" <<EOF
+for f in passwd group shadow sudoers; do
+	mount --bind "$_e/\$f" "/etc/\$f" || exit 1
+done
+exec "\$@"
+EOF
+	SSHD_WRAP="unshare -m --propagation private sh $SSH_DIR/mnt.sh"
+}
+
+ssh_sudo_allow() {
+	# in place (the same inode), so the bind mount shows the new text
+	{
+		echo "Defaults env_reset"
+		echo "root ALL=(ALL:ALL) ALL"
+		[ "$1" = yes ] && echo "$_SUDO_USER ALL=(root) NOPASSWD: ALL"
+	} >"$SSH_DIR/etc/sudoers"
 }
 
 ns_procs() {
