@@ -13,9 +13,11 @@
 
 T="$top_builddir/tests/test_remote"
 [ -x "$T" ] || skip "tests/test_remote is not built"
+TR="$T"     # how to run it: under valgrind too with HDP_VALGRIND
+[ -n "${HDP_VALGRIND:-}" ] && TR="env HDP_VG_PROG=$T $HDP"
 
 # ---- point_parse: the three ways a point is written (no network) ----
-parse() { "$T" parse "$@" 2>>"$TMPD/parse.err"; }
+parse() { $TR parse "$@" 2>>"$TMPD/parse.err"; }
 expect_eq "ssh point" "$(parse ssh://r1/eth0)" "ssh - r1 0 eth0 -"
 expect_eq "ssh point with user, v6 host, port" \
 	"$(parse 'ssh://u@[fd00:1::1]:2222/any')" "ssh u fd00:1::1 2222 any -"
@@ -50,7 +52,7 @@ R2="ssh://$R2A4"
 # t NAME ARGS...: test_remote in the sender namespace; NAME.out, NAME.err
 t() {
 	_n=$1; shift
-	ip netns exec "$NS_S" env TMPDIR="$CTL" timeout 60 "$T" "$@" \
+	ip netns exec "$NS_S" env TMPDIR="$CTL" timeout 60 $TR "$@" \
 		>"$TMPD/$_n.out" 2>"$TMPD/$_n.err"
 }
 val() { sed -n "s/^$2=//p" "$TMPD/$1.out"; }
@@ -66,7 +68,7 @@ ctl_empty() { [ -z "$(ls -A "$CTL")" ]; }
 # listens, COUNT HDP packets from the sender to the receiver
 capture() {
 	_n=$1 _pt=$2 _c=$3; shift 3
-	ip netns exec "$NS_S" env TMPDIR="$CTL" timeout 60 "$T" "$@" \
+	ip netns exec "$NS_S" env TMPDIR="$CTL" timeout 60 $TR "$@" \
 		capture "$_pt" "$_c" >"$TMPD/$_n.out" 2>"$TMPD/$_n.err" &
 	_cp=$!
 	i=0
@@ -236,11 +238,11 @@ else
 fi
 
 # ---- SIGKILL of the local side: nothing survives anywhere ----
-ip netns exec "$NS_S" env TMPDIR="$CTL" timeout 60 "$T" hold "$R1/r1a" \
+ip netns exec "$NS_S" env TMPDIR="$CTL" timeout 60 $TR hold "$R1/r1a" \
 	"$R1/r1b" >"$TMPD/hold.out" 2>"$TMPD/hold.err" &
 hp=$!
 # shellcheck disable=SC2086
-ip netns exec "$NS_S" env TMPDIR="$CTL" timeout 60 "$T" \
+ip netns exec "$NS_S" env TMPDIR="$CTL" timeout 60 $TR \
 	${SUDO_HOLD:+--sudo} hold "$RD/d0" $SUDO_HOLD \
 	>"$TMPD/hold2.out" 2>"$TMPD/hold2.err" &
 hp2=$!

@@ -142,7 +142,10 @@ ssh_pathdir() {
 	case $1 in
 	*no-hdp*) ;;
 	*)
-		_h=$(cd "$(dirname "$HDP")" && pwd)/$(basename "$HDP")
+		# under HDP_VALGRIND, $HDP is a wrapper that needs HDP_REAL,
+		# which a remote session does not have: the real binary there
+		_h=${HDP_REAL:-$HDP}
+		_h=$(cd "$(dirname "$_h")" && pwd)/$(basename "$_h")
 		if [ "$(head -c 4 "$_h")" = "$(printf '\177ELF')" ]; then
 			ln -sf "$_h" "$_d/hdp"
 		else
