@@ -109,6 +109,11 @@ check "receiver clock: within +-uncertainty of 0" \
 	awk -v o="$(val info2 offset_ns)" -v u="$(val info2 uncert_ns)" \
 	'BEGIN { if (o < 0) o = -o; exit !(u > 0 && o <= u) }'
 
+# an IPv6 host on another port: [ADDR]:PORT
+SSHD_PORT=2222 sshd_start "$NS_R1" "$R1A6" "$P1"
+t info3 info "ssh://[$R1A6]:2222/r1a"
+expect_eq "IPv6 host, port 2222: reached" "$(val info3 addr)" "$R1A6"
+
 # ---- captures: hdp on R1, tcpdump on the receiver, locally ----
 capture cap1 "$R1/r1a" 3
 expect_eq "hdp capture on R1: 3 HDP packets" \

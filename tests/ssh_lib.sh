@@ -34,7 +34,8 @@
 #   MaxSessions 64, and SetEnv PATH=PATHDIR:<the usual dirs> when PATHDIR
 #   is given (so the test decides whether hdp is on that host's PATH).
 #   Waits until it listens (fatal after 5 s).  Its log is
-#   $SSH_DIR/sshd-ADDR.log.  SSHD_WRAP, when set, is a command put before
+#   $SSH_DIR/sshd-ADDR-PORT.log.  SSHD_PORT, when set, is the port
+#   instead of 22 (known_hosts then says [ADDR]:PORT, as ssh looks it up).  SSHD_WRAP, when set, is a command put before
 #   sshd inside the namespace (e.g. "unshare -m sh $SSH_DIR/mnt.sh").
 #   On exit every process left in a namespace where sshd was started
 #   (sshd, its sessions, whatever they ran) is killed by PID, then
@@ -175,15 +176,17 @@ EOF
 sshd_start() {
 	_ns=$1 _addr=$2 _pd=${3:-}
 	[ $# -ge 3 ] && shift 3 || shift $#
-	_c="$SSH_DIR/sshd-$_addr"
+	_port=${SSHD_PORT:-22}
+	_c="$SSH_DIR/sshd-$_addr-$_port"
 	[ -d /run/sshd ] || mkdir -m 0755 -p /run/sshd
 	rm -f "$_c.key" "$_c.key.pub"
 	ssh-keygen -q -t ed25519 -N '' -C "sshd-$_addr" -f "$_c.key" ||
 		fatal "ssh-keygen host key"
-	echo "$_addr $(cut -d' ' -f1,2 "$_c.key.pub")" >>"$SSH_DIR/known_hosts"
+	if [ "$_port" = 22 ]; then _kh=$_addr; else _kh="[$_addr]:$_port"; fi
+	echo "$_kh $(cut -d' ' -f1,2 "$_c.key.pub")" >>"$SSH_DIR/known_hosts"
 	{
 		echo "ListenAddress $_addr"
-		echo "Port 22"
+		echo "Port $_port"
 		echo "HostKey $_c.key"
 		echo "PidFile $_c.pid"
 		echo "AuthorizedKeysFile $SSH_DIR/authorized_keys"
