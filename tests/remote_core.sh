@@ -13,9 +13,11 @@
 
 T="$top_builddir/tests/test_remote"
 [ -x "$T" ] || skip "tests/test_remote is not built"
+TR="$T"     # how to run it: under valgrind too with HDP_VALGRIND
+[ -n "${HDP_VALGRIND:-}" ] && TR="env HDP_VG_PROG=$T $HDP"
 
 # ---- point_parse: the three ways a point is written (no network) ----
-parse() { "$T" parse "$@" 2>>"$TMPD/parse.err"; }
+parse() { $TR parse "$@" 2>>"$TMPD/parse.err"; }
 expect_eq "ssh point" "$(parse ssh://r1/eth0)" "ssh - r1 0 eth0 -"
 expect_eq "ssh point with user, v6 host, port" \
 	"$(parse 'ssh://u@[fd00:1::1]:2222/any')" "ssh u fd00:1::1 2222 any -"
@@ -50,7 +52,7 @@ R2="ssh://$R2A4"
 # t NAME ARGS...: test_remote in the sender namespace; NAME.out, NAME.err
 t() {
 	_n=$1; shift
-	ip netns exec "$NS_S" env TMPDIR="$CTL" timeout 60 "$T" "$@" \
+	ip netns exec "$NS_S" env TMPDIR="$CTL" timeout 60 $TR "$@" \
 		>"$TMPD/$_n.out" 2>"$TMPD/$_n.err"
 }
 val() { sed -n "s/^$2=//p" "$TMPD/$1.out"; }
@@ -66,7 +68,7 @@ ctl_empty() { [ -z "$(ls -A "$CTL")" ]; }
 # listens, COUNT HDP packets from the sender to the receiver
 capture() {
 	_n=$1 _pt=$2 _c=$3; shift 3
-	ip netns exec "$NS_S" env TMPDIR="$CTL" timeout 60 "$T" "$@" \
+	ip netns exec "$NS_S" env TMPDIR="$CTL" timeout 60 $TR "$@" \
 		capture "$_pt" "$_c" >"$TMPD/$_n.out" 2>"$TMPD/$_n.err" &
 	_cp=$!
 	i=0
@@ -106,6 +108,11 @@ expect_eq "info: no hdp version" "$(val info2 hdp_version)" ""
 check "receiver clock: within +-uncertainty of 0" \
 	awk -v o="$(val info2 offset_ns)" -v u="$(val info2 uncert_ns)" \
 	'BEGIN { if (o < 0) o = -o; exit !(u > 0 && o <= u) }'
+
+# an IPv6 host on another port: [ADDR]:PORT
+SSHD_PORT=2222 sshd_start "$NS_R1" "$R1A6" "$P1"
+t info3 info "ssh://[$R1A6]:2222/r1a"
+expect_eq "IPv6 host, port 2222: reached" "$(val info3 addr)" "$R1A6"
 
 # ---- captures: hdp on R1, tcpdump on the receiver, locally ----
 capture cap1 "$R1/r1a" 3
@@ -207,11 +214,41 @@ check "--sudo without sudo there: one line" \
 	one_line f8 "^test_remote: $R2/r2a: "
 check "failures leave no control directory" ctl_empty
 
+# ---- --sudo: a user without root, sudo -n refused, then allowed ----
+if command -v sudo >/dev/null 2>&1 && command -v unshare >/dev/null 2>&1
+then
+	ssh_sudo_user hdpuser
+	sshd_start "$NS_R1" "$R1B4" "$P1"    # R1's other address
+	unset SSHD_WRAP
+	RU="ssh://hdpuser@$R1B4"
+	t su1 --sudo info "$RU/r1a"
+	check "--sudo, not in sudoers: one line, sudo's reason" \
+		one_line su1 "^test_remote: $RU/r1a: sudo -n: a password is required\$"
+	t su2 capture "$RU/r1a" 1
+	check "no --sudo, no privilege: the capture's own reason" \
+		one_line su2 "^test_remote: $RU/r1a: hdp sniff: .*permission"
+	ssh_sudo_allow yes
+	capture su3 "$RU/r1a" 2 --sudo
+	expect_eq "--sudo: the capture runs as root, 2 HDP packets" \
+		"$(grep -c '^pkt [0-9]* 255$' "$TMPD/su3.out")" 2
+	capture su4 "$RU/r1a" 2 --sudo --remote-hdp /nonexistent/hdp
+	expect_eq "--sudo with tcpdump: 2 HDP packets" \
+		"$(grep -c '^pkt [0-9]* 255$' "$TMPD/su4.out")" 2
+	check "--sudo: nothing left on R1" none_left "$NS_R1" \
+		'sniff|tcpdump|sh -c|^[0-9]+ cat|sudo'
+	SUDO_HOLD="$RU/r1b"
+else
+	echo "skipped: --sudo cases (no sudo or unshare here)"
+	SUDO_HOLD=""
+fi
+
 # ---- SIGKILL of the local side: nothing survives anywhere ----
-ip netns exec "$NS_S" env TMPDIR="$CTL" timeout 60 "$T" hold "$R1/r1a" \
+ip netns exec "$NS_S" env TMPDIR="$CTL" timeout 60 $TR hold "$R1/r1a" \
 	"$R1/r1b" >"$TMPD/hold.out" 2>"$TMPD/hold.err" &
 hp=$!
-ip netns exec "$NS_S" env TMPDIR="$CTL" timeout 60 "$T" hold "$RD/d0" \
+# shellcheck disable=SC2086
+ip netns exec "$NS_S" env TMPDIR="$CTL" timeout 60 $TR \
+	${SUDO_HOLD:+--sudo} hold "$RD/d0" $SUDO_HOLD \
 	>"$TMPD/hold2.out" 2>"$TMPD/hold2.err" &
 hp2=$!
 i=0
@@ -223,8 +260,9 @@ check "two points on one host, both listening" grep -q listening \
 	"$TMPD/hold.out"
 expect_eq "one master connection for both points on R1" \
 	"$(ns_procs "$NS_S" 'ssh .*ControlMaster=yes.*10\.0\.1\.1' | wc -l)" 1
-expect_eq "two captures running on R1" \
-	"$(ns_procs "$NS_R1" 'sniff -i' | grep -vc 'sh -c')" 2
+n=2; [ -n "$SUDO_HOLD" ] && n=3
+expect_eq "captures running on R1 (two, and one under sudo)" \
+	"$(ns_procs "$NS_R1" 'sniff -i' | grep -vc 'sh -c')" "$n"
 check "tcpdump running on the receiver" [ -n "$(ns_procs "$NS_D" \
 	'^[0-9]+ [^ ]*tcpdump')" ]
 # timeout(1) runs test_remote as its child: kill that one
@@ -234,7 +272,7 @@ done
 wait "$hp" "$hp2" 2>/dev/null
 check "after SIGKILL: no ssh left here" none_left "$NS_S" '^[0-9]+ ssh '
 check "after SIGKILL: no capture left on R1" none_left "$NS_R1" \
-	'sniff|tcpdump|sh -c|^[0-9]+ cat'
+	'sniff|tcpdump|sh -c|^[0-9]+ cat|sudo'
 check "after SIGKILL: no tcpdump left on the receiver" none_left "$NS_D" \
 	'sniff|tcpdump|sh -c|^[0-9]+ cat'
 finish

@@ -20,9 +20,10 @@
  *       remote_spawn(ARG...) on POINT's host (POINT "local": here), its
  *       standard output copied, then "status=N"
  *
- * POINT is parsed by point_parse.  $HDP, when set, is what a local "hdp"
- * runs (remote_local_hdp).  Exit 0 when the action worked, 1 when not
- * (the API said why on standard error), 2 for bad arguments.
+ * POINT is parsed by point_parse.  $HDP_REAL or else $HDP, when set, is
+ * what a local "hdp" runs (remote_local_hdp).  Exit 0 when the action
+ * worked, 1 when not (the API said why on standard error), 2 for bad
+ * arguments.
  */
 #include "config.h"
 
@@ -266,7 +267,11 @@ main(int argc, char **argv)
 	int c, rc;
 
 	hdp_progname = "test_remote";
-	remote_local_hdp = getenv("HDP");
+	/* under HDP_VALGRIND, $HDP is valgrind's wrapper, which would run
+	 * $HDP_VG_PROG (this program) again: the real hdp then */
+	remote_local_hdp = getenv("HDP_REAL");
+	if (remote_local_hdp == NULL)
+		remote_local_hdp = getenv("HDP");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	while ((c = getopt_long(argc, argv, "+", lo, NULL)) != -1) {
 		rc = remote_cfg_opt(&cfg, c, optarg);
