@@ -1727,10 +1727,19 @@ int
 hdp_tx_set_method(struct hdp_tx *tx, const struct hdp_tx_method *m,
 		  char *err, size_t errlen)
 {
+	unsigned mtu;
 	int one = 1, fd;
 
 	flood_free(tx);
 	tx->method = *m;
+	/*
+	 * The kernel skips a ring frame it refuses (lost-frame mode) without
+	 * saying why; sendmmsg() says why for each call.  A frame above the
+	 * interface's MTU (--mtu can ask for one) goes by sendmmsg().
+	 */
+	if (m->ring && (!tx->built || dev_mtu(tx->ifname, &mtu) < 0 ||
+			tx->frame_len > (size_t)mtu + ETH_HDR_LEN))
+		tx->method.ring = 0;
 	if (tx->method.batch == 0)
 		tx->method.batch = HDP_TX_FLOOD_BATCH;
 	if (tx->method.batch > HDP_TX_FLOOD_MAX)
@@ -1742,13 +1751,13 @@ hdp_tx_set_method(struct hdp_tx *tx, const struct hdp_tx_method *m,
 		return -1;
 	}
 	/* the ring holds two batches: one the kernel sends, one we fill */
-	if (m->ring && ring_open(tx, tx->built ? tx->frame_len :
-				 1500 + ETH_HDR_LEN, 2 * tx->method.batch, err,
-				 errlen) < 0) {
+	if (tx->method.ring && ring_open(tx, tx->frame_len,
+					 2 * tx->method.batch, err,
+					 errlen) < 0) {
 		flood_free(tx);
 		return -1;
 	}
-	fd = m->ring ? tx->ring_fd : tx->fd;
+	fd = tx->method.ring ? tx->ring_fd : tx->fd;
 	if (m->qdisc_bypass && setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS,
 					  &one, sizeof(one)) < 0) {
 		snprintf(err, errlen, "%s: PACKET_QDISC_BYPASS: %s",
@@ -1816,7 +1825,7 @@ flood_prepare(struct hdp_tx *tx)
 static int
 flood_ring(struct hdp_tx *tx, unsigned n, struct hdp_tx_result *r)
 {
-	unsigned i, k, got = 0;
+	unsigned i, k, got;
 	struct tpacket2_hdr *h;
 	ssize_t c;
 
@@ -1833,19 +1842,19 @@ flood_ring(struct hdp_tx *tx, unsigned n, struct hdp_tx_result *r)
 	}
 	c = sendto(tx->ring_fd, NULL, 0, 0, (struct sockaddr *)&tx->to,
 		   tx->tolen);
-	for (i = 0; i < k; i++) {
-		h = ring_slot(tx, (tx->ring_head + i) % tx->ring_nr);
-		if (!ring_free(h))
+	/* the kernel walks the ring in order: our head follows its */
+	for (i = 0; i < k; i++)
+		if (!ring_free(ring_slot(tx, (tx->ring_head + i) %
+					 tx->ring_nr)))
 			break;
-		got++;
-	}
-	tx->ring_head = (tx->ring_head + got) % tx->ring_nr;
-	if (got == 0 && c < 0) {
-		fill_err(r, errno);
-		return -1;
-	}
+	tx->ring_head = (tx->ring_head + i) % tx->ring_nr;
+	/* sent: what it says it sent, in bytes (a frame it skips in
+	 * lost-frame mode is given back but not counted) */
+	got = i;
+	if (c >= 0 && (size_t)c / tx->frame_len < got)
+		got = (unsigned)((size_t)c / tx->frame_len);
 	if (got == 0) {
-		fill_err(r, EAGAIN);
+		fill_err(r, c < 0 ? errno : EIO);
 		return -1;
 	}
 	r->ok = 1;
