@@ -113,7 +113,7 @@ struct hdp_tx_method {
 	int      ring;
 	int      qdisc_bypass;
 };
-#define HDP_TX_FLOOD_BATCH 64
+#define HDP_TX_FLOOD_BATCH 256
 #define HDP_TX_FLOOD_MAX   1024
 
 /*
