@@ -23,7 +23,7 @@
 : "${HDP_FLOOR:=$top_builddir/bench/hdp-floor}"
 . "$top_srcdir/bench/lib.sh"
 
-ALL="send_lo send_veth read_text read_json live_w live_text sniff_tty \
+ALL="send_lo send_veth send_veth_all read_text read_json live_w live_text sniff_tty \
 replay_veth sweep_lo trace_ns join_line join_key"
 SMOKE=0
 ONLY=""
@@ -90,7 +90,8 @@ mkdir -p "$OUT" || exit 2
 # median at most value), rss (hdp's peak RSS at most value KiB and flat).
 cat >"$OUT/targets.tsv" <<'EOF'
 send_lo	hping3	hi:2	>= 2x (issue 3: >= 1x)
-send_veth	trafgen	hi:0.5	>= 0.5x, one process
+send_veth	trafgen	hi:1.2	>= 1.2x, one CPU each (issue 19)
+send_veth_all	trafgen (all CPUs)	hi:1	>= 1x, every core (issue 19)
 read_text	tcpdump	hi:3	>= 3x (issue 4: >= 2x)
 read_text	hdp	rss:8192	peak RSS < 8 MiB, flat in file size
 read_json	tshark -T json	hi:10	>= 10x
@@ -188,8 +189,14 @@ b_send_lo() {
 	ip netns del "$ns"
 }
 
-# send_veth: link-layer floods across the veth pair, one process each;
-# counted as packets received by vb.
+# ---- flood helper: send_veth, send_veth_all (issue 19, item 3) ----------
+# send_veth: link-layer floods across the veth pair, one CPU each (trafgen
+# --cpus 1 against hdp on one thread); counted as packets received by vb.
+# The first MIN_REPS repetitions also measure hdp's other ways of handing
+# frames to the kernel (HDP_SEND_METHOD: sendmmsg or its TX ring, batch
+# sizes, PACKET_QDISC_BYPASS) and the libnet floor: the figures the
+# default was chosen from.
+SEND_VARIANTS="mmsg:64 mmsg:256 ring:64 ring:256+bypass"
 b_send_veth() {
 	veth_path || { note send_veth - "veth setup failed"; return; }
 	trafgen_cfg
@@ -212,19 +219,59 @@ b_send_veth() {
 			rc_note send_veth hdp
 			rec send_veth hdp hdp rate pps hi "$r" "$(show "$hcmd")"
 		fi
-		if [ -x "$HDP_FLOOR" ]; then
-			for v in "" $FLOOR_VETH; do
-				f="$HDP_FLOOR -s $((${DUR%.*} + 2)) -I va --dmac $MAC_B $v $IP_B"
+		[ "$REP_I" -le "$MIN_REPS" ] || continue
+		if [ -n "$hcmd" ] && hdp_opt send "--cpus N"; then
+			for v in $SEND_VARIANTS; do
 				# shellcheck disable=SC2086
-				sender_rate "$NSA" "$cnt" "$DUR" $f; r=$RATE
-				rc_note send_veth "floor${v:+ $v}"
-				rec send_veth "floor${v:+ $v}" ref rate pps hi "$r" \
-					"$(show "$f")"
+				sender_rate "$NSA" "$cnt" "$DUR" env \
+					HDP_SEND_METHOD="$v" $hcmd; r=$RATE
+				rc_note send_veth "hdp $v"
+				rec send_veth "hdp $v" ref rate pps hi "$r" \
+					"$(show "HDP_SEND_METHOD=$v $hcmd")"
 			done
+		fi
+		if [ -x "$HDP_FLOOR" ]; then
+			f="$HDP_FLOOR -s $((${DUR%.*} + 2)) -I va --dmac $MAC_B $IP_B"
+			# shellcheck disable=SC2086
+			sender_rate "$NSA" "$cnt" "$DUR" $f; r=$RATE
+			rc_note send_veth floor
+			rec send_veth floor ref rate pps hi "$r" "$(show "$f")"
 		fi
 	done
 	veth_done
 }
+
+# send_veth_all: the same with every core: trafgen's default (one
+# process per CPU) against hdp send --cpus all (a sender per core).
+b_send_veth_all() {
+	veth_path || { note send_veth_all - "veth setup failed"; return; }
+	trafgen_cfg
+	cnt="cnt_rx $NSB vb"
+	peer="trafgen -i $WORK/hdp.trafgen -o va -n $MAXC"
+	hcmd="$HDP send -q --flood -c $MAXC --size 32 --cpus all -I va $IP_B"
+	hdp_has send && hdp_opt send "--cpus N" ||
+		{ hcmd=""; note send_veth_all hdp "hdp send --cpus: not built"; }
+	have trafgen || { peer=""; note send_veth_all trafgen "trafgen not installed"; }
+	rep_start
+	while rep_next; do
+		if [ -n "$peer" ]; then
+			# shellcheck disable=SC2086
+			sender_rate "$NSA" "$cnt" "$DUR" $peer; r=$RATE
+			rc_note send_veth_all trafgen
+			rec send_veth_all "trafgen (all CPUs)" peer rate pps hi "$r" \
+				"$(show "$peer")"
+		fi
+		if [ -n "$hcmd" ]; then
+			# shellcheck disable=SC2086
+			sender_rate "$NSA" "$cnt" "$DUR" $hcmd; r=$RATE
+			rc_note send_veth_all hdp
+			rec send_veth_all hdp hdp rate pps hi "$r" "$(show "$hcmd")"
+		fi
+	done
+	note send_veth_all - "$(nproc) cores; trafgen starts one process per CPU, hdp one pinned thread per CPU"
+	veth_done
+}
+# ---- end of flood helper's send cases -------------------------------------
 
 # ---------------------------------------------------------------------
 # Capture files, made once per run in $WORK (tmpfs): by hdp send
