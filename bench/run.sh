@@ -24,7 +24,7 @@
 . "$top_srcdir/bench/lib.sh"
 
 ALL="send_lo send_veth send_veth_all read_text read_json live_w live_text sniff_tty \
-replay_veth sweep_lo trace_ns join_line join_key"
+replay_veth sweep_lo trace_ns join_line join_key where_4pt"
 SMOKE=0
 ONLY=""
 OUTDIR=""
@@ -56,7 +56,7 @@ if [ "$SMOKE" -eq 1 ]; then
 	REPS=1; MIN_REPS=1; BUDGET=5; WARM=0.2; DUR=0.2; RUN_LIMIT=15
 	DRAIN=0.3; FLOOR_LO="drop" FLOOR_VETH=""; TRACE_W=0.3
 	NREAD=2000; NSMALL=200; NLIVE=2000; NREPLAY=2000; NJOIN=600
-	NTTY=2000
+	NTTY=2000; NWHERE="2000 4000 8000"
 else
 	REPS=5; MIN_REPS=3; BUDGET=100; WARM=0.5; DUR=2; RUN_LIMIT=180
 	# TPACKET_V3 hands a block to the reader when it is full or after
@@ -65,7 +65,7 @@ else
 	DRAIN=1.5; TRACE_W=""
 	FLOOR_LO="drop batch" FLOOR_VETH="--qdisc-bypass"
 	NREAD=1000000; NSMALL=100000; NLIVE=1000000; NREPLAY=1000000
-	NJOIN=16000; NTTY=100000
+	NJOIN=16000; NTTY=100000; NWHERE="250000 500000 1000000"
 fi
 [ -n "$REPS_SET" ] && REPS=$REPS_SET && [ "$MIN_REPS" -gt "$REPS" ] &&
 	MIN_REPS=$REPS
@@ -103,6 +103,8 @@ replay_veth	tcpreplay	hi:1	>= 1x
 sweep_lo	hdp	abs:1	< 1 s (issue 5: < 2 s)
 join_line	ordinary input	hi:0.333	crafted within 3x ordinary (issue 15)
 join_key	ordinary input	hi:0.333	crafted within 3x ordinary (issue 15)
+where_4pt	1/4 of the packets	hi:0.8	linear: packets/s at N >= 0.8x at N/4 (issue 19)
+where_4pt	hdp	rss:65536	peak RSS < 64 MiB, flat in size (issue 19)
 EOF
 
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -631,6 +633,42 @@ b_join() {
 }
 b_join_line() { b_join join_line oneline "$NJOIN"; }
 b_join_key() { b_join join_key onekey $((NJOIN * 5 / 2)); }
+
+# ---- flood helper: where_4pt (issue 19, item 4) -------------------------
+# where_4pt: hdp where -q over four capture points of one path (sender,
+# router in, router out behind a source NAT, receiver; packets missing at
+# later points, TTL rewritten, some reordered at the last: bench/mkwhere.py)
+# at three sizes, alternately.  Packets/s of the first point's packets and
+# peak RSS; linear time means the same packets/s at every size (the target
+# compares N with N/4: 1M with 250k), bounded memory a flat RSS.  Offline, no
+# namespace.  No peer tool compares captures of several points.
+b_where_4pt() {
+	hdp_has where || { note where_4pt hdp "hdp where: not built"; return; }
+	have python3 || { note where_4pt hdp "python3 missing"; return; }
+	python3 "$top_srcdir/bench/mkwhere.py" "$WORK" "$(echo $NWHERE | tr ' ' ,)" ||
+		{ note where_4pt - "cannot make the captures"; return; }
+	big=${NWHERE##* }
+	rep_start
+	while rep_next; do
+		for n in $NWHERE; do
+			c="$HDP where -q"
+			for p in a b c d; do c="$c $WORK/$p-$n.pcap"; done
+			# shellcheck disable=SC2086
+			run_timed /dev/null $c
+			[ "$LAST_RC" -le 1 ] ||
+				note where_4pt "$n" "exit $LAST_RC: $(first_err)"
+			t="1/2 of the packets" r=ref
+			[ "$n" = "${NWHERE%% *}" ] && t="1/4 of the packets" r=peer
+			[ "$n" = "$big" ] && t=hdp && r=hdp
+			rec where_4pt "$t" "$r" rate pps hi \
+				"$(fdiv "$n" "$LAST_SECS" 0)" "$(show "$c")"
+			[ "$n" = "$big" ] || t="hdp ($t)"
+			rec where_4pt "$t" "$r" rss KiB lo "$LAST_RSS" "$(show "$c")"
+		done
+	done
+	note where_4pt - "4 points, $big packets at the first (NAT and TTL rewritten, 0.3% missing, 1 in 64 reordered at the last); sizes $NWHERE"
+}
+# ---- end of flood helper's where case -----------------------------------
 
 # trace_ns: hdp trace over sender - R1 - R2 - receiver (forwarding
 # namespaces), max 30 hops, its default protocols and wait, side by side:
