@@ -1750,12 +1750,13 @@ hdp_tx_set_method(struct hdp_tx *tx, const struct hdp_tx_method *m,
 		errno = EINVAL;
 		return -1;
 	}
-	/* the ring holds two batches: one the kernel sends, one we fill */
+	/* the ring holds two batches: one the kernel sends, one we fill;
+	 * a kernel that refuses one leaves sendmmsg(), which always works */
 	if (tx->method.ring && ring_open(tx, tx->frame_len,
 					 2 * tx->method.batch, err,
 					 errlen) < 0) {
 		flood_free(tx);
-		return -1;
+		tx->method.ring = 0;
 	}
 	fd = tx->method.ring ? tx->ring_fd : tx->fd;
 	if (m->qdisc_bypass && setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS,

@@ -118,7 +118,8 @@ struct hdp_tx_method {
 
 /*
  * Set the method before the first hdp_tx_flood(), while still privileged
- * (the ring is a socket of its own).  -1 and err when refused.
+ * (the ring is a socket of its own; a ring the kernel refuses leaves
+ * sendmmsg()).  -1 and err when refused (qdisc bypass, or not -I).
  */
 int  hdp_tx_set_method(struct hdp_tx *tx, const struct hdp_tx_method *m,
 		       char *err, size_t errlen);

@@ -548,6 +548,8 @@ flood_burst(struct send *s)
 	for (i = 1; i < s->cpus; i++)
 		if (s->parts[i].started)
 			pthread_join(s->parts[i].th, NULL);
+		else if (s->parts[i].count != 0)	/* no thread: here */
+			flood_part(&s->parts[i], HDP_TX_FLOOD_MAX);
 	flood_sum(s);
 }
 
@@ -1223,6 +1225,18 @@ init_send(struct send *s)
 	hdp_protoset_parse("255", &s->protos, err, sizeof(err));
 }
 
+/* The flooding senders but the first (cmd_send closes that one). */
+static void
+close_flood(struct send *s)
+{
+	unsigned i;
+
+	for (i = 1; s->parts != NULL && i < s->cpus; i++)
+		hdp_tx_close(s->parts[i].tx);
+	free(s->parts);
+	s->parts = NULL;
+}
+
 int
 cmd_send(int argc, char **argv)
 {
@@ -1254,10 +1268,7 @@ cmd_send(int argc, char **argv)
 		tool_err("--pcap-out %s", err);
 		ret = HDP_EXIT_ENV;
 	}
-	if (s.parts != NULL)
-		for (unsigned i = 1; i < s.cpus; i++)
-			hdp_tx_close(s.parts[i].tx);
-	free(s.parts);
+	close_flood(&s);
 	hdp_tx_close(tx);
 	free(s.payload);
 	fflush(stdout);
