@@ -54,7 +54,7 @@ done
 
 if [ "$SMOKE" -eq 1 ]; then
 	REPS=1; MIN_REPS=1; BUDGET=5; WARM=0.2; DUR=0.2; RUN_LIMIT=15
-	DRAIN=0.3; FLOOR_LO="drop" FLOOR_VETH=""; TRACE_W=0.3
+	DRAIN=0.3; FLOOR_LO="drop"; TRACE_W=0.3
 	NREAD=2000; NSMALL=200; NLIVE=2000; NREPLAY=2000; NJOIN=600
 	NTTY=2000; NWHERE="2000 4000 8000"
 else
@@ -63,7 +63,7 @@ else
 	# the block timeout (tcpdump: 1 s): live captures are stopped that
 	# long after the flood.
 	DRAIN=1.5; TRACE_W=""
-	FLOOR_LO="drop batch" FLOOR_VETH="--qdisc-bypass"
+	FLOOR_LO="drop batch"
 	NREAD=1000000; NSMALL=100000; NLIVE=1000000; NREPLAY=1000000
 	NJOIN=16000; NTTY=100000; NWHERE="250000 500000 1000000"
 fi
