@@ -28,6 +28,7 @@
 #include <fcntl.h>
 #include <libnet.h>
 #include <linux/if_packet.h>
+#include <linux/virtio_net.h>
 #include <linux/neighbour.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -39,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -122,9 +124,24 @@ struct hdp_tx {
 	uint8_t         *frag;
 	size_t           frag_cap;
 	uint32_t         frag_id;
+
+	/* hdp_tx_flood(): how (hdp_tx_set_method), and its own copies */
+	struct hdp_tx_method method;
+	int              fl_ready;          /* copies hold the frame built  */
+	uint8_t         *fl_buf;            /* sendmmsg: batch copies       */
+	size_t           fl_stride;
+	struct mmsghdr  *fl_msgs;
+	struct iovec    *fl_iovs;
+	int              ring_fd;           /* PACKET_TX_RING socket, or -1 */
+	uint8_t         *ring;
+	size_t           ring_len, ring_fsz, ring_bsz;
+	size_t           ring_vnet;         /* virtio_net_hdr before frames */
+	unsigned         ring_fpb, ring_nr, ring_head;
 };
 
 /* ---- small helpers ------------------------------------------------------ */
+
+static void flood_free(struct hdp_tx *tx);
 
 static int route_src_scoped(int family, const union hdp_addr *dst,
 			    unsigned scope, union hdp_addr *src, char *err,
@@ -250,7 +267,8 @@ nl_talk(struct nl_req *req, int (*cb)(struct nlmsghdr *, void *), void *arg,
 	char *err, size_t errlen)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	static char buf[32768];
+	/* per thread: hdp send --cpus opens one sender per thread */
+	static _Thread_local char buf[32768];
 	int fd, done = 0, rc = -1;
 	ssize_t n;
 
@@ -583,6 +601,7 @@ hdp_tx_open(enum hdp_tx_mode mode, int family, const char *ifname,
 	tx->mode = mode;
 	tx->family = family;
 	tx->fd = -1;
+	tx->ring_fd = -1;
 	if (ifname != NULL && *ifname != '\0') {
 		snprintf(tx->ifname, sizeof(tx->ifname), "%s", ifname);
 		tx->ifindex = (int)if_nametoindex(ifname);
@@ -1101,6 +1120,7 @@ hdp_tx_build(struct hdp_tx *tx, const struct hdp_pkt_spec *s, char *err,
 	finish_frame(tx, s);
 	set_destination(tx, s);
 	tx->burst_n = 0;	/* burst copies are stale */
+	tx->fl_ready = 0;	/* so are the flood's */
 	return 0;
 }
 
@@ -1576,6 +1596,306 @@ out:
 	return rc;
 }
 
+/* ---- flooding: one frame, many times (hdp_tx_flood) ---------------------- */
+
+/*
+ * Two ways to hand the kernel many copies of one frame, chosen by
+ * hdp_tx_set_method(): sendmmsg() of method.batch copies (link or raw
+ * sockets), or, at the link layer, a PACKET_TX_RING of our own: the
+ * copies sit in memory the kernel maps, one send() takes a batch of them,
+ * with no message headers to copy in.  Each copy is libnet's frame as
+ * built; only its HDP timestamp (and the UDP checksum, RFC 1624) changes
+ * per copy.  The ring is a socket of its own: on a socket with a TX ring
+ * every send goes through the ring, libnet's writes included.
+ */
+
+static void
+flood_free(struct hdp_tx *tx)
+{
+	if (tx->ring != NULL)
+		munmap(tx->ring, tx->ring_len);
+	if (tx->ring_fd >= 0)
+		close(tx->ring_fd);
+	tx->ring = NULL;
+	tx->ring_fd = -1;
+	free(tx->fl_buf);
+	free(tx->fl_msgs);
+	free(tx->fl_iovs);
+	tx->fl_buf = NULL;
+	tx->fl_msgs = NULL;
+	tx->fl_iovs = NULL;
+	tx->fl_ready = 0;
+}
+
+/* A slot is ours again once the kernel has cleared its request bits
+ * (it may leave timestamp bits, TP_STATUS_TS_*, set). */
+static int
+ring_free(struct tpacket2_hdr *h)
+{
+	return (__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) &
+		(TP_STATUS_SEND_REQUEST | TP_STATUS_SENDING |
+		 TP_STATUS_WRONG_FORMAT)) == 0;
+}
+
+/* The ring's frame slot i (frames never straddle blocks). */
+static struct tpacket2_hdr *
+ring_slot(const struct hdp_tx *tx, unsigned i)
+{
+	return (struct tpacket2_hdr *)(void *)(tx->ring +
+		(size_t)(i / tx->ring_fpb) * tx->ring_bsz +
+		(size_t)(i % tx->ring_fpb) * tx->ring_fsz);
+}
+
+/* Where a slot's bytes start (TPACKET_V2, no tp_mac offset), and its
+ * frame's, after the virtio_net_hdr when there is one. */
+#define RING_DATA_OFF TPACKET_ALIGN(sizeof(struct tpacket2_hdr))
+#define RING_FRAME(tx, h) ((uint8_t *)(h) + RING_DATA_OFF + (tx)->ring_vnet)
+
+/*
+ * With PACKET_VNET_HDR each frame starts with a struct virtio_net_hdr
+ * whose hdr_len tells the kernel how much of the frame to copy into the
+ * socket buffer: all of it here.  Without, the kernel copies only the
+ * link header and hangs the rest off the ring's pages (zero copy), and
+ * a veth, handing the frame to another namespace, must then copy it
+ * anyway (skb_copy_ubufs: page allocations, 13% of a ring sender's
+ * profile, which made a ring slower than sendmmsg).
+ */
+static void
+ring_vnet_hdr(uint8_t *p, size_t frame_len)
+{
+	memset(p, 0, sizeof(struct virtio_net_hdr));
+	/* virtio's little-endian hdr_len (offset 2); no GSO, no checksum */
+	p[2] = (uint8_t)(frame_len & 0xff);
+	p[3] = (uint8_t)(frame_len >> 8);
+}
+
+/*
+ * A TPACKET_V2 TX ring for frames of up to max_len bytes, at least nr
+ * frames: slots of the frame's size rounded to 16, blocks of 64 KiB (or
+ * one slot when larger).  Lost-frame mode: a frame the kernel refuses is
+ * skipped, never retried forever.
+ */
+static int
+ring_open(struct hdp_tx *tx, size_t max_len, unsigned nr, char *err,
+	  size_t errlen)
+{
+	struct tpacket_req req;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	int v = TPACKET_V2, one = 1;
+
+	tx->ring_fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (tx->ring_fd < 0)
+		goto fail;
+	tx->ring_vnet = 0;
+	if (setsockopt(tx->ring_fd, SOL_PACKET, PACKET_VNET_HDR, &one,
+		       sizeof(one)) == 0)
+		tx->ring_vnet = sizeof(struct virtio_net_hdr);
+	tx->ring_fsz = TPACKET_ALIGN(RING_DATA_OFF + tx->ring_vnet + max_len);
+	tx->ring_bsz = 65536;
+	if (tx->ring_bsz < tx->ring_fsz)
+		tx->ring_bsz = (tx->ring_fsz + page - 1) / page * page;
+	tx->ring_fpb = (unsigned)(tx->ring_bsz / tx->ring_fsz);
+	memset(&req, 0, sizeof(req));
+	req.tp_block_size = (unsigned)tx->ring_bsz;
+	req.tp_frame_size = (unsigned)tx->ring_fsz;
+	req.tp_block_nr = (nr + tx->ring_fpb - 1) / tx->ring_fpb;
+	req.tp_frame_nr = req.tp_block_nr * tx->ring_fpb;
+	tx->ring_nr = req.tp_frame_nr;
+	if (setsockopt(tx->ring_fd, SOL_PACKET, PACKET_VERSION, &v,
+		       sizeof(v)) < 0 ||
+	    setsockopt(tx->ring_fd, SOL_PACKET, PACKET_LOSS, &one,
+		       sizeof(one)) < 0 ||
+	    setsockopt(tx->ring_fd, SOL_PACKET, PACKET_TX_RING, &req,
+		       sizeof(req)) < 0)
+		goto fail;
+	tx->ring_len = tx->ring_bsz * req.tp_block_nr;
+	tx->ring = mmap(NULL, tx->ring_len, PROT_READ | PROT_WRITE,
+			MAP_SHARED, tx->ring_fd, 0);
+	if (tx->ring == MAP_FAILED) {
+		tx->ring = NULL;
+		goto fail;
+	}
+	tx->ring_head = 0;
+	return 0;
+fail:
+	snprintf(err, errlen, "%s: PACKET_TX_RING: %s", tx->ifname,
+		 strerror(errno));
+	return -1;
+}
+
+int
+hdp_tx_set_method(struct hdp_tx *tx, const struct hdp_tx_method *m,
+		  char *err, size_t errlen)
+{
+	unsigned mtu;
+	int one = 1, fd;
+
+	flood_free(tx);
+	tx->method = *m;
+	/*
+	 * The kernel skips a ring frame it refuses (lost-frame mode) without
+	 * saying why; sendmmsg() says why for each call.  A frame above the
+	 * interface's MTU (--mtu can ask for one) goes by sendmmsg().
+	 */
+	if (m->ring && (!tx->built || dev_mtu(tx->ifname, &mtu) < 0 ||
+			tx->frame_len > (size_t)mtu + ETH_HDR_LEN))
+		tx->method.ring = 0;
+	if (tx->method.batch == 0)
+		tx->method.batch = HDP_TX_FLOOD_BATCH;
+	if (tx->method.batch > HDP_TX_FLOOD_MAX)
+		tx->method.batch = HDP_TX_FLOOD_MAX;
+	if ((m->ring || m->qdisc_bypass) && tx->mode != HDP_TX_LINK) {
+		snprintf(err, errlen, "a TX ring and qdisc bypass are for "
+			 "link-layer sends (-I) only");
+		errno = EINVAL;
+		return -1;
+	}
+	/* the ring holds two batches: one the kernel sends, one we fill;
+	 * a kernel that refuses one leaves sendmmsg(), which always works */
+	if (tx->method.ring && ring_open(tx, tx->frame_len,
+					 2 * tx->method.batch, err,
+					 errlen) < 0) {
+		flood_free(tx);
+		tx->method.ring = 0;
+	}
+	fd = tx->method.ring ? tx->ring_fd : tx->fd;
+	if (m->qdisc_bypass && setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS,
+					  &one, sizeof(one)) < 0) {
+		snprintf(err, errlen, "%s: PACKET_QDISC_BYPASS: %s",
+			 tx->ifname, strerror(errno));
+		flood_free(tx);
+		return -1;
+	}
+	return 0;
+}
+
+/* The batch copies of the frame for sendmmsg(), or the ring's slots. */
+static int
+flood_prepare(struct hdp_tx *tx)
+{
+	unsigned i, b = tx->method.batch ? tx->method.batch :
+			HDP_TX_FLOOD_BATCH;
+
+	if (tx->fl_ready)
+		return 0;
+	tx->method.batch = b;
+	if (tx->ring != NULL) {
+		if (RING_DATA_OFF + tx->ring_vnet + tx->frame_len >
+		    tx->ring_fsz)
+			return -1;	/* rebuilt larger than the slots */
+		for (i = 0; i < tx->ring_nr; i++) {
+			uint8_t *f = RING_FRAME(tx, ring_slot(tx, i));
+
+			if (tx->ring_vnet)
+				ring_vnet_hdr(f - tx->ring_vnet,
+					      tx->frame_len);
+			memcpy(f, tx->frame, tx->frame_len);
+		}
+		tx->fl_ready = 1;
+		return 0;
+	}
+	free(tx->fl_buf);
+	tx->fl_stride = (tx->frame_len + 63) & ~(size_t)63;
+	tx->fl_buf = malloc(tx->fl_stride * b);
+	if (tx->fl_msgs == NULL)
+		tx->fl_msgs = calloc(HDP_TX_FLOOD_MAX, sizeof(*tx->fl_msgs));
+	if (tx->fl_iovs == NULL)
+		tx->fl_iovs = calloc(HDP_TX_FLOOD_MAX, sizeof(*tx->fl_iovs));
+	if (tx->fl_buf == NULL || tx->fl_msgs == NULL || tx->fl_iovs == NULL)
+		return -1;
+	for (i = 0; i < b; i++) {
+		memcpy(tx->fl_buf + i * tx->fl_stride, tx->frame,
+		       tx->frame_len);
+		tx->fl_iovs[i].iov_base = tx->fl_buf + i * tx->fl_stride;
+		tx->fl_iovs[i].iov_len = tx->frame_len;
+		memset(&tx->fl_msgs[i], 0, sizeof(tx->fl_msgs[i]));
+		tx->fl_msgs[i].msg_hdr.msg_name = &tx->to;
+		tx->fl_msgs[i].msg_hdr.msg_namelen = tx->tolen;
+		tx->fl_msgs[i].msg_hdr.msg_iov = &tx->fl_iovs[i];
+		tx->fl_msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	tx->fl_ready = 1;
+	return 0;
+}
+
+/*
+ * n copies through the ring: stamp each free slot in turn and mark it for
+ * sending, then one blocking send() has the kernel send them all (it
+ * returns when they have left).  Counted: the slots the kernel gave back.
+ */
+static int
+flood_ring(struct hdp_tx *tx, unsigned n, struct hdp_tx_result *r)
+{
+	unsigned i, k, got;
+	struct tpacket2_hdr *h;
+	ssize_t c;
+
+	for (k = 0; k < n; k++) {
+		h = ring_slot(tx, (tx->ring_head + k) % tx->ring_nr);
+		if (!ring_free(h))
+			break;	/* still the kernel's: send what we have */
+		if (tx->stamp && tx->ts_off)
+			patch_ts(RING_FRAME(tx, h), tx->ts_off,
+				 tx->udp_csum_off, r->time_ns + k);
+		h->tp_len = (uint32_t)(tx->ring_vnet + tx->frame_len);
+		__atomic_store_n(&h->tp_status, TP_STATUS_SEND_REQUEST,
+				 __ATOMIC_RELEASE);
+	}
+	c = sendto(tx->ring_fd, NULL, 0, 0, (struct sockaddr *)&tx->to,
+		   tx->tolen);
+	/* the kernel walks the ring in order: our head follows its */
+	for (i = 0; i < k; i++)
+		if (!ring_free(ring_slot(tx, (tx->ring_head + i) %
+					 tx->ring_nr)))
+			break;
+	tx->ring_head = (tx->ring_head + i) % tx->ring_nr;
+	/* sent: what it says it sent, in bytes (a frame it skips in
+	 * lost-frame mode is given back but not counted) */
+	got = i;
+	if (c >= 0 && (size_t)c / tx->frame_len < got)
+		got = (unsigned)((size_t)c / tx->frame_len);
+	if (got == 0) {
+		fill_err(r, c < 0 ? errno : EIO);
+		return -1;
+	}
+	r->ok = 1;
+	return (int)got;
+}
+
+int
+hdp_tx_flood(struct hdp_tx *tx, unsigned n, struct hdp_tx_result *r)
+{
+	unsigned i;
+	int c;
+
+	if (result_begin(tx, r) < 0)
+		return -1;
+	if (flood_prepare(tx) < 0) {
+		fill_err(r, ENOMEM);
+		return -1;
+	}
+	if (n > tx->method.batch)
+		n = tx->method.batch;
+	r->hdp_ts_ns = tx->ts_off ? (tx->stamp ? r->time_ns : tx->ts_ns) : 0;
+	if (tx->mode == HDP_TX_NONE) {
+		r->ok = 1;
+		return (int)n;
+	}
+	if (tx->ring != NULL)
+		return flood_ring(tx, n, r);
+	if (tx->stamp && tx->ts_off)
+		for (i = 0; i < n; i++)
+			patch_ts(tx->fl_buf + i * tx->fl_stride, tx->ts_off,
+				 tx->udp_csum_off, r->time_ns + i);
+	c = sendmmsg(tx->fd, tx->fl_msgs, n, 0);
+	if (c < 0) {
+		fill_err(r, errno);
+		return -1;
+	}
+	r->ok = 1;
+	return c;
+}
+
 int
 hdp_tx_frame(struct hdp_tx *tx, const uint8_t **frame, size_t *len, int *dlt)
 {
@@ -1605,6 +1925,7 @@ hdp_tx_close(struct hdp_tx *tx)
 	free(tx->burst);
 	free(tx->qbuf);
 	free(tx->frag);
+	flood_free(tx);
 	free(tx);
 }
 

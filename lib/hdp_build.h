@@ -101,6 +101,39 @@ int  hdp_tx_write_burst(struct hdp_tx *tx, unsigned n,
 			struct hdp_tx_result *r);
 
 /*
+ * How hdp_tx_flood() hands copies of one frame to the kernel.  batch:
+ * copies per system call (0: HDP_TX_FLOOD_BATCH; at most
+ * HDP_TX_FLOOD_MAX); ring: through a PACKET_TX_RING of the sender's own
+ * (link layer only); qdisc_bypass: PACKET_QDISC_BYPASS on the socket that
+ * sends (link layer only).  The zero value is sendmmsg() of the default
+ * batch.
+ */
+struct hdp_tx_method {
+	unsigned batch;
+	int      ring;
+	int      qdisc_bypass;
+};
+#define HDP_TX_FLOOD_BATCH 256
+#define HDP_TX_FLOOD_MAX   1024
+
+/*
+ * Set the method before the first hdp_tx_flood(), while still privileged
+ * (the ring is a socket of its own; a ring the kernel refuses leaves
+ * sendmmsg()).  -1 and err when refused (qdisc bypass, or not -I).
+ */
+int  hdp_tx_set_method(struct hdp_tx *tx, const struct hdp_tx_method *m,
+		       char *err, size_t errlen);
+
+/*
+ * Write up to n copies (at most the method's batch) of the frame last
+ * built in one system call, each with its own timestamp (time_ns + i)
+ * when spec ts_ns was 0.  Returns how many the kernel took, or -1 with r
+ * filled in when it took none.  No allocation after the first call (or a
+ * rebuild).  One struct hdp_tx per thread.
+ */
+int  hdp_tx_flood(struct hdp_tx *tx, unsigned n, struct hdp_tx_result *r);
+
+/*
  * Queue a copy of the frame last built, stamped as hdp_tx_write() would
  * stamp it (r filled in as by a write, ok meaning queued), for
  * hdp_tx_flush(): the lean path of a replay, whose frames all differ.

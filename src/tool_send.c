@@ -18,6 +18,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <sched.h>
 #include <math.h>
 #include <arpa/inet.h>
 #include <net/if.h>
@@ -42,10 +44,24 @@
 #define MAX_INPUT   (1u << 20)   /* payload read from a file or stdin */
 #define INPUT_HINT  "; an IP datagram holds at most 65535"
 #define MAX_ERRS    32
+#define MAX_CPUS    1024
 
 struct errcount {
 	int      err;
 	uint64_t n;
+};
+
+/* One flooding sender (--cpus: one per core): its own libnet context and
+ * socket, its share of the count, its own tallies. */
+struct part {
+	struct hdp_tx *tx;
+	uint64_t count;            /* 0: until interrupted */
+	int      cpu;              /* pinned to it, or -1 */
+	pthread_t th;
+	int      started;
+	uint64_t sent, failed, first_ns, last_ns;
+	struct errcount errs[MAX_ERRS];
+	unsigned nerrs;
 };
 
 struct send {
@@ -68,6 +84,9 @@ struct send {
 	uint64_t interval_ns;      /* between packets; 0: none */
 	int      paced;            /* -i or --rate given */
 	int      flood;
+	unsigned cpus;             /* --cpus: flooding senders, one a core */
+	struct part *parts;        /* cpus of them; parts[0].tx is run's */
+	struct hdp_tx_method method;
 	int      frag;
 	unsigned mtu;              /* --mtu, or from the route */
 	int      rx_filter;
@@ -150,6 +169,9 @@ usage_send(FILE *out)
 "                         --pcap-out alone, no wait)\n"
 "  --rate PPS             packets per second (absolute deadlines)\n"
 "  --flood                as fast as possible; summary only\n"
+"  --cpus N|all           with --flood: N senders, one per core (all:\n"
+"                         every core this process may use), each with\n"
+"                         its own socket and libnet frame; -c is the total\n"
 "\n"
 "where:\n"
 "  -I, --interface IFACE  inject at the link layer on IFACE (Ethernet\n"
@@ -210,20 +232,26 @@ err_name(int e)
 }
 
 static void
-count_err(struct send *s, int e)
+count_errs(struct errcount *errs, unsigned *nerrs, int e, uint64_t n)
 {
 	unsigned i;
 
-	for (i = 0; i < s->nerrs; i++)
-		if (s->errs[i].err == e) {
-			s->errs[i].n++;
+	for (i = 0; i < *nerrs; i++)
+		if (errs[i].err == e) {
+			errs[i].n += n;
 			return;
 		}
-	if (s->nerrs < MAX_ERRS) {
-		s->errs[s->nerrs].err = e;
-		s->errs[s->nerrs].n = 1;
-		s->nerrs++;
+	if (*nerrs < MAX_ERRS) {
+		errs[*nerrs].err = e;
+		errs[*nerrs].n = n;
+		(*nerrs)++;
 	}
+}
+
+static void
+count_err(struct send *s, int e)
+{
+	count_errs(s->errs, &s->nerrs, e, 1);
 }
 
 /* A decimal number in [min, max] into *out; else say why, naming what:
@@ -434,32 +462,95 @@ send_one(struct send *s, struct hdp_tx *tx, uint64_t seq, unsigned proto,
 	print_row(s, seq, proto, &r, t1 - t0, nf > 0 ? nf : 0);
 }
 
+/* One sender's flood: its count in batches of copies of one frame. */
 static void
-flood_burst(struct send *s, struct hdp_tx *tx)
+flood_part(struct part *p, unsigned batch)
 {
 	struct hdp_tx_result r;
 	uint64_t done = 0, t;
 	unsigned n;
 	int c;
 
-	while (!tool_stop && (s->count == 0 || done < s->count)) {
-		n = HDP_TX_BURST;
-		if (s->count != 0 && s->count - done < n)
-			n = (unsigned)(s->count - done);
+	while (!tool_stop && (p->count == 0 || done < p->count)) {
+		n = batch;
+		if (p->count != 0 && p->count - done < n)
+			n = (unsigned)(p->count - done);
 		t = hdp_mono_ns();
-		c = hdp_tx_write_burst(tx, n, &r);
-		if (s->sent + s->failed == 0)
-			s->first_ns = t;
+		c = hdp_tx_flood(p->tx, n, &r);
+		if (p->sent + p->failed == 0)
+			p->first_ns = t;
 		if (c < 0) {
-			s->failed++;
-			count_err(s, r.err);
+			p->failed++;
+			count_errs(p->errs, &p->nerrs, r.err, 1);
 			done++;
 		} else {
-			s->sent += (uint64_t)c;
+			p->sent += (uint64_t)c;
 			done += (uint64_t)c;
 		}
 	}
-	s->last_ns = hdp_mono_ns();
+	p->last_ns = hdp_mono_ns();
+}
+
+static void *
+flood_thread(void *arg)
+{
+	struct part *p = arg;
+	cpu_set_t set;
+
+	if (p->cpu >= 0) {
+		CPU_ZERO(&set);
+		CPU_SET(p->cpu, &set);
+		/* the receiving side of a veth runs in the sender's softirq,
+		 * on its CPU: a sender per core, where it stays */
+		(void)pthread_setaffinity_np(pthread_self(), sizeof(set),
+					     &set);
+	}
+	flood_part(p, HDP_TX_FLOOD_MAX);
+	return NULL;
+}
+
+/* The senders' tallies into s: counts and errors summed, the span from
+ * the first one's start to the last one's end. */
+static void
+flood_sum(struct send *s)
+{
+	unsigned i, j;
+	struct part *p;
+
+	for (i = 0; i < s->cpus; i++) {
+		p = &s->parts[i];
+		if (p->sent + p->failed == 0)
+			continue;
+		if (s->sent + s->failed == 0 || p->first_ns < s->first_ns)
+			s->first_ns = p->first_ns;
+		if (p->last_ns > s->last_ns)
+			s->last_ns = p->last_ns;
+		s->sent += p->sent;
+		s->failed += p->failed;
+		for (j = 0; j < p->nerrs; j++)
+			count_errs(s->errs, &s->nerrs, p->errs[j].err,
+				   p->errs[j].n);
+	}
+}
+
+/* --flood of one frame: parts[0] on this thread, the others on threads
+ * of their own; -c shared out, a sender whose share is 0 not started. */
+static void
+flood_burst(struct send *s)
+{
+	unsigned i;
+
+	for (i = 1; i < s->cpus; i++)
+		if (s->count == 0 || s->parts[i].count != 0)
+			s->parts[i].started = pthread_create(&s->parts[i].th,
+				NULL, flood_thread, &s->parts[i]) == 0;
+	flood_thread(&s->parts[0]);
+	for (i = 1; i < s->cpus; i++)
+		if (s->parts[i].started)
+			pthread_join(s->parts[i].th, NULL);
+		else if (s->parts[i].count != 0)	/* no thread: here */
+			flood_part(&s->parts[i], HDP_TX_FLOOD_MAX);
+	flood_sum(s);
 }
 
 static int
@@ -505,8 +596,8 @@ run_send(struct send *s, struct hdp_tx *tx)
 
 	/* the first frame was built in open_send(), still privileged */
 	print_header(s);
-	if (s->flood && single && !s->fragment && s->dumper == NULL) {
-		flood_burst(s, tx);
+	if (s->parts != NULL) {
+		flood_burst(s);
 		return 0;
 	}
 	start = hdp_mono_ns();
@@ -535,7 +626,7 @@ run_send(struct send *s, struct hdp_tx *tx)
 enum {
 	O_L4 = 256, O_SPORT, O_DPORT, O_TS, O_SRC, O_TTL, O_TOS, O_DSCP,
 	O_ECN, O_ID, O_DF, O_FLOW, O_DATA, O_FILE, O_SIZE, O_FRAG, O_MTU,
-	O_RATE, O_FLOOD, O_PCAP, O_TEE, O_FORCE, O_RXF, O_NORXF, O_JSON
+	O_RATE, O_FLOOD, O_CPUS, O_PCAP, O_TEE, O_FORCE, O_RXF, O_NORXF, O_JSON
 };
 
 static const struct option longopts[] = {
@@ -563,6 +654,7 @@ static const struct option longopts[] = {
 	{ "interval",      required_argument, NULL, 'i' },
 	{ "rate",          required_argument, NULL, O_RATE },
 	{ "flood",         no_argument,       NULL, O_FLOOD },
+	{ "cpus",          required_argument, NULL, O_CPUS },
 	{ "interface",     required_argument, NULL, 'I' },
 	{ "pcap-out",      required_argument, NULL, O_PCAP },
 	{ "tee",           no_argument,       NULL, O_TEE },
@@ -669,6 +761,18 @@ parse_run_opt(struct send *s, int c, const char *arg)
 		return 0;
 	case 'c':
 		return tool_parse_uint(arg, 0, UINT64_MAX, &s->count, "-c");
+	case O_CPUS:
+		if (strcmp(arg, "all") == 0) {
+			cpu_set_t set;
+
+			s->cpus = sched_getaffinity(0, sizeof(set), &set) == 0 ?
+				  (unsigned)CPU_COUNT(&set) : 1;
+			return 0;
+		}
+		if (tool_parse_uint(arg, 1, MAX_CPUS, &u, "--cpus") < 0)
+			return -1;
+		s->cpus = (unsigned)u;
+		return 0;
 	case 'i':
 		if (parse_real(arg, 0, 86400.0 * 365, &v, "-i",
 			       "0 to a year of seconds") < 0)
@@ -744,11 +848,21 @@ check_opts(struct send *s)
 				      "--dscp/--ecn");
 	if (s->frag && s->spec.df)
 		return tool_usage_err("--frag and --df contradict each other");
+	if (s->cpus > 1 && !s->flood)
+		return tool_usage_err("--cpus needs --flood");
+	if (s->cpus > 1 && s->pcap_out != NULL)
+		return tool_usage_err("--cpus floods from every core: not with "
+				      "--pcap-out");
 	if (s->have_dscp || s->have_ecn)
 		s->spec.tos = (uint8_t)(s->dscp << 2 | s->ecn);
 	if (s->spec.l4 == HDP_L4_UDP && !s->proto_given)
 		hdp_protoset_parse("17", &s->protos, err, sizeof(err));
 	set_protos(s);
+	if (s->cpus > 1 && s->nprotos > 1)
+		return tool_usage_err("--cpus floods one frame: give one "
+				      "protocol with -P");
+	if (s->cpus == 0)
+		s->cpus = 1;
 	return -1;
 }
 
@@ -949,6 +1063,9 @@ open_route(struct send *s)
 				 dlen, s->mtu);
 			return HDP_EXIT_USAGE;
 		}
+		if (s->cpus > 1)
+			return tool_usage_err("--cpus floods one frame: not "
+					      "with --frag");
 		s->fragment = 1;
 	}
 	return 0;
@@ -981,6 +1098,78 @@ open_sender(struct send *s, struct hdp_tx **tx)
 	return 0;
 }
 
+/*
+ * How --flood hands frames to the kernel, from HDP_SEND_METHOD (for
+ * benchmarks: "mmsg", "ring", each optionally ":BATCH", then optionally
+ * "+bypass"); the default is what measured best (bench/README.md).
+ */
+static int
+flood_method(struct send *s)
+{
+	const char *e = getenv("HDP_SEND_METHOD");
+	char *end;
+
+	memset(&s->method, 0, sizeof(s->method));
+	s->method.ring = s->mode == HDP_TX_LINK;
+	if (e == NULL || *e == '\0')
+		return 0;
+	if (strncmp(e, "mmsg", 4) == 0)
+		s->method.ring = 0;
+	else if (strncmp(e, "ring", 4) != 0 || s->mode != HDP_TX_LINK)
+		return tool_usage_err("HDP_SEND_METHOD '%s': use mmsg or ring "
+				      "(ring with -I only)", e);
+	e += 4;
+	if (*e == ':') {
+		s->method.batch = (unsigned)strtoul(e + 1, &end, 10);
+		e = end;
+	}
+	if (strcmp(e, "+bypass") == 0 && s->mode == HDP_TX_LINK)
+		s->method.qdisc_bypass = 1;
+	else if (*e != '\0')
+		return tool_usage_err("HDP_SEND_METHOD: '%s' is not :BATCH or "
+				      "+bypass (with -I)", e);
+	return 0;
+}
+
+/* The flooding senders: tx as the first, --cpus - 1 more, each opened
+ * and built (libnet context, socket, route, next hop) on its own. */
+static int
+open_flood(struct send *s, struct hdp_tx *tx)
+{
+	char err[256];
+	cpu_set_t set;
+	int cpu[MAX_CPUS], ncpu = 0, c;
+	unsigned i;
+	int rc;
+
+	if ((rc = flood_method(s)) != 0)
+		return rc;
+	if ((s->parts = calloc(s->cpus, sizeof(*s->parts))) == NULL)
+		return HDP_EXIT_ENV;
+	/* the cores this process may use, in order, for one sender each */
+	if (s->cpus > 1 && sched_getaffinity(0, sizeof(set), &set) == 0)
+		for (c = 0; c < CPU_SETSIZE && ncpu < MAX_CPUS; c++)
+			if (CPU_ISSET(c, &set))
+				cpu[ncpu++] = c;
+	for (i = 0; i < s->cpus; i++) {
+		struct part *p = &s->parts[i];
+
+		p->cpu = ncpu > 0 ? cpu[i % (unsigned)ncpu] : -1;
+		p->count = s->count / s->cpus + (i < s->count % s->cpus);
+		if (i == 0)
+			p->tx = tx;
+		else if ((rc = open_sender(s, &p->tx)) != 0)
+			return rc;
+		else if (build(s, p->tx, s->plist[0]) < 0)
+			return HDP_EXIT_ENV;
+		if (hdp_tx_set_method(p->tx, &s->method, err, sizeof(err)) < 0) {
+			tool_err("%s", err);
+			return HDP_EXIT_ENV;
+		}
+	}
+	return 0;
+}
+
 /* Everything the run needs, opened while still privileged; then the
  * privileges go.  0, or the exit status (said why). */
 static int
@@ -1000,6 +1189,9 @@ open_send(struct send *s, struct hdp_tx **tx)
 	 */
 	if (build(s, *tx, s->plist[0]) < 0)
 		return HDP_EXIT_ENV;
+	if (s->flood && s->nprotos == 1 && !s->fragment && s->pcap_out == NULL &&
+	    (rc = open_flood(s, *tx)) != 0)
+		return rc;
 	if (s->pcap_out != NULL) {
 		s->dlt = s->mode == HDP_TX_LINK ? DLT_EN10MB : DLT_RAW;
 		s->dumper = hdp_dump_open(s->pcap_out, s->dlt, 0, s->force,
@@ -1033,6 +1225,18 @@ init_send(struct send *s)
 	hdp_protoset_parse("255", &s->protos, err, sizeof(err));
 }
 
+/* The flooding senders but the first (cmd_send closes that one). */
+static void
+close_flood(struct send *s)
+{
+	unsigned i;
+
+	for (i = 1; s->parts != NULL && i < s->cpus; i++)
+		hdp_tx_close(s->parts[i].tx);
+	free(s->parts);
+	s->parts = NULL;
+}
+
 int
 cmd_send(int argc, char **argv)
 {
@@ -1064,6 +1268,7 @@ cmd_send(int argc, char **argv)
 		tool_err("--pcap-out %s", err);
 		ret = HDP_EXIT_ENV;
 	}
+	close_flood(&s);
 	hdp_tx_close(tx);
 	free(s.payload);
 	fflush(stdout);

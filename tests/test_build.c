@@ -170,6 +170,21 @@ test_hdp(int family)
 
 	/* a burst in NONE mode stamps nothing on the wire but succeeds */
 	CHECK(hdp_tx_write_burst(tx, 8, &r) == 8);
+	/* the flood's method: at most its batch a call; a ring or a qdisc
+	 * bypass is refused without a link-layer socket */
+	{
+		struct hdp_tx_method m = { 16, 0, 0 };
+
+		CHECK(hdp_tx_set_method(tx, &m, err, sizeof(err)) == 0);
+		CHECK(hdp_tx_flood(tx, 100, &r) == 16 && r.ok);
+		CHECK(hdp_tx_flood(tx, 3, &r) == 3);
+		m.ring = 1;
+		CHECK(hdp_tx_set_method(tx, &m, err, sizeof(err)) == -1);
+		m.batch = 0;
+		m.ring = 0;
+		CHECK(hdp_tx_set_method(tx, &m, err, sizeof(err)) == 0);
+		CHECK(hdp_tx_flood(tx, 100000, &r) == HDP_TX_FLOOD_BATCH);
+	}
 	hdp_tx_close(tx);
 }
 
