@@ -167,7 +167,7 @@ b_send_lo() {
 		# the references only in the first MIN_REPS repetitions (the
 		# 15-minute budget of make bench)
 		[ "$REP_I" -le "$MIN_REPS" ] || continue
-		if [ -n "$hcmd" ] && hdp_opt send -- --no-rx-filter; then
+		if [ -n "$hcmd" ] && hdp_opt send --no-rx-filter; then
 			c="$HDP send -q --flood -c $MAXC --size 32 --no-rx-filter 127.0.0.1"
 			# shellcheck disable=SC2086
 			sender_rate "$ns" "$cnt" "$DUR" $c; r=$RATE
@@ -288,7 +288,7 @@ make_caps() {
 	CAP_N=$WORK/hdp-$NREAD.pcap
 	CAP_SMALL=$WORK/hdp-$NSMALL.pcap
 	CAP_MAKER=""
-	if hdp_has send && hdp_opt send -- --pcap-out; then
+	if hdp_has send && hdp_opt send --pcap-out; then
 		# in a namespace of its own: nothing can leave even if
 		# --pcap-out ever sent as well
 		gns=$(ns_add gen) || return 1
@@ -369,7 +369,7 @@ b_read_text() {
 # and against tcpdump's plain text.
 b_read_json() {
 	make_caps || return
-	if hdp_has sniff && hdp_opt sniff -- --json; then
+	if hdp_has sniff && hdp_opt sniff --json; then
 		hcmd="$HDP sniff --json -r $CAP_N"
 		n=$(lines "$HDP" sniff --json -r "$CAP_SMALL")
 		[ "$n" -eq "$NSMALL" ] ||
@@ -536,7 +536,7 @@ b_sniff_tty() {
 	while rep_next; do
 		tty_once tcpdump peer tcpdump -n -i vb "'ip[9] == 255'"
 		[ -n "$hcmd" ] && tty_once hdp hdp $hcmd
-		[ -n "$hcmd" ] && hdp_opt sniff -- --immediate &&
+		[ -n "$hcmd" ] && hdp_opt sniff --immediate &&
 			tty_once "hdp --immediate" ref $hcmd --immediate
 		# the ring against the printing: each tool with the
 		# other's capture buffer (libpcap's 2 MiB, hdp's 32 MiB)
