@@ -40,6 +40,7 @@ struct hdp_lout {
 	uint8_t            mac[6];
 	libnet_ptag_t      t_eth;
 	struct sockaddr_ll to;
+	int                bound;
 
 	/* the queue: frame copies back to back in buf */
 	uint8_t           *buf;
@@ -129,6 +130,14 @@ hdp_lout_open(const char *ifname, int bypass, int *perm, char *err,
 	o->to.sll_family = AF_PACKET;
 	o->to.sll_ifindex = o->ifindex;
 	o->to.sll_protocol = htons(ETH_P_ALL);
+	/* bound to the interface (protocol 0: still on no tap), a batch
+	 * needs no address per message for the kernel to copy in */
+	{
+		struct sockaddr_ll b = o->to;
+
+		b.sll_protocol = 0;
+		o->bound = bind(o->fd, (struct sockaddr *)&b, sizeof(b)) == 0;
+	}
 	return o;
 fail:
 	hdp_lout_close(o);
@@ -242,32 +251,35 @@ hdp_lout_queue(struct hdp_lout *o, const uint8_t *hdr, size_t hlen,
 		errno = ENOSPC;
 		return -1;
 	}
+	o->flen[o->n] = hlen + len;
 	if (lout_append(o, hdr, hlen, data, len, &at) < 0)
 		return -1;
 	o->off[o->n] = at;
-	o->flen[o->n] = hlen + len;
 	return (int)++o->n;
 }
 
-int
-hdp_lout_flush(struct hdp_lout *o, int *errs)
+/* Queue entries i0..j-1: sendmmsg(). */
+static void
+mmsg_send(struct hdp_lout *o, unsigned i0, unsigned j, int *errs)
 {
-	unsigned i, n = o->n, start = 0, tries = 0;
+	unsigned i, start = i0, tries = 0;
 	int c;
 
 	/* the buffer may have moved while frames were queued: aim now */
-	for (i = 0; i < n; i++) {
+	for (i = i0; i < j; i++) {
 		errs[i] = 0;
 		o->iovs[i].iov_base = o->buf + o->off[i];
 		o->iovs[i].iov_len = o->flen[i];
 		memset(&o->msgs[i], 0, sizeof(o->msgs[i]));
-		o->msgs[i].msg_hdr.msg_name = &o->to;
-		o->msgs[i].msg_hdr.msg_namelen = sizeof(o->to);
+		if (!o->bound) {
+			o->msgs[i].msg_hdr.msg_name = &o->to;
+			o->msgs[i].msg_hdr.msg_namelen = sizeof(o->to);
+		}
 		o->msgs[i].msg_hdr.msg_iov = &o->iovs[i];
 		o->msgs[i].msg_hdr.msg_iovlen = 1;
 	}
-	while (start < n) {
-		c = sendmmsg(o->fd, o->msgs + start, n - start, 0);
+	while (start < j) {
+		c = sendmmsg(o->fd, o->msgs + start, j - start, 0);
 		if (c > 0) {
 			start += (unsigned)c;
 			tries = 0;
@@ -282,6 +294,14 @@ hdp_lout_flush(struct hdp_lout *o, int *errs)
 		errs[start++] = c < 0 ? errno : EIO;
 		tries = 0;
 	}
+}
+
+int
+hdp_lout_flush(struct hdp_lout *o, int *errs)
+{
+	unsigned n = o->n;
+
+	mmsg_send(o, 0, n, errs);
 	o->n = 0;
 	o->len = 0;
 	return (int)n;

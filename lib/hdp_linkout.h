@@ -15,9 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Frames written per sendmmsg() at most: measured best of 16-512 on a
- * veth (bench/README.md, replay_veth). */
-#define HDP_LOUT_BATCH 64
+/* Frames written per sendmmsg() at most (16, 64 and 256 measured on a
+ * veth: bench/README.md, replay_veth). */
+#define HDP_LOUT_BATCH 256
 
 struct hdp_lout;
 
