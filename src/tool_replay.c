@@ -310,6 +310,14 @@ rewrite_refusal(const struct hdp_frame *f, char *why, size_t whylen)
 			 f->err);
 		return SK_NOT_IP + 1;
 	}
+	/* a fragment or an IPv6 datagram with extension headers goes as
+	 * captured after its IP header: what its transport bytes hold (an
+	 * HDP header split across fragments) is not ours to judge */
+	if ((f->is_fragment || f->ip6_ext_count > 0) &&
+	    f->status != HDP_ST_OK && f->err_layer == HDP_LAYER_L4 &&
+	    f->l4_caplen >= f->l4_len &&
+	    (f->ip_version != 4 || f->ip_csum_ok != 0))
+		return 0;
 	if (f->status == HDP_ST_TRUNCATED) {
 		snprintf(why, whylen, "truncated: %s", f->err);
 		return SK_TRUNCATED + 1;

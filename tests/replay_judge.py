@@ -10,7 +10,9 @@ RX.pcap what tcpdump captured on the far side, SNIFF.pcap what `hdp sniff
 it can be rebuilt whole (addresses are rewritten by the test), then checks:
 
   1. hdp replay sent or skipped exactly those frames, skipped ones with a
-     reason of the right kind;
+     reason of the right kind (fragments and IPv6 extension headers are
+     sent: the IP header rebuilt, the rest as captured, unless the frame
+     carries a transport checksum over the rewritten addresses);
   2. the frames that arrived are the ones sent, in order, each with the
      original's protocol, TTL, TOS, IPv4 ID/DF, IPv6 flow label and the
      transport bytes unchanged (a UDP checksum may change with the
@@ -103,8 +105,6 @@ def classify(b, wirelen, lt):
         ihl = (ip[0] & 15) * 4
         tot = struct.unpack(">H", ip[2:4])[0]
         frag = struct.unpack(">H", ip[6:8])[0]
-        if frag & 0x3fff:
-            return "fragment", None
         if tot == 0:            # TSO/GSO: Wireshark takes the frame's
             tot = len(ip)       # length, and so does hdp's decoder
         if ihl < 20 or tot < ihl or len(ip) < ihl or len(ip) < tot:
@@ -115,29 +115,44 @@ def classify(b, wirelen, lt):
         l4 = ip[ihl:tot]
         info = dict(v=4, proto=proto, ttl=ip[8], tos=ip[1],
                     id=struct.unpack(">H", ip[4:6])[0],
-                    df=(frag >> 14) & 1, l4=l4, opts=ip[20:ihl])
+                    df=(frag >> 14) & 1, l4=l4, opts=ip[20:ihl],
+                    frag=frag & 0x3fff)
+        # a fragment is rebuilt with its bytes as captured: the first
+        # one carries the transport checksum over the (rewritten)
+        # addresses
+        if frag & 0x3fff:
+            info["udp_hdp"] = False
+            if frag & 0x1fff == 0 and proto in PSEUDO:
+                return "stale checksum", None
+            return "sent", info
     else:
         if len(ip) < 40:
             return "damaged", None
         plen = struct.unpack(">H", ip[4:6])[0]
         if 40 + plen > len(ip):
             return "damaged", None
-        nh, off, exts, frag = ip[6], 40, 0, False
+        nh, off, exts, later = ip[6], 40, 0, False
         while nh in IP6_EXT and off + 2 <= 40 + plen:
             if nh == 44:
-                frag = True
-                break
+                later = struct.unpack(">H", ip[off + 2:off + 4])[0] >> 3 != 0
+                nh, off, exts = ip[off], off + 8, exts + 1
+                if later:
+                    break
+                continue
             n = (ip[off + 1] + 2) * 4 if nh == 51 else (ip[off + 1] + 1) * 8
             nh, off, exts = ip[off], off + n, exts + 1
-        if frag:
-            return "fragment", None
-        if exts:
-            return "ipv6 extension headers", None
         proto = nh
         l4 = ip[40:40 + plen]
         w = struct.unpack(">I", ip[:4])[0]
-        info = dict(v=6, proto=proto, ttl=ip[7], tos=(w >> 20) & 0xff,
+        info = dict(v=6, proto=ip[6], ttl=ip[7], tos=(w >> 20) & 0xff,
                     flow=w & 0xfffff, l4=l4)
+        # extension headers (a fragment header among them) ride as
+        # captured after a rebuilt fixed header
+        if exts:
+            info["udp_hdp"] = False
+            if not later and proto in PSEUDO | {58}:
+                return "stale checksum", None
+            return "sent", info
     if proto == 255 and len(l4) < 12:
         return "damaged", None
     udp_hdp = (proto == 17 and len(l4) >= 20 and l4[0:4] == l4[8:12] and
@@ -149,8 +164,7 @@ def classify(b, wirelen, lt):
 
 
 def reason_kind(r):
-    for k in ("not IP", "fragment", "ipv6 extension headers",
-              "stale checksum"):
+    for k in ("not IP", "stale checksum"):
         if r.startswith(k):
             return k
     if r.startswith("truncated") or r.startswith("malformed"):
@@ -201,7 +215,8 @@ def main():
             fields = dict(proto=ip[9], ttl=ip[8], tos=ip[1],
                           id=struct.unpack(">H", ip[4:6])[0],
                           df=(struct.unpack(">H", ip[6:8])[0] >> 14) & 1,
-                          opts=ip[20:ihl])
+                          opts=ip[20:ihl],
+                          frag=struct.unpack(">H", ip[6:8])[0] & 0x3fff)
             l4 = ip[ihl:tot]
             pseudo = ip[12:20] + struct.pack(">BBH", 0, 17, len(l4))
         else:
