@@ -166,6 +166,7 @@ struct replay {
 	struct nh_ent *nh;        /* NH_SLOTS entries, allocated on use    */
 	unsigned nh_used;
 	unsigned nh_said;         /* failures said (the first few)         */
+	int said_loopback;        /* a loopback destination was said      */
 	uint8_t eth[14];          /* the Ethernet header last built        */
 	uint16_t eth_type;
 	int have_eth;
@@ -820,6 +821,44 @@ nh_say(struct replay *r, const char *err, const char *then)
 }
 
 /*
+ * Destinations whose MAC needs no neighbour: multicast (RFC 1112 6.4,
+ * RFC 2464 7) and the IPv4 broadcast address, 1 with mac set; loopback
+ * addresses (127/8, ::1), which no neighbour answers for, -1; others 0.
+ */
+static int
+special_mac(int family, const union hdp_addr *dst, uint8_t mac[6])
+{
+	const uint8_t *a = (const uint8_t *)dst;
+
+	if (family == AF_INET) {
+		if (a[0] == 127)
+			return -1;
+		if ((a[0] & 0xf0) == 0xe0) {
+			mac[0] = 0x01;
+			mac[1] = 0x00;
+			mac[2] = 0x5e;
+			mac[3] = a[1] & 0x7f;
+			mac[4] = a[2];
+			mac[5] = a[3];
+			return 1;
+		}
+		if (dst->v4.s_addr == 0xffffffffu) {
+			memset(mac, 0xff, 6);
+			return 1;
+		}
+		return 0;
+	}
+	if (IN6_IS_ADDR_LOOPBACK(&dst->v6))
+		return -1;
+	if (a[0] == 0xff) {
+		mac[0] = mac[1] = 0x33;
+		memcpy(mac + 2, a + 12, 4);
+		return 1;
+	}
+	return 0;
+}
+
+/*
  * -I: the MAC frames to dst go to: its next hop's (the route's gateway,
  * or dst on link), resolved once per next hop, a failure too (one wait,
  * one line: then says what becomes of the frames).  0, or -1.
@@ -836,6 +875,21 @@ dest_mac(struct replay *r, int family, const union hdp_addr *dst,
 	if (r->is_loopback) {
 		memset(mac, 0, 6);
 		return 0;
+	}
+	switch (special_mac(family, dst, mac)) {
+	case 1:
+		return 0;
+	case -1:
+		if (!r->said_loopback) {
+			char a[INET6_ADDRSTRLEN], line[300];
+
+			addr_str(family, dst, a, sizeof(a));
+			snprintf(line, sizeof(line), "%s: %s is a loopback "
+				 "address: no next hop on it", r->o.ifname, a);
+			r->said_loopback = 1;
+			nh_say(r, line, then);
+		}
+		return -1;
 	}
 	if (r->nh_used > NH_SLOTS / 2) {	/* full: start again */
 		memset(r->nh, 0, NH_SLOTS * sizeof(*r->nh));
