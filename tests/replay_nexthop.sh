@@ -63,7 +63,7 @@ grep -q "| skipped: no next hop | 40 |" "$TMPD/loop.out" ||
 
 # 3. the peer: resolved once, all sent, with its MAC
 bg ip netns exec "$B" tcpdump -i vb -Q in -nn -e -U --immediate-mode \
-	-w "$TMPD/peer.pcap" 'ip proto 255' 2>"$TMPD/td.err"
+	-s 256 -B 8192 -w "$TMPD/peer.pcap" 'ip proto 255' 2>"$TMPD/td.err"
 td=$BG_PID
 i=0
 while ! grep -q listening "$TMPD/td.err" && [ $i -lt 50 ]; do
