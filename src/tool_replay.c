@@ -5,11 +5,15 @@
  * is four steps: parse_opts(), open_replay(), run_replay() (a
  * replay_pass() per --loop) and report_replay().
  *
- * Every frame is decoded with hdp_decode_frame(), turned into a struct
- * hdp_pkt_spec (see rewrite()) and rebuilt by libnet through hdp_build.h;
- * a frame that cannot be rebuilt whole (not IP, truncated, a fragment,
- * malformed, IPv6 extension headers) is skipped with its reason, never
- * sent half-built.
+ * With -I and nothing to rewrite, every frame goes out as captured
+ * (send_captured(): libnet's link-layer interface, hdp_linkout.h), a
+ * capture without an Ethernet header wrapped in one libnet builds
+ * (wrap_eth()).  Otherwise every frame is decoded with hdp_decode_frame(),
+ * turned into a struct hdp_pkt_spec (see rewrite()) and rebuilt by libnet
+ * through hdp_build.h; a frame that cannot be rebuilt whole (not IP,
+ * truncated, malformed, a transport checksum over rewritten addresses) is
+ * skipped with its reason, never sent half-built.  With -I the next hop
+ * of each destination is resolved once (dest_mac()).
  *
  * The schedule uses absolute deadlines on CLOCK_MONOTONIC: packet i is due
  * at start + (ts_i - ts_0) / speed (or start + i / pps), so a late packet
@@ -178,9 +182,13 @@ usage_replay(FILE *out)
 	fprintf(out,
 "usage: hdp replay [options] [-r] FILE [BPF expression]\n"
 "\n"
-"Put the IP datagrams of a pcap/pcapng capture back on the wire, rebuilt by\n"
-"libnet.  Raw IP by default (the kernel routes; the link header is dropped),\n"
-"or link-layer injection on one interface with -I.\n"
+"Put the frames of a pcap/pcapng capture back on the wire.  With -I and no\n"
+"rewrite, each frame exactly as captured, link header included (a capture\n"
+"without an Ethernet header gets one, to the next hop's MAC or broadcast).\n"
+"Otherwise each IP datagram rebuilt by libnet: raw IP by default (the\n"
+"kernel routes; the link header is dropped), or with -I an Ethernet header\n"
+"to the next hop (resolved once per next hop; one that does not answer is\n"
+"said once and its frames are skipped).\n"
 "\n"
 "timing (default: the capture's own gaps):\n"
 "  --speed X          capture gaps divided by X (2 = twice as fast)\n"
@@ -197,17 +205,20 @@ usage_replay(FILE *out)
 "  --sport N          HDP source port          --dport N    destination port\n"
 "  --refresh-timestamp  the HDP timestamp becomes the send time\n"
 "output:\n"
-"  -I IFACE           link-layer injection on IFACE (link header rebuilt)\n"
+"  -I IFACE           link-layer injection on IFACE: frames as captured,\n"
+"                     or rebuilt when a field is rewritten\n"
 "  --json             one JSON object per packet, then a summary object\n"
 "  -q, --quiet        the summary only\n"
 "  -Z, --user USER    after opening the capture and the sockets, run as\n"
 "                     USER with no capabilities (default nobody when\n"
 "                     started as root; -Z root stays root)\n"
 "\n"
-"Frames that cannot be rebuilt whole (not IP, truncated, fragments,\n"
-"malformed, IPv6 extension headers) are skipped and reported with their\n"
-"reason.  The summary gives sent, failed and skipped counts by reason, the\n"
-"achieved rate, and the mean and worst lag behind the schedule.\n"
+"Rebuilding, frames that cannot be rebuilt whole (not IP, truncated,\n"
+"malformed, a transport checksum over rewritten addresses) are skipped and\n"
+"reported with their reason; fragments and IPv6 extension headers get a\n"
+"rebuilt IP header and the rest as captured.  The summary gives sent,\n"
+"failed and skipped counts by reason, the achieved rate, and the mean and\n"
+"worst lag behind the schedule.\n"
 "Exit: 0 all sendable frames sent, 1 some failed, 2 bad usage or input,\n"
 "3 no privileges, 4 the system refused.\n");
 }
@@ -590,6 +601,67 @@ print_sent(struct replay *r, uint64_t n,
 		printf("failed: %s |\n", tool_safe(res->error));
 }
 
+/* The summary as JSON objects: one "summary", one "failed" per reason. */
+static void
+report_json(const struct replay *r, double secs, double pps, double mbps,
+	    double lag_mean)
+{
+	const struct replay_stats *st = &r->st;
+	struct hdp_json j;
+	char buf[1024];
+	size_t off;
+	int i;
+
+	hj_begin(&j, stdout);
+	hj_str(&j, "type", "summary");
+	hj_u64(&j, "read", st->read);
+	hj_u64(&j, "sent", st->sent);
+	hj_u64(&j, "failed", st->failed);
+	hj_u64(&j, "skipped", st->skipped);
+	off = 0;
+	buf[0] = '{';
+	buf[1] = '\0';
+	off = 1;
+	for (i = 0; i < SK_COUNT; i++) {
+		if (st->skip_by[i] == 0)
+			continue;
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off,
+			"%s\"%s\":%llu", off > 1 ? "," : "",
+			skip_names[i],
+			(unsigned long long)st->skip_by[i]);
+		if (off >= sizeof(buf) - 2)
+			break;
+	}
+	snprintf(buf + off, sizeof(buf) - off, "}");
+	hj_raw(&j, "skipped_by", buf);
+	hj_u64(&j, "bytes", st->bytes);
+	hj_dbl(&j, "elapsed_s", secs, 6);
+	hj_dbl(&j, "pps", pps, 1);
+	hj_dbl(&j, "mbps", mbps, 3);
+	if (st->lag_n) {
+		hj_dbl(&j, "lag_mean_us", lag_mean, 1);
+		hj_dbl(&j, "lag_max_us",
+		       (double)st->lag_max_ns / 1e3, 1);
+	} else {
+		hj_null(&j, "lag_mean_us");
+		hj_null(&j, "lag_max_us");
+	}
+	hj_u64(&j, "enobufs_retries", st->enobufs_retries);
+	if (r->o.as_captured) {
+		hj_u64(&j, "short", st->short_sent);
+		hj_u64(&j, "wrapped", st->wrapped);
+		hj_u64(&j, "broadcast", st->broadcast);
+	}
+	hj_end(&j);
+	for (i = 0; i < MAX_REASONS && st->fails[i].count; i++) {
+		hj_begin(&j, stdout);
+		hj_str(&j, "type", "failed");
+		hj_str(&j, "reason", st->fails[i].text);
+		hj_u64(&j, "count", st->fails[i].count);
+		hj_end(&j);
+	}
+}
+
 static void
 report_replay(const struct replay *r)
 {
@@ -600,60 +672,10 @@ report_replay(const struct replay *r)
 	double mbps = secs > 0 ? (double)st->bytes * 8 / secs / 1e6 : 0.0;
 	double lag_mean = st->lag_n ? (double)st->lag_sum_ns / st->lag_n /
 			  1e3 : 0.0;
-	struct hdp_json j;
-	char buf[1024];
-	size_t off;
 	int i;
 
 	if (r->o.json) {
-		hj_begin(&j, stdout);
-		hj_str(&j, "type", "summary");
-		hj_u64(&j, "read", st->read);
-		hj_u64(&j, "sent", st->sent);
-		hj_u64(&j, "failed", st->failed);
-		hj_u64(&j, "skipped", st->skipped);
-		off = 0;
-		buf[0] = '{';
-		buf[1] = '\0';
-		off = 1;
-		for (i = 0; i < SK_COUNT; i++) {
-			if (st->skip_by[i] == 0)
-				continue;
-			off += (size_t)snprintf(buf + off, sizeof(buf) - off,
-				"%s\"%s\":%llu", off > 1 ? "," : "",
-				skip_names[i],
-				(unsigned long long)st->skip_by[i]);
-			if (off >= sizeof(buf) - 2)
-				break;
-		}
-		snprintf(buf + off, sizeof(buf) - off, "}");
-		hj_raw(&j, "skipped_by", buf);
-		hj_u64(&j, "bytes", st->bytes);
-		hj_dbl(&j, "elapsed_s", secs, 6);
-		hj_dbl(&j, "pps", pps, 1);
-		hj_dbl(&j, "mbps", mbps, 3);
-		if (st->lag_n) {
-			hj_dbl(&j, "lag_mean_us", lag_mean, 1);
-			hj_dbl(&j, "lag_max_us",
-			       (double)st->lag_max_ns / 1e3, 1);
-		} else {
-			hj_null(&j, "lag_mean_us");
-			hj_null(&j, "lag_max_us");
-		}
-		hj_u64(&j, "enobufs_retries", st->enobufs_retries);
-		if (r->o.as_captured) {
-			hj_u64(&j, "short", st->short_sent);
-			hj_u64(&j, "wrapped", st->wrapped);
-			hj_u64(&j, "broadcast", st->broadcast);
-		}
-		hj_end(&j);
-		for (i = 0; i < MAX_REASONS && st->fails[i].count; i++) {
-			hj_begin(&j, stdout);
-			hj_str(&j, "type", "failed");
-			hj_str(&j, "reason", st->fails[i].text);
-			hj_u64(&j, "count", st->fails[i].count);
-			hj_end(&j);
-		}
+		report_json(r, secs, pps, mbps, lag_mean);
 		return;
 	}
 	if (!r->o.quiet)
