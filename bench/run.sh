@@ -70,8 +70,10 @@ else
 	NJOIN=16000; NTTY=100000
 fi
 # replay_pace: seconds of traffic per paced run (capped at NPACE frames)
-if [ "$SMOKE" -eq 1 ]; then PACE_SECS=0.05; NPACE=2000
-else PACE_SECS=2; NPACE=100000; fi
+if [ "$SMOKE" -eq 1 ]; then PACE_SECS=0.05; NPACE=2000; PACE_PPS=10000
+	PACE_X=10
+else PACE_SECS=2; NPACE=100000; PACE_PPS="1000 10000 100000"; PACE_X="1 10"
+fi
 [ -n "$REPS_SET" ] && REPS=$REPS_SET && [ "$MIN_REPS" -gt "$REPS" ] &&
 	MIN_REPS=$REPS
 # Bounds for floods that are stopped by time: a count no run reaches.
@@ -624,7 +626,7 @@ b_replay_pace() {
 	fi
 	rep_start
 	while rep_next; do
-		for rate in 1000 10000 100000; do
+		for rate in $PACE_PPS; do
 			n=$(awk -v r="$rate" -v s="$PACE_SECS" -v m="$NPACE" \
 				'BEGIN { n = int(r * s); print (n > m ? m : n) }')
 			pbn=replay_pps_$((rate / 1000))k
@@ -633,7 +635,7 @@ b_replay_pace() {
 			pace_once "$pbn" hdp hdp "$rate" "$n" \
 				"$HDP" replay -q -I va --pps "$rate" -c "$n" "$P"
 		done
-		for x in 1 10; do
+		for x in $PACE_X; do
 			n=$(awk -v r=$((10000 * x)) -v s="$PACE_SECS" -v m="$NPACE" \
 				'BEGIN { n = int(r * s); print (n > m ? m : n) }')
 			pbn=replay_speed_x$x
