@@ -109,6 +109,7 @@ struct replay_opts {
  * once; a failed one is remembered too, so that it costs one wait and one
  * line, not one per frame. */
 #define NH_SLOTS 4096
+#define NH_WAITS 3
 struct nh_ent {
 	int            family;    /* 0: free slot                           */
 	int            ok;
@@ -170,6 +171,7 @@ struct replay {
 	struct nh_ent *nh;        /* NH_SLOTS entries, allocated on use    */
 	unsigned nh_used;
 	unsigned nh_said;         /* failures said (the first few)         */
+	unsigned nh_waited;       /* failed resolutions (NH_WAITS waited)  */
 	int said_loopback;        /* a loopback destination was said      */
 	uint8_t eth[14];          /* the Ethernet header last built        */
 	uint16_t eth_type;
@@ -933,8 +935,14 @@ dest_mac(struct replay *r, int family, const union hdp_addr *dst,
 			goto have;
 		}
 	}
-	e->ok = hdp_next_hop_mac(family, dst, r->ifindex, r->o.ifname, 1000,
-				 &nh, e->mac, err, sizeof(err)) == 0;
+	/* the first NH_WAITS next hops that do not answer are waited for
+	 * (a second each); after that only the table is asked, so a capture
+	 * to many silent destinations costs seconds, not one per destination */
+	e->ok = hdp_next_hop_mac(family, dst, r->ifindex, r->o.ifname,
+				 r->nh_waited < NH_WAITS ? 1000 : 0, &nh,
+				 e->mac, err, sizeof(err)) == 0;
+	if (!e->ok)
+		r->nh_waited++;
 	if (g != NULL) {
 		g->ok = e->ok;
 		memcpy(g->mac, e->mac, 6);
@@ -1095,7 +1103,15 @@ send_captured(struct replay *r, uint64_t n, int dlt,
 	if (dlt != DLT_EN10MB || !r->o.quiet)
 		hdp_decode_frame(dlt, data, h->caplen, h->len, &f);
 	if (dlt != DLT_EN10MB) {
-		if ((sk = wrap_eth(r, &f, eth, why, sizeof(why))) != 0) {
+		if (f.link_len > h->caplen) {
+			snprintf(why, sizeof(why), "truncated: link header "
+				 "of %zu bytes, %u captured", f.link_len,
+				 h->caplen);
+			sk = SK_TRUNCATED + 1;
+		} else {
+			sk = wrap_eth(r, &f, eth, why, sizeof(why));
+		}
+		if (sk != 0) {
 			r->st.skipped++;
 			r->st.skip_by[sk - 1]++;
 			print_skip(r, n, why);
