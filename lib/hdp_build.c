@@ -498,9 +498,18 @@ solicit(int family, const union hdp_addr *addr, int ifindex,
 		s6->sin6_scope_id = (uint32_t)ifindex;
 		sl = sizeof(*s6);
 	}
-	(void)setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname,
-			 (socklen_t)strlen(ifname));
-	(void)!sendto(fd, "", 0, 0, (struct sockaddr *)&ss, sl);
+	/* Out of ifname only, or not at all: unbound, the datagram would
+	 * follow the routing table, perhaps out of another interface.
+	 * SO_BINDTODEVICE needs CAP_NET_RAW, which is gone once privileges
+	 * are dropped; IP_UNICAST_IF / IPV6_UNICAST_IF do not. */
+	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname,
+		       (socklen_t)strlen(ifname)) == 0 ||
+	    (family == AF_INET ?
+	     setsockopt(fd, IPPROTO_IP, IP_UNICAST_IF, &(uint32_t){
+			htonl((uint32_t)ifindex) }, sizeof(uint32_t)) :
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_IF, &(int){ ifindex },
+			sizeof(int))) == 0)
+		(void)!sendto(fd, "", 0, 0, (struct sockaddr *)&ss, sl);
 	close(fd);
 }
 
