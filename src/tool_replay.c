@@ -303,7 +303,9 @@ count_reason(struct reason *tab, const char *text)
 static int
 is_pseudo_csum_proto(int family, uint8_t p)
 {
-	return p == 6 || p == 17 || p == 33 || p == 132 ||
+	/* TCP, UDP, DCCP, UDP-Lite, ICMPv6; not SCTP, whose CRC32c covers
+	 * its own header and chunks only (RFC 9260 6.8) */
+	return p == 6 || p == 17 || p == 33 || p == 136 ||
 	       (family == AF_INET6 && p == 58);
 }
 
@@ -792,7 +794,7 @@ get_tx(struct replay *r, int family)
 	return sd->tx;
 }
 
-/* ---- -I: next hops ------------------------------------------------------- */
+/* ---- -I: next hops ---------------------------------------------------- */
 
 static unsigned
 nh_hash(int family, const union hdp_addr *a)
@@ -955,7 +957,7 @@ have:
 	return e->ok ? 0 : -1;
 }
 
-/* ---- -I with nothing to rewrite: frames as captured ------------------------ */
+/* ---- -I with nothing to rewrite: frames as captured -------------------- */
 
 /*
  * A frame captured without an Ethernet header (cooked SLL/SLL2, raw IP,

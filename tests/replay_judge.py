@@ -27,7 +27,7 @@ import sys
 
 from scapy.utils import RawPcapNgReader, RawPcapReader
 
-PSEUDO = {6, 17, 33, 132}          # checksums over the addresses (v4)
+PSEUDO = {6, 17, 33, 136}          # checksums over the addresses (v4)
 IP6_EXT = {0, 43, 44, 51, 60, 135, 139, 140}
 
 
