@@ -70,9 +70,11 @@ else
 	NJOIN=16000; NTTY=100000
 fi
 # replay_pace: seconds of traffic per paced run (capped at NPACE frames)
+# (smoke: tcpdump in immediate mode, so no 1 s block timeout to wait for)
 if [ "$SMOKE" -eq 1 ]; then PACE_SECS=0.05; NPACE=2000; PACE_PPS=10000
-	PACE_X=10
+	PACE_X=10; PACE_TD=--immediate-mode; PACE_DRAIN=0.3
 else PACE_SECS=2; NPACE=100000; PACE_PPS="1000 10000 100000"; PACE_X="1 10"
+	PACE_TD=; PACE_DRAIN=1.2
 fi
 [ -n "$REPS_SET" ] && REPS=$REPS_SET && [ "$MIN_REPS" -gt "$REPS" ] &&
 	MIN_REPS=$REPS
@@ -587,7 +589,8 @@ pace_stats() {
 pace_once() {
 	pb=$1 pt=$2 pr=$3 prate=$4 pn=$5; shift 5
 	rm -f "$WORK/pace.rx"
-	ip netns exec "$NSB" tcpdump -i vb -Q in -nn -s 64 -B 65536 \
+	# shellcheck disable=SC2086
+	ip netns exec "$NSB" tcpdump -i vb -Q in -nn -s 64 -B 65536 $PACE_TD \
 		--time-stamp-precision=nano -w "$WORK/pace.rx" 'ip proto 255' \
 		2>"$WORK/pace.td" &
 	tp=$!
@@ -599,7 +602,7 @@ pace_once() {
 	run_timed "$WORK/pace.out" ip netns exec "$NSA" "$@"
 	# tcpdump (TPACKET_V3, no immediate mode: no wake-up per frame to
 	# disturb the senders) hands over a block after 1 s at most
-	sleep 1.2
+	sleep "$PACE_DRAIN"
 	kill -INT "$tp" 2>/dev/null; wait "$tp" 2>/dev/null
 	B_PIDS=$(echo "$B_PIDS" | sed "s/ $tp\$//; s/ $tp / /")
 	[ "$LAST_RC" -eq 0 ] || note "$pb" "$pt" "exit $LAST_RC: $(first_err)"
