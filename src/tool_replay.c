@@ -11,8 +11,9 @@
  * (wrap_eth()).  Otherwise every frame is decoded with hdp_decode_frame(),
  * turned into a struct hdp_pkt_spec (see rewrite()) and rebuilt by libnet
  * through hdp_build.h; a frame that cannot be rebuilt whole (not IP,
- * truncated, malformed, a transport checksum over rewritten addresses) is
- * skipped with its reason, never sent half-built.  With -I the next hop
+ * truncated, malformed, a transport checksum over rewritten addresses
+ * that it does not carry whole) is skipped with its reason, never sent
+ * half-built; a checksum it carries is adjusted (fix_csum()).  With -I the next hop
  * of each destination is resolved once (dest_mac()).
  *
  * The schedule uses absolute deadlines on CLOCK_MONOTONIC: packet i is due
@@ -173,6 +174,8 @@ struct replay {
 	unsigned nh_said;         /* failures said (the first few)         */
 	unsigned nh_waited;       /* failed resolutions (NH_WAITS waited)  */
 	int said_loopback;        /* a loopback destination was said      */
+	uint8_t scratch[65536];   /* transport bytes whose checksum is     */
+				  /* adjusted to rewritten addresses       */
 	uint8_t eth[14];          /* the Ethernet header last built        */
 	uint16_t eth_type;
 	int have_eth;
@@ -216,11 +219,11 @@ usage_replay(FILE *out)
 "                     started as root; -Z root stays root)\n"
 "\n"
 "Rebuilding, frames that cannot be rebuilt whole (not IP, truncated,\n"
-"malformed, a transport checksum over rewritten addresses) are skipped and\n"
-"reported with their reason; fragments and IPv6 extension headers get a\n"
-"rebuilt IP header and the rest as captured.  The summary gives sent,\n"
-"failed and skipped counts by reason, the achieved rate, and the mean and\n"
-"worst lag behind the schedule.\n"
+"malformed) are skipped and reported with their reason; fragments and IPv6\n"
+"extension headers get a rebuilt IP header and the rest as captured; a\n"
+"TCP/UDP/ICMPv6 checksum over rewritten addresses is adjusted to them.\n"
+"The summary gives sent, failed and skipped counts by reason, the achieved\n"
+"rate, and the mean and worst lag behind the schedule.\n"
 "Exit: 0 all sendable frames sent, 1 some failed, 2 bad usage or input,\n"
 "3 no privileges, 4 the system refused.\n");
 }
@@ -382,6 +385,105 @@ rewrite_udp(const struct replay_opts *o, const struct hdp_frame *f,
 	return 1;
 }
 
+/* Where the transport checksum is in its header, or -1: TCP, UDP,
+ * UDP-Lite, DCCP, ICMPv6. */
+static int
+csum_field(uint8_t proto)
+{
+	switch (proto) {
+	case 6:
+		return 16;
+	case 17: case 33: case 136:
+		return 6;
+	case 58:
+		return 2;
+	default:
+		return -1;
+	}
+}
+
+/* Checksum c after the pseudo-header's addresses went from (os, od) to
+ * (ns, nd): RFC 1624, HC' = ~(~HC + ~m + m'), word by word. */
+static uint16_t
+csum_adjust(uint16_t c, int family, const union hdp_addr *os,
+	    const union hdp_addr *od, const union hdp_addr *ns,
+	    const union hdp_addr *nd)
+{
+	const uint8_t *w[4] = { (const uint8_t *)os, (const uint8_t *)od,
+				(const uint8_t *)ns, (const uint8_t *)nd };
+	size_t i, n = family == AF_INET ? 4 : 16;
+	uint32_t sum = (uint16_t)~c;
+	int k;
+
+	for (k = 0; k < 4; k++)
+		for (i = 0; i < n; i += 2)
+			sum += k < 2 ? (uint16_t)~get_be16(w[k] + i) :
+				       get_be16(w[k] + i);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* Segments left of the first IPv6 routing header, 0 when none: with
+ * some left, the pseudo-header's destination is the last segment, not
+ * the fixed header's. */
+static unsigned
+ip6_segs_left(const struct hdp_frame *f, const uint8_t *pkt)
+{
+	size_t off = f->ip_off + 40;
+	uint8_t nh = f->ip6_nexthdr;
+
+	while (off + 4 <= f->l4_off) {	/* the decoder walked these */
+		uint8_t next = pkt[off];
+
+		if (nh == 43)
+			return pkt[off + 3];
+		off += nh == 44 ? 8 : nh == 51 ? ((size_t)pkt[off + 1] + 2) * 4 :
+		       ((size_t)pkt[off + 1] + 1) * 8;
+		nh = next;
+	}
+	return 0;
+}
+
+/*
+ * The bytes after the IP header (len from pkt + off) copied to scratch,
+ * their transport checksum (at f->l4_off) adjusted for the rewritten
+ * addresses, so a checksum right as captured is right as sent and a
+ * wrong one stays as wrong.  0, or skip + 1 when the checksum is not in
+ * these bytes (a fragment cut inside the transport header).
+ */
+static int
+fix_csum(const struct hdp_frame *f, const struct hdp_pkt_spec *spec,
+	 const uint8_t *pkt, size_t off, size_t len, uint8_t *scratch,
+	 char *why, size_t whylen)
+{
+	int field = csum_field(f->proto);
+	const union hdp_addr *od = &f->dst, *nd = &spec->dst;
+	size_t at;
+	uint16_t c;
+
+	if (field < 0 || f->l4_off < off ||
+	    f->l4_off + (size_t)field + 2 > off + len || len > 65535) {
+		snprintf(why, whylen, "stale checksum: protocol %u checksum "
+			 "covers the rewritten addresses and is not in this "
+			 "frame", f->proto);
+		return SK_CSUM + 1;
+	}
+	memcpy(scratch, pkt + off, len);
+	at = f->l4_off - off + (size_t)field;
+	c = get_be16(scratch + at);
+	if (f->proto == 17 && c == 0 && spec->family == AF_INET)
+		return 0;		/* UDP sent without a checksum */
+	if (spec->family == AF_INET6 && ip6_segs_left(f, pkt) > 0)
+		od = nd = &f->dst;	/* the final destination stays */
+	c = csum_adjust(c, spec->family, &f->src, od, &spec->src, nd);
+	if (f->proto == 17 && c == 0)
+		c = 0xffff;		/* RFC 768: 0 means none */
+	scratch[at] = (uint8_t)(c >> 8);
+	scratch[at + 1] = (uint8_t)c;
+	return 0;
+}
+
 /*
  * A fragment, or an IPv6 datagram with extension headers: libnet builds
  * the IP header (fields rewritten as asked, an IPv4 fragment's MF bit and
@@ -389,21 +491,25 @@ rewrite_udp(const struct replay_opts *o, const struct hdp_frame *f,
  * extension headers, a fragment's bytes.  Ports and timestamps are not
  * rewritten there (a fragment's HDP header, if any, is only in the first).
  * A transport checksum over rewritten addresses that this frame carries
- * would go stale: skipped, as for a whole datagram.
+ * (a whole datagram, a first fragment) is adjusted (fix_csum()).
  */
 static int
 rewrite_bare_ip(const struct replay_opts *o, const struct hdp_frame *f,
 		const uint8_t *pkt, struct hdp_pkt_spec *spec,
-		int addr_rewritten, char *why, size_t whylen)
+		int addr_rewritten, uint8_t *scratch, char *why,
+		size_t whylen)
 {
 	size_t off = f->ip_version == 4 ? f->l4_off : f->ip_off + 40;
-	int first = !f->is_fragment || f->frag_off == 0;
+	size_t len = f->ip_off + f->ip_len - off;
+	int first = !f->is_fragment || f->frag_off == 0, sk;
 
+	spec->payload = pkt + off;
 	if (addr_rewritten && first &&
 	    is_pseudo_csum_proto(spec->family, f->proto)) {
-		snprintf(why, whylen, "stale checksum: protocol %u checksum "
-			 "covers the rewritten addresses", f->proto);
-		return SK_CSUM + 1;
+		if ((sk = fix_csum(f, spec, pkt, off, len, scratch, why,
+				   whylen)) != 0)
+			return sk;
+		spec->payload = scratch;
 	}
 	if (f->ip_version == 4) {
 		spec->frag = (uint16_t)((f->frag_more ? IP_MF : 0) |
@@ -415,8 +521,7 @@ rewrite_bare_ip(const struct replay_opts *o, const struct hdp_frame *f,
 		spec->proto = f->ip6_nexthdr;
 	}
 	spec->l4 = HDP_L4_NONE;
-	spec->payload = pkt + off;
-	spec->payload_len = f->ip_off + f->ip_len - off;
+	spec->payload_len = len;
 	return 0;
 }
 
@@ -426,8 +531,8 @@ rewrite_bare_ip(const struct replay_opts *o, const struct hdp_frame *f,
  */
 static int
 rewrite(const struct replay_opts *o, const struct hdp_frame *f,
-	const uint8_t *pkt, struct hdp_pkt_spec *spec, char *why,
-	size_t whylen)
+	const uint8_t *pkt, struct hdp_pkt_spec *spec, uint8_t *scratch,
+	char *why, size_t whylen)
 {
 	int family, fi, sk;
 	int addr_rewritten = 0;
@@ -472,8 +577,8 @@ rewrite(const struct replay_opts *o, const struct hdp_frame *f,
 	}
 
 	if (f->is_fragment || (family == AF_INET6 && f->ip6_ext_count > 0))
-		return rewrite_bare_ip(o, f, pkt, spec, addr_rewritten, why,
-				       whylen);
+		return rewrite_bare_ip(o, f, pkt, spec, addr_rewritten,
+				       scratch, why, whylen);
 	if (f->has_hdp) {
 		spec->l4 = HDP_L4_HDP;
 		spec->sport = o->set_sport ? o->sport : f->hdp.sport;
@@ -489,17 +594,17 @@ rewrite(const struct replay_opts *o, const struct hdp_frame *f,
 	if (rewrite_udp(o, f, pkt, spec))
 		return 0;
 
-	/* Any other protocol: the transport bytes go out bare, as captured.
-	 * Where its checksum covers the addresses, rewriting them would send
-	 * a packet with a wrong checksum: skip instead. */
-	if (addr_rewritten && is_pseudo_csum_proto(family, f->proto)) {
-		snprintf(why, whylen, "stale checksum: protocol %u checksum "
-			 "covers the rewritten addresses", f->proto);
-		return SK_CSUM + 1;
-	}
+	/* Any other protocol: the transport bytes go out bare, as captured;
+	 * a checksum over the rewritten addresses is adjusted to them. */
 	spec->l4 = HDP_L4_NONE;
 	spec->payload = pkt + f->l4_off;
 	spec->payload_len = f->l4_len;
+	if (addr_rewritten && is_pseudo_csum_proto(family, f->proto)) {
+		if ((sk = fix_csum(f, spec, pkt, f->l4_off, f->l4_len, scratch,
+				   why, whylen)) != 0)
+			return sk;
+		spec->payload = scratch;
+	}
 	return 0;
 }
 
@@ -1371,7 +1476,8 @@ replay_pass(struct replay *r, pcap_t *p, uint64_t *base, uint64_t *seq)
 			continue;
 		}
 		hdp_decode_frame(dlt, data, h->caplen, h->len, &f);
-		sk = rewrite(&r->o, &f, data, &spec, why, sizeof(why));
+		sk = rewrite(&r->o, &f, data, &spec, r->scratch, why,
+			     sizeof(why));
 		if (sk) {
 			r->st.skipped++;
 			r->st.skip_by[sk - 1]++;
