@@ -25,6 +25,8 @@
 
 ALL="send_lo send_veth send_veth_all read_text read_json live_w live_text sniff_tty \
 replay_veth sweep_lo trace_ns join_line join_key where_4pt"
+# issue 19: replay pacing (the replay block below)
+ALL="$ALL replay_pace"
 SMOKE=0
 ONLY=""
 OUTDIR=""
@@ -67,6 +69,13 @@ else
 	NREAD=1000000; NSMALL=100000; NLIVE=1000000; NREPLAY=1000000
 	NJOIN=16000; NTTY=100000; NWHERE="250000 500000 1000000"
 fi
+# replay_pace: seconds of traffic per paced run (capped at NPACE frames)
+# (smoke: tcpdump in immediate mode, so no 1 s block timeout to wait for)
+if [ "$SMOKE" -eq 1 ]; then PACE_SECS=0.05; NPACE=2000; PACE_PPS=10000
+	PACE_X=10; PACE_TD=--immediate-mode; PACE_DRAIN=0.3
+else PACE_SECS=2; NPACE=100000; PACE_PPS="1000 10000 100000"; PACE_X="1 10"
+	PACE_TD=; PACE_DRAIN=1.2
+fi
 [ -n "$REPS_SET" ] && REPS=$REPS_SET && [ "$MIN_REPS" -gt "$REPS" ] &&
 	MIN_REPS=$REPS
 # Bounds for floods that are stopped by time: a count no run reaches.
@@ -99,7 +108,12 @@ read_json	tcpdump (text)	hi:1	>= 1x
 live_w	tcpdump	zero:0	no loss where tcpdump loses none
 live_text	tcpdump	lo:0.5	<= 0.5x tcpdump's loss
 sniff_tty	tcpdump	zero:0	no more lost or dropped than tcpdump (issue 16)
-replay_veth	tcpreplay	hi:1	>= 1x
+replay_veth	tcpreplay	hi:1.2	>= 1.2x (issue 19)
+replay_pps_1k	tcpreplay --pps	lo:1	no worse than tcpreplay (issue 19)
+replay_pps_10k	tcpreplay --pps	lo:1	no worse than tcpreplay (issue 19)
+replay_pps_100k	tcpreplay --pps	lo:1	no worse than tcpreplay (issue 19)
+replay_speed_x1	tcpreplay --multiplier	lo:1	no worse than tcpreplay (issue 19)
+replay_speed_x10	tcpreplay --multiplier	lo:1	no worse than tcpreplay (issue 19)
 sweep_lo	hdp	abs:1	< 1 s (issue 5: < 2 s)
 join_line	ordinary input	hi:0.333	crafted within 3x ordinary (issue 15)
 join_key	ordinary input	hi:0.333	crafted within 3x ordinary (issue 15)
@@ -562,11 +576,15 @@ b_replay_veth() {
 	hdp_opt replay ' -q' || hcmd="$HDP replay -I va --topspeed $F"
 	hdp_has replay || { hcmd=""; note replay_veth hdp "hdp replay: not built"; }
 	have tcpreplay || { peer=""; note replay_veth tcpreplay "tcpreplay not installed"; }
+	# the floor: trafgen's own frames from its ring (qdisc bypassed), no
+	# file to read: what the veth and vb's IP input cost per frame
+	floor="trafgen -i $WORK/hdp.trafgen -o va -n $NREPLAY --cpus 1 -q"
 	rep_start
 	while rep_next; do
-		for t in tcpreplay hdp; do
+		for t in tcpreplay hdp "trafgen (floor)"; do
 			if [ "$t" = tcpreplay ]; then c=$peer; rl=peer
-			else c=$hcmd; rl=hdp; fi
+			elif [ "$t" = hdp ]; then c=$hcmd; rl=hdp
+			else c=$floor; rl=ref; fi
 			[ -n "$c" ] || continue
 			r0=$(cnt_rx "$NSB" vb)
 			# shellcheck disable=SC2086
@@ -583,6 +601,107 @@ b_replay_veth() {
 			rec replay_veth "$t" "$rl" rss KiB lo "$LAST_RSS" "$(show "$c")"
 		done
 	done
+	veth_done
+}
+
+# ---------------------------------------------------------------------
+# replay_pace (issue 19): how well hdp replay --pps / --speed keep time,
+# side by side with tcpreplay --pps / --multiplier, on the veth.  tcpdump
+# on vb (kernel timestamps, nanoseconds) gives each frame's arrival; from
+# them: the achieved rate's error against the asked one (%), and the
+# p50 / p99 of |gap - asked gap| over every gap (us).  Rates 1k, 10k and
+# 100k pps (--pps, PACE_SECS of traffic each, at most NPACE frames), and
+# a capture spaced 100 us (10k pps) replayed at its own speed and 10x.
+
+# pace_stats FILE RATE: "error% p50us p99us frames" from the arrivals
+# (seconds taken apart from nanoseconds: a double holds no epoch time to
+# the nanosecond).
+pace_stats() {
+	tcpdump -r "$1" -tt --time-stamp-precision=nano -nn 2>/dev/null |
+		awk -v r="$2" -v out="$WORK/pace.err" '
+		{ split($1, a, "."); if (NR == 1) s0 = a[1]
+		  t = (a[1] - s0) + ("0." a[2]); if (NR == 1) f = t
+		  else { e = (t - p - 1 / r) * 1e6; print (e < 0 ? -e : e) > out }
+		  p = t }
+		END { g = NR > 1 && p > f ? (NR - 1) / (p - f) : 0
+		  e = (g / r - 1) * 100; if (e < 0) e = -e
+		  printf "%.3f %d\n", e, NR }' >"$WORK/pace.sum"
+	: >>"$WORK/pace.err"
+	sort -g "$WORK/pace.err" >"$WORK/pace.sorted"
+	ps_m=$(wc -l <"$WORK/pace.sorted")
+	ps_50=$(sed -n "$(( (ps_m + 1) / 2 ))p" "$WORK/pace.sorted")
+	ps_99=$(sed -n "$(( (ps_m * 99 + 99) / 100 ))p" "$WORK/pace.sorted")
+	read -r ps_e ps_n <"$WORK/pace.sum"
+	printf '%s %.2f %.2f %s\n' "$ps_e" "${ps_50:-0}" "${ps_99:-0}" "$ps_n"
+	rm -f "$WORK/pace.err"
+}
+
+# pace_once BENCH TOOL ROLE RATE FRAMES COMMAND...: one paced run with
+# tcpdump on vb; three samples recorded: rate_err, gap_p50, gap_p99.
+pace_once() {
+	pb=$1 pt=$2 pr=$3 prate=$4 pn=$5; shift 5
+	rm -f "$WORK/pace.rx"
+	# shellcheck disable=SC2086
+	ip netns exec "$NSB" tcpdump -i vb -Q in -nn -s 64 -B 65536 $PACE_TD \
+		--time-stamp-precision=nano -w "$WORK/pace.rx" 'ip proto 255' \
+		2>"$WORK/pace.td" &
+	tp=$!
+	B_PIDS="$B_PIDS $tp"
+	i=0
+	while ! grep -q listening "$WORK/pace.td" && [ $i -lt 50 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	run_timed "$WORK/pace.out" ip netns exec "$NSA" "$@"
+	# tcpdump (TPACKET_V3, no immediate mode: no wake-up per frame to
+	# disturb the senders) hands over a block after 1 s at most
+	sleep "$PACE_DRAIN"
+	kill -INT "$tp" 2>/dev/null; wait "$tp" 2>/dev/null
+	B_PIDS=$(echo "$B_PIDS" | sed "s/ $tp\$//; s/ $tp / /")
+	[ "$LAST_RC" -eq 0 ] || note "$pb" "$pt" "exit $LAST_RC: $(first_err)"
+	pace_stats "$WORK/pace.rx" "$prate" >"$WORK/pace.last"
+	read -r perr p50 p99 got <"$WORK/pace.last"
+	[ "${got:-0}" -ge "$pn" ] ||
+		note "$pb" "$pt" "only ${got:-0} of $pn frames captured on vb"
+	pc=$(show "$*")
+	rec "$pb" "$pt" "$pr" rate_err "% rate error" lo "$perr" "$pc"
+	rec "$pb" "$pt" "$pr" gap_p50 "us gap error p50" lo "$p50" "$pc"
+	rec "$pb" "$pt" "$pr" gap_p99 "us gap error p99" lo "$p99" "$pc"
+}
+
+b_replay_pace() {
+	veth_path || { note replay_pace - "veth setup failed"; return; }
+	have tcpreplay || { note replay_pace tcpreplay "tcpreplay not installed"; veth_done; return; }
+	hdp_has replay || { note replay_pace hdp "hdp replay: not built"; veth_done; return; }
+	trafgen_cfg
+	P=$WORK/pace.pcap; S=$WORK/pace-100us.pcap
+	if ! trafgen -i "$WORK/hdp.trafgen" -o "$P" -n "$NPACE" >/dev/null 2>&1 ||
+	   ! editcap -S -0.0001 "$P" "$S" >/dev/null 2>&1; then
+		note replay_pace - "cannot make the captures (trafgen, editcap)"
+		veth_done; return
+	fi
+	rep_start
+	while rep_next; do
+		for rate in $PACE_PPS; do
+			n=$(awk -v r="$rate" -v s="$PACE_SECS" -v m="$NPACE" \
+				'BEGIN { n = int(r * s); print (n > m ? m : n) }')
+			pbn=replay_pps_$((rate / 1000))k
+			pace_once "$pbn" "tcpreplay --pps" peer "$rate" "$n" \
+				tcpreplay -q --pps "$rate" -L "$n" -i va "$P"
+			pace_once "$pbn" hdp hdp "$rate" "$n" \
+				"$HDP" replay -q -I va --pps "$rate" -c "$n" "$P"
+		done
+		for x in $PACE_X; do
+			n=$(awk -v r=$((10000 * x)) -v s="$PACE_SECS" -v m="$NPACE" \
+				'BEGIN { n = int(r * s); print (n > m ? m : n) }')
+			pbn=replay_speed_x$x
+			pace_once "$pbn" "tcpreplay --multiplier" peer \
+				$((10000 * x)) "$n" \
+				tcpreplay -q --multiplier "$x" -L "$n" -i va "$S"
+			pace_once "$pbn" hdp hdp $((10000 * x)) "$n" \
+				"$HDP" replay -q -I va --speed "$x" -c "$n" "$S"
+		done
+	done
+	note replay_pace - "arrival times from tcpdump on vb (kernel timestamps); gap error = |gap - 1/rate|; the capture for --speed/--multiplier is spaced 100 us"
 	veth_done
 }
 

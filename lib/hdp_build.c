@@ -487,85 +487,127 @@ neigh_lookup(struct neigh_q *q, char *err, size_t errlen)
 	return nl_talk(&req, neigh_cb, q, err, errlen);
 }
 
+/* One empty UDP datagram to the discard port of addr, out of ifname:
+ * the kernel resolves the next hop (ARP / neighbour solicitation). */
+static void
+solicit(int family, const union hdp_addr *addr, int ifindex,
+	const char *ifname)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return;
+	memset(&ss, 0, sizeof(ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *s4 = (void *)&ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(9);
+		s4->sin_addr = addr->v4;
+		sl = sizeof(*s4);
+	} else {
+		struct sockaddr_in6 *s6 = (void *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(9);
+		s6->sin6_addr = addr->v6;
+		s6->sin6_scope_id = (uint32_t)ifindex;
+		sl = sizeof(*s6);
+	}
+	/* Out of ifname only, or not at all: unbound, the datagram would
+	 * follow the routing table, perhaps out of another interface.
+	 * SO_BINDTODEVICE needs CAP_NET_RAW, which is gone once privileges
+	 * are dropped; IP_UNICAST_IF / IPV6_UNICAST_IF do not. */
+	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname,
+		       (socklen_t)strlen(ifname)) == 0 ||
+	    (family == AF_INET ?
+	     setsockopt(fd, IPPROTO_IP, IP_UNICAST_IF, &(uint32_t){
+			htonl((uint32_t)ifindex) }, sizeof(uint32_t)) :
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_IF, &(int){ ifindex },
+			sizeof(int))) == 0)
+		(void)!sendto(fd, "", 0, 0, (struct sockaddr *)&ss, sl);
+	close(fd);
+}
+
 /*
  * The next hop's MAC from the kernel's neighbour table.  When there is no
- * entry yet, one empty UDP datagram to the discard port of the next hop
- * makes the kernel resolve it (ARP / neighbour solicitation); we wait up
- * to a second for the answer.
+ * entry yet, solicit() makes the kernel resolve it; we wait up to wait_ms
+ * for the answer.  A destination the kernel reaches locally or through
+ * another interface fails at once: no neighbour on ifname will answer.
  */
-static int
-resolve_mac(struct hdp_tx *tx, const union hdp_addr *dst, char *err,
-	    size_t errlen)
+int
+hdp_next_hop_mac(int family, const union hdp_addr *dst, int ifindex,
+		 const char *ifname, unsigned wait_ms, union hdp_addr *nh,
+		 uint8_t mac[6], char *err, size_t errlen)
 {
 	struct hdp_route rt;
 	struct neigh_q q;
 	char a[INET6_ADDRSTRLEN];
-	int tries;
+	unsigned waited = 0;
 
-	if (tx->have_mac && addr_eq(tx->family, &tx->mac_for, dst))
-		return 0;
-	if (tx->is_loopback) {
-		memset(tx->dmac, 0, 6);
-		goto done;
-	}
-	if (hdp_route_get(tx->family, dst, (unsigned)tx->ifindex, &rt, err,
+	if (hdp_route_get(family, dst, (unsigned)ifindex, &rt, err,
 			  errlen) < 0)
 		return -1;
 	memset(&q, 0, sizeof(q));
-	q.family = tx->family;
-	q.ifindex = tx->ifindex;
+	q.family = family;
+	q.ifindex = ifindex;
 	q.addr = rt.has_gw ? rt.gw : *dst;
-	inet_ntop(tx->family, &q.addr, a, sizeof(a));
-	for (tries = 0; tries < 11; tries++) {
+	*nh = q.addr;
+	inet_ntop(family, &q.addr, a, sizeof(a));
+	if (rt.type == RTN_LOCAL || rt.oif != ifindex) {
+		snprintf(err, errlen, "%s: next hop %s is not on it (the "
+			 "kernel routes it %sthrough %s)", ifname, a,
+			 rt.type == RTN_LOCAL ? "locally, " : "",
+			 rt.ifname[0] ? rt.ifname : "another interface");
+		return -1;
+	}
+	for (;;) {
 		if (neigh_lookup(&q, err, errlen) < 0)
 			return -1;
-		if (q.found == 1)
+		if (q.found == 1 || waited >= wait_ms)
 			break;
-		if (tries == 0) {
-			/* make the kernel resolve it */
-			struct sockaddr_storage ss;
-			socklen_t sl;
-			int fd = socket(tx->family, SOCK_DGRAM | SOCK_CLOEXEC,
-					0);
-
-			memset(&ss, 0, sizeof(ss));
-			if (tx->family == AF_INET) {
-				struct sockaddr_in *s4 = (void *)&ss;
-
-				s4->sin_family = AF_INET;
-				s4->sin_port = htons(9);
-				s4->sin_addr = q.addr.v4;
-				sl = sizeof(*s4);
-			} else {
-				struct sockaddr_in6 *s6 = (void *)&ss;
-
-				s6->sin6_family = AF_INET6;
-				s6->sin6_port = htons(9);
-				s6->sin6_addr = q.addr.v6;
-				s6->sin6_scope_id = (uint32_t)tx->ifindex;
-				sl = sizeof(*s6);
-			}
-			if (fd >= 0) {
-				setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE,
-					   tx->ifname, (socklen_t)strlen(
-					   tx->ifname));
-				(void)!sendto(fd, "", 0, 0,
-					      (struct sockaddr *)&ss, sl);
-				close(fd);
-			}
-		}
-		usleep(100000);
+		if (waited == 0)
+			solicit(family, &q.addr, ifindex, ifname);
+		usleep(50000);
+		waited += 50;
 	}
 	if (q.found != 1) {
 		snprintf(err, errlen, "%s: no neighbour entry for next hop %s "
 			 "(it does not answer ARP/neighbour solicitation)",
-			 tx->ifname, a);
+			 ifname, a);
 		return -1;
 	}
-	memcpy(tx->dmac, q.mac, 6);
-done:
+	memcpy(mac, q.mac, 6);
+	return 0;
+}
+
+void
+hdp_tx_set_mac(struct hdp_tx *tx, const union hdp_addr *dst,
+	       const uint8_t mac[6])
+{
+	memcpy(tx->dmac, mac, 6);
 	tx->mac_for = *dst;
 	tx->have_mac = 1;
+}
+
+/* The next hop's MAC for dst, cached for the last destination. */
+static int
+resolve_mac(struct hdp_tx *tx, const union hdp_addr *dst, char *err,
+	    size_t errlen)
+{
+	union hdp_addr nh;
+	uint8_t mac[6];
+
+	if (tx->have_mac && addr_eq(tx->family, &tx->mac_for, dst))
+		return 0;
+	memset(mac, 0, 6);
+	if (!tx->is_loopback &&
+	    hdp_next_hop_mac(tx->family, dst, tx->ifindex, tx->ifname, 1000,
+			     &nh, mac, err, errlen) < 0)
+		return -1;
+	hdp_tx_set_mac(tx, dst, mac);
 	return 0;
 }
 
@@ -922,7 +964,9 @@ build_ip4(struct hdp_tx *tx, const struct hdp_pkt_spec *s,
 		tx->t_opts = t;
 	}
 	t = libnet_build_ipv4((uint16_t)tot, s->tos, s->ip_id,
-			      s->df ? IP_DF : 0, s->ttl, proto, 0,
+			      (uint16_t)((s->df ? IP_DF : 0) |
+					 (s->frag & (IP_MF | IP_OFFMASK))),
+			      s->ttl, proto, 0,
 			      src->v4.s_addr, s->dst.v4.s_addr,
 			      NULL, 0, tx->l, tx->t_ip);
 	if (t == -1)

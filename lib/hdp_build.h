@@ -44,6 +44,8 @@ struct hdp_pkt_spec {
 	uint8_t        tos;         /* IPv4 TOS / IPv6 traffic class         */
 	uint16_t       ip_id;
 	int            df;
+	uint16_t       frag;        /* IPv4 fragment: IP_MF | offset in     */
+				    /* 8-byte units (a replayed fragment)   */
 	uint32_t       flow_label;  /* IPv6                                  */
 	uint32_t       tcp_seq;     /* HDP_L4_TCP_SYN                        */
 	const uint8_t *ip_opts;     /* IPv4 options (multiple of 4), or NULL */
@@ -203,6 +205,23 @@ void hdp_tx_close(struct hdp_tx *tx);
 int  hdp_resolve(const char *host, int family, int *out_family,
 		 union hdp_addr *out, unsigned *scope, char *err,
 		 size_t errlen);
+
+/*
+ * The MAC of the next hop toward dst through interface ifindex (named
+ * ifname): the route's gateway, or dst itself on link; *nh becomes that
+ * next hop.  A missing neighbour entry is solicited and waited for up to
+ * wait_ms; a destination the kernel reaches locally or through another
+ * interface fails at once.  0, or -1 and one line in err.
+ */
+int  hdp_next_hop_mac(int family, const union hdp_addr *dst, int ifindex,
+		      const char *ifname, unsigned wait_ms,
+		      union hdp_addr *nh, uint8_t mac[6], char *err,
+		      size_t errlen);
+
+/* Link mode: frames to dst go to mac (the caller resolved it, e.g. with
+ * hdp_next_hop_mac() and a cache of its own), until another dst. */
+void hdp_tx_set_mac(struct hdp_tx *tx, const union hdp_addr *dst,
+		    const uint8_t mac[6]);
 
 /* The source address the kernel would use to reach dst (a connected UDP
  * socket, no packet sent). */

@@ -10,7 +10,10 @@ RX.pcap what tcpdump captured on the far side, SNIFF.pcap what `hdp sniff
 it can be rebuilt whole (addresses are rewritten by the test), then checks:
 
   1. hdp replay sent or skipped exactly those frames, skipped ones with a
-     reason of the right kind;
+     reason of the right kind (fragments and IPv6 extension headers are
+     sent: the IP header rebuilt, the rest as captured); a transport
+     checksum over the rewritten addresses is adjusted: one right as
+     captured must verify as sent, only the checksum bytes may change;
   2. the frames that arrived are the ones sent, in order, each with the
      original's protocol, TTL, TOS, IPv4 ID/DF, IPv6 flow label and the
      transport bytes unchanged (a UDP checksum may change with the
@@ -25,7 +28,8 @@ import sys
 
 from scapy.utils import RawPcapNgReader, RawPcapReader
 
-PSEUDO = {6, 17, 33, 132}          # checksums over the addresses (v4)
+PSEUDO = {6, 17, 33, 136}          # checksums over the addresses (v4)
+CSUM_AT = {6: 16, 17: 6, 33: 6, 136: 6, 58: 2}   # where, in the header
 IP6_EXT = {0, 43, 44, 51, 60, 135, 139, 140}
 
 
@@ -89,6 +93,29 @@ def csum(data):
     return ~s & 0xffff
 
 
+def pseudo(v, ip, proto, n):
+    """the pseudo-header of a datagram whose header is ip, n bytes after"""
+    if v == 4:
+        return ip[12:20] + struct.pack(">BBH", 0, proto, n)
+    return ip[8:40] + struct.pack(">IxxxB", n, proto)
+
+
+def csum_info(v, ip, proto, l4, at, whole):
+    """where the transport checksum is (at, from the start of l4) and
+    whether the arrived one must verify: a checksum right as captured
+    must be right as sent, addresses rewritten (hdp replay adjusts it);
+    a UDP/IPv4 checksum of 0 (none) stays 0.  None when the protocol
+    has no checksum over the addresses."""
+    if proto not in PSEUDO | ({58} if v == 6 else set()):
+        return None
+    if at + 2 > len(l4):
+        return "stale"
+    udp0 = v == 4 and proto == 17 and l4[at:at + 2] == b"\0\0"
+    ok = whole and proto in (6, 17, 58) and not udp0 and \
+        csum(pseudo(v, ip, proto, len(l4)) + l4) == 0
+    return dict(at=at, udp0=udp0, verify=ok)
+
+
 def classify(b, wirelen, lt):
     """('sent', info) or (kind, None); kind as hdp replay names it."""
     o, v = ip_offset(b, lt)
@@ -103,8 +130,6 @@ def classify(b, wirelen, lt):
         ihl = (ip[0] & 15) * 4
         tot = struct.unpack(">H", ip[2:4])[0]
         frag = struct.unpack(">H", ip[6:8])[0]
-        if frag & 0x3fff:
-            return "fragment", None
         if tot == 0:            # TSO/GSO: Wireshark takes the frame's
             tot = len(ip)       # length, and so does hdp's decoder
         if ihl < 20 or tot < ihl or len(ip) < ihl or len(ip) < tot:
@@ -115,42 +140,66 @@ def classify(b, wirelen, lt):
         l4 = ip[ihl:tot]
         info = dict(v=4, proto=proto, ttl=ip[8], tos=ip[1],
                     id=struct.unpack(">H", ip[4:6])[0],
-                    df=(frag >> 14) & 1, l4=l4, opts=ip[20:ihl])
+                    df=(frag >> 14) & 1, l4=l4, opts=ip[20:ihl],
+                    frag=frag & 0x3fff)
+        # a fragment is rebuilt with its bytes as captured: the first
+        # one carries the transport checksum over the (rewritten)
+        # addresses
+        if frag & 0x3fff:
+            info["udp_hdp"] = False
+            if frag & 0x1fff == 0:
+                c = csum_info(4, ip, proto, l4, CSUM_AT.get(proto, 0), False)
+                if c == "stale":
+                    return "stale checksum", None
+                info["csum"] = c
+            return "sent", info
     else:
         if len(ip) < 40:
             return "damaged", None
         plen = struct.unpack(">H", ip[4:6])[0]
         if 40 + plen > len(ip):
             return "damaged", None
-        nh, off, exts, frag = ip[6], 40, 0, False
+        nh, off, exts, later = ip[6], 40, 0, False
         while nh in IP6_EXT and off + 2 <= 40 + plen:
             if nh == 44:
-                frag = True
-                break
+                later = struct.unpack(">H", ip[off + 2:off + 4])[0] >> 3 != 0
+                nh, off, exts = ip[off], off + 8, exts + 1
+                if later:
+                    break
+                continue
             n = (ip[off + 1] + 2) * 4 if nh == 51 else (ip[off + 1] + 1) * 8
             nh, off, exts = ip[off], off + n, exts + 1
-        if frag:
-            return "fragment", None
-        if exts:
-            return "ipv6 extension headers", None
         proto = nh
         l4 = ip[40:40 + plen]
         w = struct.unpack(">I", ip[:4])[0]
-        info = dict(v=6, proto=proto, ttl=ip[7], tos=(w >> 20) & 0xff,
+        info = dict(v=6, proto=ip[6], ttl=ip[7], tos=(w >> 20) & 0xff,
                     flow=w & 0xfffff, l4=l4)
+        # extension headers (a fragment header among them) ride as
+        # captured after a rebuilt fixed header
+        if exts:
+            info["udp_hdp"] = False
+            if not later:
+                c = csum_info(6, ip, proto, l4,
+                              off - 40 + CSUM_AT.get(proto, 0), False)
+                if c == "stale":
+                    return "stale checksum", None
+                info["csum"] = c
+            return "sent", info
     if proto == 255 and len(l4) < 12:
         return "damaged", None
     udp_hdp = (proto == 17 and len(l4) >= 20 and l4[0:4] == l4[8:12] and
                struct.unpack(">H", l4[4:6])[0] == len(l4))
     info["udp_hdp"] = udp_hdp
-    if proto in PSEUDO | ({58} if v == 6 else set()) and not udp_hdp:
-        return "stale checksum", None
+    if not udp_hdp:
+        c = csum_info(v, ip, proto, l4, CSUM_AT.get(proto, 0), True)
+        if c == "stale":
+            return "stale checksum", None
+        info["csum"] = c
     return "sent", info
 
 
 def reason_kind(r):
-    for k in ("not IP", "fragment", "ipv6 extension headers",
-              "stale checksum"):
+    for k in ("not IP", "stale checksum"):
         if r.startswith(k):
             return k
     if r.startswith("truncated") or r.startswith("malformed"):
@@ -201,25 +250,36 @@ def main():
             fields = dict(proto=ip[9], ttl=ip[8], tos=ip[1],
                           id=struct.unpack(">H", ip[4:6])[0],
                           df=(struct.unpack(">H", ip[6:8])[0] >> 14) & 1,
-                          opts=ip[20:ihl])
+                          opts=ip[20:ihl],
+                          frag=struct.unpack(">H", ip[6:8])[0] & 0x3fff)
             l4 = ip[ihl:tot]
-            pseudo = ip[12:20] + struct.pack(">BBH", 0, 17, len(l4))
+            p17 = ip[12:20] + struct.pack(">BBH", 0, 17, len(l4))
         else:
             plen = struct.unpack(">H", ip[4:6])[0]
             w = struct.unpack(">I", ip[:4])[0]
             fields = dict(proto=ip[6], ttl=ip[7], tos=(w >> 20) & 0xff,
                           flow=w & 0xfffff)
             l4 = ip[40:40 + plen]
-            pseudo = ip[8:40] + struct.pack(">IxxxB", len(l4), 17)
+            p17 = ip[8:40] + struct.pack(">IxxxB", len(l4), 17)
         for k, val in fields.items():
             if info[k] != val:
                 bad.append("frame %d: %s %r, original %r" %
                            (n, k, val, info[k]))
         want_l4 = info["l4"]
+        c = info.get("csum")
         if info["udp_hdp"]:
-            if csum(pseudo + l4) != 0:
+            if csum(p17 + l4) != 0:
                 bad.append("frame %d: UDP checksum wrong" % n)
             want_l4 = want_l4[:6] + l4[6:8] + want_l4[8:]
+        elif c:
+            a = c["at"]
+            if c["udp0"] and l4[a:a + 2] != b"\0\0":
+                bad.append("frame %d: UDP checksum 0 (none) not kept" % n)
+            if c["verify"] and \
+                    csum(pseudo(v, ip, fields["proto"], len(l4)) + l4) != 0:
+                bad.append("frame %d: transport checksum wrong after the "
+                           "rewrite" % n)
+            want_l4 = want_l4[:a] + l4[a:a + 2] + want_l4[a + 2:]
         if l4 != want_l4:
             bad.append("frame %d: transport bytes differ (%d vs %d bytes)"
                        % (n, len(l4), len(want_l4)))
