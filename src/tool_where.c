@@ -1173,8 +1173,14 @@ print_segments_json(struct where *w)
 		hj_str(&j, "type", "point");
 		hj_u64(&j, "index", (uint64_t)i);
 		hj_str(&j, "name", w->pt[i].label);
-		hj_str(&j, "file", w->pt[i].path);
-		hj_str(&j, "linktype", dlt_name(w->pt[i].dlt, dn, sizeof(dn)));
+		if (w->pt[i].gone) {	/* live: not observed */
+			hj_null(&j, "file");
+			hj_null(&j, "linktype");
+		} else {
+			hj_str(&j, "file", w->pt[i].path);
+			hj_str(&j, "linktype",
+			       dlt_name(w->pt[i].dlt, dn, sizeof(dn)));
+		}
 		hj_u64(&j, "frames", w->pt[i].frames);
 		hj_u64(&j, "packets", w->pt[i].count);
 		hj_u64(&j, "skipped", w->pt[i].skipped);

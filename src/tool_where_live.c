@@ -509,7 +509,8 @@ start_child(struct where_live *l)
 {
 	pid_t pid;
 
-	fflush(NULL);
+	fflush(stdout);	/* not NULL: a reader holds its stream's lock */
+	fflush(stderr);
 	pid = fork();
 	if (pid < 0) {
 		tool_errno("fork");
