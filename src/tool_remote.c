@@ -523,7 +523,12 @@ ssh_argv(struct argv_b *a, const struct remote_host *h, int master,
 	int bad = 0;
 
 	a->n = 0;
-	if (env != NULL && env[0] != '\0' && strlen(env) < sizeof(a->words)) {
+	if (env != NULL && strlen(env) >= sizeof(a->words)) {
+		snprintf(spawn_why, sizeof(spawn_why), "HDP_SSH: longer than "
+			 "%zu bytes", sizeof(a->words) - 1);
+		return -1;
+	}
+	if (env != NULL && env[0] != '\0') {
 		strcpy(a->words, env);
 		for (w = strtok_r(a->words, " \t\n", &save); w != NULL;
 		     w = strtok_r(NULL, " \t\n", &save))

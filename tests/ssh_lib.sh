@@ -256,7 +256,7 @@ ssh_sudo_allow() {
 
 ns_procs() {
 	for p in $(ip netns pids "$1" 2>/dev/null); do
-		a=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)
+		a=$(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline")
 		[ -n "$a" ] && echo "$p $a"
 	done | grep -E "$2"
 }
