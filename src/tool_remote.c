@@ -68,8 +68,10 @@ sleep_ms(long ms)
 static void
 copy_str(char *dst, size_t len, const char *src)
 {
-	size_t n = strnlen(src, len - 1);
+	size_t n = 0;
 
+	while (n + 1 < len && src[n] != '\0')
+		n++;
 	memcpy(dst, src, n);
 	dst[n] = '\0';
 }
@@ -878,6 +880,8 @@ run_short(struct remote_host *h, const char *script, char *out, size_t len,
 		if (left <= 0 || poll(pf, 2, (int)left) < 0) {
 			if (left > 0 && errno == EINTR && !tool_stop)
 				continue;
+			copy_str(err, elen, tool_stop ? "interrupted" :
+				 "no answer in time");
 			goto done;
 		}
 		if (pf[0].revents) {

@@ -39,7 +39,9 @@
 #   sshd inside the namespace (e.g. "unshare -m sh $SSH_DIR/mnt.sh").
 #   On exit every process left in a namespace where sshd was started
 #   (sshd, its sessions, whatever they ran) is killed by PID, then
-#   lib.sh's (or topo.sh's) cleanup runs.
+#   lib.sh's (or topo.sh's) cleanup runs: this file's EXIT trap,
+#   _ssh_exit, replaces theirs and calls it (source this file last; a
+#   test that sets an EXIT trap of its own calls _ssh_exit from it).
 #   sshd needs its privilege separation directory /run/sshd: made (0755,
 #   as the package's tmpfiles would) when missing, and left in place.
 #
