@@ -1779,10 +1779,14 @@ run_live(struct where *w)
 	char *filter;
 	int i, np, rc;
 
-	if (w->o.filter != NULL)	/* NULL: keep everything */
-		filter = hdp_filter_and(*w->o.filter ? w->o.filter : NULL,
-					w->o.expr);
-	else if ((filter = hdp_filter_hdp(DLT_RAW, w->o.expr, 1)) == NULL) {
+	/* NULL: HDP (the capture's default); "": everything */
+	filter = w->o.filter != NULL ?
+		 hdp_filter_and(*w->o.filter ? w->o.filter : NULL, w->o.expr) :
+		 w->o.expr != NULL ? hdp_filter_hdp(DLT_RAW, w->o.expr, 1) :
+		 NULL;
+	if (filter == NULL && w->o.filter != NULL && *w->o.filter == '\0')
+		filter = strdup("");
+	if (filter == NULL && (w->o.filter != NULL || w->o.expr != NULL)) {
 		tool_err("out of memory");
 		return HDP_EXIT_ENV;
 	}

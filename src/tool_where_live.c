@@ -43,7 +43,6 @@
 #define WL_MAX_SEND     64      /* words of send options after DEST  */
 #define WL_READY_MS     20000   /* a capture must listen by then      */
 #define WL_FINISH_MS    5000    /* a capture must end by then, once told */
-#define WL_READER_MS    3000    /* then its last bytes must be read   */
 #define WL_POLL_MS      200
 
 /* One point's reader: libpcap on the capture's pipe, pcap_dump into the
@@ -62,7 +61,6 @@ struct reader {
 
 struct where_live {
 	struct remote_cfg cfg;
-	const char *ssh_opts[WL_MAX_POINTS];
 	int      np;
 	struct point pt[WL_MAX_POINTS];
 	struct where_live_pt out[WL_MAX_POINTS];
@@ -89,8 +87,7 @@ live_get(struct where_live **lv)
 {
 	if (*lv == NULL && (*lv = calloc(1, sizeof(**lv))) == NULL)
 		tool_err("out of memory");
-	if (*lv != NULL && (*lv)->cfg.ssh_opts == NULL) {
-		(*lv)->cfg.ssh_opts = (*lv)->ssh_opts;
+	if (*lv != NULL && (*lv)->cfg.connect_timeout == 0) {
 		(*lv)->cfg.connect_timeout = 10;
 		(*lv)->drain_ms = 2000;
 	}
@@ -453,36 +450,40 @@ file_for(struct where_live *l, int i)
 	return s;
 }
 
-/* Open point i's host and start its capture; its reader reads it. */
+/* Point i's host, opened (remote_start has begun connecting to it). */
 static void
-start_point(struct where_live *l, int i, const char *filter)
+open_host(struct where_live *l, int i)
 {
-	struct point *p = &l->pt[i];
 	struct where_live_pt *o = &l->out[i];
-	struct reader *r = &l->rd[i];
 	const struct remote_info *inf;
-	sigset_t block, old;
 
-	if (p->kind == POINT_SSH) {
-		if ((l->host[i] = remote_open(&l->cfg, p)) == NULL) {
-			point_failed(l, i, "could not reach it");
-			return;
-		}
-		inf = remote_info(l->host[i]);
+	if ((l->host[i] = remote_open(&l->cfg, &l->pt[i])) == NULL) {
+		point_failed(l, i, "ssh failed");
+		return;
+	}
+	inf = remote_info(l->host[i]);
+	if (inf->clock_start.uncert_ns >= 0) {	/* -1: no estimate */
 		o->clocked = 1;
 		o->off_start_ns = inf->clock_start.offset_ns;
 		o->unc_start_ns = inf->clock_start.uncert_ns;
 	}
-	l->proc[i] = remote_capture(l->host[i], p, filter, WL_READY_MS);
-	if (l->proc[i] == NULL) {
-		point_failed(l, i, "the capture did not start");
+}
+
+/* Point i's capture listens: its reader takes its output (our own from
+ * now on: remote_finish must not read and drop it). */
+static void
+start_reader(struct where_live *l, int i)
+{
+	struct where_live_pt *o = &l->out[i];
+	struct reader *r = &l->rd[i];
+	sigset_t block, old;
+
+	if ((o->path = file_for(l, i)) == NULL) {
+		point_failed(l, i, "out of memory");
 		return;
 	}
-	if ((o->path = file_for(l, i)) == NULL ||
-	    (r->fd = fcntl(l->proc[i]->out, F_DUPFD_CLOEXEC, 0)) < 0) {
-		point_failed(l, i, "out of memory or descriptors");
-		return;
-	}
+	r->fd = l->proc[i]->out;
+	l->proc[i]->out = -1;
 	r->path = o->path;
 	r->abandon = &l->abandon;
 	/* Ctrl-C is for the main thread: it interrupts waitpid there */
@@ -498,6 +499,45 @@ start_point(struct where_live *l, int i, const char *filter)
 		r->started = 1;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/*
+ * Every point's capture, started side by side: connect to every host at
+ * once, open each, start every capture, then wait until each listens (a
+ * slow host costs its own delay, not the sum).  A point that fails has
+ * said why and is left out.
+ */
+static void
+start_points(struct where_live *l, const char *filter)
+{
+	int i;
+
+	for (i = 0; i < l->np && !tool_stop; i++)
+		if (l->pt[i].kind == POINT_SSH &&
+		    remote_start(&l->cfg, &l->pt[i]) != 0)
+			point_failed(l, i, "ssh failed");
+	for (i = 0; i < l->np && !tool_stop; i++)
+		if (l->pt[i].kind == POINT_SSH && l->out[i].why[0] == '\0')
+			open_host(l, i);
+	for (i = 0; i < l->np && !tool_stop; i++) {
+		if (l->pt[i].kind == POINT_FILE || l->out[i].why[0] != '\0')
+			continue;
+		l->proc[i] = remote_capture(l->host[i], &l->pt[i], filter, 0);
+		if (l->proc[i] == NULL)
+			point_failed(l, i, "the capture did not start");
+	}
+	for (i = 0; i < l->np; i++) {
+		if (l->proc[i] == NULL)
+			continue;
+		if (tool_stop || remote_wait_line(l->proc[i], "listening on",
+						  WL_READY_MS, NULL, 0) != 0) {
+			point_failed(l, i, "the capture did not start");
+			remote_finish(l->proc[i], WL_FINISH_MS);
+			l->proc[i] = NULL;
+			continue;
+		}
+		start_reader(l, i);
+	}
 }
 
 /* The probe sender (this binary's send) or sh -c COMMAND, in a process
@@ -533,16 +573,29 @@ start_child(struct where_live *l)
 	return pid;
 }
 
+/* What the captures say on their standard error, read so that no pipe
+ * fills up during a long run. */
+static void
+drain_errs(struct where_live *l)
+{
+	int i;
+
+	for (i = 0; i < l->np; i++)
+		if (l->proc[i] != NULL)
+			remote_read_err(l->proc[i]);
+}
+
 /* Wait for the child; Ctrl-C (tool_stop) ends it.  Its exit status, or
  * 128 + the signal that ended it. */
 static int
-wait_child(pid_t pid)
+wait_child(struct where_live *l, pid_t pid)
 {
+	struct timespec ts = { 0, 50 * 1000000L };
 	int st, stopped = 0;
 	pid_t r;
 
 	for (;;) {
-		r = waitpid(pid, &st, 0);
+		r = waitpid(pid, &st, WNOHANG);
 		if (r == pid)
 			break;
 		if (r < 0 && errno != EINTR)
@@ -551,6 +604,8 @@ wait_child(pid_t pid)
 			kill(-pid, SIGTERM);
 			stopped = 1;
 		}
+		drain_errs(l);
+		nanosleep(&ts, NULL);
 	}
 	if (WIFEXITED(st))
 		return WEXITSTATUS(st);
@@ -559,7 +614,7 @@ wait_child(pid_t pid)
 
 /* Sleep ms milliseconds, or until Ctrl-C. */
 static void
-nap(uint64_t ms)
+nap(struct where_live *l, uint64_t ms)
 {
 	struct timespec ts;
 
@@ -569,6 +624,7 @@ nap(uint64_t ms)
 		ts.tv_sec = 0;
 		ts.tv_nsec = (long)m * 1000000L;
 		nanosleep(&ts, NULL);
+		drain_errs(l);
 		ms -= m;
 	}
 }
@@ -586,7 +642,7 @@ run_traffic(struct where_live *l)
 		l->child_status = HDP_EXIT_ENV;
 		return;
 	}
-	st = wait_child(pid);
+	st = wait_child(l, pid);
 	if (l->probe != NULL) {
 		/* send's own status: 1 (some not sent) and up */
 		if (st != 0 && !tool_stop)
@@ -597,7 +653,7 @@ run_traffic(struct where_live *l)
 	} else if (st != 0 && !tool_stop) {
 		tool_err("--run: the command ended with status %d", st);
 	}
-	nap(l->drain_ms);
+	nap(l, l->drain_ms);
 }
 
 /* The clock offset applied to point i: the mean of the estimates at
@@ -643,23 +699,27 @@ stop_all(struct where_live *l)
 		}
 	for (i = 0; i < l->np; i++)
 		end_clock(l, i);
+	/* stop them all, read what each still sends, then finish each */
 	for (i = 0; i < l->np; i++)
-		if (l->proc[i] != NULL) {
-			remote_finish(l->proc[i], WL_FINISH_MS);
-			l->proc[i] = NULL;
-		}
+		if (l->proc[i] != NULL)
+			remote_stop(l->proc[i]);
 	do {
 		for (i = 0, busy = 0; i < l->np; i++)
 			busy += l->rd[i].started && !l->rd[i].ended;
 		if (busy)
 			nanosleep(&ts, NULL);
-	} while (busy && (waited += WL_POLL_MS) < WL_READER_MS);
+		drain_errs(l);
+	} while (busy && (waited += WL_POLL_MS) < WL_FINISH_MS);
 	l->abandon = 1;
 	for (i = 0; i < l->np; i++)
 		if (l->rd[i].started) {
 			pthread_join(l->rd[i].th, NULL);
 			l->rd[i].started = 0;
 		}
+	for (i = 0; i < l->np; i++) {
+		remote_finish(l->proc[i], WL_FINISH_MS);
+		l->proc[i] = NULL;
+	}
 }
 
 /* What each point gives the engine: its file, or why not observed. */
@@ -702,8 +762,6 @@ int
 where_live_run(struct where_live *l, const char *filter,
 	       struct where_live_pt **pts, int *np)
 {
-	int i;
-
 	*pts = l->out;
 	*np = l->np;
 	if (l->save != NULL && mkdir(l->save, 0755) != 0 && errno != EEXIST) {
@@ -714,9 +772,7 @@ where_live_run(struct where_live *l, const char *filter,
 		return HDP_EXIT_ENV;
 	tool_catch_stop(NULL);
 	signal(SIGPIPE, SIG_IGN);
-	for (i = 0; i < l->np && !tool_stop; i++)
-		if (l->pt[i].kind != POINT_FILE)
-			start_point(l, i, filter);
+	start_points(l, filter);
 	run_traffic(l);
 	stop_all(l);
 	settle_points(l);
@@ -746,6 +802,7 @@ where_live_free(struct where_live *l)
 		free(l->out[i].path);
 		point_free(&l->pt[i]);
 	}
+	remote_cfg_free(&l->cfg);
 	if (l->tmpdir[0])
 		rmdir(l->tmpdir);
 	free(l);
