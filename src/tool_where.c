@@ -1796,6 +1796,12 @@ run_live(struct where *w)
 	for (i = 0; i < np; i++) {
 		w->o.path[i] = w->lp[i].path;
 		memcpy(w->o.label[i], w->lp[i].label, LABEL_LEN);
+		/* times are corrected by the offset, but matching must not
+		 * hang on the estimate: a wrong one (or a clock that jumped)
+		 * shifts a point by at most that much */
+		if (w->lp[i].clocked)
+			w->o.window_ns += (uint64_t)llabs(w->lp[i].offset_ns) +
+					  (uint64_t)w->lp[i].uncert_ns;
 	}
 	return rc;
 }

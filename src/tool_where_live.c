@@ -310,10 +310,12 @@ where_live_check(struct where_live *l)
 		l->send_argv[0] = (char *)"hdp";
 		l->send_argv[1] = (char *)"send";
 		l->send_argv[2] = (char *)l->probe;
-		l->send_argv[3 + l->nsend] = NULL;
+		/* its summary only (on our standard error) */
+		l->send_argv[3 + l->nsend] = (char *)"-q";
+		l->send_argv[4 + l->nsend] = NULL;
 		hdp_progname = "hdp send";
 		tool_parse_only = 1;
-		rc = cmd_send(2 + l->nsend, l->send_argv + 1);
+		rc = cmd_send(3 + l->nsend, l->send_argv + 1);
 		tool_parse_only = 0;
 		hdp_progname = name;
 		optind = 0;
