@@ -43,6 +43,8 @@
 #include "tool.h"
 #include "tool_where.h"
 
+extern const char remote_usage[];	/* tool_remote.h: its point clashes */
+
 #define MAX_POINTS   64
 #define MAX_CHANGES  16   /* distinct changes counted per segment */
 #define LABEL_LEN    64
@@ -209,6 +211,11 @@ usage_where(FILE *out)
 "usage: hdp where [--json] [-v | -q] [--window SECONDS] [--memory MIB]\n"
 "                 [-f EXPR] [-Z USER]\n"
 "                 [LABEL=]A.pcap [LABEL=]B.pcap [...] [--] [EXPRESSION]\n"
+"       hdp where --at [LABEL=]POINT --at [LABEL=]POINT [...]\n"
+"                 (--probe DEST [SEND-OPTION...] [--] | --run COMMAND)\n"
+"                 [--drain SECONDS] [--save DIR [--force]] [--json] [-v | -q]\n"
+"                 [--ssh-option OPT] [--sudo] [--remote-hdp PATH]\n"
+"                 [other options above] [EXPRESSION]\n"
 "\n"
 "Compare captures taken at several points of a path, given in path order\n"
 "(sender, router in, router out, receiver ...; any link types hdp sniff\n"
@@ -247,9 +254,40 @@ usage_where(FILE *out)
 "                   capabilities (default nobody when started as root;\n"
 "                   -Z root stays root)\n"
 "\n"
+"Live (the second form): capture at every point while the probes go out,\n"
+"then the same report.  Points in path order, each written\n"
+"ssh://[USER@]HOST[:PORT]/IFACE (another host, over the system's ssh),\n"
+"IFACE (here) or FILE (a capture taken before).\n"
+"  --at [LABEL=]POINT\n"
+"                   a capture point (LABEL: default the interface name);\n"
+"                   starts hdp sniff there, or tcpdump where there is no\n"
+"                   compatible hdp, and waits until each listens\n"
+"  --probe DEST     then run this hdp's send DEST: every word after DEST up\n"
+"                   to \"--\" is one of send's options (-c N, -i SECONDS,\n"
+"                   --size N ...: see hdp help send); its summary goes to\n"
+"                   standard error\n"
+"  --run COMMAND    or run /bin/sh -c COMMAND instead (your own traffic;\n"
+"                   its output goes to standard error)\n"
+"  --drain SECONDS  then wait this long for the last packets (default 2)\n"
+"  --save DIR       keep each point's capture as DIR/LABEL.pcap (valid\n"
+"                   after Ctrl-C too; DIR is made when missing)\n"
+"  --force          overwrite LABEL.pcap files already in DIR\n"
+"%s"
+"A point that fails (no answer, authentication refused, no hdp or tcpdump,\n"
+"no privilege, a capture that ends early) is said in one line and reads\n"
+"\"not observed\": its segments are unknown, a loss is placed between the\n"
+"nearest points observed.  Each remote clock's offset is measured at\n"
+"start and end (with its uncertainty) and taken off that point's times,\n"
+"which are then estimates (\"est\"; JSON \"offset_corrected\"); matching\n"
+"never depends on clocks.  Ctrl-C stops every capture and reports what\n"
+"was captured.\n"
+"\n"
 "Exit status: 0 every packet the first point saw reached the last; 1 some\n"
-"vanished; 2 bad usage or a capture whose contents cannot be read; 4 a\n"
-"capture file that cannot be opened (missing, permission).\n");
+"vanished (also when a live point failed elsewhere); 2 bad usage or a\n"
+"capture whose contents cannot be read; 3 the probes could not be sent\n"
+"(privileges); 4 a capture file that cannot be opened (missing,\n"
+"permission), or a live point failed and nothing vanished where observed\n"
+"(the path is not confirmed).\n", remote_usage);
 }
 
 /* ---- small helpers ------------------------------------------------------ */
