@@ -525,13 +525,13 @@ emit_times_json(const struct where *w, const struct pkt *k, FILE *f)
 	fprintf(f, "],\"offset_corrected\":%s", est ? "true" : "false");
 }
 
-/* Live, text: "    after s: r1in 0.052 ms, rx 0.190 ms est" */
+/* Live, text: "    after s: r1in 0.052 ms est, rx 0.190 ms est" */
 static void
 emit_times_text(const struct where *w, const struct pkt *k,
 		const struct verdict *v)
 {
 	uint64_t t0 = snap_at(k, v->first)->ts;
-	int i;
+	int i, n = 0;
 
 	if (v->first == v->last)
 		return;
@@ -539,7 +539,7 @@ emit_times_text(const struct where *w, const struct pkt *k,
 	for (i = v->first + 1; i < w->np; i++) {
 		if (!(k->seen >> i & 1))
 			continue;
-		printf(" %s %.3f ms%s", w->pt[i].show,
+		printf("%s %s %.3f ms%s", n++ ? "," : "", w->pt[i].show,
 		       (double)(int64_t)(snap_at(k, i)->ts - t0) / 1e6,
 		       w->lp[i].clocked || w->lp[v->first].clocked ?
 		       " est" : "");
