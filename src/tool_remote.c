@@ -1318,17 +1318,24 @@ remote_close(struct remote_host *h)
  * reads end of file (remote_finish closed .in, the local ssh died, the
  * connection or the master went away) the command gets SIGTERM (hdp and
  * tcpdump then flush what they hold and exit), and SIGKILL a second
- * later if it did not end.  The watcher's output goes nowhere: a
- * background process holding the channel's standard output would keep
- * sshd (and so us) waiting after the command ended.  The wrapper exits
- * with the command's status.
+ * later if it did not end.  Where setsid(1) is (util-linux, busybox), the
+ * command runs in a session of its own and the signals go to its whole
+ * process group, so children it started end too (and cannot keep the
+ * channel open); else to the command alone.  The watcher's output goes
+ * nowhere: a background process holding the channel's standard output
+ * would keep sshd (and so us) waiting after the command ended.  The
+ * wrapper exits with the command's status.
  */
-static const char wrap_head[] = "exec 3<&0\n";
+static const char wrap_head[] =
+	"exec 3<&0\n"
+	"g=; command -v setsid >/dev/null 2>&1 && g=setsid\n"
+	"$g ";
 static const char wrap_tail[] =
 	" </dev/null &\n"
 	"p=$!\n"
-	"{ cat >/dev/null 2>&1; kill -TERM $p 2>/dev/null; sleep 1;"
-	" kill -KILL $p 2>/dev/null; } <&3 >/dev/null 2>&1 &\n"
+	"k() { kill -$1 -$p 2>/dev/null || kill -$1 $p 2>/dev/null; }\n"
+	"{ cat >/dev/null 2>&1; k TERM; sleep 1; k KILL; }"
+	" <&3 >/dev/null 2>&1 &\n"
 	"w=$!\n"
 	"exec 3<&- </dev/null\n"
 	"wait $p\n"

@@ -74,7 +74,12 @@
  *    --sudo: the wrapper runs as root, so it can always signal the
  *    command) in the user's login shell, which must therefore understand
  *    single quotes as POSIX sh does (sh, bash, dash, ksh, zsh: yes; fish:
- *    no).  Each argument reaches the command unchanged.
+ *    no).  Each argument reaches the command unchanged.  The command runs
+ *    under setsid(1) where the host has it, and the stop signals (TERM,
+ *    then KILL a second later) go to its whole process group: children
+ *    it started end with it.
+ *  - Strings in remote_info come from the other host: print them through
+ *    tool_safe() / tool_err(), never raw.
  *  - One host's commands are sessions of its one master connection.
  *    OpenSSH's sshd allows MaxSessions (default 10) at once per
  *    connection: keep at most ~8 commands running at once on one host

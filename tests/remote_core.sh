@@ -164,6 +164,22 @@ expect_eq "spawn: arguments reach the remote command unchanged" \
 t sp2 spawn "$R1" sh -c 'exit 7'
 expect_eq "spawn: the remote exit status" "$(cat "$TMPD/sp2.out")" \
 	"status=7"
+# a command with a child of its own: both end when our side closes
+# (killed, it leaves its control directory: not in $CTL)
+mkdir -p "$TMPD/ctl2"
+ip netns exec "$NS_S" env TMPDIR="$TMPD/ctl2" timeout 60 $TR spawn "$R1" \
+	sh -c 'sleep 37 & sleep 38; wait' >"$TMPD/sp5.out" 2>&1 &
+sp=$!
+i=0
+while [ -z "$(ns_procs "$NS_R1" '^[0-9]+ sleep 37')" ] && [ "$i" -lt 100 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+check "spawn: the command runs with its child" \
+	[ -n "$(ns_procs "$NS_R1" '^[0-9]+ sleep 37')" ]
+kill -KILL $(pgrep -P "$sp") 2>/dev/null
+wait "$sp" 2>/dev/null
+check "spawn: the command and its child end with our side" \
+	none_left "$NS_R1" '^[0-9]+ (sleep 3[78]|sh -c)'
 t sp3 spawn local sh -c 'echo here'
 expect_eq "spawn: locally" "$(cat "$TMPD/sp3.out")" "here
 status=0"
@@ -261,6 +277,7 @@ else
 fi
 
 # ---- SIGKILL of the local side: nothing survives anywhere ----
+CTL="$TMPD/ctl2"
 ip netns exec "$NS_S" env TMPDIR="$CTL" timeout 60 $TR hold "$R1/r1a" \
 	"$R1/r1b" >"$TMPD/hold.out" 2>"$TMPD/hold.err" &
 hp=$!
