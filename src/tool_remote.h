@@ -78,6 +78,10 @@
  *    under setsid(1) where the host has it, and the stop signals (TERM,
  *    then KILL a second later) go to its whole process group: children
  *    it started end with it.
+ *  - .out carries exactly the command's standard output, so a login
+ *    shell that prints on standard output for non-interactive sessions
+ *    (a chatty ~/.bashrc) corrupts it, as it breaks scp: the pcap reader
+ *    then fails on a bad header, said as the reader says it.
  *  - Strings in remote_info come from the other host: print them through
  *    tool_safe() / tool_err(), never raw.
  *  - One host's commands are sessions of its one master connection.
