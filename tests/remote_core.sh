@@ -152,6 +152,35 @@ t cap5 capture "$R1/r1a" 0
 check "hdp: pcap header without any packet" grep -q '^linktype=1$' \
 	"$TMPD/cap5.out"
 
+# bg_capture NAME POINT COUNT: a capture in the background, until it
+# listens (BG_CAP: its PID)
+bg_capture() {
+	ip netns exec "$NS_S" env TMPDIR="$CTL" timeout 60 $TR capture "$2" \
+		"$3" >"$TMPD/$1.out" 2>"$TMPD/$1.err" &
+	BG_CAP=$!
+	i=0
+	while ! grep -q listening "$TMPD/$1.out" && [ "$i" -lt 150 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+}
+# the capture dies on its host mid-run: the stream ends, the status says
+bg_capture die1 "$R1/r1a" 5
+kill -KILL $(ns_procs "$NS_R1" '^[0-9]+ [^ ]*hdp sniff' | cut -d' ' -f1)
+wait "$BG_CAP"
+expect_eq "capture killed on its host: the stream ends, status 137" \
+	"$(sed -n 's/^status=//p' "$TMPD/die1.out")" "137 captured=0"
+# the connection drops (sshd's session process killed): nothing is left
+bg_capture die2 "$RD/d0" 5
+kill -KILL $(ns_procs "$NS_D" '^[0-9]+ sshd: root' | cut -d' ' -f1)
+wait "$BG_CAP"
+check "connection dropped: the stream ends" grep -q '^status=.* captured=0$' \
+	"$TMPD/die2.out"
+check "connection dropped: no tcpdump left on the receiver" none_left \
+	"$NS_D" 'sniff|tcpdump|sh -c|^[0-9]+ cat'
+check "connection dropped: no ssh left here" none_left "$NS_S" \
+	'^[0-9]+ ssh '
+check "control directory removed" ctl_empty
+
 # a local point (h NULL): this program's hdp
 capture cap6 s0 2
 expect_eq "local capture: 2 HDP packets" \
