@@ -212,6 +212,12 @@ check "spawn: the command and its child end with our side" \
 t sp3 spawn local sh -c 'echo here'
 expect_eq "spawn: locally" "$(cat "$TMPD/sp3.out")" "here
 status=0"
+# a local "hdp" is this very program (/proc/PID/exe): here test_remote
+ip netns exec "$NS_S" env -u HDP -u HDP_REAL "$T" spawn local hdp parse lo \
+	>"$TMPD/sp6.out" 2>&1
+expect_eq "spawn: a local hdp is this program" "$(cat "$TMPD/sp6.out")" \
+	"iface - - 0 lo -
+status=0"
 t sp4 spawn "$RD" hdp --version
 check "spawn hdp where there is none: refused" [ ! -s "$TMPD/sp4.out" ]
 check "spawn hdp where there is none: said" \
