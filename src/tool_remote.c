@@ -494,6 +494,9 @@ struct remote_host {
 	char hdp_path[512], tcpdump_path[512];
 	int uid;                   /* remote id -u, -1 when unknown       */
 	struct remote_info info;
+	int probed;                /* the probe and the clock are done     */
+	struct remote_proc *probe; /* the probe's session, once begun      */
+	int64_t probe_end;         /* its deadline                         */
 };
 
 enum { H_STARTED, H_OPEN, H_FAILED };
@@ -1139,26 +1142,44 @@ probe_failed(struct remote_host *h, struct remote_proc *p)
 	remote_finish(p, 1000);
 }
 
+/* Start the probe's session (several hosts' run at once that way). */
 static int
-probe_host(struct remote_host *h)
+probe_begin(struct remote_host *h)
 {
 	struct sbuf s = { 0 };
-	struct remote_proc *p;
-	char line[1024];
-	int64_t end = mono_ms() + 1000L *
-		((h->cfg->connect_timeout ? h->cfg->connect_timeout : 10) + 5);
 
+	if (h->probe != NULL)
+		return 0;
 	/* the script reads $1 and $2 */
 	sb_str(&s, "set -- ");
 	sb_quote(&s, h->cfg->remote_hdp ? h->cfg->remote_hdp : "hdp");
 	sb_str(&s, h->cfg->sudo ? " 1\n" : " 0\n");
 	sb_str(&s, probe_script);
-	p = s.failed ? NULL : proc_start(h, h->label, s.s, 0);
+	h->probe = s.failed ? NULL : proc_start(h, h->label, s.s, 0);
 	free(s.s);
-	if (p == NULL) {
+	if (h->probe == NULL) {
 		host_fail(h, "cannot run ssh");
 		return -1;
 	}
+	h->probe_end = mono_ms() + 1000L *
+		((h->cfg->connect_timeout ? h->cfg->connect_timeout : 10) + 5);
+	return 0;
+}
+
+/* Read the probe's answers, then sample the clock in the same session. */
+static int
+probe_host(struct remote_host *h)
+{
+	struct remote_proc *p;
+	char line[1024];
+	int64_t end;
+
+	if (probe_begin(h) != 0)
+		return -1;
+	p = h->probe;
+	end = h->probe_end;
+	h->probe = NULL;
+	h->probed = 1;
 	for (;;) {
 		int64_t left = end - mono_ms();
 		char *eq;
@@ -1198,8 +1219,10 @@ remote_open(const struct remote_cfg *c, const struct point *p)
 	}
 	if ((h = find_host(p)) == NULL && (h = new_host(c, p)) == NULL)
 		return NULL;
-	if (h->state == H_STARTED && wait_master(h) == 0 &&
-	    probe_host(h) != 0) {
+	if (h->state == H_STARTED)
+		wait_master(h);
+	if (h->state == H_OPEN && !h->probed && probe_host(h) != 0) {
+		/* connected, but not usable (sudo): close it */
 		ctl_op(h, "exit");
 		reap(h->master, 2000);
 		h->master = 0;
@@ -1213,6 +1236,34 @@ remote_open(const struct remote_cfg *c, const struct point *p)
 	}
 	h->refs++;
 	return h;
+}
+
+size_t
+remote_open_all(const struct remote_cfg *c, const struct point *pts,
+		size_t n, struct remote_host **out)
+{
+	struct remote_host *h;
+	size_t i, failed = 0;
+
+	for (i = 0; i < n; i++)
+		if (pts[i].kind == POINT_SSH)
+			remote_start(c, &pts[i]);
+	/* the masters connect at once; then every probe runs at once */
+	for (i = 0; i < n; i++)
+		if (pts[i].kind == POINT_SSH &&
+		    (h = find_host(&pts[i])) != NULL) {
+			if (h->state == H_STARTED)
+				wait_master(h);
+			if (h->state == H_OPEN && !h->probed)
+				probe_begin(h);
+		}
+	for (i = 0; i < n; i++) {
+		out[i] = NULL;
+		if (pts[i].kind == POINT_SSH &&
+		    (out[i] = remote_open(c, &pts[i])) == NULL)
+			failed++;
+	}
+	return failed;
 }
 
 const struct remote_info *

@@ -184,6 +184,14 @@ struct remote_host *remote_open(const struct remote_cfg *c,
  * after saying why), so that a loop of remote_start over every point
  * and then one of remote_open waits for the slowest host, not the sum. */
 int remote_start(const struct remote_cfg *c, const struct point *p);
+/* remote_open for every ssh:// point of pts at once: the hosts connect,
+ * then probe and sample their clocks, in parallel, so dozens of hosts
+ * cost about what the slowest one costs.  out[i] is what remote_open(c,
+ * &pts[i]) would give (NULL for a point that is not ssh://, or after one
+ * line saying why it failed); each non-NULL one wants its remote_close.
+ * Returns how many ssh:// points failed. */
+size_t remote_open_all(const struct remote_cfg *c, const struct point *pts,
+		       size_t n, struct remote_host **out);
 const struct remote_info *remote_info(const struct remote_host *h);
 /* One more clock estimate (at the end of a run): 0, or -1 when the host
  * no longer answers. */

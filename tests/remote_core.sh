@@ -239,7 +239,7 @@ check "unreachable: one line naming the point" \
 	one_line f1 '^test_remote: ssh://10.0.1.99/eth0: .*connect to host'
 check "unreachable: within the connect timeout ($((s1 - s0)) s)" \
 	[ $((s1 - s0)) -le 8 ]
-# remote_start first: three hosts that do not answer cost one timeout
+# remote_open_all: three hosts that do not answer cost one timeout
 s0=$(date +%s)
 t f1b --ssh-option ConnectTimeout=4 open ssh://10.0.1.97 ssh://10.0.1.98 \
 	ssh://10.0.1.99 "$R1" ssh://10.0.1.97/eth1
@@ -249,13 +249,23 @@ expect_eq "in parallel: each point's result" "$(cat "$TMPD/f1b.out")" \
 failed ssh://10.0.1.98
 failed ssh://10.0.1.99
 ok $R1
-failed ssh://10.0.1.97/eth1"
+failed ssh://10.0.1.97/eth1
+failed=4"
 check "in parallel: one timeout, not three ($((s1 - s0)) s)" \
 	[ $((s1 - s0)) -le 8 ]
 expect_eq "in parallel: one line per failed point" \
 	"$(grep -c '^test_remote: ssh://10.0.1.9[789].*: ' "$TMPD/f1b.err")" 4
 HDP_SSH="ssh -F $SSH_DIR/ssh_config $(printf '%01100d' 0)" \
 	t f1c info "$R1"
+t open2 open "$R1/r1a" "$RD/d0" "ssh://[$R1A6]:2222/r1a" "$R1/r1b" s0
+expect_eq "open_all: four points on three hosts, and a local one" \
+	"$(cat "$TMPD/open2.out")" "ok $R1/r1a
+ok $RD/d0
+ok ssh://[$R1A6]:2222/r1a
+ok $R1/r1b
+here s0
+failed=0"
+check "open_all: nothing said" [ ! -s "$TMPD/open2.err" ]
 check "HDP_SSH too long: said" one_line f1c "HDP_SSH: longer than"
 t f2 info "ssh://$R2B4/r2b"     # R2 listens on its other address only
 check "refused: one line" one_line f2 "ssh://$R2B4/r2b: .*refused"
