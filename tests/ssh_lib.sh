@@ -177,10 +177,10 @@ EOF
 
 sshd_start() {
 	_ns=$1 _addr=$2 _pd=${3:-}
-	[ $# -ge 3 ] && shift 3 || shift $#
+	if [ $# -ge 3 ]; then shift 3; else shift $#; fi
 	_port=${SSHD_PORT:-22}
 	_c="$SSH_DIR/sshd-$_addr-$_port"
-	[ -d /run/sshd ] || mkdir -m 0755 -p /run/sshd
+	[ -d /run/sshd ] || { mkdir -p /run/sshd && chmod 755 /run/sshd; }
 	rm -f "$_c.key" "$_c.key.pub"
 	ssh-keygen -q -t ed25519 -N '' -C "sshd-$_addr" -f "$_c.key" ||
 		fatal "ssh-keygen host key"

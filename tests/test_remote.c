@@ -17,8 +17,8 @@
  *       captures at POINT (and POINT2), says "listening", then waits for
  *       a signal (the test kills it with SIGKILL)
  *   test_remote [REMOTE OPTIONS] open POINT...
- *       remote_start for every POINT, then remote_open for each: "ok
- *       SPEC" or "failed SPEC" lines, then remote_close for each
+ *       remote_open_all for the POINTs (at most 16): "ok SPEC" or "failed
+ *       SPEC" lines, "failed=N", then remote_close for each
  *   test_remote [REMOTE OPTIONS] spawn POINT ARG...
  *       remote_spawn(ARG...) on POINT's host (POINT "local": here), its
  *       standard output copied, then "status=N"
@@ -238,22 +238,22 @@ do_open(int argc, char **argv)
 {
 	struct point p[16];
 	struct remote_host *h[16];
-	int i, n = argc < 16 ? argc : 16, rc = 0;
+	int i, n = argc < 16 ? argc : 16;
+	size_t failed;
 
 	for (i = 0; i < n; i++)
-		if (point_parse(argv[i], 0, &p[i]) != 0 ||
-		    p[i].kind != POINT_SSH || remote_start(&cfg, &p[i]) != 0)
+		if (point_parse(argv[i], 0, &p[i]) != 0)
 			return 2;
-	for (i = 0; i < n; i++) {
-		h[i] = remote_open(&cfg, &p[i]);
-		printf("%s %s\n", h[i] ? "ok" : "failed", argv[i]);
-		rc |= h[i] == NULL;
-	}
+	failed = remote_open_all(&cfg, p, (size_t)n, h);
+	for (i = 0; i < n; i++)
+		printf("%s %s\n", h[i] ? "ok" : p[i].kind == POINT_SSH ?
+		       "failed" : "here", argv[i]);
+	printf("failed=%zu\n", failed);
 	for (i = 0; i < n; i++) {
 		remote_close(h[i]);
 		point_free(&p[i]);
 	}
-	return rc;
+	return failed != 0;
 }
 
 static int
