@@ -452,14 +452,14 @@ file_for(struct where_live *l, int i)
 	return s;
 }
 
-/* Point i's host, opened (remote_start has begun connecting to it). */
+/* Point i's host, as remote_open_all left it. */
 static void
 open_host(struct where_live *l, int i)
 {
 	struct where_live_pt *o = &l->out[i];
 	const struct remote_info *inf;
 
-	if ((l->host[i] = remote_open(&l->cfg, &l->pt[i])) == NULL) {
+	if (l->host[i] == NULL) {
 		point_failed(l, i, "ssh failed");
 		return;
 	}
@@ -514,12 +514,9 @@ start_points(struct where_live *l, const char *filter)
 {
 	int i;
 
-	for (i = 0; i < l->np && !tool_stop; i++)
-		if (l->pt[i].kind == POINT_SSH &&
-		    remote_start(&l->cfg, &l->pt[i]) != 0)
-			point_failed(l, i, "ssh failed");
-	for (i = 0; i < l->np && !tool_stop; i++)
-		if (l->pt[i].kind == POINT_SSH && l->out[i].why[0] == '\0')
+	remote_open_all(&l->cfg, l->pt, (size_t)l->np, l->host);
+	for (i = 0; i < l->np; i++)
+		if (l->pt[i].kind == POINT_SSH)
 			open_host(l, i);
 	for (i = 0; i < l->np && !tool_stop; i++) {
 		if (l->pt[i].kind == POINT_FILE || l->out[i].why[0] != '\0')
