@@ -162,6 +162,35 @@ check "failed point in json: status, unknown segments" \
 	/usr/bin/python3 "$TMPD/judge2.py" "$TMPD/fail2.out"
 [ "$_FAILS" -eq 0 ] || { show fail; show fail2; }
 
+# ---- a capture that dies mid-run ----
+mkdir -p "$TMPD/die"
+ip netns exec "$NS_S" env TMPDIR="$TMPD" "$HDP" where \
+	--at s=s0 --at r1in=ssh://$R1A4/r1a --at rx=ssh://$D4/d0 \
+	--save "$TMPD/die" --drain 0.5 --run 'sleep 3' \
+	>"$TMPD/die.out" 2>"$TMPD/die.err" &
+WPID=$!
+i=0
+while [ "$(ls "$TMPD/die" | wc -l)" -lt 3 ] && [ "$i" -lt 200 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+# the receiver's tcpdump (started by this run), by its PID
+for p in $(ns_procs "$NS_D" 'tcpdump -i' | cut -d' ' -f1); do
+	kill "$p"
+done
+in_ns "$NS_S" "$HDP" send -q -c 2 -i 0.05 "$D4"
+wait "$WPID"
+rc=$?
+expect_eq "capture died, nothing vanished where observed: exit 4" "$rc" 4
+check "capture died: one line naming it" \
+	[ "$(grep -c "ssh://$D4/d0: the capture ended" "$TMPD/die.err")" -eq 1 ]
+check "capture died: not observed" \
+	grep -q "^point 2 rx: .*not observed (the capture ended early)" \
+	"$TMPD/die.out"
+check "capture died: the others still counted" grep -qx \
+	"2 sent, 2 at r1in, not observed at rx: none vanished between the points observed" \
+	"$TMPD/die.out"
+[ "$_FAILS" -eq 0 ] || show die
+
 # ---- Ctrl-C during --run 'sleep 20' ----
 mkdir -p "$TMPD/int"
 ip netns exec "$NS_S" env TMPDIR="$TMPD" "$HDP" where \
