@@ -1215,7 +1215,11 @@ print_segments_json(struct where *w)
 			hj_null(&j, "file");
 			hj_null(&j, "linktype");
 		} else {
-			hj_str(&j, "file", w->pt[i].path);
+			/* live: a temporary file is gone by now */
+			if (w->lp != NULL && !w->lp[i].kept)
+				hj_null(&j, "file");
+			else
+				hj_str(&j, "file", w->pt[i].path);
 			hj_str(&j, "linktype",
 			       dlt_name(w->pt[i].dlt, dn, sizeof(dn)));
 		}

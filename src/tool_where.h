@@ -40,6 +40,7 @@ struct where_live_pt {
 	char    label[WHERE_LABEL_LEN];
 	const char *spec;        /* the point as the user wrote it         */
 	char   *path;            /* its capture file; NULL: not observed   */
+	int     kept;            /* that file stays (--save, or the user's) */
 	char    why[160];        /* when not observed: what failed         */
 	int     clocked;         /* a remote clock: the figures below hold */
 	int     end_ok;          /* ... and the estimate at the end too    */

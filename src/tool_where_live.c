@@ -733,8 +733,10 @@ settle_points(struct where_live *l)
 		if (l->pt[i].kind == POINT_FILE) {
 			free(o->path);
 			o->path = strdup(l->pt[i].file);
+			o->kept = 1;
 			continue;
 		}
+		o->kept = l->save != NULL;
 		if (o->why[0] == '\0' && !l->rd[i].opened) {
 			tool_err("%s: %s", tool_safe(o->spec),
 				 l->rd[i].err[0] ? tool_safe(l->rd[i].err) :

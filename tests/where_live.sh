@@ -86,6 +86,7 @@ pts = [r for r in recs if r["type"] == "point"]
 segs = [r for r in recs if r["type"] == "segment"]
 pk = [r for r in recs if r["type"] == "packet"]
 assert [p["status"] for p in pts] == ["observed"] * 6, pts
+assert all(p["file"].endswith("/save/%s.pcap" % p["name"]) for p in pts)
 assert pts[0]["clock_offset_ns"] is None
 for i in (1, 2):
     off, unc = pts[i]["clock_offset_ns"], pts[i]["clock_uncertainty_ns"]
@@ -151,6 +152,7 @@ segs = [r for r in recs if r["type"] == "segment"]
 assert [p["status"] for p in pts] == ["observed", "not observed",
                                       "observed"], pts
 assert pts[1]["error"] and pts[1]["file"] is None
+assert pts[0]["file"] is None  # a temporary file, gone: no --save
 st = [(s["from"], s["to"], s.get("status"), s["vanished"]) for s in segs]
 assert st == [(0, 1, "unknown", None),
               (0, 2, "across points not observed", 0),
