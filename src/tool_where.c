@@ -1818,6 +1818,7 @@ open_where(struct where *w)
 static int
 run_live(struct where *w)
 {
+	uint64_t widen = 0;
 	char *filter;
 	int i, np, rc;
 
@@ -1840,11 +1841,15 @@ run_live(struct where *w)
 		memcpy(w->o.label[i], w->lp[i].label, LABEL_LEN);
 		/* times are corrected by the offset, but matching must not
 		 * hang on the estimate: a wrong one (or a clock that jumped)
-		 * shifts a point by at most that much */
-		if (w->lp[i].clocked)
-			w->o.window_ns += (uint64_t)llabs(w->lp[i].offset_ns) +
-					  (uint64_t)w->lp[i].uncert_ns;
+		 * shifts a point by at most that much; the window widens by
+		 * the largest */
+		if (w->lp[i].clocked &&
+		    (uint64_t)llabs(w->lp[i].offset_ns) +
+		    (uint64_t)w->lp[i].uncert_ns > widen)
+			widen = (uint64_t)llabs(w->lp[i].offset_ns) +
+				(uint64_t)w->lp[i].uncert_ns;
 	}
+	w->o.window_ns += widen;
 	return rc;
 }
 
