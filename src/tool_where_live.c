@@ -669,7 +669,8 @@ end_clock(struct where_live *l, int i)
 		return;
 	o->offset_ns = o->off_start_ns;
 	o->uncert_ns = o->unc_start_ns;
-	if (l->host[i] == NULL || remote_clock(l->host[i], &c) != 0)
+	if (l->host[i] == NULL || remote_clock(l->host[i], &c) != 0 ||
+	    c.uncert_ns < 0)	/* no estimate at the end */
 		return;
 	o->end_ok = 1;
 	o->off_end_ns = c.offset_ns;
