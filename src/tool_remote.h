@@ -74,7 +74,16 @@
  *    --sudo: the wrapper runs as root, so it can always signal the
  *    command) in the user's login shell, which must therefore understand
  *    single quotes as POSIX sh does (sh, bash, dash, ksh, zsh: yes; fish:
- *    no).  Each argument reaches the command unchanged.
+ *    no).  Each argument reaches the command unchanged.  The command runs
+ *    under setsid(1) where the host has it, and the stop signals (TERM,
+ *    then KILL a second later) go to its whole process group: children
+ *    it started end with it.
+ *  - .out carries exactly the command's standard output, so a login
+ *    shell that prints on standard output for non-interactive sessions
+ *    (a chatty ~/.bashrc) corrupts it, as it breaks scp: the pcap reader
+ *    then fails on a bad header, said as the reader says it.
+ *  - Strings in remote_info come from the other host: print them through
+ *    tool_safe() / tool_err(), never raw.
  *  - One host's commands are sessions of its one master connection.
  *    OpenSSH's sshd allows MaxSessions (default 10) at once per
  *    connection: keep at most ~8 commands running at once on one host
@@ -164,8 +173,10 @@ struct remote_host;
  * denied (publickey).", "Host key verification failed."), or with
  * --sudo "sudo -n: a password is required" / "--sudo: no sudo on r1".
  * It waits up to connect_timeout + 10 s for the master, then runs one
- * probe (remote_info) and the clock estimate (clock_start), about 3
- * round trips.  A host without hdp or tcpdump still opens: remote_capture
+ * session that probes (remote_info) and samples the clock (clock_start).
+ * Measured in test namespaces on a loaded 2-core machine, with a remote
+ * ~/.bashrc that costs ~0.2 s a session: ~0.2 s for the master, ~0.25 s
+ * for the probe and the clock; remote_start lets hosts connect at once.  A host without hdp or tcpdump still opens: remote_capture
  * or remote_spawn("hdp") fails later, naming what is missing. */
 struct remote_host *remote_open(const struct remote_cfg *c,
 				const struct point *p);
@@ -173,6 +184,14 @@ struct remote_host *remote_open(const struct remote_cfg *c,
  * after saying why), so that a loop of remote_start over every point
  * and then one of remote_open waits for the slowest host, not the sum. */
 int remote_start(const struct remote_cfg *c, const struct point *p);
+/* remote_open for every ssh:// point of pts at once: the hosts connect,
+ * then probe and sample their clocks, in parallel, so dozens of hosts
+ * cost about what the slowest one costs.  out[i] is what remote_open(c,
+ * &pts[i]) would give (NULL for a point that is not ssh://, or after one
+ * line saying why it failed); each non-NULL one wants its remote_close.
+ * Returns how many ssh:// points failed. */
+size_t remote_open_all(const struct remote_cfg *c, const struct point *pts,
+		       size_t n, struct remote_host **out);
 const struct remote_info *remote_info(const struct remote_host *h);
 /* One more clock estimate (at the end of a run): 0, or -1 when the host
  * no longer answers. */

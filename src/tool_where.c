@@ -41,6 +41,9 @@
 #include "hdp_match.h"
 #include "hdp_print.h"
 #include "tool.h"
+#include "tool_where.h"
+
+extern const char remote_usage[];	/* tool_remote.h: its point clashes */
 
 #define MAX_POINTS   64
 #define MAX_CHANGES  16   /* distinct changes counted per segment */
@@ -58,6 +61,7 @@ struct snap {
 	uint32_t plen;
 	uint16_t sport, dport;
 	uint8_t  version, ttl, tos, pcomplete;
+	uint64_t ts;             /* when: the point's clock, corrected  */
 };
 
 /*
@@ -107,6 +111,8 @@ struct point {
 	uint64_t raw;            /* the last packet's own time          */
 	uint64_t frames, keyed, skipped, dups, count;
 	uint64_t steps_back;     /* times that clock went backwards     */
+	int      gone;           /* live: not observed (it failed)      */
+	int64_t  offset_ns;      /* live: its clock minus ours          */
 };
 
 /* One kind of change across a segment, with how many packets had it. */
@@ -172,6 +178,7 @@ struct where_opts {
 	int      np;             /* captures, in path order             */
 	const char *path[MAX_POINTS];
 	char     label[MAX_POINTS][LABEL_LEN];
+	struct where_live *live; /* --at ...: the captures are ours     */
 };
 
 struct where {
@@ -191,6 +198,10 @@ struct where {
 	uint64_t early;          /* decided before their time: held_max  */
 	uint64_t early_open;     /* ... of them not seen at every point  */
 	uint64_t capped;         /* lookups that stopped at SCAN_MAX     */
+	struct where_live_pt *lp; /* live: each point's status, clock   */
+	int      nxt[MAX_POINTS]; /* the next observed point, or -1     */
+	int      prv[MAX_POINTS]; /* the previous observed point, or -1 */
+	int      first_obs, last_obs;
 };
 
 void
@@ -200,6 +211,11 @@ usage_where(FILE *out)
 "usage: hdp where [--json] [-v | -q] [--window SECONDS] [--memory MIB]\n"
 "                 [-f EXPR] [-Z USER]\n"
 "                 [LABEL=]A.pcap [LABEL=]B.pcap [...] [--] [EXPRESSION]\n"
+"       hdp where --at [LABEL=]POINT --at [LABEL=]POINT [...]\n"
+"                 (--probe DEST [SEND-OPTION...] [--] | --run COMMAND)\n"
+"                 [--drain SECONDS] [--save DIR [--force]] [--json] [-v | -q]\n"
+"                 [--ssh-option OPT] [--sudo] [--remote-hdp PATH]\n"
+"                 [other options above] [EXPRESSION]\n"
 "\n"
 "Compare captures taken at several points of a path, given in path order\n"
 "(sender, router in, router out, receiver ...; any link types hdp sniff\n"
@@ -238,9 +254,40 @@ usage_where(FILE *out)
 "                   capabilities (default nobody when started as root;\n"
 "                   -Z root stays root)\n"
 "\n"
+"Live (the second form): capture at every point while the probes go out,\n"
+"then the same report.  Points in path order, each written\n"
+"ssh://[USER@]HOST[:PORT]/IFACE (another host, over the system's ssh),\n"
+"IFACE (here) or FILE (a capture taken before).\n"
+"  --at [LABEL=]POINT\n"
+"                   a capture point (LABEL: default the interface name);\n"
+"                   starts hdp sniff there, or tcpdump where there is no\n"
+"                   compatible hdp, and waits until each listens\n"
+"  --probe DEST     then run this hdp's send DEST: every word after DEST up\n"
+"                   to \"--\" is one of send's options (-c N, -i SECONDS,\n"
+"                   --size N ...: see hdp help send); its summary goes to\n"
+"                   standard error\n"
+"  --run COMMAND    or run /bin/sh -c COMMAND instead (your own traffic;\n"
+"                   its output goes to standard error)\n"
+"  --drain SECONDS  then wait this long for the last packets (default 2)\n"
+"  --save DIR       keep each point's capture as DIR/LABEL.pcap (valid\n"
+"                   after Ctrl-C too; DIR is made when missing)\n"
+"  --force          overwrite LABEL.pcap files already in DIR\n"
+"%s"
+"A point that fails (no answer, authentication refused, no hdp or tcpdump,\n"
+"no privilege, a capture that ends early) is said in one line and reads\n"
+"\"not observed\": its segments are unknown, a loss is placed between the\n"
+"nearest points observed.  Each remote clock's offset is measured at\n"
+"start and end (with its uncertainty) and taken off that point's times,\n"
+"which are then estimates (\"est\"; JSON \"offset_corrected\"); matching\n"
+"never depends on clocks.  Ctrl-C stops every capture and reports what\n"
+"was captured.\n"
+"\n"
 "Exit status: 0 every packet the first point saw reached the last; 1 some\n"
-"vanished; 2 bad usage or a capture whose contents cannot be read; 4 a\n"
-"capture file that cannot be opened (missing, permission).\n");
+"vanished (also when a live point failed elsewhere); 2 bad usage or a\n"
+"capture whose contents cannot be read; 3 the probes could not be sent\n"
+"(privileges); 4 a capture file that cannot be opened (missing,\n"
+"permission), or a live point failed and nothing vanished where observed\n"
+"(the path is not confirmed).\n", remote_usage);
 }
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -457,6 +504,49 @@ struct verdict {
 	struct pchange pc[MAX_PCHANGES];
 };
 
+/* Live: each point's time of the packet, its clock offset taken off
+ * (an estimate for a remote point: "offset_corrected"). */
+static void
+emit_times_json(const struct where *w, const struct pkt *k, FILE *f)
+{
+	int i, est = 0;
+
+	fputs(",\"time_ns\":[", f);
+	for (i = 0; i < w->np; i++) {
+		if (i)
+			fputc(',', f);
+		if (!(k->seen >> i & 1)) {
+			fputs("null", f);
+			continue;
+		}
+		fprintf(f, "%" PRIu64, snap_at(k, i)->ts);
+		est |= w->lp[i].clocked;
+	}
+	fprintf(f, "],\"offset_corrected\":%s", est ? "true" : "false");
+}
+
+/* Live, text: "    after s: r1in 0.052 ms est, rx 0.190 ms est" */
+static void
+emit_times_text(const struct where *w, const struct pkt *k,
+		const struct verdict *v)
+{
+	uint64_t t0 = snap_at(k, v->first)->ts;
+	int i, n = 0;
+
+	if (v->first == v->last)
+		return;
+	printf("    after %s:", w->pt[v->first].show);
+	for (i = v->first + 1; i < w->np; i++) {
+		if (!(k->seen >> i & 1))
+			continue;
+		printf("%s %s %.3f ms%s", n++ ? "," : "", w->pt[i].show,
+		       (double)(int64_t)(snap_at(k, i)->ts - t0) / 1e6,
+		       w->lp[i].clocked || w->lp[v->first].clocked ?
+		       " est" : "");
+	}
+	putchar('\n');
+}
+
 static void
 emit_json(const struct where *w, const struct pkt *k, const struct verdict *v)
 {
@@ -481,9 +571,11 @@ emit_json(const struct where *w, const struct pkt *k, const struct verdict *v)
 	hj_u64(&j, "len", v->s0->plen);
 	hj_raw(&j, "seen", "[");
 	for (i = 0; i < w->np; i++)
-		fprintf(f, "%s%s", i ? "," : "",
+		fprintf(f, "%s%s", i ? "," : "", w->pt[i].gone ? "null" :
 			(k->seen >> i) & 1 ? "true" : "false");
 	fputc(']', f);
+	if (w->lp != NULL)
+		emit_times_json(w, k, f);
 	hj_u64(&j, "first_seen", (uint64_t)v->first);
 	hj_u64(&j, "last_seen", (uint64_t)v->last);
 	if (v->missing >= 0)
@@ -532,9 +624,11 @@ emit_text(const struct where *w, const struct pkt *k, const struct verdict *v)
 		w->pt[v->last].show);
 	if (v->missing >= 0)
 		fprintf(f, ", missing from %s", w->pt[v->missing].show);
-	if (v->first > 0)
-		fprintf(f, " (not seen at %s)", w->pt[0].show);
+	if (v->first > w->first_obs)
+		fprintf(f, " (not seen at %s)", w->pt[w->first_obs].show);
 	fputc('\n', f);
+	if (w->lp != NULL)
+		emit_times_text(w, k, v);
 	for (i = 0; i < v->nc; i++) {
 		int start = i == 0 || pc[i].to != pc[i - 1].to;
 
@@ -556,6 +650,8 @@ emit_packet(struct where *w, struct pkt *k)
 
 	v.first = v.last = v.missing = -1;
 	for (i = 0; i < w->np; i++) {
+		if (w->pt[i].gone)	/* not observed: never "missing" */
+			continue;
 		if (k->seen & (1ULL << i)) {
 			if (v.first < 0)
 				v.first = i;
@@ -568,19 +664,24 @@ emit_packet(struct where *w, struct pkt *k)
 	v.s0 = snap_at(k, v.first);
 	addr_str(v.s0->version, &v.s0->src, v.src, sizeof(v.src));
 	addr_str(v.s0->version, &v.s0->dst, v.dst, sizeof(v.dst));
-	v.lost = (k->seen & 1) && !(k->seen & (1ULL << (w->np - 1)));
+	v.lost = (k->seen >> w->first_obs & 1) &&
+		 !(k->seen >> w->last_obs & 1);
 
-	/* segments and changes */
-	for (i = 0; i + 1 < w->np; i++) {
-		int a = (k->seen >> i) & 1, b = (k->seen >> (i + 1)) & 1;
+	/* segments (between neighbouring observed points) and changes */
+	for (i = 0; i < w->np; i++) {
+		int a, b;
 
+		if (w->pt[i].gone || w->nxt[i] < 0)
+			continue;
+		a = (k->seen >> i) & 1;
+		b = (k->seen >> w->nxt[i]) & 1;
 		w->seg[i].entered += a;
 		w->seg[i].left += a && b;
 		w->seg[i].appeared += !a && b;
 	}
 	v.nc = packet_changes(w, k, v.pc, MAX_PCHANGES);
 	for (i = 0; i < v.nc; i++)
-		count_change(&w->seg[v.pc[i].to - 1], &v.pc[i].c);
+		count_change(&w->seg[w->prv[v.pc[i].to]], &v.pc[i].c);
 	w->packets++;
 	w->vanished += v.lost;
 	w->changed += v.nc > 0;
@@ -888,6 +989,7 @@ observe(struct where *w, int c, const struct hdp_frame *fr,
 		 * it */
 		w->pt[c].dups++;
 		fill_snap(snap_at(f.dup, c), fr, key);
+		snap_at(f.dup, c)->ts = ts;
 		return 0;
 	}
 	if (k == NULL && (k = pkt_new(w, key, ha, hk, ts)) == NULL)
@@ -895,6 +997,7 @@ observe(struct where *w, int c, const struct hdp_frame *fr,
 	if ((sn = snap_add(w, k, c)) == NULL)
 		return -1;
 	fill_snap(sn, fr, key);
+	sn->ts = ts;
 	if (k->seen == w->all_bits)
 		pkt_done(w, k, ts);
 	return 0;
@@ -919,6 +1022,16 @@ pcap_time_ns(const struct pcap_pkthdr *h)
 	return sec * 1000000000ULL + frac;
 }
 
+/* t less off (a point's clock minus ours), kept within 0 and the top. */
+static uint64_t
+shift_ns(uint64_t t, int64_t off)
+{
+	if (off >= 0)
+		return t > (uint64_t)off ? t - (uint64_t)off : 0;
+	return UINT64_MAX - t > (uint64_t)-off ? t + (uint64_t)-off :
+						 UINT64_MAX;
+}
+
 /*
  * Read the next packet of point p; 1, 0 at the end, -1 on a read error.
  * p->ts is the capture clock made monotonic: a clock that jumps back
@@ -933,10 +1046,12 @@ advance(struct point *p)
 	int rc;
 
 	p->have = 0;
+	if (p->p == NULL)	/* live: a point not observed */
+		return 0;
 	rc = pcap_next_ex(p->p, &p->h, &p->data);
 	if (rc == 1) {
 		p->have = 1;
-		t = pcap_time_ns(p->h);
+		t = shift_ns(pcap_time_ns(p->h), p->offset_ns);
 		p->steps_back += t < p->raw;
 		p->raw = t;
 		if (t > p->ts)
@@ -1014,6 +1129,76 @@ run_where(struct where *w)
 
 /* ---- the summary ------------------------------------------------------- */
 
+/* Live: a point's status and clock, in its JSON object. */
+static void
+live_point_json(const struct where *w, int i, struct hdp_json *j)
+{
+	const struct where_live_pt *l = &w->lp[i];
+
+	hj_str(j, "point", l->spec);
+	hj_str(j, "status", l->path ? "observed" : "not observed");
+	if (l->path == NULL)
+		hj_str(j, "error", l->why);
+	else
+		hj_null(j, "error");
+	if (!l->clocked) {
+		hj_null(j, "clock_offset_ns");
+		return;
+	}
+	hj_raw(j, "clock_offset_ns", "");
+	fprintf(j->f, "%" PRId64, l->offset_ns);
+	hj_raw(j, "clock_uncertainty_ns", "");
+	fprintf(j->f, "%" PRId64, l->uncert_ns);
+	hj_raw(j, "clock_start", "");
+	fprintf(j->f, "{\"offset_ns\":%" PRId64 ",\"uncertainty_ns\":%"
+		PRId64 "}", l->off_start_ns, l->unc_start_ns);
+	if (l->end_ok) {
+		hj_raw(j, "clock_end", "");
+		fprintf(j->f, "{\"offset_ns\":%" PRId64 ",\"uncertainty_ns"
+			"\":%" PRId64 "}", l->off_end_ns, l->unc_end_ns);
+	} else {
+		hj_null(j, "clock_end");
+	}
+}
+
+/* Live: segment i -> i + 1 when either end was not observed ("status":
+ * "unknown"), and from an observed point across those not observed to
+ * the next observed one.  1 when it printed segment i itself. */
+static int
+live_segment_json(struct where *w, int i)
+{
+	struct segment *s = &w->seg[i];
+	struct hdp_json j;
+	int n = w->nxt[i], m;
+
+	if (!w->pt[i].gone && n == i + 1)
+		return 0;	/* an ordinary segment */
+	for (m = i; m < i + 2; m++) {
+		if (m == i + 1 && (w->pt[i].gone || n < 0))
+			break;
+		hj_begin(&j, stdout);
+		hj_str(&j, "type", "segment");
+		hj_u64(&j, "from", (uint64_t)i);
+		hj_u64(&j, "to", (uint64_t)(m == i ? i + 1 : n));
+		hj_str(&j, "from_name", w->pt[i].label);
+		hj_str(&j, "to_name", w->pt[m == i ? i + 1 : n].label);
+		if (m == i) {
+			hj_str(&j, "status", "unknown");
+			hj_null(&j, "entered");
+			hj_null(&j, "left");
+			hj_null(&j, "vanished");
+		} else {
+			hj_str(&j, "status", "across points not observed");
+			hj_u64(&j, "entered", s->entered);
+			hj_u64(&j, "left", s->left);
+			hj_u64(&j, "vanished", s->entered - s->left);
+			hj_u64(&j, "appeared", s->appeared);
+		}
+		hj_end(&j);
+	}
+	return 1;
+}
+
 static void
 print_segments_json(struct where *w)
 {
@@ -1026,18 +1211,32 @@ print_segments_json(struct where *w)
 		hj_str(&j, "type", "point");
 		hj_u64(&j, "index", (uint64_t)i);
 		hj_str(&j, "name", w->pt[i].label);
-		hj_str(&j, "file", w->pt[i].path);
-		hj_str(&j, "linktype", dlt_name(w->pt[i].dlt, dn, sizeof(dn)));
+		if (w->pt[i].gone) {	/* live: not observed */
+			hj_null(&j, "file");
+			hj_null(&j, "linktype");
+		} else {
+			/* live: a temporary file is gone by now */
+			if (w->lp != NULL && !w->lp[i].kept)
+				hj_null(&j, "file");
+			else
+				hj_str(&j, "file", w->pt[i].path);
+			hj_str(&j, "linktype",
+			       dlt_name(w->pt[i].dlt, dn, sizeof(dn)));
+		}
 		hj_u64(&j, "frames", w->pt[i].frames);
 		hj_u64(&j, "packets", w->pt[i].count);
 		hj_u64(&j, "skipped", w->pt[i].skipped);
 		hj_u64(&j, "duplicates", w->pt[i].dups);
 		hj_u64(&j, "clock_steps_back", w->pt[i].steps_back);
+		if (w->lp != NULL)
+			live_point_json(w, i, &j);
 		hj_end(&j);
 	}
 	for (i = 0; i + 1 < w->np; i++) {
 		struct segment *s = &w->seg[i];
 
+		if (w->lp != NULL && live_segment_json(w, i))
+			continue;
 		hj_begin(&j, stdout);
 		hj_str(&j, "type", "segment");
 		hj_u64(&j, "from", (uint64_t)i);
@@ -1096,6 +1295,36 @@ print_bound_notes(const struct where *w)
 			 "only", w->capped, SCAN_MAX, SCAN_MAX);
 }
 
+/* Live: the point as given, and a line for one not observed; 1 when
+ * that was all. */
+static int
+live_point_text(const struct where *w, int i)
+{
+	const struct where_live_pt *l = &w->lp[i];
+
+	hdp_fput_safe(stdout, l->spec, strlen(l->spec));
+	if (l->path != NULL)
+		return 0;
+	fputs(": not observed (", stdout);
+	hdp_fput_safe(stdout, l->why, strlen(l->why));
+	fputs(")\n", stdout);
+	return 1;
+}
+
+/* ", clock +30.000125 s +-0.2 ms (start +30.000120, end +30.000130):
+ * times corrected, est" */
+static void
+live_clock_text(const struct where_live_pt *l)
+{
+	printf(", clock %+.6f s +-%.3f ms (start %+.6f", l->offset_ns / 1e9,
+	       l->uncert_ns / 1e6, l->off_start_ns / 1e9);
+	if (l->end_ok)
+		printf(", end %+.6f", l->off_end_ns / 1e9);
+	else
+		printf(", end not known");
+	printf("): times corrected, est");
+}
+
 /* "point 1 r1-in: r1-in.pcap, RAW, 10 frames, 10 packets, ..." */
 static void
 print_points_text(const struct where *w)
@@ -1107,7 +1336,10 @@ print_points_text(const struct where *w)
 	for (i = 0; i < w->np; i++) {
 		p = &w->pt[i];
 		printf("point %d %s: ", i, p->show);
-		hdp_fput_safe(stdout, p->path, strlen(p->path));
+		if (w->lp == NULL)
+			hdp_fput_safe(stdout, p->path, strlen(p->path));
+		else if (live_point_text(w, i))
+			continue;
 		printf(", %s, %" PRIu64 " frames, %" PRIu64 " packets",
 		       dlt_name(p->dlt, dn, sizeof(dn)), p->frames, p->count);
 		if (p->dups)
@@ -1119,6 +1351,8 @@ print_points_text(const struct where *w)
 		if (p->steps_back)
 			printf(", clock went back %" PRIu64 " time%s",
 			       p->steps_back, p->steps_back == 1 ? "" : "s");
+		if (w->lp != NULL && w->lp[i].clocked)
+			live_clock_text(&w->lp[i]);
 		putchar('\n');
 	}
 }
@@ -1136,9 +1370,17 @@ print_segments_text(struct where *w)
 	for (i = 0; i + 1 < w->np; i++) {
 		struct segment *s = &w->seg[i];
 
-		fprintf(f, "%s -> %s: %" PRIu64 " entered, %" PRIu64 " left",
-			w->pt[i].show, w->pt[i + 1].show, s->entered,
-			s->left);
+		if (w->pt[i].gone || w->pt[i + 1].gone)
+			fprintf(f, "%s -> %s: unknown (%s not observed)\n",
+				w->pt[i].show, w->pt[i + 1].show,
+				w->pt[w->pt[i].gone ? i : i + 1].show);
+		if (w->pt[i].gone || w->nxt[i] < 0)
+			continue;
+		fprintf(f, "%s -> %s", w->pt[i].show, w->pt[w->nxt[i]].show);
+		if (w->nxt[i] != i + 1)
+			fputs(" (across points not observed)", f);
+		fprintf(f, ": %" PRIu64 " entered, %" PRIu64 " left",
+			s->entered, s->left);
 		if (s->entered > s->left)
 			fprintf(f, ", %" PRIu64 " vanished",
 				s->entered - s->left);
@@ -1155,30 +1397,37 @@ print_segments_text(struct where *w)
 	}
 	/* "412 sent, 412 at router-in, 1 at router-out, 1 at receiver: ..." */
 	for (i = 0; i < w->np; i++) {
-		if (i == 0)
+		if (w->pt[i].gone)
+			fprintf(f, "%snot observed at %s", i ? ", " : "",
+				w->pt[i].show);
+		else if (i == 0)
 			fprintf(f, "%" PRIu64 " sent", w->pt[0].count);
 		else
 			fprintf(f, ", %" PRIu64 " at %s", w->pt[i].count,
 				w->pt[i].show);
 	}
 	fputs(":", f);
+	/* between neighbouring observed points: over those not observed */
 	for (i = 0; i + 1 < w->np; i++) {
 		struct segment *s = &w->seg[i];
+		int n = w->nxt[i];
 
-		if (s->entered == s->left)
+		if (w->pt[i].gone || n < 0 || s->entered == s->left)
 			continue;
 		fprintf(f, "%s %" PRIu64 " vanished ", any++ ? ";" : "",
 			s->entered - s->left);
-		if (common_box(w->pt[i].show, w->pt[i + 1].show, box,
+		if (common_box(w->pt[i].show, w->pt[n].show, box,
 			       sizeof(box)))
 			fprintf(f, "inside %s%s", strpbrk(box, "0123456789") ?
 				"" : "the ", box);
 		else
 			fprintf(f, "between %s and %s", w->pt[i].show,
-				w->pt[i + 1].show);
+				w->pt[n].show);
 	}
 	if (!any)
-		fputs(" none vanished", f);
+		fputs(w->first_obs > 0 || w->last_obs < w->np - 1 ?
+		      " none vanished between the points observed" :
+		      " none vanished", f);
 	fputc('\n', f);
 }
 
@@ -1292,6 +1541,7 @@ static const struct option where_lopts[] = {
 	{ "filter", required_argument, NULL, 'f' },
 	{ "user",   required_argument, NULL, 'Z' },
 	{ "help",   no_argument,       NULL, 'h' },
+	WHERE_LIVE_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -1330,8 +1580,8 @@ where_opt(struct where_opts *o, int c, const char *arg)
 	case 'h':
 		usage_where(stdout);
 		return 1;
-	default:	/* '?': tool_getopt said what */
-		return -1;
+	default:	/* the live part's (--at ...), or '?': said */
+		return where_live_opt(&o->live, c, arg) == 1 ? 0 : -1;
 	}
 	return 0;
 }
@@ -1366,6 +1616,10 @@ where_operands(struct where_opts *o, int argc, char **argv, int nafter)
 {
 	int i, end = nafter >= 0 ? argc - nafter : argc, r = 1;
 
+	if (o->live != NULL) {	/* --at: every operand is the expression */
+		o->expr = hdp_filter_join(argc - optind, argv + optind);
+		return where_live_check(o->live);
+	}
 	for (i = optind; i < end && r == 1; i++)
 		if ((r = add_point(o, argv[i], nafter >= 0)) < 0)
 			return -1;
@@ -1434,6 +1688,8 @@ open_readers(struct where *w, int *fds)
 	for (i = 0; i < w->np && rc == HDP_EXIT_OK; i++) {
 		struct point *p = &w->pt[i];
 
+		if (p->gone)
+			continue;
 		p->p = hdp_cap_open_fd(fds[i], p->path, 1, err, sizeof(err));
 		close(fds[i]);	/* libpcap reads its own duplicate */
 		fds[i] = -1;
@@ -1470,6 +1726,31 @@ open_readers(struct where *w, int *fds)
 	return rc;
 }
 
+/* Which points were observed (all but live points that failed): the
+ * neighbours a segment joins, and the seen-mask of a packet every
+ * observed point saw. */
+static void
+link_observed(struct where *w)
+{
+	int i, last = -1;
+
+	w->all_bits = 0;
+	w->first_obs = w->np;
+	w->last_obs = -1;
+	for (i = 0; i < w->np; i++) {
+		w->nxt[i] = -1;
+		w->prv[i] = last;
+		if (w->pt[i].gone)
+			continue;
+		w->all_bits |= 1ULL << i;
+		if (last >= 0)
+			w->nxt[last] = i;
+		if (w->first_obs == w->np)
+			w->first_obs = i;
+		w->last_obs = last = i;
+	}
+}
+
 /*
  * Step 2: the points, the tables, then every capture opened with the
  * privileges we started with (a file that cannot be opened: exit 4),
@@ -1490,8 +1771,14 @@ open_where(struct where *w)
 		memcpy(p->label, w->o.label[i], LABEL_LEN);
 		p->show[hdp_fmt_safe(p->show, p->label, strlen(p->label))] =
 			'\0';
+		if (w->lp != NULL) {
+			p->gone = p->path == NULL;
+			p->offset_ns = w->lp[i].offset_ns;
+			if (p->gone)
+				p->path = w->lp[i].spec;
+		}
 	}
-	w->all_bits = w->np == 64 ? ~0ULL : (1ULL << w->np) - 1;
+	link_observed(w);
 	w->settle_ns = w->o.window_ns < SETTLE_NS ? w->o.window_ns : SETTLE_NS;
 	hdp_hsecret_init(&w->hsec);
 	for (i = 0; i < NTAB; i++) {
@@ -1503,6 +1790,8 @@ open_where(struct where *w)
 	for (i = 0; i < MAX_POINTS; i++)
 		fds[i] = -1;
 	for (i = 0; i < w->np && rc == HDP_EXIT_OK; i++) {
+		if (w->pt[i].gone)
+			continue;
 		fds[i] = strcmp(w->pt[i].path, "-") == 0 ?
 			 dup(STDIN_FILENO) : open(w->pt[i].path,
 						  O_RDONLY | O_CLOEXEC);
@@ -1521,6 +1810,46 @@ open_where(struct where *w)
 	for (i = 0; i < MAX_POINTS; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
+	return rc;
+}
+
+/* Live (--at): take the captures, then hand the engine each point's
+ * file, or none for a point not observed.  0 or an exit status. */
+static int
+run_live(struct where *w)
+{
+	uint64_t widen = 0;
+	char *filter;
+	int i, np, rc;
+
+	/* NULL: HDP (the capture's default); "": everything */
+	filter = w->o.filter != NULL ?
+		 hdp_filter_and(*w->o.filter ? w->o.filter : NULL, w->o.expr) :
+		 w->o.expr != NULL ? hdp_filter_hdp(DLT_RAW, w->o.expr, 1) :
+		 NULL;
+	if (filter == NULL && w->o.filter != NULL && *w->o.filter == '\0')
+		filter = strdup("");
+	if (filter == NULL && (w->o.filter != NULL || w->o.expr != NULL)) {
+		tool_err("out of memory");
+		return HDP_EXIT_ENV;
+	}
+	rc = where_live_run(w->o.live, filter, &w->lp, &np);
+	free(filter);
+	w->o.np = np;
+	for (i = 0; i < np; i++) {
+		w->o.path[i] = w->lp[i].path;
+		memcpy(w->o.label[i], w->lp[i].label, LABEL_LEN);
+		/* times are corrected by the offset, but matching must not
+		 * hang on the estimate: a wrong one (or a clock that jumped)
+		 * shifts a point by at most that much; the window widens by
+		 * the largest */
+		if (w->lp[i].clocked &&
+		    (uint64_t)llabs(w->lp[i].offset_ns) +
+		    (uint64_t)w->lp[i].uncert_ns > widen)
+			widen = (uint64_t)llabs(w->lp[i].offset_ns) +
+				(uint64_t)w->lp[i].uncert_ns;
+	}
+	w->o.window_ns += widen;
 	return rc;
 }
 
@@ -1544,7 +1873,16 @@ report_where(struct where *w, int r)
 		return HDP_EXIT_ENV;
 	if (r < 0)
 		return HDP_EXIT_USAGE;
-	return w->vanished > 0 ? HDP_EXIT_FAIL : HDP_EXIT_OK;
+	if (w->vanished > 0)
+		return HDP_EXIT_FAIL;
+	/* live: a point not observed leaves the path unconfirmed; a probe
+	 * sender that failed leaves nothing to conclude */
+	if (w->lp != NULL && w->all_bits != (w->np == 64 ? ~0ULL :
+					     (1ULL << w->np) - 1))
+		return HDP_EXIT_ENV;
+	if (w->o.live != NULL && where_live_status(w->o.live) != 0)
+		return where_live_status(w->o.live);
+	return HDP_EXIT_OK;
 }
 
 int
@@ -1558,7 +1896,11 @@ cmd_where(int argc, char **argv)
 		tool_err("out of memory");
 		return HDP_EXIT_ENV;
 	}
-	rc = parse_opts(argc, argv, &w->o);
+	rc = where_live_split(&argc, argv, &w->o.live) != 0 ? -1 :
+	     parse_opts(argc, argv, &w->o);
+	if (rc == 0 && w->o.live != NULL && !tool_parse_only &&
+	    (rc = run_live(w)) != 0)
+		goto out;
 	if (rc != 0 || tool_parse_only) {
 		rc = rc < 0 ? HDP_EXIT_USAGE : HDP_EXIT_OK;
 		goto out;
@@ -1571,6 +1913,7 @@ out:
 			pcap_close(w->pt[i].p);
 	free_all(w);
 	free(w->o.expr);
+	where_live_free(w->o.live);
 	free(w);
 	return rc;
 }

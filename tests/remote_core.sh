@@ -152,6 +152,35 @@ t cap5 capture "$R1/r1a" 0
 check "hdp: pcap header without any packet" grep -q '^linktype=1$' \
 	"$TMPD/cap5.out"
 
+# bg_capture NAME POINT COUNT: a capture in the background, until it
+# listens (BG_CAP: its PID)
+bg_capture() {
+	ip netns exec "$NS_S" env TMPDIR="$CTL" timeout 60 $TR capture "$2" \
+		"$3" >"$TMPD/$1.out" 2>"$TMPD/$1.err" &
+	BG_CAP=$!
+	i=0
+	while ! grep -q listening "$TMPD/$1.out" && [ "$i" -lt 150 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+}
+# the capture dies on its host mid-run: the stream ends, the status says
+bg_capture die1 "$R1/r1a" 5
+kill -KILL $(ns_procs "$NS_R1" '^[0-9]+ [^ ]*hdp sniff' | cut -d' ' -f1)
+wait "$BG_CAP"
+expect_eq "capture killed on its host: the stream ends, status 137" \
+	"$(sed -n 's/^status=//p' "$TMPD/die1.out")" "137 captured=0"
+# the connection drops (sshd's session process killed): nothing is left
+bg_capture die2 "$RD/d0" 5
+kill -KILL $(ns_procs "$NS_D" '^[0-9]+ sshd: root' | cut -d' ' -f1)
+wait "$BG_CAP"
+check "connection dropped: the stream ends" grep -q '^status=.* captured=0$' \
+	"$TMPD/die2.out"
+check "connection dropped: no tcpdump left on the receiver" none_left \
+	"$NS_D" 'sniff|tcpdump|sh -c|^[0-9]+ cat'
+check "connection dropped: no ssh left here" none_left "$NS_S" \
+	'^[0-9]+ ssh '
+check "control directory removed" ctl_empty
+
 # a local point (h NULL): this program's hdp
 capture cap6 s0 2
 expect_eq "local capture: 2 HDP packets" \
@@ -164,8 +193,30 @@ expect_eq "spawn: arguments reach the remote command unchanged" \
 t sp2 spawn "$R1" sh -c 'exit 7'
 expect_eq "spawn: the remote exit status" "$(cat "$TMPD/sp2.out")" \
 	"status=7"
+# a command with a child of its own: both end when our side closes
+# (killed, it leaves its control directory: not in $CTL)
+mkdir -p "$TMPD/ctl2"
+ip netns exec "$NS_S" env TMPDIR="$TMPD/ctl2" timeout 60 $TR spawn "$R1" \
+	sh -c 'sleep 37 & sleep 38; wait' >"$TMPD/sp5.out" 2>&1 &
+sp=$!
+i=0
+while [ -z "$(ns_procs "$NS_R1" '^[0-9]+ sleep 37')" ] && [ "$i" -lt 100 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+check "spawn: the command runs with its child" \
+	[ -n "$(ns_procs "$NS_R1" '^[0-9]+ sleep 37')" ]
+kill -KILL $(pgrep -P "$sp") 2>/dev/null
+wait "$sp" 2>/dev/null
+check "spawn: the command and its child end with our side" \
+	none_left "$NS_R1" '^[0-9]+ (sleep 3[78]|sh -c)'
 t sp3 spawn local sh -c 'echo here'
 expect_eq "spawn: locally" "$(cat "$TMPD/sp3.out")" "here
+status=0"
+# a local "hdp" is this very program (/proc/PID/exe): here test_remote
+ip netns exec "$NS_S" env -u HDP -u HDP_REAL "$T" spawn local hdp parse lo \
+	>"$TMPD/sp6.out" 2>&1
+expect_eq "spawn: a local hdp is this program" "$(cat "$TMPD/sp6.out")" \
+	"iface - - 0 lo -
 status=0"
 t sp4 spawn "$RD" hdp --version
 check "spawn hdp where there is none: refused" [ ! -s "$TMPD/sp4.out" ]
@@ -179,15 +230,60 @@ one_line() {
 		grep -q "$2" "$TMPD/$1.err" ||
 		{ echo "  $1.err: $(cat "$TMPD/$1.err")"; return 1; }
 }
+# a host that does not answer (R2 drops SYNs to ports 2200-2203): the
+# user's ConnectTimeout=2 comes before ours (10 s) and wins
+need_cmd nft
+ip netns exec "$NS_R2" nft -f - <<EOF || fatal "nft in R2"
+table inet hdptest {
+	chain in {
+		type filter hook input priority 0;
+		tcp dport 2200-2203 drop
+	}
+}
+EOF
+BH="ssh://$R2A4"
 s0=$(date +%s)
-t f1 --ssh-option ConnectTimeout=2 info ssh://10.0.1.99/eth0
+t f1 --ssh-option ConnectTimeout=2 info "$BH:2200/eth0"
 rc=$?
 s1=$(date +%s)
-check "unreachable: fails" [ "$rc" -eq 1 ]
-check "unreachable: one line naming the point" \
-	one_line f1 '^test_remote: ssh://10.0.1.99/eth0: .*connect to host'
-check "unreachable: within the connect timeout ($((s1 - s0)) s)" \
-	[ $((s1 - s0)) -le 8 ]
+check "no answer: fails" [ "$rc" -eq 1 ]
+check "no answer: one line naming the point, ssh's own" \
+	one_line f1 "^test_remote: $BH:2200/eth0: ssh: connect to host $R2A4 port 2200: Connection timed out\$"
+check "no answer: within --ssh-option ConnectTimeout=2 ($((s1 - s0)) s)" \
+	[ $((s1 - s0)) -le 6 ]
+# remote_open_all: three hosts that do not answer cost one timeout
+s0=$(date +%s)
+t f1b --ssh-option ConnectTimeout=4 open "$BH:2201" "$BH:2202" \
+	"$BH:2203/r2a" "$R1" "$BH:2201/eth1"
+s1=$(date +%s)
+expect_eq "in parallel: each point's result" "$(cat "$TMPD/f1b.out")" \
+"failed $BH:2201
+failed $BH:2202
+failed $BH:2203/r2a
+ok $R1
+failed $BH:2201/eth1
+failed=4"
+check "in parallel: one timeout, not three ($((s1 - s0)) s)" \
+	[ $((s1 - s0)) -le 9 ]
+expect_eq "in parallel: one line per failed point" \
+	"$(grep -c "^test_remote: $BH:220[123].*: .*timed out" \
+		"$TMPD/f1b.err")" 4
+# an address nobody has: no route (ARP fails)
+t f1d --ssh-option ConnectTimeout=2 info ssh://10.0.1.99/eth0
+check "nobody there: one line naming the point" \
+	one_line f1d '^test_remote: ssh://10.0.1.99/eth0: ssh: connect to host'
+HDP_SSH="ssh -F $SSH_DIR/ssh_config $(printf '%01100d' 0)" \
+	t f1c info "$R1"
+t open2 open "$R1/r1a" "$RD/d0" "ssh://[$R1A6]:2222/r1a" "$R1/r1b" s0
+expect_eq "open_all: four points on three hosts, and a local one" \
+	"$(cat "$TMPD/open2.out")" "ok $R1/r1a
+ok $RD/d0
+ok ssh://[$R1A6]:2222/r1a
+ok $R1/r1b
+here s0
+failed=0"
+check "open_all: nothing said" [ ! -s "$TMPD/open2.err" ]
+check "HDP_SSH too long: said" one_line f1c "HDP_SSH: longer than"
 t f2 info "ssh://$R2B4/r2b"     # R2 listens on its other address only
 check "refused: one line" one_line f2 "ssh://$R2B4/r2b: .*refused"
 HDP_SSH="$SSH_WRONG" t f3 info "$R1/r1a"
@@ -243,6 +339,7 @@ else
 fi
 
 # ---- SIGKILL of the local side: nothing survives anywhere ----
+CTL="$TMPD/ctl2"
 ip netns exec "$NS_S" env TMPDIR="$CTL" timeout 60 $TR hold "$R1/r1a" \
 	"$R1/r1b" >"$TMPD/hold.out" 2>"$TMPD/hold.err" &
 hp=$!

@@ -39,7 +39,9 @@
 #   sshd inside the namespace (e.g. "unshare -m sh $SSH_DIR/mnt.sh").
 #   On exit every process left in a namespace where sshd was started
 #   (sshd, its sessions, whatever they ran) is killed by PID, then
-#   lib.sh's (or topo.sh's) cleanup runs.
+#   lib.sh's (or topo.sh's) cleanup runs: this file's EXIT trap,
+#   _ssh_exit, replaces theirs and calls it (source this file last; a
+#   test that sets an EXIT trap of its own calls _ssh_exit from it).
 #   sshd needs its privilege separation directory /run/sshd: made (0755,
 #   as the package's tmpfiles would) when missing, and left in place.
 #
@@ -175,10 +177,10 @@ EOF
 
 sshd_start() {
 	_ns=$1 _addr=$2 _pd=${3:-}
-	[ $# -ge 3 ] && shift 3 || shift $#
+	if [ $# -ge 3 ]; then shift 3; else shift $#; fi
 	_port=${SSHD_PORT:-22}
 	_c="$SSH_DIR/sshd-$_addr-$_port"
-	[ -d /run/sshd ] || mkdir -m 0755 -p /run/sshd
+	[ -d /run/sshd ] || { mkdir -p /run/sshd && chmod 755 /run/sshd; }
 	rm -f "$_c.key" "$_c.key.pub"
 	ssh-keygen -q -t ed25519 -N '' -C "sshd-$_addr" -f "$_c.key" ||
 		fatal "ssh-keygen host key"
@@ -256,7 +258,7 @@ ssh_sudo_allow() {
 
 ns_procs() {
 	for p in $(ip netns pids "$1" 2>/dev/null); do
-		a=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)
+		a=$(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline")
 		[ -n "$a" ] && echo "$p $a"
 	done | grep -E "$2"
 }

@@ -16,6 +16,9 @@
  *   test_remote [REMOTE OPTIONS] hold POINT [POINT2]
  *       captures at POINT (and POINT2), says "listening", then waits for
  *       a signal (the test kills it with SIGKILL)
+ *   test_remote [REMOTE OPTIONS] open POINT...
+ *       remote_open_all for the POINTs (at most 16): "ok SPEC" or "failed
+ *       SPEC" lines, "failed=N", then remote_close for each
  *   test_remote [REMOTE OPTIONS] spawn POINT ARG...
  *       remote_spawn(ARG...) on POINT's host (POINT "local": here), its
  *       standard output copied, then "status=N"
@@ -231,6 +234,29 @@ do_hold(int argc, char **argv)
 }
 
 static int
+do_open(int argc, char **argv)
+{
+	struct point p[16];
+	struct remote_host *h[16];
+	int i, n = argc < 16 ? argc : 16;
+	size_t failed;
+
+	for (i = 0; i < n; i++)
+		if (point_parse(argv[i], 0, &p[i]) != 0)
+			return 2;
+	failed = remote_open_all(&cfg, p, (size_t)n, h);
+	for (i = 0; i < n; i++)
+		printf("%s %s\n", h[i] ? "ok" : p[i].kind == POINT_SSH ?
+		       "failed" : "here", argv[i]);
+	printf("failed=%zu\n", failed);
+	for (i = 0; i < n; i++) {
+		remote_close(h[i]);
+		point_free(&p[i]);
+	}
+	return failed != 0;
+}
+
+static int
 do_spawn(const char *spec, char **argv)
 {
 	struct point p;
@@ -289,6 +315,8 @@ main(int argc, char **argv)
 				argc == 4 ? argv[3] : NULL);
 	else if ((argc == 2 || argc == 3) && strcmp(argv[0], "hold") == 0)
 		rc = do_hold(argc - 1, argv + 1);
+	else if (argc >= 2 && strcmp(argv[0], "open") == 0)
+		rc = do_open(argc - 1, argv + 1);
 	else if (argc >= 3 && strcmp(argv[0], "spawn") == 0)
 		rc = do_spawn(argv[1], argv + 2);
 	else {
