@@ -53,8 +53,9 @@
 #define DRAIN_NS    (1000 * 1000000ULL)   /* after Ctrl-C                */
 #define WIN_MAX     8192
 #define WALK_BUF    (256 * 1024)
+#define REDO_NS     (1100 * 1000000ULL)   /* a token, and a margin       */
 
-enum tstate { T_FREE = 0, T_PROBE, T_WAIT, T_WALK };
+enum tstate { T_FREE = 0, T_PROBE, T_WAIT, T_REDO, T_WALK };
 enum wstate { W_NONE = 0, W_QUEUED, W_RUN, W_DONE, W_FAILED };
 
 struct walk {
@@ -81,6 +82,9 @@ struct tgt {
 	uint8_t sent[SK_N];
 	const char *ev[SK_N];
 	const char *noroute;      /* no route: why                         */
+	uint64_t last_cost;       /* last probe answered by an ICMP error  */
+	uint16_t redo[SK_N];      /* repetitions to send once more         */
+	int redone;
 	struct walk wk[3];        /* HDP, 253, 254                         */
 };
 
@@ -262,32 +266,40 @@ probe_spec(const struct eng *e, const struct tgt *t, int k, unsigned rep,
 	}
 }
 
-/* One repetition to t: every kind, back to back. */
-static void
-send_rep(struct eng *e, struct tgt *t, uint64_t now)
+/* One probe; 0 when written. */
+static int
+send_probe(struct eng *e, struct tgt *t, int k, unsigned rep)
 {
 	struct hdp_pkt_spec s;
 	struct hdp_tx_result r;
 	char err[256];
-	int k, fi = fam_i(t->dst.family);
+	int fi = fam_i(t->dst.family);
+
+	probe_spec(e, t, k, rep, &s);
+	if (hdp_tx_build(e->tx[fi][k], &s, err, sizeof(err)) != 0 ||
+	    hdp_tx_write(e->tx[fi][k], &r) != 0) {
+		/* an unreachable network says so on every write:
+		 * counted, not said each time */
+		e->nfail++;
+		return -1;
+	}
+	e->npkts++;
+	return 0;
+}
+
+/* One repetition to t: every kind, back to back. */
+static void
+send_rep(struct eng *e, struct tgt *t, uint64_t now)
+{
+	int k;
 
 	if (t->reps == 0)
 		t->t0_real = hdp_now_ns();
-	for (k = 0; k < SK_N; k++) {
-		if (!e->kinds[k])
-			continue;
-		probe_spec(e, t, k, t->reps, &s);
-		if (hdp_tx_build(e->tx[fi][k], &s, err, sizeof(err)) != 0 ||
-		    hdp_tx_write(e->tx[fi][k], &r) != 0) {
-			/* an unreachable network says so on every write:
-			 * counted, not said each time */
-			e->nfail++;
-			continue;
-		}
-		t->sent[k]++;
-		e->npkts++;
-	}
+	for (k = 0; k < SK_N; k++)
+		if (e->kinds[k] && send_probe(e, t, k, t->reps) == 0)
+			t->sent[k]++;
 	t->reps++;
+	t->last_cost = now;
 	pace_after_rep(e, t, now);
 	if (t->reps == e->o->repeat) {
 		t->state = T_WAIT;
@@ -303,7 +315,8 @@ find_tgt(struct eng *e, int family, const union hdp_addr *a)
 	unsigned i;
 
 	for (i = 0; i < e->win; i++)
-		if ((e->t[i].state == T_PROBE || e->t[i].state == T_WAIT) &&
+		if ((e->t[i].state == T_PROBE || e->t[i].state == T_WAIT ||
+		     e->t[i].state == T_REDO) &&
 		    addr_eq(&e->t[i].dst, family, a))
 			return &e->t[i];
 	return NULL;
@@ -497,6 +510,65 @@ finish_tgt(struct eng *e, struct tgt *t)
 	memset(t, 0, sizeof(*t));
 	e->inflight--;
 	e->ndone++;
+}
+
+/*
+ * Misses that look like the target's ICMP budget running out rather
+ * than loss: in one repetition, the probes answered by ICMP errors stop
+ * being answered from some point of the send order on (HDP, 253, 254,
+ * UDP), while the same repetition's echo or SYN was answered and the
+ * target has answered such probes at some time.  A loss of HDP alone
+ * (sent first, the others answered after it) is no such pattern.  Each
+ * is sent once more, alone, a token's refill apart; an answer to either
+ * send counts.  1 when there is something to send again.
+ */
+static int
+plan_redo(const struct eng *e, struct tgt *t)
+{
+	int k, last, any = 0, n = 0;
+	unsigned r;
+
+	for (k = SK_HDP; k <= SK_UDP; k++)
+		any |= e->kinds[k] && t->ans[k];
+	if (!any || t->redone)
+		return 0;
+	t->redone = 1;
+	for (r = 0; r < t->reps; r++) {
+		if (!(((t->ans[SK_TCP] | t->ans[SK_ICMP]) >> r) & 1))
+			continue;
+		for (last = -1, k = SK_HDP; k <= SK_UDP; k++)
+			if (e->kinds[k] && (t->ans[k] >> r & 1))
+				last = k;
+		for (k = last + 1; k <= SK_UDP; k++)
+			if (e->kinds[k] && t->sent[k] > r) {
+				t->redo[k] |= (uint16_t)(1u << r);
+				n++;
+			}
+	}
+	return n > 0;
+}
+
+/* The next probe sent again, when its time has come. */
+static void
+redo_step(struct eng *e, struct tgt *t, uint64_t now)
+{
+	int k;
+	unsigned r;
+
+	if (now < t->last_cost + REDO_NS || !take_global(e, 1, now))
+		return;
+	for (k = SK_HDP; k <= SK_UDP; k++) {
+		if (t->redo[k] == 0)
+			continue;
+		for (r = 0; !(t->redo[k] >> r & 1); r++)
+			;
+		t->redo[k] &= (uint16_t)~(1u << r);
+		send_probe(e, t, k, r);
+		t->last_cost = now;
+		return;
+	}
+	t->state = T_WAIT;
+	t->end = now + (uint64_t)e->o->wait_ms * 1000000ULL;
 }
 
 /* Judged after the last wait: walks for what is broken while a baseline
@@ -694,6 +766,17 @@ step_slots(struct eng *e, uint64_t now)
 		if (t->state == T_WAIT && tool_stop &&
 		    t->end > e->stop_t + DRAIN_NS)
 			t->end = e->stop_t + DRAIN_NS;
+		if (t->state == T_WAIT && now >= t->end && !tool_stop &&
+		    plan_redo(e, t))
+			t->state = T_REDO;
+		if (t->state == T_REDO && tool_stop)
+			t->state = T_WAIT;
+		if (t->state == T_REDO) {
+			redo_step(e, t, now);
+			if (t->state == T_REDO && t->last_cost + REDO_NS < due)
+				due = t->last_cost + REDO_NS > now ?
+				      t->last_cost + REDO_NS : now + 1000000ULL;
+		}
 		if (t->state == T_WAIT && now >= t->end)
 			judge_tgt(e, t);
 		else if (t->state == T_WAIT && t->end < due)

@@ -115,8 +115,9 @@ expect_eq "rerun summary counts the file" \
 	"[(2, 1, 1, 4)]"
 
 # --- Ctrl-C mid-run: a valid file, a rerun completes it -------------------
-in_ns "$NS_S" "$HDP" survey "$D4/30" "$R1A4" -o "$TMPD/int.json" -w 1 \
-	--no-trace -q >"$TMPD/int.txt" 2>&1 &
+# ip netns exec runs hdp itself (exec): the PID is hdp's
+ip netns exec "$NS_S" "$HDP" survey "$D4/30" "$R1A4" -o "$TMPD/int.json" \
+	-w 1 --no-trace -q >"$TMPD/int.txt" 2>&1 &
 pid=$!
 _PIDS="$_PIDS $pid"
 sleep 3
