@@ -255,7 +255,8 @@ open_o(struct sv_out *w)
 		  O_CLOEXEC, 0644);
 	if (fd < 0) {
 		tool_errno("-o %s", w->o->out);
-		return errno == ELOOP ? HDP_EXIT_USAGE : HDP_EXIT_ENV;
+		return errno == ELOOP || errno == EISDIR ? HDP_EXIT_USAGE :
+		       HDP_EXIT_ENV;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		tool_err("-o %s: not a regular file", w->o->out);
