@@ -121,6 +121,14 @@ parse_secs(const char *s, unsigned *ms)
 	return 0;
 }
 
+/* The ssh options' names, for a message. */
+static const char *
+argv_opt(int c)
+{
+	return c == REMOTE_OPT_SSH ? "--ssh-option" :
+	       c == REMOTE_OPT_SUDO ? "--sudo" : "--remote-hdp";
+}
+
 static int
 parse_opt(struct sv_opts *o, struct remote_cfg *rc, int c, const char *a)
 {
@@ -158,8 +166,10 @@ parse_opt(struct sv_opts *o, struct remote_cfg *rc, int c, const char *a)
 	case 'q': o->quiet = 1; break;
 	case O_VNAME: o->vantage = a; o->child = 1; break;
 	default:
-		r = remote_cfg_opt == NULL ? -1 :
-		    remote_cfg_opt(rc, c, a) < 0 ? -1 : 0;
+		if (remote_cfg_opt == NULL)
+			return tool_usage_err("%s: this hdp was built without "
+					      "ssh points", argv_opt(c)), -1;
+		r = remote_cfg_opt(rc, c, a) < 0 ? -1 : 0;
 		break;
 	}
 	return r;
