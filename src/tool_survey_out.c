@@ -413,6 +413,27 @@ sv_out_target(struct sv_out *w, const struct sv_result *r, int n)
 	return rc;
 }
 
+/* A --from child's vantage record: kept for the text summary, written
+ * as it came. */
+static int
+child_vantage(struct sv_out *w, const char *line)
+{
+	char vn[512];
+	struct vant *v;
+
+	if (sv_json_get(line, "vantage", vn, sizeof(vn)) != 0 ||
+	    (v = vant_of(w, vn)) == NULL)
+		return 0;
+	v->have_info = 1;
+	if (sv_json_get(line, "kernel", v->kernel, sizeof(v->kernel)) != 0)
+		v->kernel[0] = '\0';
+	if (sv_json_get(line, "address", v->addr4, sizeof(v->addr4)) != 0)
+		v->addr4[0] = '\0';
+	if (sv_json_get(line, "address6", v->addr6, sizeof(v->addr6)) != 0)
+		v->addr6[0] = '\0';
+	return emit(w, line, strlen(line));
+}
+
 int
 sv_out_line(struct sv_out *w, const char *line)
 {
@@ -422,8 +443,11 @@ sv_out_line(struct sv_out *w, const char *line)
 	struct vant *v;
 	int k, c;
 
-	if (sv_json_get(line, "type", type, sizeof(type)) != 0 ||
-	    strcmp(type, "result") != 0 ||
+	if (sv_json_get(line, "type", type, sizeof(type)) != 0)
+		return 0;
+	if (strcmp(type, "vantage") == 0)
+		return child_vantage(w, line);
+	if (strcmp(type, "result") != 0 ||
 	    sv_json_get(line, "vantage", vn, sizeof(vn)) != 0 ||
 	    sv_json_get(line, "target", tg, sizeof(tg)) != 0 ||
 	    sv_json_get(line, "proto", pr, sizeof(pr)) != 0 ||

@@ -99,6 +99,8 @@ struct eng {
 	pcap_t *cap;
 	int dlt;
 	struct tgt *t;
+	int *idx;                 /* address -> slot (linear probing)      */
+	unsigned idx_mask;
 	unsigned win, inflight, rot;
 	int eof, bad_input;
 	uint16_t hdp_sport, udp_sport, tcp_sport, icmp_id, id_base;
@@ -309,17 +311,80 @@ send_rep(struct eng *e, struct tgt *t, uint64_t now)
 
 /* ---- matching answers ---------------------------------------------------- */
 
+/* ---- the targets in flight by address ------------------------------------- */
+
+static unsigned
+idx_hash(const struct eng *e, const struct sv_addr *a)
+{
+	return (unsigned)hdp_fnv1a(HDP_FNV_INIT, (const uint8_t *)&a->a,
+				   a->family == AF_INET6 ? 16 : 4) &
+	       e->idx_mask;
+}
+
+static void
+idx_add(struct eng *e, unsigned slot)
+{
+	unsigned j = idx_hash(e, &e->t[slot].dst);
+
+	while (e->idx[j] >= 0)
+		j = (j + 1) & e->idx_mask;
+	e->idx[j] = (int)slot;
+}
+
+/* Remove slot (before its state is cleared), shifting back the entries
+ * after it that would no longer be found (linear probing). */
+static void
+idx_del(struct eng *e, unsigned slot)
+{
+	unsigned j = idx_hash(e, &e->t[slot].dst), k, h;
+
+	while (e->idx[j] >= 0 && e->idx[j] != (int)slot)
+		j = (j + 1) & e->idx_mask;
+	if (e->idx[j] < 0)
+		return;
+	e->idx[j] = -1;
+	for (k = (j + 1) & e->idx_mask; e->idx[k] >= 0;
+	     k = (k + 1) & e->idx_mask) {
+		h = idx_hash(e, &e->t[e->idx[k]].dst);
+		if (j < k ? (h <= j || h > k) : (h <= j && h > k)) {
+			e->idx[j] = e->idx[k];
+			e->idx[k] = -1;
+			j = k;
+		}
+	}
+}
+
+/* The target in flight at address a (still waiting for answers). */
 static struct tgt *
 find_tgt(struct eng *e, int family, const union hdp_addr *a)
 {
-	unsigned i;
+	struct sv_addr k;
+	struct tgt *t;
+	unsigned j;
 
-	for (i = 0; i < e->win; i++)
-		if ((e->t[i].state == T_PROBE || e->t[i].state == T_WAIT ||
-		     e->t[i].state == T_REDO) &&
-		    addr_eq(&e->t[i].dst, family, a))
-			return &e->t[i];
+	memset(&k, 0, sizeof(k));
+	k.family = family;
+	memcpy(&k.a, a, family == AF_INET6 ? 16 : 4);
+	for (j = idx_hash(e, &k); e->idx[j] >= 0; j = (j + 1) & e->idx_mask) {
+		t = &e->t[e->idx[j]];
+		if ((t->state == T_PROBE || t->state == T_WAIT ||
+		     t->state == T_REDO) && addr_eq(&t->dst, family, a))
+			return t;
+	}
 	return NULL;
+}
+
+/* Slot t is done: out of the index, cleared. */
+static void
+free_slot(struct eng *e, struct tgt *t)
+{
+	int k;
+
+	idx_del(e, (unsigned)(t - e->t));
+	for (k = 0; k < 3; k++)
+		free(t->wk[k].buf);
+	memset(t, 0, sizeof(*t));
+	e->inflight--;
 }
 
 static void
@@ -501,14 +566,11 @@ static void
 finish_tgt(struct eng *e, struct tgt *t)
 {
 	struct sv_result r[SK_N];
-	int n = results(e, t, r), k;
+	int n = results(e, t, r);
 
 	if (sv_out_target(e->w, r, n) != 0)
 		tool_stop = 1;
-	for (k = 0; k < 3; k++)
-		free(t->wk[k].buf);
-	memset(t, 0, sizeof(*t));
-	e->inflight--;
+	free_slot(e, t);
 	e->ndone++;
 }
 
@@ -642,6 +704,7 @@ admit(struct eng *e, struct tgt *t, uint64_t now)
 		t->tok_t = now;
 		t->next = now;
 	}
+	idx_add(e, (unsigned)(t - e->t));
 	e->inflight++;
 	return 1;
 }
@@ -731,10 +794,7 @@ walks_kill(struct eng *e, struct tgt *t)
 			;
 		e->walks--;
 	}
-	for (k = 0; k < 3; k++)
-		free(t->wk[k].buf);
-	memset(t, 0, sizeof(*t));
-	e->inflight--;
+	free_slot(e, t);
 }
 
 /* ---- the loop ------------------------------------------------------------ */
@@ -754,8 +814,7 @@ step_slots(struct eng *e, uint64_t now)
 			admit(e, t, now);
 		if (t->state == T_PROBE && tool_stop) {
 			/* never finished: left for a rerun */
-			memset(t, 0, sizeof(*t));
-			e->inflight--;
+			free_slot(e, t);
 			continue;
 		}
 		if (t->state == T_PROBE && now >= t->next &&
@@ -958,7 +1017,13 @@ open_eng(struct eng *e)
 	e->gtok = e->gcap;
 	e->win = window_size(e);
 	e->t = calloc(e->win, sizeof(*e->t));
-	if (e->t == NULL) {
+	for (e->idx_mask = 1; e->idx_mask < 2 * e->win; e->idx_mask <<= 1)
+		;
+	e->idx = malloc(e->idx_mask * sizeof(*e->idx));
+	if (e->idx != NULL)
+		memset(e->idx, 0xff, e->idx_mask * sizeof(*e->idx));
+	e->idx_mask--;
+	if (e->t == NULL || e->idx == NULL) {
 		tool_err("out of memory");
 		return HDP_EXIT_ENV;
 	}
@@ -981,6 +1046,7 @@ close_eng(struct eng *e)
 	if (e->cap != NULL)
 		pcap_close(e->cap);
 	free(e->t);
+	free(e->idx);
 	sv_tsrc_close(e->src);
 	sv_excl_free(e->excl);
 }
