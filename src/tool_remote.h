@@ -80,6 +80,8 @@ struct remote_cfg {
 	{ "sudo",       no_argument,       NULL, REMOTE_OPT_SUDO }, \
 	{ "remote-hdp", required_argument, NULL, REMOTE_OPT_HDP }
 int remote_cfg_opt(struct remote_cfg *c, int opt, const char *arg);
+/* Free what remote_cfg_opt allocated (the ssh_opts array). */
+void remote_cfg_free(struct remote_cfg *c);
 /* The usage lines for those options, for each command's usage(). */
 extern const char remote_usage[];
 
@@ -108,6 +110,10 @@ struct remote_host;
  * one line naming p and what failed. */
 struct remote_host *remote_open(const struct remote_cfg *c,
 				const struct point *p);
+/* Optional: start connecting to p's host now without waiting (0, or -1
+ * after saying why), so that a loop of remote_start over every point
+ * and then one of remote_open waits for the slowest host, not the sum. */
+int remote_start(const struct remote_cfg *c, const struct point *p);
 const struct remote_info *remote_info(const struct remote_host *h);
 /* One more clock estimate (at the end of a run): 0, or -1 when the host
  * no longer answers. */
@@ -136,6 +142,15 @@ int remote_wait_line(struct remote_proc *p, const char *what,
 /* Close in, wait at most timeout_ms for the command to end (then kill the
  * local ssh), free p.  The command's exit status, or -1. */
 int remote_finish(struct remote_proc *p, int timeout_ms);
+/* Close in (the command then ends on its host) without waiting: to stop
+ * every point first, read what each still sends, then finish each. */
+void remote_stop(struct remote_proc *p);
+/* The last line the command wrote to its standard error ("" if none),
+ * as read by remote_wait_line / remote_finish. */
+const char *remote_last_line(const struct remote_proc *p);
+/* What "hdp" runs as for h == NULL: NULL (the default) means this very
+ * program (/proc/PID/exe); a test program sets it to the built hdp. */
+extern const char *remote_local_hdp;
 
 /* Start a capture at point p (POINT_IFACE or POINT_SSH; h is NULL for a
  * local one): hdp sniff -i IFACE -U -w - when hdp is there and compatible,
