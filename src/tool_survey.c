@@ -22,11 +22,6 @@
 #include "tool_remote.h"
 #include "tool_survey.h"
 
-/* tool_remote.c is another branch's: until it is linked in, no ssh
- * options (they are refused as unknown) and no ssh points. */
-#pragma weak remote_usage
-#pragma weak remote_cfg_opt
-
 void
 usage_survey(FILE *out)
 {
@@ -95,7 +90,7 @@ usage_survey(FILE *out)
 "Exit status: 0 done (broken paths are results, not failures); 1 cut\n"
 "short by a signal, some probes could not be sent, or a vantage point\n"
 "failed; 2 bad usage or a bad target; 3 no privileges (raw sockets);\n"
-"4 the system refused.\n", &remote_usage ? remote_usage : "");
+"4 the system refused.\n", remote_usage);
 }
 
 /* ---- step 1: options ------------------------------------------------------ */
@@ -119,14 +114,6 @@ parse_secs(const char *s, unsigned *ms)
 				      tool_safe(s)), -1;
 	*ms = (unsigned)(d * 1000.0 + 0.5);
 	return 0;
-}
-
-/* The ssh options' names, for a message. */
-static const char *
-argv_opt(int c)
-{
-	return c == REMOTE_OPT_SSH ? "--ssh-option" :
-	       c == REMOTE_OPT_SUDO ? "--sudo" : "--remote-hdp";
 }
 
 static int
@@ -166,9 +153,6 @@ parse_opt(struct sv_opts *o, struct remote_cfg *rc, int c, const char *a)
 	case 'q': o->quiet = 1; break;
 	case O_VNAME: o->vantage = a; o->child = 1; break;
 	default:
-		if (remote_cfg_opt == NULL)
-			return tool_usage_err("%s: this hdp was built without "
-					      "ssh points", argv_opt(c)), -1;
 		r = remote_cfg_opt(rc, c, a) < 0 ? -1 : 0;
 		break;
 	}
@@ -295,5 +279,6 @@ cmd_survey(int argc, char **argv)
 		rc = frc;
 out:
 	sv_out_free(w);
+	remote_cfg_free(&rcfg);
 	return rc;
 }

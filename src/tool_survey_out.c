@@ -422,8 +422,8 @@ child_vantage(struct sv_out *w, const char *line)
 	struct vant *v;
 
 	if (sv_json_get(line, "vantage", vn, sizeof(vn)) != 0 ||
-	    (v = vant_of(w, vn)) == NULL)
-		return 0;
+	    (v = vant_of(w, vn)) == NULL || v->have_info)
+		return 0;	/* one a point (a survey a chunk sends one) */
 	v->have_info = 1;
 	if (sv_json_get(line, "kernel", v->kernel, sizeof(v->kernel)) != 0)
 		v->kernel[0] = '\0';

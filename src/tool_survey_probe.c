@@ -799,6 +799,14 @@ walks_kill(struct eng *e, struct tgt *t)
 
 /* ---- the loop ------------------------------------------------------------ */
 
+/* After a stop, answers are waited for this long; a --from child has
+ * less: its parent's wrapper kills it a second after asking it to end. */
+static uint64_t
+drain_ns(const struct eng *e)
+{
+	return e->o->child ? DRAIN_NS / 2 : DRAIN_NS;
+}
+
 /* Each slot's next step at now; the earliest time something is due. */
 static uint64_t
 step_slots(struct eng *e, uint64_t now)
@@ -823,8 +831,8 @@ step_slots(struct eng *e, uint64_t now)
 		if (t->state == T_PROBE && t->next < due)
 			due = t->next > now ? t->next : now + 1000000ULL;
 		if (t->state == T_WAIT && tool_stop &&
-		    t->end > e->stop_t + DRAIN_NS)
-			t->end = e->stop_t + DRAIN_NS;
+		    t->end > e->stop_t + drain_ns(e))
+			t->end = e->stop_t + drain_ns(e);
 		if (t->state == T_WAIT && now >= t->end && !tool_stop &&
 		    plan_redo(e, t))
 			t->state = T_REDO;
