@@ -361,9 +361,11 @@ result_json(FILE *f, const struct sv_result *r)
 	if (r->last_hop > 0) {
 		hj_u64(&j, "last_hop", (uint64_t)r->last_hop);
 		hj_str(&j, "last_responder", r->last_responder);
+		hj_u64(&j, "walk_proto", r->walk_proto);
 	} else {
 		hj_null(&j, "last_hop");
 		hj_null(&j, "last_responder");
+		hj_null(&j, "walk_proto");
 	}
 	hj_str(&j, "src", r->src[0] ? r->src : NULL);
 	hj_u64(&j, "time_ns", r->time_ns);

@@ -86,6 +86,7 @@ struct tgt {
 	uint16_t redo[SK_N];      /* repetitions to send once more         */
 	int redone;
 	struct walk wk[3];        /* HDP, 253, 254                         */
+	int walked;               /* the kind the walk was for             */
 };
 
 struct eng {
@@ -552,10 +553,13 @@ results(struct eng *e, struct tgt *t, struct sv_result *r)
 			   arr > 0 ? SC_TRANSIENT :
 			   base ? SC_BROKEN : SC_OFFLINE;
 		r[n].time_ns = t->t0_real ? t->t0_real : hdp_now_ns();
-		if (k <= SK_254 && t->wk[k].state == W_DONE &&
-		    t->wk[k].hop > 0) {
-			r[n].last_hop = t->wk[k].hop;
-			strcpy(r[n].last_responder, t->wk[k].resp);
+		if (k <= SK_254 && r[n].cat == SC_BROKEN &&
+		    t->wk[t->walked].state == W_DONE &&
+		    t->wk[t->walked].hop > 0) {
+			r[n].last_hop = t->wk[t->walked].hop;
+			r[n].walk_proto = kind_proto(e, t->walked,
+						     t->dst.family);
+			strcpy(r[n].last_responder, t->wk[t->walked].resp);
 		}
 		n++;
 	}
@@ -634,7 +638,10 @@ redo_step(struct eng *e, struct tgt *t, uint64_t now)
 }
 
 /* Judged after the last wait: walks for what is broken while a baseline
- * arrived, or written. */
+ * arrived, or written.  One walk a target: the first broken of HDP, 253,
+ * 254 in that order; the others broken take its last hop (a filter that
+ * stops one of them usually stops all three where it stands, and walks
+ * cost the routers on the path their ICMP budget). */
 static void
 judge_tgt(struct eng *e, struct tgt *t)
 {
@@ -642,10 +649,11 @@ judge_tgt(struct eng *e, struct tgt *t)
 
 	for (k = SK_UDP; k < SK_N; k++)
 		base |= e->kinds[k] && t->ans[k];
-	for (k = SK_HDP; k <= SK_254; k++) {
+	for (k = SK_HDP; k <= SK_254 && !need; k++) {
 		if (e->kinds[k] && base && t->ans[k] == 0 &&
 		    !e->o->no_trace) {
 			t->wk[k].state = W_QUEUED;
+			t->walked = k;
 			need = 1;
 		}
 	}
@@ -1083,9 +1091,12 @@ sv_run_local(const struct sv_opts *o, struct sv_out *w)
 	sv_out_vantage(w, o->vantage, kernel, e.addr4, e.addr6, NULL);
 	sv_out_excluded(w, o->vantage, e.nexcl);
 	sv_out_skipped(w, o->vantage, e.nskip);
-	if (e.nfail)
-		tool_err("%lu probes could not be sent", e.nfail);
 	rc = e.bad_input ? HDP_EXIT_USAGE : HDP_EXIT_OK;
+	if (e.nfail) {
+		tool_err("%lu probes could not be sent", e.nfail);
+		if (rc == HDP_EXIT_OK)
+			rc = HDP_EXIT_FAIL;
+	}
 out:
 	close_eng(&e);
 	return rc;
