@@ -798,41 +798,6 @@ plot_script(const char *plot, const char *data, const char *path)
 	return fclose(f) == 0 ? 0 : -1;
 }
 
-/* gnuplot on script, its standard output the plot file. */
-static int
-plot_run(const char *plot, FILE *out, const char *script)
-{
-	int status;
-	pid_t pid;
-
-	fflush(stdout);
-	if (ftruncate(fileno(out), 0) != 0) {
-		tool_errno("%s", plot);
-		return -1;
-	}
-	pid = fork();
-	if (pid < 0) {
-		tool_errno("fork");
-		return -1;
-	}
-	if (pid == 0) {
-		if (dup2(fileno(out), STDOUT_FILENO) < 0)
-			_exit(127);
-		closefrom(STDERR_FILENO + 1);
-		execlp("gnuplot", "gnuplot", script, (char *)NULL);
-		fprintf(stderr, "hdp survey: gnuplot: %s\n", strerror(errno));
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		tool_err("%s: gnuplot failed (exit %d)", plot,
-			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-		return -1;
-	}
-	return 0;
-}
-
 int
 sv_plot(const char *plot, FILE *out, const struct sv_out *w)
 {
@@ -847,7 +812,7 @@ sv_plot(const char *plot, FILE *out, const struct sv_out *w)
 	snprintf(data, sizeof(data), "%s/counts.dat", dir);
 	snprintf(script, sizeof(script), "%s/plot.gp", dir);
 	if (plot_data(w, data) == 0 && plot_script(plot, data, script) == 0 &&
-	    plot_run(plot, out, script) == 0)
+	    tool_gnuplot(plot, out, script) == 0)
 		rc = 0;
 	unlink(data);
 	unlink(script);
