@@ -54,6 +54,7 @@ struct vp {
 	int rc;                   /* worst exit status of its surveys    */
 	char *line;
 	size_t llen, lcap;
+	unsigned long nres;       /* result records that came back       */
 };
 
 /* The options every point's survey runs with, into v->chunk. */
@@ -193,8 +194,33 @@ next_survey(struct sv_excl *ex, struct vp *v)
 static void
 point_line(struct sv_out *w, struct vp *v, const char *line)
 {
-	(void)v;
+	if (strstr(line, "\"type\":\"result\"") != NULL)
+		v->nres++;
 	sv_out_line(w, line);
+}
+
+/* On a terminal: targets done at each point (results / kinds). */
+static void
+progress(const struct sv_opts *o, const struct vp *v, int n, int last)
+{
+	static uint64_t t;
+	uint64_t now = hdp_mono_ns();
+	unsigned nk = 6 - (o->hdp_proto == 253 || o->hdp_proto == 254);
+	long tot;
+	int i;
+
+	if (o->quiet || !isatty(STDERR_FILENO) ||
+	    (!last && now - t < 500000000ULL))
+		return;
+	t = now;
+	fprintf(stderr, "\rhdp survey:");
+	for (i = 0; i < n; i++) {
+		fprintf(stderr, "%s %s %lu", i ? "," : "",
+			tool_safe(v[i].name), v[i].nres / nk);
+		if ((tot = sv_tsrc_total(v[i].src)) >= 0)
+			fprintf(stderr, "/%ld", tot);
+	}
+	fprintf(stderr, " targets\033[K%s", last ? "\n" : "");
 }
 
 /* Lines from the point's survey into the outputs; -1 at its end. */
@@ -370,7 +396,8 @@ sv_run_from(const struct sv_opts *o, const struct remote_cfg *c,
 		goto out;
 	start_points(o, c, w, ex, v, n);
 	while (poll_points(ex, w, v, n))
-		;
+		progress(o, v, n, 0);
+	progress(o, v, n, 1);
 	for (i = 0; i < n; i++) {
 		sv_out_excluded(w, v[i].name, v[i].nexcl);
 		sv_out_skipped(w, v[i].name, v[i].nskip);
