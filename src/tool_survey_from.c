@@ -55,6 +55,8 @@ struct vp {
 	char *line;
 	size_t llen, lcap;
 	unsigned long nres;       /* result records that came back       */
+	char *grp;                /* a target's records until its last   */
+	size_t glen, gcap;
 };
 
 /* The options every point's survey runs with, into v->chunk. */
@@ -191,11 +193,42 @@ next_survey(struct sv_excl *ex, struct vp *v)
 }
 
 /* One line that came from a point. */
+/*
+ * One line that came from a point.  A target's records are kept until
+ * its last (ICMP's) and then written one after the other, so records of
+ * two points never interleave in -o: a crash leaves at most the last
+ * target incomplete, which the next run cuts off.
+ */
 static void
 point_line(struct sv_out *w, struct vp *v, const char *line)
 {
-	if (strstr(line, "\"type\":\"result\"") != NULL)
+	size_t n = strlen(line);
+	char *nb, *l, *e;
+	int res = strstr(line, "\"type\":\"result\"") != NULL;
+
+	if (res && strstr(line, "\"proto\":\"icmp\"") == NULL) {
+		if (v->glen + n + 1 > v->gcap) {
+			nb = realloc(v->grp, v->glen + n + 1);
+			if (nb == NULL)
+				return;
+			v->grp = nb;
+			v->gcap = v->glen + n + 1;
+		}
+		memcpy(v->grp + v->glen, line, n + 1);
+		v->glen += n;
+		return;
+	}
+	for (l = v->grp; v->glen > 0 && l < v->grp + v->glen; l = e) {
+		e = strchr(l, '\n');
+		e = e != NULL ? e + 1 : v->grp + v->glen;
+		nb = strndup(l, (size_t)(e - l));
+		if (nb != NULL)
+			sv_out_line(w, nb);
+		free(nb);
 		v->nres++;
+	}
+	v->glen = 0;
+	v->nres += (unsigned long)res;
 	sv_out_line(w, line);
 }
 
@@ -413,6 +446,7 @@ out:
 			point_free(&v[i].pt);
 		sv_tsrc_close(v[i].src);
 		free(v[i].line);
+		free(v[i].grp);
 	}
 	sv_excl_free(ex);
 	return rc;
