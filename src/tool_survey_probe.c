@@ -998,10 +998,12 @@ open_capture(struct eng *e)
 	}
 	tool_cap_warn(err);
 	e->dlt = pcap_datalink(e->cap);
-	snprintf(filter, sizeof(filter), "icmp or icmp6 or tcp or "
-		 "ip proto %u or ip6 proto %u or ip proto 253 or "
-		 "ip proto 254 or ip6 proto 253 or ip6 proto 254",
-		 e->o->hdp_proto, e->o->hdp_proto);
+	/* TCP from the probed port only: not an ssh session's traffic */
+	snprintf(filter, sizeof(filter), "icmp or icmp6 or "
+		 "(tcp and src port %u) or ip proto %u or ip6 proto %u or "
+		 "ip proto 253 or ip proto 254 or ip6 proto 253 or "
+		 "ip6 proto 254", e->o->tcp_port, e->o->hdp_proto,
+		 e->o->hdp_proto);
 	if (hdp_cap_set_filter(e->cap, filter, err, sizeof(err)) != 0 ||
 	    pcap_setnonblock(e->cap, 1, err) != 0) {
 		tool_err("%s", err);
