@@ -540,7 +540,7 @@ total_of(const struct vant *v, int k)
 }
 
 static void
-summary_json(struct sv_out *w, const struct vant *v, int k)
+summary_json(struct sv_out *w, const struct vant *v, int k, int all)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -558,12 +558,19 @@ summary_json(struct sv_out *w, const struct vant *v, int k)
 		hj_u64(&j, "ip_proto", v->ip_proto[k]);
 	else
 		hj_null(&j, "ip_proto");
+	if (all) {
+		/* across the points: only what needs several */
+		hj_u64(&j, "path_dependent", v->cnt[k][SC_PATHDEP]);
+		hj_end(&j);
+		goto out;
+	}
 	hj_u64(&j, "targets", total_of(v, k));
-	for (c = 0; c < SC_N; c++)
+	for (c = 0; c < SC_PATHDEP; c++)
 		hj_u64(&j, sc_name[c], v->cnt[k][c]);
 	hj_u64(&j, "excluded", v->excluded);
 	hj_u64(&j, "resumed", v->resumed);
 	hj_end(&j);
+out:
 	fclose(f);
 	emit(w, buf, len);
 	free(buf);
@@ -585,18 +592,15 @@ summary_text(const struct sv_out *w, const struct vant *v)
 	if (v->err[0])
 		printf(": %s", tool_safe(v->err));
 	printf("\n%-6s %8s", "proto", "targets");
-	for (c = 0; c < SC_N; c++)
-		if (c != SC_PATHDEP || w->multi)
-			printf(" %*s", c == SC_PATHDEP ? 14 : 9, sc_name[c]);
+	for (c = 0; c < SC_PATHDEP; c++)
+		printf(" %9s", sc_name[c]);
 	putchar('\n');
 	for (k = 0; k < SK_N; k++) {
 		if (total_of(v, k) == 0)
 			continue;
 		printf("%-6s %8lu", sk_name[k], total_of(v, k));
-		for (c = 0; c < SC_N; c++)
-			if (c != SC_PATHDEP || w->multi)
-				printf(" %*lu", c == SC_PATHDEP ? 14 : 9,
-				       v->cnt[k][c]);
+		for (c = 0; c < SC_PATHDEP; c++)
+			printf(" %9lu", v->cnt[k][c]);
 		putchar('\n');
 	}
 	if (v->excluded || v->resumed || v->skipped)
@@ -693,13 +697,13 @@ sv_out_finish(struct sv_out *w, int interrupted, uint64_t dur_ns)
 	for (i = 0; i < w->nv; i++)
 		for (k = 0; k < SK_N; k++)
 			if (total_of(&w->v[i], k))
-				summary_json(w, &w->v[i], k);
+				summary_json(w, &w->v[i], k, 0);
 	if (w->multi) {
 		memset(&all, 0, sizeof(all));
 		all.name = "all";
 		path_records(w, &all);
 		for (k = 0; k < SK_N; k++)
-			summary_json(w, &all, k);
+			summary_json(w, &all, k, 1);
 	}
 	run_json(w, interrupted, dur_ns);
 	if (!w->o->json) {
