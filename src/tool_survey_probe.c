@@ -166,6 +166,12 @@ addr_eq(const struct sv_addr *a, int family, const union hdp_addr *b)
 	       memcmp(&a->a, b, family == AF_INET6 ? 16 : 4) == 0;
 }
 
+static int
+addr_eq_raw(int family, const union hdp_addr *a, const union hdp_addr *b)
+{
+	return memcmp(a, b, family == AF_INET6 ? 16 : 4) == 0;
+}
+
 /* ---- pacing -------------------------------------------------------------- */
 
 /* The target's bucket at now. */
@@ -451,6 +457,30 @@ err_evidence(int family, const struct hdp_icmp_err *x)
 	return x->code == 4 ? "port_unreach" : "unreach";
 }
 
+/*
+ * An ICMP error from a target in flight about another address (a router
+ * we probe saying a host behind it is unreachable): it came out of the
+ * same budget the target's answers to us come from, so the model of that
+ * budget is charged, and the target's next probes wait for it.
+ */
+static void
+charge(const struct eng *e, struct tgt *t, uint64_t now)
+{
+	double need = costly(e), have = tokens_at(t, now) - 1;
+	uint64_t at;
+
+	if (need > SV_BURST_ERR)
+		need = SV_BURST_ERR;
+	if (have < 0)
+		have = 0;
+	t->tokens = have;
+	t->tok_t = now;
+	t->last_cost = now;
+	at = now + (uint64_t)((need > have ? need - have : 0) * SV_REFILL_NS);
+	if (t->state == T_PROBE && at > t->next)
+		t->next = at;
+}
+
 static void
 on_error(struct eng *e, const struct hdp_frame *f,
 	 const struct hdp_icmp_err *x)
@@ -460,6 +490,9 @@ on_error(struct eng *e, const struct hdp_frame *f,
 	struct tgt *t;
 	unsigned rep;
 
+	if (!addr_eq_raw(family, &f->src, &x->inner.dst) &&
+	    (t = find_tgt(e, family, &f->src)) != NULL)
+		charge(e, t, hdp_mono_ns());
 	if (x->l4 == NULL ||
 	    (t = find_tgt(e, family, &x->inner.dst)) == NULL)
 		return;
