@@ -358,6 +358,7 @@ result_json(FILE *f, const struct sv_result *r)
 	hj_u64(&j, "ip_proto", r->ip_proto);
 	hj_u64(&j, "sent", r->sent);
 	hj_u64(&j, "arrived", r->arrived);
+	hj_u64(&j, "resent", r->resent);
 	hj_str(&j, "evidence", r->evidence);
 	hj_str(&j, "category", sc_name[r->cat]);
 	if (r->last_hop > 0) {

@@ -84,6 +84,7 @@ struct tgt {
 	const char *noroute;      /* no route: why                         */
 	uint64_t last_cost;       /* last probe answered by an ICMP error  */
 	uint16_t redo[SK_N];      /* repetitions to send once more         */
+	uint8_t resent[SK_N];     /* ... and how many were                 */
 	int redone;
 	struct walk wk[3];        /* HDP, 253, 254                         */
 	int walked;               /* the kind the walk was for             */
@@ -577,6 +578,7 @@ results(struct eng *e, struct tgt *t, struct sv_result *r)
 		r[n].kind = k;
 		r[n].ip_proto = kind_proto(e, k, t->dst.family);
 		r[n].sent = t->sent[k];
+		r[n].resent = t->resent[k];
 		for (arr = 0, i = 0; i < SV_MAXREP; i++)
 			arr += (t->ans[k] >> i) & 1;
 		r[n].arrived = arr;
@@ -662,7 +664,8 @@ redo_step(struct eng *e, struct tgt *t, uint64_t now)
 		for (r = 0; !(t->redo[k] >> r & 1); r++)
 			;
 		t->redo[k] &= (uint16_t)~(1u << r);
-		send_probe(e, t, k, r);
+		if (send_probe(e, t, k, r) == 0)
+			t->resent[k]++;
 		t->last_cost = now;
 		return;
 	}
