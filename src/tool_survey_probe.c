@@ -382,6 +382,19 @@ find_tgt(struct eng *e, int family, const union hdp_addr *a)
 	return NULL;
 }
 
+/* 1 when a is in flight already (a target listed twice, or in two
+ * prefixes): probing it twice at once would mix the answers. */
+static int
+in_flight(const struct eng *e, const struct sv_addr *a)
+{
+	unsigned j;
+
+	for (j = idx_hash(e, a); e->idx[j] >= 0; j = (j + 1) & e->idx_mask)
+		if (addr_eq(&e->t[e->idx[j]].dst, a->family, &a->a))
+			return 1;
+	return 0;
+}
+
 /* Slot t is done: out of the index, cleared. */
 static void
 free_slot(struct eng *e, struct tgt *t)
@@ -721,7 +734,7 @@ admit(struct eng *e, struct tgt *t, uint64_t now)
 			e->nexcl++;
 			continue;
 		}
-		if (sv_aset_has(e->done, &a)) {
+		if (sv_aset_has(e->done, &a) || in_flight(e, &a)) {
 			e->nskip++;
 			continue;
 		}
