@@ -119,18 +119,18 @@ expect_eq "rerun summary counts the file" \
 # --- Ctrl-C mid-run: a valid file, a rerun completes it -------------------
 # ip netns exec runs hdp itself (exec): the PID is hdp's
 ip netns exec "$NS_S" "$HDP" survey "$D4/30" "$R1A4" -o "$TMPD/int.json" \
-	-w 1 --no-trace -q >"$TMPD/int.txt" 2>&1 &
+	--repeat 2 -w 1 --no-trace -q >"$TMPD/int.txt" 2>&1 &
 pid=$!
 _PIDS="$_PIDS $pid"
-sleep 3
+sleep 2.5
 kill -INT "$pid"
 wait "$pid"
 expect_eq "interrupted run exits 1" "$?" 1
 python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' \
 	"$TMPD/int.json" || fail "interrupted run: file not JSON lines"
 printf '{"type":"result","target":"10.0.3.1","vant' >>"$TMPD/int.json"
-in_ns "$NS_S" "$HDP" survey "$D4/30" "$R1A4" -o "$TMPD/int.json" -w 1 \
-	--no-trace -q >/dev/null 2>&1
+in_ns "$NS_S" "$HDP" survey "$D4/30" "$R1A4" -o "$TMPD/int.json" \
+	--repeat 2 -w 1 --no-trace -q >/dev/null 2>&1
 expect_eq "after a cut line, the rerun completes the file" \
 	"$(jq_py "$TMPD/int.json" "sorted(set(o['target'] for o in sel(type='result')))")" \
 	"['$R1A4', '10.0.3.1', '$D4']"
