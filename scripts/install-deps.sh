@@ -7,7 +7,7 @@ PKGS="build-essential autoconf automake libtool pkg-config libpcap-dev libnet1-d
  clang libfuzzer-14-dev libclang-rt-14-dev valgrind gnuplot-nox libcap2-bin
  man-db groff-base procps time iputils-ping
  debhelper dh-python dpkg-dev lintian bash-completion passwd
- openssh-client openssh-server"
+ openssh-client openssh-server sudo util-linux"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -68,8 +68,10 @@ sleep_ms(long ms)
 static void
 copy_str(char *dst, size_t len, const char *src)
 {
-	size_t n = strnlen(src, len - 1);
+	size_t n = 0;
 
+	while (n + 1 < len && src[n] != '\0')
+		n++;
 	memcpy(dst, src, n);
 	dst[n] = '\0';
 }
@@ -204,16 +206,24 @@ parse_hostport(const char *spec, const char *a, size_t n, struct point *p)
 	if ((p->host = strndup(h, hn)) == NULL)
 		return tool_err("out of memory"), -1;
 	if (colon != NULL) {
-		char port[8];
-		size_t pn = (size_t)(end - colon - 1);
-		uint64_t v;
+		const char *d = colon + 1;
+		unsigned long v = 0;
 
-		if (pn == 0 || pn >= sizeof(port))
-			return tool_usage_err("%s: bad port", spec), -1;
-		memcpy(port, colon + 1, pn);
-		port[pn] = '\0';
-		if (tool_opt_uint(port, 1, 65535, &v, "port") != 0)
-			return -1;
+		if (d == end)
+			return tool_usage_err("%s: no port after ':'",
+					      spec), -1;
+		for (; d < end; d++) {
+			if (*d < '0' || *d > '9')
+				return tool_usage_err("%s: port '%.*s' is not "
+					"a number", spec, (int)(end - colon - 1),
+					colon + 1), -1;
+			if (v <= 65535)
+				v = v * 10 + (unsigned long)(*d - '0');
+		}
+		if (v < 1 || v > 65535)
+			return tool_usage_err("%s: port %.*s is out of range "
+				"1-65535", spec, (int)(end - colon - 1),
+				colon + 1), -1;
 		p->port = (unsigned)v;
 	}
 	return 0;
@@ -342,9 +352,12 @@ remote_cfg_free(struct remote_cfg *c)
  * which stops every remote side in order, not ssh first), default
  * signal dispositions, and SIGTERM when hdp dies (even by SIGKILL), so no
  * ssh outlives it.  Every other descriptor of ours is close-on-exec.
- * The pid, or -1 after saying why (an exec failure comes back through a
- * close-on-exec pipe).
+ * The pid, or -1 with the reason in spawn_why (an exec failure comes
+ * back through a close-on-exec pipe), for the caller to say with the
+ * point's name.
  */
+static char spawn_why[512];
+
 static pid_t
 spawn_argv(char *const argv[], const int fds[3])
 {
@@ -356,7 +369,8 @@ spawn_argv(char *const argv[], const int fds[3])
 	ssize_t r;
 
 	if (pipe2(st, O_CLOEXEC) != 0) {
-		tool_errno("pipe");
+		snprintf(spawn_why, sizeof(spawn_why), "pipe: %s",
+			 strerror(errno));
 		return -1;
 	}
 	pid = fork();
@@ -384,7 +398,8 @@ fail:
 	}
 	close(st[1]);
 	if (pid < 0) {
-		tool_errno("fork");
+		snprintf(spawn_why, sizeof(spawn_why), "fork: %s",
+			 strerror(errno));
 		close(st[0]);
 		return -1;
 	}
@@ -395,8 +410,8 @@ fail:
 	if (r == (ssize_t)sizeof(e)) {
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
-		errno = e;
-		tool_errno("%s", argv[0]);
+		snprintf(spawn_why, sizeof(spawn_why), "%.100s: %s", argv[0],
+			 strerror(e));
 		return -1;
 	}
 	return pid;
@@ -479,6 +494,9 @@ struct remote_host {
 	char hdp_path[512], tcpdump_path[512];
 	int uid;                   /* remote id -u, -1 when unknown       */
 	struct remote_info info;
+	int probed;                /* the probe and the clock are done     */
+	struct remote_proc *probe; /* the probe's session, once begun      */
+	int64_t probe_end;         /* its deadline                         */
 };
 
 enum { H_STARTED, H_OPEN, H_FAILED };
@@ -510,7 +528,12 @@ ssh_argv(struct argv_b *a, const struct remote_host *h, int master,
 	int bad = 0;
 
 	a->n = 0;
-	if (env != NULL && env[0] != '\0' && strlen(env) < sizeof(a->words)) {
+	if (env != NULL && strlen(env) >= sizeof(a->words)) {
+		snprintf(spawn_why, sizeof(spawn_why), "HDP_SSH: longer than "
+			 "%zu bytes", sizeof(a->words) - 1);
+		return -1;
+	}
+	if (env != NULL && env[0] != '\0') {
 		strcpy(a->words, env);
 		for (w = strtok_r(a->words, " \t\n", &save); w != NULL;
 		     w = strtok_r(NULL, " \t\n", &save))
@@ -547,13 +570,47 @@ ssh_argv(struct argv_b *a, const struct remote_host *h, int master,
 	if (cmd != NULL)
 		bad |= av_add(a, cmd);
 	if (bad) {
-		tool_err("ssh: too many options");
+		snprintf(spawn_why, sizeof(spawn_why), "ssh: too many options");
 		return -1;
 	}
 	return 0;
 }
 
+/* ssh_argv, then spawn_argv: the pid, or -1 with spawn_why said. */
+static pid_t
+ssh_spawn(const struct remote_host *h, int master, const char *ctl_op,
+	  const char *cmd, const int fds[3])
+{
+	struct argv_b a;
+
+	if (ssh_argv(&a, h, master, ctl_op, cmd) != 0)
+		return -1;
+	return spawn_argv(a.v, fds);
+}
+
 /* ---- the master connection ---- */
+
+static int atexit_set;
+
+/* The program ends without remote_close (an error path, exit()): the
+ * masters would end anyway (SIGTERM when their parent dies), but the
+ * directory would stay; end them and remove it now. */
+static void
+remote_atexit(void)
+{
+	struct remote_host *h;
+
+	for (h = hosts; h != NULL; h = h->next)
+		if (h->master > 0) {
+			kill(h->master, SIGTERM);
+			if (wait_ms(h->master, NULL, 500))
+				h->master = 0;
+			unlink(h->sock);
+			unlink(h->log);
+		}
+	if (ctl_dir[0] != '\0')
+		rmdir(ctl_dir);
+}
 
 /* The private directory for control sockets and ssh's logs: short
  * enough that "DIR/m99.XXXXXXXXXXXXXXXX" (ssh's temporary name for the
@@ -569,10 +626,13 @@ make_ctl_dir(void)
 		t = "/tmp";
 	snprintf(ctl_dir, sizeof(ctl_dir), "%s/hdp-ssh.XXXXXX", t);
 	if (mkdtemp(ctl_dir) == NULL) {
-		tool_errno("%s", ctl_dir);
+		snprintf(spawn_why, sizeof(spawn_why), "%.100s: %s", ctl_dir,
+			 strerror(errno));
 		ctl_dir[0] = '\0';
 		return -1;
 	}
+	if (!atexit_set && atexit(remote_atexit) == 0)
+		atexit_set = 1;
 	return 0;
 }
 
@@ -652,24 +712,25 @@ host_fail(struct remote_host *h, const char *fmt, ...)
 static int
 start_master(struct remote_host *h)
 {
-	struct argv_b a;
 	int fds[3] = { -1, -1, -1 };
 
-	if (make_ctl_dir() != 0)
+	if (make_ctl_dir() != 0) {
+		host_fail(h, "%s", spawn_why);
 		return -1;
+	}
 	snprintf(h->sock, sizeof(h->sock), "%s/m%u", ctl_dir, n_made);
 	snprintf(h->log, sizeof(h->log), "%s/m%u.log", ctl_dir, n_made);
 	n_made++;
 	fds[2] = open(h->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fds[2] < 0) {
-		tool_errno("%s", h->log);
+		host_fail(h, "%s: %s", h->log, strerror(errno));
 		drop_ctl_dir();
 		return -1;
 	}
-	if (ssh_argv(&a, h, 1, NULL, NULL) == 0)
-		h->master = spawn_argv(a.v, fds);
+	h->master = ssh_spawn(h, 1, NULL, NULL, fds);
 	close(fds[2]);
 	if (h->master <= 0) {
+		host_fail(h, "%s", spawn_why);
 		unlink(h->log);
 		drop_ctl_dir();
 		return -1;
@@ -684,12 +745,10 @@ start_master(struct remote_host *h)
 static int
 ctl_op(struct remote_host *h, const char *op)
 {
-	struct argv_b a;
 	int fds[3] = { -1, -1, -1 };
 	pid_t pid;
 
-	if (ssh_argv(&a, h, 0, op, NULL) != 0 ||
-	    (pid = spawn_argv(a.v, fds)) < 0)
+	if ((pid = ssh_spawn(h, 0, op, NULL, fds)) < 0)
 		return -1;
 	return reap(pid, 5000);
 }
@@ -766,7 +825,7 @@ new_host(const struct remote_cfg *c, const struct point *p)
 	h->info.clock_start.uncert_ns = -1;
 	h->next = hosts;
 	hosts = h;
-	if (start_master(h) != 0)
+	if (start_master(h) != 0 && h->state != H_FAILED)
 		host_fail(h, "cannot start ssh");
 	return h;
 }
@@ -779,213 +838,6 @@ remote_start(const struct remote_cfg *c, const struct point *p)
 	if (find_host(p) != NULL)
 		return 0;
 	return new_host(c, p) != NULL ? 0 : -1;
-}
-
-/* ---- one short command over the master: the info probe ---- */
-
-/*
- * Run script (POSIX sh) on h with no input; its standard output (at most
- * len - 1 bytes) into out and the last line of its standard error into
- * err.  The exit status, -1 when it did not end within ms.
- */
-static int
-run_short(struct remote_host *h, const char *script, char *out, size_t len,
-	  char *err, size_t elen, long ms)
-{
-	struct argv_b a;
-	struct sbuf cmd = { 0 };
-	int po[2] = { -1, -1 }, pe[2] = { -1, -1 }, fds[3] = { -1, -1, -1 };
-	size_t no = 0, ne = 0;
-	char ebuf[2048];
-	int64_t end = mono_ms() + ms;
-	pid_t pid = -1;
-	int rc = -1;
-
-	out[0] = err[0] = '\0';
-	sb_str(&cmd, "sh -c ");
-	sb_quote(&cmd, script);
-	if (cmd.failed || pipe2(po, O_CLOEXEC) != 0 ||
-	    pipe2(pe, O_CLOEXEC) != 0)
-		goto done;
-	fds[1] = po[1];
-	fds[2] = pe[1];
-	if (ssh_argv(&a, h, 0, NULL, cmd.s) != 0 ||
-	    (pid = spawn_argv(a.v, fds)) < 0)
-		goto done;
-	close(po[1]);
-	close(pe[1]);
-	po[1] = pe[1] = -1;
-	while (po[0] >= 0 || pe[0] >= 0) {
-		struct pollfd pf[2] = { { po[0], POLLIN, 0 },
-					{ pe[0], POLLIN, 0 } };
-		int64_t left = end - mono_ms();
-		ssize_t r;
-
-		if (left <= 0 || poll(pf, 2, (int)left) < 0) {
-			if (left > 0 && errno == EINTR && !tool_stop)
-				continue;
-			goto done;
-		}
-		if (pf[0].revents) {
-			r = read(po[0], out + no, no + 1 < len ?
-				 len - 1 - no : 0);
-			if (r <= 0 && !(r < 0 && errno == EINTR)) {
-				close(po[0]);
-				po[0] = -1;
-			} else if (r > 0) {
-				no += (size_t)r;
-			}
-		}
-		if (pf[1].revents) {
-			r = read(pe[0], ebuf + ne, sizeof(ebuf) - 1 - ne);
-			if (r <= 0 && !(r < 0 && errno == EINTR)) {
-				close(pe[0]);
-				pe[0] = -1;
-			} else if (r > 0) {
-				ne += (size_t)r;
-				if (ne >= sizeof(ebuf) - 1)
-					ne = 0;   /* keep the tail only */
-			}
-		}
-	}
-	out[no] = '\0';
-	ebuf[ne] = '\0';
-	while (ne > 0 && (ebuf[ne - 1] == '\n' || ebuf[ne - 1] == '\r'))
-		ebuf[--ne] = '\0';
-	{
-		char *nl = strrchr(ebuf, '\n');
-
-		copy_str(err, elen, nl ? nl + 1 : ebuf);
-	}
-	rc = reap(pid, end - mono_ms() > 0 ? (long)(end - mono_ms()) : 0);
-	pid = -1;
-done:
-	if (pid > 0)
-		reap(pid, 0);
-	if (po[0] >= 0) close(po[0]);
-	if (po[1] >= 0) close(po[1]);
-	if (pe[0] >= 0) close(pe[0]);
-	if (pe[1] >= 0) close(pe[1]);
-	free(cmd.s);
-	return rc;
-}
-
-/*
- * What is on the other host, in one round trip: the hdp asked for (its
- * absolute path, so that sudo's own PATH cannot lose it, and version),
- * tcpdump (also in the sbin directories a user's PATH may lack), the
- * kernel, the address ssh reached, the user id, and with --sudo whether
- * "sudo -n" works.
- */
-static const char probe_script[] =
-	"h=$1\n"
-	"p=$(command -v \"$h\" 2>/dev/null)\n"
-	"case $p in /*) ;; ?*) p=$(cd \"$(dirname \"$p\")\" && pwd)/"
-	"$(basename \"$p\");; esac\n"
-	"echo \"hdp_path=$p\"\n"
-	"[ -n \"$p\" ] && echo \"hdp_version=$(\"$p\" --version 2>/dev/null"
-	" </dev/null | head -n 1)\"\n"
-	"t=$(command -v tcpdump 2>/dev/null)\n"
-	"for d in /usr/sbin /sbin /usr/local/sbin; do\n"
-	"  [ -z \"$t\" ] && [ -x $d/tcpdump ] && t=$d/tcpdump\n"
-	"done\n"
-	"echo \"tcpdump=$t\"\n"
-	"echo \"kernel=$(uname -sr)\"\n"
-	"echo \"conn=${SSH_CONNECTION:-}\"\n"
-	"echo \"uid=$(id -u)\"\n"
-	"if [ \"$2\" = 1 ]; then\n"
-	"  s=$(sudo -n true 2>&1 </dev/null) && echo sudo=ok ||"
-	" echo \"sudo=${s:-sudo -n failed}\" | head -n 1\n"
-	"fi\n"
-	"exit 0\n";
-
-/* "0.1.0" and "0.1.7" go together, "0.2.0" does not: same major.minor */
-static int
-version_ok(const char *v)
-{
-	const char *ours = PACKAGE_VERSION, *d1 = strchr(ours, '.'), *d2;
-	size_t n;
-
-	if (d1 == NULL || (d2 = strchr(d1 + 1, '.')) == NULL)
-		n = strlen(ours);
-	else
-		n = (size_t)(d2 - ours);
-	return strncmp(v, ours, n) == 0 && (v[n] == '.' || v[n] == '\0');
-}
-
-static void
-probe_line(struct remote_host *h, const char *k, const char *v)
-{
-	struct remote_info *in = &h->info;
-
-	if (strcmp(k, "hdp_path") == 0) {
-		copy_str(h->hdp_path, sizeof(h->hdp_path), v);
-	} else if (strcmp(k, "hdp_version") == 0) {
-		/* "hdp 0.1.0" */
-		if (strncmp(v, "hdp ", 4) == 0)
-			v += 4;
-		snprintf(in->hdp_version, sizeof(in->hdp_version), "%.*s",
-			 (int)strcspn(v, " \t"), v);
-	} else if (strcmp(k, "tcpdump") == 0) {
-		copy_str(h->tcpdump_path, sizeof(h->tcpdump_path), v);
-		in->has_tcpdump = v[0] != '\0';
-	} else if (strcmp(k, "kernel") == 0) {
-		copy_str(in->kernel, sizeof(in->kernel), v);
-	} else if (strcmp(k, "conn") == 0) {
-		/* client-address client-port server-address server-port */
-		char a[4][64] = { "", "", "", "" };
-
-		if (sscanf(v, "%63s %63s %63s %63s", a[0], a[1], a[2],
-			   a[3]) >= 3)
-			copy_str(in->addr, sizeof(in->addr), a[2]);
-	} else if (strcmp(k, "uid") == 0) {
-		h->uid = atoi(v);
-	} else if (strcmp(k, "sudo") == 0 && strcmp(v, "ok") != 0) {
-		host_fail(h, "sudo -n: %s", strncmp(v, "sudo: ", 6) == 0 ?
-			  v + 6 : v);
-	}
-}
-
-static int
-probe_host(struct remote_host *h)
-{
-	struct sbuf s = { 0 };
-	char out[4096], err[512], *line, *save = NULL;
-	int rc;
-
-	/* the script reads $1 and $2 */
-	sb_str(&s, "set -- ");
-	sb_quote(&s, h->cfg->remote_hdp ? h->cfg->remote_hdp : "hdp");
-	sb_str(&s, h->cfg->sudo ? " 1\n" : " 0\n");
-	sb_str(&s, probe_script);
-	if (s.failed) {
-		free(s.s);
-		host_fail(h, "out of memory");
-		return -1;
-	}
-	rc = run_short(h, s.s, out, sizeof(out), err, sizeof(err),
-		       1000L * ((h->cfg->connect_timeout ?
-				 h->cfg->connect_timeout : 10) + 5));
-	free(s.s);
-	if (rc != 0) {
-		host_fail(h, "%s", err[0] ? err : rc < 0 ?
-			  "the remote shell did not answer" :
-			  "the remote shell failed");
-		return -1;
-	}
-	for (line = strtok_r(out, "\n", &save); line != NULL;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *eq = strchr(line, '=');
-
-		if (eq != NULL) {
-			*eq = '\0';
-			probe_line(h, line, eq + 1);
-		}
-	}
-	h->info.hdp_ok = h->hdp_path[0] != '\0' &&
-			 h->info.hdp_version[0] != '\0' &&
-			 version_ok(h->info.hdp_version);
-	return h->state == H_FAILED ? -1 : 0;
 }
 
 /* ---- commands on a host ---- */
@@ -1021,7 +873,6 @@ proc_start(struct remote_host *h, const char *name, const char *script,
 	struct proc_priv *pp = calloc(1, sizeof(*pp));
 	struct remote_proc *p = pp ? &pp->pub : NULL;
 	struct sbuf cmd = { 0 };
-	struct argv_b a;
 	int pi[2] = { -1, -1 }, po[2] = { -1, -1 }, pe[2] = { -1, -1 };
 	int fds[3];
 	char *sh[] = { "/bin/sh", "-c", (char *)script, NULL };
@@ -1045,14 +896,14 @@ proc_start(struct remote_host *h, const char *name, const char *script,
 			tool_err("out of memory");
 			goto fail;
 		}
-		if (ssh_argv(&a, h, 0, NULL, cmd.s) != 0)
-			goto fail;
-		p->pid = spawn_argv(a.v, fds);
+		p->pid = ssh_spawn(h, 0, NULL, cmd.s, fds);
 	} else {
 		p->pid = spawn_argv(sh, fds);
 	}
-	if (p->pid < 0)
+	if (p->pid < 0) {
+		tool_err("%s: %s", name, spawn_why);
 		goto fail;
+	}
 	close(pi[0]);
 	close(po[1]);
 	close(pe[1]);
@@ -1132,17 +983,13 @@ parse_ns(const char *s)
  * with "date +%s%N", so no sample pays for a new ssh channel.
  */
 static int
-clock_estimate(struct remote_host *h, struct remote_clock *out)
+clock_samples(struct remote_proc *p, struct remote_clock *out)
 {
-	struct remote_proc *p;
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
 	int64_t best = -1, off = 0;
 	char line[64];
 	int i, rc = -1;
 
-	p = proc_start(h, "clock", "while read x; do date +%s%N; done", 0);
-	if (p == NULL)
-		return -1;
 	sigaction(SIGPIPE, &ign, &old);
 	for (i = 0; i < CLOCK_SAMPLES; i++) {
 		int64_t t0 = clock_ns(CLOCK_MONOTONIC);
@@ -1165,6 +1012,19 @@ clock_estimate(struct remote_host *h, struct remote_clock *out)
 		out->uncert_ns = best / 2 + 1;
 		rc = 0;
 	}
+	return rc;
+}
+
+static int
+clock_estimate(struct remote_host *h, struct remote_clock *out)
+{
+	struct remote_proc *p;
+	int rc;
+
+	p = proc_start(h, h->label, "while read x; do date +%s%N; done", 0);
+	if (p == NULL)
+		return -1;
+	rc = clock_samples(p, out);
 	remote_finish(p, 2000);
 	return rc;
 }
@@ -1175,6 +1035,175 @@ remote_clock(struct remote_host *h, struct remote_clock *out)
 	if (h == NULL || h->state != H_OPEN)
 		return -1;
 	return clock_estimate(h, out);
+}
+
+/* ---- the info probe ---- */
+
+/*
+ * What is on the other host, in one round trip: the hdp asked for (its
+ * absolute path, so that sudo's own PATH cannot lose it, and version),
+ * tcpdump (also in the sbin directories a user's PATH may lack), the
+ * kernel, the address ssh reached, the user id, and with --sudo whether
+ * "sudo -n" works.  Then, in the same session (a login shell can cost
+ * more than the round trip), the clock: each line read is answered with
+ * the remote time.
+ */
+static const char probe_script[] =
+	"h=$1\n"
+	"p=$(command -v \"$h\" 2>/dev/null)\n"
+	"case $p in /*) ;; ?*) p=$(cd \"$(dirname \"$p\")\" && pwd)/"
+	"$(basename \"$p\");; esac\n"
+	"echo \"hdp_path=$p\"\n"
+	"[ -n \"$p\" ] && echo \"hdp_version=$(\"$p\" --version 2>/dev/null"
+	" </dev/null | head -n 1)\"\n"
+	"t=$(command -v tcpdump 2>/dev/null)\n"
+	"for d in /usr/sbin /sbin /usr/local/sbin; do\n"
+	"  [ -z \"$t\" ] && [ -x $d/tcpdump ] && t=$d/tcpdump\n"
+	"done\n"
+	"echo \"tcpdump=$t\"\n"
+	"echo \"kernel=$(uname -sr)\"\n"
+	"echo \"conn=${SSH_CONNECTION:-}\"\n"
+	"echo \"uid=$(id -u)\"\n"
+	"if [ \"$2\" = 1 ]; then\n"
+	"  if ! command -v sudo >/dev/null 2>&1; then echo sudo=none\n"
+	"  elif s=$(sudo -n true 2>&1 </dev/null); then echo sudo=ok\n"
+	"  else echo \"sudo=${s:-sudo -n failed}\" | head -n 1; fi\n"
+	"fi\n"
+	"echo @@probe-end\n"
+	"while read x; do date +%s%N; done\n";
+
+/* "0.1.0" and "0.1.7" go together, "0.2.0" does not: same major.minor */
+static int
+version_ok(const char *v)
+{
+	const char *ours = PACKAGE_VERSION, *d1 = strchr(ours, '.'), *d2;
+	size_t n;
+
+	if (d1 == NULL || (d2 = strchr(d1 + 1, '.')) == NULL)
+		n = strlen(ours);
+	else
+		n = (size_t)(d2 - ours);
+	return strncmp(v, ours, n) == 0 && (v[n] == '.' || v[n] == '\0');
+}
+
+static void
+probe_line(struct remote_host *h, const char *k, const char *v)
+{
+	struct remote_info *in = &h->info;
+
+	if (strcmp(k, "hdp_path") == 0) {
+		copy_str(h->hdp_path, sizeof(h->hdp_path), v);
+	} else if (strcmp(k, "hdp_version") == 0) {
+		/* "hdp 0.1.0" */
+		if (strncmp(v, "hdp ", 4) == 0)
+			v += 4;
+		snprintf(in->hdp_version, sizeof(in->hdp_version), "%.*s",
+			 (int)strcspn(v, " \t"), v);
+	} else if (strcmp(k, "tcpdump") == 0) {
+		copy_str(h->tcpdump_path, sizeof(h->tcpdump_path), v);
+		in->has_tcpdump = v[0] != '\0';
+	} else if (strcmp(k, "kernel") == 0) {
+		copy_str(in->kernel, sizeof(in->kernel), v);
+	} else if (strcmp(k, "conn") == 0) {
+		/* client-address client-port server-address server-port */
+		char a[4][64] = { "", "", "", "" };
+
+		if (sscanf(v, "%63s %63s %63s %63s", a[0], a[1], a[2],
+			   a[3]) >= 3)
+			copy_str(in->addr, sizeof(in->addr), a[2]);
+	} else if (strcmp(k, "uid") == 0) {
+		h->uid = atoi(v);
+	} else if (strcmp(k, "sudo") == 0 && strcmp(v, "none") == 0) {
+		host_fail(h, "--sudo: no sudo on %s", h->label);
+	} else if (strcmp(k, "sudo") == 0 && strcmp(v, "ok") != 0) {
+		host_fail(h, "sudo -n: %s", strncmp(v, "sudo: ", 6) == 0 ?
+			  v + 6 : v);
+	}
+}
+
+/* The command ended before saying all: keep its last line of error
+ * (within 2 s), for the host's reason. */
+static void
+probe_failed(struct remote_host *h, struct remote_proc *p)
+{
+	int64_t end = mono_ms() + 2000;
+
+	remote_stop(p);
+	while (p->err >= 0 && mono_ms() < end) {
+		struct pollfd pf = { p->err, POLLIN, 0 };
+
+		if (poll(&pf, 1, 100) > 0 && remote_read_err(p) < 0)
+			break;
+	}
+	if (h->state != H_FAILED)
+		host_fail(h, "%s", remote_last_line(p)[0] ?
+			  remote_last_line(p) : tool_stop ? "interrupted" :
+			  "the remote shell did not answer");
+	remote_finish(p, 1000);
+}
+
+/* Start the probe's session (several hosts' run at once that way). */
+static int
+probe_begin(struct remote_host *h)
+{
+	struct sbuf s = { 0 };
+
+	if (h->probe != NULL)
+		return 0;
+	/* the script reads $1 and $2 */
+	sb_str(&s, "set -- ");
+	sb_quote(&s, h->cfg->remote_hdp ? h->cfg->remote_hdp : "hdp");
+	sb_str(&s, h->cfg->sudo ? " 1\n" : " 0\n");
+	sb_str(&s, probe_script);
+	h->probe = s.failed ? NULL : proc_start(h, h->label, s.s, 0);
+	free(s.s);
+	if (h->probe == NULL) {
+		host_fail(h, "cannot run ssh");
+		return -1;
+	}
+	h->probe_end = mono_ms() + 1000L *
+		((h->cfg->connect_timeout ? h->cfg->connect_timeout : 10) + 5);
+	return 0;
+}
+
+/* Read the probe's answers, then sample the clock in the same session. */
+static int
+probe_host(struct remote_host *h)
+{
+	struct remote_proc *p;
+	char line[1024];
+	int64_t end;
+
+	if (probe_begin(h) != 0)
+		return -1;
+	p = h->probe;
+	end = h->probe_end;
+	h->probe = NULL;
+	h->probed = 1;
+	for (;;) {
+		int64_t left = end - mono_ms();
+		char *eq;
+
+		if (left <= 0 || read_line_fd(p->out, line, sizeof(line),
+					      (long)left) < 0) {
+			probe_failed(h, p);
+			return -1;
+		}
+		if (strcmp(line, "@@probe-end") == 0)
+			break;
+		if ((eq = strchr(line, '=')) != NULL) {
+			*eq = '\0';
+			probe_line(h, line, eq + 1);
+		}
+	}
+	h->info.hdp_ok = h->hdp_path[0] != '\0' &&
+			 h->info.hdp_version[0] != '\0' &&
+			 version_ok(h->info.hdp_version);
+	if (h->state != H_FAILED &&
+	    clock_samples(p, &h->info.clock_start) != 0)
+		h->info.clock_start.uncert_ns = -1;
+	remote_finish(p, 2000);
+	return h->state == H_FAILED ? -1 : 0;
 }
 
 /* ---- open, info, close ---- */
@@ -1190,8 +1219,10 @@ remote_open(const struct remote_cfg *c, const struct point *p)
 	}
 	if ((h = find_host(p)) == NULL && (h = new_host(c, p)) == NULL)
 		return NULL;
-	if (h->state == H_STARTED && wait_master(h) == 0 &&
-	    probe_host(h) != 0) {
+	if (h->state == H_STARTED)
+		wait_master(h);
+	if (h->state == H_OPEN && !h->probed && probe_host(h) != 0) {
+		/* connected, but not usable (sudo): close it */
 		ctl_op(h, "exit");
 		reap(h->master, 2000);
 		h->master = 0;
@@ -1199,15 +1230,40 @@ remote_open(const struct remote_cfg *c, const struct point *p)
 		h->state = H_FAILED;
 		master_gone(h);
 	}
-	if (h->state == H_OPEN && h->refs == 0 &&
-	    clock_estimate(h, &h->info.clock_start) != 0)
-		h->info.clock_start.uncert_ns = -1;
 	if (h->state != H_OPEN) {
 		tool_err("%s: %s", p->spec, h->why);
 		return NULL;
 	}
 	h->refs++;
 	return h;
+}
+
+size_t
+remote_open_all(const struct remote_cfg *c, const struct point *pts,
+		size_t n, struct remote_host **out)
+{
+	struct remote_host *h;
+	size_t i, failed = 0;
+
+	for (i = 0; i < n; i++)
+		if (pts[i].kind == POINT_SSH)
+			remote_start(c, &pts[i]);
+	/* the masters connect at once; then every probe runs at once */
+	for (i = 0; i < n; i++)
+		if (pts[i].kind == POINT_SSH &&
+		    (h = find_host(&pts[i])) != NULL) {
+			if (h->state == H_STARTED)
+				wait_master(h);
+			if (h->state == H_OPEN && !h->probed)
+				probe_begin(h);
+		}
+	for (i = 0; i < n; i++) {
+		out[i] = NULL;
+		if (pts[i].kind == POINT_SSH &&
+		    (out[i] = remote_open(c, &pts[i])) == NULL)
+			failed++;
+	}
+	return failed;
 }
 
 const struct remote_info *
@@ -1258,17 +1314,24 @@ remote_close(struct remote_host *h)
  * reads end of file (remote_finish closed .in, the local ssh died, the
  * connection or the master went away) the command gets SIGTERM (hdp and
  * tcpdump then flush what they hold and exit), and SIGKILL a second
- * later if it did not end.  The watcher's output goes nowhere: a
- * background process holding the channel's standard output would keep
- * sshd (and so us) waiting after the command ended.  The wrapper exits
- * with the command's status.
+ * later if it did not end.  Where setsid(1) is (util-linux, busybox), the
+ * command runs in a session of its own and the signals go to its whole
+ * process group, so children it started end too (and cannot keep the
+ * channel open); else to the command alone.  The watcher's output goes
+ * nowhere: a background process holding the channel's standard output
+ * would keep sshd (and so us) waiting after the command ended.  The
+ * wrapper exits with the command's status.
  */
-static const char wrap_head[] = "exec 3<&0\n";
+static const char wrap_head[] =
+	"exec 3<&0\n"
+	"g=; command -v setsid >/dev/null 2>&1 && g=setsid\n"
+	"$g ";
 static const char wrap_tail[] =
 	" </dev/null &\n"
 	"p=$!\n"
-	"{ cat >/dev/null 2>&1; kill -TERM $p 2>/dev/null; sleep 1;"
-	" kill -KILL $p 2>/dev/null; } <&3 >/dev/null 2>&1 &\n"
+	"k() { kill -$1 -$p 2>/dev/null || kill -$1 $p 2>/dev/null; }\n"
+	"{ cat >/dev/null 2>&1; k TERM; sleep 1; k KILL; }"
+	" <&3 >/dev/null 2>&1 &\n"
 	"w=$!\n"
 	"exec 3<&- </dev/null\n"
 	"wait $p\n"
@@ -1345,12 +1408,24 @@ remote_spawn(struct remote_host *h, const char *name, char *const argv[])
 
 /* ---- standard error, line by line ---- */
 
-/* One line of the command's standard error arrived. */
+/* One line of the command's standard error arrived.  tcpdump says a
+ * libpcap error in two lines, "tcpdump: eth9: No such device exists"
+ * then "(SIOCGIFHWADDR: No such device)": such a "(...)" line is kept
+ * after the line before it. */
 static void
 err_line(struct proc_priv *pp, const char *line)
 {
-	if (line[0] != '\0')
+	size_t n = strlen(pp->last);
+
+	if (line[0] == '\0')
+		return;
+	if (line[0] == '(' && n > 0 && pp->last[n - 1] != ')' &&
+	    n + 2 < sizeof(pp->last)) {
+		pp->last[n] = ' ';
+		copy_str(pp->last + n + 1, sizeof(pp->last) - n - 1, line);
+	} else {
 		copy_str(pp->last, sizeof(pp->last), line);
+	}
 }
 
 /* Read what is there on .err (after poll said so); split it into lines.
@@ -1443,6 +1518,19 @@ remote_wait_line(struct remote_proc *p, const char *what, int timeout_ms,
 		tool_err("%s: not ready after %d.%d s", p->name,
 			 timeout_ms / 1000, timeout_ms % 1000 / 100);
 	return -1;
+}
+
+int
+remote_read_err(struct remote_proc *p)
+{
+	struct pollfd pf = { p->err, POLLIN, 0 };
+
+	if (p->err < 0)
+		return -1;
+	while (poll(&pf, 1, 0) > 0 && pf.revents)
+		if (err_read((struct proc_priv *)p, NULL, NULL, 0) < 0)
+			return -1;
+	return 0;
 }
 
 const char *

@@ -34,20 +34,37 @@
 #   MaxSessions 64, and SetEnv PATH=PATHDIR:<the usual dirs> when PATHDIR
 #   is given (so the test decides whether hdp is on that host's PATH).
 #   Waits until it listens (fatal after 5 s).  Its log is
-#   $SSH_DIR/sshd-ADDR.log.  SSHD_WRAP, when set, is a command put before
+#   $SSH_DIR/sshd-ADDR-PORT.log.  SSHD_PORT, when set, is the port
+#   instead of 22 (known_hosts then says [ADDR]:PORT, as ssh looks it up).  SSHD_WRAP, when set, is a command put before
 #   sshd inside the namespace (e.g. "unshare -m sh $SSH_DIR/mnt.sh").
 #   On exit every process left in a namespace where sshd was started
 #   (sshd, its sessions, whatever they ran) is killed by PID, then
-#   lib.sh's (or topo.sh's) cleanup runs.
+#   lib.sh's (or topo.sh's) cleanup runs: this file's EXIT trap,
+#   _ssh_exit, replaces theirs and calls it (source this file last; a
+#   test that sets an EXIT trap of its own calls _ssh_exit from it).
 #   sshd needs its privilege separation directory /run/sshd: made (0755,
 #   as the package's tmpfiles would) when missing, and left in place.
 #
 # ssh_pathdir NAME [SECONDS]: makes $SSH_DIR/path-NAME, a directory for
 #   sshd_start's PATHDIR, and prints it.  It holds hdp (the built $HDP:
 #   a symbolic link, or a small exec script when $HDP is a libtool wrapper
-#   script, which cannot run from elsewhere) unless NAME starts with
+#   script, which cannot run from elsewhere) unless NAME contains
 #   "no-hdp"; with SECONDS, a date that answers "date +%s%N" SECONDS
 #   ahead (a faked remote clock; anything else goes to the real date).
+#   NAME starting with "bare": it also holds links to sh, date, id and
+#   the other few tools a remote side needs, and sshd_start makes it the
+#   whole PATH: a host without tcpdump (or, with "bare-no-hdp", without
+#   either).
+#
+# ssh_sudo_user NAME: a non-root user NAME (uid 4242, shell /bin/sh, home
+#   in $SSH_DIR) that exists only for the next sshd_start: it sets
+#   SSHD_WRAP so that sshd runs in a mount namespace of its own where
+#   copies of /etc/passwd, group, shadow (with NAME added) and a sudoers
+#   are bound over the real ones; the host's files are never touched.
+#   Then ssh_sudo_allow yes|no rewrites that sudoers in place: NAME may
+#   run anything as root without a password, or NAME is not in it (sudo
+#   -n then says "a password is required").  Unset SSHD_WRAP after the
+#   sshd_start.  Skips (77) without sudo or unshare.
 #
 # ns_procs NS PATTERN: the processes in NS whose command line matches
 #   PATTERN (grep -E), one "PID ARGS" line each; nothing when none.
@@ -117,9 +134,21 @@ ssh_pathdir() {
 	_d="$SSH_DIR/path-$1"
 	mkdir -p "$_d" || fatal "mkdir $_d"
 	case $1 in
-	no-hdp*) ;;
+	bare*)
+		# the few tools the remote side needs, without tcpdump
+		for t in sh uname id cat sleep head dirname basename date \
+			 kill tr; do
+			_t=$(command -v "$t") && ln -sf "$_t" "$_d/$t"
+		done
+		;;
+	esac
+	case $1 in
+	*no-hdp*) ;;
 	*)
-		_h=$(cd "$(dirname "$HDP")" && pwd)/$(basename "$HDP")
+		# under HDP_VALGRIND, $HDP is a wrapper that needs HDP_REAL,
+		# which a remote session does not have: the real binary there
+		_h=${HDP_REAL:-$HDP}
+		_h=$(cd "$(dirname "$_h")" && pwd)/$(basename "$_h")
 		if [ "$(head -c 4 "$_h")" = "$(printf '\177ELF')" ]; then
 			ln -sf "$_h" "$_d/hdp"
 		else
@@ -148,16 +177,18 @@ EOF
 
 sshd_start() {
 	_ns=$1 _addr=$2 _pd=${3:-}
-	[ $# -ge 3 ] && shift 3 || shift $#
-	_c="$SSH_DIR/sshd-$_addr"
-	[ -d /run/sshd ] || mkdir -m 0755 -p /run/sshd
+	if [ $# -ge 3 ]; then shift 3; else shift $#; fi
+	_port=${SSHD_PORT:-22}
+	_c="$SSH_DIR/sshd-$_addr-$_port"
+	[ -d /run/sshd ] || { mkdir -p /run/sshd && chmod 755 /run/sshd; }
 	rm -f "$_c.key" "$_c.key.pub"
 	ssh-keygen -q -t ed25519 -N '' -C "sshd-$_addr" -f "$_c.key" ||
 		fatal "ssh-keygen host key"
-	echo "$_addr $(cut -d' ' -f1,2 "$_c.key.pub")" >>"$SSH_DIR/known_hosts"
+	if [ "$_port" = 22 ]; then _kh=$_addr; else _kh="[$_addr]:$_port"; fi
+	echo "$_kh $(cut -d' ' -f1,2 "$_c.key.pub")" >>"$SSH_DIR/known_hosts"
 	{
 		echo "ListenAddress $_addr"
-		echo "Port 22"
+		echo "Port $_port"
 		echo "HostKey $_c.key"
 		echo "PidFile $_c.pid"
 		echo "AuthorizedKeysFile $SSH_DIR/authorized_keys"
@@ -171,11 +202,12 @@ sshd_start() {
 		echo "MaxSessions 64"
 		echo "MaxStartups 64"
 		echo "LogLevel INFO"
-		if [ -n "$_pd" ]; then
-			echo "SetEnv PATH=$_pd:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-		else
-			echo "SetEnv PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-		fi
+		_sys=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+		case $_pd in
+		"") echo "SetEnv PATH=$_sys" ;;
+		*/path-bare*) echo "SetEnv PATH=$_pd" ;;
+		*) echo "SetEnv PATH=$_pd:$_sys" ;;
+		esac
 		for l in "$@"; do echo "$l"; done
 	} >"$_c.config"
 	_SSH_NS="$_SSH_NS $_ns"
@@ -191,9 +223,42 @@ sshd_start() {
 	done
 }
 
+ssh_sudo_user() {
+	need_cmd sudo unshare mount
+	_e="$SSH_DIR/etc"
+	mkdir -p "$_e" "$SSH_DIR/home-$1"
+	chown 4242:4242 "$SSH_DIR/home-$1"
+	{ cat /etc/passwd; echo "$1:x:4242:4242::$SSH_DIR/home-$1:/bin/sh"; } \
+		>"$_e/passwd"
+	{ cat /etc/group; echo "$1:x:4242:"; } >"$_e/group"
+	{ cat /etc/shadow; echo "$1:*:20000:0:99999:7:::"; } >"$_e/shadow"
+	chmod 644 "$_e/passwd" "$_e/group"
+	chmod 640 "$_e/shadow"
+	: >"$_e/sudoers"
+	chmod 440 "$_e/sudoers"
+	_SUDO_USER=$1
+	ssh_sudo_allow no
+	cat >"$SSH_DIR/mnt.sh" <<EOF
+for f in passwd group shadow sudoers; do
+	mount --bind "$_e/\$f" "/etc/\$f" || exit 1
+done
+exec "\$@"
+EOF
+	SSHD_WRAP="unshare -m --propagation private sh $SSH_DIR/mnt.sh"
+}
+
+ssh_sudo_allow() {
+	# in place (the same inode), so the bind mount shows the new text
+	{
+		echo "Defaults env_reset"
+		echo "root ALL=(ALL:ALL) ALL"
+		[ "$1" = yes ] && echo "$_SUDO_USER ALL=(root) NOPASSWD: ALL"
+	} >"$SSH_DIR/etc/sudoers"
+}
+
 ns_procs() {
 	for p in $(ip netns pids "$1" 2>/dev/null); do
-		a=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)
+		a=$(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline")
 		[ -n "$a" ] && echo "$p $a"
 	done | grep -E "$2"
 }

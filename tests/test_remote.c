@@ -10,18 +10,23 @@
  *   test_remote [REMOTE OPTIONS] capture POINT COUNT [FILTER]
  *       remote_capture; "listening" on standard output once it is; then
  *       COUNT packets read back with pcap_fopen_offline from .out (one
- *       "pkt CAPLEN PROTO" line each), remote_stop, the rest until the
+ *       "pkt CAPLEN PROTO" line each; COUNT 0: none, only the pcap
+ *       header, "linktype=N"), remote_stop, the rest until the
  *       end of the stream, remote_finish: "status=N captured=N"
  *   test_remote [REMOTE OPTIONS] hold POINT [POINT2]
  *       captures at POINT (and POINT2), says "listening", then waits for
  *       a signal (the test kills it with SIGKILL)
+ *   test_remote [REMOTE OPTIONS] open POINT...
+ *       remote_open_all for the POINTs (at most 16): "ok SPEC" or "failed
+ *       SPEC" lines, "failed=N", then remote_close for each
  *   test_remote [REMOTE OPTIONS] spawn POINT ARG...
  *       remote_spawn(ARG...) on POINT's host (POINT "local": here), its
  *       standard output copied, then "status=N"
  *
- * POINT is parsed by point_parse.  $HDP, when set, is what a local "hdp"
- * runs (remote_local_hdp).  Exit 0 when the action worked, 1 when not
- * (the API said why on standard error), 2 for bad arguments.
+ * POINT is parsed by point_parse.  $HDP_REAL or else $HDP, when set, is
+ * what a local "hdp" runs (remote_local_hdp).  Exit 0 when the action
+ * worked, 1 when not (the API said why on standard error), 2 for bad
+ * arguments.
  */
 #include "config.h"
 
@@ -198,7 +203,7 @@ do_capture(const char *spec, long count, const char *filter)
 	}
 	rp->out = -1;	/* pcap_close closes it */
 	printf("linktype=%d\n", pcap_datalink(pc));
-	n = read_packets(pc, count);
+	n = count > 0 ? read_packets(pc, count) : 0;
 	remote_stop(rp);
 	n += read_packets(pc, 0);
 	pcap_close(pc);
@@ -226,6 +231,29 @@ do_hold(int argc, char **argv)
 	alarm(60);
 	pause();
 	return 0;
+}
+
+static int
+do_open(int argc, char **argv)
+{
+	struct point p[16];
+	struct remote_host *h[16];
+	int i, n = argc < 16 ? argc : 16;
+	size_t failed;
+
+	for (i = 0; i < n; i++)
+		if (point_parse(argv[i], 0, &p[i]) != 0)
+			return 2;
+	failed = remote_open_all(&cfg, p, (size_t)n, h);
+	for (i = 0; i < n; i++)
+		printf("%s %s\n", h[i] ? "ok" : p[i].kind == POINT_SSH ?
+		       "failed" : "here", argv[i]);
+	printf("failed=%zu\n", failed);
+	for (i = 0; i < n; i++) {
+		remote_close(h[i]);
+		point_free(&p[i]);
+	}
+	return failed != 0;
 }
 
 static int
@@ -265,7 +293,11 @@ main(int argc, char **argv)
 	int c, rc;
 
 	hdp_progname = "test_remote";
-	remote_local_hdp = getenv("HDP");
+	/* under HDP_VALGRIND, $HDP is valgrind's wrapper, which would run
+	 * $HDP_VG_PROG (this program) again: the real hdp then */
+	remote_local_hdp = getenv("HDP_REAL");
+	if (remote_local_hdp == NULL)
+		remote_local_hdp = getenv("HDP");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	while ((c = getopt_long(argc, argv, "+", lo, NULL)) != -1) {
 		rc = remote_cfg_opt(&cfg, c, optarg);
@@ -283,6 +315,8 @@ main(int argc, char **argv)
 				argc == 4 ? argv[3] : NULL);
 	else if ((argc == 2 || argc == 3) && strcmp(argv[0], "hold") == 0)
 		rc = do_hold(argc - 1, argv + 1);
+	else if (argc >= 2 && strcmp(argv[0], "open") == 0)
+		rc = do_open(argc - 1, argv + 1);
 	else if (argc >= 3 && strcmp(argv[0], "spawn") == 0)
 		rc = do_spawn(argv[1], argv + 2);
 	else {
