@@ -55,12 +55,34 @@ hdp_printer_flush(struct hdp_printer *pr)
 	return pr->error ? -1 : 0;
 }
 
+/* Grow mode: room for n more bytes by growing the buffer; when it cannot
+ * grow, the text so far is dropped (and the error said) so that the
+ * printer still has room. */
+static void
+grow(struct hdp_printer *pr, size_t n)
+{
+	size_t cap = pr->cap * 2 > pr->len + n ? pr->cap * 2 : pr->len + n;
+	char *b = realloc(pr->buf, cap);
+
+	if (b == NULL) {
+		pr->error = ENOMEM;
+		pr->len = 0;
+		return;
+	}
+	pr->buf = b;
+	pr->cap = cap;
+}
+
 /* A pointer where at least n bytes (n <= cap) may be written. */
 static char *
 room(struct hdp_printer *pr, size_t n)
 {
-	if (pr->cap - pr->len < n)
-		hdp_printer_flush(pr);
+	if (pr->cap - pr->len < n) {
+		if (pr->grow)
+			grow(pr, n);
+		else
+			hdp_printer_flush(pr);
+	}
 	return pr->buf + pr->len;
 }
 
@@ -2226,6 +2248,59 @@ hdp_printer_init(struct hdp_printer *pr, FILE *out, enum hdp_pr_mode mode,
 	return pr->buf != NULL ? 0 : -1;
 }
 
+int
+hdp_printer_clone(struct hdp_printer *dst, const struct hdp_printer *src,
+		  size_t cap)
+{
+	*dst = *src;
+	dst->out = NULL;
+	dst->grow = 1;
+	dst->error = 0;
+	memset(&dst->n, 0, sizeof(dst->n));
+	dst->tm_valid = 0;
+	memset(dst->ifc, 0, sizeof(dst->ifc));
+	dst->len = 0;
+	dst->cap = cap;
+	dst->buf = malloc(cap);
+	return dst->buf != NULL ? 0 : -1;
+}
+
+char *
+hdp_printer_take(struct hdp_printer *pr, size_t *len, char *fresh,
+		 size_t fresh_cap)
+{
+	char *b = pr->buf;
+
+	*len = pr->len;
+	pr->buf = fresh;
+	pr->cap = fresh_cap;
+	pr->len = 0;
+	return b;
+}
+
+void
+hdp_printer_head(struct hdp_printer *pr)
+{
+	struct hdp_frame none;
+
+	if (pr->mode != HDP_PR_TABLE || pr->table_head)
+		return;
+	memset(&none, 0, sizeof(none));
+	print_table(pr, &none, 0);	/* the header; no row: no IP */
+}
+
+void
+hdp_printer_mark(struct hdp_printer *pr, const struct pcap_pkthdr *h)
+{
+	uint64_t now = cap_time_ns(pr, h);
+
+	if (!pr->t_ref) {
+		pr->t_first = now;
+		pr->t_ref = 1;
+	}
+	pr->t_prev = now;
+}
+
 void
 hdp_print_packet(struct hdp_printer *pr, const struct pcap_pkthdr *h,
 		 const uint8_t *pkt)
@@ -2286,12 +2361,7 @@ hdp_printer_finish(struct hdp_printer *pr)
 {
 	int rc;
 
-	if (pr->mode == HDP_PR_TABLE && !pr->table_head) {
-		struct hdp_frame none;
-
-		memset(&none, 0, sizeof(none));
-		print_table(pr, &none, 0);
-	}
+	hdp_printer_head(pr);
 	rc = hdp_printer_flush(pr);
 	free(pr->buf);
 	pr->buf = NULL;
