@@ -1173,6 +1173,23 @@ par_poll(void *arg)
 	return 0;
 }
 
+/* HDP_SNIFF_STATS=FILE: how -j went, one line appended to FILE (for the
+ * tests, which must know that the threads ran). */
+static void
+par_stats(const char *path, const struct sniff_par_io *io)
+{
+	FILE *f = fopen(path, "a");
+
+	if (f == NULL)
+		return;
+	fprintf(f, "threads %u chunks %llu used %llu redo %llu landed %llu\n",
+		io->st.threads, (unsigned long long)io->st.chunks,
+		(unsigned long long)io->st.used,
+		(unsigned long long)io->st.redo,
+		(unsigned long long)io->st.landed);
+	fclose(f);
+}
+
 /*
  * -r FILE -j N: the file on threads (tool_sniff_par.c); -1 when it is
  * not one to split.  HDP_SNIFF_CHUNK sets the bytes of file per chunk,
@@ -1183,12 +1200,13 @@ run_par(struct sniff *s)
 {
 	struct sniff_par_io io;
 	const char *e = getenv("HDP_SNIFF_CHUNK");
+	int rc;
 
 	memset(&io, 0, sizeof(io));
 	io.fd = s->par_fd;
 	io.name = s->o->rfile;
 	io.threads = s->o->jobs ? s->o->jobs : sniff_par_cores();
-	if (e != NULL && strtoul(e, NULL, 10) >= 512)
+	if (e != NULL && strtoul(e, NULL, 10) >= 64)
 		io.chunk = strtoul(e, NULL, 10);
 	io.prog = s->offline_filter ? &s->prog : NULL;
 	io.count = s->o->count;
@@ -1197,7 +1215,10 @@ run_par(struct sniff *s)
 	io.taken = &s->taken;
 	io.poll = par_poll;
 	io.arg = s;
-	return sniff_par_read(&io);
+	rc = sniff_par_read(&io);
+	if (rc >= 0 && (e = getenv("HDP_SNIFF_STATS")) != NULL)
+		par_stats(e, &io);
+	return rc;
 }
 
 static int

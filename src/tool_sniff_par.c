@@ -85,6 +85,7 @@
 #define NG_BLOCK_MAX  (16u << 20)
 #define SNAP_MAX      262144u   /* libpcap's bound for most link types   */
 #define DAY           86400u
+#define LEN_MAX       (16u << 20) /* a record's len: GSO and BIG TCP fit  */
 #define NONE          UINT64_MAX
 
 #define NG_SHB        0x0A0D0D0Au
@@ -100,6 +101,7 @@ struct layout {
 	int      swap;      /* the file's byte order is not this host's   */
 	uint32_t fracmax;   /* pcap: 10^6, or 10^9 for nanoseconds        */
 	uint32_t maxcap;    /* pcap: the largest caplen libpcap takes     */
+	uint32_t sec0;      /* pcap: the first record's second            */
 	uint64_t first;     /* the first record, or first packet block    */
 	uint64_t size;
 	uint8_t *head;      /* the file's bytes before first              */
@@ -184,6 +186,15 @@ layout_pcap(struct layout *L, const uint8_t h[24])
 	return 0;
 }
 
+/* pcap: the first record's second, the anchor of the boundary scans. */
+static void
+layout_sec0(struct layout *L, struct win *w)
+{
+	const uint8_t *h = win_get(w, L->first, 4);
+
+	L->sec0 = h != NULL ? rd32(L, h) : 0;
+}
+
 /* pcapng: the SHB's byte order; the head is every block before the first
  * packet block (at most NG_HEAD_MAX bytes). */
 static int
@@ -234,6 +245,8 @@ layout_read(struct layout *L, int fd, struct win *w)
 	if (memcmp(h, "\x0a\x0d\x0d\x0a", 4) == 0 ? layout_ng(L, w) != 0 :
 	    layout_pcap(L, h) != 0)
 		return -1;
+	if (!L->ng)
+		layout_sec0(L, w);
 	L->hlen = (size_t)L->first;
 	L->head = malloc(L->hlen);
 	if (L->head == NULL ||
@@ -265,12 +278,15 @@ pcap_chain(const struct layout *L, struct win *w, uint64_t o)
 		caplen = rd32(L, h + 8);
 		len = rd32(L, h + 12);
 		if (rd32(L, h + 4) >= L->fracmax || caplen > len ||
-		    caplen > L->maxcap)
+		    caplen > L->maxcap || len > LEN_MAX)
 			return 0;
-		/* time goes forward, with a day's slack either way (a
-		 * clock step); a year at most between two records */
-		if (i > 0 && ((uint64_t)sec + DAY < prev ||
-			      (uint64_t)sec > (uint64_t)prev + 366u * DAY))
+		/* within two years of the file's first record (a fake
+		 * chain in repetitive data keeps its "time" constant, but
+		 * rarely the one of the capture); time goes forward, with
+		 * a day's slack (a clock step) */
+		if ((uint64_t)sec + DAY < L->sec0 ||
+		    (uint64_t)sec > (uint64_t)L->sec0 + 731u * DAY ||
+		    (i > 0 && (uint64_t)sec + DAY < prev))
 			return 0;
 		prev = sec;
 		o += 16u + caplen;
@@ -494,6 +510,7 @@ struct seg {
 	size_t      len, cap;
 	uint64_t    end;        /* file offset after its last record      */
 	uint64_t    seen, taken;
+	uint64_t    seen_last;  /* records up to its last packet taken    */
 	struct hdp_pr_counts n;
 	uint64_t    t_prev;     /* the time columns after it (-ttt)       */
 	int         t_ref;
@@ -522,6 +539,7 @@ struct par {
 	struct layout L;
 	uint64_t    csize, nchunks;
 	unsigned    nth, W;       /* threads; chunks in flight             */
+	unsigned    nwk;          /* worker slots (some may not have run)  */
 	struct chunk *ring;       /* chunk i is ring[i % W]                */
 	pthread_mutex_t mu;
 	pthread_cond_t cv_main;   /* a block or a chunk is done            */
@@ -550,6 +568,7 @@ struct wk {
 	struct chunk *c;
 	pcap_t     *pc;
 	uint64_t    seen, taken;  /* since the last block                  */
+	uint64_t    seen_last;    /* seen at the last packet taken         */
 	uint64_t    ctaken;       /* in this chunk (-c)                    */
 	int         failed;       /* the chunk's text cannot be used whole */
 };
@@ -612,10 +631,11 @@ seg_close(struct wk *w, uint64_t end)
 	s->end = end;
 	s->seen = w->seen;
 	s->taken = w->taken;
+	s->seen_last = w->seen_last;
 	s->n = w->pr.n;
 	s->t_prev = w->pr.t_prev;
 	s->t_ref = w->pr.t_ref;
-	w->seen = w->taken = 0;
+	w->seen = w->taken = w->seen_last = 0;
 	memset(&w->pr.n, 0, sizeof(w->pr.n));
 	*c->tail = s;
 	c->tail = &s->next;
@@ -667,6 +687,7 @@ wk_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b)
 		return;
 	w->taken++;
 	w->ctaken++;
+	w->seen_last = w->seen;
 	if (p->delta && w->c->index > 0 && !w->c->has_first) {
 		if (keep_first(w, h, b) != 0)
 			w->failed = 1;
@@ -687,7 +708,7 @@ wk_reset(struct wk *w)
 {
 	struct par *p = w->p;
 
-	w->seen = w->taken = w->ctaken = 0;
+	w->seen = w->taken = w->ctaken = w->seen_last = 0;
 	w->failed = 0;
 	w->pr.len = 0;
 	w->pr.error = 0;
@@ -878,7 +899,11 @@ add_seg(struct par *p, const struct seg *s)
 {
 	struct hdp_printer *pr = p->io->pr;
 
-	*p->io->seen += s->seen;
+	/* -c reached with this block's last packet: -j 1 reads no further */
+	if (p->io->count && *p->io->taken + s->taken == p->io->count)
+		*p->io->seen += s->seen_last;
+	else
+		*p->io->seen += s->seen;
 	*p->io->taken += s->taken;
 	pr->n.packets += s->n.packets;
 	pr->n.hdp += s->n.hdp;
@@ -966,8 +991,8 @@ struct redo {
 	struct cookie ck;
 	uint64_t    quiet;     /* pcapng: records ending here or before   */
 			       /* were printed already                    */
-	uint64_t    j, js;     /* pcap: the next chunk it may land on,    */
-			       /* and its start (NONE: none)              */
+	uint64_t    j, js;     /* the next chunk it may land on, and its  */
+			       /* start (NONE: none)                      */
 	int         landed, stopped;
 };
 
@@ -1008,7 +1033,9 @@ redo_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b)
 	}
 	while (r->js != NONE && r->js < at)
 		next_start(r, r->j + 1);	/* a start that was wrong */
-	if (r->js != NONE && r->js == at) {
+	/* pcapng: only where no SHB or IDB went by (the walk of the blocks
+	 * read, which runs ahead: it may see one past at, never miss one) */
+	if (r->js != NONE && r->js == at && !r->ck.state && !r->ck.lost) {
 		r->landed = 1;
 		pcap_breakloop(r->pc);
 	} else if (io->poll != NULL && io->poll(io->arg)) {
@@ -1019,8 +1046,9 @@ redo_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b)
 
 /*
  * Read from file offset from to the end with the main printer (pcapng:
- * quietly up to quiet).  pcap: stop on landing exactly on the start of a
- * chunk from *j on: R_LANDED, that chunk in *j and its start in *pos.
+ * quietly up to quiet).  Stop on landing exactly on the start of a chunk
+ * from *j on (pcapng: with no SHB or IDB on the way): R_LANDED, that
+ * chunk in *j and its start in *pos.
  * R_END at the end of the file, R_STOP at -c or when poll said so,
  * R_FAIL after a read error (said).
  */
@@ -1036,15 +1064,13 @@ redo(struct par *p, uint64_t from, uint64_t quiet, uint64_t *j,
 	memset(&r, 0, sizeof(r));
 	r.p = p;
 	r.quiet = quiet > from ? quiet : 0;
-	r.js = NONE;
-	if (!p->L.ng) {
-		next_start(&r, *j);
-		while (r.js != NONE && r.js < from)
-			next_start(&r, r.j + 1);
-		if (r.js != NONE && r.js == from) {
-			*j = r.j;	/* nothing to read: that chunk is next */
-			return R_LANDED;
-		}
+	next_start(&r, *j);
+	while (r.js != NONE && r.js < from)
+		next_start(&r, r.j + 1);
+	if (r.js != NONE && r.js == from && r.quiet == 0) {
+		*j = r.j;	/* nothing to read: that chunk is next */
+		*pos = from;
+		return R_LANDED;
 	}
 	r.ck.fd = io->fd;
 	r.ck.L = &p->L;
@@ -1076,17 +1102,21 @@ static int
 par_main(struct par *p)
 {
 	uint64_t pos = p->L.first, from, j;
-	int rc = HDP_EXIT_OK, r;
+	int rc = HDP_EXIT_OK, r, ngstate;
 
 	pthread_mutex_lock(&p->mu);
 	while (p->head < p->nchunks) {
 		r = take_chunk(p, slot(p, p->head), &pos, &from);
 		if (r == T_STOP)
 			break;
+		ngstate = slot(p, p->head)->ngstate;
 		skip_to(p, p->head + 1);
-		if (r == T_NEXT)
+		if (r == T_NEXT) {
+			p->io->st.used++;
 			continue;
-		if (p->L.ng) {	/* to the end alone: stop the workers */
+		}
+		p->io->st.redo++;
+		if (ngstate) {	/* the rest is read alone: stop the workers */
 			atomic_store(&p->stop, 1);
 			pthread_cond_broadcast(&p->cv_work);
 		}
@@ -1098,6 +1128,7 @@ par_main(struct par *p)
 			rc = HDP_EXIT_FAIL;
 		if (r != R_LANDED)
 			break;
+		p->io->st.landed++;
 		skip_to(p, j);
 	}
 	atomic_store(&p->stop, 1);
@@ -1198,7 +1229,7 @@ stop_workers(struct par *p, struct wk *wk)
 	atomic_store(&p->stop, 1);
 	pthread_cond_broadcast(&p->cv_work);
 	pthread_mutex_unlock(&p->mu);
-	for (i = 0; i < p->nth; i++) {
+	for (i = 0; i < p->nwk; i++) {
 		if (wk[i].started)
 			pthread_join(wk[i].th, NULL);
 		if (wk[i].pr.buf != NULL)
@@ -1274,10 +1305,13 @@ sniff_par_read(struct sniff_par_io *io)
 	if (par_plan(p, io) != 0 ||
 	    (wk = calloc(p->nth, sizeof(*wk))) == NULL)
 		goto out;
-	if (start_workers(p, wk) == 0) {
+	p->nwk = p->nth;
+	if ((p->nth = start_workers(p, wk)) == 0) {
 		stop_workers(p, wk);
 		goto out;
 	}
+	io->st.threads = p->nth;
+	io->st.chunks = p->nchunks;
 	rc = par_main(p);
 	stop_workers(p, wk);
 out:

@@ -26,6 +26,14 @@ struct sniff_par_io {
 	 * nonzero to stop (a signal); it may print the counts so far. */
 	int       (*poll)(void *arg);
 	void       *arg;
+	/* out: how it went (for tests: HDP_SNIFF_STATS) */
+	struct {
+		unsigned threads;   /* workers started                  */
+		uint64_t chunks;    /* chunks the file was cut into     */
+		uint64_t used;      /* chunks whose text was written    */
+		uint64_t redo;      /* times the main thread read on    */
+		uint64_t landed;    /* ... and landed on a chunk again  */
+	} st;
 };
 
 /* The cores this process may run on (sched_getaffinity), at least 1. */
