@@ -121,19 +121,45 @@ put(char *p, const char *s, size_t n)
 
 /* ---- numbers and addresses ------------------------------------------------ */
 
+/* "00" "01" ... "99": two digits per division (the numbers of a line
+ * are most of the printing time: a 19-digit HDP time stamp each). */
+static const char digits2[201] =
+	"0001020304050607080910111213141516171819"
+	"2021222324252627282930313233343536373839"
+	"4041424344454647484950515253545556575859"
+	"6061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+/* v's last w digits, written backwards to end at p + w. */
+static void
+put_digits(char *p, uint64_t v, int w)
+{
+	p += w;
+	while (w >= 2) {
+		unsigned r = (unsigned)(v % 100);
+
+		v /= 100;
+		p -= 2;
+		memcpy(p, digits2 + 2 * r, 2);
+		w -= 2;
+	}
+	if (w)
+		*--p = (char)('0' + v % 10);
+}
+
 size_t
 hdp_fmt_u64(char *dst, uint64_t v)
 {
-	char t[20];
-	size_t n = 0, i;
+	int n = 1;
+	uint64_t t = v;
 
-	do {
-		t[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	for (i = 0; i < n; i++)
-		dst[i] = t[n - 1 - i];
-	return n;
+	while (t >= 10000) {
+		t /= 10000;
+		n += 4;
+	}
+	n += (t >= 10) + (t >= 100) + (t >= 1000);
+	put_digits(dst, v, n);
+	return (size_t)n;
 }
 
 size_t
@@ -190,12 +216,7 @@ put_i64(char *p, int64_t v)
 static char *
 put_fixed(char *p, uint64_t v, int w)
 {
-	int i;
-
-	for (i = w - 1; i >= 0; i--) {
-		p[i] = (char)('0' + v % 10);
-		v /= 10;
-	}
+	put_digits(p, v, w);
 	return p + w;
 }
 

@@ -72,12 +72,13 @@
 #include "tool.h"
 #include "tool_sniff_par.h"
 
-#define CHUNK_BYTES   (1u << 20)
-#define SEG_BYTES     (256u << 10)
-#define SEG_CAP       (SEG_BYTES + (64u << 10))
+#define CHUNK_BYTES   (256u << 10)
+#define SEG_BYTES     (128u << 10)
+#define SEG_CAP       (SEG_BYTES + (16u << 10))
 #define PEND_BYTES    (8u << 20)
-#define IOBUF_BYTES   (256u << 10)
-#define WIN_BYTES     (64u << 10)
+#define AHEAD_BYTES   (1u << 20) /* text ahead of the head, per thread  */
+#define IOBUF_BYTES   (64u << 10)
+#define WIN_BYTES     (16u << 10)
 #define POOL_MAX      64
 #define PCAP_CHAIN    8         /* record headers a boundary needs       */
 #define NG_CHAIN      4         /* pcapng blocks a boundary needs        */
@@ -544,7 +545,10 @@ struct par {
 	pthread_mutex_t mu;
 	pthread_cond_t cv_main;   /* a block or a chunk is done            */
 	pthread_cond_t cv_work;   /* room: in the window, or pending       */
+	int         main_waits;   /* the main thread waits on cv_main      */
+	int         wk_waits;     /* workers waiting on cv_work            */
 	uint64_t    head;         /* the chunk the main thread is on       */
+	size_t      ahead;        /* text held by chunks after the head    */
 	uint64_t    next;         /* the next chunk a worker takes         */
 	atomic_int  stop;
 	char       *pool[POOL_MAX];
@@ -577,6 +581,30 @@ static struct chunk *
 slot(struct par *p, uint64_t i)
 {
 	return &p->ring[i % p->W];
+}
+
+/* Wake-ups only for those who wait (mu held): a block of text is a few
+ * hundred packets, each wake-up a context switch. */
+static void
+wake_main(struct par *p)
+{
+	if (p->main_waits)
+		pthread_cond_signal(&p->cv_main);
+}
+
+static void
+wake_workers(struct par *p)
+{
+	if (p->wk_waits)
+		pthread_cond_broadcast(&p->cv_work);
+}
+
+static void
+wk_wait(struct par *p)
+{
+	p->wk_waits++;
+	pthread_cond_wait(&p->cv_work, &p->mu);
+	p->wk_waits--;
 }
 
 /* A text buffer of SEG_CAP bytes (mu held). */
@@ -640,10 +668,14 @@ seg_close(struct wk *w, uint64_t end)
 	*c->tail = s;
 	c->tail = &s->next;
 	c->pending += s->len;
-	pthread_cond_signal(&p->cv_main);
-	while (c->pending > PEND_BYTES && !atomic_load(&c->cancel) &&
-	       !atomic_load(&p->stop))
-		pthread_cond_wait(&p->cv_work, &p->mu);
+	if (c->index != p->head)
+		p->ahead += s->len;
+	else if (c->pending >= 4 * SEG_BYTES)
+		wake_main(p);	/* else it comes for the text at the end */
+	while (!atomic_load(&c->cancel) && !atomic_load(&p->stop) &&
+	       (c->pending > PEND_BYTES ||
+		(c->index != p->head && p->ahead > p->nth * AHEAD_BYTES)))
+		wk_wait(p);
 	pthread_mutex_unlock(&p->mu);
 }
 
@@ -790,7 +822,7 @@ wk_main(void *arg)
 	for (;;) {
 		while (!atomic_load(&p->stop) && p->next < p->nchunks &&
 		       p->next >= p->head + p->W)
-			pthread_cond_wait(&p->cv_work, &p->mu);
+			wk_wait(p);
 		if (atomic_load(&p->stop) || p->next >= p->nchunks)
 			break;
 		c = slot(p, p->next);
@@ -799,7 +831,7 @@ wk_main(void *arg)
 		wk_chunk(w, c);
 		pthread_mutex_lock(&p->mu);
 		c->state = C_DONE;
-		pthread_cond_signal(&p->cv_main);
+		wake_main(p);
 	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
@@ -830,6 +862,7 @@ static int
 wait_chunk(struct par *p, struct chunk *c)
 {
 	struct timespec ts;
+	int r;
 
 	while (c->state == C_FREE || c->index != p->head ||
 	       (c->segs == NULL && c->state != C_DONE)) {
@@ -839,8 +872,10 @@ wait_chunk(struct par *p, struct chunk *c)
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000;
 		}
-		if (pthread_cond_timedwait(&p->cv_main, &p->mu, &ts) ==
-		    ETIMEDOUT && poll_locked(p))
+		p->main_waits++;
+		r = pthread_cond_timedwait(&p->cv_main, &p->mu, &ts);
+		p->main_waits--;
+		if (r == ETIMEDOUT && poll_locked(p))
 			return -1;
 	}
 	return 0;
@@ -855,8 +890,11 @@ drop_chunk(struct par *p, struct chunk *c)
 
 	atomic_store(&c->cancel, 1);
 	pthread_cond_broadcast(&p->cv_work);
-	while (c->state == C_RUN)
+	while (c->state == C_RUN) {
+		p->main_waits++;
 		pthread_cond_wait(&p->cv_main, &p->mu);
+		p->main_waits--;
+	}
 	while ((s = c->segs) != NULL) {
 		c->segs = s->next;
 		seg_free(p, s);
@@ -866,13 +904,17 @@ drop_chunk(struct par *p, struct chunk *c)
 	c->state = C_FREE;
 }
 
-/* The main thread is done with chunks before to (mu held). */
+/* The main thread is done with chunks before to (mu held); the text of
+ * the chunk that becomes the head is no longer ahead of it. */
 static void
 skip_to(struct par *p, uint64_t to)
 {
-	for (; p->head < to; p->head++)
+	for (; p->head < to; p->head++) {
 		if (p->head < p->next)
 			drop_chunk(p, slot(p, p->head));
+		if (p->head + 1 < p->next)
+			p->ahead -= slot(p, p->head + 1)->pending;
+	}
 	if (p->next < to)
 		p->next = to;
 	pthread_cond_broadcast(&p->cv_work);
@@ -969,8 +1011,9 @@ take_chunk(struct par *p, struct chunk *c, uint64_t *pos, uint64_t *from)
 			return T_REDO;	/* -c falls inside: read it again */
 		if ((c->segs = s->next) == NULL)
 			c->tail = &c->segs;
+		if (c->pending > PEND_BYTES)	/* its worker may wait */
+			wake_workers(p);
 		c->pending -= s->len;
-		pthread_cond_broadcast(&p->cv_work);
 		if (write_seg(p, c, s, first) != 0) {
 			seg_free(p, s);
 			return T_STOP;
@@ -1282,7 +1325,7 @@ par_plan(struct par *p, struct sniff_par_io *io)
 	p->nth = io->threads < p->nchunks ? io->threads : (unsigned)p->nchunks;
 	p->W = p->nth + 2;
 	p->ring = calloc(p->W, sizeof(*p->ring));
-	p->iobuf = malloc(IOBUF_BYTES);
+	p->iobuf = malloc(IOBUF_BYTES);	/* touched only if it reads */
 	if (p->ring == NULL || p->iobuf == NULL)
 		return -1;
 	if (pr->mode != HDP_PR_QUIET && pr->time == HDP_PR_TIME_FIRST &&
