@@ -250,7 +250,7 @@ nl_talk(struct nl_req *req, int (*cb)(struct nlmsghdr *, void *), void *arg,
 	char *err, size_t errlen)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	static char buf[32768];
+	static _Thread_local char buf[32768];	/* one per thread */
 	int fd, done = 0, rc = -1;
 	ssize_t n;
 

@@ -501,7 +501,7 @@ walk6_filter(char *buf, size_t cap, const char *head, const char *nh,
 const char *
 hdp_filter_default(int live)
 {
-	static char buf[8192];
+	static _Thread_local char buf[8192];	/* one per thread */
 
 	if (!live)
 		return HDP_FILTER_DEFAULT;
@@ -539,7 +539,7 @@ hdp_filter_hdp(int dlt, const char *user, int live)
 const char *
 hdp_filter_icmp(void)
 {
-	static char buf[8192];
+	static _Thread_local char buf[8192];	/* one per thread */
 
 	return walk6_filter(buf, sizeof(buf), HDP_FILTER_ICMP4 " or (ip6 and "
 			    "ip6[6] == 58 and ip6[40] >= 1 and ip6[40] <= 4 "
