@@ -204,7 +204,10 @@ same "sect.pcapng" HDP_SNIFF_CHUNK=65536 "$TMPD/sect.pcapng" -ttt &&
 	fail "sect.pcapng: $(tail -n 1 "$ST")"
 
 # ---- memory: peak RSS does not grow with the file -----------------------
-if [ -x /usr/bin/time ]; then
+# (not under valgrind or a sanitizer: their own memory grows by design)
+bin=${HDP_REAL:-$HDP}
+if [ -x /usr/bin/time ] && [ -z "${HDP_VALGRIND:-}" ] &&
+   ! grep -q __asan_init "$bin" 2>/dev/null; then
 	big=$TMPD
 	[ -d /dev/shm ] && [ -w /dev/shm ] &&
 		big=$(mktemp -d /dev/shm/hdp-sniff-par.XXXXXX) &&
