@@ -147,19 +147,64 @@ put_digits(char *p, uint64_t v, int w)
 		*--p = (char)('0' + v % 10);
 }
 
+/* v < 10^8 as exactly 8 digits: 32-bit arithmetic, two independent
+ * halves. */
+static void
+put8(char *p, uint32_t v)
+{
+	uint32_t hi = v / 10000, lo = v % 10000;
+
+	memcpy(p, digits2 + 2 * (hi / 100), 2);
+	memcpy(p + 2, digits2 + 2 * (hi % 100), 2);
+	memcpy(p + 4, digits2 + 2 * (lo / 100), 2);
+	memcpy(p + 6, digits2 + 2 * (lo % 100), 2);
+}
+
+/* v < 10^8 without leading zeros. */
+static size_t
+fmt_u32(char *dst, uint32_t v)
+{
+	int n = 1 + (v >= 10) + (v >= 100) + (v >= 1000) + (v >= 10000) +
+		(v >= 100000) + (v >= 1000000) + (v >= 10000000);
+	char *p = dst + n;
+
+	while (v >= 100) {
+		p -= 2;
+		memcpy(p, digits2 + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		p -= 2;
+		memcpy(p, digits2 + 2 * v, 2);
+	} else {
+		*--p = (char)('0' + v);
+	}
+	return (size_t)n;
+}
+
+/* In pieces of 8 digits, each formatted with 32-bit arithmetic: a
+ * 19-digit time stamp on every line. */
 size_t
 hdp_fmt_u64(char *dst, uint64_t v)
 {
-	int n = 1;
-	uint64_t t = v;
+	const uint64_t e8 = 100000000u, e16 = e8 * e8;
+	uint64_t q, r;
+	size_t n;
 
-	while (t >= 10000) {
-		t /= 10000;
-		n += 4;
+	if (v < e8)
+		return fmt_u32(dst, (uint32_t)v);
+	if (v < e16) {
+		q = v / e8;
+		n = fmt_u32(dst, (uint32_t)q);
+		put8(dst + n, (uint32_t)(v - q * e8));
+		return n + 8;
 	}
-	n += (t >= 10) + (t >= 100) + (t >= 1000);
-	put_digits(dst, v, n);
-	return (size_t)n;
+	q = v / e16;			/* at most 1844 */
+	r = v - q * e16;
+	n = fmt_u32(dst, (uint32_t)q);
+	put8(dst + n, (uint32_t)(r / e8));
+	put8(dst + n + 8, (uint32_t)(r % e8));
+	return n + 16;
 }
 
 size_t
