@@ -164,6 +164,7 @@ release_signals(void)
 	tool_catch_signals(quiet, NSIG_OF(quiet), SIG_IGN);
 }
 
+static void usage_sniff_options(FILE *out);
 static void usage_sniff_notes(FILE *out);
 
 void
@@ -190,7 +191,16 @@ usage_sniff(FILE *out)
 "is tcpdump's: the payload's length at the layer printed (after the HDP\n"
 "header).  The flags below mean what they mean in tcpdump(8).  Options may\n"
 "also follow the BPF expression, as in tcpdump; '--' ends them.\n"
-"\n"
+"\n");
+	usage_sniff_options(out);
+	usage_sniff_notes(out);
+}
+
+/* The option list of usage_sniff. */
+static void
+usage_sniff_options(FILE *out)
+{
+	fprintf(out,
 "  -i IFACE       capture on IFACE (default: any; Linux cooked v2 headers\n"
 "                 give each packet's interface and direction)\n"
 "  -D             list the interfaces libpcap can capture on\n"
@@ -271,7 +281,6 @@ usage_sniff(FILE *out)
 "  -y TYPE        capture with link type TYPE (a name -L lists; only\n"
 "                 types hdp decodes)\n"
 "\n");
-	usage_sniff_notes(out);
 }
 
 /* The rest of usage_sniff: the filter, the signals, the exit status. */
@@ -789,7 +798,7 @@ number_option(int c, const char *arg, struct sniff_opts *o)
 	if (c == 'c')
 		return tool_parse_uint(arg, 1, UINT64_MAX, &o->count, "-c");
 	if (c == 'j') {
-		if (tool_parse_uint(arg, 1, 1024, &v, "-j") != 0)
+		if (tool_parse_uint(arg, 1, 256, &v, "-j") != 0)
 			return -1;
 		o->jobs = (unsigned)v;
 		return 0;
