@@ -203,6 +203,43 @@ same "sect.pcapng" HDP_SNIFF_CHUNK=65536 "$TMPD/sect.pcapng" -ttt &&
 	ok "sect.pcapng: threads up to the second section, then one" ||
 	fail "sect.pcapng: $(tail -n 1 "$ST")"
 
+# ---- the other byte order; an IDB alone in the middle of a pcapng -------
+# (written here record by record: no tool writes either on demand)
+python3 - "$TMPD" <<'PY' || fatal "making swapped.pcap and idb.pcapng"
+import struct, sys
+d = sys.argv[1]
+b = open(d + '/b.pcap', 'rb').read()
+out = bytearray(struct.pack('>IHHiIII', *struct.unpack_from('<IHHiIII', b)))
+o = 24
+while o < len(b):
+    h = struct.unpack_from('<IIII', b, o)
+    out += struct.pack('>IIII', *h) + b[o + 16:o + 16 + h[2]]
+    o += 16 + h[2]
+open(d + '/swapped.pcap', 'wb').write(out)
+ng = open(d + '/b.pcapng', 'rb').read()
+blocks, o = [], 0
+while o < len(ng):
+    t, n = struct.unpack_from('<II', ng, o)
+    blocks.append((t, ng[o:o + n]))
+    o += n
+idb = [x for t, x in blocks if t == 1][0]
+half = len(blocks) // 2
+open(d + '/idb.pcapng', 'wb').write(
+    b''.join(x for t, x in blocks[:half]) + idb +
+    b''.join(x for t, x in blocks[half:]))
+PY
+J=3
+rm -f "$ST"
+same "swapped.pcap" HDP_SNIFF_CHUNK=16384 "$TMPD/swapped.pcap" -ttt &&
+	[ "$(stat_of used)" -ge 2 ] &&
+	ok "swapped.pcap (big-endian): $(tail -n 1 "$ST")" ||
+	fail "swapped.pcap: $(tail -n 1 "$ST" 2>/dev/null)"
+rm -f "$ST"
+same "idb.pcapng" HDP_SNIFF_CHUNK=16384 "$TMPD/idb.pcapng" -e &&
+	[ "$(stat_of redo)" -ge 1 ] &&
+	ok "idb.pcapng (an IDB after packets): $(tail -n 1 "$ST")" ||
+	fail "idb.pcapng: $(tail -n 1 "$ST" 2>/dev/null)"
+
 # ---- memory: peak RSS does not grow with the file -----------------------
 # (not under valgrind or a sanitizer: their own memory grows by design)
 bin=${HDP_REAL:-$HDP}
