@@ -1152,7 +1152,9 @@ par_main(struct par *p)
 		r = take_chunk(p, slot(p, p->head), &pos, &from);
 		if (r == T_STOP)
 			break;
-		ngstate = slot(p, p->head)->ngstate;
+		/* (a chunk left for -c may still run: no word from it) */
+		ngstate = slot(p, p->head)->state == C_DONE &&
+			  slot(p, p->head)->ngstate;
 		skip_to(p, p->head + 1);
 		if (r == T_NEXT) {
 			p->io->st.used++;

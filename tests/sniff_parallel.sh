@@ -5,9 +5,10 @@
 # 64 bytes), on a generated file of 100k+ packets (pcap and pcapng, IPv4
 # and IPv6, fragments, odd lengths, truncated caplen, packets the filter
 # drops), on captures crafted to fool the chunk boundaries (payloads full
-# of fake record headers), on pcapng with a second section in the middle;
-# a pipe is read by one thread; -c N stops at N; memory does not grow with
-# the file.  HDP_SNIFF_STATS tells whether the threads ran (and the
+# of fake record headers), on pcapng with a second section or an IDB
+# alone in the middle, on a big-endian pcap; a pipe is read by one thread;
+# -c N stops at N; a file cut inside a record ends as with -j 1; memory
+# does not grow with the file.  HDP_SNIFF_STATS tells whether the threads ran (and the
 # re-reads after a wrong boundary), so the comparisons cannot pass by
 # running one thread twice.
 . "$top_srcdir/tests/lib.sh"
