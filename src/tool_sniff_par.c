@@ -44,12 +44,16 @@
  * knows the packet before it); -ttttt (the main thread finds the first
  * packet before the workers start).
  *
- * Memory: a worker hands its text over in blocks of about SEG_BYTES; a
- * chunk whose text is not written yet holds at most PEND_BYTES of it (its
- * worker waits above that), and at most threads + 2 chunks are in flight.
- * Per thread: a stdio buffer (IOBUF_BYTES), libpcap's record buffer (the
- * snapshot length), a scan window (WIN_BYTES) and at most PEND_BYTES + a
- * block of text.  Nothing grows with the file.
+ * Memory: a worker hands its text over in blocks of about SEG_BYTES.
+ * The chunks after the one being written hold at most AHEAD_BYTES of text
+ * per thread between them (their workers wait above that), the one being
+ * written at most PEND_BYTES (it is written as it comes; only a packet
+ * whose text alone is huge gets there), and at most threads + 2 chunks are
+ * in flight.  Per thread besides: a stdio buffer (IOBUF_BYTES), libpcap's
+ * record buffer (the snapshot length; only what records use is touched),
+ * a scan window (WIN_BYTES) and the block being printed.  Nothing grows
+ * with the file: 5.8 MiB peak RSS with 2 threads for 1M or 10M packets
+ * (bench/, read_par).
  */
 #include "config.h"
 
