@@ -47,8 +47,8 @@
  * Memory: a worker hands its text over in blocks of about SEG_BYTES.
  * The chunks after the one being written hold at most AHEAD_BYTES of text
  * per thread between them (their workers wait above that), the one being
- * written at most PEND_BYTES (it is written as it comes; only a packet
- * whose text alone is huge gets there), and at most threads + 2 chunks are
+ * written at most PEND_BYTES (it is written as it comes: only an output
+ * slower than the workers fills it), and at most threads + 2 chunks are
  * in flight.  Per thread besides: a stdio buffer (IOBUF_BYTES), libpcap's
  * record buffer (the snapshot length; only what records use is touched),
  * a scan window (WIN_BYTES) and the block being printed.  Nothing grows
