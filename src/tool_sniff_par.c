@@ -47,9 +47,9 @@
  * Memory: a worker hands its text over in blocks of about SEG_BYTES.
  * The chunks after the one being written hold at most AHEAD_BYTES of text
  * per thread between them (their workers wait above that), the one being
- * written at most PEND_BYTES (it is written as it comes: only an output
- * slower than the workers fills it), and at most threads + 2 chunks are
- * in flight.  Per thread besides: a stdio buffer (IOBUF_BYTES), libpcap's
+ * written at most PEND_BYTES (its text goes out as it comes, and a
+ * chunk's whole text is rarely that large: 256 KiB of full-size packets
+ * with -XX make 1.2 MiB), and at most threads + 2 chunks are in flight.  Per thread besides: a stdio buffer (IOBUF_BYTES), libpcap's
  * record buffer (the snapshot length; only what records use is touched),
  * a scan window (WIN_BYTES) and the block being printed.  Nothing grows
  * with the file: 5.8 MiB peak RSS with 2 threads for 1M or 10M packets
