@@ -736,7 +736,6 @@ wk_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b)
 		seg_close(w, reader_pos(w->pc, &w->ck));
 }
 
-
 /* The printer's state at the start of every chunk: no packet printed
  * yet (-ttt), or the file's first packet known (-ttttt). */
 static void
@@ -932,6 +931,7 @@ emit(struct par *p, const char *b, size_t n)
 
 	if (pr->len > 0 && hdp_printer_flush(pr) != 0)
 		return -1;
+	errno = 0;
 	if (n > 0 && fwrite(b, 1, n, pr->out) != n) {
 		pr->error = errno ? errno : EIO;
 		return -1;
