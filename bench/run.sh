@@ -27,6 +27,8 @@ ALL="send_lo send_veth send_veth_all read_text read_json live_w live_text sniff_
 replay_veth sweep_lo trace_ns join_line join_key where_4pt"
 # issue 19: replay pacing (the replay block below)
 ALL="$ALL replay_pace"
+# read_par (issue 19: sniff -r on every core): its own block, b_read_par
+ALL="$ALL read_par"
 SMOKE=0
 ONLY=""
 OUTDIR=""
@@ -405,6 +407,69 @@ b_read_json() {
 		[ -n "$hcmd" ] && RD_N=$NSMALL && rd read_json \
 			"hdp ($NSMALL pkts)" ref "$HDP" sniff --json -r "$CAP_SMALL"
 	done
+}
+
+# ---------------------------------------------------------------------
+# read_par (issue 19): hdp sniff -r on every core (-j 2 on this machine)
+# against one thread of its own (-j 1), tcpdump -n -r and libpcap's read
+# floor (tcpdump -w /dev/null with the same filter: reading and BPF, no
+# printing), as text, as --json and with a filter that every packet
+# passes (BPF runs on each).  hdp's two runs alternate in order from one
+# repetition to the next.  Peak RSS with -j 2 for the 1M file and for a
+# file ten times larger.
+par_pair() {	# par_pair BENCH ARGS...: -j 1 and -j 2, order alternating
+	pb=$1; shift
+	if [ $((REP_I % 2)) -eq 1 ]; then
+		rd "$pb" "-j 1 (hdp)" peer "$HDP" sniff "$@" -j 1
+		rd "$pb" hdp hdp "$HDP" sniff "$@" -j 2
+	else
+		rd "$pb" hdp hdp "$HDP" sniff "$@" -j 2
+		rd "$pb" "-j 1 (hdp)" peer "$HDP" sniff "$@" -j 1
+	fi
+}
+b_read_par() {
+	make_caps || return
+	if ! hdp_has sniff || ! hdp_opt sniff -- --jobs; then
+		note read_par hdp "hdp sniff -j: not built"
+		return
+	fi
+	cat >>"$OUT/targets.tsv" <<'EOT'
+read_par	-j 1 (hdp)	hi:1.7	>= 1.7x hdp -j 1 (issue 19)
+read_par	tcpdump -w (floor)	hi:1	above libpcap's read floor (issue 19)
+read_par	tcpdump	hi:10	>= 10x tcpdump -n -r (issue 19)
+read_par	hdp	rss:8192	peak RSS < 8 MiB, flat in file size
+read_par	hdp (10x pkts)	rss:8192	< 8 MiB for a file 10 times larger
+read_par_json	-j 1 (hdp)	hi:1.7	>= 1.7x hdp -j 1 (issue 19)
+read_par_filter	-j 1 (hdp)	hi:1.7	>= 1.7x hdp -j 1 (issue 19)
+read_par_filter	tcpdump -w (floor)	hi:1	above the read floor (issue 19)
+EOT
+	flt="ip[8] != 0"
+	big=$WORK/hdp-par-$((NREAD * 10)).pcap
+	gns=$(ns_add par) || return
+	run_timed "$WORK/gen.out" ip netns exec "$gns" "$HDP" send -q --flood \
+		-c $((NREAD * 10)) --size 32 --pcap-out "$big" 127.0.0.1
+	ip netns del "$gns"
+	[ "$LAST_RC" -eq 0 ] || { note read_par - "no 10x file: $(first_err)"; big=""; }
+	note read_par - "$(nproc) cores shared with other builds and tests: medians of runs alternated within the same minutes"
+	rep_start
+	while rep_next; do
+		par_pair read_par -n -r "$CAP_N"
+		rd read_par tcpdump peer tcpdump -n -r "$CAP_N"
+		rd read_par "tcpdump -w (floor)" ref tcpdump -n -r "$CAP_N" \
+			-w /dev/null "ip[9] == 255"
+		par_pair read_par_json --json -r "$CAP_N"
+		par_pair read_par_filter -n -r "$CAP_N" "$flt"
+		rd read_par_filter tcpdump peer tcpdump -n -r "$CAP_N" \
+			"ip[9] == 255 and $flt"
+		rd read_par_filter "tcpdump -w (floor)" ref tcpdump -n \
+			-r "$CAP_N" -w /dev/null "ip[9] == 255 and $flt"
+		if [ -n "$big" ]; then
+			run_timed /dev/null "$HDP" sniff -n -r "$big" -j 2
+			rec read_par "hdp (10x pkts)" ref rss KiB lo "$LAST_RSS" \
+				"$(show "$HDP sniff -n -r $big -j 2")"
+		fi
+	done
+	[ -z "$big" ] || rm -f "$big"
 }
 
 # ---------------------------------------------------------------------

@@ -529,7 +529,7 @@ nl_links(int fd, FILE *out)
 		struct nlmsghdr n;
 		struct ifinfomsg i;
 	} req;
-	static char buf[32768];
+	static _Thread_local char buf[32768];	/* one per thread */
 	struct nlmsghdr *h;
 	ssize_t n;
 

@@ -55,12 +55,34 @@ hdp_printer_flush(struct hdp_printer *pr)
 	return pr->error ? -1 : 0;
 }
 
+/* Grow mode: room for n more bytes by growing the buffer; when it cannot
+ * grow, the text so far is dropped (and the error said) so that the
+ * printer still has room. */
+static void
+grow(struct hdp_printer *pr, size_t n)
+{
+	size_t cap = pr->cap * 2 > pr->len + n ? pr->cap * 2 : pr->len + n;
+	char *b = realloc(pr->buf, cap);
+
+	if (b == NULL) {
+		pr->error = ENOMEM;
+		pr->len = 0;
+		return;
+	}
+	pr->buf = b;
+	pr->cap = cap;
+}
+
 /* A pointer where at least n bytes (n <= cap) may be written. */
 static char *
 room(struct hdp_printer *pr, size_t n)
 {
-	if (pr->cap - pr->len < n)
-		hdp_printer_flush(pr);
+	if (pr->cap - pr->len < n) {
+		if (pr->grow)
+			grow(pr, n);
+		else
+			hdp_printer_flush(pr);
+	}
 	return pr->buf + pr->len;
 }
 
@@ -99,19 +121,90 @@ put(char *p, const char *s, size_t n)
 
 /* ---- numbers and addresses ------------------------------------------------ */
 
+/* "00" "01" ... "99": two digits per division (the numbers of a line
+ * are most of the printing time: a 19-digit HDP time stamp each). */
+static const char digits2[201] =
+	"0001020304050607080910111213141516171819"
+	"2021222324252627282930313233343536373839"
+	"4041424344454647484950515253545556575859"
+	"6061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+/* v's last w digits, written backwards to end at p + w. */
+static void
+put_digits(char *p, uint64_t v, int w)
+{
+	p += w;
+	while (w >= 2) {
+		unsigned r = (unsigned)(v % 100);
+
+		v /= 100;
+		p -= 2;
+		memcpy(p, digits2 + 2 * r, 2);
+		w -= 2;
+	}
+	if (w)
+		*--p = (char)('0' + v % 10);
+}
+
+/* v < 10^8 as exactly 8 digits: 32-bit arithmetic, two independent
+ * halves. */
+static void
+put8(char *p, uint32_t v)
+{
+	uint32_t hi = v / 10000, lo = v % 10000;
+
+	memcpy(p, digits2 + 2 * (hi / 100), 2);
+	memcpy(p + 2, digits2 + 2 * (hi % 100), 2);
+	memcpy(p + 4, digits2 + 2 * (lo / 100), 2);
+	memcpy(p + 6, digits2 + 2 * (lo % 100), 2);
+}
+
+/* v < 10^8 without leading zeros. */
+static size_t
+fmt_u32(char *dst, uint32_t v)
+{
+	int n = 1 + (v >= 10) + (v >= 100) + (v >= 1000) + (v >= 10000) +
+		(v >= 100000) + (v >= 1000000) + (v >= 10000000);
+	char *p = dst + n;
+
+	while (v >= 100) {
+		p -= 2;
+		memcpy(p, digits2 + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		p -= 2;
+		memcpy(p, digits2 + 2 * v, 2);
+	} else {
+		*--p = (char)('0' + v);
+	}
+	return (size_t)n;
+}
+
+/* In pieces of 8 digits, each formatted with 32-bit arithmetic: a
+ * 19-digit time stamp on every line. */
 size_t
 hdp_fmt_u64(char *dst, uint64_t v)
 {
-	char t[20];
-	size_t n = 0, i;
+	const uint64_t e8 = 100000000u, e16 = e8 * e8;
+	uint64_t q, r;
+	size_t n;
 
-	do {
-		t[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	for (i = 0; i < n; i++)
-		dst[i] = t[n - 1 - i];
-	return n;
+	if (v < e8)
+		return fmt_u32(dst, (uint32_t)v);
+	if (v < e16) {
+		q = v / e8;
+		n = fmt_u32(dst, (uint32_t)q);
+		put8(dst + n, (uint32_t)(v - q * e8));
+		return n + 8;
+	}
+	q = v / e16;			/* at most 1844 */
+	r = v - q * e16;
+	n = fmt_u32(dst, (uint32_t)q);
+	put8(dst + n, (uint32_t)(r / e8));
+	put8(dst + n + 8, (uint32_t)(r % e8));
+	return n + 16;
 }
 
 size_t
@@ -168,12 +261,7 @@ put_i64(char *p, int64_t v)
 static char *
 put_fixed(char *p, uint64_t v, int w)
 {
-	int i;
-
-	for (i = w - 1; i >= 0; i--) {
-		p[i] = (char)('0' + v % 10);
-		v /= 10;
-	}
+	put_digits(p, v, w);
 	return p + w;
 }
 
@@ -2226,6 +2314,59 @@ hdp_printer_init(struct hdp_printer *pr, FILE *out, enum hdp_pr_mode mode,
 	return pr->buf != NULL ? 0 : -1;
 }
 
+int
+hdp_printer_clone(struct hdp_printer *dst, const struct hdp_printer *src,
+		  size_t cap)
+{
+	*dst = *src;
+	dst->out = NULL;
+	dst->grow = 1;
+	dst->error = 0;
+	memset(&dst->n, 0, sizeof(dst->n));
+	dst->tm_valid = 0;
+	memset(dst->ifc, 0, sizeof(dst->ifc));
+	dst->len = 0;
+	dst->cap = cap;
+	dst->buf = malloc(cap);
+	return dst->buf != NULL ? 0 : -1;
+}
+
+char *
+hdp_printer_take(struct hdp_printer *pr, size_t *len, char *fresh,
+		 size_t fresh_cap)
+{
+	char *b = pr->buf;
+
+	*len = pr->len;
+	pr->buf = fresh;
+	pr->cap = fresh_cap;
+	pr->len = 0;
+	return b;
+}
+
+void
+hdp_printer_head(struct hdp_printer *pr)
+{
+	struct hdp_frame none;
+
+	if (pr->mode != HDP_PR_TABLE || pr->table_head)
+		return;
+	memset(&none, 0, sizeof(none));
+	print_table(pr, &none, 0);	/* the header; no row: no IP */
+}
+
+void
+hdp_printer_mark(struct hdp_printer *pr, const struct pcap_pkthdr *h)
+{
+	uint64_t now = cap_time_ns(pr, h);
+
+	if (!pr->t_ref) {
+		pr->t_first = now;
+		pr->t_ref = 1;
+	}
+	pr->t_prev = now;
+}
+
 void
 hdp_print_packet(struct hdp_printer *pr, const struct pcap_pkthdr *h,
 		 const uint8_t *pkt)
@@ -2286,12 +2427,7 @@ hdp_printer_finish(struct hdp_printer *pr)
 {
 	int rc;
 
-	if (pr->mode == HDP_PR_TABLE && !pr->table_head) {
-		struct hdp_frame none;
-
-		memset(&none, 0, sizeof(none));
-		print_table(pr, &none, 0);
-	}
+	hdp_printer_head(pr);
 	rc = hdp_printer_flush(pr);
 	free(pr->buf);
 	pr->buf = NULL;

@@ -80,6 +80,8 @@ struct hdp_printer {
 	int      ifnames;      /* resolve SLL2 ifindex on this host          */
 	int      table_head;   /* table header printed                       */
 	int      error;        /* a write failed (errno kept)                */
+	int      grow;         /* out is NULL: the buffer grows and the      */
+			       /* caller takes the text (hdp_printer_take)  */
 	struct hdp_pr_counts n;
 
 	/* output buffer */
@@ -117,6 +119,36 @@ int  hdp_printer_flush(struct hdp_printer *pr);
 
 /* Flush and free the buffer; 0, or -1 when a write failed. */
 int  hdp_printer_finish(struct hdp_printer *pr);
+
+/*
+ * Printing on several threads (hdp sniff -j): one printer per thread,
+ * each a copy of one set up for the output stream.
+ *
+ * hdp_printer_clone: dst gets src's settings (mode, time, dump, -e, -v,
+ * -q, precision, table and time state) and a buffer of its own of cap
+ * bytes that grows instead of being written anywhere (dst->grow): the
+ * caller takes the text with hdp_printer_take.  Counts start at zero.
+ * 0, or -1 when the buffer cannot be allocated.
+ *
+ * hdp_printer_take: the text printed since the last take (*len bytes,
+ * the buffer is the caller's to free); the printer goes on in fresh, a
+ * buffer of fresh_cap bytes (malloc'd: the printer may realloc it).
+ *
+ * hdp_printer_head: what the printer writes once before the first packet
+ * (--table's header row), now; nothing in the other modes.
+ *
+ * hdp_printer_mark: the time columns (-ttt, -ttttt) go on as if a packet
+ * with h's time stamp had just been printed.
+ *
+ * A printer in grow mode that could not grow drops its text and sets
+ * error to ENOMEM.
+ */
+int   hdp_printer_clone(struct hdp_printer *dst,
+			const struct hdp_printer *src, size_t cap);
+char *hdp_printer_take(struct hdp_printer *pr, size_t *len, char *fresh,
+		       size_t fresh_cap);
+void  hdp_printer_head(struct hdp_printer *pr);
+void  hdp_printer_mark(struct hdp_printer *pr, const struct pcap_pkthdr *h);
 
 /*
  * Formatting helpers, exported for the tests and other printers: each

@@ -31,6 +31,7 @@
 #include "hdp_print.h"
 #include "hdp_rotate.h"
 #include "tool.h"
+#include "tool_sniff_par.h"
 
 /* tcpdump's -F, -Q, -L and -y. */
 struct sniff_extra {
@@ -72,6 +73,7 @@ struct sniff_opts {
 	int      tcount;           /* how many -t                       */
 	int      nprec;            /* --nano 9, --micro 6, else 0       */
 	int      ifnames;          /* --ifnames                         */
+	unsigned jobs;             /* -j: decoding threads; 0: the cores */
 };
 
 /* Steps 2-4: what is open while the capture runs. */
@@ -82,6 +84,7 @@ struct sniff {
 	int            dlt;
 	char          *expr;        /* the whole filter              */
 	int            in_fd;       /* -r, opened before the drop    */
+	int            par_fd;      /* -r for -j: the file again     */
 	int            dropped;     /* privileges dropped (-Z)       */
 	struct hdp_dump *dumper;
 	struct bpf_program prog;   /* offline: applied here, to count */
@@ -161,6 +164,7 @@ release_signals(void)
 	tool_catch_signals(quiet, NSIG_OF(quiet), SIG_IGN);
 }
 
+static void usage_sniff_options(FILE *out);
 static void usage_sniff_notes(FILE *out);
 
 void
@@ -170,6 +174,7 @@ usage_sniff(FILE *out)
 "usage: hdp sniff [-i IFACE | -r FILE] [-w FILE [-U] [--print] [--force]\n"
 "                 [-C SIZE] [-G SECONDS] [-W N]]\n"
 "                 [-c COUNT] [-s SNAPLEN] [-p] [-B KIB] [--immediate]\n"
+"                 [-j N]\n"
 "                 [-e] [-v | -vv | -vvv] [-q] [-x | -xx | -X | -XX | -A]\n"
 "                 [--decode | --count | --json | --table] [-n] [-S]\n"
 "                 [-t | -tt | -ttt | -tttt | -ttttt]\n"
@@ -186,11 +191,24 @@ usage_sniff(FILE *out)
 "is tcpdump's: the payload's length at the layer printed (after the HDP\n"
 "header).  The flags below mean what they mean in tcpdump(8).  Options may\n"
 "also follow the BPF expression, as in tcpdump; '--' ends them.\n"
-"\n"
+"\n");
+	usage_sniff_options(out);
+	usage_sniff_notes(out);
+}
+
+/* The option list of usage_sniff. */
+static void
+usage_sniff_options(FILE *out)
+{
+	fprintf(out,
 "  -i IFACE       capture on IFACE (default: any; Linux cooked v2 headers\n"
 "                 give each packet's interface and direction)\n"
 "  -D             list the interfaces libpcap can capture on\n"
 "  -r FILE        read a pcap or pcapng file; '-' is standard input\n"
+"  -j, --jobs N   with -r: decode the file on N threads (default: the\n"
+"                 cores this process may use), printed in file order\n"
+"                 exactly as with -j 1; a pipe, standard input, a small\n"
+"                 file, -w and -l are read by one thread\n"
 "  -w FILE        write packets to a pcap file with nanosecond timestamps\n"
 "                 instead of printing them (--print: both); never\n"
 "                 overwrites an existing FILE unless --force, and then\n"
@@ -263,7 +281,6 @@ usage_sniff(FILE *out)
 "  -y TYPE        capture with link type TYPE (a name -L lists; only\n"
 "                 types hdp decodes)\n"
 "\n");
-	usage_sniff_notes(out);
 }
 
 /* The rest of usage_sniff: the filter, the signals, the exit status. */
@@ -747,6 +764,7 @@ static const struct option sniff_longopts[] = {
 	{ "direction", required_argument, NULL, 'Q' },
 	{ "count",     no_argument,       NULL, OPT_COUNT },
 	{ "decode",    no_argument,       NULL, OPT_DECODE },
+	{ "jobs",      required_argument, NULL, 'j' },
 	{ "help",      no_argument,       NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 }
 };
@@ -757,7 +775,7 @@ static const struct option sniff_longopts[] = {
  * that starts with '-' can still be given after it.
  */
 static const char sniff_optstring[] =
-	"i:Dr:w:Uc:s:SpB:vxXAeqntlZ:C:G:W:hF:Q:Ly:";
+	"i:Dr:w:Uc:s:SpB:vxXAeqntlZ:C:G:W:hF:Q:Ly:j:";
 
 /* -s SNAPLEN as tcpdump(8) takes it: 0 to 262144, 0 meaning 262144. */
 static int
@@ -771,7 +789,7 @@ snaplen_option(const char *arg, int *snaplen)
 	return 0;
 }
 
-/* -c COUNT and -B KIB. */
+/* -c COUNT, -j N and -B KIB. */
 static int
 number_option(int c, const char *arg, struct sniff_opts *o)
 {
@@ -779,6 +797,12 @@ number_option(int c, const char *arg, struct sniff_opts *o)
 
 	if (c == 'c')
 		return tool_parse_uint(arg, 1, UINT64_MAX, &o->count, "-c");
+	if (c == 'j') {
+		if (tool_parse_uint(arg, 1, 256, &v, "-j") != 0)
+			return -1;
+		o->jobs = (unsigned)v;
+		return 0;
+	}
 	if (tool_parse_uint(arg, 1, 4194304, &v, "-B") != 0)
 		return -1;
 	if (c == 'B')
@@ -796,7 +820,7 @@ sniff_option(struct sniff_opts *o, int c, const char *arg)
 	case 'r': o->rfile = arg; break;
 	case 'w': o->wfile = arg; break;
 	case 'U': o->unbuffered = 1; break;
-	case 'c': case 'B': return number_option(c, arg, o);
+	case 'c': case 'B': case 'j': return number_option(c, arg, o);
 	case 's': return snaplen_option(arg, &o->co.snaplen);
 	case 'p': o->co.promisc = 0; break;
 	case 'v': o->vcount++; break;
@@ -851,6 +875,8 @@ check_opts(const struct sniff_opts *o)
 				      "part there)");
 	if (o->rfile != NULL && o->co.ifname != NULL)
 		return tool_usage_err("-i and -r exclude each other");
+	if (o->jobs && o->rfile == NULL)
+		return tool_usage_err("-j needs -r FILE");
 	if (o->rfile != NULL &&
 	    (o->x.dir_set || o->x.dlt >= 0 || o->x.list_dlts))
 		return tool_usage_err("-Q, -y and -L need a live capture, "
@@ -905,6 +931,23 @@ parse_opts(int argc, char **argv, struct sniff_opts *o)
 /* The capture buffer when printing to a terminal without -B: 32 MiB. */
 #define TTY_BUFFER_KB 32768
 
+/*
+ * -j: more than one thread, and output that threads can make: printed
+ * text to standard output, not -w (its writer is one stream; reading for
+ * it is as fast as libpcap reads), not -l (a line at a time, as it
+ * comes).  Whether the file itself can be split, sniff_par_read says.
+ */
+static int
+par_wanted(const struct sniff *s)
+{
+	const struct sniff_opts *o = s->o;
+
+	if (o->jobs == 1 || s->in_fd == STDIN_FILENO || !s->print ||
+	    o->wfile != NULL || o->linebuf)
+		return 0;
+	return (o->jobs ? o->jobs : sniff_par_cores()) > 1;
+}
+
 /* -r FILE: the file and the -w output are opened with the privileges we
  * have, which are dropped before the first byte is parsed. */
 static int
@@ -920,6 +963,8 @@ open_file_source(struct sniff *s)
 	    (rc = drop_privileges(o->zuser)) != 0)
 		return rc;
 	s->dropped = 1;
+	if (par_wanted(s))	/* -j: the workers read it with pread */
+		s->par_fd = fcntl(s->in_fd, F_DUPFD_CLOEXEC, 3);
 	/* the file's own precision is not what is printed: tcpdump prints
 	 * 6 decimals unless asked (--nano) */
 	s->p = hdp_cap_open_fd_prec(s->in_fd, o->rfile, &digits, err,
@@ -1119,6 +1164,72 @@ open_sniff(struct sniff *s)
 
 /* ---- step 3: run the capture ---- */
 
+/* -j: between blocks of text, what the loop below does on a break. */
+static int
+par_poll(void *arg)
+{
+	struct sniff *s = arg;
+
+	if (tool_stop)
+		return 1;
+	if (g_info) {
+		g_info = 0;
+		hdp_printer_flush(&s->pr);
+		fflush(stdout);
+		report_counts(s, 1);
+	}
+	g_flush = 0;	/* no -w file with -j */
+	return 0;
+}
+
+/* HDP_SNIFF_STATS=FILE: how -j went, one line appended to FILE (for the
+ * tests, which must know that the threads ran). */
+static void
+par_stats(const char *path, const struct sniff_par_io *io)
+{
+	FILE *f = fopen(path, "a");
+
+	if (f == NULL)
+		return;
+	fprintf(f, "threads %u chunks %llu used %llu redo %llu landed %llu\n",
+		io->st.threads, (unsigned long long)io->st.chunks,
+		(unsigned long long)io->st.used,
+		(unsigned long long)io->st.redo,
+		(unsigned long long)io->st.landed);
+	fclose(f);
+}
+
+/*
+ * -r FILE -j N: the file on threads (tool_sniff_par.c); -1 when it is
+ * not one to split.  HDP_SNIFF_CHUNK sets the bytes of file per chunk,
+ * for tests that want many chunks in a small file.
+ */
+static int
+run_par(struct sniff *s)
+{
+	struct sniff_par_io io;
+	const char *e = getenv("HDP_SNIFF_CHUNK");
+	int rc;
+
+	memset(&io, 0, sizeof(io));
+	io.fd = s->par_fd;
+	io.name = s->o->rfile;
+	io.threads = s->o->jobs ? s->o->jobs : sniff_par_cores();
+	if (e != NULL && strtoul(e, NULL, 10) >= 64)
+		io.chunk = strtoul(e, NULL, 10);
+	io.prog = s->offline_filter ? &s->prog : NULL;
+	io.count = s->o->count;
+	io.pr = &s->pr;
+	io.seen = &s->seen;
+	io.taken = &s->taken;
+	io.poll = par_poll;
+	io.arg = s;
+	rc = sniff_par_read(&io);
+	if (rc >= 0 && (e = getenv("HDP_SNIFF_STATS")) != NULL)
+		par_stats(e, &io);
+	return rc;
+}
+
 static int
 run_capture(struct sniff *s)
 {
@@ -1126,6 +1237,12 @@ run_capture(struct sniff *s)
 
 	g_pcap = s->p;
 	catch_signals();
+	if (s->par_fd >= 0 && (rc = run_par(s)) >= 0) {
+		g_pcap = NULL;
+		release_signals();
+		return rc;
+	}
+	rc = HDP_EXIT_OK;
 	for (;;) {
 		r = pcap_dispatch(s->p, -1, on_packet, (u_char *)s);
 		if (r == PCAP_ERROR_BREAK) {
@@ -1203,6 +1320,8 @@ close_sniff(struct sniff *s)
 {
 	if (s->in_fd > STDIN_FILENO)
 		close(s->in_fd);
+	if (s->par_fd >= 0)
+		close(s->par_fd);
 	discard_output(s, s->o->wfile);
 	hdp_dump_close(s->dumper, NULL, 0);
 	if (s->offline_filter)
@@ -1235,6 +1354,7 @@ cmd_sniff(int argc, char **argv)
 		memset(&s, 0, sizeof(s));
 		s.o = &o;
 		s.in_fd = -1;
+		s.par_fd = -1;
 		s.offline = o.rfile != NULL;
 		s.print = o.wfile == NULL || o.also_print;
 		if ((rc = open_sniff(&s)) == HDP_EXIT_OK)
