@@ -1,0 +1,935 @@
+/*
+ * tool_survey_probe.c: the local engine of hdp survey: probes to many
+ * targets at once, the answers caught with libpcap and matched to their
+ * probe, each target classified and written as soon as it is done.
+ *
+ * Per target, one repetition is six probes sent back to back: HDP (-P),
+ * the experimental-use numbers 253 and 254 (RFC 3692), UDP to a high
+ * port, TCP SYN and ICMP echo.  What proves a probe reached the target's
+ * IP layer is an answer from the target's own address: protocol
+ * unreachable (ICMPv6 parameter problem, unrecognised next header) for
+ * the three bare protocols, port unreachable for UDP, a reset or SYN-ACK
+ * for TCP, an echo reply, an HDP echo (hdp listen --echo).  A NAT that
+ * forwards to a host behind it gives that host's answers the address
+ * probed (and restores the quote), so they count as the target's.
+ *
+ * Identity: the target is the quoted (or answering) address; the kind
+ * and repetition are in the fields every router quotes: the HDP source
+ * port (base + repetition), the UDP destination port (--udp-port +
+ * repetition), the TCP source port (base + repetition; its sequence
+ * number, acknowledged, says the same), the ICMP echo sequence number.
+ * The bases are drawn per run, so answers to an earlier run do not
+ * count.
+ *
+ * Pacing: a Linux host sends one ICMP error a second to each host after
+ * a burst of 6 (net.ipv4.icmp_ratelimit, the IPv6 one alike); four of a
+ * repetition's probes cost the target one each (echo replies and resets
+ * cost nothing), so the next repetition waits until a model of the
+ * target's bucket holds four again (repetitions at 0, 2, 6, 10 s ...).
+ * Many targets are in flight at once (a window sized from --rate and
+ * that schedule), all under one token bucket of --rate packets a second.
+ * Memory: the window, never the targets done.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <hdp/hdp.h>
+#include "hdp_build.h"
+#include "hdp_capture.h"
+#include "hdp_match.h"
+#include "hdp_rawsock.h"
+#include "tool.h"
+#include "tool_survey.h"
+
+#define DRAIN_NS    (1000 * 1000000ULL)   /* after Ctrl-C                */
+#define WIN_MAX     8192
+#define WALK_BUF    (256 * 1024)
+
+enum tstate { T_FREE = 0, T_PROBE, T_WAIT, T_WALK };
+enum wstate { W_NONE = 0, W_QUEUED, W_RUN, W_DONE, W_FAILED };
+
+struct walk {
+	int state;
+	pid_t pid;
+	int fd;
+	char *buf;
+	size_t len;
+	int hop;
+	char resp[INET6_ADDRSTRLEN];
+};
+
+struct tgt {
+	int state;
+	struct sv_addr dst, src;
+	char dst_str[INET6_ADDRSTRLEN], src_str[INET6_ADDRSTRLEN];
+	uint64_t t0_real;
+	unsigned reps;            /* repetitions sent                      */
+	uint64_t next;            /* next repetition not before (mono)     */
+	double tokens;            /* the model of its ICMP error bucket    */
+	uint64_t tok_t;
+	uint64_t end;             /* answers awaited until (mono)          */
+	uint16_t ans[SK_N];       /* a bit per repetition answered         */
+	uint8_t sent[SK_N];
+	const char *ev[SK_N];
+	const char *noroute;      /* no route: why                         */
+	struct walk wk[3];        /* HDP, 253, 254                         */
+};
+
+struct eng {
+	const struct sv_opts *o;
+	struct sv_out *w;
+	struct sv_tsrc *src;
+	struct sv_excl *excl;
+	const struct sv_aset *done;
+	int kinds[SK_N];
+	struct hdp_tx *tx[2][SK_N];
+	pcap_t *cap;
+	int dlt;
+	struct tgt *t;
+	unsigned win, inflight, rot;
+	int eof, bad_input;
+	uint16_t hdp_sport, udp_sport, tcp_sport, icmp_id, id_base;
+	uint32_t seq_base;
+	double gtok, gcap;
+	uint64_t gtok_t, stop_t;
+	unsigned walks;
+	unsigned long ndone, nexcl, nskip, npkts, nfail;
+	long total;
+	uint64_t t_start, prog_t;
+	char addr4[INET6_ADDRSTRLEN], addr6[INET6_ADDRSTRLEN];
+	int progress;
+};
+
+static int
+fam_i(int family)
+{
+	return family == AF_INET6;
+}
+
+static unsigned
+kind_proto(const struct eng *e, int k, int family)
+{
+	switch (k) {
+	case SK_HDP: return e->o->hdp_proto;
+	case SK_253: return 253;
+	case SK_254: return 254;
+	case SK_UDP: return 17;
+	case SK_TCP: return 6;
+	default:     return family == AF_INET6 ? 58 : 1;
+	}
+}
+
+/* Probes whose answer from the target is an ICMP error: they cost a
+ * token of its rate limit. */
+static unsigned
+costly(const struct eng *e)
+{
+	unsigned n = 0;
+	int k;
+
+	for (k = SK_HDP; k <= SK_UDP; k++)
+		n += (unsigned)e->kinds[k];
+	return n;
+}
+
+static unsigned
+nkinds(const struct eng *e)
+{
+	unsigned n = 0;
+	int k;
+
+	for (k = 0; k < SK_N; k++)
+		n += (unsigned)e->kinds[k];
+	return n;
+}
+
+static int
+addr_eq(const struct sv_addr *a, int family, const union hdp_addr *b)
+{
+	return a->family == family &&
+	       memcmp(&a->a, b, family == AF_INET6 ? 16 : 4) == 0;
+}
+
+/* ---- pacing -------------------------------------------------------------- */
+
+/* The target's bucket at now. */
+static double
+tokens_at(const struct tgt *t, uint64_t now)
+{
+	double v = t->tokens + (double)(now - t->tok_t) / SV_REFILL_NS;
+
+	return v > SV_BURST_ERR ? SV_BURST_ERR : v;
+}
+
+/* When the bucket holds need again, after taking need now. */
+static void
+pace_after_rep(const struct eng *e, struct tgt *t, uint64_t now)
+{
+	double need = costly(e), have;
+
+	if (need > SV_BURST_ERR)
+		need = SV_BURST_ERR;
+	have = tokens_at(t, now) - need;
+	if (have < 0)
+		have = 0;
+	t->tokens = have;
+	t->tok_t = now;
+	t->next = now + (uint64_t)((need > have ? need - have : 0) *
+				   SV_REFILL_NS);
+}
+
+/* The window: enough targets in flight to keep --rate busy. */
+static unsigned
+window_size(const struct eng *e)
+{
+	struct tgt t;
+	uint64_t now = 0;
+	double per, w;
+	unsigned r;
+
+	memset(&t, 0, sizeof(t));
+	t.tokens = SV_BURST_ERR;
+	for (r = 0; r + 1 < e->o->repeat; r++) {
+		pace_after_rep(e, &t, now);
+		now = t.next;
+	}
+	per = (double)now / 1e9 + e->o->wait_ms / 1e3 + 0.2;
+	w = e->o->rate * per / (double)(nkinds(e) * e->o->repeat) * 1.25 + 1;
+	if (w > WIN_MAX)
+		w = WIN_MAX;
+	return (unsigned)w;
+}
+
+/* Take n packets from the global bucket: 1 when it had them. */
+static int
+take_global(struct eng *e, unsigned n, uint64_t now)
+{
+	e->gtok += (double)(now - e->gtok_t) / 1e9 * e->o->rate;
+	if (e->gtok > e->gcap)
+		e->gtok = e->gcap;
+	e->gtok_t = now;
+	if (e->gtok < n)
+		return 0;
+	e->gtok -= n;
+	return 1;
+}
+
+/* ---- sending ------------------------------------------------------------- */
+
+static void
+probe_spec(const struct eng *e, const struct tgt *t, int k, unsigned rep,
+	   struct hdp_pkt_spec *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->family = t->dst.family;
+	s->dst = t->dst.a;
+	s->src = t->src.a;
+	s->has_src = 1;
+	s->ttl = 64;
+	s->ip_id = (uint16_t)(e->id_base + k * SV_MAXREP + rep);
+	s->proto = (uint8_t)kind_proto(e, k, t->dst.family);
+	switch (k) {
+	case SK_UDP:
+		s->l4 = HDP_L4_UDP;
+		s->sport = e->udp_sport;
+		s->dport = (uint16_t)(e->o->udp_port + rep);
+		break;
+	case SK_TCP:
+		s->l4 = HDP_L4_TCP_SYN;
+		s->sport = (uint16_t)(e->tcp_sport + rep);
+		s->dport = (uint16_t)e->o->tcp_port;
+		s->tcp_seq = e->seq_base + rep;
+		break;
+	case SK_ICMP:
+		s->l4 = HDP_L4_ICMP_ECHO;
+		s->sport = e->icmp_id;
+		s->dport = (uint16_t)rep;
+		break;
+	default:
+		s->l4 = HDP_L4_HDP;
+		s->sport = (uint16_t)(e->hdp_sport + rep);
+		s->dport = HDP_DEFAULT_PORT;
+		break;
+	}
+}
+
+/* One repetition to t: every kind, back to back. */
+static void
+send_rep(struct eng *e, struct tgt *t, uint64_t now)
+{
+	struct hdp_pkt_spec s;
+	struct hdp_tx_result r;
+	char err[256];
+	int k, fi = fam_i(t->dst.family);
+
+	if (t->reps == 0)
+		t->t0_real = hdp_now_ns();
+	for (k = 0; k < SK_N; k++) {
+		if (!e->kinds[k])
+			continue;
+		probe_spec(e, t, k, t->reps, &s);
+		if (hdp_tx_build(e->tx[fi][k], &s, err, sizeof(err)) != 0 ||
+		    hdp_tx_write(e->tx[fi][k], &r) != 0) {
+			/* an unreachable network says so on every write:
+			 * counted, not said each time */
+			e->nfail++;
+			continue;
+		}
+		t->sent[k]++;
+		e->npkts++;
+	}
+	t->reps++;
+	pace_after_rep(e, t, now);
+	if (t->reps == e->o->repeat) {
+		t->state = T_WAIT;
+		t->end = now + (uint64_t)e->o->wait_ms * 1000000ULL;
+	}
+}
+
+/* ---- matching answers ---------------------------------------------------- */
+
+static struct tgt *
+find_tgt(struct eng *e, int family, const union hdp_addr *a)
+{
+	unsigned i;
+
+	for (i = 0; i < e->win; i++)
+		if ((e->t[i].state == T_PROBE || e->t[i].state == T_WAIT) &&
+		    addr_eq(&e->t[i].dst, family, a))
+			return &e->t[i];
+	return NULL;
+}
+
+static void
+note(struct tgt *t, int k, unsigned rep, const char *ev)
+{
+	if (rep >= t->reps || rep >= SV_MAXREP)
+		return;
+	t->ans[k] |= (uint16_t)(1u << rep);
+	if (t->ev[k] == NULL)
+		t->ev[k] = ev;
+}
+
+/* The kind and repetition of a quoted probe; -1 when not ours. */
+static int
+quoted_kind(const struct eng *e, const struct hdp_frame *g,
+	    const uint8_t *l4, size_t n, int family, unsigned *rep)
+{
+	int k;
+
+	if (n < 8)
+		return -1;
+	for (k = 0; k < SK_N; k++)
+		if (e->kinds[k] && g->proto == kind_proto(e, k, family))
+			break;
+	switch (k) {
+	case SK_UDP:
+		if (hdp_rd16(l4) != e->udp_sport)
+			return -1;
+		*rep = (uint16_t)(hdp_rd16(l4 + 2) - e->o->udp_port);
+		return k;
+	case SK_TCP:
+		if (hdp_rd16(l4 + 2) != e->o->tcp_port)
+			return -1;
+		*rep = (uint16_t)(hdp_rd16(l4) - e->tcp_sport);
+		return k;
+	case SK_ICMP:
+		if ((l4[0] != 8 && l4[0] != 128) ||
+		    hdp_rd16(l4 + 4) != e->icmp_id)
+			return -1;
+		*rep = hdp_rd16(l4 + 6);
+		return k;
+	case SK_N:
+		return -1;
+	default:
+		if (hdp_rd16(l4 + 2) != HDP_DEFAULT_PORT)
+			return -1;
+		*rep = (uint16_t)(hdp_rd16(l4) - e->hdp_sport);
+		return k;
+	}
+}
+
+/* The evidence an ICMP error from the target is. */
+static const char *
+err_evidence(int family, const struct hdp_icmp_err *x)
+{
+	if (x->kind == HDP_ICMP_PARAM)
+		return "param_problem";
+	if (x->kind != HDP_ICMP_UNREACH)
+		return NULL;
+	if (family == AF_INET)
+		return x->code == 2 ? "proto_unreach" :
+		       x->code == 3 ? "port_unreach" : "unreach";
+	return x->code == 4 ? "port_unreach" : "unreach";
+}
+
+static void
+on_error(struct eng *e, const struct hdp_frame *f,
+	 const struct hdp_icmp_err *x)
+{
+	int family = f->ip_version == 6 ? AF_INET6 : AF_INET, k;
+	const char *ev;
+	struct tgt *t;
+	unsigned rep;
+
+	if (x->l4 == NULL ||
+	    (t = find_tgt(e, family, &x->inner.dst)) == NULL)
+		return;
+	/* only the target's own answer shows the probe reached it */
+	if (!addr_eq(&t->dst, family, &f->src) ||
+	    (ev = err_evidence(family, x)) == NULL)
+		return;
+	k = quoted_kind(e, &x->inner, x->l4, x->l4_len, family, &rep);
+	if (k >= 0)
+		note(t, k, rep, ev);
+}
+
+/* The target's own answer: echo reply, reset or SYN-ACK, HDP echo. */
+static void
+on_own(struct eng *e, const struct hdp_frame *f, const uint8_t *l4,
+       size_t n)
+{
+	int family = f->ip_version == 6 ? AF_INET6 : AF_INET, k;
+	struct tgt *t = find_tgt(e, family, &f->src);
+	unsigned rep;
+
+	if (t == NULL || n < 8)
+		return;
+	if (f->proto == kind_proto(e, SK_ICMP, family) &&
+	    (l4[0] == 0 || l4[0] == 129) && hdp_rd16(l4 + 4) == e->icmp_id) {
+		note(t, SK_ICMP, hdp_rd16(l4 + 6), "echo_reply");
+	} else if (f->proto == 6 && n >= 14 &&
+		   hdp_rd16(l4) == e->o->tcp_port && (l4[13] & 0x14) != 0) {
+		rep = (uint16_t)(hdp_rd16(l4 + 2) - e->tcp_sport);
+		if ((l4[13] & 0x10) && hdp_rd32(l4 + 8) != e->seq_base +
+		    rep + 1)
+			return;
+		note(t, SK_TCP, rep, (l4[13] & 0x04) ? "rst" : "synack");
+	} else if (f->has_hdp && f->hdp.sport == HDP_DEFAULT_PORT) {
+		for (k = SK_HDP; k <= SK_254; k++)
+			if (e->kinds[k] &&
+			    f->proto == kind_proto(e, k, family))
+				note(t, k, (uint16_t)(f->hdp.dport -
+						      e->hdp_sport),
+				     "hdp_echo");
+	}
+}
+
+static void
+on_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *pkt)
+{
+	struct eng *e = (struct eng *)arg;
+	struct hdp_frame f;
+	struct hdp_icmp_err x;
+
+	hdp_decode_frame(e->dlt, pkt, h->caplen, h->len, &f);
+	if (f.ip_version == 0 || !f.ip_fixed ||
+	    f.direction == HDP_DIR_OUT)
+		return;
+	if (hdp_icmp_error_parse(&f, pkt, h->caplen, &x) == 0) {
+		on_error(e, &f, &x);
+		return;
+	}
+	if (f.l4_off == 0 || f.l4_off > h->caplen)
+		return;
+	on_own(e, &f, pkt + f.l4_off, f.l4_caplen);
+}
+
+/* ---- admitting, judging, writing targets -------------------------------- */
+
+/* The result records of a done target into r; how many. */
+static int
+results(struct eng *e, struct tgt *t, struct sv_result *r)
+{
+	int k, n = 0, base = 0, i;
+	unsigned arr;
+
+	for (k = SK_UDP; k < SK_N; k++)
+		base |= e->kinds[k] && t->ans[k];
+	for (k = 0; k < SK_N; k++) {
+		if (!e->kinds[k])
+			continue;
+		memset(&r[n], 0, sizeof(r[n]));
+		strcpy(r[n].target, t->dst_str);
+		strcpy(r[n].src, t->src_str);
+		r[n].vantage = e->o->vantage;
+		r[n].kind = k;
+		r[n].ip_proto = kind_proto(e, k, t->dst.family);
+		r[n].sent = t->sent[k];
+		for (arr = 0, i = 0; i < SV_MAXREP; i++)
+			arr += (t->ans[k] >> i) & 1;
+		r[n].arrived = arr;
+		r[n].evidence = t->ev[k] ? t->ev[k] :
+				t->noroute ? t->noroute : "none";
+		r[n].cat = arr > 0 && arr >= t->sent[k] ? SC_WORKS :
+			   arr > 0 ? SC_TRANSIENT :
+			   base ? SC_BROKEN : SC_OFFLINE;
+		r[n].time_ns = t->t0_real ? t->t0_real : hdp_now_ns();
+		if (k <= SK_254 && t->wk[k].state == W_DONE &&
+		    t->wk[k].hop > 0) {
+			r[n].last_hop = t->wk[k].hop;
+			strcpy(r[n].last_responder, t->wk[k].resp);
+		}
+		n++;
+	}
+	return n;
+}
+
+static void
+finish_tgt(struct eng *e, struct tgt *t)
+{
+	struct sv_result r[SK_N];
+	int n = results(e, t, r), k;
+
+	if (sv_out_target(e->w, r, n) != 0)
+		tool_stop = 1;
+	for (k = 0; k < 3; k++)
+		free(t->wk[k].buf);
+	memset(t, 0, sizeof(*t));
+	e->inflight--;
+	e->ndone++;
+}
+
+/* Judged after the last wait: walks for what is broken while a baseline
+ * arrived, or written. */
+static void
+judge_tgt(struct eng *e, struct tgt *t)
+{
+	int k, base = 0, need = 0;
+
+	for (k = SK_UDP; k < SK_N; k++)
+		base |= e->kinds[k] && t->ans[k];
+	for (k = SK_HDP; k <= SK_254; k++) {
+		if (e->kinds[k] && base && t->ans[k] == 0 &&
+		    !e->o->no_trace) {
+			t->wk[k].state = W_QUEUED;
+			need = 1;
+		}
+	}
+	if (need)
+		t->state = T_WALK;
+	else
+		finish_tgt(e, t);
+}
+
+/* One more target into slot t; 0 when there is none left. */
+static int
+admit(struct eng *e, struct tgt *t, uint64_t now)
+{
+	struct sv_addr a;
+	char err[256];
+	int r;
+
+	for (;;) {
+		r = sv_tsrc_next(e->src, &a);
+		if (r <= 0) {
+			if (r < 0)
+				e->bad_input = 1;
+			e->eof = 1;
+			return 0;
+		}
+		if (e->o->family != AF_UNSPEC && a.family != e->o->family)
+			continue;
+		if (sv_excl_has(e->excl, &a)) {
+			e->nexcl++;
+			continue;
+		}
+		if (sv_aset_has(e->done, &a)) {
+			e->nskip++;
+			continue;
+		}
+		break;
+	}
+	memset(t, 0, sizeof(*t));
+	t->dst = a;
+	t->src.family = a.family;
+	hdp_addr_ntop(a.family, &a.a, t->dst_str, sizeof(t->dst_str));
+	if (e->tx[fam_i(a.family)][SK_ICMP] == NULL ||
+	    hdp_route_src(a.family, &a.a, &t->src.a, err, sizeof(err)) != 0) {
+		t->noroute = "no_route";
+		t->state = T_WAIT;
+		t->end = now;
+	} else {
+		hdp_addr_ntop(a.family, &t->src.a, t->src_str,
+			      sizeof(t->src_str));
+		if (a.family == AF_INET && !e->addr4[0])
+			strcpy(e->addr4, t->src_str);
+		if (a.family == AF_INET6 && !e->addr6[0])
+			strcpy(e->addr6, t->src_str);
+		t->state = T_PROBE;
+		t->tokens = SV_BURST_ERR;
+		t->tok_t = now;
+		t->next = now;
+	}
+	e->inflight++;
+	return 1;
+}
+
+/* ---- walks --------------------------------------------------------------- */
+
+static void
+walk_start(struct eng *e, struct tgt *t, int k)
+{
+	struct walk *w = &t->wk[k];
+
+	w->pid = sv_walk_start(&t->dst, kind_proto(e, k, t->dst.family),
+			       e->o->wait_ms, &w->fd);
+	if (w->pid < 0) {
+		w->state = W_FAILED;
+		return;
+	}
+	w->state = W_RUN;
+	e->walks++;
+}
+
+/* Read what a walk wrote; at its end, its result. */
+static void
+walk_read(struct eng *e, struct tgt *t, int k)
+{
+	struct walk *w = &t->wk[k];
+	char buf[4096], *nb;
+	ssize_t n;
+	int status;
+
+	while ((n = read(w->fd, buf, sizeof(buf))) > 0) {
+		if (w->len + (size_t)n + 1 > WALK_BUF)
+			continue;
+		nb = realloc(w->buf, w->len + (size_t)n + 1);
+		if (nb == NULL)
+			continue;
+		w->buf = nb;
+		memcpy(w->buf + w->len, buf, (size_t)n);
+		w->len += (size_t)n;
+		w->buf[w->len] = '\0';
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	close(w->fd);
+	while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	e->walks--;
+	w->state = W_FAILED;
+	if (WIFEXITED(status) && WEXITSTATUS(status) <= 1 && w->buf &&
+	    sv_walk_parse(w->buf, &w->hop, w->resp, sizeof(w->resp)) == 0)
+		w->state = W_DONE;
+	else if (!tool_stop)
+		tool_err("%s: the TTL walk (hdp trace) failed", t->dst_str);
+}
+
+/* Walks of one target: start queued ones while there is room; 1 when
+ * all are over. */
+static int
+walks_step(struct eng *e, struct tgt *t)
+{
+	int k, over = 1;
+
+	for (k = 0; k < 3; k++) {
+		if (t->wk[k].state == W_QUEUED && e->walks < SV_WALKS &&
+		    !tool_stop)
+			walk_start(e, t, k);
+		if (t->wk[k].state == W_QUEUED || t->wk[k].state == W_RUN)
+			over = 0;
+	}
+	return over;
+}
+
+/* Ctrl-C: a walk cut short is no result; the target is left out (a
+ * rerun with the same -o does it again). */
+static void
+walks_kill(struct eng *e, struct tgt *t)
+{
+	int k, status;
+
+	for (k = 0; k < 3; k++) {
+		if (t->wk[k].state != W_RUN)
+			continue;
+		kill(t->wk[k].pid, SIGTERM);
+		close(t->wk[k].fd);
+		while (waitpid(t->wk[k].pid, &status, 0) < 0 &&
+		       errno == EINTR)
+			;
+		e->walks--;
+	}
+	for (k = 0; k < 3; k++)
+		free(t->wk[k].buf);
+	memset(t, 0, sizeof(*t));
+	e->inflight--;
+}
+
+/* ---- the loop ------------------------------------------------------------ */
+
+/* Each slot's next step at now; the earliest time something is due. */
+static uint64_t
+step_slots(struct eng *e, uint64_t now)
+{
+	uint64_t due = now + 200 * 1000000ULL;
+	unsigned i, j, nk = nkinds(e);
+	struct tgt *t;
+
+	for (j = 0; j < e->win; j++) {
+		i = (e->rot + j) % e->win;
+		t = &e->t[i];
+		if (t->state == T_FREE && !e->eof && !tool_stop)
+			admit(e, t, now);
+		if (t->state == T_PROBE && tool_stop) {
+			/* never finished: left for a rerun */
+			memset(t, 0, sizeof(*t));
+			e->inflight--;
+			continue;
+		}
+		if (t->state == T_PROBE && now >= t->next &&
+		    take_global(e, nk, now))
+			send_rep(e, t, now);
+		if (t->state == T_PROBE && t->next < due)
+			due = t->next > now ? t->next : now + 1000000ULL;
+		if (t->state == T_WAIT && tool_stop &&
+		    t->end > e->stop_t + DRAIN_NS)
+			t->end = e->stop_t + DRAIN_NS;
+		if (t->state == T_WAIT && now >= t->end)
+			judge_tgt(e, t);
+		else if (t->state == T_WAIT && t->end < due)
+			due = t->end;
+		if (t->state == T_WALK && tool_stop)
+			walks_kill(e, t);
+		else if (t->state == T_WALK && walks_step(e, t))
+			finish_tgt(e, t);
+	}
+	e->rot++;
+	return due;
+}
+
+/* Wait for packets or walk output until due (at most). */
+static void
+wait_io(struct eng *e, uint64_t now, uint64_t due)
+{
+	struct pollfd pf[1 + SV_WALKS];
+	struct tgt *who[1 + SV_WALKS];
+	int kk[1 + SV_WALKS], n = 1, i, k, ms;
+	unsigned j;
+
+	pf[0].fd = pcap_get_selectable_fd(e->cap);
+	pf[0].events = POLLIN;
+	for (j = 0; j < e->win && n < 1 + SV_WALKS; j++)
+		for (k = 0; k < 3 && n < 1 + SV_WALKS; k++)
+			if (e->t[j].state == T_WALK &&
+			    e->t[j].wk[k].state == W_RUN) {
+				pf[n].fd = e->t[j].wk[k].fd;
+				pf[n].events = POLLIN;
+				who[n] = &e->t[j];
+				kk[n++] = k;
+			}
+	ms = due > now ? (int)((due - now + 999999) / 1000000) : 0;
+	if (ms > 200)
+		ms = 200;
+	if (poll(pf, (nfds_t)n, ms) <= 0)
+		return;
+	if (pf[0].revents)
+		pcap_dispatch(e->cap, -1, on_packet, (u_char *)e);
+	for (i = 1; i < n; i++)
+		if (pf[i].revents)
+			walk_read(e, who[i], kk[i]);
+}
+
+static void
+progress(struct eng *e, uint64_t now, int last)
+{
+	double s = (double)(now - e->t_start) / 1e9, eta;
+	unsigned long seen = e->ndone + e->nexcl + e->nskip;
+
+	if (!e->progress || (!last && now - e->prog_t < 500000000ULL))
+		return;
+	e->prog_t = now;
+	fprintf(stderr, "\rhdp survey: %lu", e->ndone);
+	if (e->total >= 0)
+		fprintf(stderr, "/%ld", e->total);
+	fprintf(stderr, " targets, %u in flight, %.0f pps", e->inflight,
+		s > 0 ? e->npkts / s : 0.0);
+	if (e->total > 0 && seen > 0 && (long)seen < e->total) {
+		eta = s / (double)seen * (double)(e->total - (long)seen);
+		fprintf(stderr, ", ETA %dm%02ds", (int)eta / 60,
+			(int)eta % 60);
+	}
+	fprintf(stderr, "\033[K");
+	if (last)
+		fputc('\n', stderr);
+}
+
+static void
+run_loop(struct eng *e)
+{
+	uint64_t now, due;
+
+	e->t_start = hdp_mono_ns();
+	e->gtok_t = e->t_start;
+	for (;;) {
+		now = hdp_mono_ns();
+		if (tool_stop && e->stop_t == 0) {
+			e->stop_t = now;
+			if (e->progress)
+				fputc('\n', stderr);
+		}
+		due = step_slots(e, now);
+		if ((e->eof || tool_stop) && e->inflight == 0)
+			break;
+		progress(e, now, 0);
+		wait_io(e, hdp_mono_ns(), due);
+	}
+	if (!tool_stop)
+		progress(e, hdp_mono_ns(), 1);
+}
+
+/* ---- opening ------------------------------------------------------------- */
+
+/* Senders for the families the targets may have: both, unless -4/-6.
+ * A family with no route at all still opens (its targets say no_route). */
+static int
+open_senders(struct eng *e)
+{
+	static const int fams[2] = { AF_INET, AF_INET6 };
+	char err[512];
+	int f, k, perm = 0;
+
+	for (f = 0; f < 2; f++) {
+		if (e->o->family != AF_UNSPEC && e->o->family != fams[f])
+			continue;
+		for (k = 0; k < SK_N; k++) {
+			if (!e->kinds[k])
+				continue;
+			e->tx[f][k] = hdp_tx_open(HDP_TX_RAW, fams[f], NULL,
+						  &perm, err, sizeof(err));
+			if (e->tx[f][k] == NULL) {
+				if (perm)
+					tool_err("%s; raw sockets need root or "
+						 "CAP_NET_RAW", err);
+				else
+					tool_err("%s", err);
+				return perm ? HDP_EXIT_PERM : HDP_EXIT_ENV;
+			}
+			hdp_tx_rx_filter(e->tx[f][k]);
+		}
+	}
+	return HDP_EXIT_OK;
+}
+
+/* The capture of the answers: ICMP errors, echo replies, TCP, and the
+ * bare protocols (an HDP echo). */
+static int
+open_capture(struct eng *e)
+{
+	struct hdp_cap_opts co;
+	char filter[256], err[PCAP_ERRBUF_SIZE + 256];
+
+	memset(&co, 0, sizeof(co));
+	co.ifname = "any";
+	co.snaplen = 1024;
+	co.immediate = 1;
+	co.buffer_kb = 8192;
+	e->cap = hdp_cap_open_live(&co, err, sizeof(err));
+	if (e->cap == NULL) {
+		tool_err("%s", err);
+		return tool_cap_status(err);
+	}
+	tool_cap_warn(err);
+	e->dlt = pcap_datalink(e->cap);
+	snprintf(filter, sizeof(filter), "icmp or icmp6 or tcp or "
+		 "ip proto %u or ip6 proto %u or ip proto 253 or "
+		 "ip proto 254 or ip6 proto 253 or ip6 proto 254",
+		 e->o->hdp_proto, e->o->hdp_proto);
+	if (hdp_cap_set_filter(e->cap, filter, err, sizeof(err)) != 0 ||
+	    pcap_setnonblock(e->cap, 1, err) != 0) {
+		tool_err("%s", err);
+		return HDP_EXIT_ENV;
+	}
+	return HDP_EXIT_OK;
+}
+
+static int
+open_eng(struct eng *e)
+{
+	uint32_t r = (uint32_t)(hdp_now_ns() ^ ((uint64_t)getpid() << 16));
+	int rc, k;
+
+	for (k = 0; k < SK_N; k++)
+		e->kinds[k] = 1;
+	/* -P 253 or 254 is that control itself */
+	if (e->o->hdp_proto == 253)
+		e->kinds[SK_253] = 0;
+	if (e->o->hdp_proto == 254)
+		e->kinds[SK_254] = 0;
+	e->hdp_sport = (uint16_t)(0x8000 + (r & 0x3ff0));
+	e->udp_sport = (uint16_t)(0xc000 + ((r >> 8) & 0x0fff));
+	e->tcp_sport = (uint16_t)(0xd000 + ((r >> 12) & 0x0ff0));
+	e->icmp_id = (uint16_t)(r >> 3);
+	e->id_base = (uint16_t)(r >> 11);
+	e->seq_base = r * 2654435761u;
+	e->gcap = e->o->rate / 10 > SK_N ? e->o->rate / 10 : SK_N;
+	e->gtok = e->gcap;
+	e->win = window_size(e);
+	e->t = calloc(e->win, sizeof(*e->t));
+	if (e->t == NULL) {
+		tool_err("out of memory");
+		return HDP_EXIT_ENV;
+	}
+	if ((rc = open_senders(e)) != HDP_EXIT_OK ||
+	    (rc = open_capture(e)) != HDP_EXIT_OK)
+		return rc;
+	e->progress = !e->o->quiet && !e->o->child && isatty(STDERR_FILENO);
+	return HDP_EXIT_OK;
+}
+
+static void
+close_eng(struct eng *e)
+{
+	int f, k;
+
+	for (f = 0; f < 2; f++)
+		for (k = 0; k < SK_N; k++)
+			if (e->tx[f][k] != NULL)
+				hdp_tx_close(e->tx[f][k]);
+	if (e->cap != NULL)
+		pcap_close(e->cap);
+	free(e->t);
+	sv_tsrc_close(e->src);
+	sv_excl_free(e->excl);
+}
+
+int
+sv_run_local(const struct sv_opts *o, struct sv_out *w)
+{
+	struct eng e;
+	char kernel[128];
+	int rc;
+
+	memset(&e, 0, sizeof(e));
+	e.o = o;
+	e.w = w;
+	e.done = sv_out_done(w, o->vantage);
+	if ((e.src = sv_tsrc_open(o, &rc)) == NULL)
+		goto out;
+	e.total = sv_tsrc_total(e.src);
+	if (o->exclude != NULL &&
+	    (e.excl = sv_excl_open(o->exclude, &rc)) == NULL)
+		goto out;
+	if ((rc = open_eng(&e)) != HDP_EXIT_OK)
+		goto out;
+	run_loop(&e);
+	sv_uname(kernel, sizeof(kernel));
+	sv_out_vantage(w, o->vantage, kernel, e.addr4, e.addr6, NULL);
+	sv_out_excluded(w, o->vantage, e.nexcl);
+	sv_out_skipped(w, o->vantage, e.nskip);
+	if (e.nfail)
+		tool_err("%lu probes could not be sent", e.nfail);
+	rc = e.bad_input ? HDP_EXIT_USAGE : HDP_EXIT_OK;
+out:
+	close_eng(&e);
+	return rc;
+}
