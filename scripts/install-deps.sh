@@ -6,7 +6,8 @@ PKGS="build-essential autoconf automake libtool pkg-config libpcap-dev libnet1-d
  tcpdump tshark python3-scapy tcpreplay hping3 netsniff-ng nftables iproute2
  clang libfuzzer-14-dev libclang-rt-14-dev valgrind gnuplot-nox libcap2-bin
  man-db groff-base procps time iputils-ping
- debhelper dh-python dpkg-dev lintian bash-completion passwd"
+ debhelper dh-python dpkg-dev lintian bash-completion passwd
+ openssh-client openssh-server"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

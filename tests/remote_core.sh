@@ -1,0 +1,240 @@
+#!/bin/sh
+# remote_core.sh: src/tool_remote.c (points on other hosts over ssh, issue
+# 17) against real sshd servers inside the namespaces of topo.sh's path,
+# driven through tests/test_remote (the API, not a hidden subcommand).
+# The ssh client runs in the sender namespace; sshd runs in R1 (hdp on its
+# PATH, its clock faked 5 s ahead), the receiver (no hdp: tcpdump) and R2
+# (a bare PATH: neither hdp nor tcpdump).  Packets are sent with hdp send
+# from the sender to the receiver and read back from each capture's pcap
+# stream with libpcap.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/topo.sh"
+. "$top_srcdir/tests/ssh_lib.sh"
+
+T="$top_builddir/tests/test_remote"
+[ -x "$T" ] || skip "tests/test_remote is not built"
+
+# ---- point_parse: the three ways a point is written (no network) ----
+parse() { "$T" parse "$@" 2>>"$TMPD/parse.err"; }
+expect_eq "ssh point" "$(parse ssh://r1/eth0)" "ssh - r1 0 eth0 -"
+expect_eq "ssh point with user, v6 host, port" \
+	"$(parse 'ssh://u@[fd00:1::1]:2222/any')" "ssh u fd00:1::1 2222 any -"
+expect_eq "ssh point without interface" "$(parse ssh://h)" "ssh - h 0 - -"
+expect_eq "local interface" "$(parse lo)" "iface - - 0 lo -"
+expect_eq "capture file" "$(parse lo.pcap)" "file - - 0 - lo.pcap"
+expect_eq "path is a file" "$(parse ./lo)" "file - - 0 - ./lo"
+for bad in 'ssh://-oProxyCommand=x/eth0' 'ssh://a:b:c/eth0' \
+	   'ssh://h:0/eth0' 'ssh://h:65536/eth0' 'ssh://h:x/eth0' \
+	   'ssh://-u@h/eth0' 'ssh://[fd00::1/eth0' 'ssh://h/a/b' \
+	   'ssh://h/eth 0' 'ssh://h/0123456789abcdef' 'ssh:///eth0'; do
+	expect_eq "bad point $bad refused" "$(parse "$bad")" "error"
+done
+expect_eq "interface needed" "$(parse --iface ssh://h)" "error"
+check "one line per bad point, naming it" \
+	[ "$(grep -c '^test_remote: ssh://' "$TMPD/parse.err")" -eq 12 ]
+
+topo_up
+ssh_setup
+CTL="$TMPD/ctl"     # TMPDIR for test_remote: its control directory
+mkdir -p "$CTL"
+P1=$(ssh_pathdir with-hdp 5)          # R1: hdp, clock 5 s ahead
+PD=$(ssh_pathdir no-hdp)              # receiver: tcpdump only
+P2=$(ssh_pathdir bare-no-hdp)         # R2: neither
+sshd_start "$NS_R1" "$R1A4" "$P1"
+sshd_start "$NS_D" "$D4" "$PD"
+sshd_start "$NS_R2" "$R2A4" "$P2"
+R1="ssh://$R1A4"
+RD="ssh://$D4"
+R2="ssh://$R2A4"
+
+# t NAME ARGS...: test_remote in the sender namespace; NAME.out, NAME.err
+t() {
+	_n=$1; shift
+	ip netns exec "$NS_S" env TMPDIR="$CTL" timeout 60 "$T" "$@" \
+		>"$TMPD/$_n.out" 2>"$TMPD/$_n.err"
+}
+val() { sed -n "s/^$2=//p" "$TMPD/$1.out"; }
+none_left() {   # NS PATTERN: within 3 s, no such process in NS
+	i=0
+	while [ -n "$(ns_procs "$1" "$2")" ] && [ "$i" -lt 30 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	[ -z "$(ns_procs "$1" "$2")" ]
+}
+ctl_empty() { [ -z "$(ls -A "$CTL")" ]; }
+# capture NAME POINT COUNT [ARGS...]: a capture in the background; once it
+# listens, COUNT HDP packets from the sender to the receiver
+capture() {
+	_n=$1 _pt=$2 _c=$3; shift 3
+	ip netns exec "$NS_S" env TMPDIR="$CTL" timeout 60 "$T" "$@" \
+		capture "$_pt" "$_c" >"$TMPD/$_n.out" 2>"$TMPD/$_n.err" &
+	_cp=$!
+	i=0
+	while ! grep -q listening "$TMPD/$_n.out" && [ "$i" -lt 150 ]; do
+		kill -0 "$_cp" 2>/dev/null || break
+		sleep 0.1; i=$((i + 1))
+	done
+	if grep -q listening "$TMPD/$_n.out"; then
+		ip netns exec "$NS_S" "$HDP" send -c "$_c" -i 0.05 "$D4" \
+			>/dev/null 2>&1
+	fi
+	wait "$_cp"
+}
+
+# ---- the info probe and the clock ----
+t info1 info "$R1/r1a"
+expect_eq "info: hdp there" "$(val info1 hdp_ok)" 1
+expect_eq "info: its version" "$(val info1 hdp_version)" \
+	"$("$HDP" --version | cut -d' ' -f2)"
+expect_eq "info: tcpdump there" "$(val info1 has_tcpdump)" 1
+expect_eq "info: the address ssh reached" "$(val info1 addr)" "$R1A4"
+expect_eq "info: kernel" "$(val info1 kernel)" "$(uname -sr)"
+# the remote 'date' runs 5 s ahead and both clocks are one kernel's: the
+# true offset is 5 s exactly, and must lie within the uncertainty
+for k in "" 2; do
+	off=$(val info1 "offset${k}_ns") unc=$(val info1 "uncert${k}_ns")
+	check "clock$k: 5 s ahead within +-$unc ns (said $off)" \
+		awk -v o="$off" -v u="$unc" 'BEGIN {
+			d = o - 5000000000; if (d < 0) d = -d
+			exit !(u > 0 && u < 500000000 && d <= u) }'
+done
+check "info: nothing on stderr" [ ! -s "$TMPD/info1.err" ]
+check "control directory removed after close" ctl_empty
+t info2 info "$RD/d0"
+expect_eq "info: no hdp on the receiver" "$(val info2 hdp_ok)" 0
+expect_eq "info: no hdp version" "$(val info2 hdp_version)" ""
+check "receiver clock: within +-uncertainty of 0" \
+	awk -v o="$(val info2 offset_ns)" -v u="$(val info2 uncert_ns)" \
+	'BEGIN { if (o < 0) o = -o; exit !(u > 0 && o <= u) }'
+
+# ---- captures: hdp on R1, tcpdump on the receiver, locally ----
+capture cap1 "$R1/r1a" 3
+expect_eq "hdp capture on R1: 3 HDP packets" \
+	"$(grep -c '^pkt [0-9]* 255$' "$TMPD/cap1.out")" 3
+expect_eq "hdp capture on R1: ended cleanly" \
+	"$(sed -n 's/^status=//p' "$TMPD/cap1.out")" "0 captured=3"
+check "R1: no capture or wrapper left" none_left "$NS_R1" 'sniff|tcpdump|sh -c|^[0-9]+ cat'
+check "control directory removed" ctl_empty
+
+capture cap2 "$RD/d0" 3
+expect_eq "tcpdump fallback on the receiver: 3 HDP packets" \
+	"$(grep -c '^pkt [0-9]* 255$' "$TMPD/cap2.out")" 3
+expect_eq "tcpdump fallback: ended cleanly" \
+	"$(sed -n 's/^status=//p' "$TMPD/cap2.out")" "0 captured=3"
+check "receiver: no tcpdump left" none_left "$NS_D" 'sniff|tcpdump|sh -c|^[0-9]+ cat'
+
+# an incompatible hdp: said, then tcpdump
+printf '#!/bin/sh\necho "hdp 99.0.0"\n' >"$SSH_DIR/oldhdp"
+chmod 755 "$SSH_DIR/oldhdp"
+capture cap3 "$R1/r1a" 2 --remote-hdp "$SSH_DIR/oldhdp"
+expect_eq "incompatible hdp: tcpdump captures" \
+	"$(grep -c '^pkt [0-9]* 255$' "$TMPD/cap3.out")" 2
+check "incompatible hdp: said in one line" grep -q \
+	"^test_remote: $R1/r1a: hdp 99.0.0 on $R1A4 is not compatible with .* here; using tcpdump$" \
+	"$TMPD/cap3.err"
+
+# the pcap header arrives at once, with no packet at all
+s0=$(date +%s%N)
+t cap4 capture "$RD/d0" 0
+s1=$(date +%s%N)
+check "tcpdump: pcap header without any packet" grep -q '^linktype=1$' \
+	"$TMPD/cap4.out"
+check "tcpdump: and stopped promptly ($(( (s1 - s0) / 1000000 )) ms)" \
+	[ $(( (s1 - s0) / 1000000 )) -lt 15000 ]
+t cap5 capture "$R1/r1a" 0
+check "hdp: pcap header without any packet" grep -q '^linktype=1$' \
+	"$TMPD/cap5.out"
+
+# a local point (h NULL): this program's hdp
+capture cap6 s0 2
+expect_eq "local capture: 2 HDP packets" \
+	"$(grep -c '^pkt [0-9]* 255$' "$TMPD/cap6.out")" 2
+
+# ---- commands: quoting, exit status ----
+t sp1 spawn "$R1" printf '%s|' "a b" "it's" '$HOME' '*' ''
+expect_eq "spawn: arguments reach the remote command unchanged" \
+	"$(cat "$TMPD/sp1.out")" "a b|it's|\$HOME|*||status=0"
+t sp2 spawn "$R1" sh -c 'exit 7'
+expect_eq "spawn: the remote exit status" "$(cat "$TMPD/sp2.out")" \
+	"status=7"
+t sp3 spawn local sh -c 'echo here'
+expect_eq "spawn: locally" "$(cat "$TMPD/sp3.out")" "here
+status=0"
+t sp4 spawn "$RD" hdp --version
+check "spawn hdp where there is none: refused" [ ! -s "$TMPD/sp4.out" ]
+check "spawn hdp where there is none: said" \
+	grep -q "^test_remote: $RD: no hdp on $D4\$" "$TMPD/sp4.err"
+
+# ---- failures: one line each, naming the point, bounded in time ----
+# one_line NAME PATTERN: NAME failed with exactly one line matching it
+one_line() {
+	[ "$(wc -l <"$TMPD/$1.err")" -eq 1 ] &&
+		grep -q "$2" "$TMPD/$1.err" ||
+		{ echo "  $1.err: $(cat "$TMPD/$1.err")"; return 1; }
+}
+s0=$(date +%s)
+t f1 --ssh-option ConnectTimeout=2 info ssh://10.0.1.99/eth0
+rc=$?
+s1=$(date +%s)
+check "unreachable: fails" [ "$rc" -eq 1 ]
+check "unreachable: one line naming the point" \
+	one_line f1 '^test_remote: ssh://10.0.1.99/eth0: .*connect to host'
+check "unreachable: within the connect timeout ($((s1 - s0)) s)" \
+	[ $((s1 - s0)) -le 8 ]
+t f2 info "ssh://$R2B4/r2b"     # R2 listens on its other address only
+check "refused: one line" one_line f2 "ssh://$R2B4/r2b: .*refused"
+HDP_SSH="$SSH_WRONG" t f3 info "$R1/r1a"
+check "wrong key: one line, ssh's own" \
+	one_line f3 "^test_remote: $R1/r1a: .*Permission denied (publickey)"
+sed "s|^$R1A4 .*|$R1A4 $(cut -d' ' -f1,2 "$SSH_DIR/id_wrong.pub")|" \
+	"$SSH_DIR/known_hosts" >"$SSH_DIR/known_hosts_bad"
+sed "s|known_hosts$|known_hosts_bad|" "$SSH_DIR/ssh_config" \
+	>"$SSH_DIR/ssh_config_badhost"
+HDP_SSH="ssh -F $SSH_DIR/ssh_config_badhost" t f4 info "$R1/r1a"
+check "host key mismatch: one line, ssh's own" \
+	one_line f4 "^test_remote: $R1/r1a: Host key verification failed"
+t f5 capture "$R2/r2a" 1
+check "neither hdp nor tcpdump: one line" \
+	one_line f5 "^test_remote: $R2/r2a: no hdp or tcpdump on $R2A4\$"
+t f6 capture "$R1/nosuch0" 1
+check "capture ends at once: one line with its own reason" \
+	one_line f6 "^test_remote: $R1/nosuch0: .*nosuch0"
+t f7 capture "$RD/nosuch0" 1
+check "tcpdump ends at once: one line with its own reason" \
+	one_line f7 "^test_remote: $RD/nosuch0: tcpdump: .*nosuch0"
+t f8 --sudo info "$R2/r2a"
+check "--sudo without sudo there: one line" \
+	one_line f8 "^test_remote: $R2/r2a: "
+check "failures leave no control directory" ctl_empty
+
+# ---- SIGKILL of the local side: nothing survives anywhere ----
+ip netns exec "$NS_S" env TMPDIR="$CTL" timeout 60 "$T" hold "$R1/r1a" \
+	"$R1/r1b" >"$TMPD/hold.out" 2>"$TMPD/hold.err" &
+hp=$!
+ip netns exec "$NS_S" env TMPDIR="$CTL" timeout 60 "$T" hold "$RD/d0" \
+	>"$TMPD/hold2.out" 2>"$TMPD/hold2.err" &
+hp2=$!
+i=0
+while { ! grep -q listening "$TMPD/hold.out" ||
+	! grep -q listening "$TMPD/hold2.out"; } && [ "$i" -lt 150 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+check "two points on one host, both listening" grep -q listening \
+	"$TMPD/hold.out"
+expect_eq "one master connection for both points on R1" \
+	"$(ns_procs "$NS_S" 'ssh .*ControlMaster=yes.*10\.0\.1\.1' | wc -l)" 1
+expect_eq "two captures running on R1" \
+	"$(ns_procs "$NS_R1" 'sniff -i' | grep -vc 'sh -c')" 2
+check "tcpdump running on the receiver" [ -n "$(ns_procs "$NS_D" \
+	'^[0-9]+ [^ ]*tcpdump')" ]
+# timeout(1) runs test_remote as its child: kill that one
+for p in $hp $hp2; do
+	kill -KILL $(pgrep -P "$p") 2>/dev/null
+done
+wait "$hp" "$hp2" 2>/dev/null
+check "after SIGKILL: no ssh left here" none_left "$NS_S" '^[0-9]+ ssh '
+check "after SIGKILL: no capture left on R1" none_left "$NS_R1" \
+	'sniff|tcpdump|sh -c|^[0-9]+ cat'
+check "after SIGKILL: no tcpdump left on the receiver" none_left "$NS_D" \
+	'sniff|tcpdump|sh -c|^[0-9]+ cat'
+finish
