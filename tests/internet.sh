@@ -33,7 +33,10 @@
 #   host    the host namespace holding the addresses (h1..h6), "-" none
 #   prefix  first two octets of the /16 the hosts use (10.X)
 #   public  a NAT row's public prefix ("198.18", "203.0.113"), else "-"
-#   share   targets per 1024 (the rest of N goes to the row "rest")
+#   share   targets per 1024 (the rest of N goes to the row "rest"); the
+#           broken rows are small because every broken (target,
+#           vantage, protocol) costs a TTL walk, which the routers' ICMP
+#           rate limits make take seconds
 #   nat     "-"; dnat: every protocol to the public address is DNATed 1:1
 #           to the host behind; fwd: only TCP, UDP and ICMP are (port
 #           forwards of a home router: the public addresses are the
@@ -85,17 +88,16 @@
 
 INTERNET_TABLE='
 clear    r1   h1  10.1   -          rest  -    -
-pathA    r1   h1  10.10  -          16    -    drop:ea:fwd:255
-pathB    r1   h1  10.11  -          16    -    drop:eb:fwd:253,254,255
+pathA    r1   h1  10.10  -          6     -    drop:ea:fwd:255
+pathB    r1   h1  10.11  -          6     -    drop:eb:fwd:253,254,255
 down     r1   h1  10.9   -          32    -    down
 unreach  r1   -   10.8   -          16    -    unreach
 hole     core -   10.7   -          32    -    hole
-drop255  r2   h2  10.2   -          16    -    drop:r2:fwd:255
-tcpudp   r3   h3  10.3   -          16    -    only:r3:pre:tcp,udp,icmp
+drop255  r2   h2  10.2   -          6     -    drop:r2:fwd:255
+tcpudp   r3   h3  10.3   -          6     -    only:r3:pre:tcp,udp,icmp
 nat      r4   h4  10.4   198.18     64    dnat -
-cpe      r5   h5  10.5   203.0.113  16    fwd  only:r5:in:tcp,udp,icmp
-random   r6   h6  10.6   -          64    -    rand:r6:fwd:255
-'
+cpe      r5   h5  10.5   203.0.113  6     fwd  only:r5:in:tcp,udp,icmp
+random   r6   h6  10.6   -          64    -    rand:r6:fwd:255'
 INET_PROTOS="255 253 254 udp tcp icmp"
 VA_ADDR=10.255.1.2
 VB_ADDR=10.255.2.2

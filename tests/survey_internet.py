@@ -197,9 +197,18 @@ def main():
     # the summaries count what the records say
     if not summaries:
         fail("no summary records")
+    npd = Counter(p for (t, p), verdict in crossv.items()
+                  if verdict == "path_dependent")
     for forced, s in summaries:
         p = norm_proto(s.get("proto"))
         if p is None or "vantage" not in s:
+            continue
+        if str(s["vantage"]) == "all":
+            # across vantages: the path_dependent pairs of each protocol
+            if os.environ.get("NOCROSS") != "1" and \
+                    s.get("path_dependent") != npd[p]:
+                fail("summary %s across vantages: path_dependent %s, "
+                     "expected %d" % (p, s.get("path_dependent"), npd[p]))
             continue
         v = forced or vletter(s["vantage"])
         counts = s.get("counts", s)

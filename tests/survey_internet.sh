@@ -57,25 +57,29 @@ fi
 SOPTS="--json --repeat $REPEAT --rate $RATE -T $INET_DIR/targets"
 cross=1
 ssh_ok=0
-if [ -f "$top_srcdir/tests/ssh_lib.sh" ] && [ -z "${SURVEY_LOCAL_B:-}" ]; then
+if [ -z "${SURVEY_LOCAL_B:-}" ] && [ -f "$top_srcdir/tests/ssh_lib.sh" ] &&
+   command -v ssh >/dev/null 2>&1 && command -v ssh-keygen >/dev/null 2>&1 &&
+   [ -x /usr/sbin/sshd ]; then
 	. "$top_srcdir/tests/ssh_lib.sh"
-	ssh_up "$NS_VB" "$VB_ADDR" && ssh_ok=1
+	ssh_setup
+	sshd_start "$NS_VB" "$VB_ADDR" "$(ssh_pathdir with-hdp)"
+	ssh_ok=1
 fi
 t0=$(date +%s)
 if [ "$ssh_ok" -eq 1 ]; then
 	# one run, two vantages: A here, B over ssh (its hdp is this one)
-	ip netns exec "$NS_VA" timeout 600 "$HDP" survey $SOPTS \
-		--from local --from "ssh://$VB_ADDR" $(ssh_hdp_opts) \
+	ip netns exec "$NS_VA" timeout 240 "$HDP" survey $SOPTS \
+		--from local --from "ssh://$VB_ADDR" \
 		>"$TMPD/survey.jsonl" 2>"$TMPD/survey.err"
 	rc=$?
 	files="$TMPD/survey.jsonl"
 else
 	echo "note: vantage B runs locally in its namespace (no ssh): two runs, path_dependent not judged"
 	cross=0
-	ip netns exec "$NS_VA" timeout 600 "$HDP" survey $SOPTS \
+	ip netns exec "$NS_VA" timeout 240 "$HDP" survey $SOPTS \
 		>"$TMPD/survey.A" 2>"$TMPD/survey.err" &
 	pa=$!
-	ip netns exec "$NS_VB" timeout 600 "$HDP" survey $SOPTS \
+	ip netns exec "$NS_VB" timeout 240 "$HDP" survey $SOPTS \
 		>"$TMPD/survey.B" 2>"$TMPD/survey.errB"
 	rcb=$?
 	wait "$pa"; rc=$?
