@@ -19,7 +19,7 @@ check "RESULTS.md written" test -s "$out/RESULTS.md"
 check "samples recorded" test -s "$out/samples.tsv"
 # Every benchmark has hdp measured, or a note saying why not.
 for b in send_lo send_veth read_text read_json live_w live_text sniff_tty \
-	replay_veth sweep_lo trace_ns join_line join_key; do
+	replay_veth sweep_lo trace_ns join_line join_key survey; do
 	if grep -q "^$b	[^	]*	hdp	" "$out/samples.tsv" ||
 	    grep -q "^$b	hdp	.*not built" "$out/notes.tsv"; then
 		ok "$b: hdp measured or not built"

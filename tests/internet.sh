@@ -88,15 +88,15 @@
 
 INTERNET_TABLE='
 clear    r1   h1  10.1   -          rest  -    -
-pathA    r1   h1  10.10  -          6     -    drop:ea:fwd:255
-pathB    r1   h1  10.11  -          6     -    drop:eb:fwd:253,254,255
+pathA    r1   h1  10.10  -          4     -    drop:ea:fwd:255
+pathB    r1   h1  10.11  -          4     -    drop:eb:fwd:253,254,255
 down     r1   h1  10.9   -          32    -    down
 unreach  r1   -   10.8   -          16    -    unreach
 hole     core -   10.7   -          32    -    hole
-drop255  r2   h2  10.2   -          6     -    drop:r2:fwd:255
-tcpudp   r3   h3  10.3   -          6     -    only:r3:pre:tcp,udp,icmp
+drop255  r2   h2  10.2   -          4     -    drop:r2:fwd:255
+tcpudp   r3   h3  10.3   -          4     -    only:r3:pre:tcp,udp,icmp
 nat      r4   h4  10.4   198.18     64    dnat -
-cpe      r5   h5  10.5   203.0.113  6     fwd  only:r5:in:tcp,udp,icmp
+cpe      r5   h5  10.5   203.0.113  4     fwd  only:r5:in:tcp,udp,icmp
 random   r6   h6  10.6   -          64    -    rand:r6:fwd:255'
 INET_PROTOS="255 253 254 udp tcp icmp"
 VA_ADDR=10.255.1.2
