@@ -29,7 +29,7 @@ static const struct hdp_cmd cmds[] = {
 	{ "ping",   cmd_ping,   usage_ping,
 	  "measure HDP round trips against UDP and TCP" },
 	{ "survey", cmd_survey, usage_survey,
-	  "A/B campaigns over many paths (not built yet)" },
+	  "A/B campaigns: does HDP cross many paths and vantage points" },
 	{ NULL, NULL, NULL, NULL }
 };
 

@@ -121,6 +121,9 @@ int tool_resolve(const char *host, int family, int *out_family,
 /* Each subcommand's entry point and usage. */
 /* Show hdp_cap_open_live()'s warning, when it left one in err. */
 void tool_cap_warn(const char *err);
+/* Run gnuplot on script with out (the plot file name, created by the
+ * caller) emptied as its standard output: 0, or -1 after saying why. */
+int tool_gnuplot(const char *name, FILE *out, const char *script);
 
 #define HDP_DECLARE_CMD(n) \
 	int cmd_##n(int argc, char **argv); \

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include <hdp/hdp.h>
 #include "hdp_build.h"
@@ -336,4 +337,40 @@ tool_cap_warn(const char *err)
 {
 	if (err[0] != '\0')
 		fprintf(stderr, "%s: warning: %s\n", hdp_progname, err);
+}
+
+int
+tool_gnuplot(const char *name, FILE *out, const char *script)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	if (ftruncate(fileno(out), 0) != 0) {
+		tool_errno("%s", name);
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		tool_errno("fork");
+		return -1;
+	}
+	if (pid == 0) {
+		if (dup2(fileno(out), STDOUT_FILENO) < 0)
+			_exit(127);
+		/* gnuplot gets no raw socket or capture of ours */
+		closefrom(STDERR_FILENO + 1);
+		execlp("gnuplot", "gnuplot", script, (char *)NULL);
+		fprintf(stderr, "%s: gnuplot: %s\n", hdp_progname,
+			strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		tool_err("%s: gnuplot failed (exit %d)", name,
+			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		return -1;
+	}
+	return 0;
 }

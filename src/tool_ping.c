@@ -1162,42 +1162,6 @@ plot_script(struct ping *pg, const char *dir, const char *path)
 	return 0;
 }
 
-/* Run gnuplot on script, its standard output the plot file. */
-static int
-plot_run(struct ping *pg, const char *script)
-{
-	int status;
-	pid_t pid;
-
-	fflush(stdout);
-	if (ftruncate(fileno(pg->plot_out), 0) != 0) {
-		tool_errno("%s", pg->o.plot);
-		return -1;
-	}
-	pid = fork();
-	if (pid < 0) {
-		tool_errno("fork");
-		return -1;
-	}
-	if (pid == 0) {
-		if (dup2(fileno(pg->plot_out), STDOUT_FILENO) < 0)
-			_exit(127);
-		/* gnuplot gets no raw socket or capture of ours */
-		closefrom(STDERR_FILENO + 1);
-		execlp("gnuplot", "gnuplot", script, (char *)NULL);
-		fprintf(stderr, "hdp ping: gnuplot: %s\n", strerror(errno));
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		tool_err("%s: gnuplot failed (exit %d)", pg->o.plot,
-			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-		return -1;
-	}
-	return 0;
-}
-
 /*
  * Draw the RTT distribution of each kind side by side (box plot with the
  * samples jittered over it) with gnuplot.  gnuplot writes the image to
@@ -1217,7 +1181,7 @@ plot(struct ping *pg)
 	}
 	snprintf(script, sizeof(script), "%s/plot.gp", dir);
 	if (plot_data(pg, dir) == 0 && plot_script(pg, dir, script) == 0 &&
-	    plot_run(pg, script) == 0)
+	    tool_gnuplot(pg->o.plot, pg->plot_out, script) == 0)
 		rc = 0;
 	for (i = 0; i < K_COUNT; i++) {
 		snprintf(path, sizeof(path), "%s/%s.dat", dir, kind_names[i]);

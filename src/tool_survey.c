@@ -22,11 +22,6 @@
 #include "tool_remote.h"
 #include "tool_survey.h"
 
-/* tool_remote.c is another branch's: until it is linked in, no ssh
- * options (they are refused as unknown) and no ssh points. */
-#pragma weak remote_usage
-#pragma weak remote_cfg_opt
-
 void
 usage_survey(FILE *out)
 {
@@ -52,7 +47,8 @@ usage_survey(FILE *out)
 "and with several vantage points, path_dependent: works or transient from\n"
 "one, broken from another (a \"path\" record per target and protocol).\n"
 "Where HDP, 253 or 254 is broken, a TTL walk (hdp trace, with ICMP echo\n"
-"beside it) names the last hop that answered it.\n"
+"beside it) names the last hop that answered it: one walk a target, for\n"
+"the first of them broken, its last hop given to the others broken.\n"
 "\n"
 "  TARGET            an IPv4 or IPv6 address, or a prefix of at most 256\n"
 "                    addresses (/24, /120), probed host by host\n"
@@ -87,15 +83,16 @@ usage_survey(FILE *out)
 "%s"
 "\n"
 "Output is written as each target is done; memory holds the targets in\n"
-"flight, not those done (with several vantage points, 48 bytes a target\n"
-"for path_dependent).  Ctrl-C stops sending, waits a second for answers,\n"
-"writes the targets that are complete and the summary.  TTL walks are\n"
-"paced by hdp trace, two at a time, outside --rate.\n"
+"flight, not those done: besides, with -o, about 50 bytes a target the\n"
+"file already holds, and with several vantage points about 140 bytes a\n"
+"target for path_dependent.  Ctrl-C stops sending, waits a second for\n"
+"answers, writes the targets that are complete and the summary.  TTL\n"
+"walks are paced by hdp trace, three at a time, outside --rate.\n"
 "\n"
 "Exit status: 0 done (broken paths are results, not failures); 1 cut\n"
 "short by a signal, some probes could not be sent, or a vantage point\n"
 "failed; 2 bad usage or a bad target; 3 no privileges (raw sockets);\n"
-"4 the system refused.\n", &remote_usage ? remote_usage : "");
+"4 the system refused.\n", remote_usage);
 }
 
 /* ---- step 1: options ------------------------------------------------------ */
@@ -158,8 +155,7 @@ parse_opt(struct sv_opts *o, struct remote_cfg *rc, int c, const char *a)
 	case 'q': o->quiet = 1; break;
 	case O_VNAME: o->vantage = a; o->child = 1; break;
 	default:
-		r = remote_cfg_opt == NULL ? -1 :
-		    remote_cfg_opt(rc, c, a) < 0 ? -1 : 0;
+		r = remote_cfg_opt(rc, c, a) < 0 ? -1 : 0;
 		break;
 	}
 	return r;
@@ -285,5 +281,6 @@ cmd_survey(int argc, char **argv)
 		rc = frc;
 out:
 	sv_out_free(w);
+	remote_cfg_free(&rcfg);
 	return rc;
 }

@@ -28,7 +28,7 @@ extern const char *const sc_name[SC_N];
 
 #define SV_MAXREP     16      /* --repeat at most: a bit per repetition */
 #define SV_MAXFROM    32      /* --from at most                          */
-#define SV_WALKS      2       /* TTL walks (hdp trace) at once           */
+#define SV_WALKS      3       /* TTL walks (hdp trace) at once           */
 #define SV_BURST_ERR  6       /* Linux: ICMP errors a host sends at once */
 #define SV_REFILL_NS  1000000000ULL /* ... and one more per second       */
 
@@ -109,6 +109,7 @@ struct sv_result {
 	int cat;
 	int last_hop;            /* 0: none                                 */
 	char last_responder[INET6_ADDRSTRLEN];
+	unsigned walk_proto;     /* the protocol the walk used (0: none)    */
 	char src[INET6_ADDRSTRLEN];
 	uint64_t time_ns;
 };

@@ -2,14 +2,17 @@
  * tool_survey_from.c: hdp survey from several vantage points at once
  * (--from local --from ssh://host ...).
  *
- * Each point runs hdp survey itself, in --json mode, on the targets it is
- * fed on its standard input: "local" as a child of this same binary
- * (/proc/self/exe), ssh:// points through tool_remote.h (the system's
- * ssh, the remote hdp).  This process reads the targets once per point
- * (skipping what --exclude names and what -o already holds for that
- * point), feeds them as the point takes them, and merges the JSON lines
- * that stream back into -o, standard output and the summaries, which
- * then also hold the cross-vantage path_dependent records.
+ * Each point runs hdp survey itself, in --json mode: "local" as a child
+ * of this same binary, ssh:// points through tool_remote.h (the system's
+ * ssh, the remote hdp), both with remote_spawn().  A command started so
+ * has /dev/null for its standard input (closing ours is how it is told
+ * to stop), so the targets go as arguments, CHUNK at a time: this
+ * process reads the targets once per point (skipping what --exclude
+ * names and what -o already holds for that point), starts a survey
+ * there for the next chunk when the last one is over, and merges the
+ * JSON lines that stream back into -o, standard output and the
+ * summaries, which then also hold the cross-vantage path_dependent
+ * records.
  */
 #include "config.h"
 
@@ -28,53 +31,47 @@
 #include "tool_remote.h"
 #include "tool_survey.h"
 
-/* tool_remote.c may not be linked in yet (it is another branch's): the
- * ssh:// points then say so instead of failing the build. */
-#pragma weak remote_open
-#pragma weak remote_info
-#pragma weak remote_close
-#pragma weak remote_spawn
-#pragma weak remote_finish
-#pragma weak point_parse
-#pragma weak point_free
-
-#define FEED_MAX   4096
-#define END_WAIT_MS 10000
+/* Targets per survey started at a point: a command line of some 40 kB,
+ * well within what ssh and execve take. */
+#define CHUNK       2048
+#define NOPT        32
+#define END_WAIT_MS 3000
 
 struct vp {
 	const char *name;
 	struct point pt;
 	int has_pt;
-	struct remote_host *h;
-	struct remote_proc *p;
-	pid_t pid;                /* local child                         */
-	int in, out, err;
+	struct remote_host *h;    /* NULL: local                         */
+	struct remote_proc *p;    /* the survey running there, or NULL   */
 	struct sv_tsrc *src;
 	const struct sv_aset *done;
 	unsigned long nexcl, nskip;
-	char feed[FEED_MAX];
-	size_t flen, foff;
-	int eof;
+	char *chunk[NOPT + CHUNK + 1];
+	char optbuf[6][24];
+	int nopt;
+	int eof;                  /* no target left to send it           */
+	int failed;
+	int rc;                   /* worst exit status of its surveys    */
 	char *line;
 	size_t llen, lcap;
-	int failed;
+	unsigned long nres;       /* result records that came back       */
+	char *grp;                /* a target's records until its last   */
+	size_t glen, gcap;
 };
 
-/* The options every point's survey runs with. */
-static int
-child_args(const struct sv_opts *o, const char *name, const char *argv0,
-	   char **av, char buf[][24])
+/* The options every point's survey runs with, into v->chunk. */
+static void
+child_args(const struct sv_opts *o, struct vp *v)
 {
+	char **av = v->chunk, (*buf)[24] = v->optbuf;
 	int n = 0;
 
-	av[n++] = (char *)argv0;
+	av[n++] = "hdp";
 	av[n++] = "survey";
 	av[n++] = "--json";
 	av[n++] = "-q";
-	av[n++] = "-T";
-	av[n++] = "-";
 	av[n++] = "--vantage-name";
-	av[n++] = (char *)name;
+	av[n++] = (char *)v->name;
 	snprintf(buf[0], 24, "%u", o->hdp_proto);
 	av[n++] = "-P";
 	av[n++] = buf[0];
@@ -99,62 +96,24 @@ child_args(const struct sv_opts *o, const char *name, const char *argv0,
 		av[n++] = "-4";
 	if (o->family == AF_INET6)
 		av[n++] = "-6";
+	av[n++] = "--";
 	av[n] = NULL;
-	return n;
+	v->nopt = n;
 }
 
-/* "local": this binary as a child, its stdin, stdout ours to use. */
+/* An ssh:// point: its master connection, and what is there. */
 static int
-spawn_local(const struct sv_opts *o, struct vp *v)
+open_remote(const struct remote_cfg *c, struct sv_out *w, struct vp *v)
 {
-	char *av[32], buf[6][24];
-	int in[2], out[2];
-
-	child_args(o, v->name, "hdp", av, buf);
-	if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) {
-		tool_errno("pipe");
-		return -1;
-	}
-	fflush(stdout);
-	v->pid = fork();
-	if (v->pid < 0) {
-		tool_errno("fork");
-		return -1;
-	}
-	if (v->pid == 0) {
-		if (dup2(in[0], STDIN_FILENO) < 0 ||
-		    dup2(out[1], STDOUT_FILENO) < 0)
-			_exit(127);
-		closefrom(STDERR_FILENO + 1);
-		execv("/proc/self/exe", av);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	v->in = in[1];
-	v->out = out[0];
-	v->err = -1;
-	return 0;
-}
-
-/* An ssh:// point: the master connection, then hdp survey there. */
-static int
-spawn_remote(const struct sv_opts *o, const struct remote_cfg *c,
-	     struct sv_out *w, struct vp *v)
-{
-	char *av[32], buf[6][24];
 	const struct remote_info *ri;
 
-	if (remote_open == NULL || point_parse == NULL) {
-		tool_err("--from %s: this hdp was built without ssh points",
-			 tool_safe(v->name));
-		return -1;
-	}
 	if (point_parse(v->name, 0, &v->pt) != 0)
 		return -1;
 	v->has_pt = 1;
-	if ((v->h = remote_open(c, &v->pt)) == NULL)
+	if ((v->h = remote_open(c, &v->pt)) == NULL) {
+		sv_out_vantage(w, v->name, NULL, NULL, NULL, "ssh failed");
 		return -1;
+	}
 	ri = remote_info(v->h);
 	if (!ri->hdp_ok) {
 		tool_err("--from %s: no compatible hdp there%s%s",
@@ -164,24 +123,19 @@ spawn_remote(const struct sv_opts *o, const struct remote_cfg *c,
 			       "no compatible hdp");
 		return -1;
 	}
-	child_args(o, v->name, "hdp", av, buf);
-	if ((v->p = remote_spawn(v->h, v->name, av)) == NULL)
-		return -1;
-	v->in = v->p->in;
-	v->out = v->p->out;
-	v->err = v->p->err;
 	return 0;
 }
 
-/* The next target for v into its feed buffer; 0 at the end. */
+/* The next chunk of targets for v as arguments after its options;
+ * how many. */
 static int
-next_feed(const struct sv_opts *o, struct sv_excl *ex, struct vp *v)
+fill_chunk(struct sv_excl *ex, struct vp *v)
 {
+	char buf[INET6_ADDRSTRLEN];
 	struct sv_addr a;
-	int r;
+	int n = 0, r;
 
-	(void)o;
-	while ((r = sv_tsrc_next(v->src, &a)) > 0) {
+	while (n < CHUNK && (r = sv_tsrc_next(v->src, &a)) > 0) {
 		if (sv_excl_has(ex, &a)) {
 			v->nexcl++;
 			continue;
@@ -190,100 +144,172 @@ next_feed(const struct sv_opts *o, struct sv_excl *ex, struct vp *v)
 			v->nskip++;
 			continue;
 		}
-		hdp_addr_ntop(a.family, &a.a, v->feed, sizeof(v->feed) - 1);
-		v->flen = strlen(v->feed);
-		v->feed[v->flen++] = '\n';
-		v->foff = 0;
-		return 1;
+		hdp_addr_ntop(a.family, &a.a, buf, sizeof(buf));
+		if ((v->chunk[v->nopt + n] = strdup(buf)) == NULL)
+			break;
+		n++;
 	}
+	if (n < CHUNK)
+		v->eof = 1;
+	v->chunk[v->nopt + n] = NULL;
+	return n;
+}
+
+static void
+free_chunk(struct vp *v)
+{
+	int i;
+
+	for (i = v->nopt; v->chunk[i] != NULL; i++) {
+		free(v->chunk[i]);
+		v->chunk[i] = NULL;
+	}
+}
+
+/* Start the survey of v's next chunk; 0 when started, -1 when there is
+ * none left or it could not start (said). */
+static int
+next_survey(struct sv_excl *ex, struct vp *v)
+{
+	int n;
+
+	if (v->eof || tool_stop)
+		return -1;
+	n = fill_chunk(ex, v);
+	if (n == 0) {
+		free_chunk(v);
+		return -1;
+	}
+	v->p = remote_spawn(v->h, v->name, v->chunk);
+	free_chunk(v);
+	if (v->p == NULL) {
+		v->failed = 1;
+		v->eof = 1;
+		return -1;
+	}
+	fcntl(v->p->out, F_SETFL, O_NONBLOCK);
+	fcntl(v->p->err, F_SETFL, O_NONBLOCK);
 	return 0;
 }
 
-/* Write to v's stdin as much as it takes. */
+/* One line that came from a point. */
+/*
+ * One line that came from a point.  A target's records are kept until
+ * its last (ICMP's) and then written one after the other, so records of
+ * two points never interleave in -o: a crash leaves at most the last
+ * target incomplete, which the next run cuts off.
+ */
 static void
-feed(const struct sv_opts *o, struct sv_excl *ex, struct vp *v)
+point_line(struct sv_out *w, struct vp *v, const char *line)
 {
-	ssize_t n;
+	size_t n = strlen(line);
+	char *nb, *l, *e;
+	int res = strstr(line, "\"type\":\"result\"") != NULL;
 
-	while (!v->eof) {
-		if (v->foff == v->flen && !next_feed(o, ex, v)) {
-			v->eof = 1;
-			close(v->in);
-			v->in = -1;
-			return;
+	if (res && strstr(line, "\"proto\":\"icmp\"") == NULL) {
+		if (v->glen + n + 1 > v->gcap) {
+			nb = realloc(v->grp, v->glen + n + 1);
+			if (nb == NULL)
+				return;
+			v->grp = nb;
+			v->gcap = v->glen + n + 1;
 		}
-		n = write(v->in, v->feed + v->foff, v->flen - v->foff);
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EINTR) {
-				v->eof = 1;
-				close(v->in);
-				v->in = -1;
-			}
-			return;
-		}
-		v->foff += (size_t)n;
+		memcpy(v->grp + v->glen, line, n + 1);
+		v->glen += n;
+		return;
 	}
+	for (l = v->grp; v->glen > 0 && l < v->grp + v->glen; l = e) {
+		e = strchr(l, '\n');
+		e = e != NULL ? e + 1 : v->grp + v->glen;
+		nb = strndup(l, (size_t)(e - l));
+		if (nb != NULL)
+			sv_out_line(w, nb);
+		free(nb);
+		v->nres++;
+	}
+	v->glen = 0;
+	v->nres += (unsigned long)res;
+	sv_out_line(w, line);
 }
 
-/* Lines from v's stdout into the outputs. */
+/* On a terminal: targets done at each point (results / kinds). */
+static void
+progress(const struct sv_opts *o, const struct vp *v, int n, int last)
+{
+	static uint64_t t;
+	uint64_t now = hdp_mono_ns();
+	unsigned nk = 6 - (o->hdp_proto == 253 || o->hdp_proto == 254);
+	long tot;
+	int i;
+
+	if (o->quiet || !isatty(STDERR_FILENO) ||
+	    (!last && now - t < 500000000ULL))
+		return;
+	t = now;
+	fprintf(stderr, "\rhdp survey:");
+	for (i = 0; i < n; i++) {
+		fprintf(stderr, "%s %s %lu", i ? "," : "",
+			tool_safe(v[i].name), v[i].nres / nk);
+		if ((tot = sv_tsrc_total(v[i].src)) >= 0)
+			fprintf(stderr, "/%ld", tot);
+	}
+	fprintf(stderr, " targets\033[K%s", last ? "\n" : "");
+}
+
+/* Lines from the point's survey into the outputs; -1 at its end. */
 static int
 drain_out(struct sv_out *w, struct vp *v)
 {
-	char buf[8192], *nl, *nb;
-	ssize_t n = read(v->out, buf, sizeof(buf));
-	size_t i, s = 0;
+	char buf[8192], *nb;
+	ssize_t n = read(v->p->out, buf, sizeof(buf));
+	size_t i, s = 0, add;
 
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : -1;
 	if (n == 0)
 		return -1;
-	for (i = 0; i < (size_t)n; i++) {
-		if (buf[i] != '\n')
+	for (i = 0; i <= (size_t)n; i++) {
+		if (i < (size_t)n && buf[i] != '\n')
 			continue;
-		if (v->llen + (i + 1 - s) + 1 > v->lcap) {
-			nb = realloc(v->line, v->llen + (i + 1 - s) + 1);
+		add = i - s + (i < (size_t)n);
+		if (v->llen + add + 1 > v->lcap) {
+			nb = realloc(v->line, v->llen + add + 1);
 			if (nb == NULL)
 				return -1;
 			v->line = nb;
-			v->lcap = v->llen + (i + 1 - s) + 1;
+			v->lcap = v->llen + add + 1;
 		}
-		memcpy(v->line + v->llen, buf + s, i + 1 - s);
-		v->line[v->llen + i + 1 - s] = '\0';
-		sv_out_line(w, v->line);
-		v->llen = 0;
+		memcpy(v->line + v->llen, buf + s, add);
+		v->llen += add;
+		v->line[v->llen] = '\0';
+		if (i < (size_t)n) {
+			point_line(w, v, v->line);
+			v->llen = 0;
+		}
 		s = i + 1;
 	}
-	if (s < (size_t)n) {
-		if (v->llen + (size_t)n - s > v->lcap) {
-			nb = realloc(v->line, v->llen + (size_t)n - s + 1);
-			if (nb == NULL)
-				return -1;
-			v->line = nb;
-			v->lcap = v->llen + (size_t)n - s + 1;
-		}
-		memcpy(v->line + v->llen, buf + s, (size_t)n - s);
-		v->llen += (size_t)n - s;
-	}
-	(void)nl;
 	return 0;
 }
 
-/* A remote point's standard error, forwarded line by line. */
+/* A point's standard error, forwarded with its name. */
 static void
 drain_err(struct vp *v)
 {
-	char buf[2048];
-	ssize_t n = read(v->err, buf, sizeof(buf) - 1);
+	char buf[2048], *l, *nl;
+	ssize_t n = read(v->p->err, buf, sizeof(buf) - 1);
 
-	if (n <= 0) {
-		if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-			close(v->err);
-			v->err = -1;
-		}
+	if (n <= 0)
 		return;
-	}
 	buf[n] = '\0';
-	fprintf(stderr, "%s", buf);
+	for (l = buf; *l; l = nl + 1) {
+		nl = strchr(l, '\n');
+		if (nl != NULL)
+			*nl = '\0';
+		if (*l)
+			fprintf(stderr, "%s: %s\n", tool_safe(v->name), l);
+		if (nl == NULL)
+			break;
+	}
 }
 
 /* The targets once more for each point: -T - is read into a file first. */
@@ -317,107 +343,74 @@ open_sources(const struct sv_opts *o, struct vp *v, int n, int *rc)
 
 static void
 start_points(const struct sv_opts *o, const struct remote_cfg *c,
-	     struct sv_out *w, struct vp *v, int n)
+	     struct sv_out *w, struct sv_excl *ex, struct vp *v, int n)
 {
 	int i;
 
 	for (i = 0; i < n; i++) {
 		v[i].name = o->from[i];
 		v[i].done = sv_out_done(w, v[i].name);
-		v[i].in = v[i].out = v[i].err = -1;
-		if (strcmp(v[i].name, "local") == 0 ?
-		    spawn_local(o, &v[i]) != 0 :
-		    spawn_remote(o, c, w, &v[i]) != 0) {
+		child_args(o, &v[i]);
+		if (strcmp(v[i].name, "local") != 0 &&
+		    open_remote(c, w, &v[i]) != 0) {
 			v[i].failed = 1;
 			v[i].eof = 1;
 			continue;
 		}
-		fcntl(v[i].in, F_SETFL, O_NONBLOCK);
-		fcntl(v[i].out, F_SETFL, O_NONBLOCK);
-		if (v[i].err >= 0)
-			fcntl(v[i].err, F_SETFL, O_NONBLOCK);
+		next_survey(ex, &v[i]);
 	}
+}
+
+/* The survey at v ended (its output closed): its status, the next. */
+static void
+survey_over(struct sv_excl *ex, struct vp *v)
+{
+	int rc = remote_finish(v->p, END_WAIT_MS);
+
+	v->p = NULL;
+	if (rc != HDP_EXIT_OK && rc > v->rc)
+		v->rc = rc;
+	if (rc > HDP_EXIT_FAIL || rc < 0) {
+		if (!tool_stop)
+			tool_err("--from %s: hdp survey there failed (exit "
+				 "%d)", tool_safe(v->name), rc);
+		v->failed = 1;
+		v->eof = 1;
+		return;
+	}
+	next_survey(ex, v);
 }
 
 /* One poll round over every point; 0 when all are over. */
 static int
-poll_points(const struct sv_opts *o, struct sv_excl *ex, struct sv_out *w,
-	    struct vp *v, int n)
+poll_points(struct sv_excl *ex, struct sv_out *w, struct vp *v, int n)
 {
-	struct pollfd pf[3 * SV_MAXFROM];
-	int who[3 * SV_MAXFROM], what[3 * SV_MAXFROM], np = 0, i, live = 0;
+	struct pollfd pf[2 * SV_MAXFROM];
+	int who[2 * SV_MAXFROM], np = 0, i;
 
 	for (i = 0; i < n; i++) {
-		if (tool_stop && v[i].in >= 0) {
-			close(v[i].in);
-			v[i].in = -1;
-			v[i].eof = 1;
-		}
-		if (v[i].in >= 0) {
-			pf[np] = (struct pollfd){ v[i].in, POLLOUT, 0 };
-			who[np] = i; what[np++] = 0;
-		}
-		if (v[i].out >= 0) {
-			pf[np] = (struct pollfd){ v[i].out, POLLIN, 0 };
-			who[np] = i; what[np++] = 1;
-			live++;
-		}
-		if (v[i].err >= 0) {
-			pf[np] = (struct pollfd){ v[i].err, POLLIN, 0 };
-			who[np] = i; what[np++] = 2;
-		}
+		if (v[i].p == NULL)
+			continue;
+		if (tool_stop)
+			remote_stop(v[i].p);	/* it ends what it did */
+		pf[np] = (struct pollfd){ v[i].p->out, POLLIN, 0 };
+		who[np++] = i;
+		pf[np] = (struct pollfd){ v[i].p->err, POLLIN, 0 };
+		who[np++] = i;
 	}
-	if (live == 0)
+	if (np == 0)
 		return 0;
 	if (poll(pf, (nfds_t)np, 200) <= 0)
 		return 1;
-	for (i = 0; i < np; i++) {
+	for (i = 0; i < np; i += 2) {
 		struct vp *p = &v[who[i]];
 
-		if (!pf[i].revents)
-			continue;
-		if (what[i] == 0 && p->in >= 0)
-			feed(o, ex, p);
-		else if (what[i] == 1 && p->out >= 0 && drain_out(w, p) != 0) {
-			close(p->out);
-			p->out = -1;
-		} else if (what[i] == 2 && p->err >= 0)
+		if (pf[i + 1].revents)
 			drain_err(p);
+		if (pf[i].revents && drain_out(w, p) != 0)
+			survey_over(ex, p);
 	}
 	return 1;
-}
-
-/* The end of a point: its exit status, failure said. */
-static int
-end_point(struct vp *v)
-{
-	int st = 0, rc;
-
-	if (v->p != NULL) {
-		v->p->in = v->in;
-		rc = remote_finish(v->p, END_WAIT_MS);
-		v->p = NULL;
-	} else if (v->pid > 0) {
-		if (v->in >= 0)
-			close(v->in);
-		while (waitpid(v->pid, &st, 0) < 0 && errno == EINTR)
-			;
-		rc = WIFEXITED(st) ? WEXITSTATUS(st) : 1;
-	} else {
-		rc = 1;
-	}
-	if (v->out >= 0)
-		close(v->out);
-	if (v->h != NULL)
-		remote_close(v->h);
-	if (v->has_pt)
-		point_free(&v->pt);
-	sv_tsrc_close(v->src);
-	free(v->line);
-	if (rc > 1 && !tool_stop)
-		tool_err("--from %s: hdp survey there failed (exit %d)",
-			 tool_safe(v->name), rc);
-	return rc;
 }
 
 int
@@ -426,29 +419,34 @@ sv_run_from(const struct sv_opts *o, const struct remote_cfg *c,
 {
 	struct vp v[SV_MAXFROM];
 	struct sv_excl *ex = NULL;
-	int i, n = o->nfrom, rc = HDP_EXIT_OK, prc;
+	int i, n = o->nfrom, rc = HDP_EXIT_OK;
 
 	memset(v, 0, sizeof(v));
 	signal(SIGPIPE, SIG_IGN);
 	if (o->exclude != NULL && (ex = sv_excl_open(o->exclude, &rc)) == NULL)
 		return rc;
-	if (open_sources(o, v, n, &rc) != 0) {
-		for (i = 0; i < n; i++)
-			sv_tsrc_close(v[i].src);
-		sv_excl_free(ex);
-		return rc;
-	}
-	start_points(o, c, w, v, n);
-	while (poll_points(o, ex, w, v, n))
-		;
+	if (open_sources(o, v, n, &rc) != 0)
+		goto out;
+	start_points(o, c, w, ex, v, n);
+	while (poll_points(ex, w, v, n))
+		progress(o, v, n, 0);
+	progress(o, v, n, 1);
 	for (i = 0; i < n; i++) {
-		prc = v[i].failed ? HDP_EXIT_FAIL : end_point(&v[i]);
-		if (v[i].failed)
-			sv_tsrc_close(v[i].src);
 		sv_out_excluded(w, v[i].name, v[i].nexcl);
 		sv_out_skipped(w, v[i].name, v[i].nskip);
-		if (prc != HDP_EXIT_OK && rc == HDP_EXIT_OK)
+		if ((v[i].failed || v[i].rc != HDP_EXIT_OK) &&
+		    rc == HDP_EXIT_OK)
 			rc = HDP_EXIT_FAIL;
+	}
+out:
+	for (i = 0; i < n; i++) {
+		if (v[i].h != NULL)
+			remote_close(v[i].h);
+		if (v[i].has_pt)
+			point_free(&v[i].pt);
+		sv_tsrc_close(v[i].src);
+		free(v[i].line);
+		free(v[i].grp);
 	}
 	sv_excl_free(ex);
 	return rc;

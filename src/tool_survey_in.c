@@ -177,9 +177,10 @@ sv_tsrc_open(const struct sv_opts *o, int *rc)
 	for (i = 0; i < s->nargs; i++) {
 		snprintf(where, sizeof(where), "target %d", i + 1);
 		if (check_target(s->args[i], where, &n) != 0)
-			goto fail;
+			goto fail;	/* *rc: usage */
 		s->total += n;
 	}
+	*rc = HDP_EXIT_OK;
 	if (o->tfile == NULL)
 		return s;
 	s->name = o->tfile;
@@ -196,8 +197,10 @@ sv_tsrc_open(const struct sv_opts *o, int *rc)
 		goto fail;
 	}
 	if (fstat(fileno(s->f), &st) == 0 && S_ISREG(st.st_mode)) {
-		if (prescan(s) != 0)
+		if (prescan(s) != 0) {
+			*rc = HDP_EXIT_USAGE;
 			goto fail;
+		}
 	} else {
 		s->total = -1;
 	}

@@ -12,9 +12,11 @@
  * lines and the target is done again.  The last summaries in the file
  * count everything it holds.
  *
- * Memory: counts per vantage point and protocol; with several vantage
- * points, 48 bytes a target (which points found each protocol working
- * and which broken) for the path_dependent records at the end.
+ * Memory: counts per vantage point and protocol; the targets -o holds
+ * (17 bytes each in a table at most half full); with several vantage
+ * points, 68 bytes a target (which points found each protocol working
+ * and which broken, a table at most half full) for the path_dependent
+ * records at the end.
  */
 #include "config.h"
 
@@ -255,7 +257,8 @@ open_o(struct sv_out *w)
 		  O_CLOEXEC, 0644);
 	if (fd < 0) {
 		tool_errno("-o %s", w->o->out);
-		return errno == ELOOP ? HDP_EXIT_USAGE : HDP_EXIT_ENV;
+		return errno == ELOOP || errno == EISDIR ? HDP_EXIT_USAGE :
+		       HDP_EXIT_ENV;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		tool_err("-o %s: not a regular file", w->o->out);
@@ -360,9 +363,11 @@ result_json(FILE *f, const struct sv_result *r)
 	if (r->last_hop > 0) {
 		hj_u64(&j, "last_hop", (uint64_t)r->last_hop);
 		hj_str(&j, "last_responder", r->last_responder);
+		hj_u64(&j, "walk_proto", r->walk_proto);
 	} else {
 		hj_null(&j, "last_hop");
 		hj_null(&j, "last_responder");
+		hj_null(&j, "walk_proto");
 	}
 	hj_str(&j, "src", r->src[0] ? r->src : NULL);
 	hj_u64(&j, "time_ns", r->time_ns);
@@ -412,6 +417,27 @@ sv_out_target(struct sv_out *w, const struct sv_result *r, int n)
 	return rc;
 }
 
+/* A --from child's vantage record: kept for the text summary, written
+ * as it came. */
+static int
+child_vantage(struct sv_out *w, const char *line)
+{
+	char vn[512];
+	struct vant *v;
+
+	if (sv_json_get(line, "vantage", vn, sizeof(vn)) != 0 ||
+	    (v = vant_of(w, vn)) == NULL || v->have_info)
+		return 0;	/* one a point (a survey a chunk sends one) */
+	v->have_info = 1;
+	if (sv_json_get(line, "kernel", v->kernel, sizeof(v->kernel)) != 0)
+		v->kernel[0] = '\0';
+	if (sv_json_get(line, "address", v->addr4, sizeof(v->addr4)) != 0)
+		v->addr4[0] = '\0';
+	if (sv_json_get(line, "address6", v->addr6, sizeof(v->addr6)) != 0)
+		v->addr6[0] = '\0';
+	return emit(w, line, strlen(line));
+}
+
 int
 sv_out_line(struct sv_out *w, const char *line)
 {
@@ -421,8 +447,11 @@ sv_out_line(struct sv_out *w, const char *line)
 	struct vant *v;
 	int k, c;
 
-	if (sv_json_get(line, "type", type, sizeof(type)) != 0 ||
-	    strcmp(type, "result") != 0 ||
+	if (sv_json_get(line, "type", type, sizeof(type)) != 0)
+		return 0;
+	if (strcmp(type, "vantage") == 0)
+		return child_vantage(w, line);
+	if (strcmp(type, "result") != 0 ||
 	    sv_json_get(line, "vantage", vn, sizeof(vn)) != 0 ||
 	    sv_json_get(line, "target", tg, sizeof(tg)) != 0 ||
 	    sv_json_get(line, "proto", pr, sizeof(pr)) != 0 ||
@@ -511,7 +540,7 @@ total_of(const struct vant *v, int k)
 }
 
 static void
-summary_json(struct sv_out *w, const struct vant *v, int k)
+summary_json(struct sv_out *w, const struct vant *v, int k, int all)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -529,12 +558,19 @@ summary_json(struct sv_out *w, const struct vant *v, int k)
 		hj_u64(&j, "ip_proto", v->ip_proto[k]);
 	else
 		hj_null(&j, "ip_proto");
+	if (all) {
+		/* across the points: only what needs several */
+		hj_u64(&j, "path_dependent", v->cnt[k][SC_PATHDEP]);
+		hj_end(&j);
+		goto out;
+	}
 	hj_u64(&j, "targets", total_of(v, k));
-	for (c = 0; c < SC_N; c++)
+	for (c = 0; c < SC_PATHDEP; c++)
 		hj_u64(&j, sc_name[c], v->cnt[k][c]);
 	hj_u64(&j, "excluded", v->excluded);
 	hj_u64(&j, "resumed", v->resumed);
 	hj_end(&j);
+out:
 	fclose(f);
 	emit(w, buf, len);
 	free(buf);
@@ -556,18 +592,15 @@ summary_text(const struct sv_out *w, const struct vant *v)
 	if (v->err[0])
 		printf(": %s", tool_safe(v->err));
 	printf("\n%-6s %8s", "proto", "targets");
-	for (c = 0; c < SC_N; c++)
-		if (c != SC_PATHDEP || w->multi)
-			printf(" %*s", c == SC_PATHDEP ? 14 : 9, sc_name[c]);
+	for (c = 0; c < SC_PATHDEP; c++)
+		printf(" %9s", sc_name[c]);
 	putchar('\n');
 	for (k = 0; k < SK_N; k++) {
 		if (total_of(v, k) == 0)
 			continue;
 		printf("%-6s %8lu", sk_name[k], total_of(v, k));
-		for (c = 0; c < SC_N; c++)
-			if (c != SC_PATHDEP || w->multi)
-				printf(" %*lu", c == SC_PATHDEP ? 14 : 9,
-				       v->cnt[k][c]);
+		for (c = 0; c < SC_PATHDEP; c++)
+			printf(" %9lu", v->cnt[k][c]);
 		putchar('\n');
 	}
 	if (v->excluded || v->resumed || v->skipped)
@@ -664,13 +697,13 @@ sv_out_finish(struct sv_out *w, int interrupted, uint64_t dur_ns)
 	for (i = 0; i < w->nv; i++)
 		for (k = 0; k < SK_N; k++)
 			if (total_of(&w->v[i], k))
-				summary_json(w, &w->v[i], k);
+				summary_json(w, &w->v[i], k, 0);
 	if (w->multi) {
 		memset(&all, 0, sizeof(all));
 		all.name = "all";
 		path_records(w, &all);
 		for (k = 0; k < SK_N; k++)
-			summary_json(w, &all, k);
+			summary_json(w, &all, k, 1);
 	}
 	run_json(w, interrupted, dur_ns);
 	if (!w->o->json) {
@@ -771,41 +804,6 @@ plot_script(const char *plot, const char *data, const char *path)
 	return fclose(f) == 0 ? 0 : -1;
 }
 
-/* gnuplot on script, its standard output the plot file. */
-static int
-plot_run(const char *plot, FILE *out, const char *script)
-{
-	int status;
-	pid_t pid;
-
-	fflush(stdout);
-	if (ftruncate(fileno(out), 0) != 0) {
-		tool_errno("%s", plot);
-		return -1;
-	}
-	pid = fork();
-	if (pid < 0) {
-		tool_errno("fork");
-		return -1;
-	}
-	if (pid == 0) {
-		if (dup2(fileno(out), STDOUT_FILENO) < 0)
-			_exit(127);
-		closefrom(STDERR_FILENO + 1);
-		execlp("gnuplot", "gnuplot", script, (char *)NULL);
-		fprintf(stderr, "hdp survey: gnuplot: %s\n", strerror(errno));
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		tool_err("%s: gnuplot failed (exit %d)", plot,
-			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-		return -1;
-	}
-	return 0;
-}
-
 int
 sv_plot(const char *plot, FILE *out, const struct sv_out *w)
 {
@@ -820,7 +818,7 @@ sv_plot(const char *plot, FILE *out, const struct sv_out *w)
 	snprintf(data, sizeof(data), "%s/counts.dat", dir);
 	snprintf(script, sizeof(script), "%s/plot.gp", dir);
 	if (plot_data(w, data) == 0 && plot_script(plot, data, script) == 0 &&
-	    plot_run(plot, out, script) == 0)
+	    tool_gnuplot(plot, out, script) == 0)
 		rc = 0;
 	unlink(data);
 	unlink(script);

@@ -53,8 +53,9 @@
 #define DRAIN_NS    (1000 * 1000000ULL)   /* after Ctrl-C                */
 #define WIN_MAX     8192
 #define WALK_BUF    (256 * 1024)
+#define REDO_NS     (1100 * 1000000ULL)   /* a token, and a margin       */
 
-enum tstate { T_FREE = 0, T_PROBE, T_WAIT, T_WALK };
+enum tstate { T_FREE = 0, T_PROBE, T_WAIT, T_REDO, T_WALK };
 enum wstate { W_NONE = 0, W_QUEUED, W_RUN, W_DONE, W_FAILED };
 
 struct walk {
@@ -81,7 +82,11 @@ struct tgt {
 	uint8_t sent[SK_N];
 	const char *ev[SK_N];
 	const char *noroute;      /* no route: why                         */
+	uint64_t last_cost;       /* last probe answered by an ICMP error  */
+	uint16_t redo[SK_N];      /* repetitions to send once more         */
+	int redone;
 	struct walk wk[3];        /* HDP, 253, 254                         */
+	int walked;               /* the kind the walk was for             */
 };
 
 struct eng {
@@ -95,6 +100,8 @@ struct eng {
 	pcap_t *cap;
 	int dlt;
 	struct tgt *t;
+	int *idx;                 /* address -> slot (linear probing)      */
+	unsigned idx_mask;
 	unsigned win, inflight, rot;
 	int eof, bad_input;
 	uint16_t hdp_sport, udp_sport, tcp_sport, icmp_id, id_base;
@@ -262,32 +269,40 @@ probe_spec(const struct eng *e, const struct tgt *t, int k, unsigned rep,
 	}
 }
 
-/* One repetition to t: every kind, back to back. */
-static void
-send_rep(struct eng *e, struct tgt *t, uint64_t now)
+/* One probe; 0 when written. */
+static int
+send_probe(struct eng *e, struct tgt *t, int k, unsigned rep)
 {
 	struct hdp_pkt_spec s;
 	struct hdp_tx_result r;
 	char err[256];
-	int k, fi = fam_i(t->dst.family);
+	int fi = fam_i(t->dst.family);
+
+	probe_spec(e, t, k, rep, &s);
+	if (hdp_tx_build(e->tx[fi][k], &s, err, sizeof(err)) != 0 ||
+	    hdp_tx_write(e->tx[fi][k], &r) != 0) {
+		/* an unreachable network says so on every write:
+		 * counted, not said each time */
+		e->nfail++;
+		return -1;
+	}
+	e->npkts++;
+	return 0;
+}
+
+/* One repetition to t: every kind, back to back. */
+static void
+send_rep(struct eng *e, struct tgt *t, uint64_t now)
+{
+	int k;
 
 	if (t->reps == 0)
 		t->t0_real = hdp_now_ns();
-	for (k = 0; k < SK_N; k++) {
-		if (!e->kinds[k])
-			continue;
-		probe_spec(e, t, k, t->reps, &s);
-		if (hdp_tx_build(e->tx[fi][k], &s, err, sizeof(err)) != 0 ||
-		    hdp_tx_write(e->tx[fi][k], &r) != 0) {
-			/* an unreachable network says so on every write:
-			 * counted, not said each time */
-			e->nfail++;
-			continue;
-		}
-		t->sent[k]++;
-		e->npkts++;
-	}
+	for (k = 0; k < SK_N; k++)
+		if (e->kinds[k] && send_probe(e, t, k, t->reps) == 0)
+			t->sent[k]++;
 	t->reps++;
+	t->last_cost = now;
 	pace_after_rep(e, t, now);
 	if (t->reps == e->o->repeat) {
 		t->state = T_WAIT;
@@ -297,16 +312,80 @@ send_rep(struct eng *e, struct tgt *t, uint64_t now)
 
 /* ---- matching answers ---------------------------------------------------- */
 
+/* ---- the targets in flight by address ------------------------------------- */
+
+static unsigned
+idx_hash(const struct eng *e, const struct sv_addr *a)
+{
+	return (unsigned)hdp_fnv1a(HDP_FNV_INIT, (const uint8_t *)&a->a,
+				   a->family == AF_INET6 ? 16 : 4) &
+	       e->idx_mask;
+}
+
+static void
+idx_add(struct eng *e, unsigned slot)
+{
+	unsigned j = idx_hash(e, &e->t[slot].dst);
+
+	while (e->idx[j] >= 0)
+		j = (j + 1) & e->idx_mask;
+	e->idx[j] = (int)slot;
+}
+
+/* Remove slot (before its state is cleared), shifting back the entries
+ * after it that would no longer be found (linear probing). */
+static void
+idx_del(struct eng *e, unsigned slot)
+{
+	unsigned j = idx_hash(e, &e->t[slot].dst), k, h;
+
+	while (e->idx[j] >= 0 && e->idx[j] != (int)slot)
+		j = (j + 1) & e->idx_mask;
+	if (e->idx[j] < 0)
+		return;
+	e->idx[j] = -1;
+	for (k = (j + 1) & e->idx_mask; e->idx[k] >= 0;
+	     k = (k + 1) & e->idx_mask) {
+		h = idx_hash(e, &e->t[e->idx[k]].dst);
+		if (j < k ? (h <= j || h > k) : (h <= j && h > k)) {
+			e->idx[j] = e->idx[k];
+			e->idx[k] = -1;
+			j = k;
+		}
+	}
+}
+
+/* The target in flight at address a (still waiting for answers). */
 static struct tgt *
 find_tgt(struct eng *e, int family, const union hdp_addr *a)
 {
-	unsigned i;
+	struct sv_addr k;
+	struct tgt *t;
+	unsigned j;
 
-	for (i = 0; i < e->win; i++)
-		if ((e->t[i].state == T_PROBE || e->t[i].state == T_WAIT) &&
-		    addr_eq(&e->t[i].dst, family, a))
-			return &e->t[i];
+	memset(&k, 0, sizeof(k));
+	k.family = family;
+	memcpy(&k.a, a, family == AF_INET6 ? 16 : 4);
+	for (j = idx_hash(e, &k); e->idx[j] >= 0; j = (j + 1) & e->idx_mask) {
+		t = &e->t[e->idx[j]];
+		if ((t->state == T_PROBE || t->state == T_WAIT ||
+		     t->state == T_REDO) && addr_eq(&t->dst, family, a))
+			return t;
+	}
 	return NULL;
+}
+
+/* Slot t is done: out of the index, cleared. */
+static void
+free_slot(struct eng *e, struct tgt *t)
+{
+	int k;
+
+	idx_del(e, (unsigned)(t - e->t));
+	for (k = 0; k < 3; k++)
+		free(t->wk[k].buf);
+	memset(t, 0, sizeof(*t));
+	e->inflight--;
 }
 
 static void
@@ -474,10 +553,13 @@ results(struct eng *e, struct tgt *t, struct sv_result *r)
 			   arr > 0 ? SC_TRANSIENT :
 			   base ? SC_BROKEN : SC_OFFLINE;
 		r[n].time_ns = t->t0_real ? t->t0_real : hdp_now_ns();
-		if (k <= SK_254 && t->wk[k].state == W_DONE &&
-		    t->wk[k].hop > 0) {
-			r[n].last_hop = t->wk[k].hop;
-			strcpy(r[n].last_responder, t->wk[k].resp);
+		if (k <= SK_254 && r[n].cat == SC_BROKEN &&
+		    t->wk[t->walked].state == W_DONE &&
+		    t->wk[t->walked].hop > 0) {
+			r[n].last_hop = t->wk[t->walked].hop;
+			r[n].walk_proto = kind_proto(e, t->walked,
+						     t->dst.family);
+			strcpy(r[n].last_responder, t->wk[t->walked].resp);
 		}
 		n++;
 	}
@@ -488,19 +570,78 @@ static void
 finish_tgt(struct eng *e, struct tgt *t)
 {
 	struct sv_result r[SK_N];
-	int n = results(e, t, r), k;
+	int n = results(e, t, r);
 
 	if (sv_out_target(e->w, r, n) != 0)
 		tool_stop = 1;
-	for (k = 0; k < 3; k++)
-		free(t->wk[k].buf);
-	memset(t, 0, sizeof(*t));
-	e->inflight--;
+	free_slot(e, t);
 	e->ndone++;
 }
 
+/*
+ * Misses that look like the target's ICMP budget running out rather
+ * than loss: in one repetition, the probes answered by ICMP errors stop
+ * being answered from some point of the send order on (HDP, 253, 254,
+ * UDP), while the same repetition's echo or SYN was answered and the
+ * target has answered such probes at some time.  A loss of HDP alone
+ * (sent first, the others answered after it) is no such pattern.  Each
+ * is sent once more, alone, a token's refill apart; an answer to either
+ * send counts.  1 when there is something to send again.
+ */
+static int
+plan_redo(const struct eng *e, struct tgt *t)
+{
+	int k, last, any = 0, n = 0;
+	unsigned r;
+
+	for (k = SK_HDP; k <= SK_UDP; k++)
+		any |= e->kinds[k] && t->ans[k];
+	if (!any || t->redone)
+		return 0;
+	t->redone = 1;
+	for (r = 0; r < t->reps; r++) {
+		if (!(((t->ans[SK_TCP] | t->ans[SK_ICMP]) >> r) & 1))
+			continue;
+		for (last = -1, k = SK_HDP; k <= SK_UDP; k++)
+			if (e->kinds[k] && (t->ans[k] >> r & 1))
+				last = k;
+		for (k = last + 1; k <= SK_UDP; k++)
+			if (e->kinds[k] && t->sent[k] > r) {
+				t->redo[k] |= (uint16_t)(1u << r);
+				n++;
+			}
+	}
+	return n > 0;
+}
+
+/* The next probe sent again, when its time has come. */
+static void
+redo_step(struct eng *e, struct tgt *t, uint64_t now)
+{
+	int k;
+	unsigned r;
+
+	if (now < t->last_cost + REDO_NS || !take_global(e, 1, now))
+		return;
+	for (k = SK_HDP; k <= SK_UDP; k++) {
+		if (t->redo[k] == 0)
+			continue;
+		for (r = 0; !(t->redo[k] >> r & 1); r++)
+			;
+		t->redo[k] &= (uint16_t)~(1u << r);
+		send_probe(e, t, k, r);
+		t->last_cost = now;
+		return;
+	}
+	t->state = T_WAIT;
+	t->end = now + (uint64_t)e->o->wait_ms * 1000000ULL;
+}
+
 /* Judged after the last wait: walks for what is broken while a baseline
- * arrived, or written. */
+ * arrived, or written.  One walk a target: the first broken of HDP, 253,
+ * 254 in that order; the others broken take its last hop (a filter that
+ * stops one of them usually stops all three where it stands, and walks
+ * cost the routers on the path their ICMP budget). */
 static void
 judge_tgt(struct eng *e, struct tgt *t)
 {
@@ -508,10 +649,11 @@ judge_tgt(struct eng *e, struct tgt *t)
 
 	for (k = SK_UDP; k < SK_N; k++)
 		base |= e->kinds[k] && t->ans[k];
-	for (k = SK_HDP; k <= SK_254; k++) {
+	for (k = SK_HDP; k <= SK_254 && !need; k++) {
 		if (e->kinds[k] && base && t->ans[k] == 0 &&
 		    !e->o->no_trace) {
 			t->wk[k].state = W_QUEUED;
+			t->walked = k;
 			need = 1;
 		}
 	}
@@ -570,6 +712,7 @@ admit(struct eng *e, struct tgt *t, uint64_t now)
 		t->tok_t = now;
 		t->next = now;
 	}
+	idx_add(e, (unsigned)(t - e->t));
 	e->inflight++;
 	return 1;
 }
@@ -659,13 +802,18 @@ walks_kill(struct eng *e, struct tgt *t)
 			;
 		e->walks--;
 	}
-	for (k = 0; k < 3; k++)
-		free(t->wk[k].buf);
-	memset(t, 0, sizeof(*t));
-	e->inflight--;
+	free_slot(e, t);
 }
 
 /* ---- the loop ------------------------------------------------------------ */
+
+/* After a stop, answers are waited for this long; a --from child has
+ * less: its parent's wrapper kills it a second after asking it to end. */
+static uint64_t
+drain_ns(const struct eng *e)
+{
+	return e->o->child ? DRAIN_NS / 2 : DRAIN_NS;
+}
 
 /* Each slot's next step at now; the earliest time something is due. */
 static uint64_t
@@ -682,8 +830,7 @@ step_slots(struct eng *e, uint64_t now)
 			admit(e, t, now);
 		if (t->state == T_PROBE && tool_stop) {
 			/* never finished: left for a rerun */
-			memset(t, 0, sizeof(*t));
-			e->inflight--;
+			free_slot(e, t);
 			continue;
 		}
 		if (t->state == T_PROBE && now >= t->next &&
@@ -692,8 +839,19 @@ step_slots(struct eng *e, uint64_t now)
 		if (t->state == T_PROBE && t->next < due)
 			due = t->next > now ? t->next : now + 1000000ULL;
 		if (t->state == T_WAIT && tool_stop &&
-		    t->end > e->stop_t + DRAIN_NS)
-			t->end = e->stop_t + DRAIN_NS;
+		    t->end > e->stop_t + drain_ns(e))
+			t->end = e->stop_t + drain_ns(e);
+		if (t->state == T_WAIT && now >= t->end && !tool_stop &&
+		    plan_redo(e, t))
+			t->state = T_REDO;
+		if (t->state == T_REDO && tool_stop)
+			t->state = T_WAIT;
+		if (t->state == T_REDO) {
+			redo_step(e, t, now);
+			if (t->state == T_REDO && t->last_cost + REDO_NS < due)
+				due = t->last_cost + REDO_NS > now ?
+				      t->last_cost + REDO_NS : now + 1000000ULL;
+		}
 		if (t->state == T_WAIT && now >= t->end)
 			judge_tgt(e, t);
 		else if (t->state == T_WAIT && t->end < due)
@@ -840,10 +998,12 @@ open_capture(struct eng *e)
 	}
 	tool_cap_warn(err);
 	e->dlt = pcap_datalink(e->cap);
-	snprintf(filter, sizeof(filter), "icmp or icmp6 or tcp or "
-		 "ip proto %u or ip6 proto %u or ip proto 253 or "
-		 "ip proto 254 or ip6 proto 253 or ip6 proto 254",
-		 e->o->hdp_proto, e->o->hdp_proto);
+	/* TCP from the probed port only: not an ssh session's traffic */
+	snprintf(filter, sizeof(filter), "icmp or icmp6 or "
+		 "(tcp and src port %u) or ip proto %u or ip6 proto %u or "
+		 "ip proto 253 or ip proto 254 or ip6 proto 253 or "
+		 "ip6 proto 254", e->o->tcp_port, e->o->hdp_proto,
+		 e->o->hdp_proto);
 	if (hdp_cap_set_filter(e->cap, filter, err, sizeof(err)) != 0 ||
 	    pcap_setnonblock(e->cap, 1, err) != 0) {
 		tool_err("%s", err);
@@ -875,7 +1035,13 @@ open_eng(struct eng *e)
 	e->gtok = e->gcap;
 	e->win = window_size(e);
 	e->t = calloc(e->win, sizeof(*e->t));
-	if (e->t == NULL) {
+	for (e->idx_mask = 1; e->idx_mask < 2 * e->win; e->idx_mask <<= 1)
+		;
+	e->idx = malloc(e->idx_mask * sizeof(*e->idx));
+	if (e->idx != NULL)
+		memset(e->idx, 0xff, e->idx_mask * sizeof(*e->idx));
+	e->idx_mask--;
+	if (e->t == NULL || e->idx == NULL) {
 		tool_err("out of memory");
 		return HDP_EXIT_ENV;
 	}
@@ -898,6 +1064,7 @@ close_eng(struct eng *e)
 	if (e->cap != NULL)
 		pcap_close(e->cap);
 	free(e->t);
+	free(e->idx);
 	sv_tsrc_close(e->src);
 	sv_excl_free(e->excl);
 }
@@ -926,9 +1093,12 @@ sv_run_local(const struct sv_opts *o, struct sv_out *w)
 	sv_out_vantage(w, o->vantage, kernel, e.addr4, e.addr6, NULL);
 	sv_out_excluded(w, o->vantage, e.nexcl);
 	sv_out_skipped(w, o->vantage, e.nskip);
-	if (e.nfail)
-		tool_err("%lu probes could not be sent", e.nfail);
 	rc = e.bad_input ? HDP_EXIT_USAGE : HDP_EXIT_OK;
+	if (e.nfail) {
+		tool_err("%lu probes could not be sent", e.nfail);
+		if (rc == HDP_EXIT_OK)
+			rc = HDP_EXIT_FAIL;
+	}
 out:
 	close_eng(&e);
 	return rc;

@@ -19,12 +19,32 @@
 #include "tool.h"
 #include "tool_survey.h"
 
+/* This program's path: readlink(/proc/self/exe), which valgrind answers
+ * with its client's path (exec of /proc/self/exe itself would start
+ * valgrind's tool); /proc/self/exe when it cannot be read. */
+static const char *
+self_path(void)
+{
+	static char path[4096];
+	ssize_t n;
+
+	if (path[0] == '\0') {
+		n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+		if (n <= 0 || (size_t)n >= sizeof(path) - 1)
+			strcpy(path, "/proc/self/exe");
+		else
+			path[n] = '\0';
+	}
+	return path;
+}
+
 pid_t
 sv_walk_start(const struct sv_addr *dst, unsigned proto, unsigned wait_ms,
 	      int *fd)
 {
 	char dest[INET6_ADDRSTRLEN], p[8], wt[16];
 	int pfd[2], nul;
+	const char *self;
 	pid_t pid;
 
 	hdp_addr_ntop(dst->family, &dst->a, dest, sizeof(dest));
@@ -34,6 +54,7 @@ sv_walk_start(const struct sv_addr *dst, unsigned proto, unsigned wait_ms,
 		tool_errno("pipe");
 		return -1;
 	}
+	self = self_path();
 	fflush(stdout);
 	pid = fork();
 	if (pid < 0) {
@@ -48,7 +69,7 @@ sv_walk_start(const struct sv_addr *dst, unsigned proto, unsigned wait_ms,
 		    dup2(nul, STDIN_FILENO) < 0 || dup2(nul, STDERR_FILENO) < 0)
 			_exit(127);
 		closefrom(STDERR_FILENO + 1);
-		execl("/proc/self/exe", "hdp", "trace", "--json", "-P", p,
+		execl(self, "hdp", "trace", "--json", "-P", p,
 		      "--probes", "hdp,icmp", "-w", wt, dest, (char *)NULL);
 		_exit(127);
 	}

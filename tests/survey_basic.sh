@@ -48,6 +48,7 @@ expect_eq "receiver hdp: no arrival" "$(res "$D4" hdp arrived)" 0
 expect_eq "receiver hdp: 3 sent" "$(res "$D4" hdp sent)" 3
 expect_eq "receiver hdp: last responder R2" "$(res "$D4" hdp last_responder)" "$R2A4"
 expect_eq "receiver hdp: last hop 2" "$(res "$D4" hdp last_hop)" 2
+expect_eq "receiver hdp: walked with 255" "$(res "$D4" hdp walk_proto)" 255
 for p in 253 254; do
 	expect_eq "receiver $p works" "$(res "$D4" $p category)" works
 	expect_eq "receiver $p: proto unreachable" "$(res "$D4" $p evidence)" proto_unreach
@@ -115,8 +116,9 @@ expect_eq "rerun summary counts the file" \
 	"[(2, 1, 1, 4)]"
 
 # --- Ctrl-C mid-run: a valid file, a rerun completes it -------------------
-in_ns "$NS_S" "$HDP" survey "$D4/30" "$R1A4" -o "$TMPD/int.json" -w 1 \
-	--no-trace -q >"$TMPD/int.txt" 2>&1 &
+# ip netns exec runs hdp itself (exec): the PID is hdp's
+ip netns exec "$NS_S" "$HDP" survey "$D4/30" "$R1A4" -o "$TMPD/int.json" \
+	-w 1 --no-trace -q >"$TMPD/int.txt" 2>&1 &
 pid=$!
 _PIDS="$_PIDS $pid"
 sleep 3
@@ -133,4 +135,12 @@ expect_eq "after a cut line, the rerun completes the file" \
 	"['$R1A4', '10.0.3.1', '$D4']"
 expect_eq "each (target, proto) once" \
 	"$(jq_py "$TMPD/int.json" "len(sel(type='result'))")" 18
+
+# --- a progress line when standard error is a terminal ----------------------
+if command -v script >/dev/null 2>&1; then
+	in_ns "$NS_S" script -qec "$HDP survey --repeat 1 -w 0.5 --no-trace $R1A4 >/dev/null" \
+		/dev/null >"$TMPD/tty.txt" 2>&1
+	grep -aq 'hdp survey: 1/1 targets, .* pps' "$TMPD/tty.txt" ||
+		fail "no progress line on a terminal: $(cat -v "$TMPD/tty.txt")"
+fi
 finish
