@@ -29,15 +29,20 @@
 #     and the number of transient records at least 5 standard deviations
 #     below the mean for REPEAT tries (1 - 0.7^R - 0.3^R each); a false
 #     failure is about one run in 1.7 million;
-#   - every (target, proto) the expectations call path_dependent is said
-#     to be so somewhere (a record's category or verdict);
+#   - no broken record names the target itself as its last responder
+#     (its TTL walk reached the target: the protocol arrived);
+#   - path_dependent is said (a record's category, e.g. a "path" record)
+#     for exactly the (target, proto) pairs the table makes so, plus the
+#     random-class pairs whose own counts give broken from one vantage
+#     and works or transient from the other; the "all" summary counts
+#     them;
 #   - the summary records' counts per (proto, vantage, category) equal
 #     the counts of the per-target records.
 # Every mismatch prints the target, vantage, proto, expected and got.
 import json
 import os
 import sys
-from collections import Counter
+from collections import Counter, defaultdict
 
 PROTO_NAMES = {
     "255": "255", "hdp": "255", "253": "253", "254": "254",
@@ -104,7 +109,8 @@ def main():
         if "summary" in kind:
             summaries.append((forced, o))
             continue
-        if "target" not in o or "proto" not in o or "category" not in o:
+        if kind not in ("", "result") or "target" not in o or \
+                "proto" not in o or "category" not in o:
             others.append(o)
             continue
         p = norm_proto(o["proto"])
@@ -120,6 +126,7 @@ def main():
             fail("%s %s %s: a record for something not probed" % k)
 
     rnd = {"sent": 0, "arrived": 0, "n": 0, "transient": 0}
+    own_cat = defaultdict(set)
     got_cats = Counter()
     for key, (want, lr) in sorted(exp.items()):
         t, v, p = key
@@ -134,7 +141,13 @@ def main():
                 not 0 <= arr <= sent:
             fail("%s %s %s: sent %r arrived %r" % (t, v, p, sent, arr))
             continue
+        if cat == "broken" and str(o.get("last_responder")) == t:
+            fail("%s %s %s (%s): broken, yet its TTL walk reached the target "
+                 "(last_responder %s, last_hop %s)" % (t, v, p, cls.get(t),
+                                                       t, o.get("last_hop")))
         if want == "transient":
+            own_cat[(t, p)].add("works" if arr == sent else
+                                ("broken" if arr == 0 else "transient"))
             rnd["n"] += 1
             rnd["sent"] += sent
             rnd["arrived"] += arr
@@ -181,24 +194,30 @@ def main():
               "records transient (expected %.1f)"
               % (a, s, 100.0 * a / max(s, 1), rnd["transient"], n, n * pt))
 
-    # path_dependent must be said somewhere for every pair that is
+    # path_dependent: said (a record's category or verdict) for exactly
+    # the pairs the table makes so, and for the random class where one
+    # vantage's own counts give broken and another's works or transient
+    want_pd = {k for k, verdict in crossv.items() if verdict == "path_dependent"}
+    for k, cats in own_cat.items():
+        if "broken" in cats and cats & {"works", "transient"}:
+            want_pd.add(k)
     pd_said = set()
     for o in list(recs.values()) + others:
         if "path_dependent" in (str(o.get("category")), str(o.get("verdict")),
                                 str(o.get("across"))):
             pd_said.add((str(o.get("target")), norm_proto(o.get("proto"))))
-    for (t, p), verdict in sorted(crossv.items()):
-        if os.environ.get("NOCROSS") == "1":
-            break
-        if verdict == "path_dependent" and (t, p) not in pd_said:
+    if os.environ.get("NOCROSS") != "1":
+        for t, p in sorted(want_pd - pd_said):
             fail("%s %s (%s): expected path_dependent across vantages, "
                  "not said" % (t, p, cls.get(t)))
+        for t, p in sorted(pd_said - want_pd):
+            fail("%s %s (%s): said path_dependent, expected %s"
+                 % (t, p, cls.get(t), crossv.get((t, p))))
 
     # the summaries count what the records say
     if not summaries:
         fail("no summary records")
-    npd = Counter(p for (t, p), verdict in crossv.items()
-                  if verdict == "path_dependent")
+    npd = Counter(p for (t, p) in want_pd)
     for forced, s in summaries:
         p = norm_proto(s.get("proto"))
         if p is None or "vantage" not in s:
