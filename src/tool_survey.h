@@ -105,6 +105,7 @@ struct sv_result {
 	int kind;
 	unsigned ip_proto;
 	unsigned sent, arrived;
+	unsigned resent;         /* sent a second time (budget ran out?)   */
 	const char *evidence;
 	int cat;
 	int last_hop;            /* 0: none                                 */

@@ -358,6 +358,7 @@ result_json(FILE *f, const struct sv_result *r)
 	hj_u64(&j, "ip_proto", r->ip_proto);
 	hj_u64(&j, "sent", r->sent);
 	hj_u64(&j, "arrived", r->arrived);
+	hj_u64(&j, "resent", r->resent);
 	hj_str(&j, "evidence", r->evidence);
 	hj_str(&j, "category", sc_name[r->cat]);
 	if (r->last_hop > 0) {
@@ -756,6 +757,17 @@ ends_with(const char *s, const char *suf)
 	return a >= b && strcmp(s + a - b, suf) == 0;
 }
 
+/* "\nNAME" inside a gnuplot string: printable ASCII but quotes and
+ * backslashes, which would end or escape it. */
+static void
+plot_name(FILE *f, const char *name)
+{
+	fputs("\\n", f);
+	for (; *name; name++)
+		fputc(*name >= ' ' && *name < 127 && *name != '"' &&
+		      *name != '\\' ? *name : '_', f);
+}
+
 /* The counts as gnuplot data: one row per vantage point and kind. */
 static int
 plot_data(const struct sv_out *w, const char *path)
@@ -771,9 +783,10 @@ plot_data(const struct sv_out *w, const char *path)
 		for (k = 0; k < SK_N; k++) {
 			if (total_of(&w->v[i], k) == 0)
 				continue;
-			fprintf(f, "\"%s%s%s\"", sk_name[k],
-				w->nv > 1 ? "\\n" : "",
-				w->nv > 1 ? w->v[i].name : "");
+			fprintf(f, "\"%s", sk_name[k]);
+			if (w->nv > 1)	/* a second line: the point */
+				plot_name(f, w->v[i].name);
+			fputc('"', f);
 			for (c = 0; c < SC_PATHDEP; c++)
 				fprintf(f, " %lu", w->v[i].cnt[k][c]);
 			fputc('\n', f);
@@ -796,7 +809,7 @@ plot_script(const char *plot, const char *data, const char *path)
 		"protocol and vantage point'\nset ylabel 'targets'\n"
 		"set style data histograms\nset style histogram rowstacked\n"
 		"set style fill solid 0.8 border -1\nset boxwidth 0.7\n"
-		"set key outside right\nset yrange [0:*]\n"
+		"set key outside right\nset yrange [0:*]\nset bmargin 5\n"
 		"plot '%s' using 2:xtic(1) title 'works' lc rgb '#2ca02c', "
 		"'' using 3 title 'transient' lc rgb '#ff7f0e', "
 		"'' using 4 title 'broken' lc rgb '#d62728', "

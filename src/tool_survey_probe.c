@@ -84,6 +84,7 @@ struct tgt {
 	const char *noroute;      /* no route: why                         */
 	uint64_t last_cost;       /* last probe answered by an ICMP error  */
 	uint16_t redo[SK_N];      /* repetitions to send once more         */
+	uint8_t resent[SK_N];     /* ... and how many were                 */
 	int redone;
 	struct walk wk[3];        /* HDP, 253, 254                         */
 	int walked;               /* the kind the walk was for             */
@@ -164,6 +165,12 @@ addr_eq(const struct sv_addr *a, int family, const union hdp_addr *b)
 {
 	return a->family == family &&
 	       memcmp(&a->a, b, family == AF_INET6 ? 16 : 4) == 0;
+}
+
+static int
+addr_eq_raw(int family, const union hdp_addr *a, const union hdp_addr *b)
+{
+	return memcmp(a, b, family == AF_INET6 ? 16 : 4) == 0;
 }
 
 /* ---- pacing -------------------------------------------------------------- */
@@ -375,6 +382,19 @@ find_tgt(struct eng *e, int family, const union hdp_addr *a)
 	return NULL;
 }
 
+/* 1 when a is in flight already (a target listed twice, or in two
+ * prefixes): probing it twice at once would mix the answers. */
+static int
+in_flight(const struct eng *e, const struct sv_addr *a)
+{
+	unsigned j;
+
+	for (j = idx_hash(e, a); e->idx[j] >= 0; j = (j + 1) & e->idx_mask)
+		if (addr_eq(&e->t[e->idx[j]].dst, a->family, &a->a))
+			return 1;
+	return 0;
+}
+
 /* Slot t is done: out of the index, cleared. */
 static void
 free_slot(struct eng *e, struct tgt *t)
@@ -451,6 +471,30 @@ err_evidence(int family, const struct hdp_icmp_err *x)
 	return x->code == 4 ? "port_unreach" : "unreach";
 }
 
+/*
+ * An ICMP error from a target in flight about another address (a router
+ * we probe saying a host behind it is unreachable): it came out of the
+ * same budget the target's answers to us come from, so the model of that
+ * budget is charged, and the target's next probes wait for it.
+ */
+static void
+charge(const struct eng *e, struct tgt *t, uint64_t now)
+{
+	double need = costly(e), have = tokens_at(t, now) - 1;
+	uint64_t at;
+
+	if (need > SV_BURST_ERR)
+		need = SV_BURST_ERR;
+	if (have < 0)
+		have = 0;
+	t->tokens = have;
+	t->tok_t = now;
+	t->last_cost = now;
+	at = now + (uint64_t)((need > have ? need - have : 0) * SV_REFILL_NS);
+	if (t->state == T_PROBE && at > t->next)
+		t->next = at;
+}
+
 static void
 on_error(struct eng *e, const struct hdp_frame *f,
 	 const struct hdp_icmp_err *x)
@@ -460,6 +504,9 @@ on_error(struct eng *e, const struct hdp_frame *f,
 	struct tgt *t;
 	unsigned rep;
 
+	if (!addr_eq_raw(family, &f->src, &x->inner.dst) &&
+	    (t = find_tgt(e, family, &f->src)) != NULL)
+		charge(e, t, hdp_mono_ns());
 	if (x->l4 == NULL ||
 	    (t = find_tgt(e, family, &x->inner.dst)) == NULL)
 		return;
@@ -544,6 +591,7 @@ results(struct eng *e, struct tgt *t, struct sv_result *r)
 		r[n].kind = k;
 		r[n].ip_proto = kind_proto(e, k, t->dst.family);
 		r[n].sent = t->sent[k];
+		r[n].resent = t->resent[k];
 		for (arr = 0, i = 0; i < SV_MAXREP; i++)
 			arr += (t->ans[k] >> i) & 1;
 		r[n].arrived = arr;
@@ -629,7 +677,8 @@ redo_step(struct eng *e, struct tgt *t, uint64_t now)
 		for (r = 0; !(t->redo[k] >> r & 1); r++)
 			;
 		t->redo[k] &= (uint16_t)~(1u << r);
-		send_probe(e, t, k, r);
+		if (send_probe(e, t, k, r) == 0)
+			t->resent[k]++;
 		t->last_cost = now;
 		return;
 	}
@@ -685,7 +734,7 @@ admit(struct eng *e, struct tgt *t, uint64_t now)
 			e->nexcl++;
 			continue;
 		}
-		if (sv_aset_has(e->done, &a)) {
+		if (sv_aset_has(e->done, &a) || in_flight(e, &a)) {
 			e->nskip++;
 			continue;
 		}

@@ -79,7 +79,8 @@ expect_eq "vantage record: kernel and address" \
 python3 - "$J" <<'PY' || fail "JSON lines and their fields"
 import json, sys
 need = {"target", "vantage", "proto", "sent", "arrived", "evidence",
-        "category", "last_hop", "last_responder", "time_ns"}
+        "category", "last_hop", "last_responder", "time_ns", "resent",
+        "walk_proto", "ip_proto", "src"}
 for l in open(sys.argv[1]):
     o = json.loads(l)
     if o["type"] == "result":

@@ -43,6 +43,15 @@ run 2 "-o $TMPD: Is a directory" -o "$TMPD" 10.0.0.1
 # --plot over an existing file needs --force
 : >"$TMPD/p.png"
 run 2 'exists.*--force' --plot "$TMPD/p.png" 10.0.0.1
+# no privileges: exit 3, said once (as nobody, with no capability)
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1; then
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		--bounding-set=-all "$HDP" survey 127.0.0.1 >/dev/null \
+		2>"$TMPD/err"
+	expect_eq "no privileges: exit 3" "$?" 3
+	grep -q 'raw sockets need root or CAP_NET_RAW' "$TMPD/err" ||
+		fail "no privileges: $(cat "$TMPD/err")"
+fi
 # help: every option the usage lists
 "$HDP" help survey >"$TMPD/help" || fail "hdp help survey"
 for o in -T --from -P --repeat --rate --exclude -o --json --plot --force \

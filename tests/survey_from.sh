@@ -16,7 +16,8 @@ drop_hdp_at "$NS_R2"
 
 V2="ssh://$R2A4"
 in_ns "$NS_S" "$HDP" survey --from local --from "$V2" "$D4" "$R1A4" \
-	-w 1 -o "$TMPD/out.json" >"$TMPD/out.txt" 2>"$TMPD/err"
+	-w 1 -o "$TMPD/out.json" --plot "$TMPD/p.svg" >"$TMPD/out.txt" \
+	2>"$TMPD/err"
 rc=$?
 cat "$TMPD/out.txt" "$TMPD/err"
 expect_eq "survey exits 0" "$rc" 0
@@ -47,6 +48,7 @@ case $a in "$R2A4"|"$R2B4") ok "R2's address recorded ($a)";;
 expect_eq "R2's kernel recorded" \
 	"$(jq_py "$J" "one(type='vantage',vantage='$V2')['kernel'].split()[0]")" Linux
 grep -q "path_dependent .*hdp 1" "$TMPD/out.txt" || fail "text: path_dependent"
+grep -q "ssh://$R2A4" "$TMPD/p.svg" || fail "--plot: no bars for the ssh point"
 
 # a rerun skips both points' pairs; a point that cannot be reached fails
 # in one line, the others go on
