@@ -29,6 +29,8 @@ replay_veth sweep_lo trace_ns join_line join_key where_4pt"
 ALL="$ALL replay_pace"
 # read_par (issue 19: sniff -r on every core): its own block, b_read_par
 ALL="$ALL read_par"
+# survey (issue 18): its own block, b_survey
+ALL="$ALL survey"
 SMOKE=0
 ONLY=""
 OUTDIR=""
@@ -950,6 +952,22 @@ b_trace_ns() {
 	trace_set "hdp (R2 drops 255, limits off)" ref
 	for n in "$s" "$r1" "$r2" "$d"; do ip netns del "$n"; done
 }
+
+# ---------------------------------------------------------------------
+# survey (issue 18; helper "internet"): hdp survey on the simulated
+# internet of tests/internet.sh, targets per minute and peak RSS for
+# 1,000 and 10,000 targets at the default --rate and at 10,000 packets/s.
+# bench/survey.sh does the work (its own namespaces, removed at its exit)
+# and appends to the same samples and notes.
+b_survey() {
+	if [ "$SMOKE" -eq 1 ]; then sv="--smoke"; else sv="--reps $REPS"; fi
+	# shellcheck disable=SC2086
+	HDP=$HDP top_srcdir=$top_srcdir top_builddir=$top_builddir \
+		sh "$top_srcdir/bench/survey.sh" $sv --samples "$OUT/samples.tsv" \
+		--notes "$OUT/notes.tsv" 2>>"$WORK/survey.log" ||
+		note survey - "bench/survey.sh failed: $(tail -n 1 "$WORK/survey.log")"
+}
+# ---- end of survey ----
 
 # ---------------------------------------------------------------------
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)

@@ -20,7 +20,8 @@ check "samples recorded" test -s "$out/samples.tsv"
 # Every benchmark has hdp measured, or a note saying why not.
 for b in send_lo send_veth send_veth_all read_text read_json live_w \
 	live_text sniff_tty replay_veth sweep_lo trace_ns join_line join_key \
-	where_4pt replay_pps_10k read_par; do
+	where_4pt replay_pps_10k read_par \
+	survey; do
 	if grep -q "^$b	[^	]*	hdp	" "$out/samples.tsv" ||
 	    grep -q "^$b	hdp	.*not built" "$out/notes.tsv"; then
 		ok "$b: hdp measured or not built"
