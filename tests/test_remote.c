@@ -219,18 +219,31 @@ do_hold(int argc, char **argv)
 {
 	struct point p[2];
 	struct remote_host *h[2] = { NULL, NULL };
-	int i;
+	struct remote_proc *rp[2] = { NULL, NULL };
+	int i, n = 0;
 
-	for (i = 0; i < argc && i < 2; i++) {
-		if (open_point(argv[i], 1, &p[i], &h[i]) != 0 ||
-		    remote_capture(h[i], &p[i], NULL, 10000) == NULL)
-			return 1;
+	for (i = 0; i < argc && i < 2; i++, n++) {
+		if (open_point(argv[i], 1, &p[i], &h[i]) != 0)
+			break;
+		if ((rp[i] = remote_capture(h[i], &p[i], NULL, 10000)) ==
+		    NULL) {
+			n++;
+			break;
+		}
 	}
-	printf("listening\n");
-	fflush(stdout);
-	alarm(60);
-	pause();
-	return 0;
+	if (i == argc || i == 2) {
+		printf("listening\n");
+		fflush(stdout);
+		alarm(60);
+		pause();	/* the test kills us */
+	}
+	/* a point failed: undo the others */
+	for (i = 0; i < n; i++) {
+		remote_finish(rp[i], 3000);
+		remote_close(h[i]);
+		point_free(&p[i]);
+	}
+	return 1;
 }
 
 static int
