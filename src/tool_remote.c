@@ -7,7 +7,10 @@
  *   remote_cfg_opt()     --ssh-option, --sudo, --remote-hdp
  *   spawn_argv()         fork/exec with pipes, the one way a child starts
  *   ssh_argv()           the ssh command line, options in a chosen order
- *   remote_start/open()  the master connection, the info probe, the clock
+ *   remote_start/open()  the master connection (start_master,
+ *                        wait_master), then one session for the info
+ *                        probe and the clock (probe_host, clock_samples);
+ *                        remote_open_all() does it for many hosts at once
  *   remote_spawn()       a command inside the stdin-watching wrapper
  *   remote_wait_line()   its standard error, line by line
  *   remote_finish()      stop, reap, free

@@ -69,7 +69,9 @@
  *    always completes.  Children get SIGTERM when hdp dies, even by
  *    SIGKILL (PR_SET_PDEATHSIG): ssh goes, the remote wrapper sees its
  *    input close and ends the command; nothing is left on either side
- *    (only the control directory, after a SIGKILL).
+ *    (only the control directory, after a SIGKILL).  PR_SET_PDEATHSIG
+ *    follows the thread that forked: call these from the main thread.
+ *    Not thread-safe (one list of hosts, one control directory).
  *  - A remote command runs as "sh -c WRAPPER" (under "sudo -n" with
  *    --sudo: the wrapper runs as root, so it can always signal the
  *    command) in the user's login shell, which must therefore understand
