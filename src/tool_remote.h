@@ -156,13 +156,12 @@ struct remote_clock {
 
 /* What remote_open found on the other host. */
 struct remote_info {
-	char hdp_version[32];    /* "" when no hdp there                    */
+	char hdp_version[32];    /* "0.1.0" (no "hdp "); "" when no hdp    */
 	int hdp_ok;              /* hdp there and compatible with this one  */
+				 /* (the same major.minor as ours)          */
 	int has_tcpdump;
 	char kernel[128];        /* uname -sr                               */
 	char addr[64];           /* the address ssh reached ($SSH_CONNECTION) */
-				 /* hdp_version is "0.1.0" (without "hdp "); */
-				 /* compatible: the same major.minor as ours  */
 	struct remote_clock clock_start;
 };
 
@@ -178,8 +177,10 @@ struct remote_host;
  * session that probes (remote_info) and samples the clock (clock_start).
  * Measured in test namespaces on a loaded 2-core machine, with a remote
  * ~/.bashrc that costs ~0.2 s a session: ~0.2 s for the master, ~0.25 s
- * for the probe and the clock; remote_start lets hosts connect at once.  A host without hdp or tcpdump still opens: remote_capture
- * or remote_spawn("hdp") fails later, naming what is missing. */
+ * for the probe and the clock; remote_start and remote_open_all let
+ * hosts connect at once.  A host without hdp or tcpdump still opens:
+ * remote_capture or remote_spawn("hdp") fails later, naming what is
+ * missing. */
 struct remote_host *remote_open(const struct remote_cfg *c,
 				const struct point *p);
 /* Optional: start connecting to p's host now without waiting (0, or -1
@@ -210,7 +211,8 @@ void remote_close(struct remote_host *h);
  */
 struct remote_proc {
 	pid_t pid;     /* the local ssh (or the local command)            */
-	int in;        /* its standard input: close it to end the command */
+	int in;        /* its standard input: remote_stop closes it, and  */
+		       /* the command ends                                */
 	int out;       /* its standard output                             */
 	int err;       /* its standard error                              */
 	char *name;    /* "ssh://r1/eth0", for messages                   */
