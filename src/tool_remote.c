@@ -594,6 +594,7 @@ ssh_spawn(const struct remote_host *h, int master, const char *ctl_op,
 /* ---- the master connection ---- */
 
 static int atexit_set;
+static pid_t atexit_pid;    /* a forked child calling exit() is not us */
 
 /* The program ends without remote_close (an error path, exit()): the
  * masters would end anyway (SIGTERM when their parent dies), but the
@@ -603,6 +604,8 @@ remote_atexit(void)
 {
 	struct remote_host *h;
 
+	if (getpid() != atexit_pid)
+		return;
 	for (h = hosts; h != NULL; h = h->next)
 		if (h->master > 0) {
 			kill(h->master, SIGTERM);
@@ -634,8 +637,10 @@ make_ctl_dir(void)
 		ctl_dir[0] = '\0';
 		return -1;
 	}
-	if (!atexit_set && atexit(remote_atexit) == 0)
+	if (!atexit_set && atexit(remote_atexit) == 0) {
 		atexit_set = 1;
+		atexit_pid = getpid();
+	}
 	return 0;
 }
 
