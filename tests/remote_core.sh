@@ -126,6 +126,12 @@ SSHD_PORT=2222 sshd_start "$NS_R1" "$R1A6" "$P1"
 t info3 info "ssh://[$R1A6]:2222/r1a"
 expect_eq "IPv6 host, port 2222: reached" "$(val info3 addr)" "$R1A6"
 
+# exit() without remote_close: the master ends, its directory goes
+t nc1 noclose "$R1"
+check "exit without close: works" [ "$?" -eq 0 ]
+check "exit without close: no ssh left" none_left "$NS_S" '^[0-9]+ ssh '
+check "exit without close: control directory removed" ctl_empty
+
 # ---- captures: hdp on R1, tcpdump on the receiver, locally ----
 capture cap1 "$R1/r1a" 3
 npkts cap1 3 "hdp capture on R1: 3 HDP packets"

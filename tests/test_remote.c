@@ -19,6 +19,9 @@
  *   test_remote [REMOTE OPTIONS] open POINT...
  *       remote_open_all for the POINTs (at most 16): "ok SPEC" or "failed
  *       SPEC" lines, "failed=N", then remote_close for each
+ *   test_remote [REMOTE OPTIONS] noclose POINT
+ *       remote_open, then exit() without remote_close (the exit handler
+ *       must end the master and remove the control directory)
  *   test_remote [REMOTE OPTIONS] spawn POINT ARG...
  *       remote_spawn(ARG...) on POINT's host (POINT "local": here), its
  *       standard output copied, then "status=N"
@@ -328,7 +331,16 @@ main(int argc, char **argv)
 				argc == 4 ? argv[3] : NULL);
 	else if ((argc == 2 || argc == 3) && strcmp(argv[0], "hold") == 0)
 		rc = do_hold(argc - 1, argv + 1);
-	else if (argc >= 2 && strcmp(argv[0], "open") == 0)
+	else if (argc == 2 && strcmp(argv[0], "noclose") == 0) {
+		struct point p;
+		struct remote_host *h;
+
+		rc = open_point(argv[1], 0, &p, &h) != 0;
+		if (rc == 0)
+			point_free(&p);
+		remote_cfg_free(&cfg);
+		exit(rc);
+	} else if (argc >= 2 && strcmp(argv[0], "open") == 0)
 		rc = do_open(argc - 1, argv + 1);
 	else if (argc >= 3 && strcmp(argv[0], "spawn") == 0)
 		rc = do_spawn(argv[1], argv + 2);
