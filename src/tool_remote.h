@@ -270,12 +270,17 @@ extern const char *remote_local_hdp;
  * means HDP only (hdp's default; tcpdump gets hdp_filter_default(1)).
  * Pass HDP_FILTER_ICMP-style expressions yourself to see ICMP errors.
  * Both write nanosecond pcap: open .out with
- * pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO)
- * (plain pcap_fopen_offline would give microseconds).  The pcap header
- * is written right after "listening on" (hdp flushes it at open; tcpdump
- * 4.99 with -U too: tested with no packet at all), so the open does not
- * wait for a packet; each packet follows within milliseconds (immediate
- * mode, flushed per packet).  tcpdump stays root with -Z root when it
+ * pcap_fopen_offline_with_tstamp_precision(fdopen(out), ..._NANO)
+ * (plain pcap_fopen_offline would give microseconds), or with libhdp's
+ * hdp_cap_open_fd_prec(out, name, &digits, ...) (lib/hdp_capture.h:
+ * nanoseconds from any pcap or pcapng; it closes the fd at pcap_close).
+ * Either way set p->out = -1 then.  The pcap header is written right
+ * after "listening on" (hdp flushes it at open; tcpdump 4.99 with -U
+ * too: tested with no packet at all), so the open does not wait for a
+ * packet; an older tcpdump may hold it until the first packet, so a
+ * caller that must not block polls .out for POLLIN (with its own time
+ * limit) before opening it.  Each packet follows within milliseconds
+ * (immediate mode, flushed per packet).  tcpdump stays root with -Z root when it
  * starts as root (remote uid 0, or --sudo), where it would otherwise run
  * as user tcpdump (and fail where that user does not exist).
  * timeout_ms: how long to wait for "listening on"; 0 or less: do not
