@@ -1325,10 +1325,12 @@ remote_close(struct remote_host *h)
  * later if it did not end.  Where setsid(1) is (util-linux, busybox), the
  * command runs in a session of its own and the signals go to its whole
  * process group, so children it started end too (and cannot keep the
- * channel open); else to the command alone.  The watcher's output goes
- * nowhere: a background process holding the channel's standard output
- * would keep sshd (and so us) waiting after the command ended.  The
- * wrapper exits with the command's status.
+ * channel open); else to the command alone.  (setsid forks only when
+ * it is a process group leader, which an asynchronous command of a shell
+ * without job control never is: $p stays the command's pid.)  The
+ * watcher's output goes nowhere: a background process holding the
+ * channel's standard output would keep sshd (and so us) waiting after
+ * the command ended.  The wrapper exits with the command's status.
  */
 static const char wrap_head[] =
 	"exec 3<&0\n"
