@@ -7,7 +7,10 @@
  *   remote_cfg_opt()     --ssh-option, --sudo, --remote-hdp
  *   spawn_argv()         fork/exec with pipes, the one way a child starts
  *   ssh_argv()           the ssh command line, options in a chosen order
- *   remote_start/open()  the master connection, the info probe, the clock
+ *   remote_start/open()  the master connection (start_master,
+ *                        wait_master), then one session for the info
+ *                        probe and the clock (probe_host, clock_samples);
+ *                        remote_open_all() does it for many hosts at once
  *   remote_spawn()       a command inside the stdin-watching wrapper
  *   remote_wait_line()   its standard error, line by line
  *   remote_finish()      stop, reap, free
@@ -591,6 +594,7 @@ ssh_spawn(const struct remote_host *h, int master, const char *ctl_op,
 /* ---- the master connection ---- */
 
 static int atexit_set;
+static pid_t atexit_pid;    /* a forked child calling exit() is not us */
 
 /* The program ends without remote_close (an error path, exit()): the
  * masters would end anyway (SIGTERM when their parent dies), but the
@@ -600,6 +604,8 @@ remote_atexit(void)
 {
 	struct remote_host *h;
 
+	if (getpid() != atexit_pid)
+		return;
 	for (h = hosts; h != NULL; h = h->next)
 		if (h->master > 0) {
 			kill(h->master, SIGTERM);
@@ -631,8 +637,10 @@ make_ctl_dir(void)
 		ctl_dir[0] = '\0';
 		return -1;
 	}
-	if (!atexit_set && atexit(remote_atexit) == 0)
+	if (!atexit_set && atexit(remote_atexit) == 0) {
 		atexit_set = 1;
+		atexit_pid = getpid();
+	}
 	return 0;
 }
 
@@ -1317,10 +1325,12 @@ remote_close(struct remote_host *h)
  * later if it did not end.  Where setsid(1) is (util-linux, busybox), the
  * command runs in a session of its own and the signals go to its whole
  * process group, so children it started end too (and cannot keep the
- * channel open); else to the command alone.  The watcher's output goes
- * nowhere: a background process holding the channel's standard output
- * would keep sshd (and so us) waiting after the command ended.  The
- * wrapper exits with the command's status.
+ * channel open); else to the command alone.  (setsid forks only when
+ * it is a process group leader, which an asynchronous command of a shell
+ * without job control never is: $p stays the command's pid.)  The
+ * watcher's output goes nowhere: a background process holding the
+ * channel's standard output would keep sshd (and so us) waiting after
+ * the command ended.  The wrapper exits with the command's status.
  */
 static const char wrap_head[] =
 	"exec 3<&0\n"

@@ -69,7 +69,9 @@
  *    always completes.  Children get SIGTERM when hdp dies, even by
  *    SIGKILL (PR_SET_PDEATHSIG): ssh goes, the remote wrapper sees its
  *    input close and ends the command; nothing is left on either side
- *    (only the control directory, after a SIGKILL).
+ *    (only the control directory, after a SIGKILL).  PR_SET_PDEATHSIG
+ *    follows the thread that forked: call these from the main thread.
+ *    Not thread-safe (one list of hosts, one control directory).
  *  - A remote command runs as "sh -c WRAPPER" (under "sudo -n" with
  *    --sudo: the wrapper runs as root, so it can always signal the
  *    command) in the user's login shell, which must therefore understand
@@ -154,13 +156,12 @@ struct remote_clock {
 
 /* What remote_open found on the other host. */
 struct remote_info {
-	char hdp_version[32];    /* "" when no hdp there                    */
+	char hdp_version[32];    /* "0.1.0" (no "hdp "); "" when no hdp    */
 	int hdp_ok;              /* hdp there and compatible with this one  */
+				 /* (the same major.minor as ours)          */
 	int has_tcpdump;
 	char kernel[128];        /* uname -sr                               */
 	char addr[64];           /* the address ssh reached ($SSH_CONNECTION) */
-				 /* hdp_version is "0.1.0" (without "hdp "); */
-				 /* compatible: the same major.minor as ours  */
 	struct remote_clock clock_start;
 };
 
@@ -176,8 +177,10 @@ struct remote_host;
  * session that probes (remote_info) and samples the clock (clock_start).
  * Measured in test namespaces on a loaded 2-core machine, with a remote
  * ~/.bashrc that costs ~0.2 s a session: ~0.2 s for the master, ~0.25 s
- * for the probe and the clock; remote_start lets hosts connect at once.  A host without hdp or tcpdump still opens: remote_capture
- * or remote_spawn("hdp") fails later, naming what is missing. */
+ * for the probe and the clock; remote_start and remote_open_all let
+ * hosts connect at once.  A host without hdp or tcpdump still opens:
+ * remote_capture or remote_spawn("hdp") fails later, naming what is
+ * missing. */
 struct remote_host *remote_open(const struct remote_cfg *c,
 				const struct point *p);
 /* Optional: start connecting to p's host now without waiting (0, or -1
@@ -208,7 +211,8 @@ void remote_close(struct remote_host *h);
  */
 struct remote_proc {
 	pid_t pid;     /* the local ssh (or the local command)            */
-	int in;        /* its standard input: close it to end the command */
+	int in;        /* its standard input: remote_stop closes it, and  */
+		       /* the command ends                                */
 	int out;       /* its standard output                             */
 	int err;       /* its standard error                              */
 	char *name;    /* "ssh://r1/eth0", for messages                   */
@@ -266,12 +270,17 @@ extern const char *remote_local_hdp;
  * means HDP only (hdp's default; tcpdump gets hdp_filter_default(1)).
  * Pass HDP_FILTER_ICMP-style expressions yourself to see ICMP errors.
  * Both write nanosecond pcap: open .out with
- * pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO)
- * (plain pcap_fopen_offline would give microseconds).  The pcap header
- * is written right after "listening on" (hdp flushes it at open; tcpdump
- * 4.99 with -U too: tested with no packet at all), so the open does not
- * wait for a packet; each packet follows within milliseconds (immediate
- * mode, flushed per packet).  tcpdump stays root with -Z root when it
+ * pcap_fopen_offline_with_tstamp_precision(fdopen(out), ..._NANO)
+ * (plain pcap_fopen_offline would give microseconds), or with libhdp's
+ * hdp_cap_open_fd_prec(out, name, &digits, ...) (lib/hdp_capture.h:
+ * nanoseconds from any pcap or pcapng; it closes the fd at pcap_close).
+ * Either way set p->out = -1 then.  The pcap header is written right
+ * after "listening on" (hdp flushes it at open; tcpdump 4.99 with -U
+ * too: tested with no packet at all), so the open does not wait for a
+ * packet; an older tcpdump may hold it until the first packet, so a
+ * caller that must not block polls .out for POLLIN (with its own time
+ * limit) before opening it.  Each packet follows within milliseconds
+ * (immediate mode, flushed per packet).  tcpdump stays root with -Z root when it
  * starts as root (remote uid 0, or --sudo), where it would otherwise run
  * as user tcpdump (and fail where that user does not exist).
  * timeout_ms: how long to wait for "listening on"; 0 or less: do not

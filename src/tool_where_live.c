@@ -430,7 +430,7 @@ make_tmpdir(struct where_live *l)
 	const char *t = getenv("TMPDIR");
 
 	snprintf(l->tmpdir, sizeof(l->tmpdir), "%s/hdp-where.XXXXXX",
-		 t != NULL && *t && strlen(t) < 40 ? t : "/tmp");
+		 t != NULL && *t && strlen(t) < 40 ? t : P_tmpdir);
 	if (mkdtemp(l->tmpdir) == NULL) {
 		tool_errno("%s", l->tmpdir);
 		l->tmpdir[0] = '\0';

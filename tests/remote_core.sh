@@ -72,7 +72,8 @@ capture() {
 		capture "$_pt" "$_c" >"$TMPD/$_n.out" 2>"$TMPD/$_n.err" &
 	_cp=$!
 	i=0
-	while ! grep -q listening "$TMPD/$_n.out" && [ "$i" -lt 150 ]; do
+	while ! grep -q listening "$TMPD/$_n.out" 2>/dev/null &&
+	      [ "$i" -lt 300 ]; do
 		kill -0 "$_cp" 2>/dev/null || break
 		sleep 0.1; i=$((i + 1))
 	done
@@ -81,6 +82,17 @@ capture() {
 			>/dev/null 2>&1
 	fi
 	wait "$_cp"
+}
+
+# npkts NAME N DESC: NAME's capture read N HDP packets (else say what it
+# printed, and its errors)
+npkts() {
+	_got=$(grep -c '^pkt [0-9]* 255$' "$TMPD/$1.out")
+	if [ "$_got" -eq "$2" ]; then ok "$3"; else
+		fail "$3: $_got packets, want $2"
+		sed 's/^/  out: /' "$TMPD/$1.out"
+		sed 's/^/  err: /' "$TMPD/$1.err"
+	fi
 }
 
 # ---- the info probe and the clock ----
@@ -114,18 +126,22 @@ SSHD_PORT=2222 sshd_start "$NS_R1" "$R1A6" "$P1"
 t info3 info "ssh://[$R1A6]:2222/r1a"
 expect_eq "IPv6 host, port 2222: reached" "$(val info3 addr)" "$R1A6"
 
+# exit() without remote_close: the master ends, its directory goes
+t nc1 noclose "$R1"
+check "exit without close: works" [ "$?" -eq 0 ]
+check "exit without close: no ssh left" none_left "$NS_S" '^[0-9]+ ssh '
+check "exit without close: control directory removed" ctl_empty
+
 # ---- captures: hdp on R1, tcpdump on the receiver, locally ----
 capture cap1 "$R1/r1a" 3
-expect_eq "hdp capture on R1: 3 HDP packets" \
-	"$(grep -c '^pkt [0-9]* 255$' "$TMPD/cap1.out")" 3
+npkts cap1 3 "hdp capture on R1: 3 HDP packets"
 expect_eq "hdp capture on R1: ended cleanly" \
 	"$(sed -n 's/^status=//p' "$TMPD/cap1.out")" "0 captured=3"
 check "R1: no capture or wrapper left" none_left "$NS_R1" 'sniff|tcpdump|sh -c|^[0-9]+ cat'
 check "control directory removed" ctl_empty
 
 capture cap2 "$RD/d0" 3
-expect_eq "tcpdump fallback on the receiver: 3 HDP packets" \
-	"$(grep -c '^pkt [0-9]* 255$' "$TMPD/cap2.out")" 3
+npkts cap2 3 "tcpdump fallback on the receiver: 3 HDP packets"
 expect_eq "tcpdump fallback: ended cleanly" \
 	"$(sed -n 's/^status=//p' "$TMPD/cap2.out")" "0 captured=3"
 check "receiver: no tcpdump left" none_left "$NS_D" 'sniff|tcpdump|sh -c|^[0-9]+ cat'
@@ -134,8 +150,7 @@ check "receiver: no tcpdump left" none_left "$NS_D" 'sniff|tcpdump|sh -c|^[0-9]+
 printf '#!/bin/sh\necho "hdp 99.0.0"\n' >"$SSH_DIR/oldhdp"
 chmod 755 "$SSH_DIR/oldhdp"
 capture cap3 "$R1/r1a" 2 --remote-hdp "$SSH_DIR/oldhdp"
-expect_eq "incompatible hdp: tcpdump captures" \
-	"$(grep -c '^pkt [0-9]* 255$' "$TMPD/cap3.out")" 2
+npkts cap3 2 "incompatible hdp: tcpdump captures"
 check "incompatible hdp: said in one line" grep -q \
 	"^test_remote: $R1/r1a: hdp 99.0.0 on $R1A4 is not compatible with .* here; using tcpdump$" \
 	"$TMPD/cap3.err"
@@ -159,7 +174,8 @@ bg_capture() {
 		"$3" >"$TMPD/$1.out" 2>"$TMPD/$1.err" &
 	BG_CAP=$!
 	i=0
-	while ! grep -q listening "$TMPD/$1.out" && [ "$i" -lt 150 ]; do
+	while ! grep -q listening "$TMPD/$1.out" 2>/dev/null &&
+	      [ "$i" -lt 300 ]; do
 		sleep 0.1; i=$((i + 1))
 	done
 }
@@ -183,8 +199,7 @@ check "control directory removed" ctl_empty
 
 # a local point (h NULL): this program's hdp
 capture cap6 s0 2
-expect_eq "local capture: 2 HDP packets" \
-	"$(grep -c '^pkt [0-9]* 255$' "$TMPD/cap6.out")" 2
+npkts cap6 2 "local capture: 2 HDP packets"
 
 # ---- commands: quoting, exit status ----
 t sp1 spawn "$R1" printf '%s|' "a b" "it's" '$HOME' '*' ''
@@ -325,11 +340,9 @@ then
 		one_line su2 "^test_remote: $RU/r1a: hdp sniff: .*permission"
 	ssh_sudo_allow yes
 	capture su3 "$RU/r1a" 2 --sudo
-	expect_eq "--sudo: the capture runs as root, 2 HDP packets" \
-		"$(grep -c '^pkt [0-9]* 255$' "$TMPD/su3.out")" 2
+	npkts su3 2 "--sudo: the capture runs as root, 2 HDP packets"
 	capture su4 "$RU/r1a" 2 --sudo --remote-hdp /nonexistent/hdp
-	expect_eq "--sudo with tcpdump: 2 HDP packets" \
-		"$(grep -c '^pkt [0-9]* 255$' "$TMPD/su4.out")" 2
+	npkts su4 2 "--sudo with tcpdump: 2 HDP packets"
 	check "--sudo: nothing left on R1" none_left "$NS_R1" \
 		'sniff|tcpdump|sh -c|^[0-9]+ cat|sudo'
 	SUDO_HOLD="$RU/r1b"
@@ -350,8 +363,11 @@ ip netns exec "$NS_S" env TMPDIR="$CTL" timeout 60 $TR \
 hp2=$!
 i=0
 while { ! grep -q listening "$TMPD/hold.out" ||
-	! grep -q listening "$TMPD/hold2.out"; } && [ "$i" -lt 150 ]; do
+	! grep -q listening "$TMPD/hold2.out"; } && [ "$i" -lt 300 ]; do
 	sleep 0.1; i=$((i + 1))
+done
+for f in hold hold2; do
+	grep -q listening "$TMPD/$f.out" || sed "s/^/  $f err: /" "$TMPD/$f.err"
 done
 check "two points on one host, both listening" grep -q listening \
 	"$TMPD/hold.out"

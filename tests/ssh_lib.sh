@@ -58,9 +58,12 @@
 #
 # ssh_sudo_user NAME: a non-root user NAME (uid 4242, shell /bin/sh, home
 #   in $SSH_DIR) that exists only for the next sshd_start: it sets
-#   SSHD_WRAP so that sshd runs in a mount namespace of its own where
-#   copies of /etc/passwd, group, shadow (with NAME added) and a sudoers
-#   are bound over the real ones; the host's files are never touched.
+#   SSHD_WRAP so that sshd runs in a mount namespace of its own where a
+#   copy of /etc (passwd, group and shadow with NAME added, a sudoers of
+#   the test's) is bound over /etc; the host's files are never touched.
+#   (The whole directory: a bind mount on /etc/passwd alone vanishes as
+#   soon as anything on the host renames a new passwd into place, as
+#   useradd and userdel do.)
 #   Then ssh_sudo_allow yes|no rewrites that sudoers in place: NAME may
 #   run anything as root without a password, or NAME is not in it (sudo
 #   -n then says "a password is required").  Unset SSHD_WRAP after the
@@ -226,22 +229,21 @@ sshd_start() {
 ssh_sudo_user() {
 	need_cmd sudo unshare mount
 	_e="$SSH_DIR/etc"
-	mkdir -p "$_e" "$SSH_DIR/home-$1"
+	rm -rf "$_e"
+	cp -a /etc "$_e" 2>/dev/null || fatal "cannot copy /etc"
+	rm -f "$_e"/ssh/ssh_host_*    # the host's own keys: not needed
+	mkdir -p "$SSH_DIR/home-$1"
 	chown 4242:4242 "$SSH_DIR/home-$1"
-	{ cat /etc/passwd; echo "$1:x:4242:4242::$SSH_DIR/home-$1:/bin/sh"; } \
-		>"$_e/passwd"
-	{ cat /etc/group; echo "$1:x:4242:"; } >"$_e/group"
-	{ cat /etc/shadow; echo "$1:*:20000:0:99999:7:::"; } >"$_e/shadow"
-	chmod 644 "$_e/passwd" "$_e/group"
-	chmod 640 "$_e/shadow"
+	echo "$1:x:4242:4242::$SSH_DIR/home-$1:/bin/sh" >>"$_e/passwd"
+	echo "$1:x:4242:" >>"$_e/group"
+	echo "$1:*:20000:0:99999:7:::" >>"$_e/shadow"
+	rm -rf "$_e/sudoers.d"
 	: >"$_e/sudoers"
 	chmod 440 "$_e/sudoers"
 	_SUDO_USER=$1
 	ssh_sudo_allow no
 	cat >"$SSH_DIR/mnt.sh" <<EOF
-for f in passwd group shadow sudoers; do
-	mount --bind "$_e/\$f" "/etc/\$f" || exit 1
-done
+mount --bind "$_e" /etc || exit 1
 exec "\$@"
 EOF
 	SSHD_WRAP="unshare -m --propagation private sh $SSH_DIR/mnt.sh"

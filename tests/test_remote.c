@@ -19,6 +19,9 @@
  *   test_remote [REMOTE OPTIONS] open POINT...
  *       remote_open_all for the POINTs (at most 16): "ok SPEC" or "failed
  *       SPEC" lines, "failed=N", then remote_close for each
+ *   test_remote [REMOTE OPTIONS] noclose POINT
+ *       remote_open, then exit() without remote_close (the exit handler
+ *       must end the master and remove the control directory)
  *   test_remote [REMOTE OPTIONS] spawn POINT ARG...
  *       remote_spawn(ARG...) on POINT's host (POINT "local": here), its
  *       standard output copied, then "status=N"
@@ -219,18 +222,31 @@ do_hold(int argc, char **argv)
 {
 	struct point p[2];
 	struct remote_host *h[2] = { NULL, NULL };
-	int i;
+	struct remote_proc *rp[2] = { NULL, NULL };
+	int i, n = 0;
 
-	for (i = 0; i < argc && i < 2; i++) {
-		if (open_point(argv[i], 1, &p[i], &h[i]) != 0 ||
-		    remote_capture(h[i], &p[i], NULL, 10000) == NULL)
-			return 1;
+	for (i = 0; i < argc && i < 2; i++, n++) {
+		if (open_point(argv[i], 1, &p[i], &h[i]) != 0)
+			break;
+		if ((rp[i] = remote_capture(h[i], &p[i], NULL, 10000)) ==
+		    NULL) {
+			n++;
+			break;
+		}
 	}
-	printf("listening\n");
-	fflush(stdout);
-	alarm(60);
-	pause();
-	return 0;
+	if (i == argc || i == 2) {
+		printf("listening\n");
+		fflush(stdout);
+		alarm(60);
+		pause();	/* the test kills us */
+	}
+	/* a point failed: undo the others */
+	for (i = 0; i < n; i++) {
+		remote_finish(rp[i], 3000);
+		remote_close(h[i]);
+		point_free(&p[i]);
+	}
+	return 1;
 }
 
 static int
@@ -315,7 +331,16 @@ main(int argc, char **argv)
 				argc == 4 ? argv[3] : NULL);
 	else if ((argc == 2 || argc == 3) && strcmp(argv[0], "hold") == 0)
 		rc = do_hold(argc - 1, argv + 1);
-	else if (argc >= 2 && strcmp(argv[0], "open") == 0)
+	else if (argc == 2 && strcmp(argv[0], "noclose") == 0) {
+		struct point p;
+		struct remote_host *h;
+
+		rc = open_point(argv[1], 0, &p, &h) != 0;
+		if (rc == 0)
+			point_free(&p);
+		remote_cfg_free(&cfg);
+		exit(rc);
+	} else if (argc >= 2 && strcmp(argv[0], "open") == 0)
 		rc = do_open(argc - 1, argv + 1);
 	else if (argc >= 3 && strcmp(argv[0], "spawn") == 0)
 		rc = do_spawn(argv[1], argv + 2);
