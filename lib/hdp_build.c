@@ -556,6 +556,12 @@ hdp_next_hop_mac(int family, const union hdp_addr *dst, int ifindex,
 	q.addr = rt.has_gw ? rt.gw : *dst;
 	*nh = q.addr;
 	inet_ntop(family, &q.addr, a, sizeof(a));
+	if (rt.type == RTN_BROADCAST && rt.oif == ifindex) {
+		/* a subnet's broadcast address (198.51.100.255/24): every
+		 * host on the link, no neighbour to ask (RFC 919) */
+		memset(mac, 0xff, 6);
+		return 0;
+	}
 	if (rt.type == RTN_LOCAL || rt.oif != ifindex) {
 		snprintf(err, errlen, "%s: next hop %s is not on it (the "
 			 "kernel routes it %sthrough %s)", ifname, a,

@@ -10,6 +10,8 @@
 #  - addresses rewritten: a UDP datagram sent with no checksum (0) keeps
 #    0, over IPv6 too (RFC 6935), while a real checksum is adjusted (the
 #    peer's kernel counts no error).
+#  - -I with a rewrite, to a subnet's broadcast address: the broadcast MAC
+#    (the route says broadcast), no wait for a neighbour that never comes.
 #  - pacing: --pps far below one frame a century is a frame due "never"
 #    (until Ctrl-C), not an overflowing deadline (UBSan in the sanitizer
 #    build); SIGINT ends it with the summary.
@@ -70,6 +72,9 @@ u1 = Ether() / IPv6(src="2001:db8:9::1", dst="2001:db8:9::2") / \
 u4 = Ether() / IP(src="10.9.9.1", dst="10.9.9.2") / \
     UDP(sport=7, dport=4002, chksum=0) / Raw(b"no checksum v4")
 wrpcap(d + "/csum.pcap", [u0, u1, u4])
+# to the subnet's broadcast address: no neighbour, the broadcast MAC
+wrpcap(d + "/bcast.pcap", [e / IP(src="198.51.100.1", dst="198.51.100.255")
+                           / UDP(sport=7, dport=4100) / Raw(b"bcast")] * 3)
 PY
 
 # 1. Ethernet: short frame skipped, oversize said as an MTU failure
@@ -138,7 +143,25 @@ PY
 check "csum: 0 kept over IPv4 and IPv6, a real checksum adjusted" \
 	[ $? -eq 0 ]
 
-# 4. --pps far too low: the second frame is due "never"; Ctrl-C ends it
+# 4. a subnet broadcast destination, rewritten (--ttl) with -I: the
+# broadcast MAC at once, not a second's wait and "no next hop"
+rx_start bcast 'udp port 4100'
+t0=$(date +%s%N)
+ip netns exec "$A" timeout 20 "$HDP" replay --json -I va --topspeed \
+	--ttl 9 "$TMPD/bcast.pcap" >"$TMPD/bcast.out" 2>"$TMPD/bcast.err"
+rc=$?
+t1=$(date +%s%N)
+rx_stop
+expect_eq "bcast: exit" "$rc" 0
+expect_eq "bcast: sent" "$(field "$TMPD/bcast.out" sent)" 3
+tcpdump -r "$TMPD/bcast.rx.pcap" -nn -e -v 2>/dev/null >"$TMPD/bcast.rx.txt"
+expect_eq "bcast: frames to ff:ff:ff:ff:ff:ff on the peer" \
+	"$(grep -c '> ff:ff:ff:ff:ff:ff, ethertype IPv4.* ttl 9,' \
+	   "$TMPD/bcast.rx.txt")" 3
+check "bcast: no wait for a neighbour (< 0.9 s)" \
+	[ $(( (t1 - t0) / 1000000 )) -lt 900 ]
+
+# 5. --pps far too low: the second frame is due "never"; Ctrl-C ends it
 ip netns exec "$A" "$HDP" replay --json -I va --pps 1e-300 \
 	"$TMPD/eth.pcap" >"$TMPD/pps.out" 2>"$TMPD/pps.err" &
 pid=$!
