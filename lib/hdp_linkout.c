@@ -217,7 +217,7 @@ hdp_lout_write(struct hdp_lout *o, const uint8_t *hdr, size_t hlen,
 {
 	const uint8_t *frame = data;
 	size_t at = 0, flen = hlen + len;
-	int c;
+	int c, tries = 0;
 
 	if (hlen) {	/* libnet writes one buffer: put the two together */
 		size_t keep = o->len;
@@ -231,8 +231,10 @@ hdp_lout_write(struct hdp_lout *o, const uint8_t *hdr, size_t hlen,
 		errno = EMSGSIZE;
 		return -1;
 	}
-	errno = 0;
-	c = libnet_adv_write_link(o->l, frame, (uint32_t)flen);
+	do {	/* EINTR: a signal while the socket's buffer was full */
+		errno = 0;
+		c = libnet_adv_write_link(o->l, frame, (uint32_t)flen);
+	} while (c < 0 && errno == EINTR && tries++ < LOUT_ENOBUFS_TRIES);
 	if (c < 0 || (size_t)c != flen) {
 		if (errno == 0)
 			errno = EIO;
@@ -289,6 +291,11 @@ mmsg_send(struct hdp_lout *o, unsigned i0, unsigned j, int *errs)
 			sched_yield();
 			continue;
 		}
+		/* a signal (Ctrl-C: the caller's handler has no SA_RESTART)
+		 * came while the socket's buffer was full: the frame was not
+		 * refused, it is written once the caller stops queueing */
+		if (c < 0 && errno == EINTR && tries++ < LOUT_ENOBUFS_TRIES)
+			continue;
 		/* this frame is refused (too big, interface down): the
 		 * others still go */
 		errs[start++] = c < 0 ? errno : EIO;
