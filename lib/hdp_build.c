@@ -619,11 +619,32 @@ resolve_mac(struct hdp_tx *tx, const union hdp_addr *dst, char *err,
 
 /* ---- opening ---------------------------------------------------------- */
 
+struct libnet_context *
+hdp_libnet_init(int injection, const char *dev, int *perm, char *err,
+		size_t errlen)
+{
+	char eb[LIBNET_ERRBUF_SIZE];
+	libnet_t *l;
+
+	errno = 0;
+	eb[0] = '\0';
+	l = libnet_init(injection, dev, eb);
+	if (l != NULL)
+		return l;
+	if (errno == EPERM || errno == EACCES ||
+	    strstr(eb, "not permitted") != NULL ||
+	    strstr(eb, "ermission denied") != NULL)
+		*perm = 1;
+	/* libnet ends its message with a newline */
+	eb[strcspn(eb, "\n")] = '\0';
+	snprintf(err, errlen, "%s", eb[0] ? eb : "libnet_init failed");
+	return NULL;
+}
+
 struct hdp_tx *
 hdp_tx_open(enum hdp_tx_mode mode, int family, const char *ifname,
 	    int *perm, char *err, size_t errlen)
 {
-	char eb[LIBNET_ERRBUF_SIZE];
 	struct hdp_tx *tx;
 	int inj;
 
@@ -669,19 +690,10 @@ hdp_tx_open(enum hdp_tx_mode mode, int family, const char *ifname,
 		inj = LIBNET_NONE;
 		break;
 	}
-	errno = 0;
-	eb[0] = '\0';
-	tx->l = libnet_init(inj, mode == HDP_TX_LINK ? tx->ifname : NULL, eb);
-	if (tx->l == NULL) {
-		if (errno == EPERM || errno == EACCES ||
-		    strstr(eb, "not permitted") != NULL ||
-		    strstr(eb, "ermission denied") != NULL)
-			*perm = 1;
-		/* libnet ends its message with a newline */
-		eb[strcspn(eb, "\n")] = '\0';
-		snprintf(err, errlen, "%s", eb[0] ? eb : "libnet_init failed");
+	tx->l = hdp_libnet_init(inj, mode == HDP_TX_LINK ? tx->ifname : NULL,
+				perm, err, errlen);
+	if (tx->l == NULL)
 		goto fail;
-	}
 	if (mode != HDP_TX_NONE)
 		tx->fd = libnet_getfd(tx->l);
 	if (mode == HDP_TX_LINK) {

@@ -207,6 +207,13 @@ int  hdp_resolve(const char *host, int family, int *out_family,
 		 size_t errlen);
 
 /*
+ * libnet_init(injection, dev) with its failure said in one line in err,
+ * *perm set when privileges are missing (errno or libnet's message).
+ */
+struct libnet_context *hdp_libnet_init(int injection, const char *dev,
+				       int *perm, char *err, size_t errlen);
+
+/*
  * The MAC of the next hop toward dst through interface ifindex (named
  * ifname): the route's gateway, or dst itself on link; *nh becomes that
  * next hop.  A missing neighbour entry is solicited and waited for up to

@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "hdp_build.h"
 #include "hdp_linkout.h"
 
 #define LOUT_ENOBUFS_TRIES 64
@@ -87,7 +88,6 @@ struct hdp_lout *
 hdp_lout_open(const char *ifname, int bypass, int *perm, char *err,
 	      size_t errlen)
 {
-	char eb[LIBNET_ERRBUF_SIZE];
 	struct hdp_lout *o;
 	int one = 1;
 
@@ -102,18 +102,9 @@ hdp_lout_open(const char *ifname, int bypass, int *perm, char *err,
 		snprintf(err, errlen, "%s: no such interface", ifname);
 		goto fail;
 	}
-	errno = 0;
-	eb[0] = '\0';
-	o->l = libnet_init(LIBNET_LINK_ADV, ifname, eb);
-	if (o->l == NULL) {
-		if (errno == EPERM || errno == EACCES ||
-		    strstr(eb, "not permitted") != NULL ||
-		    strstr(eb, "ermission denied") != NULL)
-			*perm = 1;
-		eb[strcspn(eb, "\n")] = '\0';
-		snprintf(err, errlen, "%s", eb[0] ? eb : "libnet_init failed");
+	o->l = hdp_libnet_init(LIBNET_LINK_ADV, ifname, perm, err, errlen);
+	if (o->l == NULL)
 		goto fail;
-	}
 	if (o->l->link_type != DLT_EN10MB) {
 		snprintf(err, errlen, "link type %d is not Ethernet or "
 			 "loopback", o->l->link_type);
