@@ -68,13 +68,14 @@ enum skip_kind {
 	SK_CSUM,            /* pseudo-header checksum would go stale     */
 	SK_BUILD,           /* libnet refused to build it                */
 	SK_NEXT_HOP,        /* -I with rewriting: next hop not resolved  */
+	SK_STOPPED,         /* Ctrl-C came while it waited to be due     */
 	SK_COUNT
 };
 
 static const char *const skip_names[SK_COUNT] = {
 	"not IP", "truncated", "fragment", "malformed",
 	"ipv6 extension headers", "address family", "stale checksum",
-	"build error", "no next hop"
+	"build error", "no next hop", "stopped before due"
 };
 
 struct reason {
@@ -1188,7 +1189,10 @@ flush_captured(struct replay *r)
 	r->nq = 0;
 }
 
-/* Wait for the frame due rel ns after the schedule's start; the lag. */
+/* Wait for the frame due rel ns after the schedule's start; the lag,
+ * or PACE_STOPPED when a stop signal (Ctrl-C) came before it was due:
+ * the frame is not sent early, it is counted as stopped. */
+#define PACE_STOPPED UINT64_MAX
 static uint64_t
 pace(struct replay *r, uint64_t rel)
 {
@@ -1200,7 +1204,9 @@ pace(struct replay *r, uint64_t rel)
 	}
 	deadline = r->base + rel;
 	now = wait_until(deadline);
-	lag = now > deadline ? now - deadline : 0;
+	if (now < deadline)		/* only tool_stop ends it early */
+		return PACE_STOPPED;
+	lag = now - deadline;
 	if (r->st.sent + r->st.failed == 0)
 		r->st.t_first_ns = now;
 	r->st.lag_sum_ns += lag;
@@ -1208,6 +1214,15 @@ pace(struct replay *r, uint64_t rel)
 	if (lag > r->st.lag_max_ns)
 		r->st.lag_max_ns = lag;
 	return lag;
+}
+
+/* A frame whose wait Ctrl-C ended: read, not sent, said as such. */
+static void
+skip_stopped(struct replay *r, uint64_t n)
+{
+	r->st.skipped++;
+	r->st.skip_by[SK_STOPPED]++;
+	print_skip(r, n, "stopped before due: interrupted while waiting");
 }
 
 /*
@@ -1280,6 +1295,10 @@ send_captured(struct replay *r, uint64_t n, int dlt,
 		return;
 	}
 	lag = pace(r, rel);
+	if (lag == PACE_STOPPED) {
+		skip_stopped(r, n);
+		return;
+	}
 	if (!r->o.quiet)
 		p->res.time_ns = hdp_now_ns();
 	if (hdp_lout_write(r->lo, eth, hlen, data + off, h->caplen - off) < 0)
@@ -1398,6 +1417,10 @@ send_one(struct replay *r, uint64_t n, const struct hdp_pkt_spec *spec,
 		return;
 	}
 	lag = pace(r, rel);
+	if (lag == PACE_STOPPED) {
+		skip_stopped(r, n);
+		return;
+	}
 	memset(&res, 0, sizeof(res));
 	for (tries = 0; ; tries++) {
 		if (hdp_tx_write(tx, &res) == 0)

@@ -12,6 +12,8 @@
 #    peer's kernel counts no error).
 #  - -I with a rewrite, to a subnet's broadcast address: the broadcast MAC
 #    (the route says broadcast), no wait for a neighbour that never comes.
+#  - Ctrl-C while a frame waits to be due: not sent early, counted as
+#    "stopped before due".
 #  - pacing: --pps far below one frame a century is a frame due "never"
 #    (until Ctrl-C), not an overflowing deadline (UBSan in the sanitizer
 #    build); SIGINT ends it with the summary.
@@ -73,6 +75,11 @@ u4 = Ether() / IP(src="10.9.9.1", dst="10.9.9.2") / \
     UDP(sport=7, dport=4002, chksum=0) / Raw(b"no checksum v4")
 wrpcap(d + "/csum.pcap", [u0, u1, u4])
 # to the subnet's broadcast address: no neighbour, the broadcast MAC
+# two frames 5 s apart: Ctrl-C in the gap
+g = [e / IP(src="198.51.100.1", dst="198.51.100.2") / UDP(sport=7, dport=4200)
+     / Raw(b"gap%d" % i) for i in range(2)]
+g[0].time, g[1].time = 1000.0, 1005.0
+wrpcap(d + "/gap.pcap", g)
 wrpcap(d + "/bcast.pcap", [e / IP(src="198.51.100.1", dst="198.51.100.255")
                            / UDP(sport=7, dport=4100) / Raw(b"bcast")] * 3)
 PY
@@ -161,7 +168,26 @@ expect_eq "bcast: frames to ff:ff:ff:ff:ff:ff on the peer" \
 check "bcast: no wait for a neighbour (< 0.9 s)" \
 	[ $(( (t1 - t0) / 1000000 )) -lt 900 ]
 
-# 5. --pps far too low: the second frame is due "never"; Ctrl-C ends it
+# 5. Ctrl-C while the next frame waits to be due: it is not sent early,
+# it is counted as stopped; the counts add up
+rx_start gap 'udp port 4200'
+ip netns exec "$A" "$HDP" replay --json -I va "$TMPD/gap.pcap" \
+	>"$TMPD/gap.out" 2>"$TMPD/gap.err" &
+pid=$!
+_PIDS="$_PIDS $pid"
+sleep 1.5
+kill -INT "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+rx_stop
+expect_eq "gap: sent" "$(field "$TMPD/gap.out" sent)" 1
+expect_eq "gap: skipped (stopped before due)" \
+	"$(field "$TMPD/gap.out" skipped)" 1
+check "gap: the reason says stopped" \
+	grep -q '"stopped before due":1' "$TMPD/gap.out"
+expect_eq "gap: frames on the peer" \
+	"$(tcpdump -r "$TMPD/gap.rx.pcap" -nn 2>/dev/null | wc -l)" 1
+
+# 6. --pps far too low: the second frame is due "never"; Ctrl-C ends it
 ip netns exec "$A" "$HDP" replay --json -I va --pps 1e-300 \
 	"$TMPD/eth.pcap" >"$TMPD/pps.out" 2>"$TMPD/pps.err" &
 pid=$!
