@@ -580,9 +580,24 @@ hdp_next_hop_mac(int family, const union hdp_addr *dst, int ifindex,
 		waited += 50;
 	}
 	if (q.found != 1) {
-		snprintf(err, errlen, "%s: no neighbour entry for next hop %s "
-			 "(it does not answer ARP/neighbour solicitation)",
-			 ifname, a);
+		/* Given an output interface, the kernel takes a destination
+		 * it routes elsewhere (or not at all) as on that link: say
+		 * where it really goes, the likelier reason for silence. */
+		struct hdp_route any;
+		char e2[64];
+
+		if (!rt.has_gw && hdp_route_get(family, dst, 0, &any, e2,
+						sizeof(e2)) == 0 &&
+		    any.oif != ifindex && any.ifname[0] != '\0')
+			snprintf(err, errlen, "%s: no neighbour entry for next "
+				 "hop %s (not on its link: the kernel routes it "
+				 "%sthrough %s)", ifname, a,
+				 any.type == RTN_LOCAL ? "locally, " : "",
+				 any.ifname);
+		else
+			snprintf(err, errlen, "%s: no neighbour entry for next "
+				 "hop %s (it does not answer ARP/neighbour "
+				 "solicitation)", ifname, a);
 		return -1;
 	}
 	memcpy(mac, q.mac, 6);

@@ -13,6 +13,9 @@
 #    peer's kernel counts no error).
 #  - -I with a rewrite, to a subnet's broadcast address: the broadcast MAC
 #    (the route says broadcast), no wait for a neighbour that never comes.
+#  - next hops: destinations behind one gateway resolve it once; ones the
+#    kernel routes out of another interface are refused, nothing leaves
+#    by that interface (no frame, no probe).
 #  - Ctrl-C while a frame waits to be due: not sent early, counted as
 #    "stopped before due".
 #  - pacing: --pps far below one frame a century is a frame due "never"
@@ -82,6 +85,14 @@ g = [e / IP(src="198.51.100.1", dst="198.51.100.2") / UDP(sport=7, dport=4200)
      / Raw(b"gap%d" % i) for i in range(2)]
 g[0].time, g[1].time = 1000.0, 1005.0
 wrpcap(d + "/gap.pcap", g)
+# 20 destinations behind one gateway, then 5 routed out of another
+# interface (HDP, protocol 255)
+hdp = b"\x01\xa4\x01\xa4" + b"\x00" * 8
+wrpcap(d + "/gw.pcap", [e / IP(src="198.51.100.1", dst="10.77.0.%d" % i,
+                               proto=255) / Raw(hdp + b"gw")
+                        for i in range(1, 21)])
+wrpcap(d + "/other.pcap", [e / IP(src="198.51.100.1", dst="203.0.113.2",
+                                  proto=255) / Raw(hdp + b"other")] * 5)
 wrpcap(d + "/bcast.pcap", [e / IP(src="198.51.100.1", dst="198.51.100.255")
                            / UDP(sport=7, dport=4100) / Raw(b"bcast")] * 3)
 PY
@@ -189,7 +200,47 @@ check "gap: the reason says stopped" \
 expect_eq "gap: frames on the peer" \
 	"$(tcpdump -r "$TMPD/gap.rx.pcap" -nn 2>/dev/null | wc -l)" 1
 
-# 6. --pps far too low: the second frame is due "never"; Ctrl-C ends it
+# 6. next hops: 20 destinations behind one gateway (the peer) resolve it
+# once and arrive with its MAC; destinations routed out of another
+# interface (vc, to a third namespace) are not resolved (the kernel, given
+# va, asks on va: nobody answers) and said to be routed through vc, and
+# nothing at all (no frame, no port-9 probe, no ARP) leaves by vc
+C=$(netns_add c)
+veth_pair "$A" vc 203.0.113.1/24 "$C" vd 203.0.113.2/24
+ip -n "$A" route add 10.77.0.0/16 via 198.51.100.2 dev va
+ip -n "$B" neigh flush dev vb 2>/dev/null
+ip -n "$A" neigh flush dev va 2>/dev/null
+rx_start gw 'arp or ip proto 255'
+bg ip netns exec "$C" tcpdump -i vd -Q in -nn -U --immediate-mode \
+	-w "$TMPD/other.rx.pcap" 'not ip6' 2>"$TMPD/other.td.err"
+TDC=$BG_PID
+i=0
+while ! grep -q listening "$TMPD/other.td.err" && [ $i -lt 50 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+ip netns exec "$A" timeout 20 "$HDP" replay --json -I va --topspeed \
+	--ttl 9 "$TMPD/gw.pcap" >"$TMPD/gw.out" 2>"$TMPD/gw.err"
+rc=$?
+ip netns exec "$A" timeout 20 "$HDP" replay --json -I va --topspeed \
+	--ttl 9 "$TMPD/other.pcap" >"$TMPD/other.out" 2>"$TMPD/other.err"
+rc2=$?
+rx_stop
+sleep 0.3; kill -INT "$TDC"; wait "$TDC" 2>/dev/null
+expect_eq "gateway: exit" "$rc" 0
+expect_eq "gateway: sent" "$(field "$TMPD/gw.out" sent)" 20
+tcpdump -r "$TMPD/gw.rx.pcap" -nn -e 2>/dev/null >"$TMPD/gw.rx.txt"
+expect_eq "gateway: frames with the gateway's MAC" \
+	"$(grep -c "> $MAC_B, ethertype IPv4.* > 10\.77\.0\." "$TMPD/gw.rx.txt")" 20
+expect_eq "gateway: ARP requests for it (resolved once)" \
+	"$(grep -c 'Request who-has 198.51.100.2' "$TMPD/gw.rx.txt")" 1
+expect_eq "other interface: skipped as no next hop" \
+	"$(field "$TMPD/other.out" skipped)" 5
+check "other interface: said once, naming vc" \
+	grep -q 'through vc' "$TMPD/other.err"
+expect_eq "other interface: nothing left by vc" \
+	"$(tcpdump -r "$TMPD/other.rx.pcap" -nn 2>/dev/null | wc -l)" 0
+
+# 7. --pps far too low: the second frame is due "never"; Ctrl-C ends it
 ip netns exec "$A" "$HDP" replay --json -I va --pps 1e-300 \
 	"$TMPD/eth.pcap" >"$TMPD/pps.out" 2>"$TMPD/pps.err" &
 pid=$!
