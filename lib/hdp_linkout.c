@@ -42,6 +42,7 @@ struct hdp_lout {
 	libnet_ptag_t      t_eth;
 	struct sockaddr_ll to;
 	int                bound;
+	uint64_t           retries;   /* writes retried: ENOBUFS, EINTR */
 
 	/* the queue: frame copies back to back in buf */
 	uint8_t           *buf;
@@ -279,14 +280,17 @@ mmsg_send(struct hdp_lout *o, unsigned i0, unsigned j, int *errs)
 			continue;
 		}
 		if (c < 0 && errno == ENOBUFS && tries++ < LOUT_ENOBUFS_TRIES) {
+			o->retries++;
 			sched_yield();
 			continue;
 		}
 		/* a signal (Ctrl-C: the caller's handler has no SA_RESTART)
 		 * came while the socket's buffer was full: the frame was not
 		 * refused, it is written once the caller stops queueing */
-		if (c < 0 && errno == EINTR && tries++ < LOUT_ENOBUFS_TRIES)
+		if (c < 0 && errno == EINTR && tries++ < LOUT_ENOBUFS_TRIES) {
+			o->retries++;
 			continue;
+		}
 		/* this frame is refused (too big, interface down): the
 		 * others still go */
 		errs[start++] = c < 0 ? errno : EIO;
@@ -303,6 +307,12 @@ hdp_lout_flush(struct hdp_lout *o, int *errs)
 	o->n = 0;
 	o->len = 0;
 	return (int)n;
+}
+
+uint64_t
+hdp_lout_retries(const struct hdp_lout *o)
+{
+	return o->retries;
 }
 
 void

@@ -1858,6 +1858,8 @@ run_replay(struct replay *r, pcap_t *p)
 	flush_queue(r);
 	if (r->st.sent + r->st.failed > 0)
 		r->st.t_last_ns = hdp_mono_ns();
+	if (r->lo != NULL)	/* as captured: the batches' retries too */
+		r->st.enobufs_retries += hdp_lout_retries(r->lo);
 	return rc;
 }
 
