@@ -23,17 +23,7 @@
 
 #include "fuzz.h"
 
-#ifndef DLT_IPV4
-#define DLT_IPV4 228
-#endif
-#ifndef DLT_IPV6
-#define DLT_IPV6 229
-#endif
-
-static const int fz_links[] = {
-	DLT_EN10MB, DLT_NULL, DLT_LOOP, DLT_RAW, DLT_IPV4, DLT_IPV6,
-	DLT_LINUX_SLL, DLT_LINUX_SLL2, 14, 101,
-};
+static const int fz_links[] = FUZZ_LINKS;
 #define FZ_NLINKS (sizeof(fz_links) / sizeof(fz_links[0]))
 
 static uint8_t fz_scratch[65536];
