@@ -1515,7 +1515,8 @@ replay_pass(struct replay *r, pcap_t *p, uint64_t *base, uint64_t *seq)
 	const u_char *data;
 	struct hdp_frame f;
 	struct hdp_pkt_spec spec;
-	uint64_t t0 = 0, tprev = 0, dl = *base, nread = 0;
+	uint64_t t0 = 0, tprev = 0, dl = *base, nread = 0, nslot = 0;
+	uint64_t skipped;
 	double scale;
 	int dlt = pcap_datalink(p), rc, sk;
 
@@ -1530,9 +1531,11 @@ replay_pass(struct replay *r, pcap_t *p, uint64_t *base, uint64_t *seq)
 		r->st.read++;
 		(*seq)++;
 		if (!r->o.topspeed) {
+			/* --pps spaces the frames sent: a skipped one
+			 * (not IP, truncated ...) takes no slot */
 			if (r->o.pps > 0) {
-				dl = sched_add(*base, (double)(nread - 1) *
-					       1e9 / r->o.pps);
+				dl = sched_add(*base, (double)nslot * 1e9 /
+					       r->o.pps);
 			} else {
 				if (nread == 1)
 					t0 = tprev = ts;
@@ -1544,9 +1547,11 @@ replay_pass(struct replay *r, pcap_t *p, uint64_t *base, uint64_t *seq)
 			}
 		}
 		progress(r, 0);
+		skipped = r->st.skipped;
 		if (r->o.as_captured) {
 			send_captured(r, *seq, dlt, h, data, !r->o.topspeed,
 				      dl);
+			nslot += r->st.skipped == skipped;
 			continue;
 		}
 		hdp_decode_frame(dlt, data, h->caplen, h->len, &f);
@@ -1559,6 +1564,7 @@ replay_pass(struct replay *r, pcap_t *p, uint64_t *base, uint64_t *seq)
 			continue;
 		}
 		send_one(r, *seq, &spec, !r->o.topspeed, dl);
+		nslot += r->st.skipped == skipped;
 		if (r->exit_code == HDP_EXIT_PERM ||
 		    r->exit_code == HDP_EXIT_ENV)
 			break;
@@ -1571,7 +1577,7 @@ replay_pass(struct replay *r, pcap_t *p, uint64_t *base, uint64_t *seq)
 	pcap_close(p);
 	/* the next pass starts one mean gap after this one's last packet */
 	if (r->o.pps > 0)
-		*base = sched_add(*base, (double)nread * 1e9 / r->o.pps);
+		*base = sched_add(*base, (double)nslot * 1e9 / r->o.pps);
 	else if (nread > 1)
 		*base = dl + (dl - *base) / (nread - 1);
 	else

@@ -18,6 +18,8 @@
 #    by that interface (no frame, no probe).
 #  - Ctrl-C while a frame waits to be due: not sent early, counted as
 #    "stopped before due".
+#  - --pps spaces the frames sent, not the frames read: skipped ones
+#    take no slot.
 #  - pacing: --pps far below one frame a century is a frame due "never"
 #    (until Ctrl-C), not an overflowing deadline (UBSan in the sanitizer
 #    build); SIGINT ends it with the summary.
@@ -93,6 +95,14 @@ wrpcap(d + "/gw.pcap", [e / IP(src="198.51.100.1", dst="10.77.0.%d" % i,
                         for i in range(1, 21)])
 wrpcap(d + "/other.pcap", [e / IP(src="198.51.100.1", dst="203.0.113.2",
                                   proto=255) / Raw(hdp + b"other")] * 5)
+# 100 frames, every other one ARP (skipped when rebuilding)
+from scapy.all import ARP
+m = []
+for i in range(50):
+    m.append(e / ARP(pdst="198.51.100.2"))
+    m.append(e / IP(src="198.51.100.1", dst="198.51.100.2") /
+             UDP(sport=7, dport=4300) / Raw(b"m%d" % i))
+wrpcap(d + "/mixed.pcap", m)
 wrpcap(d + "/bcast.pcap", [e / IP(src="198.51.100.1", dst="198.51.100.255")
                            / UDP(sport=7, dport=4100) / Raw(b"bcast")] * 3)
 PY
@@ -240,7 +250,25 @@ check "other interface: said once, naming vc" \
 expect_eq "other interface: nothing left by vc" \
 	"$(tcpdump -r "$TMPD/other.rx.pcap" -nn 2>/dev/null | wc -l)" 0
 
-# 7. --pps far too low: the second frame is due "never"; Ctrl-C ends it
+# 7. --pps spaces the frames sent: 50 sendable of 100 at --pps 100 take
+# about 0.5 s on the peer's clock (skipped ARP frames take no slot)
+rx_start pps100 'udp port 4300'
+ip netns exec "$A" timeout 20 "$HDP" replay -q -I va --pps 100 --ttl 9 \
+	"$TMPD/mixed.pcap" >"$TMPD/pps100.out" 2>"$TMPD/pps100.err"
+rx_stop
+span=$($PY - "$TMPD/pps100.rx.pcap" <<'PY'
+import sys
+from scapy.utils import RawPcapReader
+t = [m.sec + m.usec / 1e6 if hasattr(m, 'sec') else m[0] + m[1] / 1e6
+     for d, m in RawPcapReader(sys.argv[1])]
+print("%d %d" % (len(t), int((t[-1] - t[0]) * 1000) if t else -1))
+PY
+)
+expect_eq "pps 100: frames on the peer" "${span% *}" 50
+check "pps 100: 49 gaps of 10 ms take ${span#* } ms (400-750)" \
+	test "${span#* }" -ge 400 -a "${span#* }" -le 750
+
+# 8. --pps far too low: the second frame is due "never"; Ctrl-C ends it
 ip netns exec "$A" "$HDP" replay --json -I va --pps 1e-300 \
 	"$TMPD/eth.pcap" >"$TMPD/pps.out" 2>"$TMPD/pps.err" &
 pid=$!
