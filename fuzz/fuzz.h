@@ -26,4 +26,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 	}								\
 } while (0)
 
+/* The link types a harness's first byte picks (fuzz_frame.c,
+ * fuzz_rewrite.c; fuzz/seed.sh writes its seeds in this order), as an
+ * initializer: static const int links[] = FUZZ_LINKS; */
+#ifndef DLT_LINUX_SLL2
+#define DLT_LINUX_SLL2 276
+#endif
+#ifndef DLT_IPV4
+#define DLT_IPV4 228
+#endif
+#ifndef DLT_IPV6
+#define DLT_IPV6 229
+#endif
+#define FUZZ_LINKS {							\
+	DLT_EN10MB, DLT_NULL, DLT_LOOP, DLT_RAW, DLT_IPV4, DLT_IPV6,	\
+	DLT_LINUX_SLL, DLT_LINUX_SLL2, 14, 101,				\
+}
+
 #endif /* HDP_FUZZ_H */

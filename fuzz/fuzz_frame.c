@@ -26,20 +26,7 @@
 #include "hdp_match.h"
 #include "fuzz.h"
 
-#ifndef DLT_LINUX_SLL2
-#define DLT_LINUX_SLL2 276
-#endif
-#ifndef DLT_IPV4
-#define DLT_IPV4 228
-#endif
-#ifndef DLT_IPV6
-#define DLT_IPV6 229
-#endif
-
-static const int links[] = {
-	DLT_EN10MB, DLT_NULL, DLT_LOOP, DLT_RAW, DLT_IPV4, DLT_IPV6,
-	DLT_LINUX_SLL, DLT_LINUX_SLL2, 14, 101,
-};
+static const int links[] = FUZZ_LINKS;
 #define NLINKS (sizeof(links) / sizeof(links[0]))
 
 static FILE *

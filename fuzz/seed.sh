@@ -4,6 +4,8 @@
 #   - every regression input in SRCDIR/tests/fuzz-regress/NAME/
 #   - frame:   every packet of every classic pcap in SRCDIR/pcaps/, as
 #              <link selector byte><wirelen byte 0><frame bytes>
+#   - rewrite: the same with a rewrite byte after the wirelen byte (every
+#              address rewritten, or nothing)
 #   - offline: every capture file in SRCDIR/pcaps/ as it is
 #   - parse:   a few argument strings of each shape
 #   - args:    a command line of each subcommand, as fuzz_args reads it
@@ -17,11 +19,13 @@ if [ -d "$src/tests/fuzz-regress/$name" ]; then
 	done
 fi
 case $name in
-frame)
+frame|rewrite)
 	command -v python3 >/dev/null 2>&1 || exit 0
-	python3 - "$src/pcaps" "$out" <<'PY'
+	python3 - "$src/pcaps" "$out" "$name" <<'PY'
 import os, struct, sys
 pdir, out = sys.argv[1], sys.argv[2]
+# fuzz_rewrite: a rewrite byte after the selector (bits: fuzz_rewrite.c)
+extra = [b'\x0f', b'\x00'] if sys.argv[3] == 'rewrite' else [b'']
 # the harness's link table: index -> DLT
 links = [1, 0, 108, 12, 228, 229, 113, 276, 14, 101]
 if not os.path.isdir(pdir):
@@ -49,8 +53,9 @@ for name in sorted(os.listdir(pdir)):
         incl = struct.unpack(e + 'I', data[off + 8:off + 12])[0]
         pkt = data[off + 16:off + 16 + incl]
         off += 16 + incl
-        with open(os.path.join(out, 'pcap-%s-%d' % (name, n)), 'wb') as f:
-            f.write(sel + pkt)
+        for k, x in enumerate(extra):
+            with open(os.path.join(out, 'pcap-%s-%d%s' % (name, n, 'abc'[k] if x else '')), 'wb') as f:
+                f.write(sel + x + pkt)
         n += 1
 PY
 	;;

@@ -556,6 +556,12 @@ hdp_next_hop_mac(int family, const union hdp_addr *dst, int ifindex,
 	q.addr = rt.has_gw ? rt.gw : *dst;
 	*nh = q.addr;
 	inet_ntop(family, &q.addr, a, sizeof(a));
+	if (rt.type == RTN_BROADCAST && rt.oif == ifindex) {
+		/* a subnet's broadcast address (198.51.100.255/24): every
+		 * host on the link, no neighbour to ask (RFC 919) */
+		memset(mac, 0xff, 6);
+		return 0;
+	}
 	if (rt.type == RTN_LOCAL || rt.oif != ifindex) {
 		snprintf(err, errlen, "%s: next hop %s is not on it (the "
 			 "kernel routes it %sthrough %s)", ifname, a,
@@ -574,9 +580,24 @@ hdp_next_hop_mac(int family, const union hdp_addr *dst, int ifindex,
 		waited += 50;
 	}
 	if (q.found != 1) {
-		snprintf(err, errlen, "%s: no neighbour entry for next hop %s "
-			 "(it does not answer ARP/neighbour solicitation)",
-			 ifname, a);
+		/* Given an output interface, the kernel takes a destination
+		 * it routes elsewhere (or not at all) as on that link: say
+		 * where it really goes, the likelier reason for silence. */
+		struct hdp_route any;
+		char e2[64];
+
+		if (!rt.has_gw && hdp_route_get(family, dst, 0, &any, e2,
+						sizeof(e2)) == 0 &&
+		    any.oif != ifindex && any.ifname[0] != '\0')
+			snprintf(err, errlen, "%s: no neighbour entry for next "
+				 "hop %s (not on its link: the kernel routes it "
+				 "%sthrough %s)", ifname, a,
+				 any.type == RTN_LOCAL ? "locally, " : "",
+				 any.ifname);
+		else
+			snprintf(err, errlen, "%s: no neighbour entry for next "
+				 "hop %s (it does not answer ARP/neighbour "
+				 "solicitation)", ifname, a);
 		return -1;
 	}
 	memcpy(mac, q.mac, 6);
@@ -613,11 +634,32 @@ resolve_mac(struct hdp_tx *tx, const union hdp_addr *dst, char *err,
 
 /* ---- opening ---------------------------------------------------------- */
 
+struct libnet_context *
+hdp_libnet_init(int injection, const char *dev, int *perm, char *err,
+		size_t errlen)
+{
+	char eb[LIBNET_ERRBUF_SIZE];
+	libnet_t *l;
+
+	errno = 0;
+	eb[0] = '\0';
+	l = libnet_init(injection, dev, eb);
+	if (l != NULL)
+		return l;
+	if (errno == EPERM || errno == EACCES ||
+	    strstr(eb, "not permitted") != NULL ||
+	    strstr(eb, "ermission denied") != NULL)
+		*perm = 1;
+	/* libnet ends its message with a newline */
+	eb[strcspn(eb, "\n")] = '\0';
+	snprintf(err, errlen, "%s", eb[0] ? eb : "libnet_init failed");
+	return NULL;
+}
+
 struct hdp_tx *
 hdp_tx_open(enum hdp_tx_mode mode, int family, const char *ifname,
 	    int *perm, char *err, size_t errlen)
 {
-	char eb[LIBNET_ERRBUF_SIZE];
 	struct hdp_tx *tx;
 	int inj;
 
@@ -663,19 +705,10 @@ hdp_tx_open(enum hdp_tx_mode mode, int family, const char *ifname,
 		inj = LIBNET_NONE;
 		break;
 	}
-	errno = 0;
-	eb[0] = '\0';
-	tx->l = libnet_init(inj, mode == HDP_TX_LINK ? tx->ifname : NULL, eb);
-	if (tx->l == NULL) {
-		if (errno == EPERM || errno == EACCES ||
-		    strstr(eb, "not permitted") != NULL ||
-		    strstr(eb, "ermission denied") != NULL)
-			*perm = 1;
-		/* libnet ends its message with a newline */
-		eb[strcspn(eb, "\n")] = '\0';
-		snprintf(err, errlen, "%s", eb[0] ? eb : "libnet_init failed");
+	tx->l = hdp_libnet_init(inj, mode == HDP_TX_LINK ? tx->ifname : NULL,
+				perm, err, errlen);
+	if (tx->l == NULL)
 		goto fail;
-	}
 	if (mode != HDP_TX_NONE)
 		tx->fd = libnet_getfd(tx->l);
 	if (mode == HDP_TX_LINK) {

@@ -207,11 +207,21 @@ int  hdp_resolve(const char *host, int family, int *out_family,
 		 size_t errlen);
 
 /*
+ * libnet_init(injection, dev) with its failure said in one line in err,
+ * *perm set when privileges are missing (errno or libnet's message).
+ */
+struct libnet_context *hdp_libnet_init(int injection, const char *dev,
+				       int *perm, char *err, size_t errlen);
+
+/*
  * The MAC of the next hop toward dst through interface ifindex (named
  * ifname): the route's gateway, or dst itself on link; *nh becomes that
  * next hop.  A missing neighbour entry is solicited and waited for up to
- * wait_ms; a destination the kernel reaches locally or through another
- * interface fails at once.  0, or -1 and one line in err.
+ * wait_ms; a destination the kernel reaches locally fails at once.  (One
+ * it routes through another interface is, given ifindex, taken by the
+ * kernel as on ifname's link: asked for there, and when nobody answers
+ * err says where it is routed.)  A subnet broadcast address gets the
+ * broadcast MAC.  0, or -1 and one line in err.
  */
 int  hdp_next_hop_mac(int family, const union hdp_addr *dst, int ifindex,
 		      const char *ifname, unsigned wait_ms,

@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "hdp_build.h"
 #include "hdp_linkout.h"
 
 #define LOUT_ENOBUFS_TRIES 64
@@ -41,6 +42,7 @@ struct hdp_lout {
 	libnet_ptag_t      t_eth;
 	struct sockaddr_ll to;
 	int                bound;
+	uint64_t           retries;   /* writes retried: ENOBUFS, EINTR */
 
 	/* the queue: frame copies back to back in buf */
 	uint8_t           *buf;
@@ -87,7 +89,6 @@ struct hdp_lout *
 hdp_lout_open(const char *ifname, int bypass, int *perm, char *err,
 	      size_t errlen)
 {
-	char eb[LIBNET_ERRBUF_SIZE];
 	struct hdp_lout *o;
 	int one = 1;
 
@@ -102,18 +103,9 @@ hdp_lout_open(const char *ifname, int bypass, int *perm, char *err,
 		snprintf(err, errlen, "%s: no such interface", ifname);
 		goto fail;
 	}
-	errno = 0;
-	eb[0] = '\0';
-	o->l = libnet_init(LIBNET_LINK_ADV, ifname, eb);
-	if (o->l == NULL) {
-		if (errno == EPERM || errno == EACCES ||
-		    strstr(eb, "not permitted") != NULL ||
-		    strstr(eb, "ermission denied") != NULL)
-			*perm = 1;
-		eb[strcspn(eb, "\n")] = '\0';
-		snprintf(err, errlen, "%s", eb[0] ? eb : "libnet_init failed");
+	o->l = hdp_libnet_init(LIBNET_LINK_ADV, ifname, perm, err, errlen);
+	if (o->l == NULL)
 		goto fail;
-	}
 	if (o->l->link_type != DLT_EN10MB) {
 		snprintf(err, errlen, "link type %d is not Ethernet or "
 			 "loopback", o->l->link_type);
@@ -217,7 +209,7 @@ hdp_lout_write(struct hdp_lout *o, const uint8_t *hdr, size_t hlen,
 {
 	const uint8_t *frame = data;
 	size_t at = 0, flen = hlen + len;
-	int c;
+	int c, tries = 0;
 
 	if (hlen) {	/* libnet writes one buffer: put the two together */
 		size_t keep = o->len;
@@ -231,8 +223,10 @@ hdp_lout_write(struct hdp_lout *o, const uint8_t *hdr, size_t hlen,
 		errno = EMSGSIZE;
 		return -1;
 	}
-	errno = 0;
-	c = libnet_adv_write_link(o->l, frame, (uint32_t)flen);
+	do {	/* EINTR: a signal while the socket's buffer was full */
+		errno = 0;
+		c = libnet_adv_write_link(o->l, frame, (uint32_t)flen);
+	} while (c < 0 && errno == EINTR && tries++ < LOUT_ENOBUFS_TRIES);
 	if (c < 0 || (size_t)c != flen) {
 		if (errno == 0)
 			errno = EIO;
@@ -286,7 +280,15 @@ mmsg_send(struct hdp_lout *o, unsigned i0, unsigned j, int *errs)
 			continue;
 		}
 		if (c < 0 && errno == ENOBUFS && tries++ < LOUT_ENOBUFS_TRIES) {
+			o->retries++;
 			sched_yield();
+			continue;
+		}
+		/* a signal (Ctrl-C: the caller's handler has no SA_RESTART)
+		 * came while the socket's buffer was full: the frame was not
+		 * refused, it is written once the caller stops queueing */
+		if (c < 0 && errno == EINTR && tries++ < LOUT_ENOBUFS_TRIES) {
+			o->retries++;
 			continue;
 		}
 		/* this frame is refused (too big, interface down): the
@@ -305,6 +307,12 @@ hdp_lout_flush(struct hdp_lout *o, int *errs)
 	o->n = 0;
 	o->len = 0;
 	return (int)n;
+}
+
+uint64_t
+hdp_lout_retries(const struct hdp_lout *o)
+{
+	return o->retries;
 }
 
 void

@@ -60,6 +60,9 @@ int  hdp_lout_queue(struct hdp_lout *o, const uint8_t *hdr, size_t hlen,
  */
 int  hdp_lout_flush(struct hdp_lout *o, int *errs);
 
+/* Writes retried so far (ENOBUFS: no buffer space; EINTR). */
+uint64_t hdp_lout_retries(const struct hdp_lout *o);
+
 void hdp_lout_close(struct hdp_lout *o);
 
 #endif /* HDP_LINKOUT_H */

@@ -629,7 +629,7 @@ make_ctl_dir(void)
 	if (n_live > 0 || ctl_dir[0] != '\0')
 		return 0;
 	if (t == NULL || t[0] != '/' || strlen(t) > 40)
-		t = P_tmpdir;	/* stdio.h: "/tmp" */
+		t = P_tmpdir;	/* from stdio.h */
 	snprintf(ctl_dir, sizeof(ctl_dir), "%s/hdp-ssh.XXXXXX", t);
 	if (mkdtemp(ctl_dir) == NULL) {
 		snprintf(spawn_why, sizeof(spawn_why), "%.100s: %s", ctl_dir,

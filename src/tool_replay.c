@@ -68,13 +68,14 @@ enum skip_kind {
 	SK_CSUM,            /* pseudo-header checksum would go stale     */
 	SK_BUILD,           /* libnet refused to build it                */
 	SK_NEXT_HOP,        /* -I with rewriting: next hop not resolved  */
+	SK_STOPPED,         /* Ctrl-C came while it waited to be due     */
 	SK_COUNT
 };
 
 static const char *const skip_names[SK_COUNT] = {
 	"not IP", "truncated", "fragment", "malformed",
 	"ipv6 extension headers", "address family", "stale checksum",
-	"build error", "no next hop"
+	"build error", "no next hop", "stopped before due"
 };
 
 struct reason {
@@ -169,6 +170,7 @@ struct replay {
 	struct hdp_lout *lo;      /* as captured: the link-layer writer    */
 	int ifindex, is_loopback;
 	uint8_t ifmac[6];
+	unsigned mtu;             /* as captured: the interface's MTU      */
 	struct nh_ent *nh;        /* NH_SLOTS entries, allocated on use    */
 	unsigned nh_used;
 	unsigned nh_said;         /* failures said (the first few)         */
@@ -472,13 +474,16 @@ fix_csum(const struct hdp_frame *f, const struct hdp_pkt_spec *spec,
 	memcpy(scratch, pkt + off, len);
 	at = f->l4_off - off + (size_t)field;
 	c = get_be16(scratch + at);
-	if (f->proto == 17 && c == 0 && spec->family == AF_INET)
-		return 0;		/* UDP sent without a checksum */
+	/* UDP sent without a checksum stays without: over IPv4 (RFC 768)
+	 * and over IPv6 too (RFC 6935 tunnels; a receiver that refuses a
+	 * zero checksum refuses it as captured, not one we made up) */
+	if (f->proto == 17 && c == 0)
+		return 0;
 	if (spec->family == AF_INET6 && ip6_segs_left(f, pkt) > 0)
 		od = nd = &f->dst;	/* the final destination stays */
 	c = csum_adjust(c, spec->family, &f->src, od, &spec->src, nd);
-	if (f->proto == 17 && c == 0)
-		c = 0xffff;		/* RFC 768: 0 means none */
+	if ((f->proto == 17 || f->proto == 136) && c == 0)
+		c = 0xffff;	/* RFC 768, RFC 3828: 0 means none / is invalid */
 	scratch[at] = (uint8_t)(c >> 8);
 	scratch[at + 1] = (uint8_t)c;
 	return 0;
@@ -1073,17 +1078,26 @@ have:
  * is kept: a run of frames to one place builds it once.  0 or skip + 1.
  */
 static int
-wrap_eth(struct replay *r, const struct hdp_frame *f, uint8_t eth[14],
-	 char *why, size_t whylen)
+wrap_eth(struct replay *r, const struct hdp_frame *f, const uint8_t *data,
+	 size_t caplen, uint8_t eth[14], char *why, size_t whylen)
 {
 	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 	uint16_t type = f->ethertype;
 	uint8_t dmac[6];
 	char err[256];
 
-	if (type == 0 && f->ip_version != 0)
-		type = f->ip_version == 4 ? 0x0800 : 0x86dd;
-	if (type == 0 || f->llc) {
+	/* IP's type comes from the version nibble, not from the link
+	 * header (a DLT_NULL family or SLL protocol may say IPv4 over an
+	 * IPv6 datagram): the receiver's IP layer dispatches on it */
+	if ((type == 0 || type == 0x0800 || type == 0x86dd) &&
+	    caplen > f->link_len) {
+		unsigned v = data[f->link_len] >> 4;
+
+		type = v == 4 ? 0x0800 : v == 6 ? 0x86dd : 0;
+	}
+	/* below 0x0600 the field is an 802.3 length (SLL's 0x0001, 0x0004
+	 * ...): no type to put there */
+	if (type < 0x0600 || f->llc) {
 		snprintf(why, whylen, "not IP: no type for an Ethernet header%s"
 			 "%s", f->err[0] ? ": " : "", f->err);
 		return SK_NOT_IP + 1;
@@ -1140,6 +1154,15 @@ account_captured(struct replay *r, struct pending *p, int err,
 	if (err == 0) {
 		r->st.sent++;
 		r->st.bytes += p->wire;
+	} else if (err == EMSGSIZE) {
+		/* said as what it is: a frame the interface cannot carry
+		 * (captured with GRO/TSO, or on a larger-MTU link) */
+		char why[160];
+
+		snprintf(why, sizeof(why), "%s (larger than the MTU of %s, "
+			 "%u)", strerror(err), r->o.ifname, r->mtu);
+		r->st.failed++;
+		count_reason(r->st.fails, why);
 	} else {
 		r->st.failed++;
 		count_reason(r->st.fails, strerror(err));
@@ -1166,7 +1189,10 @@ flush_captured(struct replay *r)
 	r->nq = 0;
 }
 
-/* Wait for the frame due rel ns after the schedule's start; the lag. */
+/* Wait for the frame due rel ns after the schedule's start; the lag,
+ * or PACE_STOPPED when a stop signal (Ctrl-C) came before it was due:
+ * the frame is not sent early, it is counted as stopped. */
+#define PACE_STOPPED UINT64_MAX
 static uint64_t
 pace(struct replay *r, uint64_t rel)
 {
@@ -1178,7 +1204,9 @@ pace(struct replay *r, uint64_t rel)
 	}
 	deadline = r->base + rel;
 	now = wait_until(deadline);
-	lag = now > deadline ? now - deadline : 0;
+	if (now < deadline)		/* only tool_stop ends it early */
+		return PACE_STOPPED;
+	lag = now - deadline;
 	if (r->st.sent + r->st.failed == 0)
 		r->st.t_first_ns = now;
 	r->st.lag_sum_ns += lag;
@@ -1186,6 +1214,15 @@ pace(struct replay *r, uint64_t rel)
 	if (lag > r->st.lag_max_ns)
 		r->st.lag_max_ns = lag;
 	return lag;
+}
+
+/* A frame whose wait Ctrl-C ended: read, not sent, said as such. */
+static void
+skip_stopped(struct replay *r, uint64_t n)
+{
+	r->st.skipped++;
+	r->st.skip_by[SK_STOPPED]++;
+	print_skip(r, n, "stopped before due: interrupted while waiting");
 }
 
 /*
@@ -1216,7 +1253,8 @@ send_captured(struct replay *r, uint64_t n, int dlt,
 				 h->caplen);
 			sk = SK_TRUNCATED + 1;
 		} else {
-			sk = wrap_eth(r, &f, eth, why, sizeof(why));
+			sk = wrap_eth(r, &f, data, h->caplen, eth, why,
+				      sizeof(why));
 		}
 		if (sk != 0) {
 			r->st.skipped++;
@@ -1226,6 +1264,15 @@ send_captured(struct replay *r, uint64_t n, int dlt,
 		}
 		off = f.link_len;
 		hlen = sizeof(eth);
+	} else if (h->caplen < 14) {
+		/* the kernel refuses a frame shorter than its link header
+		 * (EINVAL): it is the capture's fault, not the wire's */
+		snprintf(why, sizeof(why), "truncated: %u bytes, shorter "
+			 "than an Ethernet header", h->caplen);
+		r->st.skipped++;
+		r->st.skip_by[SK_TRUNCATED]++;
+		print_skip(r, n, why);
+		return;
 	}
 	if (!r->o.quiet)
 		show_captured(&f, p);
@@ -1248,6 +1295,10 @@ send_captured(struct replay *r, uint64_t n, int dlt,
 		return;
 	}
 	lag = pace(r, rel);
+	if (lag == PACE_STOPPED) {
+		skip_stopped(r, n);
+		return;
+	}
 	if (!r->o.quiet)
 		p->res.time_ns = hdp_now_ns();
 	if (hdp_lout_write(r->lo, eth, hlen, data + off, h->caplen - off) < 0)
@@ -1366,6 +1417,10 @@ send_one(struct replay *r, uint64_t n, const struct hdp_pkt_spec *spec,
 		return;
 	}
 	lag = pace(r, rel);
+	if (lag == PACE_STOPPED) {
+		skip_stopped(r, n);
+		return;
+	}
 	memset(&res, 0, sizeof(res));
 	for (tries = 0; ; tries++) {
 		if (hdp_tx_write(tx, &res) == 0)
@@ -1428,6 +1483,25 @@ open_pass(struct replay *r, int rewind)
 	return p;
 }
 
+/* The schedule's horizon: 2^62 ns (146 years).  A tiny --pps or
+ * --speed, or a capture whose timestamps jump by decades, gives an
+ * offset past what a uint64_t holds (converting such a double is
+ * undefined behaviour, inf included): it saturates here, the frame is
+ * due "never" (until Ctrl-C), and deadlines never wrap around. */
+#define SCHED_MAX_NS (1ull << 62)
+
+/* base + ns, saturated at SCHED_MAX_NS. */
+static uint64_t
+sched_add(uint64_t base, double ns)
+{
+	uint64_t d;
+
+	if (!(ns < (double)SCHED_MAX_NS))	/* NaN and inf included */
+		return SCHED_MAX_NS;
+	d = ns > 0 ? (uint64_t)ns : 0;
+	return base >= SCHED_MAX_NS - d ? SCHED_MAX_NS : base + d;
+}
+
 /*
  * One pass over the capture p, which is closed on return.  *base is when
  * the first packet of this pass is due (ns after the schedule's start); on
@@ -1441,7 +1515,8 @@ replay_pass(struct replay *r, pcap_t *p, uint64_t *base, uint64_t *seq)
 	const u_char *data;
 	struct hdp_frame f;
 	struct hdp_pkt_spec spec;
-	uint64_t t0 = 0, tprev = 0, dl = *base, nread = 0;
+	uint64_t t0 = 0, tprev = 0, dl = *base, nread = 0, nslot = 0;
+	uint64_t skipped;
 	double scale;
 	int dlt = pcap_datalink(p), rc, sk;
 
@@ -1456,23 +1531,27 @@ replay_pass(struct replay *r, pcap_t *p, uint64_t *base, uint64_t *seq)
 		r->st.read++;
 		(*seq)++;
 		if (!r->o.topspeed) {
+			/* --pps spaces the frames sent: a skipped one
+			 * (not IP, truncated ...) takes no slot */
 			if (r->o.pps > 0) {
-				dl = *base + (uint64_t)((double)(nread - 1) *
-						       1e9 / r->o.pps);
+				dl = sched_add(*base, (double)nslot * 1e9 /
+					       r->o.pps);
 			} else {
 				if (nread == 1)
 					t0 = tprev = ts;
 				if (ts < tprev)
 					ts = tprev;   /* never go back */
 				tprev = ts;
-				dl = *base + (uint64_t)((double)(ts - t0) *
-						       scale);
+				dl = sched_add(*base, (double)(ts - t0) *
+					       scale);
 			}
 		}
 		progress(r, 0);
+		skipped = r->st.skipped;
 		if (r->o.as_captured) {
 			send_captured(r, *seq, dlt, h, data, !r->o.topspeed,
 				      dl);
+			nslot += r->st.skipped == skipped;
 			continue;
 		}
 		hdp_decode_frame(dlt, data, h->caplen, h->len, &f);
@@ -1485,6 +1564,7 @@ replay_pass(struct replay *r, pcap_t *p, uint64_t *base, uint64_t *seq)
 			continue;
 		}
 		send_one(r, *seq, &spec, !r->o.topspeed, dl);
+		nslot += r->st.skipped == skipped;
 		if (r->exit_code == HDP_EXIT_PERM ||
 		    r->exit_code == HDP_EXIT_ENV)
 			break;
@@ -1497,7 +1577,7 @@ replay_pass(struct replay *r, pcap_t *p, uint64_t *base, uint64_t *seq)
 	pcap_close(p);
 	/* the next pass starts one mean gap after this one's last packet */
 	if (r->o.pps > 0)
-		*base += (uint64_t)((double)nread * 1e9 / r->o.pps);
+		*base = sched_add(*base, (double)nslot * 1e9 / r->o.pps);
 	else if (nread > 1)
 		*base = dl + (dl - *base) / (nread - 1);
 	else
@@ -1691,7 +1771,6 @@ open_iface(struct replay *r)
 {
 	char err[384];
 	struct ifreq ifr;
-	unsigned mtu;
 	int perm, fd;
 
 	r->ifindex = (int)if_nametoindex(r->o.ifname);
@@ -1718,7 +1797,7 @@ open_iface(struct replay *r)
 			 "or give hdp cap_net_raw)" : "");
 		return r->exit_code = perm ? HDP_EXIT_PERM : HDP_EXIT_ENV;
 	}
-	hdp_lout_info(r->lo, r->ifmac, &mtu);
+	hdp_lout_info(r->lo, r->ifmac, &r->mtu);
 	return 0;
 }
 
@@ -1785,6 +1864,8 @@ run_replay(struct replay *r, pcap_t *p)
 	flush_queue(r);
 	if (r->st.sent + r->st.failed > 0)
 		r->st.t_last_ns = hdp_mono_ns();
+	if (r->lo != NULL)	/* as captured: the batches' retries too */
+		r->st.enobufs_retries += hdp_lout_retries(r->lo);
 	return rc;
 }
 

@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/lib.sh"
 
 n=0
-for h in frame parse offline join where args; do
+for h in frame parse offline join where args rewrite; do
 	prog="$top_builddir/tests/fuzz_${h}_replay"
 	dir="$top_srcdir/tests/fuzz-regress/$h"
 	[ -x "$prog" ] || fatal "$prog not built"
