@@ -11,9 +11,7 @@
 #     fields scapy built (needs root; skipped without it).
 . "${top_srcdir:-.}/tests/lib.sh"
 need_cmd timeout
-PY=/usr/bin/python3
-$PY -c 'import scapy' 2>/dev/null || PY=python3
-$PY -c 'import scapy' 2>/dev/null || skip "needs python3-scapy"
+need_scapy
 PYTHONPATH="$top_srcdir/dissect${PYTHONPATH:+:$PYTHONPATH}"
 export PYTHONPATH
 JUDGE="$top_srcdir/tests/dissect_scapy.py"

@@ -66,6 +66,14 @@ need_root() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root (CAP_NET_RAW/CAP_NET_ADMIN)"
 }
 
+# need_scapy: PY names a python3 that imports scapy (Debian's first: a
+# python3 earlier on PATH, from pyenv say, may lack it), or skip.
+need_scapy() {
+	PY=/usr/bin/python3
+	$PY -c 'import scapy' 2>/dev/null || PY=python3
+	$PY -c 'import scapy' 2>/dev/null || skip "needs python3 with scapy"
+}
+
 need_cmd() {
 	for c in "$@"; do
 		command -v "$c" >/dev/null 2>&1 || skip "needs $c"

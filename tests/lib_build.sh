@@ -14,9 +14,7 @@
 # 2001:db8::2.
 . "$top_srcdir/tests/lib.sh"
 need_cmd tshark
-PY=/usr/bin/python3
-$PY -c 'import scapy' 2>/dev/null || PY=python3
-$PY -c 'import scapy' 2>/dev/null || skip "needs python3 with scapy"
+need_scapy
 
 EX="$top_builddir/examples/hdp_build"
 [ -x "$EX" ] || fatal "$EX not built"

@@ -15,9 +15,7 @@
 . "${top_srcdir:-.}/tests/lib.sh"
 need_root
 need_cmd tcpdump tshark ip
-PY=/usr/bin/python3
-$PY -c 'import scapy' 2>/dev/null || PY=python3
-$PY -c 'import scapy' 2>/dev/null || skip "needs python3-scapy"
+need_scapy
 
 NET=198.51.100
 R1=$NET.1 R2=$NET.2 ATK=$NET.10 VIC=$NET.20 CLI=$NET.30

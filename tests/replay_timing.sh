@@ -15,9 +15,7 @@
 . "${top_srcdir:-.}/tests/lib.sh"
 need_root
 need_cmd tcpdump ip
-PY=/usr/bin/python3
-$PY -c 'import scapy' 2>/dev/null || PY=python3
-$PY -c 'import scapy' 2>/dev/null || skip "needs python3 with scapy"
+need_scapy
 
 A=$(netns_add a)
 B=$(netns_add b)

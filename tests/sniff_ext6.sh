@@ -10,9 +10,7 @@
 . "$top_srcdir/tests/lib.sh"
 need_root
 need_cmd ip tcpdump tcpreplay
-PY=/usr/bin/python3
-$PY -c 'import scapy' 2>/dev/null || PY=python3
-$PY -c 'import scapy' 2>/dev/null || skip "needs python3 with scapy"
+need_scapy
 
 # Each frame's HDP payload is its chain's name.  ah-dst needs AH's length
 # field right (payloadlen 1: 12 bytes); four-* is one header too deep for
