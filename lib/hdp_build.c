@@ -1818,44 +1818,98 @@ flood_prepare(struct hdp_tx *tx)
 	return 0;
 }
 
+/* Stamp and mark for sending up to n free slots from the head; how many
+ * (a slot still in flight, TP_STATUS_SENDING, ends the run). */
+static unsigned
+ring_fill(struct hdp_tx *tx, unsigned n, uint64_t t)
+{
+	struct tpacket2_hdr *h;
+	unsigned k;
+
+	for (k = 0; k < n; k++) {
+		h = ring_slot(tx, (tx->ring_head + k) % tx->ring_nr);
+		if (!ring_free(h))
+			break;
+		if (tx->stamp && tx->ts_off)
+			patch_ts(RING_FRAME(tx, h), tx->ts_off,
+				 tx->udp_csum_off, t + k);
+		h->tp_len = (uint32_t)(tx->ring_vnet + tx->frame_len);
+		__atomic_store_n(&h->tp_status, TP_STATUS_SEND_REQUEST,
+				 __ATOMIC_RELEASE);
+	}
+	return k;
+}
+
 /*
- * n copies through the ring: stamp each free slot in turn and mark it for
+ * How many of the k slots marked the kernel took, after send() returned
+ * c (errno e).  It takes them in order from its own head, which ours
+ * must follow exactly: a slot our head passes that its head has not
+ * would never be sent again, and every later send() would stop there.
+ *  - c >= 0: c bytes, frame_len each (no frame is skipped: none is
+ *    above the MTU, hdp_tx_set_method sees to that);
+ *  - EINTR, EAGAIN: the first frame's buffer could not be had; the
+ *    kernel set it back to available without taking it, nor any other;
+ *  - any other error (ENOBUFS: the qdisc dropped one): the frames
+ *    before the one that failed left or are in flight (SENDING); that
+ *    one and the rest are still marked.
+ */
+static unsigned
+ring_taken(const struct hdp_tx *tx, unsigned k, ssize_t c, int e)
+{
+	unsigned i;
+
+	if (c >= 0)
+		return (size_t)c / tx->frame_len < k ?
+		       (unsigned)((size_t)c / tx->frame_len) : k;
+	if (e == EINTR || e == EAGAIN)
+		return 0;
+	for (i = 0; i < k; i++)
+		if (__atomic_load_n(&ring_slot(tx, (tx->ring_head + i) %
+					       tx->ring_nr)->tp_status,
+				    __ATOMIC_ACQUIRE) & TP_STATUS_SEND_REQUEST)
+			break;
+	return i;
+}
+
+/*
+ * n copies through the ring: stamp free slots in turn and mark them for
  * sending, then one blocking send() has the kernel send them all (it
- * returns when they have left).  Counted: the slots the kernel gave back.
+ * returns when they have left, or at the first error).  Counted: what
+ * the kernel took; the slots it did not take are unmarked (it is not
+ * walking the ring now: send() has returned, and the ring is this
+ * thread's alone), to be stamped and marked again by the next call, so
+ * nothing is ever sent that was not counted.
  */
 static int
 flood_ring(struct hdp_tx *tx, unsigned n, struct hdp_tx_result *r)
 {
 	unsigned i, k, got;
-	struct tpacket2_hdr *h;
 	ssize_t c;
+	int e;
 
-	for (k = 0; k < n; k++) {
-		h = ring_slot(tx, (tx->ring_head + k) % tx->ring_nr);
-		if (!ring_free(h))
-			break;	/* still the kernel's: send what we have */
-		if (tx->stamp && tx->ts_off)
-			patch_ts(RING_FRAME(tx, h), tx->ts_off,
-				 tx->udp_csum_off, r->time_ns + k);
-		h->tp_len = (uint32_t)(tx->ring_vnet + tx->frame_len);
-		__atomic_store_n(&h->tp_status, TP_STATUS_SEND_REQUEST,
-				 __ATOMIC_RELEASE);
+	k = ring_fill(tx, n, r->time_ns);
+	if (k == 0) {
+		/* every slot still in flight (a slow qdisc): an empty
+		 * send() waits for them */
+		(void)sendto(tx->ring_fd, NULL, 0, 0,
+			     (struct sockaddr *)&tx->to, tx->tolen);
+		k = ring_fill(tx, n, r->time_ns);
+	}
+	if (k == 0) {
+		fill_err(r, ENOBUFS);
+		return -1;
 	}
 	c = sendto(tx->ring_fd, NULL, 0, 0, (struct sockaddr *)&tx->to,
 		   tx->tolen);
-	/* the kernel walks the ring in order: our head follows its */
-	for (i = 0; i < k; i++)
-		if (!ring_free(ring_slot(tx, (tx->ring_head + i) %
-					 tx->ring_nr)))
-			break;
-	tx->ring_head = (tx->ring_head + i) % tx->ring_nr;
-	/* sent: what it says it sent, in bytes (a frame it skips in
-	 * lost-frame mode is given back but not counted) */
-	got = i;
-	if (c >= 0 && (size_t)c / tx->frame_len < got)
-		got = (unsigned)((size_t)c / tx->frame_len);
+	e = errno;
+	got = ring_taken(tx, k, c, e);
+	for (i = got; i < k; i++)
+		__atomic_store_n(&ring_slot(tx, (tx->ring_head + i) %
+					    tx->ring_nr)->tp_status,
+				 TP_STATUS_AVAILABLE, __ATOMIC_RELEASE);
+	tx->ring_head = (tx->ring_head + got) % tx->ring_nr;
 	if (got == 0) {
-		fill_err(r, c < 0 ? errno : EIO);
+		fill_err(r, c < 0 ? e : EIO);
 		return -1;
 	}
 	r->ok = 1;

@@ -10,7 +10,7 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/send_lib.sh"
 need_root
-need_cmd tcpdump tshark nft
+need_cmd tcpdump tshark nft tc
 
 A=$(netns_add a)
 B=$(netns_add b)
@@ -131,7 +131,38 @@ usage --flood --cpus 2 -P 1,255
 grep -q "out of range" "$TMPD/err" 2>/dev/null ||
 	snd --flood --cpus 0 198.18.0.2 2>&1 | grep -q "out of range" ||
 	fail "--cpus 0 says out of range"
-HDP_SEND_METHOD=bogus snd --flood -c 1 -I va 198.18.0.2 >/dev/null \
-	2>"$TMPD/err"
-expect_eq "HDP_SEND_METHOD bogus: exit 2" "$?" 2
+# HDP_SEND_METHOD: a value that is not mmsg|ring[:1-1024][+bypass] is one
+# usage error naming it (none half-used: ':0', ':-1', ':2000' clamped or
+# ignored before)
+for m in bogus mmsg:0 mmsg:-1 mmsg:2000 mmsg:x mmsg+x ring:8+by; do
+	HDP_SEND_METHOD=$m snd --flood -c 1 -I va 198.18.0.2 >/dev/null \
+		2>"$TMPD/err"
+	expect_eq "HDP_SEND_METHOD $m: exit 2" "$?" 2
+	grep -q "^hdp send: HDP_SEND_METHOD" "$TMPD/err" ||
+		fail "HDP_SEND_METHOD $m: $(cat "$TMPD/err")"
+done
+HDP_SEND_METHOD=ring snd --flood -c 1 198.18.0.2 >/dev/null 2>"$TMPD/err"
+expect_eq "HDP_SEND_METHOD ring without -I: exit 2" "$?" 2
+
+# a qdisc that drops (tbf, a few frames of room): the ring's ENOBUFS.
+# What the summary counts as sent is what arrived, sent + failed is -c,
+# and the failures are the qdisc's (the ring once lost its place after
+# one and counted sent frames as failed with EIO, or stalled)
+ip netns exec "$A" tc qdisc add dev va root tbf rate 20mbit burst 3000 \
+	limit 6000 || fatal "tc tbf"
+for m in ring mmsg; do
+	b=$(cnt hdp4)
+	HDP_SEND_METHOD=$m snd -q --flood -c 20000 --size 32 -I va \
+		198.18.0.2 >"$TMPD/out" 2>"$TMPD/err"
+	sleep 0.5
+	a=$(cnt hdp4)
+	sent=$(sed -n 's/^20000 packets: \([0-9]*\) sent, \([0-9]*\) failed.*/\1 \2/p' \
+	       "$TMPD/out")
+	set -- $sent
+	expect_eq "tbf drops, $m: sent + failed is -c" "$(( ${1:-0} + ${2:-0} ))" \
+		20000
+	expect_eq "tbf drops, $m: counted sent = arrived" "${1:--}" "$((a - b))"
+	grep -q "EIO" "$TMPD/out" && fail "tbf drops, $m: $(cat "$TMPD/out")"
+done
+ip netns exec "$A" tc qdisc del dev va root
 finish
