@@ -248,6 +248,7 @@ struct trace {
 	struct half *rx;         /* its capture, kept by a keeper process  */
 	int      rx_stream;      /* rxcap reads that capture's pcap stream */
 	int      rx_eof;         /* ... which has ended                    */
+	int      rx_bad;         /* ... in a record libpcap could not read */
 	int      rx_failed;      /* the point was not observed             */
 	int      drop_reasons;
 	const char *user;
@@ -1589,10 +1590,20 @@ drain_stream(struct trace *t, int wait_ms)
 	pfd.fd = rx_fd(t);
 	pfd.events = POLLIN;
 	while (!t->rx_eof && poll(&pfd, 1, wait_ms) > 0) {
-		if (pcap_next_ex(t->rxcap, &h, &pkt) == 1)
+		int r = pcap_next_ex(t->rxcap, &h, &pkt);
+
+		if (r == 1) {
 			on_arrival(t, h, pkt);
-		else
-			t->rx_eof = 1;	/* its end, or a stream cut short */
+			continue;
+		}
+		t->rx_eof = 1;	/* its end (-2), or a stream cut short */
+		if (r != PCAP_ERROR_BREAK) {
+			/* a bad record: what follows is not readable, so
+			 * the point saw part of the run only */
+			t->rx_bad = 1;
+			tool_err("%s: %s", tool_safe(t->rx_at),
+				 pcap_geterr(t->rxcap));
+		}
 	}
 }
 
@@ -2993,7 +3004,7 @@ finish_rx_point(struct trace *t)
 
 	half_stop(t->rx);
 	drain_stream(t, 3000);
-	if (half_finish(t->rx, 10000) == 0 && t->rx_eof) {
+	if (half_finish(t->rx, 10000) == 0 && t->rx_eof && !t->rx_bad) {
 		t->rx = NULL;
 		return;
 	}

@@ -59,6 +59,27 @@ expect_eq "after Ctrl-C: no hdp listen left on the receiver" "$(left)" 0
 expect_eq "after Ctrl-C: no ssh left on the sender" \
 	"$(ns_procs "$NS_S" 'ssh' | wc -l)" 0
 
+# a responder that dies mid-run: its probes' losses are not the
+# network's: said (naming the host), exit 4, never the 1 of a lossy path
+bg ip netns exec "$NS_S" timeout 60 "$HDP" ping -c 15 -i 0.1 -W 1 \
+	--responder "ssh://$D4" "$D4" >"$TMPD/d.out" 2>"$TMPD/d.err"
+PPID_=$BG_PID
+i=0
+while [ "$(grep -c 'bytes from' "$TMPD/d.out")" -lt 2 ] && [ $i -lt 100 ]
+do
+	sleep 0.1; i=$((i + 1))
+done
+for p in $(ns_procs "$NS_D" 'hdp listen' | awk '{ print $1 }'); do
+	kill -KILL "$p" 2>/dev/null
+done
+wait "$PPID_"
+expect_eq "responder killed mid-run: exit 4" "$?" 4
+check "responder killed mid-run: said, naming the host" \
+	grep -q "^hdp ping: ssh://$D4: the command ended before the run did" \
+	"$TMPD/d.err"
+expect_eq "responder killed mid-run: no ssh left on the sender" \
+	"$(ns_procs "$NS_S" 'ssh' | wc -l)" 0
+
 # a responder that cannot be started: a wrong key
 HDP_SSH=$SSH_WRONG ip netns exec "$NS_S" timeout 60 "$HDP" ping -c 3 \
 	-i 0.2 --responder "ssh://$D4" "$D4" >"$TMPD/w.out" 2>"$TMPD/w.err"
