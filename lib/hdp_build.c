@@ -105,10 +105,7 @@ struct hdp_tx {
 	union hdp_addr   src_for, src;
 	int              have_src;
 
-	/* burst writes: a copy of the frame per message when stamping */
-	uint8_t         *burst;
-	size_t           burst_stride;
-	unsigned         burst_n;
+	/* queued writes' messages (hdp_tx_flush) */
 	struct mmsghdr   msgs[HDP_TX_BURST];
 	struct iovec     iovs[HDP_TX_BURST];
 
@@ -1119,7 +1116,6 @@ hdp_tx_build(struct hdp_tx *tx, const struct hdp_pkt_spec *s, char *err,
 		return -1;
 	finish_frame(tx, s);
 	set_destination(tx, s);
-	tx->burst_n = 0;	/* burst copies are stale */
 	tx->fl_ready = 0;	/* so are the flood's */
 	return 0;
 }
@@ -1207,81 +1203,6 @@ hdp_tx_write(struct hdp_tx *tx, struct hdp_tx_result *r)
 	return 0;
 }
 
-/* Set up the per-message copies and headers for bursts. */
-static int
-burst_prepare(struct hdp_tx *tx)
-{
-	unsigned i;
-
-	if (tx->burst_n != 0)
-		return 0;
-	if (tx->stamp && tx->ts_off != 0) {
-		size_t stride = (tx->frame_len + 63) & ~(size_t)63;
-
-		if (stride * HDP_TX_BURST > tx->burst_stride * HDP_TX_BURST ||
-		    tx->burst == NULL) {
-			free(tx->burst);
-			tx->burst = malloc(stride * HDP_TX_BURST);
-			if (tx->burst == NULL) {
-				tx->burst_stride = 0;
-				return -1;
-			}
-			tx->burst_stride = stride;
-		}
-		for (i = 0; i < HDP_TX_BURST; i++)
-			memcpy(tx->burst + i * tx->burst_stride, tx->frame,
-			       tx->frame_len);
-	}
-	for (i = 0; i < HDP_TX_BURST; i++) {
-		tx->iovs[i].iov_base = (tx->stamp && tx->ts_off) ?
-				       tx->burst + i * tx->burst_stride :
-				       tx->frame;
-		tx->iovs[i].iov_len = tx->frame_len;
-		memset(&tx->msgs[i], 0, sizeof(tx->msgs[i]));
-		tx->msgs[i].msg_hdr.msg_name = &tx->to;
-		tx->msgs[i].msg_hdr.msg_namelen = tx->tolen;
-		tx->msgs[i].msg_hdr.msg_iov = &tx->iovs[i];
-		tx->msgs[i].msg_hdr.msg_iovlen = 1;
-	}
-	tx->burst_n = HDP_TX_BURST;
-	return 0;
-}
-
-int
-hdp_tx_write_burst(struct hdp_tx *tx, unsigned n, struct hdp_tx_result *r)
-{
-	unsigned i;
-	int c;
-
-	if (result_begin(tx, r) < 0)
-		return -1;
-	if (n > HDP_TX_BURST)
-		n = HDP_TX_BURST;
-	if (burst_prepare(tx) < 0) {
-		fill_err(r, ENOMEM);
-		return -1;
-	}
-	if (tx->stamp && tx->ts_off) {
-		for (i = 0; i < n; i++)
-			patch_ts(tx->burst + i * tx->burst_stride, tx->ts_off,
-				 tx->udp_csum_off, r->time_ns + i);
-		r->hdp_ts_ns = r->time_ns;
-	} else if (tx->ts_off) {
-		r->hdp_ts_ns = tx->ts_ns;
-	}
-	if (tx->mode == HDP_TX_NONE) {
-		r->ok = 1;
-		return (int)n;
-	}
-	c = sendmmsg(tx->fd, tx->msgs, n, 0);
-	if (c < 0) {
-		fill_err(r, errno);
-		return -1;
-	}
-	r->ok = 1;
-	return c;
-}
-
 int
 hdp_tx_queue(struct hdp_tx *tx, struct hdp_tx_result *r)
 {
@@ -1326,7 +1247,6 @@ hdp_tx_flush(struct hdp_tx *tx, int *errs)
 		tx->msgs[i].msg_hdr.msg_iov = &tx->iovs[i];
 		tx->msgs[i].msg_hdr.msg_iovlen = 1;
 	}
-	tx->burst_n = 0;	/* the burst messages are overwritten */
 	while (start < n && tx->mode != HDP_TX_NONE) {
 		c = sendmmsg(tx->fd, tx->msgs + start, n - start, 0);
 		if (c > 0) {
@@ -1976,7 +1896,6 @@ hdp_tx_close(struct hdp_tx *tx)
 		libnet_destroy(tx->l);
 	free(tx->frame);
 	free(tx->pl);
-	free(tx->burst);
 	free(tx->qbuf);
 	free(tx->frag);
 	flood_free(tx);
