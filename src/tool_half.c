@@ -448,6 +448,19 @@ half_fd(const struct half *h)
 	return h->data;
 }
 
+FILE *
+half_fdopen(const struct half *h, const char *mode)
+{
+	FILE *f = NULL;
+	int fd = dup(h->data);
+
+	if (fd >= 0 && (f = fdopen(fd, mode)) == NULL)
+		close(fd);
+	if (f == NULL)
+		tool_errno("%s", tool_safe(h->name));
+	return f;
+}
+
 void
 half_stop(struct half *h)
 {

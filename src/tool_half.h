@@ -18,6 +18,8 @@
 #ifndef HDP_TOOL_HALF_H
 #define HDP_TOOL_HALF_H
 
+#include <stdio.h>
+
 #include "tool_remote.h"
 
 struct half;
@@ -38,6 +40,9 @@ struct half *half_start(const struct remote_cfg *c, const struct point *p,
 /* The command's standard output, as it arrives (-1 with discard); it
  * ends (EOF) after half_stop, once the command has ended. */
 int half_fd(const struct half *h);
+/* The same as a FILE of its own (a dup: fclose it, before or after
+ * half_finish); NULL after saying why, naming the point. */
+FILE *half_fdopen(const struct half *h, const char *mode);
 /* Ask the command to end (its standard input closes over there). */
 void half_stop(struct half *h);
 /* Stop if not yet, wait for the keeper (at most timeout_ms, then it is

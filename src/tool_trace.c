@@ -2876,8 +2876,7 @@ open_rx_point(struct trace *t)
 {
 	char filter[256], err[PCAP_ERRBUF_SIZE];
 	struct half_spec sp;
-	FILE *f = NULL;
-	int fd;
+	FILE *f;
 
 	snprintf(filter, sizeof(filter), "%s dst host %s",
 		 t->family == AF_INET6 ? "ip6 and" : "ip and", t->dst_str);
@@ -2888,12 +2887,7 @@ open_rx_point(struct trace *t)
 	t->rx = half_start(&t->rcfg, &t->rx_pt, &sp);
 	if (t->rx == NULL)
 		return;
-	fd = dup(half_fd(t->rx));
-	if (fd >= 0 && (f = fdopen(fd, "rb")) == NULL)
-		close(fd);
-	if (f == NULL) {
-		tool_errno("%s", tool_safe(t->rx_at));
-	} else {
+	if ((f = half_fdopen(t->rx, "rb")) != NULL) {
 		setvbuf(f, NULL, _IONBF, 0);	/* see drain_stream() */
 		t->rxcap = pcap_fopen_offline_with_tstamp_precision(f,
 			PCAP_TSTAMP_PRECISION_NANO, err);
