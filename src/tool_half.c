@@ -286,20 +286,24 @@ static int
 keeper_end(struct relay *r, const struct half_spec *sp, int rc)
 {
 	const char *what = sp->argv != NULL ? "the command" : "the capture";
-	const char *last = remote_last_line(r->rp);
+	char name[256], last[512];
 	int st;
 
+	/* remote_finish frees rp: its name and last words first */
+	snprintf(name, sizeof(name), "%s", r->rp->name);
+	snprintf(last, sizeof(last), "%s", remote_last_line(r->rp));
 	if (rc == K_EARLY)
-		tool_err("%s: %s ended before the run did%s%s", r->rp->name,
-			 what, last[0] ? ": " : "", last);
+		tool_err("%s: %s ended before the run did%s%s", name, what,
+			 last[0] ? ": " : "", last);
 	else if (rc == K_NOEND)
-		tool_err("%s: %s did not end in %d s once stopped", r->rp->name,
-			 what, STOP_WAIT_MS / 1000);
+		tool_err("%s: %s did not end in %d s once stopped", name, what,
+			 STOP_WAIT_MS / 1000);
 	st = remote_finish(r->rp, STOP_WAIT_MS);
+	r->rp = NULL;
 	if (rc == K_OK && st != 0) {
 		/* 255: ssh failed; -1: killed; else its own failure */
-		tool_err("%s: %s ended with status %d%s%s", r->rp->name, what,
-			 st, last[0] ? ": " : "", last);
+		tool_err("%s: %s ended with status %d%s%s", name, what, st,
+			 last[0] ? ": " : "", last);
 		rc = K_NOEND;
 	}
 	return rc;

@@ -8,7 +8,9 @@
 # Then a receiver that refuses our key: one line naming it, the local
 # result still printed with the receiver's side not observed (arrived
 # null, left_sender, never never_arrived), exit 4; and nothing left
-# running in the receiver's namespace.
+# running in the receiver's namespace.  A listener killed mid-sweep, or
+# one that ends with a failure status once stopped (its lines miss
+# datagrams), leaves every number not observed, exit 4.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/topo.sh"
 . "$top_srcdir/tests/ssh_lib.sh"
@@ -123,4 +125,33 @@ expect_eq "listener killed mid-sweep: every number not observed" \
 	   wc -l)" 6
 expect_eq "no ssh left on the sender" \
 	"$(ns_procs "$NS_S" 'ssh' | wc -l)" 0
+
+# a receiver that fails at its end (hdp listen exits 1 when the kernel
+# dropped datagrams its sockets should have had; here a stand-in on the
+# remote side that says so): its lines miss some, so not observed, exit
+# 4, never a verdict on its word
+cat >"$TMPD/droplisten" <<EOF
+#!/bin/sh
+case "\$1" in
+listen)
+	echo "listening on any" >&2
+	trap 'kill \$! 2>/dev/null; echo "hdp listen: 3 dropped by the kernel" >&2; exit 1' TERM
+	sleep 30 &
+	wait
+	exit 0;;
+esac
+exec "$HDP" "\$@"
+EOF
+chmod 755 "$TMPD/droplisten"
+in_ns "$NS_S" timeout 60 "$HDP" $SW --remote-hdp "$TMPD/droplisten" \
+	--rx-at "ssh://$D4" --json >"$TMPD/fail.json" 2>"$TMPD/fail.err"
+expect_eq "receiver fails at its end: exit 4" "$?" 4
+cat "$TMPD/fail.err"
+check "receiver fails at its end: said, with its status and last line" \
+	grep -q "^hdp sweep: ssh://$D4: the command ended with status 1: hdp listen: 3 dropped" \
+	"$TMPD/fail.err"
+rows "$TMPD/fail.json" >"$TMPD/fail.rows" || fail "fail: JSON"
+expect_eq "receiver fails at its end: every number not observed" \
+	"$(awk '$2 == "left_sender" && $5 == "None"' "$TMPD/fail.rows" |
+	   wc -l)" 6
 finish
