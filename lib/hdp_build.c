@@ -1760,6 +1760,15 @@ ring_fill(struct hdp_tx *tx, unsigned n, uint64_t t)
 	return k;
 }
 
+/* Slot head + i is still marked for sending (not taken). */
+static int
+ring_marked(const struct hdp_tx *tx, unsigned i)
+{
+	return (__atomic_load_n(&ring_slot(tx, (tx->ring_head + i) %
+					   tx->ring_nr)->tp_status,
+				__ATOMIC_ACQUIRE) & TP_STATUS_SEND_REQUEST) != 0;
+}
+
 /*
  * How many of the k slots marked the kernel took, after send() returned
  * c (errno e).  It takes them in order from its own head, which ours
@@ -1767,8 +1776,11 @@ ring_fill(struct hdp_tx *tx, unsigned n, uint64_t t)
  * would never be sent again, and every later send() would stop there.
  *  - c >= 0: c bytes, frame_len each (no frame is skipped: none is
  *    above the MTU, hdp_tx_set_method sees to that);
- *  - EINTR, EAGAIN: the first frame's buffer could not be had; the
- *    kernel set it back to available without taking it, nor any other;
+ *  - EINTR, EAGAIN (a signal: Ctrl-C): either while it waited for the
+ *    last frames to leave, every one taken then (none still marked),
+ *    or while it waited for the first frame's buffer, which it set
+ *    back to available without taking it, nor any other (the rest
+ *    still marked);
  *  - any other error (ENOBUFS: the qdisc dropped one): the frames
  *    before the one that failed left or are in flight (SENDING); that
  *    one and the rest are still marked.
@@ -1781,13 +1793,11 @@ ring_taken(const struct hdp_tx *tx, unsigned k, ssize_t c, int e)
 	if (c >= 0)
 		return (size_t)c / tx->frame_len < k ?
 		       (unsigned)((size_t)c / tx->frame_len) : k;
-	if (e == EINTR || e == EAGAIN)
-		return 0;
 	for (i = 0; i < k; i++)
-		if (__atomic_load_n(&ring_slot(tx, (tx->ring_head + i) %
-					       tx->ring_nr)->tp_status,
-				    __ATOMIC_ACQUIRE) & TP_STATUS_SEND_REQUEST)
+		if (ring_marked(tx, i))
 			break;
+	if ((e == EINTR || e == EAGAIN) && i < k)
+		return 0;
 	return i;
 }
 
@@ -1824,9 +1834,10 @@ flood_ring(struct hdp_tx *tx, unsigned n, struct hdp_tx_result *r)
 	e = errno;
 	got = ring_taken(tx, k, c, e);
 	for (i = got; i < k; i++)
-		__atomic_store_n(&ring_slot(tx, (tx->ring_head + i) %
-					    tx->ring_nr)->tp_status,
-				 TP_STATUS_AVAILABLE, __ATOMIC_RELEASE);
+		if (ring_marked(tx, i))
+			__atomic_store_n(&ring_slot(tx, (tx->ring_head + i) %
+						    tx->ring_nr)->tp_status,
+					 TP_STATUS_AVAILABLE, __ATOMIC_RELEASE);
 	tx->ring_head = (tx->ring_head + got) % tx->ring_nr;
 	if (got == 0) {
 		fill_err(r, c < 0 ? e : EIO);

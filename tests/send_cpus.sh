@@ -164,5 +164,20 @@ for m in ring mmsg; do
 	expect_eq "tbf drops, $m: counted sent = arrived" "${1:--}" "$((a - b))"
 	grep -q "EIO" "$TMPD/out" && fail "tbf drops, $m: $(cat "$TMPD/out")"
 done
+# Ctrl-C while the ring's send() waits for its frames to leave (a slow
+# qdisc with room for them): every frame it took is counted, none as
+# failed (they were once counted as one EINTR failure, a batch short)
+ip netns exec "$A" tc qdisc change dev va root tbf rate 5mbit burst 3000 \
+	limit 200000 || fatal "tc tbf change"
+b=$(cnt hdp4)
+ip netns exec "$A" timeout -s INT -k 2 0.7 "$HDP" send -q --flood -c 0 \
+	--size 32 -I va 198.18.0.2 >"$TMPD/out" 2>&1 </dev/null
+sleep 1
+a=$(cnt hdp4)
+set -- $(sed -n 's/^[0-9]* packets: \([0-9]*\) sent, \([0-9]*\) failed.*/\1 \2/p' \
+	 "$TMPD/out")
+expect_eq "Ctrl-C in the ring's send: counted sent = arrived" "${1:--}" \
+	"$((a - b))"
+expect_eq "Ctrl-C in the ring's send: none failed" "${2:--}" 0
 ip netns exec "$A" tc qdisc del dev va root
 finish
