@@ -74,6 +74,8 @@ snd -q --flood -c 2000 --cpus 2 --l4 udp --size 40 --ttl 34 -I va \
 	198.18.0.2 >/dev/null
 snd -q --flood -c 1000 --cpus 2 --hop-limit 35 -I va 2001:db8:1::2 \
 	>/dev/null
+snd -q --flood -c 1000 --cpus 2 --l4 udp --hop-limit 36 -I va \
+	2001:db8:1::2 >/dev/null
 CAP_BATCH=1 cap_stop
 grep -q "^0 packets dropped by kernel" "$TMPD/c.pcap.err" ||
 	echo "note: tcpdump dropped some: $(cat "$TMPD/c.pcap.err")"
@@ -107,6 +109,13 @@ expect_eq "UDP frames: every checksum right after its timestamp" "$bad" 0
 n=$(fields "$TMPD/c.pcap" "ipv6.hlim == 35 && ipv6.nxt == 255 && ipv6.src == 2001:db8:1::1" \
 	frame.number | wc -l)
 [ "$n" -ge 900 ] || fail "IPv6 frames captured: $n of 1000"
+# IPv6 UDP: the checksum is mandatory (RFC 8200 8.1), patched per frame
+fields "$TMPD/c.pcap" "ipv6.hlim == 36 && udp" udp.checksum.status \
+	>"$TMPD/udp6"
+n=$(wc -l <"$TMPD/udp6")
+[ "$n" -ge 900 ] || fail "IPv6 UDP frames captured: $n of 1000"
+expect_eq "IPv6 UDP frames: every checksum right after its timestamp" \
+	"$(grep -vc '^1$' "$TMPD/udp6")" 0
 
 # until interrupted (-c 0): both senders stop on SIGINT, one summary
 ip netns exec "$A" timeout -s INT -k 2 1 "$HDP" send -q --flood -c 0 \
