@@ -490,10 +490,17 @@ half_finish(struct half *h, int timeout_ms)
 	       hdp_mono_ns() < end)
 		usleep(10000);
 	if (r == 0) {
-		tool_err("%s: no end in %d s; stopped", h->name,
-			 timeout_ms / 1000);
-		(void)kill(h->keeper, SIGKILL);
-		(void)waitpid(h->keeper, &status, 0);
+		/* after -Z we may no longer signal it (it kept the
+		 * privileges ssh needs): it then ends on its own, its every
+		 * step bounded, and we wait for it, so nothing outlives us */
+		if (kill(h->keeper, SIGKILL) == 0)
+			tool_err("%s: no end in %d s; stopped", h->name,
+				 timeout_ms / 1000);
+		else
+			tool_err("%s: no end in %d s; waiting for it",
+				 h->name, timeout_ms / 1000);
+		while (waitpid(h->keeper, &status, 0) < 0 && errno == EINTR)
+			;
 		status = 1 << 8;
 	}
 	free(h->name);
