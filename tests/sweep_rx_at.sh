@@ -66,6 +66,11 @@ rows "$TMPD/rxat.json" >"$TMPD/rxat.rows" || fail "--rx-at JSON"
 check "--rx-at gives --join's verdicts and counts, number by number" \
 	cmp "$TMPD/joined.rows" "$TMPD/rxat.rows"
 v() { awk -v p="$1" '$1 == p { print $2, $5, $6 }' "$TMPD/rxat.rows"; }
+# unseen NAME: NAME.json's rows whose receiver side reads not observed
+unseen() {
+	rows "$TMPD/$1.json" >"$TMPD/$1.rows" || fail "$1: JSON"
+	awk '$2 == "left_sender" && $5 == "None"' "$TMPD/$1.rows" | wc -l
+}
 expect_eq "17: dropped at R2, never arrived" "$(v 17)" "never_arrived 0 0"
 expect_eq "253: dropped at R2, never arrived" "$(v 253)" \
 	"never_arrived 0 0"
@@ -119,10 +124,8 @@ expect_eq "listener killed mid-sweep: exit 4" "$?" 4
 check "listener killed mid-sweep: said, naming the receiver" \
 	grep -q "^hdp sweep: ssh://$D4: the command ended before the run did" \
 	"$TMPD/died.err"
-rows "$TMPD/died.json" >"$TMPD/died.rows" || fail "died: JSON"
 expect_eq "listener killed mid-sweep: every number not observed" \
-	"$(awk '$2 == "left_sender" && $5 == "None"' "$TMPD/died.rows" |
-	   wc -l)" 6
+	"$(unseen died)" 6
 expect_eq "no ssh left on the sender" \
 	"$(ns_procs "$NS_S" 'ssh' | wc -l)" 0
 
@@ -150,8 +153,6 @@ cat "$TMPD/fail.err"
 check "receiver fails at its end: said, with its status and last line" \
 	grep -q "^hdp sweep: ssh://$D4: the command ended with status 1: hdp listen: 3 dropped" \
 	"$TMPD/fail.err"
-rows "$TMPD/fail.json" >"$TMPD/fail.rows" || fail "fail: JSON"
 expect_eq "receiver fails at its end: every number not observed" \
-	"$(awk '$2 == "left_sender" && $5 == "None"' "$TMPD/fail.rows" |
-	   wc -l)" 6
+	"$(unseen fail)" 6
 finish
