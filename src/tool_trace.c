@@ -2878,8 +2878,14 @@ open_rx_point(struct trace *t)
 	struct half_spec sp;
 	FILE *f;
 
-	snprintf(filter, sizeof(filter), "%s dst host %s",
-		 t->family == AF_INET6 ? "ip6 and" : "ip and", t->dst_str);
+	/* TCP only to the probes' port (identify() takes no other): the
+	 * ssh session that carries the stream is TCP to this very host,
+	 * and each of its segments captured would be sent back over it,
+	 * making more (a loop of ~1 MB/s on an idle link) */
+	snprintf(filter, sizeof(filter),
+		 "%s dst host %s and (not tcp or tcp dst port %u)",
+		 t->family == AF_INET6 ? "ip6 and" : "ip and", t->dst_str,
+		 (unsigned)t->tcp_dport);
 	memset(&sp, 0, sizeof(sp));
 	sp.filter = filter;
 	sp.timeout_ms = 15000;
