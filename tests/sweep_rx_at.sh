@@ -143,7 +143,7 @@ listen)
 	wait
 	exit 0;;
 esac
-exec "$HDP" "\$@"
+exec "$SSH_DIR/path-with-hdp/hdp" "\$@"
 EOF
 chmod 755 "$TMPD/droplisten"
 in_ns "$NS_S" timeout 60 "$HDP" $SW --remote-hdp "$TMPD/droplisten" \

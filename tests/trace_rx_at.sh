@@ -118,7 +118,7 @@ sniff)
 	wait
 	exit 0;;
 esac
-exec "$HDP" "\$@"
+exec "$SSH_DIR/path-with-hdp/hdp" "\$@"
 EOF
 chmod 755 "$TMPD/badsniff"
 in_ns "$NS_S" timeout 60 "$HDP" trace -m 6 -w 0.5 --probes hdp,icmp \
