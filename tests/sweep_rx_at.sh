@@ -28,6 +28,15 @@ table inet hdptest {
 }
 NFT
 LIST=1,6,17,200,253,255
+
+# hdp listen -P 6 over ssh (as --rx-at runs it) does not report its own
+# ssh session: each such line went back over it as TCP segments, each a
+# line again (a loop of ~15000 lines in 2 s on an idle link here)
+# shellcheck disable=SC2086
+in_ns "$NS_S" timeout 20 $HDP_SSH "$D4" hdp listen -P 6 --json -4 -t 2 \
+	>"$TMPD/idle.json" 2>/dev/null
+expect_eq "listen over ssh, idle: no line of its own ssh session" \
+	"$(grep -c '"proto":6' "$TMPD/idle.json")" 0
 SW="sweep $D4 -P $LIST -c 2 --wait 300"
 
 # the halves by hand, joined with --join
