@@ -105,10 +105,7 @@ struct hdp_tx {
 	union hdp_addr   src_for, src;
 	int              have_src;
 
-	/* burst writes: a copy of the frame per message when stamping */
-	uint8_t         *burst;
-	size_t           burst_stride;
-	unsigned         burst_n;
+	/* queued writes' messages (hdp_tx_flush) */
 	struct mmsghdr   msgs[HDP_TX_BURST];
 	struct iovec     iovs[HDP_TX_BURST];
 
@@ -1196,7 +1193,6 @@ hdp_tx_build(struct hdp_tx *tx, const struct hdp_pkt_spec *s, char *err,
 		return -1;
 	finish_frame(tx, s);
 	set_destination(tx, s);
-	tx->burst_n = 0;	/* burst copies are stale */
 	tx->fl_ready = 0;	/* so are the flood's */
 	return 0;
 }
@@ -1284,81 +1280,6 @@ hdp_tx_write(struct hdp_tx *tx, struct hdp_tx_result *r)
 	return 0;
 }
 
-/* Set up the per-message copies and headers for bursts. */
-static int
-burst_prepare(struct hdp_tx *tx)
-{
-	unsigned i;
-
-	if (tx->burst_n != 0)
-		return 0;
-	if (tx->stamp && tx->ts_off != 0) {
-		size_t stride = (tx->frame_len + 63) & ~(size_t)63;
-
-		if (stride * HDP_TX_BURST > tx->burst_stride * HDP_TX_BURST ||
-		    tx->burst == NULL) {
-			free(tx->burst);
-			tx->burst = malloc(stride * HDP_TX_BURST);
-			if (tx->burst == NULL) {
-				tx->burst_stride = 0;
-				return -1;
-			}
-			tx->burst_stride = stride;
-		}
-		for (i = 0; i < HDP_TX_BURST; i++)
-			memcpy(tx->burst + i * tx->burst_stride, tx->frame,
-			       tx->frame_len);
-	}
-	for (i = 0; i < HDP_TX_BURST; i++) {
-		tx->iovs[i].iov_base = (tx->stamp && tx->ts_off) ?
-				       tx->burst + i * tx->burst_stride :
-				       tx->frame;
-		tx->iovs[i].iov_len = tx->frame_len;
-		memset(&tx->msgs[i], 0, sizeof(tx->msgs[i]));
-		tx->msgs[i].msg_hdr.msg_name = &tx->to;
-		tx->msgs[i].msg_hdr.msg_namelen = tx->tolen;
-		tx->msgs[i].msg_hdr.msg_iov = &tx->iovs[i];
-		tx->msgs[i].msg_hdr.msg_iovlen = 1;
-	}
-	tx->burst_n = HDP_TX_BURST;
-	return 0;
-}
-
-int
-hdp_tx_write_burst(struct hdp_tx *tx, unsigned n, struct hdp_tx_result *r)
-{
-	unsigned i;
-	int c;
-
-	if (result_begin(tx, r) < 0)
-		return -1;
-	if (n > HDP_TX_BURST)
-		n = HDP_TX_BURST;
-	if (burst_prepare(tx) < 0) {
-		fill_err(r, ENOMEM);
-		return -1;
-	}
-	if (tx->stamp && tx->ts_off) {
-		for (i = 0; i < n; i++)
-			patch_ts(tx->burst + i * tx->burst_stride, tx->ts_off,
-				 tx->udp_csum_off, r->time_ns + i);
-		r->hdp_ts_ns = r->time_ns;
-	} else if (tx->ts_off) {
-		r->hdp_ts_ns = tx->ts_ns;
-	}
-	if (tx->mode == HDP_TX_NONE) {
-		r->ok = 1;
-		return (int)n;
-	}
-	c = sendmmsg(tx->fd, tx->msgs, n, 0);
-	if (c < 0) {
-		fill_err(r, errno);
-		return -1;
-	}
-	r->ok = 1;
-	return c;
-}
-
 int
 hdp_tx_queue(struct hdp_tx *tx, struct hdp_tx_result *r)
 {
@@ -1403,7 +1324,6 @@ hdp_tx_flush(struct hdp_tx *tx, int *errs)
 		tx->msgs[i].msg_hdr.msg_iov = &tx->iovs[i];
 		tx->msgs[i].msg_hdr.msg_iovlen = 1;
 	}
-	tx->burst_n = 0;	/* the burst messages are overwritten */
 	while (start < n && tx->mode != HDP_TX_NONE) {
 		c = sendmmsg(tx->fd, tx->msgs + start, n - start, 0);
 		if (c > 0) {
@@ -1895,44 +1815,109 @@ flood_prepare(struct hdp_tx *tx)
 	return 0;
 }
 
+/* Stamp and mark for sending up to n free slots from the head; how many
+ * (a slot still in flight, TP_STATUS_SENDING, ends the run). */
+static unsigned
+ring_fill(struct hdp_tx *tx, unsigned n, uint64_t t)
+{
+	struct tpacket2_hdr *h;
+	unsigned k;
+
+	for (k = 0; k < n; k++) {
+		h = ring_slot(tx, (tx->ring_head + k) % tx->ring_nr);
+		if (!ring_free(h))
+			break;
+		if (tx->stamp && tx->ts_off)
+			patch_ts(RING_FRAME(tx, h), tx->ts_off,
+				 tx->udp_csum_off, t + k);
+		h->tp_len = (uint32_t)(tx->ring_vnet + tx->frame_len);
+		__atomic_store_n(&h->tp_status, TP_STATUS_SEND_REQUEST,
+				 __ATOMIC_RELEASE);
+	}
+	return k;
+}
+
+/* Slot head + i is still marked for sending (not taken). */
+static int
+ring_marked(const struct hdp_tx *tx, unsigned i)
+{
+	return (__atomic_load_n(&ring_slot(tx, (tx->ring_head + i) %
+					   tx->ring_nr)->tp_status,
+				__ATOMIC_ACQUIRE) & TP_STATUS_SEND_REQUEST) != 0;
+}
+
 /*
- * n copies through the ring: stamp each free slot in turn and mark it for
+ * How many of the k slots marked the kernel took, after send() returned
+ * c (errno e).  It takes them in order from its own head, which ours
+ * must follow exactly: a slot our head passes that its head has not
+ * would never be sent again, and every later send() would stop there.
+ *  - c >= 0: c bytes, frame_len each (no frame is skipped: none is
+ *    above the MTU, hdp_tx_set_method sees to that);
+ *  - EINTR, EAGAIN (a signal: Ctrl-C): either while it waited for the
+ *    last frames to leave, every one taken then (none still marked),
+ *    or while it waited for the first frame's buffer, which it set
+ *    back to available without taking it, nor any other (the rest
+ *    still marked);
+ *  - any other error (ENOBUFS: the qdisc dropped one): the frames
+ *    before the one that failed left or are in flight (SENDING); that
+ *    one and the rest are still marked.
+ */
+static unsigned
+ring_taken(const struct hdp_tx *tx, unsigned k, ssize_t c, int e)
+{
+	unsigned i;
+
+	if (c >= 0)
+		return (size_t)c / tx->frame_len < k ?
+		       (unsigned)((size_t)c / tx->frame_len) : k;
+	for (i = 0; i < k; i++)
+		if (ring_marked(tx, i))
+			break;
+	if ((e == EINTR || e == EAGAIN) && i < k)
+		return 0;
+	return i;
+}
+
+/*
+ * n copies through the ring: stamp free slots in turn and mark them for
  * sending, then one blocking send() has the kernel send them all (it
- * returns when they have left).  Counted: the slots the kernel gave back.
+ * returns when they have left, or at the first error).  Counted: what
+ * the kernel took; the slots it did not take are unmarked (it is not
+ * walking the ring now: send() has returned, and the ring is this
+ * thread's alone), to be stamped and marked again by the next call, so
+ * nothing is ever sent that was not counted.
  */
 static int
 flood_ring(struct hdp_tx *tx, unsigned n, struct hdp_tx_result *r)
 {
 	unsigned i, k, got;
-	struct tpacket2_hdr *h;
 	ssize_t c;
+	int e;
 
-	for (k = 0; k < n; k++) {
-		h = ring_slot(tx, (tx->ring_head + k) % tx->ring_nr);
-		if (!ring_free(h))
-			break;	/* still the kernel's: send what we have */
-		if (tx->stamp && tx->ts_off)
-			patch_ts(RING_FRAME(tx, h), tx->ts_off,
-				 tx->udp_csum_off, r->time_ns + k);
-		h->tp_len = (uint32_t)(tx->ring_vnet + tx->frame_len);
-		__atomic_store_n(&h->tp_status, TP_STATUS_SEND_REQUEST,
-				 __ATOMIC_RELEASE);
+	k = ring_fill(tx, n, r->time_ns);
+	if (k == 0) {
+		/* every slot still in flight (a slow qdisc): an empty
+		 * send() waits for them */
+		(void)sendto(tx->ring_fd, NULL, 0, 0,
+			     (struct sockaddr *)&tx->to, tx->tolen);
+		k = ring_fill(tx, n, r->time_ns);
+	}
+	if (k == 0) {
+		fill_err(r, ENOBUFS);
+		return -1;
 	}
 	c = sendto(tx->ring_fd, NULL, 0, 0, (struct sockaddr *)&tx->to,
 		   tx->tolen);
-	/* the kernel walks the ring in order: our head follows its */
-	for (i = 0; i < k; i++)
-		if (!ring_free(ring_slot(tx, (tx->ring_head + i) %
-					 tx->ring_nr)))
-			break;
-	tx->ring_head = (tx->ring_head + i) % tx->ring_nr;
-	/* sent: what it says it sent, in bytes (a frame it skips in
-	 * lost-frame mode is given back but not counted) */
-	got = i;
-	if (c >= 0 && (size_t)c / tx->frame_len < got)
-		got = (unsigned)((size_t)c / tx->frame_len);
+	e = errno;
+	got = ring_taken(tx, k, c, e);
+	for (i = got; i < k; i++)
+		if (ring_marked(tx, i))
+			__atomic_store_n(&ring_slot(tx, (tx->ring_head + i) %
+						    tx->ring_nr)->tp_status,
+					 TP_STATUS_AVAILABLE, __ATOMIC_RELEASE);
+	tx->ring_head = (tx->ring_head + got) % tx->ring_nr;
 	if (got == 0) {
-		fill_err(r, c < 0 ? errno : EIO);
+		fill_err(r, c < 0 ? e : EIO);
 		return -1;
 	}
 	r->ok = 1;
@@ -1999,7 +1984,6 @@ hdp_tx_close(struct hdp_tx *tx)
 		libnet_destroy(tx->l);
 	free(tx->frame);
 	free(tx->pl);
-	free(tx->burst);
 	free(tx->qbuf);
 	free(tx->frag);
 	flood_free(tx);

@@ -89,18 +89,8 @@ int  hdp_tx_build(struct hdp_tx *tx, const struct hdp_pkt_spec *spec,
  */
 int  hdp_tx_write(struct hdp_tx *tx, struct hdp_tx_result *r);
 
-/* How many copies of a frame hdp_tx_write_burst() writes at most. */
+/* How many frames hdp_tx_queue() holds at most. */
 #define HDP_TX_BURST 64
-
-/*
- * Write the frame last built n times (n <= HDP_TX_BURST) with one
- * sendmmsg(): the lean path of a flood.  When spec ts_ns was 0 each copy
- * carries its own timestamp (time_ns + i), taken once right before the
- * call.  Returns the number of copies the kernel took (0..n), or -1 with
- * r filled in when it took none.  No allocation after the first call.
- */
-int  hdp_tx_write_burst(struct hdp_tx *tx, unsigned n,
-			struct hdp_tx_result *r);
 
 /*
  * How hdp_tx_flood() hands copies of one frame to the kernel.  batch:

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -31,8 +32,11 @@
 #define RELAY_MAX   (256u << 20)  /* output held for a slow reader, at most */
 #define STOP_WAIT_MS 5000         /* for the command to end once stopped    */
 
-/* The keeper's exit statuses. */
-enum { K_OK = 0, K_NOSTART = 1, K_EARLY = 3 };
+/* The keeper's exit statuses: K_OK, the command ran until stopped and
+ * all it said was relayed; anything else, the point was not observed
+ * (all of the run): it could not start, it ended before it was asked
+ * to, its output was cut, it did not end cleanly once stopped. */
+enum { K_OK = 0, K_NOSTART = 1, K_EARLY = 3, K_CUT = 4, K_NOEND = 5 };
 
 struct half {
 	pid_t keeper;
@@ -47,7 +51,7 @@ struct relay {
 	int      ctl, data;
 	char    *q;          /* output not yet written to data             */
 	size_t   qoff, qlen, qcap;
-	int      stopping, out_open, err_open, cut;
+	int      stopping, out_open, err_open, cut, stuck;
 	uint64_t stop_t;
 };
 
@@ -69,17 +73,43 @@ keeper_close_fds(int a, int b, int c)
 			(void)close(fd);
 }
 
-/* Signals: ours stop the run, and the run stops the keeper; a write to
- * a reader that went away is an error, not a death. */
+/* /dev/null, for keeper_term() to put over the keeper's stderr. */
+static int keeper_null = -1;
+
+/* SIGTERM: from us when a start is given up (interrupted, or no answer
+ * in time), or from the kernel when we die (PR_SET_PDEATHSIG): the
+ * start's waits end at once (tool_remote.h: they watch tool_stop) and
+ * the keeper stops what it started, in order, quietly (we said why). */
 static void
-keeper_signals(void)
+keeper_term(int sig)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE,
-				    SIGQUIT };
+	(void)sig;
+	tool_stop = 1;
+	if (keeper_null >= 0)
+		(void)dup2(keeper_null, 2);
+}
+
+/* Signals: ours (Ctrl-C) stop the run, and the run stops the keeper; a
+ * write to a reader that went away is an error, not a death.  Children
+ * (ssh) get default dispositions back from tool_remote.c. */
+static void
+keeper_signals(pid_t parent)
+{
+	static const int sigs[] = { SIGINT, SIGHUP, SIGPIPE, SIGQUIT };
+	struct sigaction sa;
 	size_t i;
 
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		(void)signal(sigs[i], SIG_IGN);
+	tool_stop = 0;
+	keeper_null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = keeper_term;
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)	/* already gone */
+		keeper_term(SIGTERM);
 }
 
 static void
@@ -88,16 +118,28 @@ relay_keep(struct relay *r, const char *b, size_t n)
 	char *nq;
 	size_t want;
 
-	if (r->data < 0 || n == 0)
+	if (r->data < 0 || n == 0 || r->cut)
 		return;
 	if (r->qoff == r->qlen)
 		r->qoff = r->qlen = 0;
+	if (r->qlen + n > r->qcap && r->qoff > 0) {
+		/* what was written already makes room first */
+		memmove(r->q, r->q + r->qoff, r->qlen - r->qoff);
+		r->qlen -= r->qoff;
+		r->qoff = 0;
+	}
 	if (r->qlen + n > r->qcap) {
 		want = r->qcap ? r->qcap : 65536;
 		while (want < r->qlen + n)
 			want *= 2;
 		if (want > RELAY_MAX || (nq = realloc(r->q, want)) == NULL) {
-			r->cut = 1;	/* said at the end */
+			/* a hole in the stream would make its lines or
+			 * records lie: nothing more is relayed, and the
+			 * point counts as not observed */
+			r->cut = 1;
+			tool_err("%s: more than %u MiB of output waited to be "
+				 "read; the rest is dropped and the point "
+				 "not observed", r->rp->name, RELAY_MAX >> 20);
 			return;
 		}
 		r->q = nq;
@@ -192,8 +234,10 @@ relay_run(struct relay *r)
 			break;
 		}
 		if (r->stopping && hdp_mono_ns() - r->stop_t >
-		    (uint64_t)STOP_WAIT_MS * 1000000ULL)
+		    (uint64_t)STOP_WAIT_MS * 1000000ULL) {
+			r->stuck = 1;	/* its output may be short */
 			break;
+		}
 	}
 	if (r->data >= 0) {
 		int fl = fcntl(r->data, F_GETFL);
@@ -203,10 +247,7 @@ relay_run(struct relay *r)
 		while (r->data >= 0 && r->qoff < r->qlen)
 			relay_write(r);
 	}
-	if (r->cut)
-		tool_err("%s: more than %u MiB of output waited for us; the "
-			 "rest was dropped", r->rp->name, RELAY_MAX >> 20);
-	return early ? K_EARLY : K_OK;
+	return early ? K_EARLY : r->cut ? K_CUT : r->stuck ? K_NOEND : K_OK;
 }
 
 /* Start the command (or the capture) at p; NULL after saying why. */
@@ -239,16 +280,46 @@ keeper_say(int st, char c)
 	(void)n;
 }
 
+/* How the command ended, once stopped: K_OK when it ended cleanly
+ * (status 0: hdp and tcpdump exit 0 when stopped), else said. */
+static int
+keeper_end(struct relay *r, const struct half_spec *sp, int rc)
+{
+	const char *what = sp->argv != NULL ? "the command" : "the capture";
+	char name[256], last[512];
+	int st;
+
+	/* remote_finish frees rp: its name and last words first */
+	snprintf(name, sizeof(name), "%s", r->rp->name);
+	snprintf(last, sizeof(last), "%s", remote_last_line(r->rp));
+	if (rc == K_EARLY)
+		tool_err("%s: %s ended before the run did%s%s", name, what,
+			 last[0] ? ": " : "", last);
+	else if (rc == K_NOEND)
+		tool_err("%s: %s did not end in %d s once stopped", name, what,
+			 STOP_WAIT_MS / 1000);
+	st = remote_finish(r->rp, STOP_WAIT_MS);
+	r->rp = NULL;
+	if (rc == K_OK && st != 0) {
+		/* 255: ssh failed; -1: killed; else its own failure */
+		tool_err("%s: %s ended with status %d%s%s", name, what, st,
+			 last[0] ? ": " : "", last);
+		rc = K_NOEND;
+	}
+	return rc;
+}
+
 static void __attribute__((noreturn))
 keeper_main(const struct remote_cfg *c, const struct point *p,
-	    const struct half_spec *sp, int st, int ctl, int data)
+	    const struct half_spec *sp, pid_t parent, int st, int ctl,
+	    int data)
 {
 	struct remote_host *rh = NULL;
 	struct relay r;
 	int rc, fl;
 
-	keeper_signals();
 	keeper_close_fds(st, ctl, data);
+	keeper_signals(parent);
 	if (p->kind == POINT_SSH && (rh = remote_open(c, p)) == NULL) {
 		keeper_say(st, 'F');
 		_exit(K_NOSTART);
@@ -268,13 +339,8 @@ keeper_main(const struct remote_cfg *c, const struct point *p,
 	r.out_open = r.err_open = 1;
 	if (data >= 0 && (fl = fcntl(data, F_GETFL)) >= 0)
 		(void)fcntl(data, F_SETFL, fl | O_NONBLOCK);
-	rc = relay_run(&r);
-	if (rc == K_EARLY)
-		tool_err("%s: %s ended before the run did%s%s", r.rp->name,
-			 sp->argv != NULL ? "the command" : "the capture",
-			 remote_last_line(r.rp)[0] ? ": " : "",
-			 remote_last_line(r.rp));
-	(void)remote_finish(r.rp, STOP_WAIT_MS);
+	rc = keeper_end(&r, sp, relay_run(&r));
+	free(r.q);
 	if (rh != NULL)
 		remote_close(rh);
 	_exit(rc);
@@ -318,6 +384,9 @@ wait_ready(struct half *h, int st, int timeout_ms)
 	do
 		n = read(st, &c, 1);
 	while (n < 0 && errno == EINTR);
+	if (n == 0)	/* it died without a word */
+		tool_err("%s: could not be started (its keeper process "
+			 "ended)", h->name);
 	return n == 1 && c == 'R' ? 0 : -1;
 }
 
@@ -327,6 +396,7 @@ half_start(const struct remote_cfg *c, const struct point *p,
 {
 	int st[2] = { -1, -1 }, ctl[2] = { -1, -1 }, data[2] = { -1, -1 };
 	struct half *h = calloc(1, sizeof(*h));
+	pid_t parent = getpid();
 
 	if (h == NULL || (h->name = strdup(p->spec)) == NULL) {
 		tool_err("out of memory");
@@ -347,7 +417,7 @@ half_start(const struct remote_cfg *c, const struct point *p,
 		goto fail;
 	}
 	if (h->keeper == 0)
-		keeper_main(c, p, sp, st[1], ctl[0], data[1]);
+		keeper_main(c, p, sp, parent, st[1], ctl[0], data[1]);
 	close(st[1]);
 	close(ctl[0]);
 	st[1] = ctl[0] = -1;
@@ -359,7 +429,9 @@ half_start(const struct remote_cfg *c, const struct point *p,
 	if (wait_ready(h, st[0], (int)(c->connect_timeout + 30) * 1000 +
 		       sp->timeout_ms) != 0) {
 		close(st[0]);
-		/* time for the keeper to stop what it started, in order */
+		/* the keeper gives up the start (its waits end) and stops
+		 * what it started, in order; 5 s for that */
+		(void)kill(h->keeper, SIGTERM);
 		(void)half_finish(h, 5000);
 		return NULL;
 	}
@@ -378,6 +450,19 @@ int
 half_fd(const struct half *h)
 {
 	return h->data;
+}
+
+FILE *
+half_fdopen(const struct half *h, const char *mode)
+{
+	FILE *f = NULL;
+	int fd = dup(h->data);
+
+	if (fd >= 0 && (f = fdopen(fd, mode)) == NULL)
+		close(fd);
+	if (f == NULL)
+		tool_errno("%s", tool_safe(h->name));
+	return f;
 }
 
 void
@@ -405,10 +490,17 @@ half_finish(struct half *h, int timeout_ms)
 	       hdp_mono_ns() < end)
 		usleep(10000);
 	if (r == 0) {
-		tool_err("%s: no end in %d s; stopped", h->name,
-			 timeout_ms / 1000);
-		(void)kill(h->keeper, SIGKILL);
-		(void)waitpid(h->keeper, &status, 0);
+		/* after -Z we may no longer signal it (it kept the
+		 * privileges ssh needs): it then ends on its own, its every
+		 * step bounded, and we wait for it, so nothing outlives us */
+		if (kill(h->keeper, SIGKILL) == 0)
+			tool_err("%s: no end in %d s; stopped", h->name,
+				 timeout_ms / 1000);
+		else
+			tool_err("%s: no end in %d s; waiting for it",
+				 h->name, timeout_ms / 1000);
+		while (waitpid(h->keeper, &status, 0) < 0 && errno == EINTR)
+			;
 		status = 1 << 8;
 	}
 	free(h->name);

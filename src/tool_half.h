@@ -6,17 +6,23 @@
  * A small child process (the keeper), forked before the command drops
  * its privileges, holds the ssh side: it opens the host, starts the
  * command there and waits until it listens, then relays the command's
- * standard output to us through a pipe (buffered in the keeper, so the
- * far side never waits for us to read), and stops the command when we
- * say so, when we exit or crash (its end of a pipe closes), never on a
- * signal of its own: Ctrl-C here stops the run, and the run stops the
- * far half in order.  Why a process: ssh needs the user's keys, config
+ * standard output to us through a pipe (buffered in the keeper, at most
+ * 256 MiB waiting, so the far side never waits for us to read), and
+ * stops the command when we say so, when we exit or crash (its end of a
+ * pipe closes; the kernel also sends it SIGTERM, which ends a start
+ * under way), never on Ctrl-C: Ctrl-C here stops the run, and the run
+ * stops the far half in order.  Anything that could leave its output
+ * short (it ended early, more than the bound waited, it did not end
+ * cleanly once stopped) makes half_finish fail: the point is then not
+ * observed, never read as a verdict.  Why a process: ssh needs the user's keys, config
  * and master connection, which are out of reach once the command runs
  * as nobody with no capabilities; closing the master (ssh -O exit)
  * needs them too.
  */
 #ifndef HDP_TOOL_HALF_H
 #define HDP_TOOL_HALF_H
+
+#include <stdio.h>
 
 #include "tool_remote.h"
 
@@ -38,11 +44,15 @@ struct half *half_start(const struct remote_cfg *c, const struct point *p,
 /* The command's standard output, as it arrives (-1 with discard); it
  * ends (EOF) after half_stop, once the command has ended. */
 int half_fd(const struct half *h);
+/* The same as a FILE of its own (a dup: fclose it, before or after
+ * half_finish); NULL after saying why, naming the point. */
+FILE *half_fdopen(const struct half *h, const char *mode);
 /* Ask the command to end (its standard input closes over there). */
 void half_stop(struct half *h);
 /* Stop if not yet, wait for the keeper (at most timeout_ms, then it is
- * killed), free h.  0 when the command ran until stopped; -1 when it
- * ended before (said, naming the point). */
+ * killed, or after -Z waited for), free h.  0 when the command ran
+ * until stopped, all it said relayed, and ended with status 0; -1
+ * otherwise (said, naming the point). */
 int half_finish(struct half *h, int timeout_ms);
 
 #endif /* HDP_TOOL_HALF_H */

@@ -53,6 +53,11 @@ struct listen_ctx {
 	int       header_done;
 	uint8_t  *buf;
 	struct hdp_echo *echo;     /* --echo: answer each HDP datagram     */
+	/* the ssh connection our output goes back over ($SSH_CONNECTION),
+	 * its client's side: ssh_fam 0 when none */
+	int       ssh_fam;
+	union hdp_addr ssh_ip;
+	uint16_t  ssh_cport, ssh_sport;
 };
 
 void
@@ -103,6 +108,47 @@ usage_listen(FILE *out)
 "The receiving half of 'hdp sweep --join tx.json rx.json':\n"
 "  receiver# hdp listen -P all --json > rx.json\n",
 		HDP_ECHO_RATE_SRC, HDP_ECHO_RATE_TOTAL);
+}
+
+/*
+ * Run over ssh (sweep --rx-at), our output goes back over a TCP
+ * connection to this host: with -P 6 every one of its segments would be
+ * a line, sent back over it, making more segments, more lines (a loop
+ * of ~1 MB/s on an idle link).  They are never what we listen for: the
+ * connection is read from $SSH_CONNECTION ("CLIENT CPORT SERVER SPORT",
+ * set by sshd; sudo's env_reset drops it) and its segments skipped.
+ */
+static void
+ssh_conn_init(struct listen_ctx *c)
+{
+	const char *e = getenv("SSH_CONNECTION");
+	char ip[64], sip[64];
+	unsigned cp, sp;
+
+	c->ssh_fam = 0;
+	if (e == NULL ||
+	    sscanf(e, "%63s %u %63s %u", ip, &cp, sip, &sp) != 4 ||
+	    cp > 65535 || sp > 65535)
+		return;
+	if (inet_pton(AF_INET, ip, &c->ssh_ip.v4) == 1)
+		c->ssh_fam = AF_INET;
+	else if (inet_pton(AF_INET6, ip, &c->ssh_ip.v6) == 1)
+		c->ssh_fam = AF_INET6;
+	c->ssh_cport = (uint16_t)cp;
+	c->ssh_sport = (uint16_t)sp;
+}
+
+/* A TCP segment (its first bytes read as an HDP header: the ports) of
+ * that connection, from its client. */
+static int
+ssh_own(const struct listen_ctx *c, int fam, const union hdp_addr *src,
+	unsigned proto, int has, const struct hdp_hdr *h)
+{
+	if (c->ssh_fam == 0 || fam != c->ssh_fam || proto != 6 || !has ||
+	    h->sport != c->ssh_cport || h->dport != c->ssh_sport)
+		return 0;
+	return fam == AF_INET ? src->v4.s_addr == c->ssh_ip.v4.s_addr :
+	       memcmp(&src->v6, &c->ssh_ip.v6, sizeof(src->v6)) == 0;
 }
 
 /* The HDP timestamp looks like one of ours (within a day of now). */
@@ -183,6 +229,8 @@ on_arrival(struct listen_ctx *c, const struct pcap_pkthdr *h,
 	proto = f.ip_version == 6 ? f.ip6_nexthdr : f.proto;
 	has = hdp_frame_sweep_key(&f, pkt, h->caplen, &proto, &hh);
 	fam = f.ip_version == 6 ? AF_INET6 : AF_INET;
+	if (ssh_own(c, fam, &f.src, proto, has, &hh))
+		return;
 	hdp_addr_ntop(fam, &f.src, src, sizeof(src));
 	hdp_addr_ntop(fam, &f.dst, dst, sizeof(dst));
 	t = (uint64_t)h->ts.tv_sec * 1000000000ULL + (uint64_t)h->ts.tv_usec;
@@ -304,6 +352,9 @@ run_listen(struct listen_ctx *c)
 			while (hdp_rawsock_recv(pfd[i].fd, c->family,
 						(unsigned)map[i], c->buf,
 						RX_BUFLEN, &m) == 1) {
+				if (ssh_own(c, m.family, &m.src, m.proto,
+					    m.has_hdp, &m.hdp))
+					continue;
 				echoed = c->echo != NULL &&
 					 echo_datagram(c, &m, &rep);
 				on_datagram(c, &m);
@@ -642,6 +693,7 @@ cmd_listen(int argc, char **argv)
 	if (tool_parse_only)
 		return HDP_EXIT_OK;
 
+	ssh_conn_init(&c);
 	rc = open_listen(&c, &a);
 	if (rc != 0)
 		goto out;

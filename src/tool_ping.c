@@ -176,7 +176,9 @@ usage_ping(FILE *out)
 "                     HOST over ssh for the run: probes go once it\n"
 "                     listens; it is stopped after the run and on Ctrl-C.\n"
 "                     When it cannot be started, one line says why, no\n"
-"                     probe is sent and the exit status is 4\n"
+"                     probe is sent and the exit status is 4; when it\n"
+"                     ends during the run (said), the losses are not the\n"
+"                     network's: exit status 4\n"
 "%s"
 "\n"
 "Lines as ping(8) prints them: 'N bytes from DEST: kind=hdp seq=1 ttl=64\n"
@@ -191,7 +193,8 @@ usage_ping(FILE *out)
 "kernel itself (RST from a closed port, SYN-ACK from an open one).\n"
 "Exit: 0 every probe answered, 1 some lost (with -c and -w: fewer than N\n"
 "answered), 2 usage, 3 privileges, 4 the system refused (or the\n"
-"--responder could not be started).\n", remote_usage);
+"--responder could not be started, or ended during the run).\n",
+		remote_usage);
 }
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -1872,6 +1875,21 @@ report_ping(struct ping *pg)
 	return rc;
 }
 
+/* --responder, once the run is over: stop it.  1 when it had ended
+ * before (its keeper said so): the probes after that could not be
+ * answered, and their loss says nothing of the network. */
+static int
+stop_responder(struct ping *pg)
+{
+	int r;
+
+	if (pg->resp == NULL)
+		return 0;
+	r = half_finish(pg->resp, 5000);
+	pg->resp = NULL;
+	return r != 0;
+}
+
 int
 cmd_ping(int argc, char **argv)
 {
@@ -1894,8 +1912,13 @@ cmd_ping(int argc, char **argv)
 		goto out;
 	tool_catch_stop(NULL);
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
-	if ((rc = run_ping(pg)) == 0)
+	if ((rc = run_ping(pg)) == 0) {
+		int gone = stop_responder(pg);
+
 		rc = report_ping(pg);
+		if (gone && (rc == HDP_EXIT_OK || rc == HDP_EXIT_FAIL))
+			rc = HDP_EXIT_ENV;
+	}
 out:
 	close_ping(pg);
 	free(pg);

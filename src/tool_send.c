@@ -1100,34 +1100,45 @@ open_sender(struct send *s, struct hdp_tx **tx)
 
 /*
  * How --flood hands frames to the kernel, from HDP_SEND_METHOD (for
- * benchmarks: "mmsg", "ring", each optionally ":BATCH", then optionally
- * "+bypass"); the default is what measured best (bench/README.md).
+ * benchmarks: "mmsg" or "ring", then optionally ":BATCH", 1 to
+ * HDP_TX_FLOOD_MAX copies a call, then optionally "+bypass"); the
+ * default is what measured best (bench/README.md).  A value that is not
+ * that is one usage error naming it, never ignored in part.
  */
 static int
 flood_method(struct send *s)
 {
 	const char *e = getenv("HDP_SEND_METHOD");
-	char *end;
+	char v[64], *batch, *plus;
+	uint64_t u;
 
 	memset(&s->method, 0, sizeof(s->method));
 	s->method.ring = s->mode == HDP_TX_LINK;
 	if (e == NULL || *e == '\0')
 		return 0;
-	if (strncmp(e, "mmsg", 4) == 0)
-		s->method.ring = 0;
-	else if (strncmp(e, "ring", 4) != 0 || s->mode != HDP_TX_LINK)
-		return tool_usage_err("HDP_SEND_METHOD '%s': use mmsg or ring "
-				      "(ring with -I only)", e);
-	e += 4;
-	if (*e == ':') {
-		s->method.batch = (unsigned)strtoul(e + 1, &end, 10);
-		e = end;
+	if (strlen(e) >= sizeof(v))
+		return tool_usage_err("HDP_SEND_METHOD: too long (mmsg or "
+				      "ring[:BATCH][+bypass])");
+	strcpy(v, e);
+	if ((plus = strchr(v, '+')) != NULL)
+		*plus++ = '\0';
+	if ((batch = strchr(v, ':')) != NULL)
+		*batch++ = '\0';
+	if ((strcmp(v, "mmsg") != 0 && strcmp(v, "ring") != 0) ||
+	    (plus != NULL && strcmp(plus, "bypass") != 0))
+		return tool_usage_err("HDP_SEND_METHOD '%s': not mmsg or "
+				      "ring[:BATCH][+bypass]", tool_safe(e));
+	if ((v[0] == 'r' || plus != NULL) && s->mode != HDP_TX_LINK)
+		return tool_usage_err("HDP_SEND_METHOD '%s': the ring and "
+				      "+bypass need -I", tool_safe(e));
+	if (batch != NULL) {
+		if (tool_parse_uint(batch, 1, HDP_TX_FLOOD_MAX, &u,
+				    "HDP_SEND_METHOD's BATCH") < 0)
+			return HDP_EXIT_USAGE;
+		s->method.batch = (unsigned)u;
 	}
-	if (strcmp(e, "+bypass") == 0 && s->mode == HDP_TX_LINK)
-		s->method.qdisc_bypass = 1;
-	else if (*e != '\0')
-		return tool_usage_err("HDP_SEND_METHOD: '%s' is not :BATCH or "
-				      "+bypass (with -I)", e);
+	s->method.ring = v[0] == 'r';
+	s->method.qdisc_bypass = plus != NULL;
 	return 0;
 }
 
@@ -1144,8 +1155,10 @@ open_flood(struct send *s, struct hdp_tx *tx)
 
 	if ((rc = flood_method(s)) != 0)
 		return rc;
-	if ((s->parts = calloc(s->cpus, sizeof(*s->parts))) == NULL)
+	if ((s->parts = calloc(s->cpus, sizeof(*s->parts))) == NULL) {
+		tool_err("out of memory");
 		return HDP_EXIT_ENV;
+	}
 	/* the cores this process may use, in order, for one sender each */
 	if (s->cpus > 1 && sched_getaffinity(0, sizeof(set), &set) == 0)
 		for (c = 0; c < CPU_SETSIZE && ncpu < MAX_CPUS; c++)

@@ -2122,16 +2122,11 @@ receiver_unseen(struct sweep *s)
 static void
 join_receiver(struct sweep *s)
 {
-	FILE *f = NULL;
-	int fd, rc = HDP_EXIT_ENV;
+	FILE *f;
+	int rc = HDP_EXIT_ENV;
 
 	half_stop(s->rx);
-	fd = dup(half_fd(s->rx));
-	if (fd >= 0 && (f = fdopen(fd, "r")) == NULL)
-		close(fd);
-	if (f == NULL) {
-		tool_errno("%s", tool_safe(s->rx_at));
-	} else {
+	if ((f = half_fdopen(s->rx, "r")) != NULL) {
 		rc = join_stream(f, s->rx_at, join_rx, NULL, s);
 		fclose(f);
 	}

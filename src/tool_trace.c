@@ -248,6 +248,7 @@ struct trace {
 	struct half *rx;         /* its capture, kept by a keeper process  */
 	int      rx_stream;      /* rxcap reads that capture's pcap stream */
 	int      rx_eof;         /* ... which has ended                    */
+	int      rx_bad;         /* ... in a record libpcap could not read */
 	int      rx_failed;      /* the point was not observed             */
 	int      drop_reasons;
 	const char *user;
@@ -1589,10 +1590,20 @@ drain_stream(struct trace *t, int wait_ms)
 	pfd.fd = rx_fd(t);
 	pfd.events = POLLIN;
 	while (!t->rx_eof && poll(&pfd, 1, wait_ms) > 0) {
-		if (pcap_next_ex(t->rxcap, &h, &pkt) == 1)
+		int r = pcap_next_ex(t->rxcap, &h, &pkt);
+
+		if (r == 1) {
 			on_arrival(t, h, pkt);
-		else
-			t->rx_eof = 1;	/* its end, or a stream cut short */
+			continue;
+		}
+		t->rx_eof = 1;	/* its end (-2), or a stream cut short */
+		if (r != PCAP_ERROR_BREAK) {
+			/* a bad record: what follows is not readable, so
+			 * the point saw part of the run only */
+			t->rx_bad = 1;
+			tool_err("%s: %s", tool_safe(t->rx_at),
+				 pcap_geterr(t->rxcap));
+		}
 	}
 }
 
@@ -2865,11 +2876,16 @@ open_rx_point(struct trace *t)
 {
 	char filter[256], err[PCAP_ERRBUF_SIZE];
 	struct half_spec sp;
-	FILE *f = NULL;
-	int fd;
+	FILE *f;
 
-	snprintf(filter, sizeof(filter), "%s dst host %s",
-		 t->family == AF_INET6 ? "ip6 and" : "ip and", t->dst_str);
+	/* TCP only to the probes' port (identify() takes no other): the
+	 * ssh session that carries the stream is TCP to this very host,
+	 * and each of its segments captured would be sent back over it,
+	 * making more (a loop of ~1 MB/s on an idle link) */
+	snprintf(filter, sizeof(filter),
+		 "%s dst host %s and (not tcp or tcp dst port %u)",
+		 t->family == AF_INET6 ? "ip6 and" : "ip and", t->dst_str,
+		 (unsigned)t->tcp_dport);
 	memset(&sp, 0, sizeof(sp));
 	sp.filter = filter;
 	sp.timeout_ms = 15000;
@@ -2877,12 +2893,7 @@ open_rx_point(struct trace *t)
 	t->rx = half_start(&t->rcfg, &t->rx_pt, &sp);
 	if (t->rx == NULL)
 		return;
-	fd = dup(half_fd(t->rx));
-	if (fd >= 0 && (f = fdopen(fd, "rb")) == NULL)
-		close(fd);
-	if (f == NULL) {
-		tool_errno("%s", tool_safe(t->rx_at));
-	} else {
+	if ((f = half_fdopen(t->rx, "rb")) != NULL) {
 		setvbuf(f, NULL, _IONBF, 0);	/* see drain_stream() */
 		t->rxcap = pcap_fopen_offline_with_tstamp_precision(f,
 			PCAP_TSTAMP_PRECISION_NANO, err);
@@ -2993,7 +3004,7 @@ finish_rx_point(struct trace *t)
 
 	half_stop(t->rx);
 	drain_stream(t, 3000);
-	if (half_finish(t->rx, 10000) == 0 && t->rx_eof) {
+	if (half_finish(t->rx, 10000) == 0 && t->rx_eof && !t->rx_bad) {
 		t->rx = NULL;
 		return;
 	}

@@ -17,6 +17,14 @@ P=$(ssh_pathdir with-hdp)
 sshd_start "$NS_D" "$D4" "$P"
 
 left() { ns_procs "$NS_D" 'hdp listen' | wc -l; }
+# replies FILE N: wait (10 s at most) until FILE holds N replies
+replies() {
+	_i=0
+	while [ "$(grep -c 'bytes from' "$1")" -lt "$2" ] && [ $_i -lt 100 ]
+	do
+		sleep 0.1; _i=$((_i + 1))
+	done
+}
 
 ip netns exec "$NS_S" timeout 60 "$HDP" ping -c 3 -i 0.2 -W 2 \
 	--responder "ssh://$D4" "$D4" >"$TMPD/p.out" 2>"$TMPD/p.err"
@@ -40,11 +48,7 @@ expect_eq "both kinds answered" \
 bg ip netns exec "$NS_S" timeout 60 "$HDP" ping -c 100 -i 0.2 \
 	--responder "ssh://$D4" "$D4" >"$TMPD/c.out" 2>"$TMPD/c.err"
 PPID_=$BG_PID
-i=0
-while [ "$(grep -c 'bytes from' "$TMPD/c.out")" -lt 2 ] && [ $i -lt 100 ]
-do
-	sleep 0.1; i=$((i + 1))
-done
+replies "$TMPD/c.out" 2
 expect_eq "mid-run: the responder runs" "$(left)" 1
 # timeout(1) passes the signal on to hdp
 kill -INT "$PPID_"
@@ -57,6 +61,23 @@ check "after Ctrl-C: the statistics, fewer than 100 sent" \
 	"$TMPD/c.out"
 expect_eq "after Ctrl-C: no hdp listen left on the receiver" "$(left)" 0
 expect_eq "after Ctrl-C: no ssh left on the sender" \
+	"$(ns_procs "$NS_S" 'ssh' | wc -l)" 0
+
+# a responder that dies mid-run: its probes' losses are not the
+# network's: said (naming the host), exit 4, never the 1 of a lossy path
+bg ip netns exec "$NS_S" timeout 60 "$HDP" ping -c 15 -i 0.1 -W 1 \
+	--responder "ssh://$D4" "$D4" >"$TMPD/d.out" 2>"$TMPD/d.err"
+PPID_=$BG_PID
+replies "$TMPD/d.out" 2
+for p in $(ns_procs "$NS_D" 'hdp listen' | awk '{ print $1 }'); do
+	kill -KILL "$p" 2>/dev/null
+done
+wait "$PPID_"
+expect_eq "responder killed mid-run: exit 4" "$?" 4
+check "responder killed mid-run: said, naming the host" \
+	grep -q "^hdp ping: ssh://$D4: the command ended before the run did" \
+	"$TMPD/d.err"
+expect_eq "responder killed mid-run: no ssh left on the sender" \
 	"$(ns_procs "$NS_S" 'ssh' | wc -l)" 0
 
 # a responder that cannot be started: a wrong key

@@ -10,7 +10,7 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/send_lib.sh"
 need_root
-need_cmd tcpdump tshark nft
+need_cmd tcpdump tshark nft tc
 
 A=$(netns_add a)
 B=$(netns_add b)
@@ -74,6 +74,8 @@ snd -q --flood -c 2000 --cpus 2 --l4 udp --size 40 --ttl 34 -I va \
 	198.18.0.2 >/dev/null
 snd -q --flood -c 1000 --cpus 2 --hop-limit 35 -I va 2001:db8:1::2 \
 	>/dev/null
+snd -q --flood -c 1000 --cpus 2 --l4 udp --hop-limit 36 -I va \
+	2001:db8:1::2 >/dev/null
 CAP_BATCH=1 cap_stop
 grep -q "^0 packets dropped by kernel" "$TMPD/c.pcap.err" ||
 	echo "note: tcpdump dropped some: $(cat "$TMPD/c.pcap.err")"
@@ -107,6 +109,13 @@ expect_eq "UDP frames: every checksum right after its timestamp" "$bad" 0
 n=$(fields "$TMPD/c.pcap" "ipv6.hlim == 35 && ipv6.nxt == 255 && ipv6.src == 2001:db8:1::1" \
 	frame.number | wc -l)
 [ "$n" -ge 900 ] || fail "IPv6 frames captured: $n of 1000"
+# IPv6 UDP: the checksum is mandatory (RFC 8200 8.1), patched per frame
+fields "$TMPD/c.pcap" "ipv6.hlim == 36 && udp" udp.checksum.status \
+	>"$TMPD/udp6"
+n=$(wc -l <"$TMPD/udp6")
+[ "$n" -ge 900 ] || fail "IPv6 UDP frames captured: $n of 1000"
+expect_eq "IPv6 UDP frames: every checksum right after its timestamp" \
+	"$(grep -vc '^1$' "$TMPD/udp6")" 0
 
 # until interrupted (-c 0): both senders stop on SIGINT, one summary
 ip netns exec "$A" timeout -s INT -k 2 1 "$HDP" send -q --flood -c 0 \
@@ -131,7 +140,53 @@ usage --flood --cpus 2 -P 1,255
 grep -q "out of range" "$TMPD/err" 2>/dev/null ||
 	snd --flood --cpus 0 198.18.0.2 2>&1 | grep -q "out of range" ||
 	fail "--cpus 0 says out of range"
-HDP_SEND_METHOD=bogus snd --flood -c 1 -I va 198.18.0.2 >/dev/null \
-	2>"$TMPD/err"
-expect_eq "HDP_SEND_METHOD bogus: exit 2" "$?" 2
+# HDP_SEND_METHOD: a value that is not mmsg|ring[:1-1024][+bypass] is one
+# usage error naming it (none half-used: ':0', ':-1', ':2000' clamped or
+# ignored before)
+for m in bogus mmsg:0 mmsg:-1 mmsg:2000 mmsg:x mmsg+x ring:8+by; do
+	HDP_SEND_METHOD=$m snd --flood -c 1 -I va 198.18.0.2 >/dev/null \
+		2>"$TMPD/err"
+	expect_eq "HDP_SEND_METHOD $m: exit 2" "$?" 2
+	grep -q "^hdp send: HDP_SEND_METHOD" "$TMPD/err" ||
+		fail "HDP_SEND_METHOD $m: $(cat "$TMPD/err")"
+done
+HDP_SEND_METHOD=ring snd --flood -c 1 198.18.0.2 >/dev/null 2>"$TMPD/err"
+expect_eq "HDP_SEND_METHOD ring without -I: exit 2" "$?" 2
+
+# a qdisc that drops (tbf, a few frames of room): the ring's ENOBUFS.
+# What the summary counts as sent is what arrived, sent + failed is -c,
+# and the failures are the qdisc's (the ring once lost its place after
+# one and counted sent frames as failed with EIO, or stalled)
+ip netns exec "$A" tc qdisc add dev va root tbf rate 20mbit burst 3000 \
+	limit 6000 || fatal "tc tbf"
+for m in ring mmsg; do
+	b=$(cnt hdp4)
+	HDP_SEND_METHOD=$m snd -q --flood -c 20000 --size 32 -I va \
+		198.18.0.2 >"$TMPD/out" 2>"$TMPD/err"
+	sleep 0.5
+	a=$(cnt hdp4)
+	sent=$(sed -n 's/^20000 packets: \([0-9]*\) sent, \([0-9]*\) failed.*/\1 \2/p' \
+	       "$TMPD/out")
+	set -- $sent
+	expect_eq "tbf drops, $m: sent + failed is -c" "$(( ${1:-0} + ${2:-0} ))" \
+		20000
+	expect_eq "tbf drops, $m: counted sent = arrived" "${1:--}" "$((a - b))"
+	grep -q "EIO" "$TMPD/out" && fail "tbf drops, $m: $(cat "$TMPD/out")"
+done
+# Ctrl-C while the ring's send() waits for its frames to leave (a slow
+# qdisc with room for them): every frame it took is counted, none as
+# failed (they were once counted as one EINTR failure, a batch short)
+ip netns exec "$A" tc qdisc change dev va root tbf rate 5mbit burst 3000 \
+	limit 200000 || fatal "tc tbf change"
+b=$(cnt hdp4)
+ip netns exec "$A" timeout -s INT -k 2 0.7 "$HDP" send -q --flood -c 0 \
+	--size 32 -I va 198.18.0.2 >"$TMPD/out" 2>&1 </dev/null
+sleep 1
+a=$(cnt hdp4)
+set -- $(sed -n 's/^[0-9]* packets: \([0-9]*\) sent, \([0-9]*\) failed.*/\1 \2/p' \
+	 "$TMPD/out")
+expect_eq "Ctrl-C in the ring's send: counted sent = arrived" "${1:--}" \
+	"$((a - b))"
+expect_eq "Ctrl-C in the ring's send: none failed" "${2:--}" 0
+ip netns exec "$A" tc qdisc del dev va root
 finish

@@ -8,7 +8,9 @@
 # Then a receiver that refuses our key: one line naming it, the local
 # result still printed with the receiver's side not observed (arrived
 # null, left_sender, never never_arrived), exit 4; and nothing left
-# running in the receiver's namespace.
+# running in the receiver's namespace.  A listener killed mid-sweep, or
+# one that ends with a failure status once stopped (its lines miss
+# datagrams), leaves every number not observed, exit 4.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/topo.sh"
 . "$top_srcdir/tests/ssh_lib.sh"
@@ -26,6 +28,15 @@ table inet hdptest {
 }
 NFT
 LIST=1,6,17,200,253,255
+
+# hdp listen -P 6 over ssh (as --rx-at runs it) does not report its own
+# ssh session: each such line went back over it as TCP segments, each a
+# line again (a loop of ~15000 lines in 2 s on an idle link here)
+# shellcheck disable=SC2086
+in_ns "$NS_S" timeout 20 $HDP_SSH "$D4" hdp listen -P 6 --json -4 -t 2 \
+	>"$TMPD/idle.json" 2>/dev/null
+expect_eq "listen over ssh, idle: no line of its own ssh session" \
+	"$(grep -c '"proto":6' "$TMPD/idle.json")" 0
 SW="sweep $D4 -P $LIST -c 2 --wait 300"
 
 # the halves by hand, joined with --join
@@ -64,6 +75,11 @@ rows "$TMPD/rxat.json" >"$TMPD/rxat.rows" || fail "--rx-at JSON"
 check "--rx-at gives --join's verdicts and counts, number by number" \
 	cmp "$TMPD/joined.rows" "$TMPD/rxat.rows"
 v() { awk -v p="$1" '$1 == p { print $2, $5, $6 }' "$TMPD/rxat.rows"; }
+# unseen NAME: NAME.json's rows whose receiver side reads not observed
+unseen() {
+	rows "$TMPD/$1.json" >"$TMPD/$1.rows" || fail "$1: JSON"
+	awk '$2 == "left_sender" && $5 == "None"' "$TMPD/$1.rows" | wc -l
+}
 expect_eq "17: dropped at R2, never arrived" "$(v 17)" "never_arrived 0 0"
 expect_eq "253: dropped at R2, never arrived" "$(v 253)" \
 	"never_arrived 0 0"
@@ -117,10 +133,35 @@ expect_eq "listener killed mid-sweep: exit 4" "$?" 4
 check "listener killed mid-sweep: said, naming the receiver" \
 	grep -q "^hdp sweep: ssh://$D4: the command ended before the run did" \
 	"$TMPD/died.err"
-rows "$TMPD/died.json" >"$TMPD/died.rows" || fail "died: JSON"
 expect_eq "listener killed mid-sweep: every number not observed" \
-	"$(awk '$2 == "left_sender" && $5 == "None"' "$TMPD/died.rows" |
-	   wc -l)" 6
+	"$(unseen died)" 6
 expect_eq "no ssh left on the sender" \
 	"$(ns_procs "$NS_S" 'ssh' | wc -l)" 0
+
+# a receiver that fails at its end (hdp listen exits 1 when the kernel
+# dropped datagrams its sockets should have had; here a stand-in on the
+# remote side that says so): its lines miss some, so not observed, exit
+# 4, never a verdict on its word
+cat >"$TMPD/droplisten" <<EOF
+#!/bin/sh
+case "\$1" in
+listen)
+	echo "listening on any" >&2
+	trap 'kill \$! 2>/dev/null; echo "hdp listen: 3 dropped by the kernel" >&2; exit 1' TERM
+	sleep 30 &
+	wait
+	exit 0;;
+esac
+exec "$SSH_DIR/path-with-hdp/hdp" "\$@"
+EOF
+chmod 755 "$TMPD/droplisten"
+in_ns "$NS_S" timeout 60 "$HDP" $SW --remote-hdp "$TMPD/droplisten" \
+	--rx-at "ssh://$D4" --json >"$TMPD/fail.json" 2>"$TMPD/fail.err"
+expect_eq "receiver fails at its end: exit 4" "$?" 4
+cat "$TMPD/fail.err"
+check "receiver fails at its end: said, with its status and last line" \
+	grep -q "^hdp sweep: ssh://$D4: the command ended with status 1: hdp listen: 3 dropped" \
+	"$TMPD/fail.err"
+expect_eq "receiver fails at its end: every number not observed" \
+	"$(unseen fail)" 6
 finish

@@ -168,8 +168,6 @@ test_hdp(int family)
 	get(tx, &fr, &len, &f);
 	CHECK(f.hdp.ts_ns == 77);
 
-	/* a burst in NONE mode stamps nothing on the wire but succeeds */
-	CHECK(hdp_tx_write_burst(tx, 8, &r) == 8);
 	/* the flood's method: at most its batch a call; a ring or a qdisc
 	 * bypass is refused without a link-layer socket */
 	{

@@ -7,8 +7,9 @@
 # on the receiver's PATH (a second sshd, on its IPv6 address).  With R2
 # dropping protocol 255, the trace says HDP never arrived at the
 # receiver; a point that refuses our key reads "not observed" (arrived
-# null, never false) and the exit status is 4.  Nothing is left running
-# in the receiver's namespace.
+# null, never false) and the exit status is 4; so does a capture whose
+# stream holds a record libpcap cannot read.  Nothing is left running in
+# the receiver's namespace.
 . "$top_srcdir/tests/trace_lib.sh"
 . "$top_srcdir/tests/ssh_lib.sh"
 path_up
@@ -98,6 +99,39 @@ check "wrong key, text: no 'never arrived'" \
 	no_line "never arrived" "$TMPD/wrong.txt"
 expect_eq "no capture left on the receiver" \
 	"$(ns_procs "$NS_D" 'hdp sniff|tcpdump' | wc -l)" 0
+
+# a capture whose stream holds a record libpcap cannot read (a remote
+# "hdp sniff" that writes a pcap header, then a record of 2 GiB, and runs
+# until stopped): what follows is unreadable, so the point saw part of
+# the run only: not observed, exit 4, never "never arrived"
+cat >"$TMPD/badsniff" <<EOF
+#!/bin/sh
+case "\$1" in
+sniff)
+	echo "listening on d0, link-type EN10MB" >&2
+	printf '\115\074\262\241\002\000\004\000\000\000\000\000'
+	printf '\000\000\000\000\000\000\004\000\001\000\000\000'
+	printf '\000\000\000\000\000\000\000\000'
+	printf '\377\377\377\177\377\377\377\177'
+	trap 'kill \$! 2>/dev/null; exit 0' TERM
+	sleep 30 &
+	wait
+	exit 0;;
+esac
+exec "$SSH_DIR/path-with-hdp/hdp" "\$@"
+EOF
+chmod 755 "$TMPD/badsniff"
+in_ns "$NS_S" timeout 60 "$HDP" trace -m 6 -w 0.5 --probes hdp,icmp \
+	--remote-hdp "$TMPD/badsniff" --rx-at "ssh://$D4/d0" "$D4" \
+	>"$TMPD/bad.txt" 2>"$TMPD/bad.err"
+expect_eq "a bad record in the stream: exit 4" "$?" 4
+cat "$TMPD/bad.err"
+check "a bad record: said, naming the point" \
+	grep -q "^hdp trace: ssh://$D4/d0: .*capture length" "$TMPD/bad.err"
+check "a bad record: arrivals not observed" \
+	grep -q "^arrivals at ssh://$D4/d0: not observed$" "$TMPD/bad.txt"
+check "a bad record: no 'never arrived'" \
+	no_line "never arrived" "$TMPD/bad.txt"
 expect_eq "no ssh left on the sender" \
 	"$(ns_procs "$NS_S" 'ssh' | wc -l)" 0
 finish
