@@ -84,6 +84,7 @@ struct tgt {
 	const char *noroute;      /* no route: why                         */
 	uint64_t last_cost;       /* last probe answered by an ICMP error  */
 	uint16_t redo[SK_N];      /* repetitions to send once more         */
+	uint16_t redo_all[SK_N];  /* ... all that were planned             */
 	uint8_t resent[SK_N];     /* ... and how many were                 */
 	int redone;
 	struct walk wk[3];        /* HDP, 253, 254                         */
@@ -572,6 +573,54 @@ on_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *pkt)
 
 /* ---- admitting, judging, writing targets -------------------------------- */
 
+/*
+ * Misses of kind k that say something about the path: repetitions where
+ * k got no answer while a probe sent after it in the same repetition
+ * (HDP, 253, 254, UDP, in that order) got its ICMP error from the
+ * target.  The target's ICMP error budget (Linux: a burst of 6, then one
+ * a second, per host answered, shared by all the addresses of one host
+ * or namespace, and a global cap) is spent in the order the probes
+ * arrive, so a later answer shows the budget was not empty when k
+ * arrived.  A miss without one may be that budget, or a host that sends
+ * no ICMP errors at all: no conclusion.  A second send (plan_redo) went
+ * alone, seconds later, and proves nothing for the repetition's others.
+ * TCP and ICMP echo answers cost no budget: every miss counts.
+ */
+static unsigned
+proven_misses(const struct eng *e, const struct tgt *t, int k)
+{
+	unsigned r, n = 0;
+	uint16_t later = 0;
+	int j;
+
+	if (k > SK_UDP)
+		later = 0xffff;
+	for (j = k + 1; j <= SK_UDP; j++)
+		if (e->kinds[j])
+			later |= (uint16_t)(t->ans[j] & ~t->redo_all[j]);
+	for (r = 0; r < t->reps && r < SV_MAXREP; r++)
+		if (!(t->ans[k] >> r & 1) && (later >> r & 1) &&
+		    (k > SK_UDP || t->sent[k] > r))
+			n++;
+	return n;
+}
+
+/* The category of kind k (base: a baseline arrived). */
+static int
+kind_cat(const struct eng *e, const struct tgt *t, int k, int base)
+{
+	unsigned arr = 0, miss = proven_misses(e, t, k);
+	int i;
+
+	for (i = 0; i < SV_MAXREP; i++)
+		arr += (t->ans[k] >> i) & 1;
+	if (k > SK_UDP)
+		miss = arr < t->sent[k];
+	if (arr > 0)
+		return miss ? SC_TRANSIENT : SC_WORKS;
+	return base && miss ? SC_BROKEN : SC_OFFLINE;
+}
+
 /* The result records of a done target into r; how many. */
 static int
 results(struct eng *e, struct tgt *t, struct sv_result *r)
@@ -595,11 +644,11 @@ results(struct eng *e, struct tgt *t, struct sv_result *r)
 		for (arr = 0, i = 0; i < SV_MAXREP; i++)
 			arr += (t->ans[k] >> i) & 1;
 		r[n].arrived = arr;
+		r[n].cat = kind_cat(e, t, k, base);
 		r[n].evidence = t->ev[k] ? t->ev[k] :
-				t->noroute ? t->noroute : "none";
-		r[n].cat = arr > 0 && arr >= t->sent[k] ? SC_WORKS :
-			   arr > 0 ? SC_TRANSIENT :
-			   base ? SC_BROKEN : SC_OFFLINE;
+				t->noroute ? t->noroute :
+				base && r[n].cat == SC_OFFLINE ?
+				"no_icmp_error" : "none";
 		r[n].time_ns = t->t0_real ? t->t0_real : hdp_now_ns();
 		if (k <= SK_254 && r[n].cat == SC_BROKEN &&
 		    t->wk[t->walked].state == W_DONE &&
@@ -656,6 +705,7 @@ plan_redo(const struct eng *e, struct tgt *t)
 		for (k = last + 1; k <= SK_UDP; k++)
 			if (e->kinds[k] && t->sent[k] > r) {
 				t->redo[k] |= (uint16_t)(1u << r);
+				t->redo_all[k] |= (uint16_t)(1u << r);
 				n++;
 			}
 	}
@@ -699,7 +749,7 @@ judge_tgt(struct eng *e, struct tgt *t)
 	for (k = SK_UDP; k < SK_N; k++)
 		base |= e->kinds[k] && t->ans[k];
 	for (k = SK_HDP; k <= SK_254 && !need; k++) {
-		if (e->kinds[k] && base && t->ans[k] == 0 &&
+		if (e->kinds[k] && kind_cat(e, t, k, base) == SC_BROKEN &&
 		    !e->o->no_trace) {
 			t->wk[k].state = W_QUEUED;
 			t->walked = k;
