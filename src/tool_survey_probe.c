@@ -28,7 +28,8 @@
  * target's bucket holds four again (repetitions at 0, 2, 6, 10 s ...).
  * Many targets are in flight at once (a window sized from --rate and
  * that schedule), all under one token bucket of --rate packets a second.
- * Memory: the window, never the targets done.
+ * Memory: the window, and 34 bytes a target taken (a set, at most half
+ * full, so that a target listed twice is done once).
  */
 #include "config.h"
 
@@ -97,6 +98,7 @@ struct eng {
 	struct sv_tsrc *src;
 	struct sv_excl *excl;
 	const struct sv_aset *done;
+	struct sv_aset *seen;     /* targets taken in this run (duplicates) */
 	int kinds[SK_N];
 	struct hdp_tx *tx[2][SK_N];
 	pcap_t *cap;
@@ -784,9 +786,18 @@ admit(struct eng *e, struct tgt *t, uint64_t now)
 			e->nexcl++;
 			continue;
 		}
-		if (sv_aset_has(e->done, &a) || in_flight(e, &a)) {
+		/* listed twice, or in two prefixes: done once (a second
+		 * record would count the target twice in the summaries) */
+		if (sv_aset_has(e->done, &a) || sv_aset_has(e->seen, &a) ||
+		    in_flight(e, &a)) {
 			e->nskip++;
 			continue;
+		}
+		if (sv_aset_add(e->seen, &a) != 0) {
+			tool_err("out of memory");
+			e->bad_input = 1;
+			e->eof = 1;
+			return 0;
 		}
 		break;
 	}
@@ -1134,13 +1145,14 @@ open_eng(struct eng *e)
 	e->gtok = e->gcap;
 	e->win = window_size(e);
 	e->t = calloc(e->win, sizeof(*e->t));
+	e->seen = sv_aset_new();
 	for (e->idx_mask = 1; e->idx_mask < 2 * e->win; e->idx_mask <<= 1)
 		;
 	e->idx = malloc(e->idx_mask * sizeof(*e->idx));
 	if (e->idx != NULL)
 		memset(e->idx, 0xff, e->idx_mask * sizeof(*e->idx));
 	e->idx_mask--;
-	if (e->t == NULL || e->idx == NULL) {
+	if (e->t == NULL || e->idx == NULL || e->seen == NULL) {
 		tool_err("out of memory");
 		return HDP_EXIT_ENV;
 	}
@@ -1164,6 +1176,7 @@ close_eng(struct eng *e)
 		pcap_close(e->cap);
 	free(e->t);
 	free(e->idx);
+	sv_aset_free(e->seen);
 	sv_tsrc_close(e->src);
 	sv_excl_free(e->excl);
 }
