@@ -51,6 +51,9 @@ struct reader {
 	int      fd;             /* our own copy of the capture's output  */
 	const char *path;
 	volatile int *abandon;   /* set: stop reading now                 */
+	volatile int *stopping;  /* set: we stop the captures now         */
+	volatile int early;      /* it ended before that, and before any
+				  * Ctrl-C: the capture died mid-run      */
 	volatile int ended;      /* the stream ended (or failed)          */
 	int      opened;         /* a pcap header arrived                 */
 	uint64_t packets;
@@ -77,6 +80,7 @@ struct where_live {
 	int      force;
 	char     tmpdir[64];     /* "" when none                          */
 	volatile int abandon;
+	volatile int stopping;
 	int      child_status;   /* what where_live_status() gives        */
 };
 
@@ -409,6 +413,9 @@ reader_main(void *arg)
 		reader_copy(r, p);
 		pcap_close(p);	/* closes f, and with it r->fd */
 	}
+	/* Said now, not when the run is over: a Ctrl-C after the capture
+	 * died must not make its packets since then "vanished". */
+	r->early = !*r->stopping && !tool_stop;
 	r->ended = 1;
 	return NULL;
 }
@@ -488,6 +495,7 @@ start_reader(struct where_live *l, int i)
 	l->proc[i]->out = -1;
 	r->path = o->path;
 	r->abandon = &l->abandon;
+	r->stopping = &l->stopping;
 	/* Ctrl-C is for the main thread: it interrupts waitpid there */
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
@@ -688,9 +696,11 @@ stop_all(struct where_live *l)
 	struct timespec ts = { 0, WL_POLL_MS * 1000000L };
 	int i, waited = 0, busy;
 
-	/* a capture that ended before we stopped it died mid-run */
+	/* a capture that ended before we stopped it (and before any
+	 * Ctrl-C, which may end local captures itself) died mid-run */
+	l->stopping = 1;
 	for (i = 0; i < l->np; i++)
-		if (l->rd[i].started && l->rd[i].ended && !tool_stop) {
+		if (l->rd[i].started && l->rd[i].ended && l->rd[i].early) {
 			tool_err("%s: the capture ended before the run did%s%s",
 				 tool_safe(l->out[i].spec),
 				 l->rd[i].err[0] ? ": " : "",

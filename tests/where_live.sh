@@ -193,6 +193,36 @@ check "capture died: the others still counted" grep -qx \
 	"$TMPD/die.out"
 [ "$_FAILS" -eq 0 ] || show die
 
+# ---- a capture that dies, then Ctrl-C: still not observed ----
+# (what the receiver would have seen after its capture died must not
+# read "vanished" because the run was interrupted, not ended)
+mkdir -p "$TMPD/die2"
+ip netns exec "$NS_S" env TMPDIR="$TMPD" "$HDP" where \
+	--at s=s0 --at r1in=ssh://$R1A4/r1a --at rx=ssh://$D4/d0 \
+	--save "$TMPD/die2" --run 'sleep 20' \
+	>"$TMPD/die2.out" 2>"$TMPD/die2.err" &
+WPID=$!
+i=0
+while [ "$(ls "$TMPD/die2" | wc -l)" -lt 3 ] && [ "$i" -lt 200 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+for p in $(ns_procs "$NS_D" 'tcpdump -i' | cut -d' ' -f1); do
+	kill "$p"
+done
+in_ns "$NS_S" "$HDP" send -q -c 2 -i 0.05 "$D4"
+sleep 1
+kill -INT "$WPID"
+wait "$WPID"
+rc=$?
+check "capture died, then Ctrl-C: not observed" \
+	grep -q "^point 2 rx: .*not observed (the capture ended early)" \
+	"$TMPD/die2.out"
+check "capture died, then Ctrl-C: nothing vanished" grep -qx \
+	"2 sent, 2 at r1in, not observed at rx: none vanished between the points observed" \
+	"$TMPD/die2.out"
+check "capture died, then Ctrl-C: not exit 1 ($rc)" [ "$rc" -ne 1 ]
+[ "$_FAILS" -eq 0 ] || show die2
+
 # ---- Ctrl-C during --run 'sleep 20' ----
 mkdir -p "$TMPD/int"
 ip netns exec "$NS_S" env TMPDIR="$TMPD" "$HDP" where \
