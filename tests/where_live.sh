@@ -165,21 +165,26 @@ check "failed point in json: status, unknown segments" \
 [ "$_FAILS" -eq 0 ] || { show fail; show fail2; }
 
 # ---- a capture that dies mid-run ----
-mkdir -p "$TMPD/die"
-ip netns exec "$NS_S" env TMPDIR="$TMPD" "$HDP" where \
-	--at s=s0 --at r1in=ssh://$R1A4/r1a --at rx=ssh://$D4/d0 \
-	--save "$TMPD/die" --drain 0.5 --run 'sleep 3' \
-	>"$TMPD/die.out" 2>"$TMPD/die.err" &
-WPID=$!
-i=0
-while [ "$(ls "$TMPD/die" | wc -l)" -lt 3 ] && [ "$i" -lt 200 ]; do
-	sleep 0.1; i=$((i + 1))
-done
-# the receiver's tcpdump (started by this run), by its PID
-for p in $(ns_procs "$NS_D" 'tcpdump -i' | cut -d' ' -f1); do
-	kill "$p"
-done
-in_ns "$NS_S" "$HDP" send -q -c 2 -i 0.05 "$D4"
+# die_run NAME WHERE-OPTIONS...: where in the background (WPID) with
+# --save TMPD/NAME, and once every point listens, the receiver's tcpdump
+# (started by this run) killed by its PID and two probes sent
+die_run() {
+	_n=$1; shift
+	mkdir -p "$TMPD/$_n"
+	ip netns exec "$NS_S" env TMPDIR="$TMPD" "$HDP" where \
+		--at s=s0 --at r1in=ssh://$R1A4/r1a --at rx=ssh://$D4/d0 \
+		--save "$TMPD/$_n" "$@" >"$TMPD/$_n.out" 2>"$TMPD/$_n.err" &
+	WPID=$!
+	i=0
+	while [ "$(ls "$TMPD/$_n" | wc -l)" -lt 3 ] && [ "$i" -lt 200 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	for p in $(ns_procs "$NS_D" 'tcpdump -i' | cut -d' ' -f1); do
+		kill "$p"
+	done
+	in_ns "$NS_S" "$HDP" send -q -c 2 -i 0.05 "$D4"
+}
+die_run die --drain 0.5 --run 'sleep 3'
 wait "$WPID"
 rc=$?
 expect_eq "capture died, nothing vanished where observed: exit 4" "$rc" 4
@@ -196,20 +201,7 @@ check "capture died: the others still counted" grep -qx \
 # ---- a capture that dies, then Ctrl-C: still not observed ----
 # (what the receiver would have seen after its capture died must not
 # read "vanished" because the run was interrupted, not ended)
-mkdir -p "$TMPD/die2"
-ip netns exec "$NS_S" env TMPDIR="$TMPD" "$HDP" where \
-	--at s=s0 --at r1in=ssh://$R1A4/r1a --at rx=ssh://$D4/d0 \
-	--save "$TMPD/die2" --run 'sleep 20' \
-	>"$TMPD/die2.out" 2>"$TMPD/die2.err" &
-WPID=$!
-i=0
-while [ "$(ls "$TMPD/die2" | wc -l)" -lt 3 ] && [ "$i" -lt 200 ]; do
-	sleep 0.1; i=$((i + 1))
-done
-for p in $(ns_procs "$NS_D" 'tcpdump -i' | cut -d' ' -f1); do
-	kill "$p"
-done
-in_ns "$NS_S" "$HDP" send -q -c 2 -i 0.05 "$D4"
+die_run die2 --run 'sleep 20'
 sleep 1
 kill -INT "$WPID"
 wait "$WPID"
