@@ -689,6 +689,35 @@ end_clock(struct where_live *l, int i)
 			o->unc_start_ns) + (d < 0 ? -d : d) / 2;
 }
 
+/*
+ * A capture's counts come last on its standard error, as tcpdump prints
+ * them ("N packets dropped by kernel"; hdp sniff the same, "dropped by
+ * interface" after it): a point whose kernel dropped packets may have
+ * missed some that passed it, so what it lacks proves nothing vanished
+ * there: not observed.  Its stream has ended: the counts follow at once.
+ */
+static void
+check_drops(struct where_live *l, int i)
+{
+	struct timespec ts = { 0, 50 * 1000000L };
+	unsigned long n = 0;
+	const char *last;
+	int waited = 0;
+
+	while (l->rd[i].ended && remote_read_err(l->proc[i]) == 0 &&
+	       waited < WL_FINISH_MS) {
+		nanosleep(&ts, NULL);
+		waited += 50;
+	}
+	last = remote_last_line(l->proc[i]);
+	if (last == NULL || sscanf(last, "%lu packet", &n) != 1 || n == 0 ||
+	    strstr(last, " dropped by ") == NULL)
+		return;
+	tool_err("%s: the capture lost packets: %s", tool_safe(l->out[i].spec),
+		 tool_safe(last));
+	point_failed(l, i, "its capture dropped packets");
+}
+
 /* Stop every capture, then let each reader finish what is in its pipe. */
 static void
 stop_all(struct where_live *l)
@@ -727,6 +756,8 @@ stop_all(struct where_live *l)
 			l->rd[i].started = 0;
 		}
 	for (i = 0; i < l->np; i++) {
+		if (l->proc[i] != NULL)
+			check_drops(l, i);
 		remote_finish(l->proc[i], WL_FINISH_MS);
 		l->proc[i] = NULL;
 	}

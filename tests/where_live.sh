@@ -215,6 +215,30 @@ check "capture died, then Ctrl-C: nothing vanished" grep -qx \
 check "capture died, then Ctrl-C: not exit 1 ($rc)" [ "$rc" -ne 1 ]
 [ "$_FAILS" -eq 0 ] || show die2
 
+# ---- a capture whose kernel dropped packets: not observed ----
+# (the receiver's hdp, behind a second sshd on port 2222, says at its
+# end what a capture with a full ring says: what it lacks is no proof)
+PX=$(ssh_pathdir with-hdp-drops)
+HX=$(cd "$(dirname "${HDP_REAL:-$HDP}")" && pwd)/$(basename "${HDP_REAL:-$HDP}")
+rm -f "$PX/hdp"
+# (the wrapper's TERM to the capture's group ends hdp sniff, which says
+# its counts; this script outlives it and says the drops last)
+printf '#!/bin/sh\n[ "$1" = sniff ] || exec %s "$@"\ntrap : TERM\n%s "$@"\nrc=$?\necho "7 packets dropped by kernel" >&2\nexit $rc\n' \
+	"$HX" "$HX" >"$PX/hdp"
+chmod 755 "$PX/hdp"
+SSHD_PORT=2222 sshd_start "$NS_D" "$D4" "$PX"
+ip netns exec "$NS_S" env TMPDIR="$TMPD" "$HDP" where \
+	--at s=s0 --at r1in=ssh://$R1A4/r1a --at rx=ssh://$D4:2222/d0 \
+	--drain 0.5 --probe "$D4" -c 2 -i 0.05 \
+	>"$TMPD/drops.out" 2>"$TMPD/drops.err"
+expect_eq "capture dropped packets, nothing vanished where observed: exit 4" "$?" 4
+check "capture dropped packets: one line naming it" \
+	[ "$(grep -c "ssh://$D4:2222/d0: the capture lost packets: 7 packets dropped by kernel" "$TMPD/drops.err")" -eq 1 ]
+check "capture dropped packets: not observed, not vanished" grep -qx \
+	"2 sent, 2 at r1in, not observed at rx: none vanished between the points observed" \
+	"$TMPD/drops.out"
+[ "$_FAILS" -eq 0 ] || show drops
+
 # ---- Ctrl-C during --run 'sleep 20' ----
 mkdir -p "$TMPD/int"
 ip netns exec "$NS_S" env TMPDIR="$TMPD" "$HDP" where \
