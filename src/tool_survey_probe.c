@@ -460,7 +460,14 @@ quoted_kind(const struct eng *e, const struct hdp_frame *g,
 	}
 }
 
-/* The evidence an ICMP error from the target is. */
+/*
+ * The evidence an ICMP error from the target is: only what a host says
+ * about a datagram its own IP layer took (protocol or port unreachable,
+ * parameter problem).  A host, net or address unreachable, or an admin
+ * prohibited, from the address probed is a router's word about the way
+ * on: a NAT whose host behind is down says "host unreachable" from the
+ * address probed, with the quote restored, for every kind alike.
+ */
 static const char *
 err_evidence(int family, const struct hdp_icmp_err *x)
 {
@@ -470,8 +477,8 @@ err_evidence(int family, const struct hdp_icmp_err *x)
 		return NULL;
 	if (family == AF_INET)
 		return x->code == 2 ? "proto_unreach" :
-		       x->code == 3 ? "port_unreach" : "unreach";
-	return x->code == 4 ? "port_unreach" : "unreach";
+		       x->code == 3 ? "port_unreach" : NULL;
+	return x->code == 4 ? "port_unreach" : NULL;
 }
 
 /*
