@@ -723,7 +723,7 @@ static void
 stop_all(struct where_live *l)
 {
 	struct timespec ts = { 0, WL_POLL_MS * 1000000L };
-	int i, waited = 0, busy;
+	int i, waited = 0, busy, rc;
 
 	/* a capture that ended before we stopped it (and before any
 	 * Ctrl-C, which may end local captures itself) died mid-run */
@@ -749,6 +749,16 @@ stop_all(struct where_live *l)
 			nanosleep(&ts, NULL);
 		drain_errs(l);
 	} while (busy && (waited += WL_POLL_MS) < WL_FINISH_MS);
+	/* a stream that did not end when told (a host gone silent, its
+	 * channel stalled) may lack what the capture saw: what it lacks
+	 * proves nothing vanished there */
+	for (i = 0; i < l->np; i++)
+		if (l->rd[i].started && !l->rd[i].ended &&
+		    l->out[i].why[0] == '\0') {
+			tool_err("%s: the capture did not end when stopped",
+				 tool_safe(l->out[i].spec));
+			point_failed(l, i, "the capture did not end");
+		}
 	l->abandon = 1;
 	for (i = 0; i < l->np; i++)
 		if (l->rd[i].started) {
@@ -756,10 +766,19 @@ stop_all(struct where_live *l)
 			l->rd[i].started = 0;
 		}
 	for (i = 0; i < l->np; i++) {
-		if (l->proc[i] != NULL)
-			check_drops(l, i);
-		remote_finish(l->proc[i], WL_FINISH_MS);
+		if (l->proc[i] == NULL)
+			continue;
+		check_drops(l, i);
+		/* hdp sniff and tcpdump exit 0 when stopped: any other end
+		 * (ssh failed, killed, a host gone silent) may have cut what
+		 * the capture saw short */
+		rc = remote_finish(l->proc[i], WL_FINISH_MS);
 		l->proc[i] = NULL;
+		if (rc != 0 && l->out[i].why[0] == '\0') {
+			tool_err("%s: the capture did not end cleanly (exit "
+				 "%d)", tool_safe(l->out[i].spec), rc);
+			point_failed(l, i, "the capture did not end cleanly");
+		}
 	}
 }
 

@@ -282,4 +282,41 @@ for ns in "$NS_S" "$NS_R1" "$NS_R2" "$NS_D"; do
 done
 [ "$_FAILS" -eq 0 ] || show int
 
+# ---- a host gone silent mid-run: not observed, never "vanished" there ----
+# (R1's sshd can no longer send: its capture's stream stalls, and ssh
+# gives up (ServerAlive, to keep the test short); the probes sent then
+# must not be placed between s and r1in)
+mkdir -p "$TMPD/stall"
+ts0=$(date +%s)
+ip netns exec "$NS_S" env TMPDIR="$TMPD" "$HDP" where \
+	--at s=s0 --at r1in=ssh://$R1A4/r1a --at rx=ssh://$D4/d0 \
+	--save "$TMPD/stall" --drain 0.5 --run 'sleep 2' \
+	--ssh-option ServerAliveInterval=1 --ssh-option ServerAliveCountMax=2 \
+	>"$TMPD/stall.out" 2>"$TMPD/stall.err" &
+WPID=$!
+i=0
+while [ "$(ls "$TMPD/stall" | wc -l)" -lt 3 ] && [ "$i" -lt 200 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+in_ns "$NS_R1" nft -f - <<NFT || fatal "nft in R1"
+table inet r3stall {
+	chain out {
+		type filter hook output priority 0;
+		tcp sport 22 drop
+	}
+}
+NFT
+in_ns "$NS_S" "$HDP" send -q -c 2 -i 0.05 "$D4"
+wait "$WPID"
+rc=$?
+in_ns "$NS_R1" nft delete table inet r3stall
+echo "host gone silent: the run took $(($(date +%s) - ts0)) s"
+expect_eq "host gone silent: exit 1 (R2 dropped them)" "$rc" 1
+check "host gone silent: one line naming it" \
+	[ "$(grep -c "ssh://$R1A4/r1a: the capture did not end" "$TMPD/stall.err")" -ge 1 ]
+check "host gone silent: not observed, the loss placed after it" grep -qx \
+	"2 sent, not observed at r1in, 0 at rx: 2 vanished between s and rx" \
+	"$TMPD/stall.out"
+[ "$_FAILS" -eq 0 ] || show stall
+
 finish
