@@ -168,7 +168,8 @@ check "failed point in json: status, unknown segments" \
 # die_run NAME WHERE-OPTIONS...: where in the background (WPID) with
 # --save TMPD/NAME, and once every point listens, the receiver's tcpdump
 # (started by this run) killed by its PID and two probes sent
-die_run() {
+# (live_bg NAME WHERE-OPTIONS...: only the start, until all listen)
+live_bg() {
 	_n=$1; shift
 	mkdir -p "$TMPD/$_n"
 	ip netns exec "$NS_S" env TMPDIR="$TMPD" "$HDP" where \
@@ -179,6 +180,9 @@ die_run() {
 	while [ "$(ls "$TMPD/$_n" | wc -l)" -lt 3 ] && [ "$i" -lt 200 ]; do
 		sleep 0.1; i=$((i + 1))
 	done
+}
+die_run() {
+	live_bg "$@"
 	for p in $(ns_procs "$NS_D" 'tcpdump -i' | cut -d' ' -f1); do
 		kill "$p"
 	done
@@ -240,16 +244,7 @@ check "capture dropped packets: not observed, not vanished" grep -qx \
 [ "$_FAILS" -eq 0 ] || show drops
 
 # ---- Ctrl-C during --run 'sleep 20' ----
-mkdir -p "$TMPD/int"
-ip netns exec "$NS_S" env TMPDIR="$TMPD" "$HDP" where \
-	--at s=s0 --at r1in=ssh://$R1A4/r1a --at rx=ssh://$D4/d0 \
-	--save "$TMPD/int" --run 'sleep 20' \
-	>"$TMPD/int.out" 2>"$TMPD/int.err" &
-WPID=$!
-i=0
-while [ "$(ls "$TMPD/int" | wc -l)" -lt 3 ] && [ "$i" -lt 200 ]; do
-	sleep 0.1; i=$((i + 1))
-done
+live_bg int --run 'sleep 20'
 check "Ctrl-C: every point listening" [ "$(ls "$TMPD/int" | wc -l)" -eq 3 ]
 in_ns "$NS_S" "$HDP" send -q -c 3 -i 0.05 "$D4"
 sleep 0.5
@@ -286,18 +281,9 @@ done
 # (R1's sshd can no longer send: its capture's stream stalls, and ssh
 # gives up (ServerAlive, to keep the test short); the probes sent then
 # must not be placed between s and r1in)
-mkdir -p "$TMPD/stall"
 ts0=$(date +%s)
-ip netns exec "$NS_S" env TMPDIR="$TMPD" "$HDP" where \
-	--at s=s0 --at r1in=ssh://$R1A4/r1a --at rx=ssh://$D4/d0 \
-	--save "$TMPD/stall" --drain 0.5 --run 'sleep 2' \
-	--ssh-option ServerAliveInterval=1 --ssh-option ServerAliveCountMax=2 \
-	>"$TMPD/stall.out" 2>"$TMPD/stall.err" &
-WPID=$!
-i=0
-while [ "$(ls "$TMPD/stall" | wc -l)" -lt 3 ] && [ "$i" -lt 200 ]; do
-	sleep 0.1; i=$((i + 1))
-done
+live_bg stall --drain 0.5 --run 'sleep 2' \
+	--ssh-option ServerAliveInterval=1 --ssh-option ServerAliveCountMax=2
 in_ns "$NS_R1" nft -f - <<NFT || fatal "nft in R1"
 table inet r3stall {
 	chain out {
