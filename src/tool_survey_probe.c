@@ -956,8 +956,13 @@ step_slots(struct eng *e, uint64_t now)
 		if (t->state == T_PROBE && t->next < due)
 			due = t->next > now ? t->next : now + 1000000ULL;
 		if (t->state == T_WAIT && tool_stop &&
-		    t->end > e->stop_t + drain_ns(e))
-			t->end = e->stop_t + drain_ns(e);
+		    t->end > e->stop_t + drain_ns(e)) {
+			/* its wait would be cut short: an answer still on
+			 * its way (a slow path) would be missed, and the
+			 * rerun skips what -o holds: left for the rerun */
+			free_slot(e, t);
+			continue;
+		}
 		if (t->state == T_WAIT && now >= t->end && !tool_stop &&
 		    plan_redo(e, t))
 			t->state = T_REDO;
