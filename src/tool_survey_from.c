@@ -45,6 +45,7 @@ struct vp {
 	struct remote_proc *p;    /* the survey running there, or NULL   */
 	struct sv_tsrc *src;
 	const struct sv_aset *done;
+	struct sv_aset *seen;     /* targets given to it (duplicates)     */
 	unsigned long nexcl, nskip;
 	char *chunk[NOPT + CHUNK + 1];
 	char optbuf[6][24];
@@ -140,10 +141,13 @@ fill_chunk(struct sv_excl *ex, struct vp *v)
 			v->nexcl++;
 			continue;
 		}
-		if (sv_aset_has(v->done, &a)) {
+		/* listed twice (maybe in two chunks): probed once */
+		if (sv_aset_has(v->done, &a) || sv_aset_has(v->seen, &a)) {
 			v->nskip++;
 			continue;
 		}
+		if (sv_aset_add(v->seen, &a) != 0)
+			break;
 		hdp_addr_ntop(a.family, &a.a, buf, sizeof(buf));
 		if ((v->chunk[v->nopt + n] = strdup(buf)) == NULL)
 			break;
@@ -333,9 +337,15 @@ open_sources(const struct sv_opts *o, struct vp *v, int n, int *rc)
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fileno(tmp));
 		oo.tfile = path;
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		if ((v[i].src = sv_tsrc_open(&oo, rc)) == NULL)
 			break;
+		if ((v[i].seen = sv_aset_new()) == NULL) {
+			tool_err("out of memory");
+			*rc = HDP_EXIT_ENV;
+			break;
+		}
+	}
 	if (tmp != NULL)
 		fclose(tmp);
 	return i == n ? 0 : -1;
@@ -445,6 +455,7 @@ out:
 		if (v[i].has_pt)
 			point_free(&v[i].pt);
 		sv_tsrc_close(v[i].src);
+		sv_aset_free(v[i].seen);
 		free(v[i].line);
 		free(v[i].grp);
 	}

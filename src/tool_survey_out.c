@@ -167,13 +167,17 @@ count(struct sv_out *w, struct vant *v, const char *target, int k, int c,
       unsigned ip_proto)
 {
 	struct pent *p;
-	uint32_t bit = 1u << (v - w->v);
+	uint32_t bit;
 
 	v->cnt[k][c]++;
 	if (v->ip_proto[k] == 0)
 		v->ip_proto[k] = ip_proto;
-	if (!w->multi || (p = pent_of(w, target)) == NULL)
+	/* a bit per point: the 33rd name (one -o holds besides 32 --from
+	 * points) has none */
+	if (!w->multi || v - w->v >= 32 ||
+	    (p = pent_of(w, target)) == NULL)
 		return;
+	bit = 1u << (v - w->v);
 	if (c == SC_WORKS || c == SC_TRANSIENT)
 		p->ok[k] |= bit;
 	else if (c == SC_BROKEN)

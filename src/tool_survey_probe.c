@@ -28,7 +28,8 @@
  * target's bucket holds four again (repetitions at 0, 2, 6, 10 s ...).
  * Many targets are in flight at once (a window sized from --rate and
  * that schedule), all under one token bucket of --rate packets a second.
- * Memory: the window, never the targets done.
+ * Memory: the window, and 34 bytes a target taken (a set, at most half
+ * full, so that a target listed twice is done once).
  */
 #include "config.h"
 
@@ -84,6 +85,7 @@ struct tgt {
 	const char *noroute;      /* no route: why                         */
 	uint64_t last_cost;       /* last probe answered by an ICMP error  */
 	uint16_t redo[SK_N];      /* repetitions to send once more         */
+	uint16_t redo_all[SK_N];  /* ... all that were planned             */
 	uint8_t resent[SK_N];     /* ... and how many were                 */
 	int redone;
 	struct walk wk[3];        /* HDP, 253, 254                         */
@@ -96,6 +98,7 @@ struct eng {
 	struct sv_tsrc *src;
 	struct sv_excl *excl;
 	const struct sv_aset *done;
+	struct sv_aset *seen;     /* targets taken in this run (duplicates) */
 	int kinds[SK_N];
 	struct hdp_tx *tx[2][SK_N];
 	pcap_t *cap;
@@ -457,7 +460,14 @@ quoted_kind(const struct eng *e, const struct hdp_frame *g,
 	}
 }
 
-/* The evidence an ICMP error from the target is. */
+/*
+ * The evidence an ICMP error from the target is: only what a host says
+ * about a datagram its own IP layer took (protocol or port unreachable,
+ * parameter problem).  A host, net or address unreachable, or an admin
+ * prohibited, from the address probed is a router's word about the way
+ * on: a NAT whose host behind is down says "host unreachable" from the
+ * address probed, with the quote restored, for every kind alike.
+ */
 static const char *
 err_evidence(int family, const struct hdp_icmp_err *x)
 {
@@ -467,8 +477,8 @@ err_evidence(int family, const struct hdp_icmp_err *x)
 		return NULL;
 	if (family == AF_INET)
 		return x->code == 2 ? "proto_unreach" :
-		       x->code == 3 ? "port_unreach" : "unreach";
-	return x->code == 4 ? "port_unreach" : "unreach";
+		       x->code == 3 ? "port_unreach" : NULL;
+	return x->code == 4 ? "port_unreach" : NULL;
 }
 
 /*
@@ -572,6 +582,54 @@ on_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *pkt)
 
 /* ---- admitting, judging, writing targets -------------------------------- */
 
+/*
+ * Misses of kind k that say something about the path: repetitions where
+ * k got no answer while a probe sent after it in the same repetition
+ * (HDP, 253, 254, UDP, in that order) got its ICMP error from the
+ * target.  The target's ICMP error budget (Linux: a burst of 6, then one
+ * a second, per host answered, shared by all the addresses of one host
+ * or namespace, and a global cap) is spent in the order the probes
+ * arrive, so a later answer shows the budget was not empty when k
+ * arrived.  A miss without one may be that budget, or a host that sends
+ * no ICMP errors at all: no conclusion.  A second send (plan_redo) went
+ * alone, seconds later, and proves nothing for the repetition's others.
+ * TCP and ICMP echo answers cost no budget: every miss counts.
+ */
+static unsigned
+proven_misses(const struct eng *e, const struct tgt *t, int k)
+{
+	unsigned r, n = 0;
+	uint16_t later = 0;
+	int j;
+
+	if (k > SK_UDP)
+		later = 0xffff;
+	for (j = k + 1; j <= SK_UDP; j++)
+		if (e->kinds[j])
+			later |= (uint16_t)(t->ans[j] & ~t->redo_all[j]);
+	for (r = 0; r < t->reps && r < SV_MAXREP; r++)
+		if (!(t->ans[k] >> r & 1) && (later >> r & 1) &&
+		    (k > SK_UDP || t->sent[k] > r))
+			n++;
+	return n;
+}
+
+/* The category of kind k (base: a baseline arrived). */
+static int
+kind_cat(const struct eng *e, const struct tgt *t, int k, int base)
+{
+	unsigned arr = 0, miss = proven_misses(e, t, k);
+	int i;
+
+	for (i = 0; i < SV_MAXREP; i++)
+		arr += (t->ans[k] >> i) & 1;
+	if (k > SK_UDP)
+		miss = arr < t->sent[k];
+	if (arr > 0)
+		return miss ? SC_TRANSIENT : SC_WORKS;
+	return base && miss ? SC_BROKEN : SC_OFFLINE;
+}
+
 /* The result records of a done target into r; how many. */
 static int
 results(struct eng *e, struct tgt *t, struct sv_result *r)
@@ -595,11 +653,11 @@ results(struct eng *e, struct tgt *t, struct sv_result *r)
 		for (arr = 0, i = 0; i < SV_MAXREP; i++)
 			arr += (t->ans[k] >> i) & 1;
 		r[n].arrived = arr;
+		r[n].cat = kind_cat(e, t, k, base);
 		r[n].evidence = t->ev[k] ? t->ev[k] :
-				t->noroute ? t->noroute : "none";
-		r[n].cat = arr > 0 && arr >= t->sent[k] ? SC_WORKS :
-			   arr > 0 ? SC_TRANSIENT :
-			   base ? SC_BROKEN : SC_OFFLINE;
+				t->noroute ? t->noroute :
+				base && r[n].cat == SC_OFFLINE ?
+				"no_icmp_error" : "none";
 		r[n].time_ns = t->t0_real ? t->t0_real : hdp_now_ns();
 		if (k <= SK_254 && r[n].cat == SC_BROKEN &&
 		    t->wk[t->walked].state == W_DONE &&
@@ -656,6 +714,7 @@ plan_redo(const struct eng *e, struct tgt *t)
 		for (k = last + 1; k <= SK_UDP; k++)
 			if (e->kinds[k] && t->sent[k] > r) {
 				t->redo[k] |= (uint16_t)(1u << r);
+				t->redo_all[k] |= (uint16_t)(1u << r);
 				n++;
 			}
 	}
@@ -699,7 +758,7 @@ judge_tgt(struct eng *e, struct tgt *t)
 	for (k = SK_UDP; k < SK_N; k++)
 		base |= e->kinds[k] && t->ans[k];
 	for (k = SK_HDP; k <= SK_254 && !need; k++) {
-		if (e->kinds[k] && base && t->ans[k] == 0 &&
+		if (e->kinds[k] && kind_cat(e, t, k, base) == SC_BROKEN &&
 		    !e->o->no_trace) {
 			t->wk[k].state = W_QUEUED;
 			t->walked = k;
@@ -734,9 +793,18 @@ admit(struct eng *e, struct tgt *t, uint64_t now)
 			e->nexcl++;
 			continue;
 		}
-		if (sv_aset_has(e->done, &a) || in_flight(e, &a)) {
+		/* listed twice, or in two prefixes: done once (a second
+		 * record would count the target twice in the summaries) */
+		if (sv_aset_has(e->done, &a) || sv_aset_has(e->seen, &a) ||
+		    in_flight(e, &a)) {
 			e->nskip++;
 			continue;
+		}
+		if (sv_aset_add(e->seen, &a) != 0) {
+			tool_err("out of memory");
+			e->bad_input = 1;
+			e->eof = 1;
+			return 0;
 		}
 		break;
 	}
@@ -888,8 +956,13 @@ step_slots(struct eng *e, uint64_t now)
 		if (t->state == T_PROBE && t->next < due)
 			due = t->next > now ? t->next : now + 1000000ULL;
 		if (t->state == T_WAIT && tool_stop &&
-		    t->end > e->stop_t + drain_ns(e))
-			t->end = e->stop_t + drain_ns(e);
+		    t->end > e->stop_t + drain_ns(e)) {
+			/* its wait would be cut short: an answer still on
+			 * its way (a slow path) would be missed, and the
+			 * rerun skips what -o holds: left for the rerun */
+			free_slot(e, t);
+			continue;
+		}
 		if (t->state == T_WAIT && now >= t->end && !tool_stop &&
 		    plan_redo(e, t))
 			t->state = T_REDO;
@@ -1084,13 +1157,14 @@ open_eng(struct eng *e)
 	e->gtok = e->gcap;
 	e->win = window_size(e);
 	e->t = calloc(e->win, sizeof(*e->t));
+	e->seen = sv_aset_new();
 	for (e->idx_mask = 1; e->idx_mask < 2 * e->win; e->idx_mask <<= 1)
 		;
 	e->idx = malloc(e->idx_mask * sizeof(*e->idx));
 	if (e->idx != NULL)
 		memset(e->idx, 0xff, e->idx_mask * sizeof(*e->idx));
 	e->idx_mask--;
-	if (e->t == NULL || e->idx == NULL) {
+	if (e->t == NULL || e->idx == NULL || e->seen == NULL) {
 		tool_err("out of memory");
 		return HDP_EXIT_ENV;
 	}
@@ -1114,16 +1188,34 @@ close_eng(struct eng *e)
 		pcap_close(e->cap);
 	free(e->t);
 	free(e->idx);
+	sv_aset_free(e->seen);
 	sv_tsrc_close(e->src);
 	sv_excl_free(e->excl);
+}
+
+/* Answers the kernel dropped before our capture read them (its buffer
+ * full: a --rate too high for this host) are misses no path caused: the
+ * categories of the targets in flight then may be wrong.  Said, and
+ * recorded in the vantage record's error; 1 when there were some. */
+static int
+capture_drops(struct eng *e, char *why, size_t len)
+{
+	struct pcap_stat st;
+
+	if (e->cap == NULL || pcap_stats(e->cap, &st) != 0 || st.ps_drop == 0)
+		return 0;
+	snprintf(why, len, "the capture dropped %u packets (a lower --rate "
+		 "avoids it): categories may be wrong", st.ps_drop);
+	tool_err("%s", why);
+	return 1;
 }
 
 int
 sv_run_local(const struct sv_opts *o, struct sv_out *w)
 {
 	struct eng e;
-	char kernel[128];
-	int rc;
+	char kernel[128], why[128];
+	int rc, drops;
 
 	memset(&e, 0, sizeof(e));
 	e.o = o;
@@ -1139,10 +1231,14 @@ sv_run_local(const struct sv_opts *o, struct sv_out *w)
 		goto out;
 	run_loop(&e);
 	sv_uname(kernel, sizeof(kernel));
-	sv_out_vantage(w, o->vantage, kernel, e.addr4, e.addr6, NULL);
+	drops = capture_drops(&e, why, sizeof(why));
+	sv_out_vantage(w, o->vantage, kernel, e.addr4, e.addr6,
+		       drops ? why : NULL);
 	sv_out_excluded(w, o->vantage, e.nexcl);
 	sv_out_skipped(w, o->vantage, e.nskip);
 	rc = e.bad_input ? HDP_EXIT_USAGE : HDP_EXIT_OK;
+	if (drops && rc == HDP_EXIT_OK)
+		rc = HDP_EXIT_FAIL;
 	if (e.nfail) {
 		tool_err("%lu probes could not be sent", e.nfail);
 		if (rc == HDP_EXIT_OK)

@@ -51,6 +51,9 @@ struct reader {
 	int      fd;             /* our own copy of the capture's output  */
 	const char *path;
 	volatile int *abandon;   /* set: stop reading now                 */
+	volatile int *stopping;  /* set: we stop the captures now         */
+	volatile int early;      /* it ended before that, and before any
+				  * Ctrl-C: the capture died mid-run      */
 	volatile int ended;      /* the stream ended (or failed)          */
 	int      opened;         /* a pcap header arrived                 */
 	uint64_t packets;
@@ -77,6 +80,7 @@ struct where_live {
 	int      force;
 	char     tmpdir[64];     /* "" when none                          */
 	volatile int abandon;
+	volatile int stopping;
 	int      child_status;   /* what where_live_status() gives        */
 };
 
@@ -409,6 +413,9 @@ reader_main(void *arg)
 		reader_copy(r, p);
 		pcap_close(p);	/* closes f, and with it r->fd */
 	}
+	/* Said now, not when the run is over: a Ctrl-C after the capture
+	 * died must not make its packets since then "vanished". */
+	r->early = !*r->stopping && !tool_stop;
 	r->ended = 1;
 	return NULL;
 }
@@ -488,6 +495,7 @@ start_reader(struct where_live *l, int i)
 	l->proc[i]->out = -1;
 	r->path = o->path;
 	r->abandon = &l->abandon;
+	r->stopping = &l->stopping;
 	/* Ctrl-C is for the main thread: it interrupts waitpid there */
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
@@ -681,16 +689,47 @@ end_clock(struct where_live *l, int i)
 			o->unc_start_ns) + (d < 0 ? -d : d) / 2;
 }
 
+/*
+ * A capture's counts come last on its standard error, as tcpdump prints
+ * them ("N packets dropped by kernel"; hdp sniff the same, "dropped by
+ * interface" after it): a point whose kernel dropped packets may have
+ * missed some that passed it, so what it lacks proves nothing vanished
+ * there: not observed.  Its stream has ended: the counts follow at once.
+ */
+static void
+check_drops(struct where_live *l, int i)
+{
+	struct timespec ts = { 0, 50 * 1000000L };
+	unsigned long n = 0;
+	const char *last;
+	int waited = 0;
+
+	while (l->rd[i].ended && remote_read_err(l->proc[i]) == 0 &&
+	       waited < WL_FINISH_MS) {
+		nanosleep(&ts, NULL);
+		waited += 50;
+	}
+	last = remote_last_line(l->proc[i]);
+	if (last == NULL || sscanf(last, "%lu packet", &n) != 1 || n == 0 ||
+	    strstr(last, " dropped by ") == NULL)
+		return;
+	tool_err("%s: the capture lost packets: %s", tool_safe(l->out[i].spec),
+		 tool_safe(last));
+	point_failed(l, i, "its capture dropped packets");
+}
+
 /* Stop every capture, then let each reader finish what is in its pipe. */
 static void
 stop_all(struct where_live *l)
 {
 	struct timespec ts = { 0, WL_POLL_MS * 1000000L };
-	int i, waited = 0, busy;
+	int i, waited = 0, busy, rc;
 
-	/* a capture that ended before we stopped it died mid-run */
+	/* a capture that ended before we stopped it (and before any
+	 * Ctrl-C, which may end local captures itself) died mid-run */
+	l->stopping = 1;
 	for (i = 0; i < l->np; i++)
-		if (l->rd[i].started && l->rd[i].ended && !tool_stop) {
+		if (l->rd[i].started && l->rd[i].ended && l->rd[i].early) {
 			tool_err("%s: the capture ended before the run did%s%s",
 				 tool_safe(l->out[i].spec),
 				 l->rd[i].err[0] ? ": " : "",
@@ -710,6 +749,16 @@ stop_all(struct where_live *l)
 			nanosleep(&ts, NULL);
 		drain_errs(l);
 	} while (busy && (waited += WL_POLL_MS) < WL_FINISH_MS);
+	/* a stream that did not end when told (a host gone silent, its
+	 * channel stalled) may lack what the capture saw: what it lacks
+	 * proves nothing vanished there */
+	for (i = 0; i < l->np; i++)
+		if (l->rd[i].started && !l->rd[i].ended &&
+		    l->out[i].why[0] == '\0') {
+			tool_err("%s: the capture did not end when stopped",
+				 tool_safe(l->out[i].spec));
+			point_failed(l, i, "the capture did not end");
+		}
 	l->abandon = 1;
 	for (i = 0; i < l->np; i++)
 		if (l->rd[i].started) {
@@ -717,8 +766,19 @@ stop_all(struct where_live *l)
 			l->rd[i].started = 0;
 		}
 	for (i = 0; i < l->np; i++) {
-		remote_finish(l->proc[i], WL_FINISH_MS);
+		if (l->proc[i] == NULL)
+			continue;
+		check_drops(l, i);
+		/* hdp sniff and tcpdump exit 0 when stopped: any other end
+		 * (ssh failed, killed, a host gone silent) may have cut what
+		 * the capture saw short */
+		rc = remote_finish(l->proc[i], WL_FINISH_MS);
 		l->proc[i] = NULL;
+		if (rc != 0 && l->out[i].why[0] == '\0') {
+			tool_err("%s: the capture did not end cleanly (exit "
+				 "%d)", tool_safe(l->out[i].spec), rc);
+			point_failed(l, i, "the capture did not end cleanly");
+		}
 	}
 }
 

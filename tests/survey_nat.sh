@@ -6,7 +6,9 @@
 # work, 253 is broken, with the walk's last responder R2 (whose own stack
 # would have answered 253: so the answers that count came from behind
 # it).  R1 drops every other probe of 254 (nft numgen): 254 is transient,
-# in 1 or 2 of 3.  Kernel default ICMP rate limits.
+# in 1 or 2 of 3.  Kernel default ICMP rate limits.  Then the receiver
+# down: the NAT's host unreachables (from the address probed) are no
+# arrival: offline.
 . "$top_srcdir/tests/trace_lib.sh"
 path_up default
 
@@ -58,4 +60,16 @@ expect_eq "254: no walk" "$(res 254 last_hop)" None
 drops=$(ip netns exec "$NS_D" nft list chain inet svdrop in |
 	sed -n 's/.*packets \([0-9]*\).*/\1/p')
 [ "${drops:-0}" -ge 3 ] || fail "the receiver's rule dropped ${drops:-0} probes of 253"
+
+# --- the host behind the NAT down: offline, whatever the NAT says -------
+# R2 answers every probe (its neighbour lookup fails) with a host
+# unreachable from the address probed, the quote restored: no arrival
+in_ns "$NS_D" ip link set d0 down
+in_ns "$NS_S" "$HDP" survey "$R2A4" --repeat 1 -w 5 --no-trace -q \
+	-o "$TMPD/down.json"
+expect_eq "host behind the NAT down: survey exits 0" "$?" 0
+cat "$TMPD/down.json"
+expect_eq "host behind the NAT down: every kind offline" \
+	"$(jq_py "$TMPD/down.json" "sorted(set(o['category'] for o in sel(type='result')))")" \
+	"['offline']"
 finish

@@ -165,21 +165,30 @@ check "failed point in json: status, unknown segments" \
 [ "$_FAILS" -eq 0 ] || { show fail; show fail2; }
 
 # ---- a capture that dies mid-run ----
-mkdir -p "$TMPD/die"
-ip netns exec "$NS_S" env TMPDIR="$TMPD" "$HDP" where \
-	--at s=s0 --at r1in=ssh://$R1A4/r1a --at rx=ssh://$D4/d0 \
-	--save "$TMPD/die" --drain 0.5 --run 'sleep 3' \
-	>"$TMPD/die.out" 2>"$TMPD/die.err" &
-WPID=$!
-i=0
-while [ "$(ls "$TMPD/die" | wc -l)" -lt 3 ] && [ "$i" -lt 200 ]; do
-	sleep 0.1; i=$((i + 1))
-done
-# the receiver's tcpdump (started by this run), by its PID
-for p in $(ns_procs "$NS_D" 'tcpdump -i' | cut -d' ' -f1); do
-	kill "$p"
-done
-in_ns "$NS_S" "$HDP" send -q -c 2 -i 0.05 "$D4"
+# die_run NAME WHERE-OPTIONS...: where in the background (WPID) with
+# --save TMPD/NAME, and once every point listens, the receiver's tcpdump
+# (started by this run) killed by its PID and two probes sent
+# (live_bg NAME WHERE-OPTIONS...: only the start, until all listen)
+live_bg() {
+	_n=$1; shift
+	mkdir -p "$TMPD/$_n"
+	ip netns exec "$NS_S" env TMPDIR="$TMPD" "$HDP" where \
+		--at s=s0 --at r1in=ssh://$R1A4/r1a --at rx=ssh://$D4/d0 \
+		--save "$TMPD/$_n" "$@" >"$TMPD/$_n.out" 2>"$TMPD/$_n.err" &
+	WPID=$!
+	i=0
+	while [ "$(ls "$TMPD/$_n" | wc -l)" -lt 3 ] && [ "$i" -lt 200 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+}
+die_run() {
+	live_bg "$@"
+	for p in $(ns_procs "$NS_D" 'tcpdump -i' | cut -d' ' -f1); do
+		kill "$p"
+	done
+	in_ns "$NS_S" "$HDP" send -q -c 2 -i 0.05 "$D4"
+}
+die_run die --drain 0.5 --run 'sleep 3'
 wait "$WPID"
 rc=$?
 expect_eq "capture died, nothing vanished where observed: exit 4" "$rc" 4
@@ -193,17 +202,49 @@ check "capture died: the others still counted" grep -qx \
 	"$TMPD/die.out"
 [ "$_FAILS" -eq 0 ] || show die
 
-# ---- Ctrl-C during --run 'sleep 20' ----
-mkdir -p "$TMPD/int"
+# ---- a capture that dies, then Ctrl-C: still not observed ----
+# (what the receiver would have seen after its capture died must not
+# read "vanished" because the run was interrupted, not ended)
+die_run die2 --run 'sleep 20'
+sleep 1
+kill -INT "$WPID"
+wait "$WPID"
+rc=$?
+check "capture died, then Ctrl-C: not observed" \
+	grep -q "^point 2 rx: .*not observed (the capture ended early)" \
+	"$TMPD/die2.out"
+check "capture died, then Ctrl-C: nothing vanished" grep -qx \
+	"2 sent, 2 at r1in, not observed at rx: none vanished between the points observed" \
+	"$TMPD/die2.out"
+check "capture died, then Ctrl-C: not exit 1 ($rc)" [ "$rc" -ne 1 ]
+[ "$_FAILS" -eq 0 ] || show die2
+
+# ---- a capture whose kernel dropped packets: not observed ----
+# (the receiver's hdp, behind a second sshd on port 2222, says at its
+# end what a capture with a full ring says: what it lacks is no proof)
+PX=$(ssh_pathdir with-hdp-drops)
+HX=$(cd "$(dirname "${HDP_REAL:-$HDP}")" && pwd)/$(basename "${HDP_REAL:-$HDP}")
+rm -f "$PX/hdp"
+# (the wrapper's TERM to the capture's group ends hdp sniff, which says
+# its counts; this script outlives it and says the drops last)
+printf '#!/bin/sh\n[ "$1" = sniff ] || exec %s "$@"\ntrap : TERM\n%s "$@"\nrc=$?\necho "7 packets dropped by kernel" >&2\nexit $rc\n' \
+	"$HX" "$HX" >"$PX/hdp"
+chmod 755 "$PX/hdp"
+SSHD_PORT=2222 sshd_start "$NS_D" "$D4" "$PX"
 ip netns exec "$NS_S" env TMPDIR="$TMPD" "$HDP" where \
-	--at s=s0 --at r1in=ssh://$R1A4/r1a --at rx=ssh://$D4/d0 \
-	--save "$TMPD/int" --run 'sleep 20' \
-	>"$TMPD/int.out" 2>"$TMPD/int.err" &
-WPID=$!
-i=0
-while [ "$(ls "$TMPD/int" | wc -l)" -lt 3 ] && [ "$i" -lt 200 ]; do
-	sleep 0.1; i=$((i + 1))
-done
+	--at s=s0 --at r1in=ssh://$R1A4/r1a --at rx=ssh://$D4:2222/d0 \
+	--drain 0.5 --probe "$D4" -c 2 -i 0.05 \
+	>"$TMPD/drops.out" 2>"$TMPD/drops.err"
+expect_eq "capture dropped packets, nothing vanished where observed: exit 4" "$?" 4
+check "capture dropped packets: one line naming it" \
+	[ "$(grep -c "ssh://$D4:2222/d0: the capture lost packets: 7 packets dropped by kernel" "$TMPD/drops.err")" -eq 1 ]
+check "capture dropped packets: not observed, not vanished" grep -qx \
+	"2 sent, 2 at r1in, not observed at rx: none vanished between the points observed" \
+	"$TMPD/drops.out"
+[ "$_FAILS" -eq 0 ] || show drops
+
+# ---- Ctrl-C during --run 'sleep 20' ----
+live_bg int --run 'sleep 20'
 check "Ctrl-C: every point listening" [ "$(ls "$TMPD/int" | wc -l)" -eq 3 ]
 in_ns "$NS_S" "$HDP" send -q -c 3 -i 0.05 "$D4"
 sleep 0.5
@@ -235,5 +276,33 @@ for ns in "$NS_S" "$NS_R1" "$NS_R2" "$NS_D"; do
 	expect_eq "Ctrl-C: nothing left in $ns (sshd only)" "$left" ""
 done
 [ "$_FAILS" -eq 0 ] || show int
+
+# ---- a host gone silent mid-run: not observed, never "vanished" there ----
+# (R1's sshd can no longer send: its capture's stream stalls, and ssh
+# gives up (ServerAlive, to keep the test short), before or after the
+# run's end; the probes sent then must not be placed between s and r1in)
+ts0=$(date +%s)
+live_bg stall --drain 0.5 --run 'sleep 2' \
+	--ssh-option ServerAliveInterval=1 --ssh-option ServerAliveCountMax=2
+in_ns "$NS_R1" nft -f - <<NFT || fatal "nft in R1"
+table inet r3stall {
+	chain out {
+		type filter hook output priority 0;
+		tcp sport 22 drop
+	}
+}
+NFT
+in_ns "$NS_S" "$HDP" send -q -c 2 -i 0.05 "$D4"
+wait "$WPID"
+rc=$?
+in_ns "$NS_R1" nft delete table inet r3stall
+echo "host gone silent: the run took $(($(date +%s) - ts0)) s"
+expect_eq "host gone silent: exit 1 (R2 dropped them)" "$rc" 1
+check "host gone silent: one line naming it" \
+	[ "$(grep -Ec "ssh://$R1A4/r1a: the capture (did not end|ended before)" "$TMPD/stall.err")" -eq 1 ]
+check "host gone silent: not observed, the loss placed after it" grep -qx \
+	"2 sent, not observed at r1in, 0 at rx: 2 vanished between s and rx" \
+	"$TMPD/stall.out"
+[ "$_FAILS" -eq 0 ] || show stall
 
 finish
