@@ -54,6 +54,8 @@
 #define WIN_MAX     8192
 #define WALK_BUF    (256 * 1024)
 #define REDO_NS     (1100 * 1000000ULL)   /* a token, and a margin       */
+#define WALK_TRIES  4                     /* walks a target, at most     */
+#define WALK_PAUSE_NS (2000 * 1000000ULL) /* before the next, per try    */
 
 enum tstate { T_FREE = 0, T_PROBE, T_WAIT, T_REDO, T_WALK };
 enum wstate { W_NONE = 0, W_QUEUED, W_RUN, W_DONE, W_FAILED };
@@ -66,6 +68,10 @@ struct walk {
 	size_t len;
 	int hop;
 	char resp[INET6_ADDRSTRLEN];
+	int outcome;              /* SV_WALK_*                             */
+	const char *verdict;      /* for the record                        */
+	int tries;
+	uint64_t not_before;      /* the next try (mono)                   */
 };
 
 struct tgt {
@@ -110,6 +116,7 @@ struct eng {
 	double gtok, gcap;
 	uint64_t gtok_t, stop_t;
 	unsigned walks;
+	struct sv_addr wrun[SV_WALKS]; /* the walks running (family 0: none) */
 	unsigned long ndone, nexcl, nskip, npkts, nfail;
 	long total;
 	uint64_t t_start, prog_t;
@@ -572,6 +579,40 @@ on_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *pkt)
 
 /* ---- admitting, judging, writing targets -------------------------------- */
 
+/* A walk for kind k whose HDP probe the target itself answered: the
+ * protocol does arrive there, one more try that arrived (evidence
+ * ttl_walk when the survey's own probes have none). */
+static void
+walk_arrival(const struct tgt *t, int k, struct sv_result *r)
+{
+	if (k > SK_254 || t->wk[k].state != W_DONE ||
+	    t->wk[k].outcome != SV_WALK_REACHED)
+		return;
+	r->sent++;
+	r->arrived++;
+	if (t->ev[k] == NULL)
+		r->evidence = "ttl_walk";
+	r->walk = t->wk[k].verdict;
+}
+
+/* A broken kind's last hop: the walk's where it decided it. */
+static void
+walk_result(const struct eng *e, const struct tgt *t, struct sv_result *r)
+{
+	const struct walk *w = &t->wk[t->walked];
+
+	if (w->state == W_FAILED)
+		r->walk = "failed";
+	if (w->state != W_DONE)
+		return;
+	r->walk = w->verdict;
+	if (w->outcome != SV_WALK_DECIDED || w->hop <= 0)
+		return;
+	r->last_hop = w->hop;
+	r->walk_proto = kind_proto(e, t->walked, t->dst.family);
+	strcpy(r->last_responder, w->resp);
+}
+
 /* The result records of a done target into r; how many. */
 static int
 results(struct eng *e, struct tgt *t, struct sv_result *r)
@@ -597,18 +638,14 @@ results(struct eng *e, struct tgt *t, struct sv_result *r)
 		r[n].arrived = arr;
 		r[n].evidence = t->ev[k] ? t->ev[k] :
 				t->noroute ? t->noroute : "none";
-		r[n].cat = arr > 0 && arr >= t->sent[k] ? SC_WORKS :
-			   arr > 0 ? SC_TRANSIENT :
+		walk_arrival(t, k, &r[n]);
+		r[n].cat = r[n].arrived > 0 &&
+			   r[n].arrived >= r[n].sent ? SC_WORKS :
+			   r[n].arrived > 0 ? SC_TRANSIENT :
 			   base ? SC_BROKEN : SC_OFFLINE;
 		r[n].time_ns = t->t0_real ? t->t0_real : hdp_now_ns();
-		if (k <= SK_254 && r[n].cat == SC_BROKEN &&
-		    t->wk[t->walked].state == W_DONE &&
-		    t->wk[t->walked].hop > 0) {
-			r[n].last_hop = t->wk[t->walked].hop;
-			r[n].walk_proto = kind_proto(e, t->walked,
-						     t->dst.family);
-			strcpy(r[n].last_responder, t->wk[t->walked].resp);
-		}
+		if (k <= SK_254 && r[n].cat == SC_BROKEN)
+			walk_result(e, t, &r[n]);
 		n++;
 	}
 	return n;
@@ -768,19 +805,105 @@ admit(struct eng *e, struct tgt *t, uint64_t now)
 
 /* ---- walks --------------------------------------------------------------- */
 
+/* Same /24 (IPv6 /64): walks there likely share the routers' ICMP
+ * budget, so they go one after another. */
+static int
+same_site(const struct sv_addr *a, const struct sv_addr *b)
+{
+	return a->family == b->family &&
+	       memcmp(&a->a, &b->a, a->family == AF_INET6 ? 8 : 3) == 0;
+}
+
+static void
+wrun_set(struct eng *e, const struct sv_addr *a, int on)
+{
+	int i;
+
+	for (i = 0; i < SV_WALKS; i++) {
+		if (on && e->wrun[i].family == 0) {
+			e->wrun[i] = *a;
+			return;
+		}
+		if (!on && e->wrun[i].family == a->family &&
+		    memcmp(&e->wrun[i].a, &a->a, sizeof(a->a)) == 0) {
+			e->wrun[i].family = 0;
+			return;
+		}
+	}
+}
+
+static int
+site_busy(const struct eng *e, const struct sv_addr *a)
+{
+	int i;
+
+	for (i = 0; i < SV_WALKS; i++)
+		if (e->wrun[i].family && same_site(&e->wrun[i], a))
+			return 1;
+	return 0;
+}
+
 static void
 walk_start(struct eng *e, struct tgt *t, int k)
 {
 	struct walk *w = &t->wk[k];
 
 	w->pid = sv_walk_start(&t->dst, kind_proto(e, k, t->dst.family),
-			       e->o->wait_ms, &w->fd);
+			       e->o->wait_ms,
+			       t->ans[SK_UDP] ? e->o->udp_port : 0, &w->fd);
+	w->tries++;
 	if (w->pid < 0) {
 		w->state = W_FAILED;
 		return;
 	}
 	w->state = W_RUN;
 	e->walks++;
+	wrun_set(e, &t->dst, 1);
+}
+
+/* After a walk that reached the target with kind k: the next of HDP,
+ * 253, 254 that is broken gets the walk instead. */
+static void
+walk_next_kind(const struct eng *e, struct tgt *t, int k)
+{
+	for (k++; k <= SK_254; k++)
+		if (e->kinds[k] && t->ans[k] == 0) {
+			t->wk[k].state = W_QUEUED;
+			t->walked = k;
+			return;
+		}
+}
+
+/* A walk's end: its result; rate limiting that hid the answer is walked
+ * again after a pause that grows with each try. */
+static void
+walk_end(struct eng *e, struct tgt *t, int k, int status)
+{
+	struct walk *w = &t->wk[k];
+
+	w->state = W_FAILED;
+	w->outcome = -1;
+	if (WIFEXITED(status) && WEXITSTATUS(status) <= 1 && w->buf)
+		w->outcome = sv_walk_parse(w->buf, &w->hop, w->resp,
+					   sizeof(w->resp), &w->verdict);
+	free(w->buf);
+	w->buf = NULL;
+	w->len = 0;
+	if (w->outcome < 0) {
+		if (!tool_stop)
+			tool_err("%s: the TTL walk (hdp trace) failed",
+				 t->dst_str);
+		return;
+	}
+	w->state = W_DONE;
+	if (w->outcome == SV_WALK_UNSURE && w->tries < WALK_TRIES &&
+	    !tool_stop) {
+		w->state = W_QUEUED;
+		w->not_before = hdp_mono_ns() +
+				(uint64_t)w->tries * WALK_PAUSE_NS;
+	} else if (w->outcome == SV_WALK_REACHED) {
+		walk_next_kind(e, t, k);
+	}
 }
 
 /* Read what a walk wrote; at its end, its result. */
@@ -809,26 +932,29 @@ walk_read(struct eng *e, struct tgt *t, int k)
 	while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
 		;
 	e->walks--;
-	w->state = W_FAILED;
-	if (WIFEXITED(status) && WEXITSTATUS(status) <= 1 && w->buf &&
-	    sv_walk_parse(w->buf, &w->hop, w->resp, sizeof(w->resp)) == 0)
-		w->state = W_DONE;
-	else if (!tool_stop)
-		tool_err("%s: the TTL walk (hdp trace) failed", t->dst_str);
+	wrun_set(e, &t->dst, 0);
+	walk_end(e, t, k, status);
 }
 
-/* Walks of one target: start queued ones while there is room; 1 when
- * all are over. */
+/* Walks of one target: start queued ones whose time has come while
+ * there is room and no walk runs to the same site; 1 when all are over
+ * (*due: the next try, when sooner). */
 static int
-walks_step(struct eng *e, struct tgt *t)
+walks_step(struct eng *e, struct tgt *t, uint64_t now, uint64_t *due)
 {
 	int k, over = 1;
+	struct walk *w;
 
 	for (k = 0; k < 3; k++) {
-		if (t->wk[k].state == W_QUEUED && e->walks < SV_WALKS &&
-		    !tool_stop)
+		w = &t->wk[k];
+		if (w->state == W_QUEUED && e->walks < SV_WALKS &&
+		    !tool_stop && now >= w->not_before &&
+		    !site_busy(e, &t->dst))
 			walk_start(e, t, k);
-		if (t->wk[k].state == W_QUEUED || t->wk[k].state == W_RUN)
+		if (w->state == W_QUEUED && w->not_before > now &&
+		    w->not_before < *due)
+			*due = w->not_before;
+		if (w->state == W_QUEUED || w->state == W_RUN)
 			over = 0;
 	}
 	return over;
@@ -850,6 +976,7 @@ walks_kill(struct eng *e, struct tgt *t)
 		       errno == EINTR)
 			;
 		e->walks--;
+		wrun_set(e, &t->dst, 0);
 	}
 	free_slot(e, t);
 }
@@ -907,7 +1034,7 @@ step_slots(struct eng *e, uint64_t now)
 			due = t->end;
 		if (t->state == T_WALK && tool_stop)
 			walks_kill(e, t);
-		else if (t->state == T_WALK && walks_step(e, t))
+		else if (t->state == T_WALK && walks_step(e, t, now, &due))
 			finish_tgt(e, t);
 	}
 	e->rot++;
