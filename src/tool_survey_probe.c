@@ -55,7 +55,7 @@
 #define WALK_BUF    (256 * 1024)
 #define REDO_NS     (1100 * 1000000ULL)   /* a token, and a margin       */
 #define WALK_TRIES  4                     /* walks a target, at most     */
-#define WALK_PAUSE_NS (2000 * 1000000ULL) /* before the next, per try    */
+#define WALK_REFILL_NS (3000 * 1000000ULL) /* quiet before a walk again  */
 
 enum tstate { T_FREE = 0, T_PROBE, T_WAIT, T_REDO, T_WALK };
 enum wstate { W_NONE = 0, W_QUEUED, W_RUN, W_DONE, W_FAILED };
@@ -71,7 +71,6 @@ struct walk {
 	int outcome;              /* SV_WALK_*                             */
 	const char *verdict;      /* for the record                        */
 	int tries;
-	uint64_t not_before;      /* the next try (mono)                   */
 };
 
 struct tgt {
@@ -117,6 +116,8 @@ struct eng {
 	uint64_t gtok_t, stop_t;
 	unsigned walks;
 	struct sv_addr wrun[SV_WALKS]; /* the walks running (family 0: none) */
+	int wsolo;                /* a walk again runs, alone              */
+	uint64_t wlast_end;       /* when the last walk ended (mono)       */
 	unsigned long ndone, nexcl, nskip, npkts, nfail;
 	long total;
 	uint64_t t_start, prog_t;
@@ -851,6 +852,7 @@ walk_start(struct eng *e, struct tgt *t, int k)
 	w->pid = sv_walk_start(&t->dst, kind_proto(e, k, t->dst.family),
 			       e->o->wait_ms,
 			       t->ans[SK_UDP] ? e->o->udp_port : 0, &w->fd);
+	e->wsolo = w->tries > 0;
 	w->tries++;
 	if (w->pid < 0) {
 		w->state = W_FAILED;
@@ -875,7 +877,7 @@ walk_next_kind(const struct eng *e, struct tgt *t, int k)
 }
 
 /* A walk's end: its result; rate limiting that hid the answer is walked
- * again after a pause that grows with each try. */
+ * again later, alone (below). */
 static void
 walk_end(struct eng *e, struct tgt *t, int k, int status)
 {
@@ -899,8 +901,6 @@ walk_end(struct eng *e, struct tgt *t, int k, int status)
 	if (w->outcome == SV_WALK_UNSURE && w->tries < WALK_TRIES &&
 	    !tool_stop) {
 		w->state = W_QUEUED;
-		w->not_before = hdp_mono_ns() +
-				(uint64_t)w->tries * WALK_PAUSE_NS;
 	} else if (w->outcome == SV_WALK_REACHED) {
 		walk_next_kind(e, t, k);
 	}
@@ -933,27 +933,37 @@ walk_read(struct eng *e, struct tgt *t, int k)
 		;
 	e->walks--;
 	wrun_set(e, &t->dst, 0);
+	e->wlast_end = hdp_mono_ns();
+	if (e->walks == 0)
+		e->wsolo = 0;
 	walk_end(e, t, k, status);
 }
 
-/* Walks of one target: start queued ones whose time has come while
- * there is room and no walk runs to the same site; 1 when all are over
- * (*due: the next try, when sooner). */
+/*
+ * Walks of one target: start queued ones while there is room and no
+ * walk runs to the same site; 1 when all are over (*due: when a walk
+ * again may start, when sooner).  Walks from here share the ICMP budget
+ * of the routers near here (Linux: 6, then one a second to each host),
+ * so a walk rate limiting left undecided goes again alone, once no walk
+ * has run for WALK_REFILL_NS, and none starts beside it.
+ */
 static int
 walks_step(struct eng *e, struct tgt *t, uint64_t now, uint64_t *due)
 {
-	int k, over = 1;
+	int k, over = 1, again;
 	struct walk *w;
+	uint64_t quiet = e->wlast_end + WALK_REFILL_NS;
 
 	for (k = 0; k < 3; k++) {
 		w = &t->wk[k];
+		again = w->tries > 0;
 		if (w->state == W_QUEUED && e->walks < SV_WALKS &&
-		    !tool_stop && now >= w->not_before &&
-		    !site_busy(e, &t->dst))
+		    !tool_stop && !e->wsolo && !site_busy(e, &t->dst) &&
+		    (!again || (e->walks == 0 && now >= quiet)))
 			walk_start(e, t, k);
-		if (w->state == W_QUEUED && w->not_before > now &&
-		    w->not_before < *due)
-			*due = w->not_before;
+		if (w->state == W_QUEUED && again && e->walks == 0 &&
+		    quiet > now && quiet < *due)
+			*due = quiet;
 		if (w->state == W_QUEUED || w->state == W_RUN)
 			over = 0;
 	}
@@ -977,6 +987,8 @@ walks_kill(struct eng *e, struct tgt *t)
 			;
 		e->walks--;
 		wrun_set(e, &t->dst, 0);
+		if (e->walks == 0)
+			e->wsolo = 0;
 	}
 	free_slot(e, t);
 }
