@@ -100,6 +100,7 @@ struct wfacts {
 	char resp[INET6_ADDRSTRLEN];
 	unsigned char answered[WF_TTLS + 2];
 	unsigned hdp_sent[WF_TTLS + 2];
+	unsigned char hdp_own[WF_TTLS + 2]; /* the host's own answer     */
 };
 
 static void
@@ -117,9 +118,18 @@ wf_line(const char *one, struct wfacts *f)
 			return;
 		if (sv_json_get(one, "responder", v, sizeof(v)) == 0)
 			f->answered[ttl] = 1;
-		if (strcmp(proto, "hdp") == 0 &&
-		    sv_json_get(one, "probes", v, sizeof(v)) == 0)
+		if (strcmp(proto, "hdp") != 0)
+			return;
+		if (sv_json_get(one, "probes", v, sizeof(v)) == 0)
 			f->hdp_sent[ttl] = (unsigned)atoi(v);
+		/* what shows the probe reached the host's IP layer, as the
+		 * survey's own probes count it (not a time exceeded from
+		 * the address probed: a NAT in front of the host) */
+		if (sv_json_get(one, "reply", v, sizeof(v)) == 0 &&
+		    (strcmp(v, "proto-unreachable") == 0 ||
+		     strcmp(v, "parameter-problem") == 0 ||
+		     strcmp(v, "hdp-echo") == 0))
+			f->hdp_own[ttl] = 1;
 		return;
 	}
 	if (strcmp(type, "summary") != 0)
@@ -155,7 +165,10 @@ wf_line(const char *one, struct wfacts *f)
  * refilled it), not where HDP stops.  Refused: hop L said so itself.
  * Unknown, where only the destination stayed silent (every router before
  * it answered HDP, the destination none of several probes): HDP stops
- * after hop L, the destination's neighbour, all the same.
+ * after hop L, the destination's neighbour, all the same.  Reached
+ * counts as an arrival only with the host's own answer (protocol
+ * unreachable, parameter problem, HDP echo); a time exceeded from the
+ * address probed is a NAT in front of the host, the last responder.
  */
 static int
 wf_judge(const struct wfacts *f, int *last_hop, char *resp, size_t len,
@@ -165,9 +178,15 @@ wf_judge(const struct wfacts *f, int *last_hop, char *resp, size_t len,
 
 	*last_hop = f->last;
 	snprintf(resp, len, "%s", f->resp);
-	if (f->reached) {
+	if (f->reached && f->hdp_own[f->last]) {
 		*walk = "reached";
 		return SV_WALK_REACHED;
+	}
+	if (f->reached) {
+		/* the address probed answered as a router does: a NAT
+		 * forwarding to a host behind it, the last to answer */
+		*walk = "nat";
+		return SV_WALK_DECIDED;
 	}
 	if (strcmp(f->verdict, "refused") == 0) {
 		*walk = "refused";
