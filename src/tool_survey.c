@@ -46,7 +46,7 @@ usage_survey(FILE *out)
 "  offline         no baseline arrived either: no conclusion\n"
 "and with several vantage points, path_dependent: works or transient from\n"
 "one, broken from another (a \"path\" record per target and protocol).\n"
-"Where HDP, 253 or 254 is broken, a TTL walk (hdp trace, with UDP and ICMP\n"
+"Where HDP, 253 or 254 is broken, a TTL walk (hdp trace, with UDP or ICMP\n"
 "echo beside it) names the last hop that answered it, where the walk\n"
 "decided it (else it is walked again, then left null): one walk a target,\n"
 "for the first of them broken, its last hop given to the others broken.\n"

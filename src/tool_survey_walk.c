@@ -72,10 +72,13 @@ sv_walk_start(const struct sv_addr *dst, unsigned proto, unsigned wait_ms,
 		closefrom(STDERR_FILENO + 1);
 		/* UDP beside HDP: the destination answers it with an ICMP
 		 * error, the witness trace needs to call HDP lost there
-		 * (echo replies cost no token, so they prove nothing) */
+		 * (echo replies cost no token, so they prove nothing); its
+		 * errors quote the TTL, which tells the distance, so echo
+		 * is left out: every router on the path, shared by all
+		 * walks from here, then pays two errors a walk, not three */
 		if (udp_port)
 			execl(self, "hdp", "trace", "--json", "-P", p,
-			      "--probes", "hdp,udp,icmp", "--udp-port", up,
+			      "--probes", "hdp,udp", "--udp-port", up,
 			      "-w", wt, dest, (char *)NULL);
 		else
 			execl(self, "hdp", "trace", "--json", "-P", p,
