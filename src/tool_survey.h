@@ -111,6 +111,7 @@ struct sv_result {
 	int last_hop;            /* 0: none                                 */
 	char last_responder[INET6_ADDRSTRLEN];
 	unsigned walk_proto;     /* the protocol the walk used (0: none)    */
+	const char *walk;        /* how it ended (NULL: no walk)            */
 	char src[INET6_ADDRSTRLEN];
 	uint64_t time_ns;
 };
@@ -150,13 +151,20 @@ int sv_run_local(const struct sv_opts *o, struct sv_out *w);
 
 /* ---- walks (tool_survey_out.c) ------------------------------------------ */
 
-/* Start hdp trace (this binary) to dst for protocol proto, with
- * ICMP echo beside it; its stdout in *fd (non-blocking).  pid, or -1. */
+/* Start hdp trace (this binary) to dst for protocol proto, with ICMP
+ * echo beside it, and UDP to udp_port when not 0 (the witness that lets
+ * trace tell loss at the destination from rate limiting); its stdout in
+ * *fd (non-blocking).  pid, or -1. */
 pid_t sv_walk_start(const struct sv_addr *dst, unsigned proto,
-		    unsigned wait_ms, int *fd);
-/* Read trace's JSON lines (all of buf) for the HDP summary: last_ttl and
- * last_responder.  0 when found. */
-int sv_walk_parse(const char *buf, int *last_hop, char *resp, size_t len);
+		    unsigned wait_ms, unsigned udp_port, int *fd);
+/* What a walk (trace's JSON lines, all of buf) showed for HDP. */
+enum { SV_WALK_DECIDED = 0,  /* *last_hop, resp: where HDP stops    */
+       SV_WALK_REACHED,      /* the destination answered HDP         */
+       SV_WALK_UNSURE };     /* rate limiting hid it: walk again     */
+/* One of those, *walk the word for the record ("vanished", "reached",
+ * "unknown" ...); -1 when buf holds no HDP summary. */
+int sv_walk_parse(const char *buf, int *last_hop, char *resp, size_t len,
+		  const char **walk);
 
 /* ---- other vantage points (tool_survey_from.c) ------------------------- */
 

@@ -374,6 +374,7 @@ result_json(FILE *f, const struct sv_result *r)
 		hj_null(&j, "last_responder");
 		hj_null(&j, "walk_proto");
 	}
+	hj_str(&j, "walk", r->walk);
 	hj_str(&j, "src", r->src[0] ? r->src : NULL);
 	hj_u64(&j, "time_ns", r->time_ns);
 	hj_end(&j);
@@ -390,6 +391,9 @@ result_text(const struct sv_out *w, const struct sv_result *r)
 	if (r->last_hop > 0)
 		printf("last responder %s (hop %d)\n", r->last_responder,
 		       r->last_hop);
+	else if (r->walk != NULL)
+		printf("last responder not known (TTL walk: %s)\n",
+		       r->walk);
 	else
 		printf("no TTL walk\n");
 	fflush(stdout);

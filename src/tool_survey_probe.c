@@ -55,6 +55,8 @@
 #define WIN_MAX     8192
 #define WALK_BUF    (256 * 1024)
 #define REDO_NS     (1100 * 1000000ULL)   /* a token, and a margin       */
+#define WALK_TRIES  4                     /* walks a target, at most     */
+#define WALK_REFILL_NS (3000 * 1000000ULL) /* quiet before a walk again  */
 
 enum tstate { T_FREE = 0, T_PROBE, T_WAIT, T_REDO, T_WALK };
 enum wstate { W_NONE = 0, W_QUEUED, W_RUN, W_DONE, W_FAILED };
@@ -67,6 +69,9 @@ struct walk {
 	size_t len;
 	int hop;
 	char resp[INET6_ADDRSTRLEN];
+	int outcome;              /* SV_WALK_*                             */
+	const char *verdict;      /* for the record                        */
+	int tries;
 };
 
 struct tgt {
@@ -113,6 +118,9 @@ struct eng {
 	double gtok, gcap;
 	uint64_t gtok_t, stop_t;
 	unsigned walks;
+	struct sv_addr wrun[SV_WALKS]; /* the walks running (family 0: none) */
+	int wsolo;                /* a walk again runs, alone              */
+	uint64_t wlast_end;       /* when the last walk ended (mono)       */
 	unsigned long ndone, nexcl, nskip, npkts, nfail;
 	long total;
 	uint64_t t_start, prog_t;
@@ -614,6 +622,17 @@ proven_misses(const struct eng *e, const struct tgt *t, int k)
 	return n;
 }
 
+/* 1 when one of the baselines (UDP, TCP, ICMP echo) arrived. */
+static int
+baseline_arrived(const struct eng *e, const struct tgt *t)
+{
+	int k, base = 0;
+
+	for (k = SK_UDP; k < SK_N; k++)
+		base |= e->kinds[k] && t->ans[k];
+	return base;
+}
+
 /* The category of kind k (base: a baseline arrived). */
 static int
 kind_cat(const struct eng *e, const struct tgt *t, int k, int base)
@@ -630,15 +649,47 @@ kind_cat(const struct eng *e, const struct tgt *t, int k, int base)
 	return base && miss ? SC_BROKEN : SC_OFFLINE;
 }
 
+/* A walk for kind k whose HDP probe the target itself answered: the
+ * protocol does arrive there, one more try that arrived (evidence
+ * ttl_walk when the survey's own probes have none). */
+static void
+walk_arrival(const struct tgt *t, int k, struct sv_result *r)
+{
+	if (k > SK_254 || t->wk[k].state != W_DONE ||
+	    t->wk[k].outcome != SV_WALK_REACHED)
+		return;
+	r->sent++;
+	r->arrived++;
+	if (t->ev[k] == NULL)
+		r->evidence = "ttl_walk";
+	r->walk = t->wk[k].verdict;
+}
+
+/* A broken kind's last hop: the walk's where it decided it. */
+static void
+walk_result(const struct eng *e, const struct tgt *t, struct sv_result *r)
+{
+	const struct walk *w = &t->wk[t->walked];
+
+	if (w->state == W_FAILED)
+		r->walk = "failed";
+	if (w->state != W_DONE)
+		return;
+	r->walk = w->verdict;
+	if (w->outcome != SV_WALK_DECIDED || w->hop <= 0)
+		return;
+	r->last_hop = w->hop;
+	r->walk_proto = kind_proto(e, t->walked, t->dst.family);
+	strcpy(r->last_responder, w->resp);
+}
+
 /* The result records of a done target into r; how many. */
 static int
 results(struct eng *e, struct tgt *t, struct sv_result *r)
 {
-	int k, n = 0, base = 0, i;
+	int k, n = 0, base = baseline_arrived(e, t), i;
 	unsigned arr;
 
-	for (k = SK_UDP; k < SK_N; k++)
-		base |= e->kinds[k] && t->ans[k];
 	for (k = 0; k < SK_N; k++) {
 		if (!e->kinds[k])
 			continue;
@@ -658,15 +709,13 @@ results(struct eng *e, struct tgt *t, struct sv_result *r)
 				t->noroute ? t->noroute :
 				base && r[n].cat == SC_OFFLINE ?
 				"no_icmp_error" : "none";
+		/* the walk reached the target: it arrives, not every time */
+		walk_arrival(t, k, &r[n]);
+		if (r[n].arrived > arr)
+			r[n].cat = SC_TRANSIENT;
 		r[n].time_ns = t->t0_real ? t->t0_real : hdp_now_ns();
-		if (k <= SK_254 && r[n].cat == SC_BROKEN &&
-		    t->wk[t->walked].state == W_DONE &&
-		    t->wk[t->walked].hop > 0) {
-			r[n].last_hop = t->wk[t->walked].hop;
-			r[n].walk_proto = kind_proto(e, t->walked,
-						     t->dst.family);
-			strcpy(r[n].last_responder, t->wk[t->walked].resp);
-		}
+		if (k <= SK_254 && r[n].cat == SC_BROKEN)
+			walk_result(e, t, &r[n]);
 		n++;
 	}
 	return n;
@@ -753,10 +802,8 @@ redo_step(struct eng *e, struct tgt *t, uint64_t now)
 static void
 judge_tgt(struct eng *e, struct tgt *t)
 {
-	int k, base = 0, need = 0;
+	int k, base = baseline_arrived(e, t), need = 0;
 
-	for (k = SK_UDP; k < SK_N; k++)
-		base |= e->kinds[k] && t->ans[k];
 	for (k = SK_HDP; k <= SK_254 && !need; k++) {
 		if (e->kinds[k] && kind_cat(e, t, k, base) == SC_BROKEN &&
 		    !e->o->no_trace) {
@@ -836,19 +883,106 @@ admit(struct eng *e, struct tgt *t, uint64_t now)
 
 /* ---- walks --------------------------------------------------------------- */
 
+/* Same /24 (IPv6 /64): walks there likely share the routers' ICMP
+ * budget, so they go one after another. */
+static int
+same_site(const struct sv_addr *a, const struct sv_addr *b)
+{
+	return a->family == b->family &&
+	       memcmp(&a->a, &b->a, a->family == AF_INET6 ? 8 : 3) == 0;
+}
+
+static void
+wrun_set(struct eng *e, const struct sv_addr *a, int on)
+{
+	int i;
+
+	for (i = 0; i < SV_WALKS; i++) {
+		if (on && e->wrun[i].family == 0) {
+			e->wrun[i] = *a;
+			return;
+		}
+		if (!on && e->wrun[i].family == a->family &&
+		    memcmp(&e->wrun[i].a, &a->a, sizeof(a->a)) == 0) {
+			e->wrun[i].family = 0;
+			return;
+		}
+	}
+}
+
+static int
+site_busy(const struct eng *e, const struct sv_addr *a)
+{
+	int i;
+
+	for (i = 0; i < SV_WALKS; i++)
+		if (e->wrun[i].family && same_site(&e->wrun[i], a))
+			return 1;
+	return 0;
+}
+
 static void
 walk_start(struct eng *e, struct tgt *t, int k)
 {
 	struct walk *w = &t->wk[k];
 
 	w->pid = sv_walk_start(&t->dst, kind_proto(e, k, t->dst.family),
-			       e->o->wait_ms, &w->fd);
+			       e->o->wait_ms,
+			       t->ans[SK_UDP] ? e->o->udp_port : 0, &w->fd);
+	e->wsolo = w->tries > 0;
+	w->tries++;
 	if (w->pid < 0) {
 		w->state = W_FAILED;
 		return;
 	}
 	w->state = W_RUN;
 	e->walks++;
+	wrun_set(e, &t->dst, 1);
+}
+
+/* After a walk that reached the target with kind k: the next of HDP,
+ * 253, 254 that is broken gets the walk instead. */
+static void
+walk_next_kind(const struct eng *e, struct tgt *t, int k)
+{
+	int base = baseline_arrived(e, t);
+
+	for (k++; k <= SK_254; k++)
+		if (e->kinds[k] && kind_cat(e, t, k, base) == SC_BROKEN) {
+			t->wk[k].state = W_QUEUED;
+			t->walked = k;
+			return;
+		}
+}
+
+/* A walk's end: its result; rate limiting that hid the answer is walked
+ * again later, alone (below). */
+static void
+walk_end(struct eng *e, struct tgt *t, int k, int status)
+{
+	struct walk *w = &t->wk[k];
+
+	w->state = W_FAILED;
+	w->outcome = -1;
+	if (WIFEXITED(status) && WEXITSTATUS(status) <= 1 && w->buf)
+		w->outcome = sv_walk_parse(w->buf, &w->hop, w->resp,
+					   sizeof(w->resp), &w->verdict);
+	free(w->buf);
+	w->buf = NULL;
+	w->len = 0;
+	if (w->outcome < 0) {
+		if (!tool_stop)
+			tool_err("%s: the TTL walk (hdp trace) failed",
+				 t->dst_str);
+		return;
+	}
+	w->state = W_DONE;
+	if (w->outcome == SV_WALK_UNSURE && w->tries < WALK_TRIES &&
+	    !tool_stop) {
+		w->state = W_QUEUED;
+	} else if (w->outcome == SV_WALK_REACHED) {
+		walk_next_kind(e, t, k);
+	}
 }
 
 /* Read what a walk wrote; at its end, its result. */
@@ -877,26 +1011,39 @@ walk_read(struct eng *e, struct tgt *t, int k)
 	while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
 		;
 	e->walks--;
-	w->state = W_FAILED;
-	if (WIFEXITED(status) && WEXITSTATUS(status) <= 1 && w->buf &&
-	    sv_walk_parse(w->buf, &w->hop, w->resp, sizeof(w->resp)) == 0)
-		w->state = W_DONE;
-	else if (!tool_stop)
-		tool_err("%s: the TTL walk (hdp trace) failed", t->dst_str);
+	wrun_set(e, &t->dst, 0);
+	e->wlast_end = hdp_mono_ns();
+	if (e->walks == 0)
+		e->wsolo = 0;
+	walk_end(e, t, k, status);
 }
 
-/* Walks of one target: start queued ones while there is room; 1 when
- * all are over. */
+/*
+ * Walks of one target: start queued ones while there is room and no
+ * walk runs to the same site; 1 when all are over (*due: when a walk
+ * again may start, when sooner).  Walks from here share the ICMP budget
+ * of the routers near here (Linux: 6, then one a second to each host),
+ * so a walk rate limiting left undecided goes again alone, once no walk
+ * has run for WALK_REFILL_NS, and none starts beside it.
+ */
 static int
-walks_step(struct eng *e, struct tgt *t)
+walks_step(struct eng *e, struct tgt *t, uint64_t now, uint64_t *due)
 {
-	int k, over = 1;
+	int k, over = 1, again;
+	struct walk *w;
+	uint64_t quiet = e->wlast_end + WALK_REFILL_NS;
 
 	for (k = 0; k < 3; k++) {
-		if (t->wk[k].state == W_QUEUED && e->walks < SV_WALKS &&
-		    !tool_stop)
+		w = &t->wk[k];
+		again = w->tries > 0;
+		if (w->state == W_QUEUED && e->walks < SV_WALKS &&
+		    !tool_stop && !e->wsolo && !site_busy(e, &t->dst) &&
+		    (!again || (e->walks == 0 && now >= quiet)))
 			walk_start(e, t, k);
-		if (t->wk[k].state == W_QUEUED || t->wk[k].state == W_RUN)
+		if (w->state == W_QUEUED && again && e->walks == 0 &&
+		    quiet > now && quiet < *due)
+			*due = quiet;
+		if (w->state == W_QUEUED || w->state == W_RUN)
 			over = 0;
 	}
 	return over;
@@ -918,6 +1065,9 @@ walks_kill(struct eng *e, struct tgt *t)
 		       errno == EINTR)
 			;
 		e->walks--;
+		wrun_set(e, &t->dst, 0);
+		if (e->walks == 0)
+			e->wsolo = 0;
 	}
 	free_slot(e, t);
 }
@@ -980,7 +1130,7 @@ step_slots(struct eng *e, uint64_t now)
 			due = t->end;
 		if (t->state == T_WALK && tool_stop)
 			walks_kill(e, t);
-		else if (t->state == T_WALK && walks_step(e, t))
+		else if (t->state == T_WALK && walks_step(e, t, now, &due))
 			finish_tgt(e, t);
 	}
 	e->rot++;

@@ -49,6 +49,8 @@ expect_eq "receiver hdp: 3 sent" "$(res "$D4" hdp sent)" 3
 expect_eq "receiver hdp: last responder R2" "$(res "$D4" hdp last_responder)" "$R2A4"
 expect_eq "receiver hdp: last hop 2" "$(res "$D4" hdp last_hop)" 2
 expect_eq "receiver hdp: walked with 255" "$(res "$D4" hdp walk_proto)" 255
+expect_eq "receiver hdp: the walk decided it (UDP beside HDP its witness)" \
+	"$(res "$D4" hdp walk)" vanished
 for p in 253 254; do
 	expect_eq "receiver $p works" "$(res "$D4" $p category)" works
 	expect_eq "receiver $p: proto unreachable" "$(res "$D4" $p evidence)" proto_unreach
@@ -80,7 +82,7 @@ python3 - "$J" <<'PY' || fail "JSON lines and their fields"
 import json, sys
 need = {"target", "vantage", "proto", "sent", "arrived", "evidence",
         "category", "last_hop", "last_responder", "time_ns", "resent",
-        "walk_proto", "ip_proto", "src"}
+        "walk_proto", "walk", "ip_proto", "src"}
 for l in open(sys.argv[1]):
     o = json.loads(l)
     if o["type"] == "result":
