@@ -56,7 +56,9 @@ fuzz_offline(void)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *argv[MAX_ARGS + 2];
+	/* owned: the strings to free; a command may reorder argv (GNU
+	 * getopt) or take words out of it (where's --probe DEST ...) */
+	char *argv[MAX_ARGS + 2], *owned[MAX_ARGS + 2];
 	size_t i, start;
 	int argc = 0, rc;
 
@@ -73,6 +75,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(argv[argc] != NULL);
 		memcpy(argv[argc], data + start, i - start);
 		argv[argc][i - start] = '\0';
+		owned[argc] = argv[argc];
 		argc++;
 		start = i + 1;
 	}
@@ -80,6 +83,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = fuzz_cmd(cmds[data[0] % NCMDS].main, argc, argv);
 	FUZZ_ASSERT(rc >= HDP_EXIT_OK && rc <= HDP_EXIT_ENV);
 	for (i = 1; i < (size_t)argc; i++)
-		free(argv[i]);
+		free(owned[i]);
 	return 0;
 }

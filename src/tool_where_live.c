@@ -309,7 +309,7 @@ where_live_check(struct where_live *l)
 	if (l->probe != NULL) {
 		/* send's options, checked now as send checks them */
 		const char *name = hdp_progname;
-		int rc;
+		int rc, parse_only = tool_parse_only;
 
 		l->send_argv[0] = (char *)"hdp";
 		l->send_argv[1] = (char *)"send";
@@ -320,7 +320,7 @@ where_live_check(struct where_live *l)
 		hdp_progname = "hdp send";
 		tool_parse_only = 1;
 		rc = cmd_send(3 + l->nsend, l->send_argv + 1);
-		tool_parse_only = 0;
+		tool_parse_only = parse_only;	/* the fuzzer's stays set */
 		hdp_progname = name;
 		optind = 0;
 		if (rc != HDP_EXIT_OK)
