@@ -176,30 +176,45 @@ count(struct sv_out *w, struct vant *v, const char *target, int k, int c,
 
 /* ---- -o: what it holds --------------------------------------------------- */
 
+/* A result line's vantage, target, kind and category, counted; tg holds
+ * INET6_ADDRSTRLEN bytes.  -1 when a field is missing or unknown. */
+static int
+count_line(struct sv_out *w, const char *line, char *tg, struct vant **v,
+	   int *k, int *c, unsigned *ip_proto)
+{
+	char vn[512], pr[16], ca[24], ipp[8];
+
+	if (sv_json_get(line, "vantage", vn, sizeof(vn)) != 0 ||
+	    sv_json_get(line, "target", tg, INET6_ADDRSTRLEN) != 0 ||
+	    sv_json_get(line, "proto", pr, sizeof(pr)) != 0 ||
+	    sv_json_get(line, "category", ca, sizeof(ca)) != 0 ||
+	    (*k = name_index(sk_name, SK_N, pr)) < 0 ||
+	    (*c = name_index(sc_name, SC_N, ca)) < 0 ||
+	    (*v = vant_of(w, vn)) == NULL)
+		return -1;
+	if (sv_json_get(line, "ip_proto", ipp, sizeof(ipp)) != 0)
+		strcpy(ipp, "0");
+	*ip_proto = (unsigned)atoi(ipp);
+	count(w, *v, tg, *k, *c, *ip_proto);
+	return 0;
+}
+
 /* One line of -o: a result counted, its target complete at its ICMP
  * record.  1 when the line closes a group (or is not a result). */
 static int
 read_line(struct sv_out *w, const char *line)
 {
-	char type[16], vn[512], tg[INET6_ADDRSTRLEN], pr[16], ca[24], ipp[8];
+	char type[16], tg[INET6_ADDRSTRLEN];
 	struct sv_addr a;
 	struct vant *v;
+	unsigned ipp;
 	int k, c, plen;
 
 	if (sv_json_get(line, "type", type, sizeof(type)) != 0 ||
 	    strcmp(type, "result") != 0)
 		return 1;
-	if (sv_json_get(line, "vantage", vn, sizeof(vn)) != 0 ||
-	    sv_json_get(line, "target", tg, sizeof(tg)) != 0 ||
-	    sv_json_get(line, "proto", pr, sizeof(pr)) != 0 ||
-	    sv_json_get(line, "category", ca, sizeof(ca)) != 0 ||
-	    (k = name_index(sk_name, SK_N, pr)) < 0 ||
-	    (c = name_index(sc_name, SC_N, ca)) < 0 ||
-	    (v = vant_of(w, vn)) == NULL)
+	if (count_line(w, line, tg, &v, &k, &c, &ipp) != 0)
 		return 0;
-	if (sv_json_get(line, "ip_proto", ipp, sizeof(ipp)) != 0)
-		strcpy(ipp, "0");
-	count(w, v, tg, k, c, (unsigned)atoi(ipp));
 	if (k != SK_ICMP)
 		return 0;
 	if (sv_parse_prefix(tg, &a, &plen) == 0) {
@@ -441,10 +456,11 @@ child_vantage(struct sv_out *w, const char *line)
 int
 sv_out_line(struct sv_out *w, const char *line)
 {
-	char type[16], vn[512], tg[INET6_ADDRSTRLEN], pr[16], ca[24], ipp[8];
+	char type[16], tg[INET6_ADDRSTRLEN];
 	char resp[INET6_ADDRSTRLEN], hop[8];
 	struct sv_result r;
 	struct vant *v;
+	unsigned ipp;
 	int k, c;
 
 	if (sv_json_get(line, "type", type, sizeof(type)) != 0)
@@ -452,23 +468,14 @@ sv_out_line(struct sv_out *w, const char *line)
 	if (strcmp(type, "vantage") == 0)
 		return child_vantage(w, line);
 	if (strcmp(type, "result") != 0 ||
-	    sv_json_get(line, "vantage", vn, sizeof(vn)) != 0 ||
-	    sv_json_get(line, "target", tg, sizeof(tg)) != 0 ||
-	    sv_json_get(line, "proto", pr, sizeof(pr)) != 0 ||
-	    sv_json_get(line, "category", ca, sizeof(ca)) != 0 ||
-	    (k = name_index(sk_name, SK_N, pr)) < 0 ||
-	    (c = name_index(sc_name, SC_N, ca)) < 0 ||
-	    (v = vant_of(w, vn)) == NULL)
+	    count_line(w, line, tg, &v, &k, &c, &ipp) != 0)
 		return 0;
-	if (sv_json_get(line, "ip_proto", ipp, sizeof(ipp)) != 0)
-		strcpy(ipp, "0");
-	count(w, v, tg, k, c, (unsigned)atoi(ipp));
 	memset(&r, 0, sizeof(r));
 	snprintf(r.target, sizeof(r.target), "%s", tg);
 	r.vantage = v->name;
 	r.kind = k;
 	r.cat = c;
-	r.ip_proto = (unsigned)atoi(ipp);
+	r.ip_proto = ipp;
 	if (sv_json_get(line, "last_hop", hop, sizeof(hop)) == 0 &&
 	    sv_json_get(line, "last_responder", resp, sizeof(resp)) == 0) {
 		r.last_hop = atoi(hop);
